@@ -1,0 +1,141 @@
+"""The carrier interface every protocol implements, and the events it reports.
+
+The engine hands a carrier a batch of :class:`Submission` (one per message part)
+and awaits one :class:`SubmitResult` per submission. Delivery reports and uplink
+(MO) messages arrive later, at any time, through the ``on_event`` callback given
+to :meth:`Carrier.start`. A protocol's windowing, rate limiting, keep-alive and
+reconnects all stay inside the carrier; the engine only sees these types.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitKey:
+    """Identifies one part of one claim of one outbox row."""
+
+    outbox_id: int
+    seq: int  # 1-based part number
+    attempt: int  # the row's ``attempts`` when it was claimed: fences stale results
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One short message part, ready for a protocol to frame.
+
+    ``body`` is the UCS2 (UTF-16-BE) text of this part without the UDH; ``udh`` is
+    the concatenation header (``05 00 03 ref total seq``) or empty for a single
+    part. Protocols that carry concatenation in TLVs use ``ref``/``total``/``seq``.
+    """
+
+    key: SubmitKey
+    phone: str  # normalised 11-digit mainland number, no country code
+    text: str  # this part's text, for protocols that re-encode and for logs
+    body: bytes
+    udh: bytes = b""
+    ref: int = 0
+    total: int = 1
+    priority: int = 5
+    src_ext: str = ""  # extension appended to the channel's service number (MO routing)
+    want_report: bool = True
+
+    @property
+    def seq(self) -> int:
+        return self.key.seq
+
+
+class Outcome(enum.Enum):
+    ACCEPTED = "accepted"  # the gateway took it and gave a message id
+    RETRY = "retry"  # transient: throttled, link down, timeout; try again later
+    FAILED = "failed"  # the gateway refused it for good (error_code says why)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    key: SubmitKey
+    outcome: Outcome
+    carrier_msg_id: str | None = None
+    error_code: str | None = None
+    error_text: str | None = None
+    at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """A status report (状态报告) for a previously accepted submission."""
+
+    channel: str
+    carrier_msg_id: str
+    stat: str  # the carrier's stat string: DELIVRD, UNDELIV, MK:0001, ...
+    phone: str = ""
+    error_code: str | None = None
+    done_at: datetime | None = None
+    received_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def delivered(self) -> bool:
+        return self.stat.strip().upper() == "DELIVRD"
+
+
+@dataclass(frozen=True, slots=True)
+class MoMessage:
+    """An uplink reply (上行) from a patient's handset."""
+
+    channel: str
+    phone: str
+    service_number: str  # destination number including any extension code
+    content: str
+    received_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelState:
+    """Reported whenever a channel's health changes, for logs, alarms and ``stats``."""
+
+    channel: str
+    up: bool
+    detail: str = ""
+    at: datetime = field(default_factory=utcnow)
+
+
+CarrierEvent = DeliveryReport | MoMessage | ChannelState
+EventSink = Callable[[CarrierEvent], None]
+
+
+class CarrierError(Exception):
+    """A carrier could not be set up (bad configuration, login refused)."""
+
+
+class Carrier(ABC):
+    """A channel to one gateway account. Implementations must be safe to
+    ``submit`` from several tasks at once; each call returns one result per
+    submission, in the same order."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @abstractmethod
+    async def start(self, on_event: EventSink) -> None:
+        """Connect (or begin connecting) and deliver reports/MO to ``on_event``."""
+
+    @abstractmethod
+    async def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+        """Submit every part and wait for the gateway's answer to each.
+
+        Never raises for a per-message problem: a link that is down yields
+        ``Outcome.RETRY`` results so the engine reschedules the rows.
+        """
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Finish in-flight work where possible and close the links."""
