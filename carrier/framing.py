@@ -28,9 +28,7 @@ class FrameBuffer:
             return None
         (length,) = struct.unpack_from(">I", self._buf)
         if not self._min <= length <= self._max:
-            raise RemoteProtocolError(
-                f"PDU length {length} outside {self._min}..{self._max}"
-            )
+            raise RemoteProtocolError(f"PDU length {length} outside {self._min}..{self._max}")
         if len(self._buf) < length:
             return None
         frame = bytes(self._buf[:length])

@@ -31,6 +31,8 @@ def create(protocol: str, name: str, options: dict[str, Any]) -> Carrier:
     try:
         module = import_module(module_name)
     except ModuleNotFoundError as exc:
-        raise CarrierError(f"channel {name!r}: protocol {protocol!r} is not available: {exc}") from exc
+        raise CarrierError(
+            f"channel {name!r}: protocol {protocol!r} is not available: {exc}"
+        ) from exc
     carrier: Carrier = module.from_config(name, options)
     return carrier

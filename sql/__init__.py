@@ -43,4 +43,6 @@ def migrations(dialect: str) -> list[tuple[int, str, str]]:
 def dialects() -> list[str]:
     """Dialects that ship a schema."""
     root = resources.files(__package__)
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and p.joinpath("schema.sql").is_file())
+    return sorted(
+        p.name for p in root.iterdir() if p.is_dir() and p.joinpath("schema.sql").is_file()
+    )
