@@ -25,8 +25,13 @@ def queries(dialect: str) -> dict[str, str]:
 
 
 def schema(dialect: str) -> str:
-    """The full current DDL of ``dialect``, as a DBA would run it by hand."""
-    return _read(dialect, "schema.sql")
+    """The full current DDL of ``dialect``, as a DBA would run it by hand: every
+    migration in order, each followed by the row that records it."""
+    blocks = []
+    for version, name, body in migrations(dialect):
+        record = f"INSERT INTO sms_schema_version (version, name) VALUES ({version}, '{name}');"
+        blocks.append(f"-- migration {version:04d}_{name}\n{body.rstrip()}\n\n{record}\n")
+    return "\n".join(blocks)
 
 
 def migrations(dialect: str) -> list[tuple[int, str, str]]:
@@ -44,5 +49,5 @@ def dialects() -> list[str]:
     """Dialects that ship a schema."""
     root = resources.files(__package__)
     return sorted(
-        p.name for p in root.iterdir() if p.is_dir() and p.joinpath("schema.sql").is_file()
+        p.name for p in root.iterdir() if p.is_dir() and p.joinpath("queries.sql").is_file()
     )

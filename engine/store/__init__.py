@@ -1,0 +1,29 @@
+"""Opening the store a database URL names; drivers are imported only when used."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from hisms.engine.store.base import Store, StoreError
+
+
+def open_store(url: str, pool_size: int = 4) -> Store:
+    """A store for ``postgresql://user@host/db`` or ``sqlite:///path/to/file.db``."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"database url is not valid: {exc}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        from hisms.engine.store.sqlite import SqliteStore
+
+        return SqliteStore(parsed.database or ":memory:")
+    if backend == "postgresql":
+        from hisms.engine.store.postgres import PostgresStore
+
+        conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        return PostgresStore(conninfo, pool_size)
+    raise StoreError(
+        f"database {backend!r} is not supported by this version (supported: postgresql, sqlite)"
+    )

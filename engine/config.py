@@ -1,0 +1,129 @@
+"""Configuration: a TOML file (``etc/hisms.toml``) overridden by ``HISMS_*`` variables.
+
+Every key can be overridden from the environment with ``HISMS_`` + the section
+and key joined by ``__``, e.g. ``HISMS_DATABASE__URL`` or
+``HISMS_ENGINE__BATCH_SIZE``; ``HISMS_CONFIG`` names the file itself.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from hisms.engine.validate import Rules
+
+
+class ConfigError(Exception):
+    """The configuration file or an override is wrong; the message says where."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseConfig(_Section):
+    url: SecretStr = SecretStr("sqlite:///hisms.db")
+    pool_size: int = Field(4, ge=1)
+
+
+class EngineConfig(_Section):
+    worker_id: str = ""
+    batch_size: int = Field(200, ge=1, le=5000)
+    urgent_batch_size: int = Field(20, ge=1, le=1000)
+    inflight_batches: int = Field(4, ge=1, le=64)
+    lease_seconds: float = Field(60.0, gt=0)
+    max_attempts: int = Field(5, ge=1)
+    retry_base_seconds: float = Field(5.0, gt=0)
+    retry_max_seconds: float = Field(600.0, gt=0)
+    poll_min_seconds: float = Field(0.05, gt=0)
+    poll_max_seconds: float = Field(2.0, gt=0)
+    reclaim_every_seconds: float = Field(5.0, gt=0)
+    writeback_every_seconds: float = Field(0.2, gt=0)
+    mo_correlation_hours: float = Field(72.0, gt=0)
+
+    def resolved_worker_id(self) -> str:
+        return self.worker_id or f"{socket.gethostname()}:{os.getpid()}"
+
+
+class ValidationConfig(_Section):
+    max_chars: int = Field(1000, ge=1, le=10000)
+    require_signature: bool = True
+    default_signature: str = ""
+
+    def rules(self) -> Rules:
+        return Rules(self.max_chars, self.require_signature, self.default_signature)
+
+
+class ChannelConfig(BaseModel):
+    """One gateway account; keys other than these go to the protocol as options."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    protocol: str
+    enabled: bool = True
+    operators: list[str] = ["mobile", "unicom", "telecom", "broadnet", "unknown"]
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class SourceConfig(_Section):
+    """A calling system (HIS, LIS, EMR...): its extension code routes MO replies back."""
+
+    ext: str = ""
+    signature: str = ""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HISMS_", env_nested_delimiter="__", extra="forbid"
+    )
+    database: DatabaseConfig = DatabaseConfig()
+    engine: EngineConfig = EngineConfig()
+    validation: ValidationConfig = ValidationConfig()
+    channels: list[ChannelConfig] = [ChannelConfig(name="loopback", protocol="loopback")]
+    sources: dict[str, SourceConfig] = {}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment beats the file (passed as init values), which beats defaults.
+        return env_settings, init_settings
+
+
+def load(path: str | Path | None = None) -> Settings:
+    """Settings from ``path`` (or ``$HISMS_CONFIG``, or defaults) plus the environment."""
+    path = path or os.environ.get("HISMS_CONFIG")
+    data: dict[str, Any] = {}
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text("utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"configuration file {path} not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, exc)) from exc
+
+
+def _describe(path: str | Path | None, exc: ValidationError) -> str:
+    where = str(path) if path else "configuration"
+    lines = [f"{where}: {len(exc.errors())} problem(s)"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  {key}: {err['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""Mainland China mobile numbers: normalisation, validation, masking for logs."""
+
+from __future__ import annotations
+
+import re
+
+_SEPARATORS = re.compile(r"[\s\-()（）]")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_PREFIXES = ("+86", "0086", "86")
+
+# Number-segment prefixes per operator (MIIT allocation as of 2024).
+_OPERATOR_PREFIXES = {
+    "mobile": (
+        "134 135 136 137 138 139 147 148 150 151 152 157 158 159 172 178 182 183 184 187 188 "
+        "195 197 198"
+    ),
+    "unicom": "130 131 132 145 146 155 156 166 167 171 175 176 185 186 196",
+    "telecom": "133 149 153 173 174 177 180 181 189 190 191 193 199",
+    "broadnet": "192",
+}
+_OPERATOR_BY_PREFIX = {
+    prefix: operator
+    for operator, prefixes in _OPERATOR_PREFIXES.items()
+    for prefix in prefixes.split()
+}
+
+
+class InvalidPhone(ValueError):
+    """The number is not a mainland mobile number; ``code`` goes to error_code."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+
+def normalise(raw: str | None) -> str:
+    """The 11-digit number, accepting +86/0086/86 prefixes, spaces and dashes."""
+    if raw is None or not raw.strip():
+        raise InvalidPhone("PHONE_EMPTY", "phone number is empty")
+    number = _SEPARATORS.sub("", raw)
+    for prefix in _PREFIXES:
+        if number.startswith(prefix) and len(number) == 11 + len(prefix):
+            number = number[len(prefix) :]
+            break
+    if not number.isdigit():
+        raise InvalidPhone("PHONE_FORMAT", f"phone number {mask(raw)!r} contains non-digits")
+    if len(number) != 11:
+        raise InvalidPhone(
+            "PHONE_LENGTH", f"phone number {mask(raw)!r} has {len(number)} digits, expected 11"
+        )
+    if not _MOBILE.match(number):
+        raise InvalidPhone("PHONE_NOT_MOBILE", f"{mask(number)} is not a mainland mobile number")
+    return number
+
+
+def operator(number: str) -> str:
+    """'mobile', 'unicom', 'telecom', 'broadnet' or 'unknown' for a normalised number."""
+    return _OPERATOR_BY_PREFIX.get(number[:3], "unknown")
+
+
+def mask(number: str | None) -> str:
+    """138****8000: enough to tell numbers apart in a log, not enough to identify a patient."""
+    if not number:
+        return ""
+    digits = number.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"

@@ -1,0 +1,161 @@
+"""The store interface the engine uses, with the records that cross it.
+
+One implementation per dialect family (``postgres``, ``sqlite``, ...). They all
+share :class:`hisms.engine.store.sqlstore.SqlStore`, which sequences the named
+statements of ``sql/<dialect>/queries.sql``; a dialect only says how to connect,
+how to bind a batch and how to wait for new work.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hisms.carrier.base import DeliveryReport
+
+
+class StoreError(Exception):
+    """A database problem, translated at the store boundary (message names the cause)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    phone: str | None
+    content: str | None
+    source_system: str = "DEFAULT"
+    source_ref: str | None = None
+    account: str | None = None
+    dept_code: str | None = None
+    signature: str | None = None
+    priority: int = 5
+    send_at: datetime | None = None
+    expire_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """A claim lane: its own priority range, batch size and wake-ups."""
+
+    name: str
+    min_priority: int
+    max_priority: int
+
+
+URGENT = Lane("urgent", 0, 1)
+BULK = Lane("bulk", 0, 9)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    attempt: int
+    source_system: str
+    account: str | None
+    dept_code: str | None
+    phone: str | None
+    content: str | None
+    signature: str | None
+    priority: int
+    expired: bool
+
+
+@dataclass(slots=True)
+class WriteBack:
+    """The outcome of one processed batch, written in one transaction.
+
+    Each list holds plain dicts keyed by the named statements' parameters
+    (``mark_submitted``, ``mark_final``, ``mark_retry``, ``save_segments``).
+    """
+
+    submitted: list[dict[str, Any]] = field(default_factory=list)
+    finals: list[dict[str, Any]] = field(default_factory=list)
+    retries: list[dict[str, Any]] = field(default_factory=list)
+    segments: list[dict[str, Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.submitted) + len(self.finals) + len(self.retries)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteBackResult:
+    written: int  # rows whose fence held
+    fenced_out: int  # rows another worker had reclaimed meanwhile
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    applied: int  # matched to a part
+    parked: int  # part not known (yet): kept in sms_report_unmatched
+    duplicates: int  # the part already had a report
+
+
+@dataclass(frozen=True, slots=True)
+class Mo:
+    channel: str
+    phone: str
+    service_number: str
+    content: str
+    received_at: datetime
+    ext_source: str | None  # source system owning the extension the reply was sent to
+
+
+class Store(ABC):
+    dialect: str
+
+    @abstractmethod
+    def upgrade(self) -> list[int]:
+        """Apply every migration not applied yet; the versions applied."""
+
+    @abstractmethod
+    def schema_version(self) -> int: ...
+
+    @abstractmethod
+    def enqueue(self, messages: Sequence[NewMessage], actor: str) -> list[int]:
+        """Insert idempotently; the outbox id of each message (existing or new)."""
+
+    @abstractmethod
+    def claim(self, worker: str, lane: Lane, limit: int, lease: float) -> list[Claimed]: ...
+
+    @abstractmethod
+    def extend_lease(self, worker: str, ids: Sequence[int], lease: float) -> int: ...
+
+    @abstractmethod
+    def reclaim(self, worker: str, max_attempts: int) -> tuple[int, int]:
+        """(rows put back to PENDING, rows FAILED as abandoned)."""
+
+    @abstractmethod
+    def write_back(self, worker: str, batch: WriteBack) -> WriteBackResult: ...
+
+    @abstractmethod
+    def save_reports(self, worker: str, reports: Sequence[DeliveryReport]) -> ReportResult: ...
+
+    @abstractmethod
+    def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
+        """Store uplink replies; the correlated outbox id of each (None if none)."""
+
+    @abstractmethod
+    def get_message(self, outbox_id: int) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def get_segments(self, outbox_id: int) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def status_counts(self) -> dict[str, int]: ...
+
+    @abstractmethod
+    def wait_for_work(self, timeout: float) -> int | None:
+        """Block until new rows may be due or ``timeout`` passes.
+
+        Returns the most urgent priority announced, or None after a timeout or
+        where the database cannot announce inserts (then callers poll)."""
+
+    @property
+    @abstractmethod
+    def announces_inserts(self) -> bool:
+        """True when wait_for_work returns on insert (LISTEN/NOTIFY)."""
+
+    @abstractmethod
+    def close(self) -> None: ...

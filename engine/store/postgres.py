@@ -1,0 +1,105 @@
+"""PostgreSQL store: psycopg 3 with a connection pool, LISTEN/NOTIFY wake-ups."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from hisms.engine.store.base import StoreError
+from hisms.engine.store.sqlstore import Row, SqlStore
+
+log = logging.getLogger(__name__)
+CHANNEL = "hisms_outbox"
+
+
+class _Tx:
+    def __init__(self, conn: psycopg.Connection[Row], queries: dict[str, str]) -> None:
+        self._conn = conn
+        self._queries = queries
+
+    def run(self, name: str, /, **params: Any) -> list[Row]:
+        with self._conn.cursor() as cur:
+            cur.execute(self._queries[name], params)  # type: ignore[arg-type]
+            return cur.fetchall() if cur.description else []
+
+    def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
+        if not rows:
+            return []
+        columns = {key: [r[key] for r in rows] for key in rows[0]}
+        return self.run(name, **columns, **params)
+
+    def script(self, ddl: str) -> None:
+        self._conn.execute(ddl)  # type: ignore[call-overload]
+
+
+class PostgresStore(SqlStore):
+    dialect = "postgresql"
+
+    def __init__(self, conninfo: str, pool_size: int = 4) -> None:
+        super().__init__()
+        self._conninfo = conninfo
+        self._pool = ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"row_factory": dict_row, "autocommit": False},
+            open=False,
+        )
+        try:
+            self._pool.open(wait=True, timeout=10)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+        except Exception as exc:  # the pool's own timeout error
+            self._pool.close()
+            raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+        self._listener: psycopg.Connection[Any] | None = None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[_Tx]:
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                yield _Tx(conn, self.queries)
+        except psycopg.Error as exc:
+            raise StoreError(f"{type(exc).__name__}: {exc}".strip()) from exc
+
+    @property
+    def announces_inserts(self) -> bool:
+        return True
+
+    def wait_for_work(self, timeout: float) -> int | None:
+        try:
+            if self._listener is None or self._listener.closed:
+                self._listener = psycopg.connect(self._conninfo, autocommit=True)
+                self._listener.execute(f"LISTEN {CHANNEL}")
+            best: int | None = None
+            for note in self._listener.notifies(timeout=timeout, stop_after=1):
+                best = _priority(note.payload, best)
+            return best
+        except psycopg.Error as exc:
+            log.warning("LISTEN connection lost (%s); falling back to polling", exc)
+            self._close_listener()
+            return None
+
+    def close(self) -> None:
+        self._close_listener()
+        self._pool.close()
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._listener.close()
+            self._listener = None
+
+
+def _priority(payload: str, best: int | None) -> int:
+    try:
+        value = int(payload)
+    except ValueError:
+        value = 9
+    return value if best is None else min(best, value)

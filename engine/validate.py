@@ -1,0 +1,71 @@
+"""Checking and normalising a claimed row before it is sent.
+
+Everything here is pure: a row either becomes a :class:`Message` ready to
+segment, or a :class:`Rejection` whose code and text go to error_code/error_text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hisms.engine import phone, segment
+
+# C0 controls other than tab and newline garble handsets and some gateways.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SIGNED = re.compile(r"^【[^】]{1,20}】|【[^】]{1,20}】$")
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    max_chars: int = 1000
+    require_signature: bool = True
+    default_signature: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    phone: str
+    text: str  # signature included, as the handset will show it
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    code: str
+    text: str
+
+
+def check(
+    raw_phone: str | None, content: str | None, signature: str | None, rules: Rules
+) -> Message | Rejection:
+    try:
+        number = phone.normalise(raw_phone)
+    except phone.InvalidPhone as exc:
+        return Rejection(exc.code, exc.text)
+    text = _CONTROL.sub("", (content or "").replace("\r\n", "\n")).strip()
+    if not text:
+        return Rejection("CONTENT_EMPTY", "content is empty")
+    signed = _sign(text, (signature or "").strip() or rules.default_signature)
+    if signed is None:
+        if rules.require_signature:
+            return Rejection(
+                "SIGNATURE_MISSING",
+                "content has no 【signature】 and neither the row nor the configuration gives one",
+            )
+        signed = text
+    if len(signed) > rules.max_chars:
+        return Rejection(
+            "CONTENT_TOO_LONG",
+            f"content is {len(signed)} characters with signature, the limit is {rules.max_chars}",
+        )
+    if segment.count(signed) > segment.MAX_PARTS:
+        return Rejection("CONTENT_TOO_LONG", f"content needs more than {segment.MAX_PARTS} parts")
+    return Message(number, signed)
+
+
+def _sign(text: str, signature: str) -> str | None:
+    if _SIGNED.search(text):
+        return text
+    if not signature:
+        return None
+    return f"【{signature.strip('【】')}】{text}"

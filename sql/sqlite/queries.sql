@@ -1,0 +1,259 @@
+-- Named statements of the hisms engine for SQLite.
+-- Each block starts with `-- name: <name>` and a one-line description.
+-- Batched statements take one JSON array of objects (:rows) and read it with json_each,
+-- the SQLite counterpart of PostgreSQL's unnest: one statement per batch.
+
+-- name: enqueue
+-- Insert messages in the given order; a (source_system, source_ref) already present is skipped
+-- (idempotent intake). Ids grow in input order, which is how callers pair them with inputs.
+INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
+                        priority, send_at, expire_at, created_by, updated_by)
+SELECT json_extract(value, '$.source_system'), json_extract(value, '$.source_ref'),
+       json_extract(value, '$.account'), json_extract(value, '$.dept_code'),
+       json_extract(value, '$.phone'), json_extract(value, '$.content'),
+       json_extract(value, '$.signature'), json_extract(value, '$.priority'),
+       json_extract(value, '$.send_at'), json_extract(value, '$.expire_at'), :actor, :actor
+FROM json_each(:rows) WHERE true ORDER BY key
+ON CONFLICT (source_system, source_ref) DO NOTHING
+RETURNING id, source_system, source_ref
+
+-- name: lookup_refs
+-- Ids of messages by caller reference, to answer a repeated intake with the original id.
+SELECT o.id, o.source_system, o.source_ref
+FROM sms_outbox o
+JOIN json_each(:rows) u
+  ON o.source_system = json_extract(u.value, '$.source_system')
+ AND o.source_ref = json_extract(u.value, '$.source_ref')
+
+-- name: claim
+-- Lease up to `limit` due PENDING rows of the given priority range, most urgent and oldest first.
+-- Runs inside BEGIN IMMEDIATE, which holds the database write lock.
+UPDATE sms_outbox
+SET status = 1, attempts = attempts + 1, locked_by = :worker,
+    locked_until = strftime('%Y-%m-%d %H:%M:%f', 'now', '+' || :lease || ' seconds'),
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+WHERE id IN (
+    SELECT id FROM sms_outbox
+    WHERE status = 0
+      AND priority BETWEEN :min_priority AND :max_priority
+      AND (send_at IS NULL OR send_at <= strftime('%Y-%m-%d %H:%M:%f', 'now'))
+      AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%d %H:%M:%f', 'now'))
+    ORDER BY priority, id
+    LIMIT :limit
+)
+RETURNING id, attempts AS attempt, source_system, account, dept_code, phone, content, signature, priority,
+          expire_at, expire_at <= strftime('%Y-%m-%d %H:%M:%f', 'now') AS expired
+
+-- name: extend_lease
+-- Heartbeat: keep the lease of rows still in flight with this worker.
+UPDATE sms_outbox
+SET locked_until = strftime('%Y-%m-%d %H:%M:%f', 'now', '+' || :lease || ' seconds')
+WHERE id IN (SELECT value FROM json_each(:ids)) AND status = 1 AND locked_by = :worker
+RETURNING id
+
+-- name: reclaim_expired
+-- Put rows whose worker died (lease passed) back to PENDING.
+UPDATE sms_outbox
+SET status = 0, locked_by = NULL, locked_until = NULL,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+WHERE status = 1 AND locked_until < strftime('%Y-%m-%d %H:%M:%f', 'now')
+  AND attempts < :max_attempts
+RETURNING id
+
+-- name: fail_abandoned
+-- Rows whose workers died max_attempts times are FAILED rather than tried forever.
+UPDATE sms_outbox
+SET status = 4, locked_by = NULL, locked_until = NULL, error_code = 'WORKER_LOST',
+    error_text = 'lease expired ' || attempts || ' times without a result',
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+WHERE status = 1 AND locked_until < strftime('%Y-%m-%d %H:%M:%f', 'now')
+  AND attempts >= :max_attempts
+RETURNING id
+
+-- name: mark_submitted
+-- SENDING -> SUBMITTED for rows whose every part was accepted, fenced by owner and attempt.
+-- The phone is rewritten in its normalised 11-digit form, as sent.
+WITH u AS (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.attempt') AS attempt,
+                  json_extract(value, '$.phone') AS phone,
+                  json_extract(value, '$.channel') AS channel,
+                  json_extract(value, '$.segments') AS segments,
+                  json_extract(value, '$.carrier_msg_id') AS carrier_msg_id,
+                  json_extract(value, '$.submitted_at') AS submitted_at
+           FROM json_each(:rows))
+UPDATE sms_outbox AS o
+SET status = 2, phone = u.phone, channel = u.channel, segments = u.segments,
+    carrier_msg_id = u.carrier_msg_id, submitted_at = u.submitted_at, locked_by = NULL,
+    locked_until = NULL, error_code = NULL, error_text = NULL,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+FROM u
+WHERE o.id = u.id AND o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+RETURNING id
+
+-- name: mark_final
+-- SENDING -> FAILED / EXPIRED / REJECTED with the reason, fenced by owner and attempt.
+WITH u AS (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.attempt') AS attempt,
+                  json_extract(value, '$.status') AS status,
+                  json_extract(value, '$.channel') AS channel,
+                  json_extract(value, '$.error_code') AS error_code,
+                  json_extract(value, '$.error_text') AS error_text
+           FROM json_each(:rows))
+UPDATE sms_outbox AS o
+SET status = u.status, channel = coalesce(u.channel, o.channel), error_code = u.error_code,
+    error_text = u.error_text, locked_by = NULL, locked_until = NULL,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+FROM u
+WHERE o.id = u.id AND o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+RETURNING id
+
+-- name: mark_retry
+-- SENDING -> PENDING with the next attempt time and the last error, fenced by owner and attempt.
+WITH u AS (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.attempt') AS attempt,
+                  json_extract(value, '$.next_attempt_at') AS next_attempt_at,
+                  json_extract(value, '$.channel') AS channel,
+                  json_extract(value, '$.error_code') AS error_code,
+                  json_extract(value, '$.error_text') AS error_text
+           FROM json_each(:rows))
+UPDATE sms_outbox AS o
+SET status = 0, next_attempt_at = u.next_attempt_at, channel = coalesce(u.channel, o.channel),
+    error_code = u.error_code, error_text = u.error_text, locked_by = NULL, locked_until = NULL,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+FROM u
+WHERE o.id = u.id AND o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+RETURNING id
+
+-- name: save_segments
+-- Record every accepted part; a retried message overwrites its earlier parts.
+INSERT INTO sms_segment (outbox_id, seq, total, channel, carrier_msg_id, submit_result,
+                         submitted_at, created_by, updated_by)
+SELECT json_extract(value, '$.outbox_id'), json_extract(value, '$.seq'),
+       json_extract(value, '$.total'), json_extract(value, '$.channel'),
+       json_extract(value, '$.carrier_msg_id'), json_extract(value, '$.submit_result'),
+       json_extract(value, '$.submitted_at'), :worker, :worker
+FROM json_each(:rows) WHERE true
+ON CONFLICT (outbox_id, seq) DO UPDATE
+SET total = excluded.total, channel = excluded.channel, carrier_msg_id = excluded.carrier_msg_id,
+    submit_result = excluded.submit_result, submitted_at = excluded.submitted_at,
+    report_stat = NULL, report_err = NULL, report_at = NULL,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = excluded.updated_by
+
+-- name: apply_reports
+-- Put delivery reports on their parts; the first final report of a part wins.
+WITH r AS (SELECT json_extract(value, '$.channel') AS channel,
+                  json_extract(value, '$.carrier_msg_id') AS carrier_msg_id,
+                  json_extract(value, '$.stat') AS stat,
+                  json_extract(value, '$.error_code') AS error_code,
+                  coalesce(json_extract(value, '$.done_at'),
+                           json_extract(value, '$.received_at')) AS report_at
+           FROM json_each(:rows))
+UPDATE sms_segment AS s
+SET report_stat = r.stat, report_err = r.error_code, report_at = r.report_at,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+FROM r
+WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel AND s.report_stat IS NULL
+RETURNING outbox_id
+
+-- name: park_unmatched
+-- Keep reports whose part is not (yet) known, to match them when the submit result lands.
+INSERT INTO sms_report_unmatched (channel, carrier_msg_id, stat, error_code, phone, done_at,
+                                  received_at, created_by, updated_by)
+SELECT json_extract(value, '$.channel'), json_extract(value, '$.carrier_msg_id'),
+       json_extract(value, '$.stat'), json_extract(value, '$.error_code'),
+       json_extract(value, '$.phone'), json_extract(value, '$.done_at'),
+       json_extract(value, '$.received_at'), :worker, :worker
+FROM json_each(:rows) r
+WHERE NOT EXISTS (SELECT 1 FROM sms_segment s
+                  WHERE s.carrier_msg_id = json_extract(r.value, '$.carrier_msg_id')
+                    AND s.channel = json_extract(r.value, '$.channel'))
+RETURNING id
+
+-- name: match_unmatched
+-- Apply parked reports to the parts of these messages, now that their submit results exist.
+UPDATE sms_segment AS s
+SET report_stat = u.stat, report_err = u.error_code,
+    report_at = coalesce(u.done_at, u.received_at),
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+FROM sms_report_unmatched u
+WHERE s.outbox_id IN (SELECT value FROM json_each(:ids)) AND u.matched_at IS NULL
+  AND s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel AND s.report_stat IS NULL
+
+-- name: close_unmatched
+-- Mark parked reports as matched once their parts carry them.
+UPDATE sms_report_unmatched AS u
+SET matched_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), outbox_id = s.outbox_id,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+FROM sms_segment s
+WHERE s.outbox_id IN (SELECT value FROM json_each(:ids)) AND u.matched_at IS NULL
+  AND s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
+
+-- name: roll_up
+-- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+WITH agg AS (
+    SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported,
+           max(report_at) AS last_report_at,
+           min(CASE WHEN upper(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
+           min(CASE WHEN upper(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
+    FROM sms_segment WHERE outbox_id IN (SELECT value FROM json_each(:ids)) GROUP BY outbox_id)
+UPDATE sms_outbox AS o
+SET status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
+    report_stat = coalesce(agg.failed_stat, 'DELIVRD'), report_at = agg.last_report_at,
+    error_code = agg.failed_stat,
+    error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
+                      ELSE 'delivery report ' || agg.failed_stat
+                           || coalesce(' err ' || agg.failed_err, '') END,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+FROM agg
+WHERE o.id = agg.outbox_id AND o.status = 2 AND agg.reported = agg.parts
+  AND agg.parts = o.segments
+
+-- name: save_mo
+-- Store uplink replies, correlated to the newest MT to the same number within the window,
+-- preferring an MT of the source system whose extension code the reply was sent to.
+WITH m AS (SELECT json_extract(value, '$.channel') AS channel,
+                  json_extract(value, '$.phone') AS phone,
+                  json_extract(value, '$.service_number') AS service_number,
+                  json_extract(value, '$.content') AS content,
+                  json_extract(value, '$.received_at') AS received_at,
+                  json_extract(value, '$.ext_source') AS ext_source
+           FROM json_each(:rows))
+INSERT INTO sms_inbox (channel, phone, service_number, content, received_at, outbox_id,
+                       source_system, created_by, updated_by)
+SELECT m.channel, m.phone, m.service_number, m.content, m.received_at, mt.id,
+       coalesce(m.ext_source, mt.source_system), :worker, :worker
+FROM m LEFT JOIN sms_outbox mt ON mt.id = (
+    SELECT o.id FROM sms_outbox o
+    WHERE o.phone = m.phone AND o.submitted_at IS NOT NULL
+      AND o.submitted_at BETWEEN strftime('%Y-%m-%d %H:%M:%f', m.received_at,
+                                          '-' || :window || ' seconds')
+                             AND m.received_at
+      AND (m.ext_source IS NULL OR o.source_system = m.ext_source)
+    ORDER BY o.submitted_at DESC LIMIT 1)
+WHERE true
+RETURNING id, outbox_id
+
+-- name: get_message
+-- One message as v_sms_result shows it.
+SELECT * FROM v_sms_result WHERE id = :id
+
+-- name: get_segments
+-- The parts of one message.
+SELECT seq, total, channel, carrier_msg_id, submit_result, submitted_at, report_stat, report_err,
+       report_at
+FROM sms_segment WHERE outbox_id = :id ORDER BY seq
+
+-- name: status_counts
+-- How many messages are in each status.
+SELECT s.name, count(o.id) AS messages
+FROM sms_status s LEFT JOIN sms_outbox o ON o.status = s.code
+GROUP BY s.code, s.name ORDER BY s.code
+
+-- name: schema_present
+-- Whether the version table exists (a fresh database has none).
+SELECT count(*) AS present FROM sqlite_master WHERE type = 'table' AND name = 'sms_schema_version'
+
+-- name: schema_version
+-- The newest schema version applied.
+SELECT coalesce(max(version), 0) AS version FROM sms_schema_version
+
+-- name: record_migration
+-- Remember that a migration was applied.
+INSERT INTO sms_schema_version (version, name) VALUES (:version, :name)
