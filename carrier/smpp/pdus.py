@@ -1,0 +1,242 @@
+"""SMPP 3.4 PDUs as frozen dataclasses (spec chapter 4).
+
+Body fields are declared in wire order; their ``metadata`` tells the codec the
+wire type (C-octet string with its maximum size including the NUL, u8, or the
+sm_length-prefixed short_message). ``sequence_number`` and ``command_status``
+are header fields; ``tlvs`` holds the optional parameters.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from hisms.carrier.smpp.tlv import OptionalParams
+
+
+class CommandId(enum.IntEnum):
+    GENERIC_NACK = 0x80000000
+    BIND_RECEIVER = 0x00000001
+    BIND_RECEIVER_RESP = 0x80000001
+    BIND_TRANSMITTER = 0x00000002
+    BIND_TRANSMITTER_RESP = 0x80000002
+    SUBMIT_SM = 0x00000004
+    SUBMIT_SM_RESP = 0x80000004
+    DELIVER_SM = 0x00000005
+    DELIVER_SM_RESP = 0x80000005
+    UNBIND = 0x00000006
+    UNBIND_RESP = 0x80000006
+    BIND_TRANSCEIVER = 0x00000009
+    BIND_TRANSCEIVER_RESP = 0x80000009
+    OUTBIND = 0x0000000B
+    ENQUIRE_LINK = 0x00000015
+    ENQUIRE_LINK_RESP = 0x80000015
+
+
+class Status(enum.IntEnum):
+    """The command_status values hisms sends or reacts to (spec 5.1.3)."""
+
+    ROK = 0x00
+    RINVMSGLEN = 0x01
+    RINVCMDLEN = 0x02
+    RINVCMDID = 0x03
+    RINVBNDSTS = 0x04
+    RALYBND = 0x05
+    RSYSERR = 0x08
+    RBINDFAIL = 0x0D
+    RINVPASWD = 0x0E
+    RINVSYSID = 0x0F
+    RMSGQFUL = 0x14
+    RTHROTTLED = 0x58
+
+
+# esm_class bits (spec 5.2.12)
+ESM_DELIVERY_RECEIPT = 0x04  # message type: SMSC delivery receipt
+ESM_MESSAGE_TYPE_MASK = 0x3C
+ESM_UDHI = 0x40  # short_message starts with a user data header
+
+INTERFACE_VERSION = 0x34
+
+
+def cstr(max_size: int, default: str = "") -> Any:
+    """A C-octet string body field; ``max_size`` counts the terminating NUL."""
+    return field(default=default, metadata={"wire": "cstr", "max": max_size})
+
+
+def u8(default: int = 0) -> Any:
+    return field(default=default, metadata={"wire": "u8"})
+
+
+def short_message() -> Any:
+    return field(default=b"", metadata={"wire": "sm"})
+
+
+def optional_params() -> Any:
+    # A dict is unhashable, so keep it out of the generated __hash__.
+    return field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pdu:
+    command_id: ClassVar[CommandId]
+    sequence_number: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Response(Pdu):
+    command_status: int = 0  # Status.ROK; peers also send vendor codes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bind(Pdu):
+    system_id: str = cstr(16)
+    password: str = cstr(9)
+    system_type: str = cstr(13)
+    interface_version: int = u8(INTERFACE_VERSION)
+    addr_ton: int = u8()
+    addr_npi: int = u8()
+    address_range: str = cstr(41)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BindTransmitter(Bind):
+    command_id = CommandId.BIND_TRANSMITTER
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BindReceiver(Bind):
+    command_id = CommandId.BIND_RECEIVER
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BindTransceiver(Bind):
+    command_id = CommandId.BIND_TRANSCEIVER
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BindResp(OptionalParams, Response):
+    system_id: str = cstr(16)
+    tlvs: Mapping[int, bytes] = optional_params()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BindTransmitterResp(BindResp):
+    command_id = CommandId.BIND_TRANSMITTER_RESP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BindReceiverResp(BindResp):
+    command_id = CommandId.BIND_RECEIVER_RESP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BindTransceiverResp(BindResp):
+    command_id = CommandId.BIND_TRANSCEIVER_RESP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outbind(Pdu):
+    command_id = CommandId.OUTBIND
+    system_id: str = cstr(16)
+    password: str = cstr(9)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unbind(Pdu):
+    command_id = CommandId.UNBIND
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnbindResp(Response):
+    command_id = CommandId.UNBIND_RESP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnquireLink(Pdu):
+    command_id = CommandId.ENQUIRE_LINK
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnquireLinkResp(Response):
+    command_id = CommandId.ENQUIRE_LINK_RESP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenericNack(Response):
+    command_id = CommandId.GENERIC_NACK
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShortMessagePdu(OptionalParams, Pdu):
+    """submit_sm and deliver_sm share one layout (spec 4.4.1, 4.6.1)."""
+
+    service_type: str = cstr(6)
+    source_addr_ton: int = u8()
+    source_addr_npi: int = u8()
+    source_addr: str = cstr(21)
+    dest_addr_ton: int = u8()
+    dest_addr_npi: int = u8()
+    destination_addr: str = cstr(21)
+    esm_class: int = u8()
+    protocol_id: int = u8()
+    priority_flag: int = u8()
+    schedule_delivery_time: str = cstr(17)
+    validity_period: str = cstr(17)
+    registered_delivery: int = u8()
+    replace_if_present_flag: int = u8()
+    data_coding: int = u8()
+    sm_default_msg_id: int = u8()
+    short_message: bytes = short_message()
+    tlvs: Mapping[int, bytes] = optional_params()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitSm(ShortMessagePdu):
+    command_id = CommandId.SUBMIT_SM
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliverSm(ShortMessagePdu):
+    command_id = CommandId.DELIVER_SM
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageResp(OptionalParams, Response):
+    # 65 is the largest size spec 4.4.2 allows (9, 33 or 65 by SMSC).
+    message_id: str = cstr(65)
+    tlvs: Mapping[int, bytes] = optional_params()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitSmResp(MessageResp):
+    command_id = CommandId.SUBMIT_SM_RESP
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliverSmResp(MessageResp):
+    command_id = CommandId.DELIVER_SM_RESP
+
+
+CLASSES: dict[int, type[Pdu]] = {
+    cls.command_id: cls
+    for cls in (
+        BindTransmitter,
+        BindReceiver,
+        BindTransceiver,
+        BindTransmitterResp,
+        BindReceiverResp,
+        BindTransceiverResp,
+        Outbind,
+        Unbind,
+        UnbindResp,
+        EnquireLink,
+        EnquireLinkResp,
+        GenericNack,
+        SubmitSm,
+        DeliverSm,
+        SubmitSmResp,
+        DeliverSmResp,
+    )
+}

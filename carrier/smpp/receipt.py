@@ -1,0 +1,126 @@
+"""SMPP delivery receipts (spec Appendix B) carried in a deliver_sm.
+
+The text ``id:... sub:... dlvrd:... submit date:... done date:... stat:...
+err:... text:...`` is vendor specific in practice: keys change case, spacing
+varies and fields go missing (PROTOCOLS.md item 6), so it is parsed by keys.
+The receipted_message_id and message_state TLVs win over the text when present.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from hisms.carrier.errors import RemoteProtocolError
+from hisms.carrier.smpp.pdus import ESM_DELIVERY_RECEIPT, ESM_MESSAGE_TYPE_MASK, DeliverSm
+from hisms.carrier.smpp.tlv import Tag, cstr_value, int_value
+
+# message_state TLV values (spec 5.2.28) and their receipt stat words (Table B-2).
+STATES = {
+    1: "ENROUTE",
+    2: "DELIVRD",
+    3: "EXPIRED",
+    4: "DELETED",
+    5: "UNDELIV",
+    6: "ACCEPTD",
+    7: "UNKNOWN",
+    8: "REJECTD",
+}
+_STATE_OF = {stat: state for state, stat in STATES.items()}
+_DATE_LAYOUTS = {10: "%y%m%d%H%M", 12: "%y%m%d%H%M%S"}
+
+# "submit date" also appears as "submit_date" or "submitdate" in the wild.
+_KEY = re.compile(
+    r"(?<![a-z])(id|sub|dlvrd|submit[ _]*date|done[ _]*date|stat|err|text)\s*:", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    message_id: str
+    stat: str  # DELIVRD, UNDELIV, ...; UNKNOWN when the SMSC gave none
+    err: str = ""
+    submitted_at: datetime | None = None  # SMSC local time, as written
+    done_at: datetime | None = None
+    text: str = ""
+
+
+def is_receipt(pdu: DeliverSm) -> bool:
+    return bool(pdu.esm_class & ESM_MESSAGE_TYPE_MASK == ESM_DELIVERY_RECEIPT)
+
+
+def parse_fields(text: str) -> dict[str, str]:
+    """The receipt's key -> value pairs, keys lower-case with one space ("done date")."""
+    matches = list(_KEY.finditer(text))
+    fields: dict[str, str] = {}
+    for match, following in zip(matches, [*matches[1:], None], strict=True):
+        key = re.sub(r"[ _]*date", " date", match.group(1).lower())
+        if key == "text":  # free text may itself contain "id:" or "err:"
+            fields[key] = text[match.end() :].strip()
+            break
+        end = following.start() if following else len(text)
+        fields.setdefault(key, text[match.end() : end].strip())
+    return fields
+
+
+def from_deliver_sm(pdu: DeliverSm) -> Receipt:
+    """The receipt in ``pdu``; RemoteProtocolError if no message id is anywhere."""
+    raw = pdu.message_payload if pdu.message_payload is not None else pdu.short_message
+    fields = parse_fields(raw.decode("latin-1"))
+    message_id = pdu.receipted_message_id or fields.get("id", "")
+    if not message_id:
+        raise RemoteProtocolError(f"delivery receipt without a message id: {raw!r}")
+    state = pdu.message_state
+    stat = STATES.get(state, "") if state is not None else ""
+    return Receipt(
+        message_id=message_id,
+        stat=(stat or fields.get("stat", "")).upper() or "UNKNOWN",
+        err=fields.get("err", ""),
+        submitted_at=_date(fields.get("submit date", "")),
+        done_at=_date(fields.get("done date", "")),
+        text=fields.get("text", ""),
+    )
+
+
+def _date(value: str) -> datetime | None:
+    """YYMMDDhhmm, or YYMMDDhhmmss as many SMSCs write it; None if unreadable."""
+    digits = "".join(itertools.takewhile(str.isdigit, value))
+    layout = _DATE_LAYOUTS.get(len(digits))
+    if layout is None:
+        return None
+    try:
+        return datetime.strptime(digits, layout)
+    except ValueError:
+        return None
+
+
+def build_text(receipt: Receipt) -> str:
+    """The Appendix B text for ``receipt``, as our simulator sends it."""
+    return (
+        f"id:{receipt.message_id} sub:001 dlvrd:{'001' if receipt.stat == 'DELIVRD' else '000'}"
+        f" submit date:{_format(receipt.submitted_at)} done date:{_format(receipt.done_at)}"
+        f" stat:{receipt.stat} err:{receipt.err or '000'} text:{receipt.text[:20]}"
+    )
+
+
+def _format(moment: datetime | None) -> str:
+    return moment.strftime("%y%m%d%H%M") if moment else ""
+
+
+def build_deliver_sm(
+    receipt: Receipt, sequence_number: int, source_addr: str, destination_addr: str
+) -> DeliverSm:
+    """A receipt deliver_sm with the text and both TLVs, as a well-behaved SMSC sends it."""
+    tlvs: dict[int, bytes] = {Tag.RECEIPTED_MESSAGE_ID: cstr_value(receipt.message_id)}
+    if receipt.stat in _STATE_OF:
+        tlvs[Tag.MESSAGE_STATE] = int_value(_STATE_OF[receipt.stat], 1)
+    return DeliverSm(
+        sequence_number=sequence_number,
+        source_addr=source_addr,
+        destination_addr=destination_addr,
+        esm_class=ESM_DELIVERY_RECEIPT,
+        short_message=build_text(receipt).encode("ascii", errors="replace"),
+        tlvs=tlvs,
+    )
