@@ -1,0 +1,42 @@
+"""Wiring: settings -> store, carriers, engine; running it until a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from hisms.carrier import registry
+from hisms.carrier.base import Carrier
+from hisms.engine.config import Settings
+from hisms.engine.store import open_store
+from hisms.engine.store.base import Store
+from hisms.engine.worker import Engine
+
+log = logging.getLogger(__name__)
+
+
+def store_for(settings: Settings) -> Store:
+    return open_store(settings.database.url.get_secret_value(), settings.database.pool_size)
+
+
+def carriers_for(settings: Settings) -> dict[str, Carrier]:
+    return {
+        c.name: registry.create(c.protocol, c.name, c.options())
+        for c in settings.channels
+        if c.enabled
+    }
+
+
+async def serve(settings: Settings, store: Store) -> Engine:
+    """Run the engine until SIGINT/SIGTERM; returns it (with its counters) once stopped."""
+    engine = Engine(settings, store, carriers_for(settings))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, engine.stop)
+    try:
+        await engine.run()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return engine

@@ -1,0 +1,219 @@
+"""The ``hisms`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+
+from hisms import sql
+from hisms.carrier.base import CarrierError
+from hisms.engine import app
+from hisms.engine.config import ConfigError, Settings, load
+from hisms.engine.store.base import NewMessage, StoreError
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _Context:
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load(self.config_path)
+        return self._settings
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_path",
+    envvar="HISMS_CONFIG",
+    type=click.Path(dir_okay=False),
+    help="TOML configuration file (default: $HISMS_CONFIG, else built-in defaults).",
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    envvar="HISMS_LOG_LEVEL",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+@click.version_option(package_name="hisms")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, log_level: str) -> None:
+    """hisms: SMS integration engine for hospitals."""
+    logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
+    ctx.obj = _Context(config_path)
+
+
+@cli.group()
+def db() -> None:
+    """Create, upgrade and print the database schema."""
+
+
+@db.command("init")
+@click.pass_obj
+def db_init(obj: _Context) -> None:
+    """Create the tables, indexes and views (a no-op on an initialised database)."""
+    _upgrade(obj, "initialised")
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: _Context) -> None:
+    """Apply every migration not applied yet."""
+    _upgrade(obj, "upgraded")
+
+
+def _upgrade(obj: _Context, verb: str) -> None:
+    store = app.store_for(obj.settings)
+    try:
+        applied = store.upgrade()
+        version = store.schema_version()
+    finally:
+        store.close()
+    if applied:
+        click.echo(f"{verb} {store.dialect} schema to version {version} (applied {applied})")
+    else:
+        click.echo(f"{store.dialect} schema already at version {version}; nothing to do")
+
+
+@db.command("sql")
+@click.option("--dialect", required=True, type=click.Choice(sql.dialects()))
+def db_sql(dialect: str) -> None:
+    """Print the DDL for a DBA to review and run by hand."""
+    click.echo(sql.schema(dialect))
+
+
+@cli.command()
+@click.pass_obj
+def run(obj: _Context) -> None:
+    """Run the engine (claim, send, write back) until SIGINT/SIGTERM."""
+    store = app.store_for(obj.settings)
+    try:
+        if store.schema_version() == 0:
+            raise click.ClickException("the database has no hisms schema: run `hisms db init`")
+        asyncio.run(app.serve(obj.settings, store))
+    finally:
+        store.close()
+
+
+@cli.command()
+@click.option("--phone", required=True)
+@click.option("--content", required=True)
+@click.option("--priority", default=5, show_default=True, type=click.IntRange(0, 9))
+@click.option("--send-at", type=click.DateTime(), help="Local time to send at.")
+@click.option("--expire-at", type=click.DateTime(), help="Local time after which not to send.")
+@click.option("--source-system", default="DEFAULT", show_default=True)
+@click.option("--source-ref", help="Caller's id: sending the same reference twice enqueues once.")
+@click.option("--signature")
+@click.option("--account")
+@click.option("--dept", "dept_code")
+@click.pass_obj
+def send(obj: _Context, **fields: Any) -> None:
+    """Enqueue one message; prints its outbox id."""
+    message = NewMessage(
+        **{k: _local(v) if isinstance(v, datetime) else v for k, v in fields.items()}
+    )
+    store = app.store_for(obj.settings)
+    try:
+        (outbox_id,) = store.enqueue([message], actor="hisms-cli")
+    finally:
+        store.close()
+    click.echo(outbox_id)
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone()  # a naive CLI time is the operator's local time
+
+
+@cli.command()
+@click.argument("outbox_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def status(obj: _Context, outbox_id: int, as_json: bool) -> None:
+    """Show one message with its parts and reports."""
+    store = app.store_for(obj.settings)
+    try:
+        message = store.get_message(outbox_id)
+        parts = store.get_segments(outbox_id) if message else []
+    finally:
+        store.close()
+    if message is None:
+        raise click.ClickException(f"no message with id {outbox_id}")
+    if as_json:
+        click.echo(json.dumps({**message, "parts": parts}, default=str, ensure_ascii=False))
+        return
+    for key, value in message.items():
+        if value is not None:
+            click.echo(f"{key:>20}: {value}")
+    for part in parts:
+        click.echo(
+            f"{'part':>20}: {part['seq']}/{part['total']} {part['channel']} "
+            f"{part['carrier_msg_id']} {part['report_stat'] or '-'}"
+        )
+
+
+@cli.command()
+@click.pass_obj
+def stats(obj: _Context) -> None:
+    """Messages per status."""
+    store = app.store_for(obj.settings)
+    try:
+        counts = store.status_counts()
+    finally:
+        store.close()
+    for name, count in counts.items():
+        click.echo(f"{name:>10} {count}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("protocol", type=click.Choice(["cmpp", "sgip", "smgp", "smpp"]))
+@click.pass_context
+def simulate(ctx: click.Context, protocol: str) -> None:
+    """Run a carrier gateway simulator (options: hisms simulate PROTOCOL --help)."""
+    try:
+        module = importlib.import_module(f"hisms.carrier.{protocol}.simulator")
+    except ModuleNotFoundError as exc:
+        raise click.ClickException(f"no {protocol} simulator in this version") from exc
+    module.cli.main(args=ctx.args, prog_name=f"hisms simulate {protocol}", standalone_mode=True)
+
+
+@cli.command()
+@click.option(
+    "--db",
+    "db_path",
+    default="hisms-demo.db",
+    show_default=True,
+    help="SQLite file to create (replaced if it exists).",
+)
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Multiply the number of messages.",
+)
+def demo(db_path: str, scale: int) -> None:
+    """End to end on embedded SQLite with the loopback carrier, then a summary."""
+    from hisms.engine import demo as demo_module
+
+    demo_module.main(db_path, scale)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except (ConfigError, StoreError, CarrierError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,170 @@
+"""What to do with a claimed batch, and what its carrier results mean. Pure logic.
+
+:func:`plan` validates and segments the rows (rejects, expiries and unroutable
+numbers are settled at once); :func:`settle` turns the carrier's per-part
+results into the write-back of each message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult
+from hisms.engine import segment, validate
+from hisms.engine.retry import RetryPolicy
+from hisms.engine.router import Router
+from hisms.engine.status import Status
+from hisms.engine.store.base import Claimed, WriteBack
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """What the engine needs to know of a calling system."""
+
+    ext: str = ""
+    signature: str = ""
+
+
+@dataclass(slots=True)
+class Outgoing:
+    row: Claimed
+    channel: str
+    phone: str
+    parts: list[Submission] = field(default_factory=list)
+
+
+def plan(
+    rows: Sequence[Claimed],
+    rules: validate.Rules,
+    router: Router,
+    sources: Mapping[str, Source],
+) -> tuple[list[Outgoing], WriteBack]:
+    outgoing: list[Outgoing] = []
+    done = WriteBack()
+    for row in rows:
+        source = sources.get(row.source_system, Source())
+        if row.expired:
+            done.finals.append(
+                _final(row, Status.EXPIRED, "EXPIRED", "expire_at passed before submission")
+            )
+            continue
+        checked = validate.check(row.phone, row.content, row.signature or source.signature, rules)
+        if isinstance(checked, validate.Rejection):
+            done.finals.append(_final(row, Status.REJECTED, checked.code, checked.text))
+            continue
+        channel = router.route(checked.phone)
+        if channel is None:
+            done.finals.append(
+                _final(
+                    row,
+                    Status.FAILED,
+                    "NO_CHANNEL",
+                    "no enabled channel serves this number's operator",
+                )
+            )
+            continue
+        outgoing.append(Outgoing(row, channel, checked.phone, _parts(row, checked, source)))
+    return outgoing, done
+
+
+def _parts(row: Claimed, message: validate.Message, source: Source) -> list[Submission]:
+    return [
+        Submission(
+            key=SubmitKey(row.id, part.seq, row.attempt),
+            phone=message.phone,
+            text=part.text,
+            body=part.body,
+            udh=part.udh,
+            ref=row.id & 0xFF,
+            total=part.total,
+            priority=row.priority,
+            src_ext=source.ext,
+        )
+        for part in segment.split(message.text, ref=row.id & 0xFF)
+    ]
+
+
+def settle(
+    outgoing: Sequence[Outgoing],
+    results: Mapping[SubmitKey, SubmitResult],
+    policy: RetryPolicy,
+    into: WriteBack,
+) -> None:
+    """Add each message's outcome to ``into``."""
+    for message in outgoing:
+        got = [results.get(p.key) or _missing(p.key) for p in message.parts]
+        accepted = [r for r in got if r.outcome is Outcome.ACCEPTED]
+        into.segments.extend(_segment(message, r) for r in accepted)
+        failed = next((r for r in got if r.outcome is Outcome.FAILED), None)
+        retry = next((r for r in got if r.outcome is Outcome.RETRY), None)
+        row = message.row
+        if failed is None and retry is None:
+            into.submitted.append(_submitted(message, accepted))
+        elif failed is not None:
+            into.finals.append(
+                _final(row, Status.FAILED, failed.error_code, failed.error_text, message.channel)
+            )
+        elif retry is not None and policy.exhausted(row.attempt):
+            text = f"gave up after {row.attempt} attempts: {retry.error_text or retry.error_code}"
+            into.finals.append(_final(row, Status.FAILED, retry.error_code, text, message.channel))
+        elif retry is not None:
+            into.retries.append(
+                {
+                    "id": row.id,
+                    "attempt": row.attempt,
+                    "next_attempt_at": policy.next_at(row.attempt),
+                    "channel": message.channel,
+                    "error_code": retry.error_code or "RETRY",
+                    "error_text": _clip(retry.error_text),
+                }
+            )
+
+
+def _missing(key: SubmitKey) -> SubmitResult:
+    return SubmitResult(
+        key, Outcome.RETRY, error_code="NO_RESULT", error_text="carrier gave no result"
+    )
+
+
+def _segment(message: Outgoing, result: SubmitResult) -> dict[str, Any]:
+    return {
+        "outbox_id": message.row.id,
+        "seq": result.key.seq,
+        "total": len(message.parts),
+        "channel": message.channel,
+        "carrier_msg_id": result.carrier_msg_id,
+        "submit_result": "0",
+        "submitted_at": result.at,
+    }
+
+
+def _submitted(message: Outgoing, accepted: list[SubmitResult]) -> dict[str, Any]:
+    first = min(accepted, key=lambda r: r.key.seq)
+    return {
+        "id": message.row.id,
+        "attempt": message.row.attempt,
+        "phone": message.phone,
+        "channel": message.channel,
+        "segments": len(message.parts),
+        "carrier_msg_id": first.carrier_msg_id,
+        "submitted_at": max(r.at for r in accepted),
+    }
+
+
+def _final(
+    row: Claimed, status: Status, code: str | None, text: str | None, channel: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "attempt": row.attempt,
+        "status": int(status),
+        "channel": channel,
+        "error_code": (code or status.name)[:32],
+        "error_text": _clip(text) or status.name.lower(),
+    }
+
+
+def _clip(text: str | None) -> str | None:
+    return text[:500] if text else text

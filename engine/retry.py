@@ -1,0 +1,29 @@
+"""When to try a transiently failed message again: exponential backoff with jitter."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tenacity import RetryCallState, wait_exponential_jitter
+
+from hisms.carrier.base import utcnow
+
+
+class RetryPolicy:
+    def __init__(self, max_attempts: int, base_seconds: float, max_seconds: float) -> None:
+        self.max_attempts = max_attempts
+        self._wait = wait_exponential_jitter(
+            initial=base_seconds, max=max_seconds, jitter=base_seconds
+        )
+
+    def exhausted(self, attempt: int) -> bool:
+        return attempt >= self.max_attempts
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after the ``attempt``-th attempt (1-based) failed."""
+        state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
+        state.attempt_number = attempt
+        return float(self._wait(state))
+
+    def next_at(self, attempt: int, now: datetime | None = None) -> datetime:
+        return (now or utcnow()) + timedelta(seconds=self.delay(attempt))

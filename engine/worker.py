@@ -1,0 +1,308 @@
+"""The engine's run loop: claim lanes, batch processing, leases and write-back.
+
+Two lanes claim independently: ``urgent`` (priority 0-1, small batches) and
+``bulk`` (everything, large batches), so a bulk backlog never delays a critical
+value. Each lane keeps up to ``inflight_batches`` batches with the carriers at
+once. Side tasks extend the leases of rows in flight (heartbeat), give back
+rows of dead workers (reclaim), and flush delivery reports and MO to the
+database in batches. Database calls are blocking and run in threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from hisms.carrier.base import (
+    Carrier,
+    CarrierEvent,
+    ChannelState,
+    DeliveryReport,
+    MoMessage,
+    Outcome,
+    SubmitKey,
+    SubmitResult,
+)
+from hisms.engine import process
+from hisms.engine.config import Settings
+from hisms.engine.phone import mask
+from hisms.engine.retry import RetryPolicy
+from hisms.engine.router import Router
+from hisms.engine.store.base import BULK, URGENT, Claimed, Lane, Mo, Store, StoreError, WriteBack
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    def __init__(self, settings: Settings, store: Store, carriers: Mapping[str, Carrier]) -> None:
+        self.cfg = settings.engine
+        self.store = store
+        self.carriers = dict(carriers)
+        self.worker = self.cfg.resolved_worker_id()
+        self.rules = settings.validation.rules()
+        self.router = Router([c for c in settings.channels if c.name in carriers])
+        self.sources = {
+            name: process.Source(s.ext, s.signature) for name, s in settings.sources.items()
+        }
+        self.policy = RetryPolicy(
+            self.cfg.max_attempts, self.cfg.retry_base_seconds, self.cfg.retry_max_seconds
+        )
+        self._ext_sources = {s.ext: name for name, s in settings.sources.items() if s.ext}
+        self._src_numbers = {
+            c.name: str(c.options().get("src_number", "")) for c in settings.channels
+        }
+        self.counts: Counter[str] = Counter()
+        self.channel_state: dict[str, ChannelState] = {}
+        self._held: set[int] = set()
+        self._reports: list[DeliveryReport] = []
+        self._mos: list[MoMessage] = []
+        self._stop = asyncio.Event()
+        self._wake = {URGENT.name: asyncio.Event(), BULK.name: asyncio.Event()}
+        self._batches: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle ------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until :meth:`stop`; then finish in-flight batches and flush."""
+        for carrier in self.carriers.values():
+            await carrier.start(self._on_event)
+        lanes = [
+            asyncio.create_task(self._lane(URGENT, self.cfg.urgent_batch_size)),
+            asyncio.create_task(self._lane(BULK, self.cfg.batch_size)),
+        ]
+        side = [
+            asyncio.create_task(self._every(self.cfg.lease_seconds / 3, self._heartbeat)),
+            asyncio.create_task(self._every(self.cfg.reclaim_every_seconds, self._reclaim)),
+            asyncio.create_task(self._every(self.cfg.writeback_every_seconds, self._flush)),
+        ]
+        listener = self._start_listener()
+        log.info("worker %s started with channels %s", self.worker, ", ".join(self.carriers))
+        await self._stop.wait()
+        for wake in self._wake.values():
+            wake.set()
+        await asyncio.gather(*lanes)
+        if self._batches:
+            await asyncio.gather(*self._batches, return_exceptions=True)
+        for carrier in self.carriers.values():
+            await carrier.stop()
+        await _cancel(side)
+        await self._flush()
+        if listener is not None:
+            listener.join(timeout=self.cfg.poll_max_seconds + 1)
+        log.info("worker %s stopped: %s", self.worker, dict(self.counts))
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # -- claiming -------------------------------------------------------------
+
+    async def _lane(self, lane: Lane, batch_size: int) -> None:
+        slots = asyncio.Semaphore(self.cfg.inflight_batches)
+        idle = self.cfg.poll_min_seconds
+        wake = self._wake[lane.name]
+        while not self._stop.is_set():
+            await slots.acquire()
+            if self._stop.is_set():
+                break
+            wake.clear()
+            try:
+                rows = await asyncio.to_thread(
+                    self.store.claim, self.worker, lane, batch_size, self.cfg.lease_seconds
+                )
+            except StoreError as exc:
+                log.error("claim failed on lane %s: %s", lane.name, exc)
+                rows = []
+            if rows:
+                idle = self.cfg.poll_min_seconds
+                self.counts["claimed"] += len(rows)
+                self._spawn(self._batch(rows), slots.release)
+                continue
+            slots.release()
+            await _wait(wake, idle)
+            idle = self._next_idle(idle)
+
+    def _next_idle(self, idle: float) -> float:
+        if self.store.announces_inserts:
+            return self.cfg.poll_max_seconds  # NOTIFY wakes us; polling is only a safety net
+        return min(idle * 2, self.cfg.poll_max_seconds)
+
+    def _spawn(self, coro: Awaitable[None], done: Callable[[], None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._batches.add(task)
+        task.add_done_callback(lambda t: (self._batches.discard(t), done()))
+
+    # -- one batch ------------------------------------------------------------
+
+    async def _batch(self, rows: list[Claimed]) -> None:
+        ids = [r.id for r in rows]
+        self._held.update(ids)
+        try:
+            outgoing, written = process.plan(rows, self.rules, self.router, self.sources)
+            results = await self._submit(outgoing)
+            process.settle(outgoing, results, self.policy, written)
+            await self._write(written)
+        except Exception:
+            # A bug must not kill the worker; the rows come back when their lease expires.
+            log.exception("batch of %d rows failed; they will be reclaimed", len(rows))
+        finally:
+            self._held.difference_update(ids)
+
+    async def _submit(self, outgoing: Sequence[process.Outgoing]) -> dict[SubmitKey, SubmitResult]:
+        by_channel: dict[str, list[process.Outgoing]] = defaultdict(list)
+        for message in outgoing:
+            by_channel[message.channel].append(message)
+        answers = await asyncio.gather(
+            *(self._submit_channel(name, msgs) for name, msgs in by_channel.items())
+        )
+        return {r.key: r for results in answers for r in results}
+
+    async def _submit_channel(
+        self, channel: str, messages: list[process.Outgoing]
+    ) -> list[SubmitResult]:
+        parts = [p for m in messages for p in m.parts]
+        try:
+            return await self.carriers[channel].submit(parts)
+        except Exception as exc:
+            log.exception("channel %s raised on submit", channel)
+            return [
+                SubmitResult(p.key, Outcome.RETRY, error_code="CARRIER_ERROR", error_text=str(exc))
+                for p in parts
+            ]
+
+    async def _write(self, batch: WriteBack) -> None:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(StoreError),
+            wait=wait_exponential(multiplier=0.2, max=5),
+            stop=stop_after_delay(self.cfg.lease_seconds),
+            reraise=True,
+        ):
+            with attempt:
+                result = await asyncio.to_thread(self.store.write_back, self.worker, batch)
+        self.counts["submitted"] += len(batch.submitted)
+        self.counts["final"] += len(batch.finals)
+        self.counts["retried"] += len(batch.retries)
+        if result.fenced_out:
+            log.warning("%d rows had been reclaimed by another worker", result.fenced_out)
+
+    # -- carrier events -------------------------------------------------------
+
+    def _on_event(self, event: CarrierEvent) -> None:
+        if isinstance(event, DeliveryReport):
+            self._reports.append(event)
+        elif isinstance(event, MoMessage):
+            log.debug("MO from %s on %s", mask(event.phone), event.channel)
+            self._mos.append(event)
+        else:
+            self._channel_state(event)
+
+    def _channel_state(self, state: ChannelState) -> None:
+        before = self.channel_state.get(state.channel)
+        self.channel_state[state.channel] = state
+        if before is None or before.up != state.up:
+            level = logging.INFO if state.up else logging.ERROR
+            log.log(
+                level,
+                "channel %s is %s %s",
+                state.channel,
+                "up" if state.up else "DOWN",
+                state.detail,
+            )
+
+    async def _flush(self) -> None:
+        reports, self._reports = self._reports, []
+        if reports and await self._saved(self.store.save_reports, self.worker, reports):
+            self.counts["reports"] += len(reports)
+        elif reports:
+            self._reports[:0] = reports
+        mos, self._mos = self._mos, []
+        window = self.cfg.mo_correlation_hours * 3600
+        rows = [self._mo(m) for m in mos]
+        if mos and await self._saved(self.store.save_mo, self.worker, rows, window):
+            self.counts["mo"] += len(mos)
+        elif mos:
+            self._mos[:0] = mos
+
+    async def _saved(self, write: Callable[..., Any], *args: Any) -> bool:
+        try:
+            await asyncio.to_thread(write, *args)
+        except StoreError as exc:
+            log.error("writing reports/MO failed, keeping them for the next flush: %s", exc)
+            return False
+        return True
+
+    def _mo(self, message: MoMessage) -> Mo:
+        base = self._src_numbers.get(message.channel, "")
+        ext = (
+            message.service_number[len(base) :]
+            if base and message.service_number.startswith(base)
+            else ""
+        )
+        return Mo(
+            message.channel,
+            message.phone,
+            message.service_number,
+            message.content,
+            message.received_at,
+            self._ext_sources.get(ext) if ext else None,
+        )
+
+    # -- side tasks -----------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        if self._held:
+            await asyncio.to_thread(
+                self.store.extend_lease, self.worker, sorted(self._held), self.cfg.lease_seconds
+            )
+
+    async def _reclaim(self) -> None:
+        back, failed = await asyncio.to_thread(
+            self.store.reclaim, self.worker, self.cfg.max_attempts
+        )
+        if back or failed:
+            log.warning("reclaimed %d rows of dead workers, failed %d abandoned rows", back, failed)
+            self._wake[BULK.name].set()
+
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except StoreError as exc:
+                log.error("%s failed: %s", job.__name__.strip("_"), exc)
+
+    def _start_listener(self) -> threading.Thread | None:
+        if not self.store.announces_inserts:
+            return None
+        loop = asyncio.get_running_loop()
+        thread = threading.Thread(
+            target=self._listen, args=(loop,), name="hisms-listen", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
+        while not self._stop.is_set():
+            priority = self.store.wait_for_work(self.cfg.poll_max_seconds)
+            if priority is None:
+                continue
+            if priority <= URGENT.max_priority:
+                loop.call_soon_threadsafe(self._wake[URGENT.name].set)
+            loop.call_soon_threadsafe(self._wake[BULK.name].set)
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout)
+
+
+async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
