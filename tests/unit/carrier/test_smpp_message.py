@@ -1,0 +1,94 @@
+"""SMPP text: data_coding on send and receive, and the three ways of long messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from hisms.carrier import udh
+from hisms.carrier.errors import RemoteProtocolError
+from hisms.carrier.smpp import pdus
+from hisms.carrier.smpp.codec import decode, encode
+from hisms.carrier.smpp.message import encode_text, read_text, sar_tlvs, with_udh
+from hisms.carrier.smpp.tlv import Tag
+
+
+def deliver(data: bytes, data_coding: int = 0, esm_class: int = 0, **tlvs: bytes) -> pdus.DeliverSm:
+    pdu = pdus.DeliverSm(
+        sequence_number=1,
+        esm_class=esm_class,
+        data_coding=data_coding,
+        short_message=data,
+        tlvs={Tag[name.upper()]: value for name, value in tlvs.items()},
+    )
+    decoded = decode(encode(pdu))  # every case also goes over the wire
+    assert isinstance(decoded, pdus.DeliverSm)
+    return decoded
+
+
+@pytest.mark.parametrize(
+    ("text", "coding"),
+    [
+        ("Your appointment: 10:30, room 3.", 0),
+        ("复诊提醒：明天上午九点", 8),
+        ("user@example.org", 8),  # '@' is not where ASCII has it in GSM 03.38
+        ("😷 take care", 8),
+    ],
+)
+def test_encode_text_picks_the_coding(text: str, coding: int) -> None:
+    data_coding, data = encode_text(text)
+    assert data_coding == coding
+    assert read_text(deliver(data, data_coding)) == (None, text)
+
+
+@pytest.mark.parametrize(
+    ("data", "coding", "text"),
+    [
+        (b"Hello", 0, "Hello"),
+        (b"Hello", 1, "Hello"),  # IA5, what the npm smpp package picks for ASCII
+        ("Café".encode("latin-1"), 3, "Café"),
+        ("您好".encode("utf-16-be"), 8, "您好"),
+    ],
+)
+def test_receive_codings(data: bytes, coding: int, text: str) -> None:
+    assert read_text(deliver(data, coding)) == (None, text)
+
+
+def test_udh_part_round_trip() -> None:
+    header = udh.build(0xAB, 3, 2)
+    esm_class, data = with_udh(header, "第二段".encode("utf-16-be"))
+    assert esm_class == pdus.ESM_UDHI
+    assert read_text(deliver(data, 8, esm_class)) == (udh.Concat(0xAB, 3, 2), "第二段")
+    assert with_udh(b"", b"x") == (0, b"x")
+
+
+def test_sixteen_bit_reference_udh() -> None:
+    data = bytes.fromhex("06080412340201") + b"tail"
+    assert read_text(deliver(data, 0, pdus.ESM_UDHI)) == (udh.Concat(0x1234, 2, 1), "tail")
+
+
+def test_sar_tlvs() -> None:
+    pdu = pdus.DeliverSm(sequence_number=1, short_message=b"part two", tlvs=sar_tlvs(0x0102, 2, 2))
+    decoded = decode(encode(pdu))
+    assert isinstance(decoded, pdus.DeliverSm)
+    assert (decoded.sar_msg_ref_num, decoded.sar_total_segments, decoded.sar_segment_seqnum) == (
+        0x0102,
+        2,
+        2,
+    )
+    assert read_text(decoded) == (udh.Concat(0x0102, 2, 2), "part two")
+
+
+def test_message_payload_carries_the_whole_text() -> None:
+    text = "长" * 300
+    pdu = deliver(b"", 8, message_payload=text.encode("utf-16-be"))
+    assert read_text(pdu) == (None, text)
+
+
+def test_part_number_out_of_range_reads_as_a_whole_message() -> None:
+    data = udh.build(1, 2, 3) + b"odd"
+    assert read_text(deliver(data, 0, pdus.ESM_UDHI)) == (None, "odd")
+
+
+def test_udh_overrunning_the_message_is_a_remote_error() -> None:
+    with pytest.raises(RemoteProtocolError):
+        read_text(deliver(b"\x09\x00\x03", 0, pdus.ESM_UDHI))
