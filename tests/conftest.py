@@ -1,0 +1,78 @@
+"""Shared fixtures: throw-away PostgreSQL databases and SQLite files.
+
+PostgreSQL comes from $HISMS_TEST_PG (``make test`` sets it with
+scripts/ensure-postgres), else 127.0.0.1:5432. Each test gets a fresh database
+cloned from a template that has the schema, and it is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from hisms.engine.store import open_store
+from hisms.engine.store.base import Store
+
+ADMIN_URL = os.environ.get("HISMS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _admin() -> psycopg.Connection:
+    return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
+
+
+def _url_for(database: str) -> str:
+    return make_url(ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    try:
+        admin = _admin()
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {ADMIN_URL} is not reachable (run tests with `make test`): {exc}")
+    name = f"hisms_tpl_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    store = open_store(_url_for(name))
+    store.upgrade()
+    store.close()
+    yield name
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    name = f"hisms_test_{uuid.uuid4().hex[:12]}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    yield _url_for(name)
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'hisms.db'}"
+    store = open_store(url)
+    store.upgrade()
+    store.close()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The same test against every live database."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = open_store(db_url)
+    yield s
+    s.close()

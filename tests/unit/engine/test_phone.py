@@ -1,0 +1,53 @@
+import pytest
+
+from hisms.engine import phone
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["13800138000", "+8613800138000", "008613800138000", "8613800138000", "138 0013 8000",
+     "138-0013-8000", " +86 138 0013 8000 "],
+)
+def test_normalises_prefixes_and_separators(raw: str) -> None:
+    assert phone.normalise(raw) == "13800138000"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (None, "PHONE_EMPTY"),
+        ("  ", "PHONE_EMPTY"),
+        ("12345", "PHONE_LENGTH"),
+        ("138001380001", "PHONE_LENGTH"),
+        ("010-62345678", "PHONE_NOT_MOBILE"),
+        ("12800138000", "PHONE_NOT_MOBILE"),
+        ("1380013800a", "PHONE_FORMAT"),
+        ("'; DROP TABLE x", "PHONE_FORMAT"),
+    ],
+)
+def test_rejects_with_a_specific_code(raw: str | None, code: str) -> None:
+    with pytest.raises(phone.InvalidPhone) as err:
+        phone.normalise(raw)
+    assert err.value.code == code
+
+
+def test_error_text_never_holds_the_full_number() -> None:
+    with pytest.raises(phone.InvalidPhone) as err:
+        phone.normalise("12800138000")
+    assert "12800138000" not in err.value.text
+    assert "128****8000" in err.value.text
+
+
+@pytest.mark.parametrize(
+    ("number", "operator"),
+    [("13800138000", "mobile"), ("18612345678", "unicom"), ("18912345678", "telecom"),
+     ("19212345678", "broadnet"), ("16212345678", "unknown")],
+)
+def test_operator_by_number_segment(number: str, operator: str) -> None:
+    assert phone.operator(number) == operator
+
+
+def test_mask() -> None:
+    assert phone.mask("13800138000") == "138****8000"
+    assert phone.mask("123") == "***"
+    assert phone.mask(None) == ""

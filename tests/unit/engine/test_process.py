@@ -1,0 +1,91 @@
+from hisms.carrier.base import Outcome, SubmitResult
+from hisms.engine import process
+from hisms.engine.config import ChannelConfig
+from hisms.engine.retry import RetryPolicy
+from hisms.engine.router import Router
+from hisms.engine.status import Status
+from hisms.engine.store.base import Claimed, WriteBack
+from hisms.engine.validate import Rules
+
+RULES = Rules(1000, False, "")
+ROUTER = Router([ChannelConfig(name="cm", protocol="loopback", operators=["mobile"])])
+POLICY = RetryPolicy(max_attempts=3, base_seconds=1, max_seconds=60)
+
+
+def row(id: int = 1, phone: str = "13800138000", content: str = "hello", attempt: int = 1,
+        expired: bool = False, source: str = "HIS") -> Claimed:
+    return Claimed(id, attempt, source, None, None, phone, content, None, 5, expired)
+
+
+def test_plan_settles_invalid_expired_and_unroutable_rows_at_once() -> None:
+    rows = [row(1, phone="123"), row(2, expired=True), row(3, phone="18612345678"), row(4)]
+    outgoing, done = process.plan(rows, RULES, ROUTER, {})
+    assert [m.row.id for m in outgoing] == [4]
+    finals = {f["id"]: (f["status"], f["error_code"]) for f in done.finals}
+    assert finals == {
+        1: (Status.REJECTED, "PHONE_LENGTH"),
+        2: (Status.EXPIRED, "EXPIRED"),
+        3: (Status.FAILED, "NO_CHANNEL"),
+    }
+    assert all(f["error_text"] for f in done.finals)
+
+
+def test_plan_splits_long_messages_and_carries_the_source_extension() -> None:
+    sources = {"HIS": process.Source(ext="01")}
+    (message,), _ = process.plan([row(content="字" * 150)], RULES, ROUTER, sources)
+    assert [p.key.seq for p in message.parts] == [1, 2, 3]
+    assert {p.total for p in message.parts} == {3}
+    assert {p.src_ext for p in message.parts} == {"01"}
+
+
+def settle(rows: list[Claimed], outcome_for) -> WriteBack:  # type: ignore[no-untyped-def]
+    outgoing, into = process.plan(rows, RULES, ROUTER, {})
+    results = {}
+    for message in outgoing:
+        for part in message.parts:
+            results[part.key] = outcome_for(part)
+    process.settle(outgoing, results, POLICY, into)
+    return into
+
+
+def test_all_parts_accepted_is_submitted_with_every_segment() -> None:
+    into = settle([row(content="字" * 100)], lambda p: SubmitResult(p.key, Outcome.ACCEPTED, f"M{p.seq}"))
+    assert [(s["id"], s["carrier_msg_id"], s["segments"]) for s in into.submitted] == [(1, "M1", 2)]
+    assert [s["carrier_msg_id"] for s in into.segments] == ["M1", "M2"]
+
+
+def test_a_refused_part_fails_the_message_with_the_carrier_code() -> None:
+    def outcome(p):  # type: ignore[no-untyped-def]
+        if p.seq == 2:
+            return SubmitResult(p.key, Outcome.FAILED, error_code="13", error_text="bad dest")
+        return SubmitResult(p.key, Outcome.ACCEPTED, "M1")
+
+    into = settle([row(content="字" * 100)], outcome)
+    assert into.finals == [{"id": 1, "attempt": 1, "status": 4, "channel": "cm",
+                            "error_code": "13", "error_text": "bad dest"}]
+    assert [s["carrier_msg_id"] for s in into.segments] == ["M1"]  # the accepted part may arrive
+
+
+def test_transient_failure_is_retried_later_until_attempts_run_out() -> None:
+    def throttled(p):  # type: ignore[no-untyped-def]
+        return SubmitResult(p.key, Outcome.RETRY, error_code="8", error_text="flow control")
+
+    into = settle([row(attempt=1)], throttled)
+    (retry,) = into.retries
+    assert retry["error_code"] == "8" and retry["next_attempt_at"] is not None
+    into = settle([row(attempt=3)], throttled)
+    assert into.finals[0]["status"] == Status.FAILED
+    assert "gave up after 3 attempts" in into.finals[0]["error_text"]
+
+
+def test_a_missing_result_counts_as_transient() -> None:
+    outgoing, into = process.plan([row()], RULES, ROUTER, {})
+    process.settle(outgoing, {}, POLICY, into)
+    assert into.retries[0]["error_code"] == "NO_RESULT"
+
+
+def test_retry_delays_grow_and_are_capped() -> None:
+    policy = RetryPolicy(max_attempts=10, base_seconds=1, max_seconds=30)
+    delays = [policy.delay(n) for n in range(1, 9)]
+    assert delays[0] < 3 and delays[3] >= 8
+    assert max(delays) <= 30

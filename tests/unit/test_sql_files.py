@@ -1,0 +1,23 @@
+from hisms import sql
+
+
+def test_every_dialect_defines_the_same_statements() -> None:
+    names = {d: set(sql.queries(d)) for d in sql.dialects()}
+    assert names["postgresql"] == names["sqlite"]
+    assert {"claim", "mark_submitted", "apply_reports", "roll_up", "save_mo"} <= names["sqlite"]
+
+
+def test_printed_schema_records_each_migration() -> None:
+    for dialect in sql.dialects():
+        ddl = sql.schema(dialect)
+        for version, name, _ in sql.migrations(dialect):
+            assert f"VALUES ({version}, '{name}')" in ddl
+        for table in ("sms_outbox", "sms_segment", "sms_inbox", "v_sms_result", "v_sms_stats_daily"):
+            assert table in ddl
+
+
+def test_postgresql_claim_is_fenced_and_skips_locked_rows() -> None:
+    claim = sql.queries("postgresql")["claim"]
+    assert "AS MATERIALIZED" in claim and "FOR UPDATE SKIP LOCKED" in claim
+    assert "ORDER BY priority, id" in claim
+    assert "FOR EACH STATEMENT" in sql.schema("postgresql")  # NOTIFY once per INSERT, not per row
