@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tenacity import RetryCallState, wait_exponential_jitter
+from tenacity import RetryCallState, wait_exponential, wait_random
 
 from hisms.carrier.base import utcnow
 
@@ -12,9 +12,11 @@ from hisms.carrier.base import utcnow
 class RetryPolicy:
     def __init__(self, max_attempts: int, base_seconds: float, max_seconds: float) -> None:
         self.max_attempts = max_attempts
-        self._wait = wait_exponential_jitter(
-            initial=base_seconds, max=max_seconds, jitter=base_seconds
+        # Jitter spreads the retries of a throttled batch instead of returning them at once.
+        self._wait = wait_exponential(multiplier=base_seconds, max=max_seconds) + wait_random(
+            0, base_seconds
         )
+        self._max = max_seconds
 
     def exhausted(self, attempt: int) -> bool:
         return attempt >= self.max_attempts
@@ -23,7 +25,7 @@ class RetryPolicy:
         """Seconds to wait after the ``attempt``-th attempt (1-based) failed."""
         state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
         state.attempt_number = attempt
-        return float(self._wait(state))
+        return min(float(self._wait(state)), self._max)
 
     def next_at(self, attempt: int, now: datetime | None = None) -> datetime:
         return (now or utcnow()) + timedelta(seconds=self.delay(attempt))

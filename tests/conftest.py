@@ -34,7 +34,9 @@ def pg_template() -> Iterator[str]:
     try:
         admin = _admin()
     except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at {ADMIN_URL} is not reachable (run tests with `make test`): {exc}")
+        pytest.fail(
+            f"PostgreSQL at {ADMIN_URL} is not reachable (run tests with `make test`): {exc}"
+        )
     name = f"hisms_tpl_{uuid.uuid4().hex[:8]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     store = open_store(_url_for(name))

@@ -33,12 +33,14 @@ class LoopbackCarrier(Carrier):
         fail_suffixes: Sequence[str] = (),
         reply_rules: dict[str, str] | None = None,
         src_number: str = "106900000",
+        submit_delay: float = 0.0,
     ) -> None:
         super().__init__(name)
         self.report_delay = report_delay
         self.fail_suffixes = tuple(fail_suffixes)
         self.reply_rules = reply_rules or {}
         self.src_number = src_number
+        self.submit_delay = submit_delay  # simulates a slow gateway: batches stay in flight
         self.submitted: list[Submission] = []
         self._ids = itertools.count(1)
         self._sink: EventSink | None = None
@@ -49,6 +51,8 @@ class LoopbackCarrier(Carrier):
         on_event(ChannelState(self.name, up=True, detail="loopback"))
 
     async def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+        if self.submit_delay:
+            await asyncio.sleep(self.submit_delay)
         results = []
         for sub in batch:
             msg_id = f"LB{next(self._ids):012d}"
@@ -86,7 +90,7 @@ class LoopbackCarrier(Carrier):
 
 
 def from_config(name: str, options: dict[str, Any]) -> LoopbackCarrier:
-    known = {"report_delay", "fail_suffixes", "reply_rules", "src_number"}
+    known = {"report_delay", "fail_suffixes", "reply_rules", "src_number", "submit_delay"}
     unknown = set(options) - known
     if unknown:
         raise CarrierError(f"channel {name!r}: unknown loopback option(s) {sorted(unknown)}")

@@ -12,7 +12,13 @@ def test_printed_schema_records_each_migration() -> None:
         ddl = sql.schema(dialect)
         for version, name, _ in sql.migrations(dialect):
             assert f"VALUES ({version}, '{name}')" in ddl
-        for table in ("sms_outbox", "sms_segment", "sms_inbox", "v_sms_result", "v_sms_stats_daily"):
+        for table in (
+            "sms_outbox",
+            "sms_segment",
+            "sms_inbox",
+            "v_sms_result",
+            "v_sms_stats_daily",
+        ):
             assert table in ddl
 
 

@@ -20,12 +20,29 @@ def msg(n: int = 0, **kw: Any) -> NewMessage:
 def submitted(claimed, msg_ids: list[str]) -> WriteBack:  # type: ignore[no-untyped-def]
     now = utcnow()
     return WriteBack(
-        submitted=[{"id": claimed.id, "attempt": claimed.attempt, "phone": claimed.phone,
-                    "channel": "cm", "segments": len(msg_ids), "carrier_msg_id": msg_ids[0],
-                    "submitted_at": now}],
-        segments=[{"outbox_id": claimed.id, "seq": i, "total": len(msg_ids), "channel": "cm",
-                   "carrier_msg_id": m, "submit_result": "0", "submitted_at": now}
-                  for i, m in enumerate(msg_ids, start=1)],
+        submitted=[
+            {
+                "id": claimed.id,
+                "attempt": claimed.attempt,
+                "phone": claimed.phone,
+                "channel": "cm",
+                "segments": len(msg_ids),
+                "carrier_msg_id": msg_ids[0],
+                "submitted_at": now,
+            }
+        ],
+        segments=[
+            {
+                "outbox_id": claimed.id,
+                "seq": i,
+                "total": len(msg_ids),
+                "channel": "cm",
+                "carrier_msg_id": m,
+                "submit_result": "0",
+                "submitted_at": now,
+            }
+            for i, m in enumerate(msg_ids, start=1)
+        ],
     )
 
 
@@ -37,16 +54,30 @@ def status_of(store: Store, outbox_id: int) -> int:
 
 def test_intake_is_idempotent_on_source_reference(store: Store) -> None:
     first = store.enqueue([msg(1, source_system="HIS", source_ref="A1"), msg(2)], "t")
-    again = store.enqueue([msg(3), msg(1, source_system="HIS", source_ref="A1"),
-                           msg(4, source_system="LIS", source_ref="A1")], "t")
+    again = store.enqueue(
+        [
+            msg(3),
+            msg(1, source_system="HIS", source_ref="A1"),
+            msg(4, source_system="LIS", source_ref="A1"),
+        ],
+        "t",
+    )
     assert again[1] == first[0]
     assert len(set(first + again)) == 4
     assert store.status_counts()["PENDING"] == 4
 
 
 def test_claim_orders_by_priority_then_id_and_urgent_lane_takes_only_urgent(store: Store) -> None:
-    ids = store.enqueue([msg(1, priority=9), msg(2, priority=5), msg(3, priority=0),
-                         msg(4, priority=1), msg(5, priority=5)], "t")
+    ids = store.enqueue(
+        [
+            msg(1, priority=9),
+            msg(2, priority=5),
+            msg(3, priority=0),
+            msg(4, priority=1),
+            msg(5, priority=5),
+        ],
+        "t",
+    )
     urgent = store.claim(W, URGENT, 10, 30)
     assert [c.id for c in urgent] == [ids[2], ids[3]]
     bulk = store.claim(W, BULK, 10, 30)
@@ -57,11 +88,14 @@ def test_claim_orders_by_priority_then_id_and_urgent_lane_takes_only_urgent(stor
 
 def test_scheduled_rows_wait_and_expired_rows_are_flagged(store: Store) -> None:
     now = utcnow()
-    later, gone, due = store.enqueue([
-        msg(1, send_at=now + timedelta(hours=1)),
-        msg(2, expire_at=now - timedelta(minutes=1)),
-        msg(3, send_at=now - timedelta(seconds=1)),
-    ], "t")
+    _later, gone, due = store.enqueue(
+        [
+            msg(1, send_at=now + timedelta(hours=1)),
+            msg(2, expire_at=now - timedelta(minutes=1)),
+            msg(3, send_at=now - timedelta(seconds=1)),
+        ],
+        "t",
+    )
     claimed = {c.id: c for c in store.claim(W, BULK, 10, 30)}
     assert set(claimed) == {gone, due}
     assert claimed[gone].expired and not claimed[due].expired
@@ -103,10 +137,18 @@ def test_long_message_rolls_up_when_every_part_is_reported(store: Store) -> None
     a, b = store.claim(W, BULK, 10, 30)
     store.write_back(W, submitted(a, ["A1", "A2", "A3"]))
     store.write_back(W, submitted(b, ["B1", "B2"]))
-    store.save_reports(W, [DeliveryReport("cm", "A1", "DELIVRD"), DeliveryReport("cm", "A2", "DELIVRD")])
+    store.save_reports(
+        W, [DeliveryReport("cm", "A1", "DELIVRD"), DeliveryReport("cm", "A2", "DELIVRD")]
+    )
     assert status_of(store, ok) == Status.SUBMITTED
-    store.save_reports(W, [DeliveryReport("cm", "A3", "DELIVRD"), DeliveryReport("cm", "B1", "DELIVRD"),
-                           DeliveryReport("cm", "B2", "MK:0005", error_code="5")])
+    store.save_reports(
+        W,
+        [
+            DeliveryReport("cm", "A3", "DELIVRD"),
+            DeliveryReport("cm", "B1", "DELIVRD"),
+            DeliveryReport("cm", "B2", "MK:0005", error_code="5"),
+        ],
+    )
     assert status_of(store, ok) == Status.DELIVERED
     row = store.get_message(bad)
     assert row["status"] == Status.FAILED and row["error_code"] == "MK:0005"  # type: ignore[index]
@@ -128,21 +170,27 @@ def test_duplicate_and_unknown_reports_change_nothing(store: Store) -> None:
     (c,) = store.claim(W, BULK, 10, 30)
     store.write_back(W, submitted(c, ["M1"]))
     first = store.save_reports(W, [DeliveryReport("cm", "M1", "DELIVRD")])
-    again = store.save_reports(W, [DeliveryReport("cm", "M1", "UNDELIV"),
-                                   DeliveryReport("cm", "NOPE", "DELIVRD")])
+    again = store.save_reports(
+        W, [DeliveryReport("cm", "M1", "UNDELIV"), DeliveryReport("cm", "NOPE", "DELIVRD")]
+    )
     assert (first.applied, again.applied, again.duplicates, again.parked) == (1, 0, 1, 1)
     assert status_of(store, oid) == Status.DELIVERED
 
 
 def test_mo_is_correlated_to_the_last_mt_and_by_extension(store: Store) -> None:
-    his, lis, other = store.enqueue([msg(1, source_system="HIS"), msg(1, source_system="LIS"),
-                                     msg(2, source_system="HIS")], "t")
+    his, lis, _other = store.enqueue(
+        [msg(1, source_system="HIS"), msg(1, source_system="LIS"), msg(2, source_system="HIS")], "t"
+    )
     for c in store.claim(W, BULK, 10, 30):
         store.write_back(W, submitted(c, [f"M{c.id}"]))
     now = utcnow() + timedelta(seconds=1)
-    got = store.save_mo(W, [
-        Mo("cm", "13800130001", "106901", "1", now, None),
-        Mo("cm", "13800130001", "10690101", "1", now, "HIS"),
-        Mo("cm", "13900000000", "106901", "?", now, None),
-    ], window=3600)
+    got = store.save_mo(
+        W,
+        [
+            Mo("cm", "13800130001", "106901", "1", now, None),
+            Mo("cm", "13800130001", "10690101", "1", now, "HIS"),
+            Mo("cm", "13900000000", "106901", "?", now, None),
+        ],
+        window=3600,
+    )
     assert got == [lis, his, None]

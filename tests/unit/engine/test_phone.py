@@ -5,8 +5,15 @@ from hisms.engine import phone
 
 @pytest.mark.parametrize(
     "raw",
-    ["13800138000", "+8613800138000", "008613800138000", "8613800138000", "138 0013 8000",
-     "138-0013-8000", " +86 138 0013 8000 "],
+    [
+        "13800138000",
+        "+8613800138000",
+        "008613800138000",
+        "8613800138000",
+        "138 0013 8000",
+        "138-0013-8000",
+        " +86 138 0013 8000 ",
+    ],
 )
 def test_normalises_prefixes_and_separators(raw: str) -> None:
     assert phone.normalise(raw) == "13800138000"
@@ -40,8 +47,13 @@ def test_error_text_never_holds_the_full_number() -> None:
 
 @pytest.mark.parametrize(
     ("number", "operator"),
-    [("13800138000", "mobile"), ("18612345678", "unicom"), ("18912345678", "telecom"),
-     ("19212345678", "broadnet"), ("16212345678", "unknown")],
+    [
+        ("13800138000", "mobile"),
+        ("18612345678", "unicom"),
+        ("18912345678", "telecom"),
+        ("19212345678", "broadnet"),
+        ("16212345678", "unknown"),
+    ],
 )
 def test_operator_by_number_segment(number: str, operator: str) -> None:
     assert phone.operator(number) == operator

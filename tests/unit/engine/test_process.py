@@ -12,8 +12,14 @@ ROUTER = Router([ChannelConfig(name="cm", protocol="loopback", operators=["mobil
 POLICY = RetryPolicy(max_attempts=3, base_seconds=1, max_seconds=60)
 
 
-def row(id: int = 1, phone: str = "13800138000", content: str = "hello", attempt: int = 1,
-        expired: bool = False, source: str = "HIS") -> Claimed:
+def row(
+    id: int = 1,
+    phone: str = "13800138000",
+    content: str = "hello",
+    attempt: int = 1,
+    expired: bool = False,
+    source: str = "HIS",
+) -> Claimed:
     return Claimed(id, attempt, source, None, None, phone, content, None, 5, expired)
 
 
@@ -49,7 +55,9 @@ def settle(rows: list[Claimed], outcome_for) -> WriteBack:  # type: ignore[no-un
 
 
 def test_all_parts_accepted_is_submitted_with_every_segment() -> None:
-    into = settle([row(content="字" * 100)], lambda p: SubmitResult(p.key, Outcome.ACCEPTED, f"M{p.seq}"))
+    into = settle(
+        [row(content="字" * 100)], lambda p: SubmitResult(p.key, Outcome.ACCEPTED, f"M{p.seq}")
+    )
     assert [(s["id"], s["carrier_msg_id"], s["segments"]) for s in into.submitted] == [(1, "M1", 2)]
     assert [s["carrier_msg_id"] for s in into.segments] == ["M1", "M2"]
 
@@ -61,8 +69,16 @@ def test_a_refused_part_fails_the_message_with_the_carrier_code() -> None:
         return SubmitResult(p.key, Outcome.ACCEPTED, "M1")
 
     into = settle([row(content="字" * 100)], outcome)
-    assert into.finals == [{"id": 1, "attempt": 1, "status": 4, "channel": "cm",
-                            "error_code": "13", "error_text": "bad dest"}]
+    assert into.finals == [
+        {
+            "id": 1,
+            "attempt": 1,
+            "status": 4,
+            "channel": "cm",
+            "error_code": "13",
+            "error_text": "bad dest",
+        }
+    ]
     assert [s["carrier_msg_id"] for s in into.segments] == ["M1"]  # the accepted part may arrive
 
 

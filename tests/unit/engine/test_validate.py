@@ -4,7 +4,9 @@ RULES = Rules(max_chars=100, require_signature=True, default_signature="")
 
 
 def test_signature_from_the_row_is_prepended() -> None:
-    assert check("13800138000", "复诊提醒", "市一院", RULES) == Message("13800138000", "【市一院】复诊提醒")
+    assert check("13800138000", "复诊提醒", "市一院", RULES) == Message(
+        "13800138000", "【市一院】复诊提醒"
+    )
 
 
 def test_existing_signature_is_kept() -> None:

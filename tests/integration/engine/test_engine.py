@@ -1,0 +1,142 @@
+"""The engine end to end with the loopback carrier, on every live database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from hisms.carrier.loopback.client import LoopbackCarrier
+from hisms.engine.config import (
+    ChannelConfig,
+    DatabaseConfig,
+    EngineConfig,
+    Settings,
+    ValidationConfig,
+)
+from hisms.engine.status import Status
+from hisms.engine.store import open_store
+from hisms.engine.store.base import NewMessage, Store
+from hisms.engine.worker import Engine
+
+
+def settings(url: str, **engine: Any) -> Settings:
+    return Settings(
+        database=DatabaseConfig(url=url),
+        engine=EngineConfig(
+            worker_id="t",
+            poll_min_seconds=0.01,
+            poll_max_seconds=0.1,
+            writeback_every_seconds=0.05,
+            **engine,
+        ),
+        validation=ValidationConfig(max_chars=1000, default_signature="测试医院"),
+        channels=[ChannelConfig(name="lb", protocol="loopback")],
+    )
+
+
+async def run_until(engine: Engine, done: Callable[[], bool], timeout: float = 30) -> None:
+    task = asyncio.create_task(engine.run())
+    try:
+        async with asyncio.timeout(timeout):
+            while not await asyncio.to_thread(done):
+                await asyncio.sleep(0.05)
+    finally:
+        engine.stop()
+        await task
+
+
+def all_final(store: Store) -> Callable[[], bool]:
+    def check() -> bool:
+        c = store.status_counts()
+        return c["PENDING"] + c["SENDING"] + c["SUBMITTED"] == 0
+
+    return check
+
+
+def test_bad_rows_are_rejected_and_good_ones_still_delivered(db_url: str) -> None:
+    store = open_store(db_url)
+    rows = [
+        NewMessage("12345", "x"),
+        NewMessage("13800138000", ""),
+        NewMessage(None, "x"),
+        NewMessage("13800138000", "字" * 1001),
+        NewMessage("13800138001", "ok"),
+        NewMessage("+86 139 0013 8002", "😀 emoji ok"),
+    ]
+    ids = store.enqueue(rows, "t")
+    carrier = LoopbackCarrier("lb", report_delay=0.01)
+    asyncio.run(run_until(Engine(settings(db_url), store, {"lb": carrier}), all_final(store)))
+    got = {i: store.get_message(i) for i in ids}
+    codes = [got[i]["error_code"] for i in ids[:4]]  # type: ignore[index]
+    assert codes == ["PHONE_LENGTH", "CONTENT_EMPTY", "PHONE_EMPTY", "CONTENT_TOO_LONG"]
+    assert all(got[i]["status"] == Status.REJECTED and got[i]["error_text"] for i in ids[:4])  # type: ignore[index]
+    assert [got[i]["status"] for i in ids[4:]] == [Status.DELIVERED, Status.DELIVERED]  # type: ignore[index]
+    assert got[ids[5]]["phone"] == "13900138002"  # type: ignore[index]
+    store.close()
+
+
+def test_long_message_goes_out_as_udh_parts_and_rolls_up(db_url: str) -> None:
+    store = open_store(db_url)
+    (oid,) = store.enqueue([NewMessage("13800138000", "检" * 300)], "t")
+    carrier = LoopbackCarrier("lb", report_delay=0.01)
+    asyncio.run(run_until(Engine(settings(db_url), store, {"lb": carrier}), all_final(store)))
+    parts = carrier.submitted
+    assert len(parts) == 5 and [p.seq for p in parts] == [1, 2, 3, 4, 5]
+    assert all(p.udh == bytes([5, 0, 3, oid & 0xFF, 5, p.seq]) for p in parts)
+    assert "".join(p.text for p in parts) == "【测试医院】" + "检" * 300
+    row = store.get_message(oid)
+    assert row["status"] == Status.DELIVERED and row["segments"] == 5  # type: ignore[index]
+    assert len(store.get_segments(oid)) == 5
+    store.close()
+
+
+def test_urgent_row_overtakes_a_bulk_backlog(db_url: str) -> None:
+    store = open_store(db_url)
+    store.enqueue([NewMessage(f"1380000{i:04d}", "群发通知", priority=9) for i in range(5000)], "t")
+    carrier = LoopbackCarrier("lb", report_delay=0.01, submit_delay=0.05)
+    engine = Engine(settings(db_url, batch_size=100, inflight_batches=2), store, {"lb": carrier})
+    urgent: list[int] = []
+
+    async def scenario() -> None:
+        task = asyncio.create_task(engine.run())
+        while len(carrier.submitted) < 200:  # the bulk backlog is draining
+            await asyncio.sleep(0.01)
+        urgent.extend(
+            await asyncio.to_thread(
+                store.enqueue, [NewMessage("13900000000", "危急值", priority=0)], "t"
+            )
+        )
+        while not any(s.key.outbox_id == urgent[0] for s in carrier.submitted):
+            await asyncio.sleep(0.01)
+        engine.stop()
+        await task
+
+    asyncio.run(asyncio.wait_for(scenario(), 60))
+    position = next(i for i, s in enumerate(carrier.submitted) if s.key.outbox_id == urgent[0])
+    assert position < 1000, f"urgent row was submission #{position} of a 5000-row backlog"
+    assert store.status_counts()["PENDING"] > 3000  # the backlog had far to go
+    store.close()
+
+
+def test_failed_reports_and_replies_are_written_back(db_url: str) -> None:
+    store = open_store(db_url)
+    ok, bad = store.enqueue(
+        [
+            NewMessage("13800138000", "您已预约明天门诊", "HIS", "R1"),
+            NewMessage("13800138044", "通知", "HIS", "R2"),
+        ],
+        "t",
+    )
+    carrier = LoopbackCarrier(
+        "lb", report_delay=0.01, fail_suffixes=["44"], reply_rules={"预约": "1"}
+    )
+
+    def finished() -> bool:
+        return all_final(store)() and store.status_counts()["DELIVERED"] == 1
+
+    cfg = settings(db_url)
+    asyncio.run(run_until(Engine(cfg, store, {"lb": carrier}), finished))
+    assert store.get_message(bad)["error_code"] == "UNDELIV"  # type: ignore[index]
+    assert store.get_message(ok)["status"] == Status.DELIVERED  # type: ignore[index]
+    store.close()
