@@ -66,8 +66,6 @@ class CmppCodec:
             return pdus.ActiveTestResp(sequence_id)  # some gateways omit the reserved byte
         values = _read_body(body, self._layouts[cls], cls.__name__)
         pdu: Pdu = cls(sequence_id=sequence_id, **values)
-        if isinstance(pdu, pdus.Deliver):
-            pdu.report  # noqa: B018 - a malformed report is the peer's error, raise it now
         return pdu
 
     def kind(self, pdu: Pdu) -> Kind:

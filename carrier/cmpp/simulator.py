@@ -1,0 +1,247 @@
+"""A CMPP 2.0/3.0 ISMG (gateway) simulator on 127.0.0.1, for tests, demos and benches.
+
+It reuses the sans-IO :class:`~hisms.carrier.connection.Connection` in the
+gateway role: checks the login (a wrong secret gets CONNECT_RESP status 3),
+answers every SUBMIT with a Msg_Id (ISMG layout, hex string form as in
+:mod:`.msgid`), and sends one status report per part and MO replies through the
+shared machinery in :mod:`hisms.carrier.simulator`. ``hisms simulate cmpp``
+runs :func:`cli`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+import click
+
+from hisms.carrier import text, udh
+from hisms.carrier.cmpp import auth, msgid, pdus
+from hisms.carrier.cmpp.codec import CmppCodec
+from hisms.carrier.cmpp.options import VERSIONS
+from hisms.carrier.cmpp.report import Report, build_report
+from hisms.carrier.connection import NEED_DATA, Connection, Role, State
+from hisms.carrier.simulator import GatewaySimulator, PendingMo, PendingReport, SimConfig
+
+log = logging.getLogger("hisms.carrier.cmpp.simulator")
+
+AUTH_ERROR = 3
+BAD_SOURCE = 2
+
+
+class CmppSimulator(GatewaySimulator):
+    def __init__(
+        self,
+        config: SimConfig,
+        version: int = pdus.V30,
+        *,
+        gateway_id: int = 79101,
+        legacy_reports: bool = False,  # 3.0 session, 2.0-sized (60-byte) reports
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__(config, host, port)
+        self.version = version
+        self.gateway_id = gateway_id
+        self.report_id_width = 21 if version == pdus.V20 or legacy_reports else 32
+        self._sequence = 0
+
+    def next_msg_id(self) -> int:
+        self._sequence = (self._sequence + 1) & 0xFFFF
+        return msgid.make(datetime.now(), self.gateway_id, self._sequence)
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        session = _Session(self, writer)
+        try:
+            await session.run(reader)
+        finally:
+            self.logged_out(session)
+
+
+class _Session:
+    """One SP connection, gateway side."""
+
+    def __init__(self, sim: CmppSimulator, writer: asyncio.StreamWriter) -> None:
+        self.sim = sim
+        self.writer = writer
+        self.conn: Connection[Any] = Connection(CmppCodec(sim.version), Role.SERVER)
+        self._seq = 0
+
+    async def run(self, reader: asyncio.StreamReader) -> None:
+        while self.conn.state is not State.CLOSED:
+            while (pdu := self.conn.next_event()) is not NEED_DATA:
+                self.handle(pdu)
+                if self.writer.is_closing():
+                    return
+            if self.conn.state is State.CLOSED:
+                return
+            data = await reader.read(65536)
+            if not data:
+                return
+            self.conn.receive_data(data)
+
+    def handle(self, pdu: Any) -> None:
+        if isinstance(pdu, pdus.Submit):
+            self.on_submit(pdu)
+        elif isinstance(pdu, pdus.DeliverResp):
+            self.sim.counters.report_acks += 1
+        elif isinstance(pdu, pdus.Connect):
+            self.on_connect(pdu)
+        elif isinstance(pdu, pdus.ActiveTest):
+            self.send(pdus.ActiveTestResp(pdu.sequence_id))
+        elif isinstance(pdu, pdus.Terminate):
+            self.send(pdus.TerminateResp(pdu.sequence_id))
+            self.writer.close()
+        elif isinstance(pdu, pdus.Query):
+            c = self.sim.counters
+            self.send(
+                pdus.QueryResp(
+                    pdu.sequence_id,
+                    pdu.time,
+                    pdu.query_type,
+                    pdu.query_code,
+                    c.submits,
+                    len(c.per_phone),
+                    c.accepted,
+                )
+            )
+        elif isinstance(pdu, pdus.Cancel):
+            self.send(pdus.CancelResp(pdu.sequence_id, 1))  # reports are already on their way
+
+    def on_connect(self, pdu: pdus.Connect) -> None:
+        sim = self.sim
+        sim.counters.logins += 1
+        expected = auth.source(sim.config.account, sim.config.secret, auth.stamp_of(pdu))
+        if pdu.source_addr != sim.config.account:
+            status = BAD_SOURCE
+        else:
+            status = 0 if pdu.authenticator == expected else AUTH_ERROR
+        authenticator = (
+            auth.ismg(status, pdu.authenticator, sim.config.secret, sim.version)
+            if status == 0
+            else b""
+        )
+        self.send(pdus.ConnectResp(pdu.sequence_id, status, authenticator, sim.version))
+        if status:
+            sim.counters.login_failures += 1
+            self.writer.close()
+        else:
+            sim.logged_in(self)
+
+    def on_submit(self, pdu: pdus.Submit) -> None:
+        sim, faults = self.sim, self.sim.faults
+        sim.counters.submits += 1
+        if faults.drop_after_submits and sim.counters.submits == faults.drop_after_submits:
+            self.writer.close()  # mid-window: everything unanswered is lost
+            return
+        if faults.no_resp:
+            sim.counters.unanswered += 1
+            return
+        if sim.throttled():
+            self.answer(pdus.SubmitResp(pdu.sequence_id, 0, 8))
+            return
+        msg_id = sim.next_msg_id()
+        self.answer(pdus.SubmitResp(pdu.sequence_id, msg_id, 0))
+        content = pdu.msg_content
+        if pdu.tp_udhi & 0x41:
+            content = udh.split(content)[1]
+        body = text.decode(content, pdu.msg_fmt)
+        for phone in pdu.dest_terminal_ids:
+            sim.accepted(msg_id, phone, pdu.src_id, body, pdu.registered_delivery == 1)
+
+    def answer(self, resp: pdus.SubmitResp) -> None:
+        delay = self.sim.faults.resp_delay
+        if delay:
+            asyncio.get_running_loop().call_later(delay, self.send, resp)
+        else:
+            self.send(resp)
+
+    def send_report(self, report: PendingReport) -> None:
+        done = datetime.now()
+        content = build_report(
+            Report(
+                report.msg_id,
+                report.stat,
+                report.submitted_at.strftime("%y%m%d%H%M"),
+                done.strftime("%y%m%d%H%M"),
+                report.phone,
+                self._next_seq(),
+            ),
+            self.sim.report_id_width,
+        )
+        self.send(
+            pdus.Deliver(
+                self._next_seq(),
+                self.sim.next_msg_id(),
+                report.service_number,
+                report.phone,
+                content,
+                msg_fmt=0,
+                registered_delivery=1,
+            )
+        )
+
+    def send_mo(self, mo: PendingMo) -> None:
+        content = mo.content.encode("utf-16-be")
+        self.send(
+            pdus.Deliver(
+                self._next_seq(), self.sim.next_msg_id(), mo.service_number, mo.phone, content
+            )
+        )
+
+    def send(self, pdu: Any) -> None:
+        if not self.writer.is_closing() and self.conn.state is not State.CLOSED:
+            self.writer.write(self.conn.send(pdu))
+
+    def _next_seq(self) -> int:
+        self._seq = self._seq % 0x7FFFFFFF + 1
+        return self._seq
+
+
+@click.command("cmpp")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7890, show_default=True, type=int)
+@click.option(
+    "--version", "version", default="3.0", type=click.Choice(["2.0", "3.0"]), show_default=True
+)
+@click.option("--account", default="901234", show_default=True, help="SP_Id (Source_Addr)")
+@click.option("--secret", default="secret", show_default=True)
+@click.option("--report-delay", default=0.5, show_default=True, type=float, help="seconds")
+@click.option("--fail-ratio", default=0.0, show_default=True, type=float)
+@click.option("--throttle-ratio", default=0.0, show_default=True, type=float)
+@click.option("--seed", default=0, show_default=True, type=int)
+def cli(
+    host: str,
+    port: int,
+    version: str,
+    account: str,
+    secret: str,
+    report_delay: float,
+    fail_ratio: float,
+    throttle_ratio: float,
+    seed: int,
+) -> None:
+    """Run a CMPP gateway simulator until interrupted."""
+    config = SimConfig(account, secret, report_delay=report_delay, fail_ratio=fail_ratio, seed=seed)
+    config.faults.throttle_ratio = throttle_ratio
+    logging.basicConfig(level=logging.INFO)
+
+    async def main() -> None:
+        async with CmppSimulator(config, VERSIONS[version], host=host, port=port) as sim:
+            click.echo(f"CMPP {version} simulator on {host}:{sim.port} (account {account})")
+            started = time.monotonic()
+            while True:
+                await asyncio.sleep(10)
+                c = sim.counters
+                elapsed = time.monotonic() - started
+                click.echo(
+                    f"{elapsed:.0f}s: logins {c.logins}, submits {c.submits}, "
+                    f"reports {c.reports_sent}, MO {c.mo_sent}"
+                )
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())

@@ -1,0 +1,212 @@
+"""The protocol-independent asyncio client session behind every binary carrier.
+
+A :class:`ChannelSession` is one gateway account: ``settings.connections``
+:class:`~hisms.carrier.session_link.Link` s, one shared priority queue of
+submissions (:mod:`~hisms.carrier.session_queue`), a channel-wide rate limit
+and a per-connection adaptive one (:mod:`~hisms.carrier.ratelimit`). The
+protocol arrives as a :class:`~hisms.carrier.session_adapter.ProtocolAdapter`
+(documented in that module); CMPP, SGIP, SMGP and SMPP each write only that.
+
+Outcomes: the adapter's verdict ACCEPTED -> ``Outcome.ACCEPTED`` with the
+message id; THROTTLED -> the link halves its rate and the part goes back to
+the front of the queue (``Outcome.RETRY`` only after ``max_throttles``);
+FAILED -> ``Outcome.FAILED`` with the adapter's code and text. A part whose
+answer never comes, or whose link drops, is submitted again up to
+``max_resend`` times (counted in ``stats.resent``, logged), then ``RETRY``.
+When no link is up, parts queued for ``link_wait_seconds`` get ``RETRY`` so
+the engine can reschedule or fail over, and a ``ChannelState(up=False)``
+event says why. At-least-once: a resend after a lost answer may duplicate at
+most one window of parts per connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hisms.carrier.base import (
+    CarrierEvent,
+    ChannelState,
+    EventSink,
+    Outcome,
+    Submission,
+    SubmitResult,
+)
+from hisms.carrier.errors import LocalProtocolError
+from hisms.carrier.ratelimit import TokenBucket
+from hisms.carrier.session_adapter import ProtocolAdapter, SubmitAnswer, Verdict, mask_phone
+from hisms.carrier.session_link import Link
+from hisms.carrier.session_queue import Job, JobQueue
+from hisms.carrier.session_settings import SessionSettings
+
+log = logging.getLogger("hisms.carrier.session")
+
+
+@dataclass(slots=True)
+class SessionStats:
+    sent: int = 0  # submit PDUs written, resends included
+    accepted: int = 0
+    failed: int = 0
+    retried: int = 0  # parts handed back to the engine as RETRY
+    resent: int = 0  # parts submitted again after a lost answer or a dropped link
+    throttled: int = 0  # flow-control answers
+    late_answers: int = 0  # answers to sequences no longer in flight
+    logins: int = 0  # login attempts
+    login_failures: int = 0
+    drops: int = 0  # bound links lost
+
+
+class ChannelSession:
+    def __init__(self, name: str, adapter: ProtocolAdapter, settings: SessionSettings) -> None:
+        self.name = name
+        self.adapter = adapter
+        self.settings = settings
+        self.stats = SessionStats()
+        self.queue = JobQueue()
+        self.bucket = TokenBucket(settings.rate)
+        self.links = [Link(self, i) for i in range(settings.connections)]
+        self._tasks: list[asyncio.Task[None]] = []
+        self._on_event: EventSink | None = None
+        self._state: tuple[bool, str] | None = None
+        self._down_since = time.monotonic()
+
+    @property
+    def up(self) -> bool:
+        return any(link.bound for link in self.links)
+
+    async def start(self, on_event: EventSink) -> None:
+        self._on_event = on_event
+        self._down_since = time.monotonic()
+        self._tasks = [asyncio.create_task(link.run()) for link in self.links]
+        self._tasks.append(asyncio.create_task(self._sweep()))
+
+    async def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+        if not self._tasks:
+            return [
+                SubmitResult(s.key, Outcome.RETRY, error_text="channel not started") for s in batch
+            ]
+        loop = asyncio.get_running_loop()
+        jobs = [Job(sub, loop.create_future()) for sub in batch]
+        for job in jobs:
+            self.queue.put(job)
+        return list(await asyncio.gather(*(job.future for job in jobs)))
+
+    async def stop(self) -> None:
+        """Drain in-flight answers, log out, close; parts still queued get RETRY."""
+        links = [link for link in self.links if link.bound]
+        await asyncio.gather(*(link.shutdown() for link in self.links))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_until_unbound(links), 2.0)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        for job in self.queue.take_all():
+            self._retry(job, "channel stopped")
+
+    # -- called by the links -------------------------------------------------
+
+    def settle(self, link: Link, job: Job, answer: SubmitAnswer) -> None:
+        if answer.verdict is Verdict.ACCEPTED:
+            self.stats.accepted += 1
+            job.finish(Outcome.ACCEPTED, carrier_msg_id=answer.msg_id)
+        elif answer.verdict is Verdict.THROTTLED:
+            self.stats.throttled += 1
+            link.limiter.slow_down()
+            job.throttles += 1
+            if job.throttles > self.settings.max_throttles:
+                self._retry(job, f"throttled {job.throttles} times by the gateway")
+            else:
+                self.queue.put(job, front=True)
+        else:
+            self.stats.failed += 1
+            log.warning(
+                "%s: gateway refused part %d for %s: %s %s",
+                link.label,
+                job.submission.seq,
+                mask_phone(job.submission.phone),
+                answer.error_code,
+                answer.error_text,
+            )
+            job.finish(Outcome.FAILED, error_code=answer.error_code, error_text=answer.error_text)
+
+    def resend(self, job: Job, why: str) -> None:
+        job.resends += 1
+        if job.resends > self.settings.max_resend:
+            self._retry(job, f"{why}; gave up after {self.settings.max_resend} resends")
+            return
+        self.stats.resent += 1
+        log.info(
+            "%s: resending part %d for %s (%s), resend %d of %d",
+            self.name,
+            job.submission.seq,
+            mask_phone(job.submission.phone),
+            why,
+            job.resends,
+            self.settings.max_resend,
+        )
+        self.queue.put(job, front=True)
+
+    def fail_unencodable(self, job: Job, error: LocalProtocolError) -> None:
+        self.stats.failed += 1
+        log.error("%s: cannot encode part %d: %s", self.name, job.submission.seq, error)
+        job.finish(Outcome.FAILED, error_code="ENCODE", error_text=str(error))
+
+    def link_up(self, link: Link) -> None:
+        bound = sum(lk.bound for lk in self.links)
+        log.info("%s: logged in (%d of %d connections up)", link.label, bound, len(self.links))
+        self._report(True, f"{bound} of {len(self.links)} connections up")
+
+    def link_down(self, link: Link, reason: str) -> None:
+        if link.stopping:
+            log.info("%s: closed: %s", link.label, reason)
+            return
+        self.stats.drops += 1
+        log.warning("%s: link down: %s", link.label, reason)
+        if not self.up:
+            self._down_since = time.monotonic()
+            self._report(False, f"link down: {reason}")
+
+    def link_failed(self, link: Link, reason: str) -> None:
+        if not self.up:
+            self._report(False, reason)
+
+    def emit(self, event: CarrierEvent) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event)
+        except Exception:  # the engine's bug must not kill the link
+            log.exception("%s: event handler failed for %r", self.name, event)
+
+    # -- internals -----------------------------------------------------------
+
+    def _report(self, up: bool, detail: str) -> None:
+        if self._state != (up, detail):
+            self._state = (up, detail)
+            self.emit(ChannelState(self.name, up, detail))
+
+    def _retry(self, job: Job, why: str) -> None:
+        self.stats.retried += 1
+        job.finish(Outcome.RETRY, error_code="RETRY", error_text=why)
+
+    async def _sweep(self) -> None:
+        """Hand parts back as RETRY while no link is up for ``link_wait_seconds``."""
+        wait = self.settings.link_wait_seconds
+        while True:
+            await asyncio.sleep(min(1.0, wait / 4))
+            now = time.monotonic()
+            if self.up or now - self._down_since < wait:
+                continue
+            detail = self._state[1] if self._state else "not connected"
+            for job in self.queue.take_waiting_since(now - wait):
+                self._retry(job, f"channel down for {now - self._down_since:.0f}s: {detail}")
+
+
+async def _until_unbound(links: list[Link]) -> None:
+    while any(link.bound for link in links):
+        await asyncio.sleep(0.01)

@@ -1,0 +1,298 @@
+"""One TCP link of a channel: login with backoff, the submit window, keep-alive.
+
+A :class:`Link` loops for the life of the channel: connect and log in (retried
+with tenacity's exponential backoff, so a wrong secret never becomes a hot
+loop), then serve until the link drops, then hand its unanswered submits back
+to the channel queue and start over. While serving, three tasks share the
+sans-IO connection: the reader (answers, reports, MO), the sender (takes jobs
+from the queue while the window and the rate limits allow) and the keep-alive.
+Every timer is an asyncio deadline; the protocol code never sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
+
+from hisms.carrier.connection import NEED_DATA, Connection, State
+from hisms.carrier.errors import LocalProtocolError, ProtocolError
+from hisms.carrier.ratelimit import AdaptiveRate
+from hisms.carrier.session_adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer
+from hisms.carrier.session_queue import Job
+
+if TYPE_CHECKING:
+    from hisms.carrier.session import ChannelSession
+
+log = logging.getLogger("hisms.carrier.session")
+
+_LINK_ERRORS = (OSError, TimeoutError, LoginRefused, ProtocolError)
+_READ_SIZE = 65536
+
+
+@dataclass(slots=True)
+class _InFlight:
+    job: Job
+    timer: asyncio.TimerHandle
+
+
+class Link:
+    def __init__(self, channel: ChannelSession, index: int) -> None:
+        self.channel = channel
+        self.label = f"{channel.name}#{index}"
+        self.limiter = AdaptiveRate(channel.settings.connection_rate)
+        self.bound = False
+        self.stopping = False
+        self._seq = 0
+        self._inflight: dict[int, _InFlight] = {}
+        self._window = asyncio.Semaphore(channel.settings.window)
+        self._conn: Connection[Any] | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._last_rx = 0.0
+        self._probe_at: float | None = None
+        self._idle = asyncio.Event()  # set when nothing is in flight
+
+    async def run(self) -> None:
+        while not self.stopping:
+            reader, writer = await self._login_with_backoff()
+            reason = "stopped"
+            try:
+                reason = await self._serve(reader, writer)
+            finally:
+                self.bound = False
+                writer.close()
+                self._requeue_inflight(f"link dropped ({reason})")
+                self.channel.link_down(self, reason)
+            await _closed(writer)
+            if not self.stopping:
+                await asyncio.sleep(self.channel.settings.reconnect_min_seconds)
+
+    async def shutdown(self) -> None:
+        """Let in-flight answers arrive, then log out; the caller cancels ``run``."""
+        self.stopping = True
+        if not self.bound or self._conn is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), self.channel.settings.drain_seconds)
+        if self.bound and self._conn.state is State.BOUND:
+            self._write(self.channel.adapter.logout(self._next_seq()))
+
+    # -- login ---------------------------------------------------------------
+
+    async def _login_with_backoff(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        s = self.channel.settings
+        retrying = AsyncRetrying(
+            wait=wait_exponential(
+                multiplier=s.reconnect_min_seconds,
+                min=s.reconnect_min_seconds,
+                max=s.reconnect_max_seconds,
+            ),
+            retry=retry_if_exception_type(_LINK_ERRORS),
+            before_sleep=lambda state: self._login_failed(state.outcome, state.upcoming_sleep),
+        )
+        async for attempt in retrying:
+            with attempt:
+                streams = await self._login()
+        return streams
+
+    def _login_failed(self, outcome: Any, delay: float) -> None:
+        error = outcome.exception() if outcome else None
+        reason = f"login refused: {error}" if isinstance(error, LoginRefused) else f"{error!r}"
+        self.channel.stats.login_failures += 1
+        log.error(
+            "%s: cannot log in to the gateway: %s; next try in %.1fs", self.label, reason, delay
+        )
+        self.channel.link_failed(self, reason)
+
+    async def _login(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        s = self.channel.settings
+        self.channel.stats.logins += 1
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(s.host, s.port), s.connect_timeout_seconds
+        )
+        try:
+            conn = self.channel.adapter.new_connection()
+            self._seq = 0
+            writer.write(conn.send(self.channel.adapter.login(self._next_seq())))
+            answer = await asyncio.wait_for(_read_one(reader, conn), s.connect_timeout_seconds)
+            self.channel.adapter.check_login(answer)
+        except BaseException:
+            writer.close()
+            await _closed(writer)
+            raise
+        self._conn = conn
+        return reader, writer
+
+    # -- serving -------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> str:
+        self._writer = writer
+        self._window = asyncio.Semaphore(self.channel.settings.window)
+        self._last_rx, self._probe_at = time.monotonic(), None
+        self._idle.set()
+        self.bound = True
+        self.channel.link_up(self)
+        tasks = [
+            asyncio.create_task(self._read_loop(reader)),
+            asyncio.create_task(self._send_loop()),
+            asyncio.create_task(self._keepalive_loop()),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return _reason(done.pop())
+
+    async def _read_loop(self, reader: asyncio.StreamReader) -> str:
+        conn = self._conn
+        assert conn is not None
+        while True:
+            while (pdu := conn.next_event()) is not NEED_DATA:
+                if self._handle(pdu):
+                    return "the gateway ended the session"
+            if conn.state is State.CLOSED:
+                return "logged out"
+            data = await reader.read(_READ_SIZE)
+            if not data:
+                return "connection closed by the gateway"
+            self._last_rx = time.monotonic()
+            conn.receive_data(data)
+
+    def _handle(self, pdu: Any) -> bool:
+        """Act on one received PDU; True when the peer ends the session."""
+        incoming = self.channel.adapter.classify(pdu)
+        if isinstance(incoming, SubmitAnswer):
+            self._answered(incoming)
+        elif isinstance(incoming, PeerRequest):
+            if incoming.reply is not None:
+                self._write(incoming.reply)
+            for event in incoming.events:
+                self.channel.emit(event)
+            return incoming.closes
+        elif isinstance(incoming, Answer) and self._probe_at is not None:
+            self._probe_at = None
+        return False
+
+    def _answered(self, answer: SubmitAnswer) -> None:
+        entry = self._inflight.pop(answer.seq, None)
+        if entry is None:
+            self.channel.stats.late_answers += 1
+            log.info("%s: answer to unknown or expired sequence %d", self.label, answer.seq)
+            return
+        entry.timer.cancel()
+        self._release()
+        self.channel.settle(self, entry.job, answer)
+
+    async def _send_loop(self) -> str:
+        queue = self.channel.queue
+        while True:
+            await self._window.acquire()
+            job = await queue.get()
+            try:
+                await self.channel.bucket.acquire()
+                await self.limiter.acquire()
+            except asyncio.CancelledError:
+                queue.put(job, front=True)
+                raise
+            if self.stopping or not self._submit(job):
+                queue.put(job, front=True)
+                self._release()
+                # The reader ends the link (logout answer, peer's TERMINATE); wait for it.
+                await asyncio.Event().wait()
+            assert self._writer is not None
+            await self._writer.drain()
+
+    def _submit(self, job: Job) -> bool:
+        """Send ``job``; False if the session no longer takes submits."""
+        conn = self._conn
+        if conn is None or conn.state is not State.BOUND:
+            return False
+        seq = self._next_seq()
+        try:
+            data = conn.send(self.channel.adapter.submit(job.submission, seq))
+        except LocalProtocolError as exc:
+            self.channel.fail_unencodable(job, exc)
+            self._release()
+            return True
+        assert self._writer is not None
+        self._writer.write(data)
+        timeout = self.channel.settings.response_timeout_seconds
+        timer = asyncio.get_running_loop().call_later(timeout, self._expired, seq)
+        self._inflight[seq] = _InFlight(job, timer)
+        self._idle.clear()
+        self.channel.stats.sent += 1
+        return True
+
+    def _expired(self, seq: int) -> None:
+        entry = self._inflight.pop(seq, None)
+        if entry is not None:
+            self._release()
+            self.channel.resend(entry.job, "no answer in time")
+
+    async def _keepalive_loop(self) -> str:
+        s = self.channel.settings
+        while True:
+            now = time.monotonic()
+            if self._probe_at is not None and self._last_rx < self._probe_at:
+                if now - self._probe_at >= s.dead_link_seconds:
+                    return f"no answer to keep-alive within {s.dead_link_seconds:g}s"
+                await asyncio.sleep(self._probe_at + s.dead_link_seconds - now)
+                continue
+            self._probe_at = None
+            idle = now - self._last_rx
+            if idle < s.heartbeat_seconds:
+                await asyncio.sleep(s.heartbeat_seconds - idle)
+                continue
+            probe = self.channel.adapter.keepalive(self._next_seq())
+            if probe is None:
+                return f"idle for {s.heartbeat_seconds:g}s"
+            self._write(probe)
+            self._probe_at = now
+
+    # -- helpers -------------------------------------------------------------
+
+    def _write(self, pdu: Any) -> None:
+        assert self._conn is not None and self._writer is not None
+        self._writer.write(self._conn.send(pdu))
+
+    def _release(self) -> None:
+        self._window.release()
+        if not self._inflight:
+            self._idle.set()
+
+    def _requeue_inflight(self, why: str) -> None:
+        entries, self._inflight = list(self._inflight.values()), {}
+        for entry in entries:
+            entry.timer.cancel()
+            self.channel.resend(entry.job, why)
+        self._idle.set()
+
+    def _next_seq(self) -> int:
+        self._seq = self._seq % 0x7FFFFFFF + 1
+        return self._seq
+
+
+async def _read_one(reader: asyncio.StreamReader, conn: Connection[Any]) -> Any:
+    while (pdu := conn.next_event()) is NEED_DATA:
+        data = await reader.read(_READ_SIZE)
+        if not data:
+            raise ConnectionError("the gateway closed the connection during login")
+        conn.receive_data(data)
+    return pdu
+
+
+async def _closed(writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError, TimeoutError):
+        await asyncio.wait_for(writer.wait_closed(), 2.0)
+
+
+def _reason(task: asyncio.Task[str]) -> str:
+    error = task.exception()
+    return task.result() if error is None else f"{type(error).__name__}: {error}"
