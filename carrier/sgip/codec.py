@@ -108,7 +108,10 @@ class SgipCodec:
             raise LocalProtocolError(f"SGIP SUBMIT to {len(pdu.user_numbers)} users (1..100)")
         body = encode_body(pdu, layout)
         header = _HEADER.pack(HEADER_LENGTH + len(body), COMMAND_IDS[type(pdu)])
-        return header + pdu.sequence.pack() + body
+        try:
+            return header + pdu.sequence.pack() + body
+        except struct.error as exc:
+            raise LocalProtocolError(f"SGIP sequence {pdu.sequence!r}: {exc}") from exc
 
     def decode(self, frame: bytes) -> Pdu:
         if len(frame) < HEADER_LENGTH:

@@ -102,9 +102,13 @@ class SmgpCodec:
         if isinstance(pdu, pdus.Submit) and not 1 <= len(pdu.dest_term_ids) <= 100:
             raise LocalProtocolError(f"SMGP SUBMIT to {len(pdu.dest_term_ids)} numbers (1..100)")
         body = encode_body(pdu, layout)
-        return (
-            _HEADER.pack(HEADER_LENGTH + len(body), REQUEST_IDS[type(pdu)], pdu.sequence_id) + body
-        )
+        try:
+            header = _HEADER.pack(
+                HEADER_LENGTH + len(body), REQUEST_IDS[type(pdu)], pdu.sequence_id
+            )
+        except struct.error as exc:
+            raise LocalProtocolError(f"SMGP SequenceID {pdu.sequence_id}: {exc}") from exc
+        return header + body
 
     def decode(self, frame: bytes) -> Pdu:
         if len(frame) < HEADER_LENGTH:

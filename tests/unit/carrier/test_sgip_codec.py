@@ -211,6 +211,7 @@ def test_without_udhi_the_content_is_all_text() -> None:
         pdus.Submit(sequence=SEQ, sp_number="1", user_numbers=(), content=b""),
         pdus.Submit(sequence=SEQ, sp_number="1", user_numbers=("86",) * 101, content=b""),
         pdus.Report(sequence=SEQ, submit_sequence=Sequence(1 << 32, 0, 0), user_number="", state=0),
+        pdus.Unbind(sequence=Sequence(0, 0, -1)),
         object(),
     ],
 )
