@@ -87,7 +87,7 @@ def _encode_body(pdu: Pdu) -> bytes:
     fields = b"".join(_encode_field(f, getattr(pdu, f.name)) for f in _LAYOUTS[type(pdu)])
     if not isinstance(pdu, OptionalParams):
         return fields
-    if isinstance(pdu, ShortMessagePdu) and pdu.short_message and pdu.message_payload:
+    if isinstance(pdu, ShortMessagePdu) and pdu.short_message and pdu.message_payload is not None:
         raise LocalProtocolError("short_message and message_payload must not both be set")
     return fields + tlv.pack(pdu.tlvs)
 

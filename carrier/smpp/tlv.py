@@ -39,7 +39,10 @@ _FIXED_SIZE = {
 
 
 def pack(tlvs: Mapping[int, bytes]) -> bytes:
-    return b"".join(struct.pack(">HH", tag, len(value)) + value for tag, value in tlvs.items())
+    try:
+        return b"".join(struct.pack(">HH", tag, len(v)) + bytes(v) for tag, v in tlvs.items())
+    except struct.error:
+        raise LocalProtocolError(f"TLV tag or length does not fit 16 bits: {tlvs!r:.80}") from None
 
 
 def unpack(data: bytes) -> dict[int, bytes]:

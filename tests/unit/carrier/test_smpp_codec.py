@@ -179,6 +179,8 @@ def test_unknown_tlvs_survive_and_fixed_sizes_are_checked() -> None:
         pdus.SubmitSm(sequence_number=1, esm_class=256),
         pdus.SubmitSm(sequence_number=1, short_message=b"x" * 255),
         pdus.SubmitSm(sequence_number=1, short_message=b"x", tlvs={Tag.MESSAGE_PAYLOAD: b"y"}),
+        pdus.SubmitSm(sequence_number=1, tlvs={Tag.MESSAGE_PAYLOAD: b"y" * 0x10000}),
+        pdus.SubmitSmResp(sequence_number=1, tlvs={0x10000: b""}),
         pdus.EnquireLink(sequence_number=-1),
         pdus.EnquireLink(sequence_number=2**32),
     ],
