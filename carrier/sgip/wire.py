@@ -150,7 +150,7 @@ def _write(field: Field, value: Any) -> bytes:
         case Ids(size):
             return struct.pack(">B", len(value)) + b"".join(pad(v, size) for v in value)
         case Content(prefix):
-            return struct.pack(_INTS[prefix], len(value)) + value
+            return struct.pack(_INTS[prefix], len(value)) + bytes(value)
         case Packed(size, _, pack):
             return _exact(pack(value), size)
         case Rest(_, pack):

@@ -36,15 +36,18 @@ class MsgIdGenerator:
     """Spec-shaped MsgIDs for a gateway (the simulator's side of SUBMIT_RESP).
 
     ``gateway`` is the 6-digit SMGW code (3-digit area, 06, serial), ``clock``
-    the local time; the 6-digit sequence wraps from 999999 to 0.
+    the local time; the 6-digit sequence starts at ``start`` and wraps from
+    999999 to 0.
     """
 
-    def __init__(self, gateway: str, clock: Callable[[], datetime] = datetime.now) -> None:
+    def __init__(
+        self, gateway: str, clock: Callable[[], datetime] = datetime.now, start: int = 0
+    ) -> None:
         if not (len(gateway) == 6 and gateway.isdigit()):
             raise ValueError(f"SMGW code must be 6 digits, not {gateway!r}")
         self.gateway = gateway
         self._clock = clock
-        self._sequence = 0
+        self._sequence = start % 1_000_000
 
     def next(self) -> bytes:
         digits = f"{self.gateway}{self._clock():%m%d%H%M}{self._sequence:06d}"
