@@ -51,16 +51,24 @@ class TokenBucket:
 
 
 class AdaptiveRate:
-    """A per-connection bucket that slows down when the gateway throttles us."""
+    """A per-connection bucket that slows down when the gateway throttles us.
 
-    def __init__(self, rate: float | None, recover_seconds: float = 2.0) -> None:
+    At most one halving per ``hold_seconds`` (a burst of throttled answers is one
+    signal), never below 1/16 of the rate we had when throttling began; one
+    doubling per ``recover_seconds`` without a throttle, back to the configured rate.
+    """
+
+    def __init__(
+        self, rate: float | None, recover_seconds: float = 1.0, hold_seconds: float = 0.5
+    ) -> None:
         self.configured = rate
         self.bucket = TokenBucket(rate)
         self.slowdowns = 0
         self._recover_seconds = recover_seconds
-        self._last_throttle = 0.0
-        self._ceiling = rate or 0.0  # the rate to return to before going back to `configured`
-        self._sent: deque[float] = deque(maxlen=512)
+        self._hold_seconds = hold_seconds
+        self._last_change = 0.0
+        self._ceiling = rate or 0.0  # where throttling began; above it we are back to normal
+        self._sent: deque[float] = deque(maxlen=256)
 
     async def acquire(self) -> None:
         self._maybe_recover()
@@ -70,25 +78,29 @@ class AdaptiveRate:
     def slow_down(self) -> None:
         now = time.monotonic()
         self.slowdowns += 1
-        if now - self._last_throttle < 0.05:
-            return  # one burst of throttled answers is one signal, not many
-        self._last_throttle = now
-        current = self.bucket.rate or self._observed_rate(now)
-        if self.bucket.rate is None:
-            self._ceiling = current
-        self.bucket.set_rate(max(_MIN_RATE, current / 2))
+        if now - self._last_change < self._hold_seconds:
+            return
+        self._last_change = now
+        current = self.bucket.rate
+        if current is None:
+            current = self._ceiling = self._observed_rate(now)
+        floor = max(_MIN_RATE, self._ceiling / 16)
+        self.bucket.set_rate(max(floor, current / 2))
 
     def _maybe_recover(self) -> None:
         rate = self.bucket.rate
         if rate is None or rate == self.configured:
             return
         now = time.monotonic()
-        if now - self._last_throttle < self._recover_seconds:
+        if now - self._last_change < self._recover_seconds:
             return
-        self._last_throttle = now  # one doubling per quiet period
+        self._last_change = now
         doubled = rate * 2
         self.bucket.set_rate(self.configured if doubled >= self._ceiling else doubled)
 
     def _observed_rate(self, now: float) -> float:
+        """Sends per second over the last second (or since the first send)."""
         recent = [t for t in self._sent if now - t <= 1.0]
-        return max(_MIN_RATE, float(len(recent)))
+        if len(recent) < 2:
+            return _MIN_RATE * 16
+        return max(_MIN_RATE, len(recent) / max(now - recent[0], 0.05))

@@ -1,0 +1,181 @@
+"""CMPP client against a misbehaving gateway: drops, throttling, bad logins, silence."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+
+import pytest
+
+from hisms.carrier.base import ChannelState, DeliveryReport, Outcome
+from hisms.carrier.cmpp import pdus
+from hisms.carrier.cmpp.codec import CmppCodec
+from hisms.carrier.connection import NEED_DATA, Connection, Role
+from hisms.carrier.simulator import Faults, SimConfig
+
+from .conftest import ACCOUNT, SECRET, carrier, gateway, parts, wait_for
+
+
+def test_drop_with_a_full_window_resubmits_and_bounds_duplicates() -> None:
+    async def scenario() -> None:
+        faults = Faults(resp_delay=0.02, drop_after_submits=100)
+        config = SimConfig(ACCOUNT, SECRET, report_delay=0.01, faults=faults)
+        async with gateway(config) as sim, carrier(sim.port) as (channel, events):
+            results = await channel.submit(parts(400))
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert sim.counters.connections == 2
+            assert 1 <= channel.stats.resent <= 16
+            # Parts answered before the drop but whose answer was lost count twice.
+            assert sim.counters.duplicates <= 16
+            assert sim.counters.accepted == 400 + sim.counters.duplicates
+            states = [e.up for e in events.of(ChannelState)]
+            assert states[:3] == [True, False, True]
+
+    asyncio.run(scenario())
+
+
+def test_flow_control_slows_down_and_nothing_fails() -> None:
+    async def scenario() -> None:
+        async with gateway() as sim, carrier(sim.port) as (channel, _):
+            sim.throttle_for(0.4)  # an overloaded gateway answers result 8 to everything
+            limiter = channel.session.links[0].limiter
+            started = time.monotonic()
+            first = asyncio.create_task(channel.submit(parts(200)))
+            await asyncio.sleep(0.2)
+            assert limiter.bucket.rate is not None  # slowed down from unlimited
+            results = await first
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert channel.stats.throttled == sim.counters.throttled > 16
+            assert limiter.slowdowns > 0 and time.monotonic() - started > 0.4
+
+    asyncio.run(scenario())
+
+
+def test_occasional_flow_control_is_retried() -> None:
+    async def scenario() -> None:
+        config = SimConfig(ACCOUNT, SECRET, faults=Faults(throttle_ratio=0.2), seed=5)
+        async with gateway(config) as sim, carrier(sim.port) as (channel, _):
+            results = await channel.submit(parts(40))
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert sim.counters.accepted == 40 and sim.counters.throttled > 0
+
+    asyncio.run(scenario())
+
+
+def test_wrong_secret_backs_off_and_returns_retry(caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> None:
+        async with (
+            gateway() as sim,
+            carrier(
+                sim.port, secret="Bad-S3cret", reconnect_min_seconds=0.2, reconnect_max_seconds=5
+            ) as (channel, events),
+        ):
+            started = time.monotonic()
+            results = await channel.submit(parts(3))
+            waited = time.monotonic() - started
+            assert {r.outcome for r in results} == {Outcome.RETRY}
+            assert 1.5 < waited < 4  # link_wait_seconds is 2
+            assert "authenticator error" in (results[0].error_text or "")
+            down = [e for e in events.of(ChannelState) if not e.up]
+            assert down and "status 3" in down[0].detail
+            # 0, 0.2, 0.6, 1.4 (, 3.0) s: exponential, not a hot loop.
+            assert 3 <= sim.counters.login_failures <= 5
+
+    with caplog.at_level(logging.ERROR):
+        asyncio.run(scenario())
+    assert "cannot log in" in caplog.text and "Bad-S3cret" not in caplog.text
+
+
+def test_unreachable_gateway_returns_retry() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def scenario() -> None:
+        async with carrier(port, link_wait_seconds=0.5) as (channel, events):
+            results = await channel.submit(parts(2))
+            assert {r.outcome for r in results} == {Outcome.RETRY}
+            assert not events.of(ChannelState)[0].up
+
+    asyncio.run(scenario())
+
+
+def test_lost_answers_are_resent_up_to_max_then_retry() -> None:
+    async def scenario() -> None:
+        config = SimConfig(ACCOUNT, SECRET, faults=Faults(no_resp=True))
+        async with (
+            gateway(config) as sim,
+            carrier(sim.port, response_timeout_seconds=0.2, max_resend=2, drain_seconds=0.1) as (
+                channel,
+                _,
+            ),
+        ):
+            results = await channel.submit(parts(2))
+            assert {r.outcome for r in results} == {Outcome.RETRY}
+            assert "resends" in (results[0].error_text or "")
+            assert sim.counters.submits == 2 * 3 and channel.stats.resent == 4
+
+    asyncio.run(scenario())
+
+
+def test_duplicate_shuffled_and_unknown_reports_are_passed_on() -> None:
+    async def scenario() -> None:
+        faults = Faults(duplicate_ratio=0.5, shuffle_reports=True, unknown_report_ratio=0.5)
+        config = SimConfig(ACCOUNT, SECRET, report_delay=0.01, faults=faults, seed=1)
+        async with gateway(config) as sim, carrier(sim.port) as (channel, events):
+            results = await channel.submit(parts(40))
+            await wait_for(lambda: len(events.of(DeliveryReport)) == sim.counters.reports_sent > 40)
+            ids = {r.carrier_msg_id for r in results}
+            reported = [r.carrier_msg_id for r in events.of(DeliveryReport)]
+            assert ids <= set(reported) and set(reported) - ids  # unknown ids too
+            assert len(reported) > len(set(reported))  # duplicates
+
+    asyncio.run(scenario())
+
+
+async def _silent_gateway(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, logins: list[int]
+) -> None:
+    """Accepts the login, then never answers anything (a dead peer behind a live socket)."""
+    conn: Connection[pdus.Pdu] = Connection(CmppCodec(pdus.V30), Role.SERVER)
+    while data := await reader.read(4096):
+        conn.receive_data(data)
+        while (pdu := conn.next_event()) is not NEED_DATA:
+            if isinstance(pdu, pdus.Connect):
+                logins.append(1)
+                writer.write(conn.send(pdus.ConnectResp(pdu.sequence_id, 0, b"", pdus.V30)))
+    writer.close()
+
+
+def test_keepalive_without_answer_drops_and_reconnects() -> None:
+    async def scenario() -> None:
+        logins: list[int] = []
+        server = await asyncio.start_server(
+            lambda r, w: _silent_gateway(r, w, logins), "127.0.0.1", 0
+        )
+        port = server.sockets[0].getsockname()[1]
+        async with carrier(
+            port, heartbeat_seconds=0.1, dead_link_seconds=0.1, drain_seconds=0.1
+        ) as (_channel, events):
+            await wait_for(lambda: len(logins) >= 2, timeout=3)
+            downs = [e.detail for e in events.of(ChannelState) if not e.up]
+            assert any("keep-alive" in d for d in downs)
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(scenario())
+
+
+def test_heartbeat_keeps_an_idle_link_up() -> None:
+    async def scenario() -> None:
+        async with (
+            gateway() as sim,
+            carrier(sim.port, heartbeat_seconds=0.05, dead_link_seconds=0.2) as (channel, _),
+        ):
+            await asyncio.sleep(0.6)
+            assert sim.counters.logins == 1 and channel.stats.drops == 0
+            assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
+
+    asyncio.run(scenario())
