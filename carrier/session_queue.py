@@ -30,9 +30,19 @@ class Job:
     def done(self) -> bool:
         return self.future.done()
 
-    def finish(self, outcome: Outcome, **details: str | None) -> None:
+    def finish(
+        self,
+        outcome: Outcome,
+        *,
+        carrier_msg_id: str | None = None,
+        error_code: str | None = None,
+        error_text: str | None = None,
+    ) -> None:
         if not self.future.done():
-            self.future.set_result(SubmitResult(self.submission.key, outcome, **details))
+            key = self.submission.key
+            self.future.set_result(
+                SubmitResult(key, outcome, carrier_msg_id, error_code, error_text)
+            )
 
 
 class JobQueue:

@@ -72,7 +72,7 @@ class _Session:
         self._seq = 0
 
     async def run(self, reader: asyncio.StreamReader) -> None:
-        while self.conn.state is not State.CLOSED:
+        while True:
             while (pdu := self.conn.next_event()) is not NEED_DATA:
                 self.handle(pdu)
                 if self.writer.is_closing():

@@ -1,0 +1,65 @@
+"""CMPP channel options: defaults, and a clear CarrierError naming each bad option."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hisms.carrier import registry
+from hisms.carrier.base import CarrierError
+from hisms.carrier.cmpp import pdus
+from hisms.carrier.cmpp.client import CmppCarrier, from_config
+from hisms.carrier.cmpp.options import parse
+
+GOOD = {
+    "host": "10.1.2.3",
+    "port": 7890,
+    "source_addr": "901234",
+    "secret": "s3cret",
+    "src_number": "10690123",
+}
+
+
+def test_defaults() -> None:
+    cmpp, settings = parse("cmcc", GOOD)
+    assert cmpp.version == pdus.V30 and cmpp.fee_type == "01" and cmpp.fee_user_type == 2
+    assert (settings.window, settings.connections, settings.max_resend) == (16, 1, 3)
+    assert settings.rate is None and settings.response_timeout_seconds == 60
+    assert "s3cret" not in repr(cmpp)
+
+
+def test_version_and_rates() -> None:
+    cmpp, settings = parse("cmcc", {**GOOD, "version": "2.0", "rate": 500, "window": 32})
+    assert cmpp.version == pdus.V20 and settings.rate == 500 and settings.window == 32
+    assert parse("cmcc", {**GOOD, "rate": 0})[1].rate is None
+
+
+@pytest.mark.parametrize(
+    ("change", "option"),
+    [
+        ({"secret": None}, "secret"),
+        ({"host": ""}, "host"),
+        ({"port": 70000}, "port"),
+        ({"port": "x"}, "port"),
+        ({"version": "2.5"}, "version"),
+        ({"src_number": "1069abc"}, "src_number"),
+        ({"source_addr": "12345678"}, "source_addr"),
+        ({"window": 0}, "window"),
+        ({"rate": -5}, "rate"),
+        ({"heartbeat_seconds": "soon"}, "heartbeat_seconds"),
+        ({"verify_server_auth": "yes"}, "verify_server_auth"),
+        ({"windw": 16}, "windw"),
+    ],
+)
+def test_bad_options_name_the_option(change: dict[str, Any], option: str) -> None:
+    options = {**GOOD, **change}
+    if change.get(option, "") is None:
+        del options[option]
+    with pytest.raises(CarrierError, match=f"channel 'cmcc': option '{option}'"):
+        from_config("cmcc", options)
+
+
+def test_registry_builds_the_cmpp_carrier() -> None:
+    carrier = registry.create("cmpp", "cmcc", GOOD)
+    assert isinstance(carrier, CmppCarrier) and carrier.name == "cmcc"
