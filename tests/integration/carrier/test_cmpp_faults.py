@@ -172,7 +172,7 @@ def test_heartbeat_keeps_an_idle_link_up() -> None:
     async def scenario() -> None:
         async with (
             gateway() as sim,
-            carrier(sim.port, heartbeat_seconds=0.05, dead_link_seconds=0.2) as (channel, _),
+            carrier(sim.port, heartbeat_seconds=0.05, dead_link_seconds=0.5) as (channel, _),
         ):
             await asyncio.sleep(0.6)
             assert sim.counters.logins == 1 and channel.stats.drops == 0

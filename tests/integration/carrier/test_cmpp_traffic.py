@@ -26,7 +26,7 @@ def test_2000_parts_accepted_and_reported(version: str) -> None:
             assert {r.carrier_msg_id for r in reports} == ids
             failed = [r for r in reports if not r.delivered]
             assert 100 < len(failed) < 300 and all(r.error_code == r.stat for r in failed)
-            assert sim.counters.report_acks == 2000  # every DELIVER answered
+            await wait_for(lambda: sim.counters.report_acks == 2000)  # every DELIVER answered
             assert reports[0].phone.startswith("138") and reports[0].done_at is not None
 
     asyncio.run(scenario())
@@ -95,7 +95,8 @@ def test_several_connections_share_the_channel() -> None:
         async with gateway() as sim, carrier(sim.port, connections=3) as (channel, _):
             results = await channel.submit(parts(300))
             assert {r.outcome for r in results} == {Outcome.ACCEPTED}
-            assert sim.counters.connections == 3 and sim.counters.logins == 3
+            await wait_for(lambda: sim.counters.logins == 3)
+            assert sim.counters.connections == 3
 
     asyncio.run(scenario())
 
