@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from hisms.carrier.connection import NEED_DATA, Connection, State
-from hisms.carrier.errors import LocalProtocolError, ProtocolError
+from hisms.carrier.errors import LocalProtocolError
 from hisms.carrier.ratelimit import AdaptiveRate
 from hisms.carrier.session_adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer
 from hisms.carrier.session_queue import Job
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hisms.carrier.session")
 
-_LINK_ERRORS = (OSError, TimeoutError, LoginRefused, ProtocolError)
 _READ_SIZE = 65536
 
 
@@ -92,7 +91,8 @@ class Link:
                 min=s.reconnect_min_seconds,
                 max=s.reconnect_max_seconds,
             ),
-            retry=retry_if_exception_type(_LINK_ERRORS),
+            # Anything but cancellation: a surprise in login must not end the link for good.
+            retry=retry_if_exception_type(Exception),
             before_sleep=lambda state: self._login_failed(state.outcome, state.upcoming_sleep),
         )
         async for attempt in retrying:
