@@ -26,7 +26,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from hisms.carrier.base import (
     CarrierEvent,
@@ -41,23 +40,9 @@ from hisms.carrier.ratelimit import TokenBucket
 from hisms.carrier.session_adapter import ProtocolAdapter, SubmitAnswer, Verdict, mask_phone
 from hisms.carrier.session_link import Link
 from hisms.carrier.session_queue import Job, JobQueue
-from hisms.carrier.session_settings import SessionSettings
+from hisms.carrier.session_settings import SessionSettings, SessionStats
 
 log = logging.getLogger("hisms.carrier.session")
-
-
-@dataclass(slots=True)
-class SessionStats:
-    sent: int = 0  # submit PDUs written, resends included
-    accepted: int = 0
-    failed: int = 0
-    retried: int = 0  # parts handed back to the engine as RETRY
-    resent: int = 0  # parts submitted again after a lost answer or a dropped link
-    throttled: int = 0  # flow-control answers
-    late_answers: int = 0  # answers to sequences no longer in flight
-    logins: int = 0  # login attempts
-    login_failures: int = 0
-    drops: int = 0  # bound links lost
 
 
 class ChannelSession:

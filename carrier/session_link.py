@@ -18,20 +18,17 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
-
 from hisms.carrier.connection import NEED_DATA, Connection, State
 from hisms.carrier.errors import LocalProtocolError
 from hisms.carrier.ratelimit import AdaptiveRate
-from hisms.carrier.session_adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer
+from hisms.carrier.session_adapter import Answer, PeerRequest, SubmitAnswer
+from hisms.carrier.session_login import LOGIN_SEQ, READ_SIZE, closed, open_with_backoff
 from hisms.carrier.session_queue import Job
 
 if TYPE_CHECKING:
     from hisms.carrier.session import ChannelSession
 
 log = logging.getLogger("hisms.carrier.session")
-
-_READ_SIZE = 65536
 
 
 @dataclass(slots=True)
@@ -58,7 +55,10 @@ class Link:
 
     async def run(self) -> None:
         while not self.stopping:
-            reader, writer = await self._login_with_backoff()
+            ch = self.channel
+            opened = await open_with_backoff(ch.settings, ch.adapter, ch.stats, self._login_failed)
+            reader, writer = opened.reader, opened.writer
+            self._conn, self._seq = opened.conn, LOGIN_SEQ
             reason = "stopped"
             try:
                 reason = await self._serve(reader, writer)
@@ -67,7 +67,7 @@ class Link:
                 writer.close()
                 self._requeue_inflight(f"link dropped ({reason})")
                 self.channel.link_down(self, reason)
-            await _closed(writer)
+            await closed(writer)
             if not self.stopping:
                 await asyncio.sleep(self.channel.settings.reconnect_min_seconds)
 
@@ -81,52 +81,11 @@ class Link:
         if self.bound and self._conn.state is State.BOUND:
             self._write(self.channel.adapter.logout(self._next_seq()))
 
-    # -- login ---------------------------------------------------------------
-
-    async def _login_with_backoff(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        s = self.channel.settings
-        retrying = AsyncRetrying(
-            wait=wait_exponential(
-                multiplier=s.reconnect_min_seconds,
-                min=s.reconnect_min_seconds,
-                max=s.reconnect_max_seconds,
-            ),
-            # Anything but cancellation: a surprise in login must not end the link for good.
-            retry=retry_if_exception_type(Exception),
-            before_sleep=lambda state: self._login_failed(state.outcome, state.upcoming_sleep),
-        )
-        async for attempt in retrying:
-            with attempt:
-                streams = await self._login()
-        return streams
-
-    def _login_failed(self, outcome: Any, delay: float) -> None:
-        error = outcome.exception() if outcome else None
-        reason = f"login refused: {error}" if isinstance(error, LoginRefused) else f"{error!r}"
-        self.channel.stats.login_failures += 1
+    def _login_failed(self, reason: str, delay: float) -> None:
         log.error(
             "%s: cannot log in to the gateway: %s; next try in %.1fs", self.label, reason, delay
         )
         self.channel.link_failed(self, reason)
-
-    async def _login(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        s = self.channel.settings
-        self.channel.stats.logins += 1
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(s.host, s.port), s.connect_timeout_seconds
-        )
-        try:
-            conn = self.channel.adapter.new_connection()
-            self._seq = 0
-            writer.write(conn.send(self.channel.adapter.login(self._next_seq())))
-            answer = await asyncio.wait_for(_read_one(reader, conn), s.connect_timeout_seconds)
-            self.channel.adapter.check_login(answer)
-        except BaseException:
-            writer.close()
-            await _closed(writer)
-            raise
-        self._conn = conn
-        return reader, writer
 
     # -- serving -------------------------------------------------------------
 
@@ -159,7 +118,7 @@ class Link:
                     return "the gateway ended the session"
             if conn.state is State.CLOSED:
                 return "logged out"
-            data = await reader.read(_READ_SIZE)
+            data = await reader.read(READ_SIZE)
             if not data:
                 return "connection closed by the gateway"
             self._last_rx = time.monotonic()
@@ -277,20 +236,6 @@ class Link:
     def _next_seq(self) -> int:
         self._seq = self._seq % 0x7FFFFFFF + 1
         return self._seq
-
-
-async def _read_one(reader: asyncio.StreamReader, conn: Connection[Any]) -> Any:
-    while (pdu := conn.next_event()) is NEED_DATA:
-        data = await reader.read(_READ_SIZE)
-        if not data:
-            raise ConnectionError("the gateway closed the connection during login")
-        conn.receive_data(data)
-    return pdu
-
-
-async def _closed(writer: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(OSError, TimeoutError):
-        await asyncio.wait_for(writer.wait_closed(), 2.0)
 
 
 def _reason(task: asyncio.Task[str]) -> str:

@@ -1,4 +1,4 @@
-"""Tunables of the shared asyncio session, with the spec's defaults where they exist."""
+"""Tunables of the shared asyncio session (spec defaults where they exist) and its counters."""
 
 from __future__ import annotations
 
@@ -23,3 +23,17 @@ class SessionSettings:
     reconnect_min_seconds: float = 1.0
     reconnect_max_seconds: float = 60.0
     drain_seconds: float = 5.0  # on stop: wait this long for in-flight answers
+
+
+@dataclass(slots=True)
+class SessionStats:
+    sent: int = 0  # submit PDUs written, resends included
+    accepted: int = 0
+    failed: int = 0
+    retried: int = 0  # parts handed back to the engine as RETRY
+    resent: int = 0  # parts submitted again after a lost answer or a dropped link
+    throttled: int = 0  # flow-control answers
+    late_answers: int = 0  # answers to sequences no longer in flight
+    logins: int = 0  # login attempts
+    login_failures: int = 0
+    drops: int = 0  # bound links lost

@@ -1,0 +1,89 @@
+"""Opening one link and logging in, retried with exponential backoff (tenacity).
+
+Every failure (refused, unreachable, timed out, garbage) waits longer than the
+last, from ``reconnect_min_seconds`` up to ``reconnect_max_seconds``, so a wrong
+secret or a dead gateway never turns into a hot reconnect loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
+
+from hisms.carrier.connection import NEED_DATA, Connection
+from hisms.carrier.session_adapter import LoginRefused, ProtocolAdapter
+from hisms.carrier.session_settings import SessionSettings, SessionStats
+
+LOGIN_SEQ = 1
+READ_SIZE = 65536
+
+
+@dataclass(slots=True)
+class Opened:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    conn: Connection[Any]
+
+
+FailureHook = Callable[[str, float], None]  # (reason, seconds until the next try)
+
+
+async def open_with_backoff(
+    settings: SessionSettings, adapter: ProtocolAdapter, stats: SessionStats, failed: FailureHook
+) -> Opened:
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        stats.login_failures += 1
+        reason = f"login refused: {error}" if isinstance(error, LoginRefused) else repr(error)
+        failed(reason, state.upcoming_sleep)
+
+    retrying = AsyncRetrying(
+        wait=wait_exponential(
+            multiplier=settings.reconnect_min_seconds,
+            min=settings.reconnect_min_seconds,
+            max=settings.reconnect_max_seconds,
+        ),
+        # Anything but cancellation: a surprise in login must not end the link for good.
+        retry=retry_if_exception_type(Exception),
+        before_sleep=before_sleep,
+    )
+    async for attempt in retrying:
+        with attempt:
+            stats.logins += 1
+            opened = await open_once(settings, adapter)
+    return opened
+
+
+async def open_once(settings: SessionSettings, adapter: ProtocolAdapter) -> Opened:
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection(settings.host, settings.port), settings.connect_timeout_seconds
+    )
+    try:
+        conn = adapter.new_connection()
+        writer.write(conn.send(adapter.login(LOGIN_SEQ)))
+        answer = await asyncio.wait_for(read_one(reader, conn), settings.connect_timeout_seconds)
+        adapter.check_login(answer)
+    except BaseException:
+        writer.close()
+        await closed(writer)
+        raise
+    return Opened(reader, writer, conn)
+
+
+async def read_one(reader: asyncio.StreamReader, conn: Connection[Any]) -> Any:
+    while (pdu := conn.next_event()) is NEED_DATA:
+        data = await reader.read(READ_SIZE)
+        if not data:
+            raise ConnectionError("the gateway closed the connection during login")
+        conn.receive_data(data)
+    return pdu
+
+
+async def closed(writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError, TimeoutError):
+        await asyncio.wait_for(writer.wait_closed(), 2.0)
