@@ -189,6 +189,33 @@ def simulate(ctx: click.Context, protocol: str) -> None:
     module.cli.main(args=ctx.args, prog_name=f"hisms simulate {protocol}", standalone_mode=True)
 
 
+@cli.group()
+def bench() -> None:
+    """Benchmarks: JSON on stdout, a summary on stderr."""
+
+
+@bench.command("claim")
+@click.option("--rows", default=50_000, show_default=True, type=click.IntRange(1))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
+@click.pass_obj
+def bench_claim(obj: _Context, rows: int, workers: int, batch_size: int) -> None:
+    """Rows/s claimed and acknowledged by the store, no carrier (the queue's ceiling).
+
+    Inserts ROWS pending rows into the configured database first: point it at a
+    scratch database, not production."""
+    from hisms.engine import bench as bench_module
+
+    url = obj.settings.database.url.get_secret_value()
+    result = bench_module.claim(url, rows, workers, batch_size)
+    click.echo(json.dumps(result))
+    click.echo(
+        f"claim: {result['rows_per_second']} rows/s ({workers} worker(s), batch {batch_size}, "
+        f"{result['database']})",
+        err=True,
+    )
+
+
 @cli.command()
 @click.option(
     "--db",
