@@ -177,7 +177,10 @@ def stats(obj: _Context) -> None:
         click.echo(f"{name:>10} {count}")
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,  # --help goes to the protocol's own simulator command
+)
 @click.argument("protocol", type=click.Choice(["cmpp", "sgip", "smgp", "smpp"]))
 @click.pass_context
 def simulate(ctx: click.Context, protocol: str) -> None:
