@@ -7,8 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint clean
 
 $(STAMP): setup.cfg pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	scripts/bootstrap-venv $(PYTHON) $(VENV)
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
