@@ -159,3 +159,58 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    # -- WebService intake and queries, result push to the platform ----------
+
+    @abstractmethod
+    def enqueue_batch(self, batch_id: str, messages: Sequence[NewMessage], actor: str) -> int:
+        """Insert one chunk of a batch idempotently, tagged ``batch_id``; how many were new."""
+
+    @abstractmethod
+    def batch_of_ref(self, source_system: str, source_ref: str) -> str | None:
+        """The batch id of the message with this caller reference, if there is one."""
+
+    @abstractmethod
+    def find_messages(
+        self, ids: Sequence[int] = (), refs: Sequence[tuple[str, str]] = ()
+    ) -> list[dict[str, Any]]:
+        """Messages (v_sms_result plus batch_id) by id or by (source_system, source_ref)."""
+
+    @abstractmethod
+    def cancel(self, outbox_id: int, actor: str, reason: str) -> bool:
+        """PENDING -> CANCELLED; False when the message is no longer PENDING."""
+
+    @abstractmethod
+    def take_replies(
+        self, source_system: str, after_id: int, limit: int, actor: str
+    ) -> list[dict[str, Any]]:
+        """MO replies of a source system with inbox id > after_id, oldest first, now CONSUMED."""
+
+    @abstractmethod
+    def source_modes(self) -> list[dict[str, Any]]:
+        """Each platform source system with its mode, last change and unpushed result count."""
+
+    @abstractmethod
+    def set_mode(
+        self, mode: str, sources: Sequence[str] | None, actor: str, reason: str
+    ) -> list[str]:
+        """Switch sources (None: every known one) to 'platform' or 'table'; those switched."""
+
+    @abstractmethod
+    def register_sources(self, sources: Sequence[str], mode: str, actor: str) -> list[str]:
+        """Give sources without a mode row one; those registered now."""
+
+    @abstractmethod
+    def lease_push(self, worker: str, lease: float) -> list[str]:
+        """Platform-mode sources this worker may push for now (others hold the rest)."""
+
+    @abstractmethod
+    def unpushed_events(self, source_system: str, limit: int) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def mark_pushed(self, event: dict[str, Any], worker: str) -> None:
+        """Record that the platform has the event (an MO becomes CONSUMED)."""
+
+    @abstractmethod
+    def push_failed(self, source_system: str, error: str, worker: str) -> int:
+        """Count a failed push; the number of consecutive failures now."""

@@ -176,6 +176,88 @@ class SqlStore(Store):
         with self.transaction() as tx:
             return {r["name"]: int(r["messages"]) for r in tx.run("status_counts")}
 
+    # -- WebService intake and queries, result push to the platform ------------
+
+    def enqueue_batch(self, batch_id: str, messages: Sequence[NewMessage], actor: str) -> int:
+        rows = [_message_row(m) for m in messages]
+        with self.transaction() as tx:
+            return len(tx.batch("enqueue_batch", rows, batch_id=batch_id, actor=actor))
+
+    def batch_of_ref(self, source_system: str, source_ref: str) -> str | None:
+        with self.transaction() as tx:
+            rows = tx.run("batch_of_ref", source_system=source_system, source_ref=source_ref)
+        return rows[0]["batch_id"] if rows else None
+
+    def find_messages(
+        self, ids: Sequence[int] = (), refs: Sequence[tuple[str, str]] = ()
+    ) -> list[Row]:
+        found: dict[int, Row] = {}
+        with self.transaction() as tx:
+            if ids:
+                found.update((r["id"], r) for r in tx.run("find_by_ids", ids=self.id_list(ids)))
+            keyed = [{"source_system": s, "source_ref": r} for s, r in refs]
+            found.update((r["id"], r) for r in tx.batch("find_by_refs", keyed))
+        return [found[k] for k in sorted(found)]
+
+    def cancel(self, outbox_id: int, actor: str, reason: str) -> bool:
+        with self.transaction() as tx:
+            return bool(tx.run("cancel_pending", id=outbox_id, actor=actor, reason=reason))
+
+    def take_replies(self, source_system: str, after_id: int, limit: int, actor: str) -> list[Row]:
+        with self.transaction() as tx:
+            rows = tx.run(
+                "take_replies",
+                source_system=source_system,
+                after=after_id,
+                limit=limit,
+                actor=actor,
+            )
+        return sorted(rows, key=lambda r: r["id"])
+
+    def source_modes(self) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.run("source_modes")
+
+    def set_mode(
+        self, mode: str, sources: Sequence[str] | None, actor: str, reason: str
+    ) -> list[str]:
+        with self.transaction() as tx:
+            if sources is None:
+                sources = [r["source_system"] for r in tx.run("source_modes")]
+            rows = [{"source_system": s} for s in sources]
+            done = tx.batch("set_source_mode", rows, mode=mode, actor=actor, reason=reason)
+        return sorted(r["source_system"] for r in done)
+
+    def register_sources(self, sources: Sequence[str], mode: str, actor: str) -> list[str]:
+        rows = [{"source_system": s} for s in sources]
+        with self.transaction() as tx:
+            done = tx.batch("register_sources", rows, mode=mode, actor=actor)
+        return sorted(r["source_system"] for r in done)
+
+    def lease_push(self, worker: str, lease: float) -> list[str]:
+        with self.transaction() as tx:
+            return sorted(
+                r["source_system"] for r in tx.run("lease_push", worker=worker, lease=lease)
+            )
+
+    def unpushed_events(self, source_system: str, limit: int) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.run("unpushed_events", source_system=source_system, limit=limit)
+
+    def mark_pushed(self, event: Row, worker: str) -> None:
+        with self.transaction() as tx:
+            tx.run("mark_pushed", id=event["id"], worker=worker)
+            if event["kind"] == "MO":
+                tx.run("consume_pushed_mo", id=event["id"], worker=worker)
+            tx.run("clear_push_failures", source_system=event["source_system"])
+
+    def push_failed(self, source_system: str, error: str, worker: str) -> int:
+        with self.transaction() as tx:
+            rows = tx.run(
+                "push_failed", source_system=source_system, error=error[:500], worker=worker
+            )
+        return int(rows[0]["push_failures"]) if rows else 0
+
     # -- dialect hooks --------------------------------------------------------
 
     def id_list(self, ids: Sequence[int]) -> Any:

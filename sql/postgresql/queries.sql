@@ -229,3 +229,128 @@ SELECT coalesce(max(version), 0) AS version FROM sms_schema_version
 -- name: record_migration
 -- Remember that a migration was applied.
 INSERT INTO sms_schema_version (version, name) VALUES (%(version)s, %(name)s)
+
+-- ---------------------------------------------------------------------------
+-- WebService intake and queries, result push to the integration platform.
+
+-- name: enqueue_batch
+-- One chunk of a SendBatch: like enqueue, every row tagged with the batch id.
+INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
+                        priority, send_at, expire_at, batch_id, created_by, updated_by)
+SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
+       u.priority, u.send_at, u.expire_at, %(batch_id)s, %(actor)s, %(actor)s
+FROM unnest(%(source_system)s::text[], %(source_ref)s::text[], %(account)s::text[],
+            %(dept_code)s::text[], %(phone)s::text[], %(content)s::text[], %(signature)s::text[],
+            %(priority)s::smallint[], %(send_at)s::timestamptz[], %(expire_at)s::timestamptz[])
+     WITH ORDINALITY
+     AS u(source_system, source_ref, account, dept_code, phone, content, signature, priority,
+          send_at, expire_at, ord)
+ORDER BY u.ord
+ON CONFLICT (source_system, source_ref) DO NOTHING
+RETURNING id
+
+-- name: batch_of_ref
+-- The batch id a caller reference already belongs to (a repeated SendBatch answers with it).
+SELECT batch_id FROM sms_outbox
+WHERE source_system = %(source_system)s AND source_ref = %(source_ref)s
+
+-- name: find_by_ids
+-- Messages as v_sms_result shows them, with their batch, by outbox id.
+SELECT r.*, o.batch_id
+FROM v_sms_result r JOIN sms_outbox o ON o.id = r.id
+WHERE r.id = ANY(%(ids)s::bigint[])
+ORDER BY r.id
+
+-- name: find_by_refs
+-- Messages as v_sms_result shows them, with their batch, by caller reference.
+SELECT r.*, o.batch_id
+FROM v_sms_result r JOIN sms_outbox o ON o.id = r.id
+JOIN unnest(%(source_system)s::text[], %(source_ref)s::text[]) AS u(source_system, source_ref)
+  ON o.source_system = u.source_system AND o.source_ref = u.source_ref
+ORDER BY r.id
+
+-- name: cancel_pending
+-- PENDING -> CANCELLED at the caller's request; a row already claimed is left alone.
+UPDATE sms_outbox
+SET status = 7, error_code = 'CANCELLED', error_text = %(reason)s,
+    updated_at = now(), updated_by = %(actor)s
+WHERE id = %(id)s AND status = 0
+RETURNING id
+
+-- name: take_replies
+-- MO replies of a source system after a cursor (an inbox id), marked CONSUMED as they are read.
+UPDATE sms_inbox
+SET status = 1, updated_at = now(), updated_by = %(actor)s
+WHERE id IN (SELECT id FROM sms_inbox
+             WHERE source_system = %(source_system)s AND id > %(after)s
+             ORDER BY id LIMIT %(limit)s)
+RETURNING id, channel, phone, service_number, content, received_at, outbox_id
+
+-- name: source_modes
+-- Every source system using the platform, its mode and how many results await a push.
+SELECT m.source_system, m.mode, m.changed_at, m.changed_by, m.reason, m.push_failures,
+       m.last_error,
+       (SELECT count(*) FROM sms_event e
+        WHERE e.source_system = m.source_system AND e.pushed_at IS NULL) AS unpushed
+FROM sms_source_mode m ORDER BY m.source_system
+
+-- name: set_source_mode
+-- Switch source systems to a mode (creating their rows), with who and why.
+INSERT INTO sms_source_mode (source_system, mode, changed_by, reason, created_by, updated_by)
+SELECT u.source_system, %(mode)s, %(actor)s, %(reason)s, %(actor)s, %(actor)s
+FROM unnest(%(source_system)s::text[]) AS u(source_system)
+ON CONFLICT (source_system) DO UPDATE
+SET mode = excluded.mode, changed_at = now(), changed_by = excluded.changed_by,
+    reason = excluded.reason, push_failures = 0, updated_at = now(),
+    updated_by = excluded.updated_by
+RETURNING source_system
+
+-- name: register_sources
+-- Give configured platform source systems a row (in the given mode) unless they have one.
+INSERT INTO sms_source_mode (source_system, mode, changed_by, reason, created_by, updated_by)
+SELECT u.source_system, %(mode)s, %(actor)s, 'configured', %(actor)s, %(actor)s
+FROM unnest(%(source_system)s::text[]) AS u(source_system)
+ON CONFLICT (source_system) DO NOTHING
+RETURNING source_system
+
+-- name: lease_push
+-- Take (or keep) the right to push for platform-mode sources no other instance holds.
+UPDATE sms_source_mode
+SET locked_by = %(worker)s, locked_until = now() + make_interval(secs => %(lease)s)
+WHERE mode = 'platform'
+  AND (locked_until IS NULL OR locked_until < now() OR locked_by = %(worker)s)
+RETURNING source_system
+
+-- name: unpushed_events
+-- The oldest results not pushed yet for one source system, in the order they happened.
+SELECT id, source_system, kind, outbox_id, inbox_id, source_ref, status, report_stat,
+       error_code, error_text, phone, content, service_number, event_at
+FROM sms_event
+WHERE source_system = %(source_system)s AND pushed_at IS NULL
+ORDER BY id LIMIT %(limit)s
+
+-- name: mark_pushed
+-- The platform has this result.
+UPDATE sms_event
+SET pushed_at = now(), pushed_by = %(worker)s, updated_at = now(), updated_by = %(worker)s
+WHERE id = %(id)s AND pushed_at IS NULL
+
+-- name: consume_pushed_mo
+-- An MO reply the platform has is CONSUMED, as if the source system had read it.
+UPDATE sms_inbox
+SET status = 1, updated_at = now(), updated_by = %(worker)s
+WHERE id = (SELECT inbox_id FROM sms_event WHERE id = %(id)s)
+
+-- name: clear_push_failures
+-- A successful push ends the failure streak of its source system.
+UPDATE sms_source_mode
+SET push_failures = 0, last_error = NULL
+WHERE source_system = %(source_system)s AND push_failures > 0
+
+-- name: push_failed
+-- Count one more consecutive push failure for a source system.
+UPDATE sms_source_mode
+SET push_failures = push_failures + 1, last_error = %(error)s,
+    updated_at = now(), updated_by = %(worker)s
+WHERE source_system = %(source_system)s
+RETURNING push_failures
