@@ -38,6 +38,8 @@ from hisms.engine.router import Router
 from hisms.engine.store.base import BULK, URGENT, Claimed, Lane, Mo, Store, StoreError, WriteBack
 
 log = logging.getLogger(__name__)
+# How long the LISTEN thread blocks at a time: bounds how long a stop waits for it.
+LISTEN_SLICE_SECONDS = 1.0
 
 
 class Engine:
@@ -95,7 +97,7 @@ class Engine:
         await _cancel(side)
         await self._flush()
         if listener is not None:
-            listener.join(timeout=self.cfg.poll_max_seconds + 1)
+            listener.join(timeout=LISTEN_SLICE_SECONDS + 1)
         log.info("worker %s stopped: %s", self.worker, dict(self.counts))
 
     def stop(self) -> None:
@@ -276,6 +278,8 @@ class Engine:
                 await job()
             except StoreError as exc:
                 log.error("%s failed: %s", job.__name__.strip("_"), exc)
+            except Exception:  # a bug in one side task must not stop the others
+                log.exception("%s failed", job.__name__.strip("_"))
 
     def _start_listener(self) -> threading.Thread | None:
         if not self.store.announces_inserts:
@@ -289,7 +293,7 @@ class Engine:
 
     def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
         while not self._stop.is_set():
-            priority = self.store.wait_for_work(self.cfg.poll_max_seconds)
+            priority = self.store.wait_for_work(LISTEN_SLICE_SECONDS)
             if priority is None:
                 continue
             if priority <= URGENT.max_priority:

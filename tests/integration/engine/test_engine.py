@@ -24,11 +24,13 @@ def settings(url: str, **engine: Any) -> Settings:
     return Settings(
         database=DatabaseConfig(url=url),
         engine=EngineConfig(
-            worker_id="t",
-            poll_min_seconds=0.01,
-            poll_max_seconds=0.1,
-            writeback_every_seconds=0.05,
-            **engine,
+            **{
+                "worker_id": "t",
+                "poll_min_seconds": 0.01,
+                "poll_max_seconds": 0.1,
+                "writeback_every_seconds": 0.05,
+                **engine,
+            }
         ),
         validation=ValidationConfig(max_chars=1000, default_signature="测试医院"),
         channels=[ChannelConfig(name="lb", protocol="loopback")],
@@ -139,4 +141,28 @@ def test_failed_reports_and_replies_are_written_back(db_url: str) -> None:
     asyncio.run(run_until(Engine(cfg, store, {"lb": carrier}), finished))
     assert store.get_message(bad)["error_code"] == "UNDELIV"  # type: ignore[index]
     assert store.get_message(ok)["status"] == Status.DELIVERED  # type: ignore[index]
+    store.close()
+
+
+def test_postgresql_insert_wakes_an_idle_engine_without_polling(pg_url: str) -> None:
+    store = open_store(pg_url)
+    carrier = LoopbackCarrier("lb", report_delay=0.01)
+    # Polling once a minute: only LISTEN/NOTIFY can explain a pick-up within the test.
+    cfg = settings(pg_url, poll_min_seconds=60, poll_max_seconds=60)
+    engine = Engine(cfg, store, {"lb": carrier})
+
+    async def scenario() -> None:
+        task = asyncio.create_task(engine.run())
+        await asyncio.sleep(0.5)  # idle: both lanes have claimed nothing and sleep
+        await asyncio.to_thread(
+            store.enqueue, [NewMessage("13800138000", "危急值", priority=0)], "t"
+        )
+        async with asyncio.timeout(10):
+            while not carrier.submitted:
+                await asyncio.sleep(0.01)
+        engine.stop()
+        await task
+
+    asyncio.run(scenario())
+    assert len(carrier.submitted) == 1
     store.close()
