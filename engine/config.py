@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
 from hisms.engine.validate import Rules
 
 
@@ -89,6 +90,8 @@ class Settings(BaseSettings):
     validation: ValidationConfig = ValidationConfig()
     channels: list[ChannelConfig] = [ChannelConfig(name="loopback", protocol="loopback")]
     sources: dict[str, SourceConfig] = {}
+    webservice: WebServiceConfig = WebServiceConfig()
+    platform: PlatformConfig = PlatformConfig()
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,190 @@
+"""What the SOAP operations do, free of SOAP: checks, then store calls.
+
+Every check runs before anything is written, so a refused request leaves no row.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from hisms.adapters.webservice.faults import Refused
+from hisms.adapters.webservice.security import Caller
+from hisms.engine import phone
+from hisms.engine.status import Status
+from hisms.engine.store.base import NewMessage, Store
+
+MAX_REF = 64
+MAX_BATCH_REF = 50  # leaves room for "#position" in source_ref
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    phone: str | None
+    content: str | None = None
+    source_ref: str | None = None
+
+
+def required(name: str, value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise Refused("Client.MissingField", f"required field {name} is missing or empty")
+    return value
+
+
+def valid_phone(raw: str | None, where: str = "Phone") -> str:
+    try:
+        return phone.normalise(required(where, raw))
+    except phone.InvalidPhone as exc:
+        raise Refused("Client.InvalidPhone", f"{where}: {exc.text} ({exc.code})") from exc
+
+
+def source_for(caller: Caller, requested: str | None) -> str:
+    source = (requested or "").strip() or caller.sources[0]
+    if source not in caller.sources:
+        raise Refused(
+            "Client.Forbidden", f"caller {caller.name} may not act for source system {source}"
+        )
+    return source
+
+
+def checked(message: NewMessage) -> NewMessage:
+    """The message with its number normalised, or Refused naming the wrong field."""
+    required("Content", message.content)
+    if not 0 <= message.priority <= 9:
+        raise Refused("Client.InvalidField", f"Priority {message.priority} is not within 0..9")
+    if message.source_ref and len(message.source_ref) > MAX_REF:
+        raise Refused("Client.InvalidField", f"SourceRef is longer than {MAX_REF} characters")
+    return replace(
+        message,
+        phone=valid_phone(message.phone),
+        send_at=_aware(message.send_at),
+        expire_at=_aware(message.expire_at),
+    )
+
+
+def send_one(store: Store, caller: Caller, message: NewMessage) -> int:
+    message = checked(replace(message, source_system=source_for(caller, message.source_system)))
+    (outbox_id,) = store.enqueue([message], actor=f"ws:{caller.name}")
+    return outbox_id
+
+
+def send_batch(
+    store: Store,
+    caller: Caller,
+    common: NewMessage,
+    batch_ref: str | None,
+    items: Sequence[Item],
+    chunk: int,
+) -> tuple[str, int]:
+    """Check every number, then insert in chunks; (batch id, rows inserted now)."""
+    if not items:
+        raise Refused("Client.MissingField", "required field Items is missing or empty")
+    if batch_ref and len(batch_ref) > MAX_BATCH_REF:
+        raise Refused("Client.InvalidField", f"BatchRef is longer than {MAX_BATCH_REF} characters")
+    common = replace(common, source_system=source_for(caller, common.source_system))
+    messages = list(_batch_messages(common, batch_ref, items))
+    first_ref = messages[0].source_ref
+    known = store.batch_of_ref(common.source_system, first_ref) if first_ref else None
+    batch_id = known or uuid.uuid4().hex
+    actor = f"ws:{caller.name}"
+    accepted = sum(store.enqueue_batch(batch_id, part, actor) for part in _chunks(messages, chunk))
+    return batch_id, accepted
+
+
+def _batch_messages(
+    common: NewMessage, batch_ref: str | None, items: Sequence[Item]
+) -> Iterator[NewMessage]:
+    base = checked(
+        replace(common, phone=items[0].phone, content=common.content or items[0].content)
+    )
+    for position, item in enumerate(items, 1):
+        where = f"Items[{position}].Phone"
+        content = item.content or common.content
+        if not content:
+            raise Refused(
+                "Client.MissingField", f"Items[{position}] has no Content and the batch neither"
+            )
+        ref = item.source_ref or (f"{batch_ref}#{position}" if batch_ref else None)
+        yield replace(base, phone=valid_phone(item.phone, where), content=content, source_ref=ref)
+
+
+def _chunks(messages: Sequence[NewMessage], size: int) -> Iterable[Sequence[NewMessage]]:
+    it = iter(messages)
+    while part := list(itertools.islice(it, size)):
+        yield part
+
+
+def query_status(
+    store: Store, caller: Caller, ids: Sequence[int], source: str | None, refs: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Messages by id and/or by reference, limited to the caller's source systems."""
+    if not ids and not refs:
+        raise Refused("Client.MissingField", "give MsgIds, or SourceSystem with SourceRefs")
+    keyed = [(source_for(caller, source), r) for r in refs]
+    rows = store.find_messages(ids=list(ids), refs=keyed)
+    return [r for r in rows if r["source_system"] in caller.sources]
+
+
+def cancel(
+    store: Store,
+    caller: Caller,
+    outbox_id: int | None,
+    source: str | None,
+    ref: str | None,
+    reason: str | None,
+) -> dict[str, Any]:
+    row = _one(store, caller, outbox_id, source, ref)
+    text = (reason or "").strip()[:400] or "cancelled by the caller"
+    if not store.cancel(row["id"], f"ws:{caller.name}", f"cancelled by {caller.name}: {text}"):
+        now = _one(store, caller, row["id"], None, None)
+        raise Refused(
+            "Client.NotCancellable",
+            f"message {row['id']} is {now['status_name']}; only PENDING messages can be cancelled",
+        )
+    return _one(store, caller, row["id"], None, None)
+
+
+def _one(
+    store: Store, caller: Caller, outbox_id: int | None, source: str | None, ref: str | None
+) -> dict[str, Any]:
+    if outbox_id is None and not ref:
+        raise Refused("Client.MissingField", "give MsgId, or SourceSystem with SourceRef")
+    found = query_status(
+        store,
+        caller,
+        [outbox_id] if outbox_id is not None else [],
+        source,
+        [ref] if ref and outbox_id is None else [],
+    )
+    if not found:
+        what = f"id {outbox_id}" if outbox_id is not None else f"reference {ref}"
+        raise Refused("Client.NotFound", f"no message with {what} for caller {caller.name}")
+    return found[0]
+
+
+def replies(
+    store: Store, caller: Caller, source: str | None, cursor: int | None, limit: int | None
+) -> tuple[list[dict[str, Any]], int]:
+    """MO after the cursor, now CONSUMED, and the cursor to pass next time."""
+    size = min(max(limit or 100, 1), 1000)
+    rows = store.take_replies(source_for(caller, source), cursor or 0, size, f"ws:{caller.name}")
+    return rows, (rows[-1]["id"] if rows else cursor or 0)
+
+
+def status_name(code: int) -> str:
+    return Status(code).name
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A timestamp from either store: PostgreSQL gives datetimes, SQLite UTC text."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.astimezone() if value is not None else None  # naive = server local time

@@ -1,0 +1,116 @@
+"""Serving a WSGI application: waitress (multi-threaded, also on Windows) for HTTP,
+cheroot when TLS is configured (waitress has no TLS of its own)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from spyne.server.wsgi import WsgiApplication
+
+from hisms.adapters.webservice import service
+from hisms.adapters.webservice.guard import Guard, Wsgi
+from hisms.adapters.webservice.security import Authenticator
+from hisms.adapters.webservice.settings import WebServiceConfig
+from hisms.engine.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+def wsgi_app(cfg: WebServiceConfig, store: Store) -> Wsgi:
+    """The SOAP service behind its guard, bound to ``store``."""
+    spyne_app = WsgiApplication(service.application())
+
+    def bound(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ[service.STORE] = store
+        environ[service.CHUNK] = cfg.batch_chunk
+        return spyne_app(environ, start_response)
+
+    auth = Authenticator(cfg.clients, cfg.max_clock_skew_seconds)
+    return Guard(bound, auth, cfg.allow_ips, cfg.max_request_bytes)
+
+
+class Server:
+    """One WSGI app on a port, in a background thread; port 0 picks a free port."""
+
+    def __init__(
+        self,
+        app: Wsgi,
+        host: str,
+        port: int,
+        threads: int = 8,
+        tls: tuple[str, str] | None = None,
+        max_body: int = 1 << 30,
+    ) -> None:
+        self.scheme = "https" if tls else "http"
+        self._impl = (
+            _Cheroot(app, host, port, threads, tls)
+            if tls
+            else _Waitress(app, host, port, threads, max_body)
+        )
+        self.host = host
+        self.port = self._impl.port
+        self._thread = threading.Thread(target=self._impl.run, name="hisms-soap", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}/"
+
+    def start(self) -> Server:
+        self._thread.start()
+        log.info("SOAP service on %s (WSDL at %s?wsdl)", self.url, self.url)
+        return self
+
+    def stop(self) -> None:
+        self._impl.stop()
+        self._thread.join(timeout=10)
+
+
+class _Waitress:
+    def __init__(self, app: Wsgi, host: str, port: int, threads: int, max_body: int) -> None:
+        from waitress.server import create_server
+
+        # Our guard answers an oversize body with a SOAP Fault; waitress only stops absurd ones.
+        self._server: Any = create_server(
+            app, host=host, port=port, threads=threads, max_request_body_size=max_body,
+            clear_untrusted_proxy_headers=True,
+        )  # fmt: skip
+        self.port: int = self._server.effective_port
+
+    def run(self) -> None:
+        self._server.run()  # returns once its socket map is empty
+        self._server.task_dispatcher.shutdown()
+
+    def stop(self) -> None:
+        # waitress's loop is not thread-safe: close its sockets from inside the loop.
+        self._server.trigger.pull_trigger(self._close_all)
+
+    def _close_all(self) -> None:
+        for channel in list(self._server._map.values()):
+            channel.close()
+
+
+class _Cheroot:
+    def __init__(self, app: Wsgi, host: str, port: int, threads: int, tls: tuple[str, str]) -> None:
+        from cheroot import wsgi
+        from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+        self._server = wsgi.Server((host, port), app, numthreads=threads)
+        self._server.ssl_adapter = BuiltinSSLAdapter(*tls)
+        self._server.prepare()
+        self.port = int(self._server.bind_addr[1])
+
+    def run(self) -> None:
+        self._server.serve()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+def serve(cfg: WebServiceConfig, store: Store) -> Server:
+    """Start the configured WebService; stop() it when done."""
+    tls = (cfg.tls_certfile, cfg.tls_keyfile) if cfg.tls_certfile else None
+    app = wsgi_app(cfg, store)
+    return Server(app, cfg.host, cfg.port, cfg.threads, tls, 4 * cfg.max_request_bytes).start()

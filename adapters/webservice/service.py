@@ -1,0 +1,150 @@
+"""The spyne SOAP service: operations that turn SOAP values into :mod:`intake` calls.
+
+The :class:`~hisms.adapters.webservice.guard.Guard` in front has already
+authenticated the caller; it and the store reach operations through the WSGI
+environ, so one spyne Application serves any store. Operation and element names
+are CamelCase because they are the published contract.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from spyne import Application, Array, DateTime, Integer, Long, ServiceBase, Unicode, rpc
+from spyne.model.fault import Fault
+from spyne.protocol.soap import Soap11
+
+from hisms.adapters.webservice import intake
+from hisms.adapters.webservice.faults import Refused
+from hisms.adapters.webservice.guard import CALLER
+from hisms.adapters.webservice.types import (
+    NS,
+    BatchItem,
+    BatchResult,
+    CancelResult,
+    MessageStatus,
+    RepliesResult,
+    Reply,
+    Required,
+    SendResult,
+)
+from hisms.engine.store.base import NewMessage, StoreError
+
+log = logging.getLogger(__name__)
+# spyne logs every client Fault with a traceback at ERROR; ours are answers, logged above.
+logging.getLogger("spyne.application.client").setLevel(logging.CRITICAL)
+
+STORE = "hisms.store"
+CHUNK = "hisms.batch_chunk"
+
+
+def _call(ctx: Any, operation: Callable[..., Any], *args: Any) -> Any:
+    """Run an intake operation as the authenticated caller; refusals become Faults."""
+    env = ctx.transport.req_env
+    try:
+        return operation(env[STORE], env[CALLER], *args)
+    except Refused as refused:
+        log.info("%s refused for %s: %s", ctx.method_name, env[CALLER].name, refused.text)
+        raise Fault(refused.code, refused.text) from None
+    except StoreError as exc:
+        raise Fault("Server.Database", f"database error, nothing was accepted: {exc}") from None
+
+
+def _message(phone: str | None, content: str | None, **fields: Any) -> NewMessage:
+    priority = fields.pop("priority")
+    return NewMessage(phone, content, priority=5 if priority is None else priority, **fields)
+
+
+def _status(row: dict[str, Any]) -> MessageStatus:
+    return MessageStatus(
+        MsgId=row["id"],
+        SourceSystem=row["source_system"],
+        SourceRef=row["source_ref"],
+        BatchId=row["batch_id"],
+        Phone=row["phone"],
+        Status=row["status"],
+        StatusName=row["status_name"],
+        Channel=row["channel"],
+        Segments=row["segments"],
+        CreatedAt=intake.as_datetime(row["created_at"]),
+        SubmittedAt=intake.as_datetime(row["submitted_at"]),
+        ReportStat=row["report_stat"],
+        ReportAt=intake.as_datetime(row["report_at"]),
+        ErrorCode=row["error_code"],
+        ErrorText=row["error_text"],
+    )
+
+
+def _reply(row: dict[str, Any]) -> Reply:
+    return Reply(
+        ReplyId=row["id"],
+        Phone=row["phone"],
+        Content=row["content"],
+        ServiceNumber=row["service_number"],
+        ReceivedAt=intake.as_datetime(row["received_at"]),
+        MsgId=row["outbox_id"],
+    )
+
+
+class SmsService(ServiceBase):
+    @rpc(
+        Required, Required, Unicode, Unicode, Integer, DateTime, DateTime, Unicode, Unicode,
+        Unicode, _returns=SendResult,
+    )  # fmt: skip
+    def SendSms(ctx, Phone, Content, SourceSystem, SourceRef, Priority, SendAt, ExpireAt,
+                Account, Dept, Signature):  # fmt: skip
+        """Enqueue one message; a repeated (SourceSystem, SourceRef) returns the first MsgId."""
+        message = _message(
+            Phone, Content, source_system=SourceSystem, source_ref=SourceRef, priority=Priority,
+            send_at=SendAt, expire_at=ExpireAt, account=Account, dept_code=Dept,
+            signature=Signature,
+        )  # fmt: skip
+        return SendResult(MsgId=_call(ctx, intake.send_one, message))
+
+    @rpc(
+        Array(BatchItem, min_occurs=1), Unicode, Unicode, Unicode, Integer, DateTime, DateTime,
+        Unicode, Unicode, Unicode, _returns=BatchResult,
+    )  # fmt: skip
+    def SendBatch(ctx, Items, Content, SourceSystem, BatchRef, Priority, SendAt, ExpireAt,
+                  Account, Dept, Signature):  # fmt: skip
+        """Enqueue many numbers (one Content, or per item); answers with the batch id."""
+        common = _message(
+            None, Content, source_system=SourceSystem, priority=Priority, send_at=SendAt,
+            expire_at=ExpireAt, account=Account, dept_code=Dept, signature=Signature,
+        )  # fmt: skip
+        items = [intake.Item(i.Phone, i.Content, i.SourceRef) for i in Items or ()]
+        chunk = ctx.transport.req_env[CHUNK]
+        batch_id, accepted = _call(ctx, intake.send_batch, common, BatchRef, items, chunk)
+        return BatchResult(BatchId=batch_id, Total=len(items), Accepted=accepted)
+
+    @rpc(Array(Long), Unicode, Array(Unicode), _returns=Array(MessageStatus))
+    def QueryStatus(ctx, MsgIds, SourceSystem, SourceRefs):
+        """Messages by MsgIds, or by SourceSystem + SourceRefs (one or many)."""
+        rows = _call(ctx, intake.query_status, MsgIds or [], SourceSystem, SourceRefs or [])
+        return [_status(r) for r in rows]
+
+    @rpc(Unicode, Long, Integer, _returns=RepliesResult)
+    def QueryReplies(ctx, SourceSystem, Cursor, Limit):
+        """MO replies after Cursor (0 = from the start), marked CONSUMED; pass NextCursor on."""
+        rows, cursor = _call(ctx, intake.replies, SourceSystem, Cursor, Limit)
+        return RepliesResult(Replies=[_reply(r) for r in rows], NextCursor=cursor)
+
+    @rpc(Long, Unicode, Unicode, Unicode, _returns=CancelResult)
+    def CancelSms(ctx, MsgId, SourceSystem, SourceRef, Reason):
+        """Cancel a message still PENDING (status 7 CANCELLED); refused once claimed."""
+        row = _call(ctx, intake.cancel, MsgId, SourceSystem, SourceRef, Reason)
+        return CancelResult(MsgId=row["id"], Status=row["status"], StatusName=row["status_name"])
+
+
+@functools.cache
+def application() -> Application:
+    return Application(
+        [SmsService],
+        tns=NS,
+        name="HismsSms",
+        in_protocol=Soap11(),
+        out_protocol=Soap11(),
+    )
