@@ -20,10 +20,14 @@ import random
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import click
+
+from hisms.carrier.connection import NEED_DATA, Connection, State
 from hisms.carrier.errors import ProtocolError
 
 log = logging.getLogger("hisms.carrier.simulator")
@@ -277,3 +281,98 @@ class GatewaySimulator(ABC):
             writer.close()
             with contextlib.suppress(OSError, asyncio.CancelledError):
                 await writer.wait_closed()
+
+
+class PduSession(ABC):
+    """One connection of a simulator speaking a sans-IO ``Connection``: read, handle, send."""
+
+    def __init__(self, conn: Connection[Any], writer: asyncio.StreamWriter) -> None:
+        self.conn = conn
+        self.writer = writer
+
+    async def run(self, reader: asyncio.StreamReader) -> None:
+        """Handle PDUs until the peer logs out or closes, or :meth:`handle` closes."""
+        while True:
+            while (pdu := self.conn.next_event()) is not NEED_DATA:
+                self.handle(pdu)
+                if self.writer.is_closing():
+                    return
+            if self.conn.state is State.CLOSED:
+                return
+            data = await reader.read(65536)
+            if not data:
+                return
+            self.conn.receive_data(data)
+
+    @abstractmethod
+    def handle(self, pdu: Any) -> None: ...
+
+    def send(self, pdu: Any) -> None:
+        if not self.writer.is_closing() and self.conn.state is not State.CLOSED:
+            self.writer.write(self.conn.send(pdu))
+
+    def answer_later(self, pdu: Any, delay: float) -> None:
+        """A submit answer after the ``resp_delay`` fault (now when 0)."""
+        if delay:
+            asyncio.get_running_loop().call_later(delay, self.send, pdu)
+        else:
+            self.send(pdu)
+
+
+# -- the command line every protocol's ``hisms simulate`` shares ------------------
+
+_FAULT_OPTIONS = (
+    click.option("--report-delay", default=0.5, show_default=True, type=float, help="seconds"),
+    click.option("--fail-ratio", default=0.0, show_default=True, type=float),
+    click.option("--throttle-ratio", default=0.0, show_default=True, type=float),
+    click.option(
+        "--drop-after", default=0, show_default=True, type=int, help="close at this submit, once"
+    ),
+    click.option("--resp-delay", default=0.0, show_default=True, type=float, help="seconds"),
+    click.option("--mo-delay", default=0.5, show_default=True, type=float, help="seconds"),
+    click.option("--seed", default=0, show_default=True, type=int),
+)
+
+
+def fault_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds the report mix and fault knobs; the command passes them to :func:`sim_config`."""
+    for option in reversed(_FAULT_OPTIONS):
+        command = option(command)
+    return command
+
+
+def sim_config(account: str, secret: str, **knobs: Any) -> SimConfig:
+    faults = Faults(
+        throttle_ratio=knobs["throttle_ratio"],
+        drop_after_submits=knobs["drop_after"],
+        resp_delay=knobs["resp_delay"],
+    )
+    return SimConfig(
+        account,
+        secret,
+        report_delay=knobs["report_delay"],
+        fail_ratio=knobs["fail_ratio"],
+        seed=knobs["seed"],
+        mo_delay=knobs["mo_delay"],
+        faults=faults,
+    )
+
+
+def run_forever(sim: GatewaySimulator, banner: Callable[[], str]) -> None:
+    """Run ``sim`` until interrupted, printing its counters every 10 s."""
+    logging.basicConfig(level=logging.INFO)
+
+    async def main() -> None:
+        async with sim:
+            click.echo(banner())
+            started = time.monotonic()
+            while True:
+                await asyncio.sleep(10)
+                c = sim.counters
+                click.echo(
+                    f"{time.monotonic() - started:.0f}s: logins {c.logins}, submits {c.submits}, "
+                    f"reports {c.reports_sent}, MO {c.mo_sent}"
+                )
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())

@@ -1,0 +1,159 @@
+"""An SMGP 3.0 SMGW (gateway) simulator on 127.0.0.1, for tests, demos and benches.
+
+The sans-IO :class:`~hisms.carrier.connection.Connection` in the gateway role:
+checks the LOGIN (a wrong client id or secret gets status 21), answers every
+SUBMIT with a spec-shaped MsgID (status 1, system busy, when throttling), and
+sends one IsReport=1 DELIVER per part and MO replies through the shared
+machinery in :mod:`hisms.carrier.simulator`. ``hisms simulate smgp`` runs :func:`cli`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime
+from typing import Any
+
+import click
+
+from hisms.carrier.connection import Connection, Role
+from hisms.carrier.simulator import (
+    GatewaySimulator,
+    PduSession,
+    PendingMo,
+    PendingReport,
+    SimConfig,
+    fault_options,
+    run_forever,
+    sim_config,
+)
+from hisms.carrier.smgp import auth, msgid, pdus
+from hisms.carrier.smgp.codec import SmgpCodec
+from hisms.carrier.smgp.report import Report, build_report
+from hisms.carrier.text import ASCII
+
+AUTH_ERROR = 21
+BUSY = 1
+
+
+class SmgpSimulator(GatewaySimulator):
+    def __init__(
+        self, config: SimConfig, *, gateway: str = "010061", host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        super().__init__(config, host, port)
+        self.msg_ids = msgid.MsgIdGenerator(gateway)
+
+    def unknown_id(self) -> bytes:
+        return os.urandom(msgid.LENGTH)
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        session = _Session(self, writer)
+        try:
+            await session.run(reader)
+        finally:
+            self.logged_out(session)
+
+
+class _Session(PduSession):
+    """One SP connection, gateway side."""
+
+    def __init__(self, sim: SmgpSimulator, writer: asyncio.StreamWriter) -> None:
+        super().__init__(Connection(SmgpCodec(), Role.SERVER), writer)
+        self.sim = sim
+        self._seq = 0
+
+    def handle(self, pdu: Any) -> None:
+        if isinstance(pdu, pdus.Submit):
+            self.on_submit(pdu)
+        elif isinstance(pdu, pdus.DeliverResp):
+            self.sim.counters.report_acks += 1
+        elif isinstance(pdu, pdus.Login):
+            self.on_login(pdu)
+        elif isinstance(pdu, pdus.ActiveTest):
+            self.send(pdus.ActiveTestResp(sequence_id=pdu.sequence_id))
+        elif isinstance(pdu, pdus.Exit):
+            self.send(pdus.ExitResp(sequence_id=pdu.sequence_id))
+            self.writer.close()
+
+    def on_login(self, pdu: pdus.Login) -> None:
+        sim = self.sim
+        sim.counters.logins += 1
+        expected = auth.client_authenticator(
+            sim.config.account, sim.config.secret, f"{pdu.timestamp:010d}"
+        )
+        ok = pdu.client_id == sim.config.account and pdu.authenticator == expected
+        status = 0 if ok else AUTH_ERROR
+        server = auth.server_authenticator(0, pdu.authenticator, sim.config.secret) if ok else None
+        self.send(
+            pdus.LoginResp(
+                sequence_id=pdu.sequence_id, status=status, authenticator=server or bytes(16)
+            )
+        )
+        if ok:
+            sim.logged_in(self)
+        else:
+            sim.counters.login_failures += 1
+            self.writer.close()
+
+    def on_submit(self, pdu: pdus.Submit) -> None:
+        sim, faults = self.sim, self.sim.faults
+        sim.counters.submits += 1
+        if faults.drop_after_submits and sim.counters.submits == faults.drop_after_submits:
+            self.writer.close()  # mid-window: everything unanswered is lost
+            return
+        if faults.no_resp:
+            sim.counters.unanswered += 1
+            return
+        if sim.throttled():
+            resp = pdus.SubmitResp(sequence_id=pdu.sequence_id, msg_id=bytes(10), status=BUSY)
+            self.answer_later(resp, faults.resp_delay)
+            return
+        msg_id = sim.msg_ids.next()
+        resp = pdus.SubmitResp(sequence_id=pdu.sequence_id, msg_id=msg_id, status=0)
+        self.answer_later(resp, faults.resp_delay)
+        for phone in pdu.dest_term_ids:
+            sim.accepted(msg_id, phone, pdu.src_term_id, pdu.text, pdu.need_report == 1)
+
+    def send_report(self, report: PendingReport) -> None:
+        content = build_report(
+            Report(
+                msg_id=report.msg_id,
+                stat=report.stat,
+                err="000" if report.stat == "DELIVRD" else "006",
+                submit_date=report.submitted_at.strftime("%y%m%d%H%M"),
+                done_date=datetime.now().strftime("%y%m%d%H%M"),
+            )
+        )
+        self._deliver(report.phone, report.service_number, content, ASCII, is_report=1)
+
+    def send_mo(self, mo: PendingMo) -> None:
+        self._deliver(mo.phone, mo.service_number, mo.content.encode("utf-16-be"), 8)
+
+    def _deliver(
+        self, phone: str, service_number: str, content: bytes, fmt: int, is_report: int = 0
+    ) -> None:
+        self._seq = self._seq % 0x7FFFFFFF + 1
+        self.send(
+            pdus.Deliver(
+                sequence_id=self._seq,
+                msg_id=self.sim.msg_ids.next(),
+                is_report=is_report,
+                msg_format=fmt,
+                recv_time=datetime.now().strftime("%Y%m%d%H%M%S"),
+                src_term_id=phone,
+                dest_term_id=service_number,
+                content=content,
+            )
+        )
+
+
+@click.command("smgp")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8890, show_default=True, type=int)
+@click.option("--account", default="90123456", show_default=True, help="ClientID")
+@click.option("--secret", default="secret", show_default=True)
+@fault_options
+def cli(host: str, port: int, account: str, secret: str, **knobs: Any) -> None:
+    """Run an SMGP 3.0 gateway simulator until interrupted."""
+    sim = SmgpSimulator(sim_config(account, secret, **knobs), host=host, port=port)
+    run_forever(sim, lambda: f"SMGP 3.0 simulator on {host}:{sim.port} (client id {account})")
