@@ -13,6 +13,8 @@ from typing import Any
 import click
 
 from hisms import sql
+from hisms.adapters.webservice import runtime
+from hisms.adapters.webservice.modecli import mode
 from hisms.carrier.base import CarrierError
 from hisms.engine import app
 from hisms.engine.config import ConfigError, Settings, load
@@ -98,12 +100,14 @@ def db_sql(dialect: str) -> None:
 @cli.command()
 @click.pass_obj
 def run(obj: _Context) -> None:
-    """Run the engine (claim, send, write back) until SIGINT/SIGTERM."""
+    """Run the engine (claim, send, write back) and the enabled WebService/platform push
+    until SIGINT/SIGTERM."""
     store = app.store_for(obj.settings)
     try:
         if store.schema_version() == 0:
             raise click.ClickException("the database has no hisms schema: run `hisms db init`")
-        asyncio.run(app.serve(obj.settings, store))
+        with runtime.running(obj.settings, lambda: app.store_for(obj.settings)):
+            asyncio.run(app.serve(obj.settings, store))
     finally:
         store.close()
 
@@ -239,6 +243,9 @@ def demo(db_path: str, scale: int) -> None:
     from hisms.engine import demo as demo_module
 
     demo_module.main(db_path, scale)
+
+
+cli.add_command(mode)
 
 
 def main() -> None:
