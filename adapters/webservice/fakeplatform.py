@@ -18,6 +18,7 @@ from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
 
+from hisms.adapters.webservice import spyne_compat  # noqa: F401 - patches on import
 from hisms.adapters.webservice.server import Server
 
 NS = "urn:hisms:platform:1"

@@ -8,7 +8,6 @@ are CamelCase because they are the published contract.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -139,8 +138,8 @@ class SmsService(ServiceBase):
         return CancelResult(MsgId=row["id"], Status=row["status"], StatusName=row["status_name"])
 
 
-@functools.cache
 def application() -> Application:
+    """A new Application per server: spyne caches the WSDL with the first caller's URL."""
     return Application(
         [SmsService],
         tns=NS,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from spyne import Array, ComplexModel, DateTime, Integer, Long, Unicode
 
+from hisms.adapters.webservice import spyne_compat  # noqa: F401 - patches on import
+
 NS = "urn:hisms:sms:1"
 
 Required = Unicode(min_occurs=1, nillable=False)

@@ -1,0 +1,37 @@
+"""Give spyne 2.14's vendored ``six`` importer the PEP 451 methods of six >= 1.16.
+
+Without ``find_spec`` it is a legacy meta-path finder: Python 3.11 warns on each
+use, and pytest's importlib mode (which asks every finder for ``find_spec``)
+fails to import any test module once spyne is loaded. The methods are six
+1.16's own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+from typing import Any
+
+from spyne.util import six
+
+
+def _find_spec(self: Any, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+    return (
+        importlib.util.spec_from_loader(fullname, self) if fullname in self.known_modules else None
+    )
+
+
+def _create_module(self: Any, spec: ModuleSpec) -> ModuleType:
+    return self.load_module(spec.name)  # type: ignore[no-any-return]
+
+
+def _exec_module(self: Any, module: ModuleType) -> None:
+    """Nothing to run: create_module returned the finished module."""
+
+
+_importer = type(six._importer)
+if not hasattr(_importer, "find_spec"):
+    _importer.find_spec = _find_spec
+    _importer.create_module = _create_module
+    _importer.exec_module = _exec_module
