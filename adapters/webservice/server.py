@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def wsgi_app(cfg: WebServiceConfig, store: Store) -> Wsgi:
     """The SOAP service behind its guard, bound to ``store``."""
-    spyne_app = WsgiApplication(service.application())
+    spyne_app = WsgiApplication(service.application(), max_content_length=cfg.max_request_bytes)
 
     def bound(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         environ[service.STORE] = store
