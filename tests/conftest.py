@@ -3,6 +3,9 @@
 PostgreSQL comes from $HISMS_TEST_PG (``make test`` sets it with
 scripts/ensure-postgres), else 127.0.0.1:5432. Each test gets a fresh database
 cloned from a template that has the schema, and it is dropped afterwards.
+MariaDB/MySQL comes from $HISMS_TEST_MYSQL (``make test`` sets it with
+scripts/ensure-mariadb), else 127.0.0.1:3306; each test gets a fresh database
+with the schema, dropped afterwards, and the tests skip (saying why) when none answers.
 """
 
 from __future__ import annotations
@@ -66,11 +69,49 @@ def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+MYSQL_ADMIN_URL = os.environ.get("HISMS_TEST_MYSQL", "mysql://root@127.0.0.1:3306/")
+
+
+def _mysql_admin():  # type: ignore[no-untyped-def]
+    import pymysql  # the `test` extra installs it; imported here so PostgreSQL-only runs need not
+
+    url = make_url(MYSQL_ADMIN_URL)
+    return pymysql.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 3306,
+        user=url.username or "root",
+        password=url.password or "",
+        autocommit=True,
+        connect_timeout=3,
+    )
+
+
+@pytest.fixture
+def mysql_url() -> Iterator[str]:
+    try:
+        admin = _mysql_admin()
+    except Exception as exc:  # driver missing or server down: both mean "cannot test here"
+        pytest.skip(f"no MariaDB/MySQL at {MYSQL_ADMIN_URL} (`make test` starts one): {exc}")
+    name = f"hisms_test_{uuid.uuid4().hex[:12]}"
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    url = make_url(MYSQL_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    store = open_store(url)
+    store.upgrade()
+    store.close()
+    yield url
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    admin.close()
+
+
+_DB_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "pg_url", "mysql": "mysql_url"}
+
+
+@pytest.fixture(params=list(_DB_FIXTURES))
 def db_url(request: pytest.FixtureRequest) -> str:
     """The same test against every live database."""
-    fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
-    return str(request.getfixturevalue(fixture))
+    return str(request.getfixturevalue(_DB_FIXTURES[request.param]))
 
 
 @pytest.fixture

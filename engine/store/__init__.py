@@ -9,7 +9,8 @@ from hisms.engine.store.base import Store, StoreError
 
 
 def open_store(url: str, pool_size: int = 4) -> Store:
-    """A store for ``postgresql://user@host/db`` or ``sqlite:///path/to/file.db``."""
+    """A store for ``postgresql://user@host/db``, ``mysql://user@host/db`` (or
+    ``mariadb://``) or ``sqlite:///path/to/file.db``."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -24,6 +25,18 @@ def open_store(url: str, pool_size: int = 4) -> Store:
 
         conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         return PostgresStore(conninfo, pool_size)
+    if backend in ("mysql", "mariadb"):
+        from hisms.engine.store.mysql import MysqlStore  # StoreError naming the extra if absent
+
+        return MysqlStore(
+            pool_size,
+            host=parsed.host or "127.0.0.1",
+            port=parsed.port or 3306,
+            user=parsed.username or "root",
+            password=parsed.password or "",
+            database=parsed.database,
+        )
     raise StoreError(
-        f"database {backend!r} is not supported by this version (supported: postgresql, sqlite)"
+        f"database {backend!r} is not supported by this version "
+        "(supported: postgresql, sqlite, mysql/mariadb)"
     )

@@ -1,0 +1,262 @@
+-- Named statements of the hisms engine for MySQL 8 / MariaDB 10.6+.
+-- Each block starts with `-- name: <name>` and a one-line description.
+-- Batched statements take one JSON array of objects (%(rows)s) read with JSON_TABLE, one
+-- statement per batch; `JSON_TABLE ... STRAIGHT_JOIN t FORCE INDEX` makes each row a key
+-- lookup (a locking scan would lock, and wait for, rows other workers hold).
+-- MySQL has no UPDATE ... RETURNING. A block may therefore hold several statements, each
+-- ending with `;` at the end of a line, run in order in one transaction: the first one
+-- locks and reads the rows (FOR UPDATE), %(locked)s then lists their ids for the next
+-- ones, and the block answers the rows of its last SELECT. A block whose first statement
+-- finds nothing stops there. Statements without rows answer their affected-row count.
+-- Every time is UTC: UTC_TIMESTAMP(3), never NOW().
+
+-- name: enqueue
+-- Insert messages in the given order; a (source_system, source_ref) already present is kept
+-- as it is (idempotent intake). The store reads ids back with lookup_refs / LAST_INSERT_ID().
+INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
+                        priority, send_at, expire_at, created_by, updated_by)
+SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
+       u.priority, u.send_at, u.expire_at, %(actor)s, %(actor)s
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         ord FOR ORDINALITY,
+         source_system VARCHAR(32) PATH '$.source_system', source_ref VARCHAR(64) PATH '$.source_ref',
+         account VARCHAR(32) PATH '$.account', dept_code VARCHAR(32) PATH '$.dept_code',
+         phone VARCHAR(32) PATH '$.phone', content TEXT PATH '$.content',
+         signature VARCHAR(32) PATH '$.signature', priority SMALLINT PATH '$.priority',
+         send_at DATETIME(3) PATH '$.send_at', expire_at DATETIME(3) PATH '$.expire_at')) AS u
+ORDER BY u.ord
+ON DUPLICATE KEY UPDATE id = id
+
+-- name: lookup_refs
+-- Ids of messages by caller reference, to answer a repeated intake with the original id.
+SELECT o.id, o.source_system, o.source_ref
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         source_system VARCHAR(32) PATH '$.source_system',
+         source_ref VARCHAR(64) PATH '$.source_ref')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (uq_sms_outbox_source)
+  ON o.source_system = u.source_system AND o.source_ref = u.source_ref
+
+-- name: claim
+-- Lease up to `limit` due PENDING rows of the given priority range, most urgent and oldest first:
+-- lock them with SKIP LOCKED (the covering index keeps the scan to due rows), then lease them.
+SELECT id FROM sms_outbox FORCE INDEX (ix_sms_outbox_claim)
+WHERE status = 0
+  AND priority BETWEEN %(min_priority)s AND %(max_priority)s
+  AND (send_at IS NULL OR send_at <= UTC_TIMESTAMP(3))
+  AND (next_attempt_at IS NULL OR next_attempt_at <= UTC_TIMESTAMP(3))
+ORDER BY priority, id
+LIMIT %(limit)s
+FOR UPDATE SKIP LOCKED;
+UPDATE sms_outbox FORCE INDEX (PRIMARY)
+SET status = 1, attempts = attempts + 1, locked_by = %(worker)s,
+    locked_until = UTC_TIMESTAMP(3) + INTERVAL %(lease)s SECOND,
+    updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
+WHERE id IN %(locked)s;
+SELECT id, attempts AS attempt, source_system, account, dept_code, phone, content, signature,
+       priority, expire_at, expire_at <= UTC_TIMESTAMP(3) AS expired
+FROM sms_outbox WHERE id IN %(locked)s
+
+-- name: extend_lease
+-- Heartbeat: keep the lease of rows still in flight with this worker.
+UPDATE sms_outbox FORCE INDEX (PRIMARY)
+SET locked_until = UTC_TIMESTAMP(3) + INTERVAL %(lease)s SECOND
+WHERE id IN %(ids)s AND status = 1 AND locked_by = %(worker)s
+
+-- name: reclaim_expired
+-- Put rows whose worker died (lease passed) back to PENDING.
+UPDATE sms_outbox FORCE INDEX (ix_sms_outbox_lease)
+SET status = 0, locked_by = NULL, locked_until = NULL,
+    updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
+WHERE status = 1 AND locked_until < UTC_TIMESTAMP(3) AND attempts < %(max_attempts)s
+
+-- name: fail_abandoned
+-- Rows whose workers died max_attempts times are FAILED rather than tried forever.
+UPDATE sms_outbox FORCE INDEX (ix_sms_outbox_lease)
+SET status = 4, locked_by = NULL, locked_until = NULL, error_code = 'WORKER_LOST',
+    error_text = CONCAT('lease expired ', attempts, ' times without a result'),
+    updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
+WHERE status = 1 AND locked_until < UTC_TIMESTAMP(3) AND attempts >= %(max_attempts)s
+
+-- name: mark_submitted
+-- SENDING -> SUBMITTED for rows whose every part was accepted, fenced by owner and attempt.
+-- The phone is rewritten in its normalised 11-digit form, as sent.
+SELECT o.id
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (id BIGINT PATH '$.id', attempt INT PATH '$.attempt')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
+WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
+FOR UPDATE;
+UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+           id BIGINT PATH '$.id', phone VARCHAR(32) PATH '$.phone',
+           channel VARCHAR(32) PATH '$.channel', segments SMALLINT PATH '$.segments',
+           carrier_msg_id VARCHAR(64) PATH '$.carrier_msg_id',
+           submitted_at DATETIME(3) PATH '$.submitted_at')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
+SET o.status = 2, o.phone = u.phone, o.channel = u.channel, o.segments = u.segments,
+    o.carrier_msg_id = u.carrier_msg_id, o.submitted_at = u.submitted_at, o.locked_by = NULL,
+    o.locked_until = NULL, o.error_code = NULL, o.error_text = NULL,
+    o.updated_at = UTC_TIMESTAMP(3), o.updated_by = %(worker)s
+WHERE o.id IN %(locked)s
+
+-- name: mark_final
+-- SENDING -> FAILED / EXPIRED / REJECTED with the reason, fenced by owner and attempt.
+UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+           id BIGINT PATH '$.id', attempt INT PATH '$.attempt', status SMALLINT PATH '$.status',
+           channel VARCHAR(32) PATH '$.channel', error_code VARCHAR(32) PATH '$.error_code',
+           error_text VARCHAR(500) PATH '$.error_text')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
+SET o.status = u.status, o.channel = COALESCE(u.channel, o.channel), o.error_code = u.error_code,
+    o.error_text = u.error_text, o.locked_by = NULL, o.locked_until = NULL,
+    o.updated_at = UTC_TIMESTAMP(3), o.updated_by = %(worker)s
+WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
+
+-- name: mark_retry
+-- SENDING -> PENDING with the next attempt time and the last error, fenced by owner and attempt.
+UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+           id BIGINT PATH '$.id', attempt INT PATH '$.attempt',
+           next_attempt_at DATETIME(3) PATH '$.next_attempt_at',
+           channel VARCHAR(32) PATH '$.channel', error_code VARCHAR(32) PATH '$.error_code',
+           error_text VARCHAR(500) PATH '$.error_text')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
+SET o.status = 0, o.next_attempt_at = u.next_attempt_at, o.channel = COALESCE(u.channel, o.channel),
+    o.error_code = u.error_code, o.error_text = u.error_text, o.locked_by = NULL,
+    o.locked_until = NULL, o.updated_at = UTC_TIMESTAMP(3), o.updated_by = %(worker)s
+WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
+
+-- name: save_segments
+-- Record every accepted part; a retried message overwrites its earlier parts.
+INSERT INTO sms_segment (outbox_id, seq, total, channel, carrier_msg_id, submit_result,
+                         submitted_at, created_by, updated_by)
+SELECT u.outbox_id, u.seq, u.total, u.channel, u.carrier_msg_id, u.submit_result, u.submitted_at,
+       %(worker)s, %(worker)s
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         outbox_id BIGINT PATH '$.outbox_id', seq SMALLINT PATH '$.seq',
+         total SMALLINT PATH '$.total', channel VARCHAR(32) PATH '$.channel',
+         carrier_msg_id VARCHAR(64) PATH '$.carrier_msg_id',
+         submit_result VARCHAR(32) PATH '$.submit_result',
+         submitted_at DATETIME(3) PATH '$.submitted_at')) AS u
+ON DUPLICATE KEY UPDATE
+    total = u.total, channel = u.channel, carrier_msg_id = u.carrier_msg_id,
+    submit_result = u.submit_result, submitted_at = u.submitted_at,
+    report_stat = NULL, report_err = NULL, report_at = NULL,
+    updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
+
+-- name: apply_reports
+-- Put delivery reports on their parts; the first final report of a part wins.
+SELECT s.id, s.outbox_id
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         channel VARCHAR(32) PATH '$.channel',
+         carrier_msg_id VARCHAR(64) PATH '$.carrier_msg_id')) AS r
+STRAIGHT_JOIN sms_segment s FORCE INDEX (ix_sms_segment_msg)
+  ON s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
+WHERE s.report_stat IS NULL
+GROUP BY s.id, s.outbox_id  -- a part reported twice in one batch counts once
+FOR UPDATE;
+UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+           channel VARCHAR(32) PATH '$.channel', carrier_msg_id VARCHAR(64) PATH '$.carrier_msg_id',
+           stat VARCHAR(16) PATH '$.stat', error_code VARCHAR(32) PATH '$.error_code',
+           done_at DATETIME(3) PATH '$.done_at', received_at DATETIME(3) PATH '$.received_at')) AS r
+STRAIGHT_JOIN sms_segment s FORCE INDEX (ix_sms_segment_msg)
+  ON s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
+SET s.report_stat = r.stat, s.report_err = r.error_code,
+    s.report_at = COALESCE(r.done_at, r.received_at),
+    s.updated_at = UTC_TIMESTAMP(3), s.updated_by = %(worker)s
+WHERE s.id IN %(locked)s
+
+-- name: park_unmatched
+-- Keep reports whose part is not (yet) known, to match them when the submit result lands.
+INSERT INTO sms_report_unmatched (channel, carrier_msg_id, stat, error_code, phone, done_at,
+                                  received_at, created_by, updated_by)
+SELECT r.channel, r.carrier_msg_id, r.stat, r.error_code, r.phone, r.done_at, r.received_at,
+       %(worker)s, %(worker)s
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         channel VARCHAR(32) PATH '$.channel', carrier_msg_id VARCHAR(64) PATH '$.carrier_msg_id',
+         stat VARCHAR(16) PATH '$.stat', error_code VARCHAR(32) PATH '$.error_code',
+         phone VARCHAR(32) PATH '$.phone', done_at DATETIME(3) PATH '$.done_at',
+         received_at DATETIME(3) PATH '$.received_at')) AS r
+WHERE NOT EXISTS (SELECT 1 FROM sms_segment s
+                  WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel)
+
+-- name: match_unmatched
+-- Apply parked reports to the parts of these messages, now that their submit results exist.
+UPDATE sms_segment s
+JOIN sms_report_unmatched u ON s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
+SET s.report_stat = u.stat, s.report_err = u.error_code,
+    s.report_at = COALESCE(u.done_at, u.received_at),
+    s.updated_at = UTC_TIMESTAMP(3), s.updated_by = %(worker)s
+WHERE s.outbox_id IN %(ids)s AND u.matched_at IS NULL AND s.report_stat IS NULL
+
+-- name: close_unmatched
+-- Mark parked reports as matched once their parts carry them.
+UPDATE sms_report_unmatched u
+JOIN sms_segment s ON s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
+SET u.matched_at = UTC_TIMESTAMP(3), u.outbox_id = s.outbox_id,
+    u.updated_at = UTC_TIMESTAMP(3), u.updated_by = %(worker)s
+WHERE s.outbox_id IN %(ids)s AND u.matched_at IS NULL
+
+-- name: roll_up
+-- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+UPDATE sms_outbox o
+JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
+             MAX(report_at) AS last_report_at,
+             MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
+             MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
+      FROM sms_segment WHERE outbox_id IN %(ids)s GROUP BY outbox_id) agg
+  ON o.id = agg.outbox_id
+SET o.status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
+    o.report_stat = COALESCE(agg.failed_stat, 'DELIVRD'), o.report_at = agg.last_report_at,
+    o.error_code = agg.failed_stat,
+    o.error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
+                        ELSE CONCAT('delivery report ', agg.failed_stat,
+                                    COALESCE(CONCAT(' err ', agg.failed_err), '')) END,
+    o.updated_at = UTC_TIMESTAMP(3), o.updated_by = %(worker)s
+WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
+
+-- name: save_mo
+-- Store ONE uplink reply (the store calls it per reply, so LAST_INSERT_ID() names its row),
+-- correlated to the newest MT to the same number within the window, preferring an MT of the
+-- source system whose extension code the reply was sent to.
+INSERT INTO sms_inbox (channel, phone, service_number, content, received_at, outbox_id,
+                       source_system, created_by, updated_by)
+SELECT m.channel, m.phone, m.service_number, m.content, m.received_at, mt.id,
+       COALESCE(m.ext_source, mt.source_system), %(worker)s, %(worker)s
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         channel VARCHAR(32) PATH '$.channel', phone VARCHAR(32) PATH '$.phone',
+         service_number VARCHAR(32) PATH '$.service_number', content TEXT PATH '$.content',
+         received_at DATETIME(3) PATH '$.received_at',
+         ext_source VARCHAR(32) PATH '$.ext_source')) AS m
+LEFT JOIN sms_outbox mt ON mt.id = (
+    SELECT o.id FROM sms_outbox o
+    WHERE o.phone = m.phone AND o.submitted_at IS NOT NULL
+      AND o.submitted_at BETWEEN m.received_at - INTERVAL %(window)s SECOND AND m.received_at
+      AND (m.ext_source IS NULL OR o.source_system = m.ext_source)
+    ORDER BY o.submitted_at DESC LIMIT 1);
+SELECT id, outbox_id FROM sms_inbox WHERE id = LAST_INSERT_ID()
+
+-- name: get_message
+-- One message as v_sms_result shows it.
+SELECT * FROM v_sms_result WHERE id = %(id)s
+
+-- name: get_segments
+-- The parts of one message.
+SELECT seq, total, channel, carrier_msg_id, submit_result, submitted_at, report_stat, report_err,
+       report_at
+FROM sms_segment WHERE outbox_id = %(id)s ORDER BY seq
+
+-- name: status_counts
+-- How many messages are in each status.
+SELECT s.name, COUNT(o.id) AS messages
+FROM sms_status s LEFT JOIN sms_outbox o ON o.status = s.code
+GROUP BY s.code, s.name ORDER BY s.code
+
+-- name: schema_present
+-- Whether the version table exists (a fresh database has none).
+SELECT COUNT(*) AS present FROM information_schema.tables
+WHERE table_schema = DATABASE() AND table_name = 'sms_schema_version'
+
+-- name: schema_version
+-- The newest schema version applied.
+SELECT COALESCE(MAX(version), 0) AS version FROM sms_schema_version
+
+-- name: record_migration
+-- Remember that a migration was applied.
+INSERT INTO sms_schema_version (version, name) VALUES (%(version)s, %(name)s)
