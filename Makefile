@@ -17,11 +17,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	HISMS_TEST_PG=$$(scripts/ensure-postgres) $(BIN)/pytest -q
+	HISMS_TEST_PG=$$(scripts/ensure-postgres) HISMS_TEST_MYSQL=$$(scripts/ensure-mariadb) \
+		$(BIN)/pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .pgtest hisms-demo.db*
+	rm -rf $(VENV) .pgtest .mytest hisms-demo.db*
