@@ -26,7 +26,6 @@ from hisms.engine.store.sqlstore import Row, SqlStore
 
 try:
     import pymysql
-    from pymysql.constants import CLIENT
     from pymysql.cursors import DictCursor
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise StoreError("MySQL/MariaDB needs the PyMySQL driver: pip install 'hisms[mysql]'") from exc
@@ -75,7 +74,7 @@ class _Tx:
                 if n == 0 and cur.description and len(statements) > 1:
                     if not result:
                         return []  # nothing locked: nothing to change
-                    bound["locked"] = tuple(r["id"] for r in result)
+                    bound["locked"] = tuple(next(iter(r.values())) for r in result)
         return result
 
     def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
@@ -120,7 +119,6 @@ class MysqlStore(SqlStore):
             charset="utf8mb4",
             autocommit=False,
             cursorclass=DictCursor,
-            client_flag=CLIENT.FOUND_ROWS,  # rowcount = rows matched, as on PostgreSQL
             connect_timeout=10,
         )
         with conn.cursor() as cur:

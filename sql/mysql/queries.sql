@@ -4,10 +4,11 @@
 -- statement per batch; `JSON_TABLE ... STRAIGHT_JOIN t FORCE INDEX` makes each row a key
 -- lookup (a locking scan would lock, and wait for, rows other workers hold).
 -- MySQL has no UPDATE ... RETURNING. A block may therefore hold several statements, each
--- ending with `;` at the end of a line, run in order in one transaction: the first one
--- locks and reads the rows (FOR UPDATE), %(locked)s then lists their ids for the next
--- ones, and the block answers the rows of its last SELECT. A block whose first statement
--- finds nothing stops there. Statements without rows answer their affected-row count.
+-- ending with `;` at the end of a line, run in order in one transaction: when the first one
+-- reads rows (typically locking them, FOR UPDATE), %(locked)s lists their first column for
+-- the next ones, and a block whose first statement finds nothing stops there. A block answers
+-- the rows of its last SELECT; a lone INSERT/UPDATE answers its affected-row count (rows
+-- changed, not matched: an ON DUPLICATE KEY no-op counts 0, which is what intake wants).
 -- Every time is UTC: UTC_TIMESTAMP(3), never NOW().
 
 -- name: enqueue
@@ -260,3 +261,141 @@ SELECT COALESCE(MAX(version), 0) AS version FROM sms_schema_version
 -- name: record_migration
 -- Remember that a migration was applied.
 INSERT INTO sms_schema_version (version, name) VALUES (%(version)s, %(name)s)
+
+-- ---------------------------------------------------------------------------
+-- WebService intake and queries, result push to the integration platform.
+
+-- name: enqueue_batch
+-- One chunk of a SendBatch: like enqueue, every row tagged with the batch id. Answers the
+-- affected-row count, which counts a kept duplicate as 0 (the session has no FOUND_ROWS).
+INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
+                        priority, send_at, expire_at, batch_id, created_by, updated_by)
+SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
+       u.priority, u.send_at, u.expire_at, %(batch_id)s, %(actor)s, %(actor)s
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         ord FOR ORDINALITY,
+         source_system VARCHAR(32) PATH '$.source_system', source_ref VARCHAR(64) PATH '$.source_ref',
+         account VARCHAR(32) PATH '$.account', dept_code VARCHAR(32) PATH '$.dept_code',
+         phone VARCHAR(32) PATH '$.phone', content TEXT PATH '$.content',
+         signature VARCHAR(32) PATH '$.signature', priority SMALLINT PATH '$.priority',
+         send_at DATETIME(3) PATH '$.send_at', expire_at DATETIME(3) PATH '$.expire_at')) AS u
+ORDER BY u.ord
+ON DUPLICATE KEY UPDATE id = id
+
+-- name: batch_of_ref
+-- The batch id a caller reference already belongs to (a repeated SendBatch answers with it).
+SELECT batch_id FROM sms_outbox
+WHERE source_system = %(source_system)s AND source_ref = %(source_ref)s
+
+-- name: find_by_ids
+-- Messages as v_sms_result shows them, with their batch, by outbox id.
+SELECT r.*, o.batch_id
+FROM v_sms_result r JOIN sms_outbox o ON o.id = r.id
+WHERE r.id IN %(ids)s
+ORDER BY r.id
+
+-- name: find_by_refs
+-- Messages as v_sms_result shows them, with their batch, by caller reference.
+SELECT r.*, o.batch_id
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         source_system VARCHAR(32) PATH '$.source_system',
+         source_ref VARCHAR(64) PATH '$.source_ref')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (uq_sms_outbox_source)
+  ON o.source_system = u.source_system AND o.source_ref = u.source_ref
+JOIN v_sms_result r ON r.id = o.id
+ORDER BY r.id
+
+-- name: cancel_pending
+-- PENDING -> CANCELLED at the caller's request; a row already claimed is left alone.
+UPDATE sms_outbox
+SET status = 7, error_code = 'CANCELLED', error_text = %(reason)s,
+    updated_at = UTC_TIMESTAMP(3), updated_by = %(actor)s
+WHERE id = %(id)s AND status = 0
+
+-- name: take_replies
+-- MO replies of a source system after a cursor (an inbox id), marked CONSUMED as they are read.
+SELECT id FROM sms_inbox
+WHERE source_system = %(source_system)s AND id > %(after)s
+ORDER BY id LIMIT %(limit)s
+FOR UPDATE;
+UPDATE sms_inbox
+SET status = 1, updated_at = UTC_TIMESTAMP(3), updated_by = %(actor)s
+WHERE id IN %(locked)s;
+SELECT id, channel, phone, service_number, content, received_at, outbox_id
+FROM sms_inbox WHERE id IN %(locked)s
+
+-- name: source_modes
+-- Every source system using the platform, its mode and how many results await a push.
+SELECT m.source_system, m.mode, m.changed_at, m.changed_by, m.reason, m.push_failures,
+       m.last_error,
+       (SELECT COUNT(*) FROM sms_event e
+        WHERE e.source_system = m.source_system AND e.pushed_at IS NULL) AS unpushed
+FROM sms_source_mode m ORDER BY m.source_system
+
+-- name: set_source_mode
+-- Switch source systems to a mode (creating their rows), with who and why.
+INSERT INTO sms_source_mode (source_system, mode, changed_by, reason, created_by, updated_by)
+SELECT u.source_system, %(mode)s, %(actor)s, %(reason)s, %(actor)s, %(actor)s
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (source_system VARCHAR(32) PATH '$.source_system')) AS u
+ON DUPLICATE KEY UPDATE
+    mode = %(mode)s, changed_at = UTC_TIMESTAMP(3), changed_by = %(actor)s,
+    reason = %(reason)s, push_failures = 0, updated_at = UTC_TIMESTAMP(3),
+    updated_by = %(actor)s;
+SELECT DISTINCT u.source_system
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (source_system VARCHAR(32) PATH '$.source_system')) AS u
+
+-- name: register_sources
+-- Give configured platform source systems a row (in the given mode) unless they have one.
+SELECT DISTINCT u.source_system
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (source_system VARCHAR(32) PATH '$.source_system')) AS u
+WHERE NOT EXISTS (SELECT 1 FROM sms_source_mode m WHERE m.source_system = u.source_system);
+INSERT INTO sms_source_mode (source_system, mode, changed_by, reason, created_by, updated_by)
+SELECT u.source_system, %(mode)s, %(actor)s, 'configured', %(actor)s, %(actor)s
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (source_system VARCHAR(32) PATH '$.source_system')) AS u
+WHERE u.source_system IN %(locked)s
+ON DUPLICATE KEY UPDATE source_system = sms_source_mode.source_system
+
+-- name: lease_push
+-- Take (or keep) the right to push for platform-mode sources no other instance holds.
+SELECT source_system FROM sms_source_mode
+WHERE mode = 'platform'
+  AND (locked_until IS NULL OR locked_until < UTC_TIMESTAMP(3) OR locked_by = %(worker)s)
+FOR UPDATE SKIP LOCKED;
+UPDATE sms_source_mode
+SET locked_by = %(worker)s, locked_until = UTC_TIMESTAMP(3) + INTERVAL %(lease)s SECOND
+WHERE source_system IN %(locked)s
+
+-- name: unpushed_events
+-- The oldest results not pushed yet for one source system, in the order they happened.
+SELECT id, source_system, kind, outbox_id, inbox_id, source_ref, status, report_stat,
+       error_code, error_text, phone, content, service_number, event_at
+FROM sms_event
+WHERE source_system = %(source_system)s AND pushed_at IS NULL
+ORDER BY id LIMIT %(limit)s
+
+-- name: mark_pushed
+-- The platform has this result.
+UPDATE sms_event
+SET pushed_at = UTC_TIMESTAMP(3), pushed_by = %(worker)s, updated_at = UTC_TIMESTAMP(3),
+    updated_by = %(worker)s
+WHERE id = %(id)s AND pushed_at IS NULL
+
+-- name: consume_pushed_mo
+-- An MO reply the platform has is CONSUMED, as if the source system had read it.
+UPDATE sms_inbox
+SET status = 1, updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
+WHERE id = (SELECT inbox_id FROM sms_event WHERE id = %(id)s)
+
+-- name: clear_push_failures
+-- A successful push ends the failure streak of its source system.
+UPDATE sms_source_mode
+SET push_failures = 0, last_error = NULL
+WHERE source_system = %(source_system)s AND push_failures > 0
+
+-- name: push_failed
+-- Count one more consecutive push failure for a source system.
+UPDATE sms_source_mode
+SET push_failures = push_failures + 1, last_error = %(error)s,
+    updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
+WHERE source_system = %(source_system)s;
+SELECT push_failures FROM sms_source_mode WHERE source_system = %(source_system)s
