@@ -3,9 +3,9 @@
 Options (``[channels.NAME]`` in hisms.toml): host, port, system_id, password
 (at most 8 characters; never logged), system_type, bind ("transceiver" or
 "transmitter+receiver": ``connections`` transmitters for submits plus as many
-receivers for receipts and MO), address_range, service_type, source_addr (the
-service number; a submission's ``src_ext`` is appended so MO replies route
-back), source_addr_ton / source_addr_npi (0 / 0), dest_addr_ton /
+receivers for receipts and MO), address_range, service_type, src_number (the
+service number, sent as source_addr; a submission's ``src_ext`` is appended so
+MO replies route back), source_addr_ton / source_addr_npi (0 / 0), dest_addr_ton /
 dest_addr_npi (1 / 1: numbers go out as 86...; with TON 0 or 2 as dialled),
 data_coding (8: UCS2 always; 0: the default alphabet for plain ASCII text),
 long_messages ("udh": esm_class 0x40 + UDH per part, "sar": sar_* TLVs per

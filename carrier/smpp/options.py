@@ -36,7 +36,7 @@ DATA_CODINGS = (8, 0)  # 8: always UCS2; 0: default alphabet when the text allow
 _KNOWN = {
     *SESSION_OPTIONS,
     *("system_id", "password", "system_type", "bind", "address_range", "service_type"),
-    *("source_addr", "source_addr_ton", "source_addr_npi", "dest_addr_ton", "dest_addr_npi"),
+    *("src_number", "source_addr_ton", "source_addr_npi", "dest_addr_ton", "dest_addr_npi"),
     *("data_coding", "long_messages"),
 }
 
@@ -45,7 +45,7 @@ _KNOWN = {
 class SmppOptions:
     system_id: str
     password: str
-    source_addr: str  # the service number; a submission's src_ext is appended
+    source_addr: str  # src_number, the service number; a submission's src_ext is appended
     system_type: str = ""
     bind: BindMode = BindMode.TRANSCEIVER
     address_range: str = ""
@@ -70,7 +70,7 @@ def parse(name: str, options: dict[str, Any]) -> tuple[SmppOptions, SessionSetti
     smpp = SmppOptions(
         system_id=check.text("system_id", 15, required=True),
         password=check.text("password", 8, required=True),
-        source_addr=check.text("source_addr", 20, required=True),
+        source_addr=check.text("src_number", 20, required=True),
         system_type=check.text("system_type", 12),
         bind=_choice(check, "bind", BindMode, BindMode.TRANSCEIVER),
         address_range=check.text("address_range", 40),

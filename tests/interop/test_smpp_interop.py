@@ -113,7 +113,7 @@ def _options(port: int, **overrides: Any) -> dict[str, Any]:
         "port": port,
         "system_id": SYSTEM_ID,
         "password": PASSWORD,
-        "source_addr": "10690123",
+        "src_number": "10690123",
         "connect_timeout_seconds": 3,
         "link_wait_seconds": 3,
         "reconnect_min_seconds": 0.1,

@@ -28,7 +28,7 @@ def smpp_options(port: int, **overrides: Any) -> dict[str, Any]:
         "port": port,
         "system_id": SYSTEM_ID,
         "password": PASSWORD,
-        "source_addr": "10690123",
+        "src_number": "10690123",
         **FAST,
         **overrides,
     }

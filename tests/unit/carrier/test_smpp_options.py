@@ -17,7 +17,7 @@ GOOD = {
     "port": 2775,
     "system_id": "hisms",
     "password": "S3cr3t!",
-    "source_addr": "10690123",
+    "src_number": "10690123",
 }
 
 
