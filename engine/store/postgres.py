@@ -12,10 +12,11 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from hisms.engine.store.base import StoreError
-from hisms.engine.store.sqlstore import Row, SqlStore
+from hisms.engine.store.sqlstore import Row, SqlStore, Tx
 
 log = logging.getLogger(__name__)
 CHANNEL = "hisms_outbox"
+REPORT_LOCK = 0x6869736D73  # "hisms": reports vs segment write-backs (SqlStore.fence_reports)
 
 
 class _Tx:
@@ -85,6 +86,10 @@ class PostgresStore(SqlStore):
             log.warning("LISTEN connection lost (%s); falling back to polling", exc)
             self._close_listener()
             return None
+
+    def fence_reports(self, tx: Tx, exclusive: bool) -> None:
+        kind = "" if exclusive else "_shared"
+        tx.script(f"SELECT pg_advisory_xact_lock{kind}({REPORT_LOCK})")
 
     def close(self) -> None:
         self._close_listener()

@@ -128,6 +128,7 @@ class SqlStore(Store):
             }
             segments = [s for s in batch.segments if s["outbox_id"] in kept]
             if segments:
+                self.fence_reports(tx, exclusive=False)
                 tx.batch("save_segments", segments, worker=worker)
                 ids = self.id_list(sorted({s["outbox_id"] for s in segments}))
                 tx.run("match_unmatched", worker=worker, ids=ids)
@@ -138,6 +139,7 @@ class SqlStore(Store):
     def save_reports(self, worker: str, reports: Sequence[DeliveryReport]) -> ReportResult:
         rows = [_report_row(r) for r in reports]
         with self.transaction() as tx:
+            self.fence_reports(tx, exclusive=True)
             hit = tx.batch("apply_reports", rows, worker=worker)
             parked = tx.batch("park_unmatched", rows, worker=worker)
             ids = sorted({r["outbox_id"] for r in hit})
@@ -263,6 +265,14 @@ class SqlStore(Store):
     def id_list(self, ids: Sequence[int]) -> Any:
         """How a list of ids is bound for ``= ANY(...)`` / ``IN json_each(...)``."""
         return list(ids)
+
+    def fence_reports(self, tx: Tx, exclusive: bool) -> None:
+        """Keep report batches (exclusive) apart from segment write-backs (shared).
+
+        Under READ COMMITTED, a report batch running beside the write-back of its
+        parts sees no part (parks the report) while the write-back sees no parked
+        report (matches nothing): the message would stay SUBMITTED for ever.
+        Dialects whose writers are already serialised (SQLite) need nothing."""
 
 
 def _message_row(m: NewMessage) -> Row:
