@@ -1,0 +1,270 @@
+"""End to end on real sockets and real PostgreSQL: rows -> ``hisms run`` -> CMPP simulator.
+
+The simulator runs in a thread of the test process (its own event loop) so
+tests can read its counters and inject faults or MO; the engine is the real
+``hisms run`` command in a subprocess, configured by a TOML file that points
+its CMPP channel at the simulator's port. Rows go in with plain SQL INSERTs,
+as a source system in direct-table mode would write them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg
+import pytest
+
+from hisms.carrier.cmpp import msgid, pdus
+from hisms.carrier.cmpp.simulator import CmppSimulator, _Session
+from hisms.carrier.simulator import PendingReport, SimConfig
+
+ACCOUNT, SECRET = "901234", "s3cret-Pa55"
+SRC_NUMBER = "10690123"
+SOURCES = {"HIS": "01", "LIS": "02"}  # source system -> extension code
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Recorded:
+    """What the simulator saw, for exact cross-checks against the database."""
+
+    stats: dict[str, str] = field(default_factory=dict)  # carrier_msg_id -> report stat
+    parts: list[tuple[int, int, bytes]] = field(default_factory=list)  # (pk_total, pk_number, udh)
+
+
+class _RecordingSession(_Session):
+    def on_submit(self, pdu: pdus.Submit) -> None:
+        header = pdu.msg_content[: pdu.msg_content[0] + 1] if pdu.tp_udhi else b""
+        self.sim.recorded.parts.append((pdu.pk_total, pdu.pk_number, header))  # type: ignore[attr-defined]
+        super().on_submit(pdu)
+
+
+class RecordingSimulator(CmppSimulator):
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.recorded = Recorded()
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        session = _RecordingSession(self, writer)
+        try:
+            await session.run(reader)
+        finally:
+            self.logged_out(session)
+
+    def _schedule_report(self, report: PendingReport) -> None:
+        self.recorded.stats[msgid.to_str(report.msg_id)] = report.stat
+        super()._schedule_report(report)
+
+
+class SimThread:
+    """A :class:`RecordingSimulator` on its own event loop in a daemon thread."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="cmpp-sim", daemon=True)
+        self.thread.start()
+        self.sim = self.call(lambda: RecordingSimulator(config, pdus.V30))
+        self._await(self.sim.start())
+
+    @property
+    def port(self) -> int:
+        return self.sim.port
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the simulator's loop (its state is not thread-safe); its value."""
+        done: Future[T] = Future()
+
+        def run() -> None:
+            try:
+                done.set_result(fn())
+            except BaseException as exc:  # handed to the caller
+                done.set_exception(exc)
+
+        self.loop.call_soon_threadsafe(run)
+        return done.result(timeout=10)
+
+    def _await(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def close(self) -> None:
+        self._await(self.sim.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+class EngineProcess:
+    """``hisms run`` in a subprocess; its log goes to a file (a pipe could fill and stall it)."""
+
+    def __init__(self, config: Path, log: Path) -> None:
+        self.log_path = log
+        self._log = log.open("w", encoding="utf-8")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hisms", "--config", str(config), "run"],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text("utf-8", errors="replace")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self._log.close()
+        return code
+
+
+class E2E:
+    """The pieces of one end-to-end test; see the module docstring."""
+
+    def __init__(self, tmp_path: Path, pg_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.url = pg_url
+        self.src_number = SRC_NUMBER
+        self.sims: list[SimThread] = []
+        self.engines: list[EngineProcess] = []
+
+    def simulator(self, **config: Any) -> SimThread:
+        faults = config.pop("faults", None)
+        settings = SimConfig(config.pop("account", ACCOUNT), config.pop("secret", SECRET), **config)
+        if faults is not None:
+            settings.faults = faults
+        sim = SimThread(settings)
+        self.sims.append(sim)
+        return sim
+
+    def config(self, port: int, **channel: Any) -> Path:
+        """A hisms.toml with one CMPP channel at ``port`` (options override the defaults)."""
+        engine = {
+            "batch_size": 500,
+            "lease_seconds": 30,
+            "poll_min_seconds": 0.02,
+            "poll_max_seconds": 0.5,
+            "writeback_every_seconds": 0.05,
+            "retry_base_seconds": 0.5,
+            "retry_max_seconds": 2,
+            "max_attempts": 20,
+            **channel.pop("engine", {}),
+        }
+        options = {
+            "host": "127.0.0.1",
+            "port": port,
+            "version": "3.0",
+            "source_addr": ACCOUNT,
+            "secret": SECRET,
+            "src_number": SRC_NUMBER,
+            "service_id": "HISMS",
+            "window": 16,
+            "connections": 1,
+            "response_timeout_seconds": 5,
+            "link_wait_seconds": 2,
+            "reconnect_min_seconds": 0.1,
+            "reconnect_max_seconds": 1,
+            "drain_seconds": 2,
+            **channel,
+        }
+        text = [
+            "[database]",
+            f"url = {_toml(self.url)}",
+            "pool_size = 6",
+            "[engine]",
+            *(f"{k} = {_toml(v)}" for k, v in engine.items()),
+            "[validation]",
+            'default_signature = "测试医院"',
+            *(f'[sources.{name}]\next = "{ext}"' for name, ext in SOURCES.items()),
+            "[[channels]]",
+            'name = "cmcc"',
+            'protocol = "cmpp"',
+            *(f"{k} = {_toml(v)}" for k, v in options.items()),
+        ]
+        path = self.tmp_path / f"hisms-{len(self.engines)}.toml"
+        path.write_text("\n".join(text) + "\n", "utf-8")
+        return path
+
+    def run(self, port: int, **channel: Any) -> EngineProcess:
+        engine = EngineProcess(
+            self.config(port, **channel), self.tmp_path / f"engine-{len(self.engines)}.log"
+        )
+        self.engines.append(engine)
+        return engine
+
+    # -- database -------------------------------------------------------------
+
+    def insert(self, rows: Sequence[tuple[str, str, str, str]]) -> list[int]:
+        """INSERT (source_system, source_ref, phone, content) rows in one statement."""
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        with psycopg.connect(self.url) as conn:
+            got = conn.execute(
+                "INSERT INTO sms_outbox (source_system, source_ref, phone, content) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) "
+                "RETURNING id",
+                columns,
+            ).fetchall()
+        return [r[0] for r in got]
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.url) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def counts(self) -> dict[int, int]:
+        return dict(self.query("SELECT status, count(*) FROM sms_outbox GROUP BY status"))  # type: ignore[arg-type]
+
+    def wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> float:
+        """Poll until ``predicate``; the seconds it took. Fails with the engine's log tail."""
+        started = time.monotonic()
+        while not predicate():
+            if time.monotonic() - started > timeout:
+                tail = self.engines[-1].log()[-3000:] if self.engines else ""
+                pytest.fail(
+                    f"timed out after {timeout}s waiting for {what}; counts {self.counts()}\n{tail}"
+                )
+            for engine in self.engines:
+                if engine.proc.poll() is not None:
+                    pytest.fail(f"hisms run exited with {engine.proc.returncode}:\n{engine.log()}")
+            time.sleep(0.2)
+        return time.monotonic() - started
+
+    def all_final(self, total: int) -> Callable[[], bool]:
+        return lambda: sum(n for s, n in self.counts().items() if s >= 3) == total
+
+    def close(self) -> None:
+        codes = [engine.stop() for engine in self.engines]
+        for sim in self.sims:
+            sim.close()
+        assert codes == [0] * len(codes), "hisms run did not stop cleanly on SIGTERM"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, pg_url: str) -> Iterator[E2E]:
+    world = E2E(tmp_path, pg_url)
+    try:
+        yield world
+    finally:
+        world.close()
