@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 
 from hisms.carrier import registry
 from hisms.carrier.base import Carrier
@@ -35,8 +37,28 @@ async def serve(settings: Settings, store: Store) -> Engine:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, engine.stop)
     try:
-        await engine.run()
+        async with table_pollers(settings, store):
+            await engine.run()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     return engine
+
+
+@contextlib.asynccontextmanager
+async def table_pollers(settings: Settings, store: Store) -> AsyncIterator[None]:
+    """Poll the legacy HIS tables of [dbtable] mappings while the engine runs."""
+    from hisms.adapters.dbtable.mapping import load
+    from hisms.adapters.dbtable.poller import TablePoller
+
+    url = settings.database.url.get_secret_value()
+    pollers = [TablePoller(load(path), store, url) for path in settings.dbtable.mappings]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(p.run(stop)) for p in pollers]
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+        for p in pollers:
+            p.close()

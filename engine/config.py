@@ -81,6 +81,12 @@ class SourceConfig(_Section):
     signature: str = ""
 
 
+class DbTableConfig(_Section):
+    """Legacy HIS tables to poll: one mapping file each (etc/his_mapping.example.toml)."""
+
+    mappings: list[str] = []
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HISMS_", env_nested_delimiter="__", extra="forbid"
@@ -92,6 +98,7 @@ class Settings(BaseSettings):
     sources: dict[str, SourceConfig] = {}
     webservice: WebServiceConfig = WebServiceConfig()
     platform: PlatformConfig = PlatformConfig()
+    dbtable: DbTableConfig = DbTableConfig()
 
     @classmethod
     def settings_customise_sources(
