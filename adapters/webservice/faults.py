@@ -22,4 +22,4 @@ def envelope(code: str, text: str) -> bytes:
     fault = etree.SubElement(etree.SubElement(env, f"{{{SOAP_ENV}}}Body"), f"{{{SOAP_ENV}}}Fault")
     etree.SubElement(fault, "faultcode").text = f"soap:{code}"
     etree.SubElement(fault, "faultstring").text = text
-    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+    return bytes(etree.tostring(env, xml_declaration=True, encoding="utf-8"))

@@ -90,7 +90,8 @@ def parse(body: bytes) -> etree._Element:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise Refused("Client.MalformedXml", f"malformed XML: {exc}") from exc
-    if root.getroottree().docinfo.doctype or _has_dtd(root):
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
         raise Refused(
             "Client.DoctypeForbidden",
             "XML with a DOCTYPE is refused (DTDs and external entities are not allowed)",
@@ -98,11 +99,6 @@ def parse(body: bytes) -> etree._Element:
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
         raise Refused("Client.MalformedXml", f"root element is {root.tag}, not a SOAP 1.1 Envelope")
     return root
-
-
-def _has_dtd(root: etree._Element) -> bool:
-    dtd = root.getroottree().docinfo.internalDTD
-    return dtd is not None
 
 
 def _header(root: etree._Element) -> etree._Element | None:

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from hisms.adapters.webservice.faults import Refused
 from hisms.adapters.webservice.security import Caller
@@ -18,6 +18,7 @@ from hisms.engine import phone
 from hisms.engine.status import Status
 from hisms.engine.store.base import NewMessage, Store
 
+T = TypeVar("T")
 MAX_REF = 64
 MAX_BATCH_REF = 50  # leaves room for "#position" in source_ref
 
@@ -29,7 +30,7 @@ class Item:
     source_ref: str | None = None
 
 
-def required(name: str, value: Any) -> Any:
+def required(name: str, value: T | None) -> T:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise Refused("Client.MissingField", f"required field {name} is missing or empty")
     return value
@@ -68,8 +69,7 @@ def checked(message: NewMessage) -> NewMessage:
 
 def send_one(store: Store, caller: Caller, message: NewMessage) -> int:
     message = checked(replace(message, source_system=source_for(caller, message.source_system)))
-    (outbox_id,) = store.enqueue([message], actor=f"ws:{caller.name}")
-    return outbox_id
+    return store.enqueue([message], actor=f"ws:{caller.name}")[0]
 
 
 def send_batch(
@@ -176,7 +176,7 @@ def replies(
 
 
 def status_name(code: int) -> str:
-    return Status(code).name
+    return str(Status(code).name)
 
 
 def as_datetime(value: Any) -> datetime | None:

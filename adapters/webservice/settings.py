@@ -25,7 +25,7 @@ class WebServiceConfig(_Section):
     port: int = Field(8088, ge=0, le=65535)
     threads: int = Field(8, ge=1, le=256)
     allow_ips: list[str] = []  # addresses or networks (10.0.0.0/8); empty = any
-    max_request_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    max_request_bytes: int = Field(64 * 1024 * 1024, ge=1024)  # 600,000 numbers: ~35 MB
     max_clock_skew_seconds: float = Field(300.0, gt=0)
     tls_certfile: str = ""  # both set = HTTPS
     tls_keyfile: str = ""
