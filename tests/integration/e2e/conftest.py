@@ -223,7 +223,7 @@ class E2E:
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.url) as conn:
-            return conn.execute(sql, params).fetchall()
+            return conn.execute(sql, params or None).fetchall()
 
     def counts(self) -> dict[int, int]:
         return dict(self.query("SELECT status, count(*) FROM sms_outbox GROUP BY status"))  # type: ignore[arg-type]
