@@ -147,7 +147,7 @@ class ChannelSession:
         self._report(True, f"{bound} of {len(self.links)} connections up")
 
     def link_down(self, link: Link, reason: str) -> None:
-        if link.stopping:
+        if link.stopping or link.dormant:
             log.info("%s: closed: %s", link.label, reason)
             return
         self.stats.drops += 1

@@ -5,7 +5,9 @@ with tenacity's exponential backoff, so a wrong secret never becomes a hot
 loop), then serve until the link drops, then hand its unanswered submits back
 to the channel queue and start over. While serving, three tasks share the
 sans-IO connection: the reader (answers, reports, MO), the sender (takes jobs
-from the queue while the window and the rate limits allow) and the keep-alive.
+from the queue while the window and the rate limits allow) and the keep-alive
+(for a protocol without one, SGIP, an idle link is logged out and stays
+dormant until a part is queued).
 Every timer is an asyncio deadline; the protocol code never sleeps.
 """
 
@@ -44,6 +46,7 @@ class Link:
         self.limiter = AdaptiveRate(channel.settings.connection_rate)
         self.bound = False
         self.stopping = False
+        self.dormant = False  # logged out while idle (no keep-alive); reopens on demand
         self._seq = 0
         self._inflight: dict[int, _InFlight] = {}
         self._window = asyncio.Semaphore(channel.settings.window)
@@ -55,6 +58,9 @@ class Link:
 
     async def run(self) -> None:
         while not self.stopping:
+            if self.dormant:
+                await self.channel.queue.wait()
+                self.dormant = False
             ch = self.channel
             opened = await open_with_backoff(ch.settings, ch.adapter, ch.stats, self._login_failed)
             reader, writer = opened.reader, opened.writer
@@ -68,7 +74,7 @@ class Link:
                 self._requeue_inflight(f"link dropped ({reason})")
                 self.channel.link_down(self, reason)
             await closed(writer)
-            if not self.stopping:
+            if not self.stopping and not self.dormant:
                 await asyncio.sleep(self.channel.settings.reconnect_min_seconds)
 
     async def shutdown(self) -> None:
@@ -211,9 +217,17 @@ class Link:
                 continue
             probe = self.channel.adapter.keepalive(self._next_seq())
             if probe is None:
-                return f"idle for {s.heartbeat_seconds:g}s"
+                return await self._close_idle()
             self._write(probe)
             self._probe_at = now
+
+    async def _close_idle(self) -> str:
+        """No keep-alive in the protocol (SGIP): log out of an idle link, reopen on demand."""
+        s = self.channel.settings
+        self.dormant = True
+        self._write(self.channel.adapter.logout(self._next_seq()))
+        await asyncio.sleep(s.dead_link_seconds)  # the reader ends first, on the answer
+        return f"idle for {s.heartbeat_seconds:g}s, no answer to the logout"
 
     # -- helpers -------------------------------------------------------------
 

@@ -70,6 +70,12 @@ class JobQueue:
             if not job.done:  # its caller may have given up
                 return job
 
+    async def wait(self) -> None:
+        """Until a job is queued, taking none (a dormant link reopens on demand)."""
+        while not self._heap:
+            self._nonempty.clear()
+            await self._nonempty.wait()
+
     def take_waiting_since(self, cutoff: float) -> list[Job]:
         """Remove and return the jobs queued before ``cutoff`` (monotonic seconds)."""
         old = [entry[2] for entry in self._heap if entry[2].queued_at < cutoff]

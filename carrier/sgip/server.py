@@ -1,0 +1,124 @@
+"""The SP's SGIP listener: the SMG connects here to deliver MO and reports.
+
+SGIP makes the SP a server too. The SMG opens a connection, BINDs with login
+type 2 and the name and password agreed with us, then sends DELIVER (MO) and
+REPORT (status reports), each answered at once, and UNBINDs when it is done.
+A connection silent for ``idle_seconds`` is closed (SGIP has no heartbeat;
+the SMG reconnects when it has more to send). PDUs are interpreted by the
+channel's :class:`~hisms.carrier.sgip.adapter.SgipAdapter`, so the listener
+and the submitting link treat a REPORT or DELIVER the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from hisms.carrier.base import CarrierEvent
+from hisms.carrier.connection import NEED_DATA, Connection, Role, State
+from hisms.carrier.errors import ProtocolError
+from hisms.carrier.session_adapter import PeerRequest
+from hisms.carrier.session_login import READ_SIZE
+from hisms.carrier.sgip import pdus
+from hisms.carrier.sgip.adapter import SgipAdapter
+from hisms.carrier.sgip.codec import SgipCodec
+from hisms.carrier.sgip.status import ILLEGAL_LOGIN, WRONG_LOGIN_TYPE
+
+log = logging.getLogger("hisms.carrier.sgip")
+
+
+class SgipServer:
+    def __init__(
+        self, adapter: SgipAdapter, emit: Callable[[CarrierEvent], None], idle_seconds: float
+    ) -> None:
+        self.adapter = adapter
+        self.emit = emit
+        self.idle_seconds = idle_seconds
+        self.port = adapter.options.listen_port  # the bound port once started (0 -> ephemeral)
+        self.binds = 0  # accepted SMG logins
+        self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    async def start(self) -> None:
+        o = self.adapter.options
+        self._stopping = False
+        self._server = await asyncio.start_server(self._accept, o.listen_host, o.listen_port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info(
+            "%s: listening for the SMG on %s:%d", self.adapter.channel, o.listen_host, self.port
+        )
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        self._stopping = True
+        while self._handlers:  # a connection accepted just before close() starts late
+            for task in list(self._handlers):
+                task.cancel()
+            await asyncio.gather(*self._handlers, return_exceptions=True)
+        await self._server.wait_closed()
+        self._server = None
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        peer = writer.get_extra_info("peername")
+        try:
+            if not self._stopping:
+                await self._serve(reader, writer)
+        except (ConnectionError, TimeoutError, asyncio.CancelledError):
+            pass
+        except ProtocolError as exc:
+            log.warning("%s: dropping SMG connection %s: %s", self.adapter.channel, peer, exc)
+        finally:
+            self._handlers.discard(task)
+            writer.close()
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                await writer.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        conn: Connection[Any] = Connection(SgipCodec(), Role.SERVER)
+        while conn.state is not State.CLOSED:
+            pdu = conn.next_event()
+            if pdu is NEED_DATA:
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
+                async with asyncio.timeout(self.idle_seconds):
+                    data = await reader.read(READ_SIZE)
+                if not data:
+                    return
+                conn.receive_data(data)
+            elif isinstance(pdu, pdus.Bind):
+                writer.write(conn.send(self._bind(pdu)))
+            else:
+                request = self.adapter.classify(pdu)
+                if not isinstance(request, PeerRequest):
+                    return  # an answer to nothing we sent: not an SMG worth serving
+                writer.write(conn.send(request.reply))
+                for event in request.events:
+                    self.emit(event)
+                if request.closes:
+                    return
+            await writer.drain()
+
+    def _bind(self, pdu: pdus.Bind) -> pdus.BindResp:
+        o = self.adapter.options
+        if pdu.login_type != pdus.LoginType.SMG_TO_SP:
+            result = WRONG_LOGIN_TYPE
+        elif (pdu.login_name, pdu.login_password) != (o.smg_login_name, o.smg_login_password):
+            result = ILLEGAL_LOGIN
+        else:
+            result = 0
+        if result:
+            log.error(
+                "%s: refused the SMG's BIND as %r (login type %d): result %d",
+                self.adapter.channel, pdu.login_name, pdu.login_type, result,
+            )  # fmt: skip
+        else:
+            self.binds += 1
+        return pdus.BindResp(sequence=pdu.sequence, result=result)

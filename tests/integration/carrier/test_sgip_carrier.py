@@ -1,0 +1,208 @@
+"""SGIP client and listener against the SGIP SMG simulator on 127.0.0.1, both directions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from hisms.carrier.base import ChannelState, DeliveryReport, MoMessage, Outcome
+from hisms.carrier.sgip.client import SgipCarrier, from_config
+from hisms.carrier.sgip.sequence import Sequence
+from hisms.carrier.sgip.simulator import SgipSimulator
+from hisms.carrier.simulator import Faults, SimConfig
+
+from .conftest import FAST, Events, long_message, parts, wait_for
+
+LOGIN, PASSWORD = "hisms", "s3cret-Pa55"
+NODE = 3020012345
+
+
+@contextlib.asynccontextmanager
+async def smg(config: SimConfig | None = None, **kw: Any) -> AsyncIterator[SgipSimulator]:
+    config = config or SimConfig(LOGIN, PASSWORD, report_delay=0.01, mo_delay=0.01)
+    async with SgipSimulator(config, sp_port=0, **kw) as sim:
+        yield sim
+
+
+@contextlib.asynccontextmanager
+async def carrier(
+    sim: SgipSimulator, **overrides: Any
+) -> AsyncIterator[tuple[SgipCarrier, Events]]:
+    events = Events()
+    options = {
+        "host": "127.0.0.1",
+        "port": sim.port,
+        "node_id": NODE,
+        "login_name": LOGIN,
+        "login_password": PASSWORD,
+        "src_number": "10655001",
+        "corp_id": "12345",
+        "service_type": "HIS",
+        "listen_host": "127.0.0.1",
+        "listen_port": 0,
+        **FAST,
+        **overrides,
+    }
+    channel = from_config("cucc", options)
+    await channel.start(events.append)
+    sim.sp_port = channel.listen_port
+    try:
+        yield channel, events
+    finally:
+        await channel.stop()
+
+
+def test_2000_parts_accepted_and_reported_through_the_listener() -> None:
+    async def scenario() -> None:
+        config = SimConfig(LOGIN, PASSWORD, report_delay=0.01, fail_ratio=0.1, seed=7)
+        async with smg(config) as sim, carrier(sim) as (channel, events):
+            results = await channel.submit(parts(2000))
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            ids = {r.carrier_msg_id or "" for r in results}
+            assert len(ids) == 2000 and {Sequence.parse(i).node for i in ids} == {NODE}
+            await wait_for(lambda: len(events.of(DeliveryReport)) == 2000)
+            reports = events.of(DeliveryReport)
+            assert {r.carrier_msg_id for r in reports} == ids
+            failed = [r for r in reports if not r.delivered]
+            assert 100 < len(failed) < 300 and all(r.stat.startswith("SG:") for r in failed)
+            await wait_for(lambda: sim.counters.report_acks == 2000)  # every REPORT answered
+            assert reports[0].phone.startswith("138") and sim.outbound_binds == 1
+            assert channel.server.binds == 1
+
+    asyncio.run(scenario())
+
+
+def test_interim_reports_are_not_passed_on() -> None:
+    async def scenario() -> None:
+        async with smg(interim_reports=True) as sim, carrier(sim) as (channel, events):
+            results = await channel.submit(parts(20))
+            await wait_for(lambda: sim.counters.report_acks == 40)  # 20 interim, 20 final
+            reports = events.of(DeliveryReport)
+            assert len(reports) == 20 and {r.stat for r in reports} == {"DELIVRD"}
+            assert {r.carrier_msg_id for r in reports} == {r.carrier_msg_id for r in results}
+
+    asyncio.run(scenario())
+
+
+def test_long_message_parts_and_their_reports() -> None:
+    async def scenario() -> None:
+        async with smg() as sim, carrier(sim) as (channel, events):
+            batch = long_message(42, "13012345678", ["第一部分" * 16, "第二部分" * 16, "完"])
+            results = await channel.submit(batch)
+            assert [r.key.seq for r in results] == [1, 2, 3]
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            await wait_for(lambda: len(events.of(DeliveryReport)) == 3)
+            assert {r.carrier_msg_id for r in events.of(DeliveryReport)} == {
+                r.carrier_msg_id for r in results
+            }
+            assert sim.counters.per_phone["13012345678"] == 3
+
+    asyncio.run(scenario())
+
+
+def test_mo_reply_by_rule_arrives_at_the_listener() -> None:
+    async def scenario() -> None:
+        async with smg() as sim, carrier(sim) as (channel, events):
+            batch = parts(1, "明天上午9点预约复诊，确认请回复1", start=500, src_ext="8001")
+            assert (await channel.submit(batch))[0].outcome is Outcome.ACCEPTED
+            await wait_for(lambda: bool(events.of(MoMessage)))
+            mo = events.of(MoMessage)[0]
+            assert (mo.phone, mo.service_number, mo.content) == ("13800000500", "106550018001", "1")
+            sim.send_mo("13000000501", "TD", "106550019")
+            await wait_for(lambda: len(events.of(MoMessage)) == 2)
+            assert events.of(MoMessage)[1].phone == "13000000501"
+
+    asyncio.run(scenario())
+
+
+def test_drop_with_a_full_window_resubmits_and_bounds_duplicates() -> None:
+    async def scenario() -> None:
+        faults = Faults(resp_delay=0.02, drop_after_submits=100)
+        config = SimConfig(LOGIN, PASSWORD, report_delay=0.01, faults=faults)
+        async with smg(config) as sim, carrier(sim) as (channel, events):
+            results = await channel.submit(parts(400))
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert sim.counters.connections == 2
+            assert 1 <= channel.stats.resent <= 16
+            assert sim.counters.duplicates <= 16
+            assert sim.counters.accepted == 400 + sim.counters.duplicates
+            assert [e.up for e in events.of(ChannelState)][:3] == [True, False, True]
+            await wait_for(lambda: sim.counters.report_acks == sim.counters.accepted)
+
+    asyncio.run(scenario())
+
+
+def test_node_busy_slows_down_and_nothing_fails() -> None:
+    async def scenario() -> None:
+        async with smg() as sim, carrier(sim) as (channel, _):
+            sim.throttle_for(0.4)  # result 11 (node busy) to everything
+            limiter = channel.session.links[0].limiter
+            started = time.monotonic()
+            results = await channel.submit(parts(200))
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert channel.stats.throttled == sim.counters.throttled > 16
+            assert limiter.slowdowns > 0 and time.monotonic() - started > 0.4
+
+    asyncio.run(scenario())
+
+
+def test_wrong_password_backs_off_and_returns_retry(caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> None:
+        async with (
+            smg() as sim,
+            carrier(
+                sim,
+                login_password="Bad-S3cret",
+                smg_login_password=PASSWORD,
+                reconnect_min_seconds=0.2,
+                reconnect_max_seconds=5,
+            ) as (channel, events),
+        ):
+            started = time.monotonic()
+            results = await channel.submit(parts(3))
+            assert {r.outcome for r in results} == {Outcome.RETRY}
+            assert 1.5 < time.monotonic() - started < 4  # link_wait_seconds is 2
+            assert "illegal login" in (results[0].error_text or "")
+            down = [e for e in events.of(ChannelState) if not e.up]
+            assert down and "result 1" in down[0].detail
+            assert 3 <= sim.counters.login_failures <= 5  # 0, 0.2, 0.6, 1.4 s: backing off
+
+    with caplog.at_level(logging.ERROR):
+        asyncio.run(scenario())
+    assert "cannot log in" in caplog.text and "Bad-S3cret" not in caplog.text
+
+
+def test_listener_refuses_an_smg_with_the_wrong_password() -> None:
+    async def scenario() -> None:
+        async with (
+            smg() as sim,
+            carrier(sim, smg_login_password="other") as (channel, events),
+        ):
+            assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
+            await asyncio.sleep(0.3)
+            assert channel.server.binds == 0 and sim.outbound_binds == 0
+            assert not events.of(DeliveryReport)
+
+    asyncio.run(scenario())
+
+
+def test_idle_link_is_unbound_and_reopened_on_demand() -> None:
+    async def scenario() -> None:
+        async with smg(idle_seconds=0.1) as sim, carrier(sim, idle_seconds=0.2) as (channel, ev):
+            assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
+            await wait_for(lambda: not channel.session.up)  # logged out while idle
+            await asyncio.sleep(0.3)
+            assert sim.counters.logins == 1  # dormant: no reconnect without work
+            assert (await channel.submit(parts(1, start=9)))[0].outcome is Outcome.ACCEPTED
+            assert sim.counters.logins == 2 and channel.stats.drops == 0
+            assert [e.up for e in ev.of(ChannelState)] == [True]  # never reported down
+            await wait_for(lambda: len(ev.of(DeliveryReport)) == 2)
+            assert sim.outbound_binds == 2  # the SMG's link idled out and came back too
+
+    asyncio.run(scenario())
