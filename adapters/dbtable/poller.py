@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Select, bindparam, column, create_engine, select, table, update
-from sqlalchemy.engine import Connection, Row, make_url
+from sqlalchemy.engine import Row, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.expression import TableClause
 
 from hisms.adapters.dbtable.mapping import Mapping
 from hisms.engine.store.base import NewMessage, Store, StoreError
@@ -75,14 +76,9 @@ class TablePoller:
     def take(self) -> int:
         """Copy up to batch_size rows to send into the outbox; how many."""
         m, col = self.mapping, self.col
-        fields = [f for f in _INTAKE if f in col]
-        query = (
-            select(*(col[f].label(f) for f in fields))
-            .where(col["status"] == m.status.to_send)
-            .order_by(col["key"])
-        )
         with self.db.begin() as conn:
-            rows = self._lock(conn, query)
+            query = locking(self.intake_query(), self.table, self.db.dialect.name, m.batch_size)
+            rows = list(conn.execute(query).fetchmany(m.batch_size))
             if not rows:
                 return 0
             self.store.enqueue([self._message(r) for r in rows], f"dbtable:{m.source_system}")
@@ -94,20 +90,14 @@ class TablePoller:
             conn.execute(queued, [{"his_key": r.key} for r in rows])
         return len(rows)
 
-    def _lock(self, conn: Connection, query: Select[Any]) -> list[Row[Any]]:
-        n = self.mapping.batch_size
-        dialect = self.db.dialect.name
-        if dialect in ("postgresql", "mysql", "mariadb"):
-            return list(conn.execute(query.limit(n).with_for_update(skip_locked=True)).all())
-        if dialect == "oracle":
-            # FETCH FIRST with FOR UPDATE is ORA-02014 and ROWNUM may skip every row: open an
-            # unlimited SKIP LOCKED cursor and fetch n (only fetched rows are locked).
-            return list(conn.execute(query.with_for_update(skip_locked=True)).fetchmany(n))
-        if dialect == "mssql":
-            hint = "WITH (ROWLOCK, UPDLOCK, READPAST)"
-            return list(conn.execute(query.limit(n).with_hint(self.table, hint)).all())
-        # No row locks (SQLite): two pollers may pick a row twice, which intake makes harmless.
-        return list(conn.execute(query.limit(n)).all())
+    def intake_query(self) -> Select[Any]:
+        """The mapped columns of the rows to send, oldest key first."""
+        col = self.col
+        return (
+            select(*(col[f].label(f) for f in _INTAKE if f in col))
+            .where(col["status"] == self.mapping.status.to_send)
+            .order_by(col["key"])
+        )
 
     def _message(self, r: Row[Any]) -> NewMessage:
         m = r._mapping
@@ -187,6 +177,20 @@ class TablePoller:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def locking(query: Select[Any], his: TableClause, dialect: str, n: int) -> Select[Any]:
+    """``query`` taking up to n rows no other poller holds, in the dialect's idiom."""
+    if dialect in ("postgresql", "mysql", "mariadb"):
+        return query.limit(n).with_for_update(skip_locked=True)
+    if dialect == "oracle":
+        # FETCH FIRST with FOR UPDATE is ORA-02014 and ROWNUM may skip every row: an unlimited
+        # SKIP LOCKED cursor of which the caller fetches n (only fetched rows are locked).
+        return query.with_for_update(skip_locked=True)
+    if dialect == "mssql":
+        return query.limit(n).with_hint(his, "WITH (ROWLOCK, UPDLOCK, READPAST)")
+    # No row locks (SQLite): two pollers may pick a row twice, which intake makes harmless.
+    return query.limit(n)
 
 
 def _priority(value: Any, default: int) -> int:

@@ -25,6 +25,11 @@ def open_store(url: str, pool_size: int = 4) -> Store:
 
         conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         return PostgresStore(conninfo, pool_size)
+    if backend == "kingbase":
+        from hisms.engine.store.kingbase import KingbaseStore
+
+        conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        return KingbaseStore(conninfo, pool_size)
     if backend in ("mysql", "mariadb"):
         from hisms.engine.store.mysql import MysqlStore  # StoreError naming the extra if absent
 
@@ -38,5 +43,5 @@ def open_store(url: str, pool_size: int = 4) -> Store:
         )
     raise StoreError(
         f"database {backend!r} is not supported by this version "
-        "(supported: postgresql, sqlite, mysql/mariadb)"
+        "(supported: postgresql, sqlite, mysql/mariadb, kingbase)"
     )

@@ -1,0 +1,14 @@
+"""KingbaseES store: the PostgreSQL store over Kingbase's PostgreSQL-compatible protocol.
+
+KingbaseES V8R6 speaks the PostgreSQL wire protocol (psycopg connects) and accepts the
+PostgreSQL statements, including SKIP LOCKED, unnest, ON CONFLICT, RETURNING and
+LISTEN/NOTIFY; sql/kingbase/ is the PostgreSQL text, kept equal by a test.
+"""
+
+from __future__ import annotations
+
+from hisms.engine.store.postgres import PostgresStore
+
+
+class KingbaseStore(PostgresStore):
+    dialect = "kingbase"

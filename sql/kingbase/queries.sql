@@ -1,0 +1,358 @@
+-- KingbaseES V8R6+ (PostgreSQL-compatible mode): identical to sql/postgresql/queries.sql,
+-- kept as a copy so a DBA reviews one folder; tests/unit/test_dialects.py keeps them equal.
+-- Named statements of the hisms engine for PostgreSQL.
+-- Each block starts with `-- name: <name>` and a one-line description.
+-- Batched statements take one array per column and unnest them: one round trip per batch.
+
+-- name: enqueue
+-- Insert messages in the given order; a (source_system, source_ref) already present is skipped
+-- (idempotent intake). Ids grow in input order, which is how callers pair them with inputs.
+INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
+                        priority, send_at, expire_at, created_by, updated_by)
+SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
+       u.priority, u.send_at, u.expire_at, %(actor)s, %(actor)s
+FROM unnest(%(source_system)s::text[], %(source_ref)s::text[], %(account)s::text[],
+            %(dept_code)s::text[], %(phone)s::text[], %(content)s::text[], %(signature)s::text[],
+            %(priority)s::smallint[], %(send_at)s::timestamptz[], %(expire_at)s::timestamptz[])
+     WITH ORDINALITY
+     AS u(source_system, source_ref, account, dept_code, phone, content, signature, priority,
+          send_at, expire_at, ord)
+ORDER BY u.ord
+ON CONFLICT (source_system, source_ref) DO NOTHING
+RETURNING id, source_system, source_ref
+
+-- name: lookup_refs
+-- Ids of messages by caller reference, to answer a repeated intake with the original id.
+SELECT o.id, o.source_system, o.source_ref
+FROM sms_outbox o
+JOIN unnest(%(source_system)s::text[], %(source_ref)s::text[]) AS u(source_system, source_ref)
+  ON o.source_system = u.source_system AND o.source_ref = u.source_ref
+
+-- name: claim
+-- Lease up to `limit` due PENDING rows of the given priority range, most urgent and oldest first.
+WITH due AS MATERIALIZED (
+    SELECT id FROM sms_outbox
+    WHERE status = 0
+      AND priority BETWEEN %(min_priority)s AND %(max_priority)s
+      AND (send_at IS NULL OR send_at <= now())
+      AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+    ORDER BY priority, id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE sms_outbox o
+SET status = 1, attempts = o.attempts + 1, locked_by = %(worker)s,
+    locked_until = now() + make_interval(secs => %(lease)s),
+    updated_at = now(), updated_by = %(worker)s
+FROM due
+WHERE o.id = due.id
+RETURNING o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, o.phone, o.content,
+          o.signature, o.priority, o.expire_at, o.expire_at <= now() AS expired
+
+-- name: extend_lease
+-- Heartbeat: keep the lease of rows still in flight with this worker.
+UPDATE sms_outbox
+SET locked_until = now() + make_interval(secs => %(lease)s)
+WHERE id = ANY(%(ids)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
+RETURNING id
+
+-- name: reclaim_expired
+-- Put rows whose worker died (lease passed) back to PENDING.
+UPDATE sms_outbox
+SET status = 0, locked_by = NULL, locked_until = NULL, updated_at = now(), updated_by = %(worker)s
+WHERE status = 1 AND locked_until < now() AND attempts < %(max_attempts)s
+RETURNING id
+
+-- name: fail_abandoned
+-- Rows whose workers died max_attempts times are FAILED rather than tried forever.
+UPDATE sms_outbox
+SET status = 4, locked_by = NULL, locked_until = NULL, error_code = 'WORKER_LOST',
+    error_text = 'lease expired ' || attempts || ' times without a result',
+    updated_at = now(), updated_by = %(worker)s
+WHERE status = 1 AND locked_until < now() AND attempts >= %(max_attempts)s
+RETURNING id
+
+-- name: mark_submitted
+-- SENDING -> SUBMITTED for rows whose every part was accepted, fenced by owner and attempt.
+-- The phone is rewritten in its normalised 11-digit form, as sent.
+UPDATE sms_outbox o
+SET status = 2, phone = u.phone, channel = u.channel, segments = u.segments, carrier_msg_id = u.carrier_msg_id,
+    submitted_at = u.submitted_at, locked_by = NULL, locked_until = NULL,
+    error_code = NULL, error_text = NULL, updated_at = now(), updated_by = %(worker)s
+FROM unnest(%(id)s::bigint[], %(attempt)s::int[], %(phone)s::text[], %(channel)s::text[],
+            %(segments)s::smallint[], %(carrier_msg_id)s::text[], %(submitted_at)s::timestamptz[])
+     AS u(id, attempt, phone, channel, segments, carrier_msg_id, submitted_at)
+WHERE o.id = u.id AND o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
+RETURNING o.id
+
+-- name: mark_final
+-- SENDING -> FAILED / EXPIRED / REJECTED with the reason, fenced by owner and attempt.
+UPDATE sms_outbox o
+SET status = u.status, channel = coalesce(u.channel, o.channel), error_code = u.error_code,
+    error_text = u.error_text, locked_by = NULL, locked_until = NULL,
+    updated_at = now(), updated_by = %(worker)s
+FROM unnest(%(id)s::bigint[], %(attempt)s::int[], %(status)s::smallint[], %(channel)s::text[],
+            %(error_code)s::text[], %(error_text)s::text[])
+     AS u(id, attempt, status, channel, error_code, error_text)
+WHERE o.id = u.id AND o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
+RETURNING o.id
+
+-- name: mark_retry
+-- SENDING -> PENDING with the next attempt time and the last error, fenced by owner and attempt.
+UPDATE sms_outbox o
+SET status = 0, next_attempt_at = u.next_attempt_at, channel = coalesce(u.channel, o.channel),
+    error_code = u.error_code, error_text = u.error_text, locked_by = NULL, locked_until = NULL,
+    updated_at = now(), updated_by = %(worker)s
+FROM unnest(%(id)s::bigint[], %(attempt)s::int[], %(next_attempt_at)s::timestamptz[],
+            %(channel)s::text[], %(error_code)s::text[], %(error_text)s::text[])
+     AS u(id, attempt, next_attempt_at, channel, error_code, error_text)
+WHERE o.id = u.id AND o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
+RETURNING o.id
+
+-- name: save_segments
+-- Record every accepted part; a retried message overwrites its earlier parts.
+INSERT INTO sms_segment (outbox_id, seq, total, channel, carrier_msg_id, submit_result,
+                         submitted_at, created_by, updated_by)
+SELECT u.outbox_id, u.seq, u.total, u.channel, u.carrier_msg_id, u.submit_result, u.submitted_at,
+       %(worker)s, %(worker)s
+FROM unnest(%(outbox_id)s::bigint[], %(seq)s::smallint[], %(total)s::smallint[],
+            %(channel)s::text[], %(carrier_msg_id)s::text[], %(submit_result)s::text[],
+            %(submitted_at)s::timestamptz[])
+     AS u(outbox_id, seq, total, channel, carrier_msg_id, submit_result, submitted_at)
+ON CONFLICT (outbox_id, seq) DO UPDATE
+SET total = excluded.total, channel = excluded.channel, carrier_msg_id = excluded.carrier_msg_id,
+    submit_result = excluded.submit_result, submitted_at = excluded.submitted_at,
+    report_stat = NULL, report_err = NULL, report_at = NULL,
+    updated_at = now(), updated_by = excluded.updated_by
+
+-- name: apply_reports
+-- Put delivery reports on their parts; the first final report of a part wins.
+UPDATE sms_segment s
+SET report_stat = r.stat, report_err = r.error_code, report_at = coalesce(r.done_at, r.received_at),
+    updated_at = now(), updated_by = %(worker)s
+FROM unnest(%(channel)s::text[], %(carrier_msg_id)s::text[], %(stat)s::text[],
+            %(error_code)s::text[], %(done_at)s::timestamptz[], %(received_at)s::timestamptz[])
+     AS r(channel, carrier_msg_id, stat, error_code, done_at, received_at)
+WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel AND s.report_stat IS NULL
+RETURNING s.outbox_id
+
+-- name: park_unmatched
+-- Keep reports whose part is not (yet) known, to match them when the submit result lands.
+INSERT INTO sms_report_unmatched (channel, carrier_msg_id, stat, error_code, phone, done_at,
+                                  received_at, created_by, updated_by)
+SELECT r.channel, r.carrier_msg_id, r.stat, r.error_code, r.phone, r.done_at, r.received_at,
+       %(worker)s, %(worker)s
+FROM unnest(%(channel)s::text[], %(carrier_msg_id)s::text[], %(stat)s::text[],
+            %(error_code)s::text[], %(phone)s::text[], %(done_at)s::timestamptz[],
+            %(received_at)s::timestamptz[])
+     AS r(channel, carrier_msg_id, stat, error_code, phone, done_at, received_at)
+WHERE NOT EXISTS (SELECT 1 FROM sms_segment s
+                  WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel)
+RETURNING id
+
+-- name: match_unmatched
+-- Apply parked reports to the parts of these messages, now that their submit results exist.
+UPDATE sms_segment s
+SET report_stat = u.stat, report_err = u.error_code, report_at = coalesce(u.done_at, u.received_at),
+    updated_at = now(), updated_by = %(worker)s
+FROM sms_report_unmatched u
+WHERE s.outbox_id = ANY(%(ids)s::bigint[]) AND u.matched_at IS NULL
+  AND s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel AND s.report_stat IS NULL
+
+-- name: close_unmatched
+-- Mark parked reports as matched once their parts carry them.
+UPDATE sms_report_unmatched u
+SET matched_at = now(), outbox_id = s.outbox_id, updated_at = now(), updated_by = %(worker)s
+FROM sms_segment s
+WHERE s.outbox_id = ANY(%(ids)s::bigint[]) AND u.matched_at IS NULL
+  AND s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
+
+-- name: roll_up
+-- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+UPDATE sms_outbox o
+SET status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
+    report_stat = coalesce(agg.failed_stat, 'DELIVRD'), report_at = agg.last_report_at,
+    error_code = CASE WHEN agg.failed_stat IS NULL THEN NULL ELSE agg.failed_stat END,
+    error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
+                      ELSE 'delivery report ' || agg.failed_stat
+                           || coalesce(' err ' || agg.failed_err, '') END,
+    updated_at = now(), updated_by = %(worker)s
+FROM (SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported,
+             max(report_at) AS last_report_at,
+             min(report_stat) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_stat,
+             min(report_err) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_err
+      FROM sms_segment WHERE outbox_id = ANY(%(ids)s::bigint[]) GROUP BY outbox_id) agg
+WHERE o.id = agg.outbox_id AND o.status = 2 AND agg.reported = agg.parts
+  AND agg.parts = o.segments
+
+-- name: save_mo
+-- Store uplink replies, correlated to the newest MT to the same number within the window,
+-- preferring an MT of the source system whose extension code the reply was sent to.
+INSERT INTO sms_inbox (channel, phone, service_number, content, received_at, outbox_id,
+                       source_system, created_by, updated_by)
+SELECT m.channel, m.phone, m.service_number, m.content, m.received_at, mt.id,
+       coalesce(m.ext_source, mt.source_system), %(worker)s, %(worker)s
+FROM unnest(%(channel)s::text[], %(phone)s::text[], %(service_number)s::text[],
+            %(content)s::text[], %(received_at)s::timestamptz[], %(ext_source)s::text[])
+     AS m(channel, phone, service_number, content, received_at, ext_source)
+LEFT JOIN LATERAL (
+    SELECT o.id, o.source_system FROM sms_outbox o
+    WHERE o.phone = m.phone AND o.submitted_at IS NOT NULL
+      AND o.submitted_at BETWEEN m.received_at - make_interval(secs => %(window)s) AND m.received_at
+      AND (m.ext_source IS NULL OR o.source_system = m.ext_source)
+    ORDER BY o.submitted_at DESC LIMIT 1
+) mt ON true
+RETURNING id, outbox_id
+
+-- name: get_message
+-- One message as v_sms_result shows it.
+SELECT * FROM v_sms_result WHERE id = %(id)s
+
+-- name: get_segments
+-- The parts of one message.
+SELECT seq, total, channel, carrier_msg_id, submit_result, submitted_at, report_stat, report_err,
+       report_at
+FROM sms_segment WHERE outbox_id = %(id)s ORDER BY seq
+
+-- name: status_counts
+-- How many messages are in each status.
+SELECT s.name, count(o.id) AS messages
+FROM sms_status s LEFT JOIN sms_outbox o ON o.status = s.code
+GROUP BY s.code, s.name ORDER BY s.code
+
+-- name: schema_present
+-- Whether the version table exists (a fresh database has none).
+SELECT to_regclass('sms_schema_version') IS NOT NULL AS present
+
+-- name: schema_version
+-- The newest schema version applied.
+SELECT coalesce(max(version), 0) AS version FROM sms_schema_version
+
+-- name: record_migration
+-- Remember that a migration was applied.
+INSERT INTO sms_schema_version (version, name) VALUES (%(version)s, %(name)s)
+
+-- ---------------------------------------------------------------------------
+-- WebService intake and queries, result push to the integration platform.
+
+-- name: enqueue_batch
+-- One chunk of a SendBatch: like enqueue, every row tagged with the batch id.
+INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
+                        priority, send_at, expire_at, batch_id, created_by, updated_by)
+SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
+       u.priority, u.send_at, u.expire_at, %(batch_id)s, %(actor)s, %(actor)s
+FROM unnest(%(source_system)s::text[], %(source_ref)s::text[], %(account)s::text[],
+            %(dept_code)s::text[], %(phone)s::text[], %(content)s::text[], %(signature)s::text[],
+            %(priority)s::smallint[], %(send_at)s::timestamptz[], %(expire_at)s::timestamptz[])
+     WITH ORDINALITY
+     AS u(source_system, source_ref, account, dept_code, phone, content, signature, priority,
+          send_at, expire_at, ord)
+ORDER BY u.ord
+ON CONFLICT (source_system, source_ref) DO NOTHING
+RETURNING id
+
+-- name: batch_of_ref
+-- The batch id a caller reference already belongs to (a repeated SendBatch answers with it).
+SELECT batch_id FROM sms_outbox
+WHERE source_system = %(source_system)s AND source_ref = %(source_ref)s
+
+-- name: find_by_ids
+-- Messages as v_sms_result shows them, with their batch, by outbox id.
+SELECT r.*, o.batch_id
+FROM v_sms_result r JOIN sms_outbox o ON o.id = r.id
+WHERE r.id = ANY(%(ids)s::bigint[])
+ORDER BY r.id
+
+-- name: find_by_refs
+-- Messages as v_sms_result shows them, with their batch, by caller reference.
+SELECT r.*, o.batch_id
+FROM v_sms_result r JOIN sms_outbox o ON o.id = r.id
+JOIN unnest(%(source_system)s::text[], %(source_ref)s::text[]) AS u(source_system, source_ref)
+  ON o.source_system = u.source_system AND o.source_ref = u.source_ref
+ORDER BY r.id
+
+-- name: cancel_pending
+-- PENDING -> CANCELLED at the caller's request; a row already claimed is left alone.
+UPDATE sms_outbox
+SET status = 7, error_code = 'CANCELLED', error_text = %(reason)s,
+    updated_at = now(), updated_by = %(actor)s
+WHERE id = %(id)s AND status = 0
+RETURNING id
+
+-- name: take_replies
+-- MO replies of a source system after a cursor (an inbox id), marked CONSUMED as they are read.
+UPDATE sms_inbox
+SET status = 1, updated_at = now(), updated_by = %(actor)s
+WHERE id IN (SELECT id FROM sms_inbox
+             WHERE source_system = %(source_system)s AND id > %(after)s
+             ORDER BY id LIMIT %(limit)s)
+RETURNING id, channel, phone, service_number, content, received_at, outbox_id
+
+-- name: source_modes
+-- Every source system using the platform, its mode and how many results await a push.
+SELECT m.source_system, m.mode, m.changed_at, m.changed_by, m.reason, m.push_failures,
+       m.last_error,
+       (SELECT count(*) FROM sms_event e
+        WHERE e.source_system = m.source_system AND e.pushed_at IS NULL) AS unpushed
+FROM sms_source_mode m ORDER BY m.source_system
+
+-- name: set_source_mode
+-- Switch source systems to a mode (creating their rows), with who and why.
+INSERT INTO sms_source_mode (source_system, mode, changed_by, reason, created_by, updated_by)
+SELECT u.source_system, %(mode)s, %(actor)s, %(reason)s, %(actor)s, %(actor)s
+FROM unnest(%(source_system)s::text[]) AS u(source_system)
+ON CONFLICT (source_system) DO UPDATE
+SET mode = excluded.mode, changed_at = now(), changed_by = excluded.changed_by,
+    reason = excluded.reason, push_failures = 0, updated_at = now(),
+    updated_by = excluded.updated_by
+RETURNING source_system
+
+-- name: register_sources
+-- Give configured platform source systems a row (in the given mode) unless they have one.
+INSERT INTO sms_source_mode (source_system, mode, changed_by, reason, created_by, updated_by)
+SELECT u.source_system, %(mode)s, %(actor)s, 'configured', %(actor)s, %(actor)s
+FROM unnest(%(source_system)s::text[]) AS u(source_system)
+ON CONFLICT (source_system) DO NOTHING
+RETURNING source_system
+
+-- name: lease_push
+-- Take (or keep) the right to push for platform-mode sources no other instance holds.
+UPDATE sms_source_mode
+SET locked_by = %(worker)s, locked_until = now() + make_interval(secs => %(lease)s)
+WHERE mode = 'platform'
+  AND (locked_until IS NULL OR locked_until < now() OR locked_by = %(worker)s)
+RETURNING source_system
+
+-- name: unpushed_events
+-- The oldest results not pushed yet for one source system, in the order they happened.
+SELECT id, source_system, kind, outbox_id, inbox_id, source_ref, status, report_stat,
+       error_code, error_text, phone, content, service_number, event_at
+FROM sms_event
+WHERE source_system = %(source_system)s AND pushed_at IS NULL
+ORDER BY id LIMIT %(limit)s
+
+-- name: mark_pushed
+-- The platform has this result.
+UPDATE sms_event
+SET pushed_at = now(), pushed_by = %(worker)s, updated_at = now(), updated_by = %(worker)s
+WHERE id = %(id)s AND pushed_at IS NULL
+
+-- name: consume_pushed_mo
+-- An MO reply the platform has is CONSUMED, as if the source system had read it.
+UPDATE sms_inbox
+SET status = 1, updated_at = now(), updated_by = %(worker)s
+WHERE id = (SELECT inbox_id FROM sms_event WHERE id = %(id)s)
+
+-- name: clear_push_failures
+-- A successful push ends the failure streak of its source system.
+UPDATE sms_source_mode
+SET push_failures = 0, last_error = NULL
+WHERE source_system = %(source_system)s AND push_failures > 0
+
+-- name: push_failed
+-- Count one more consecutive push failure for a source system.
+UPDATE sms_source_mode
+SET push_failures = push_failures + 1, last_error = %(error)s,
+    updated_at = now(), updated_by = %(worker)s
+WHERE source_system = %(source_system)s
+RETURNING push_failures

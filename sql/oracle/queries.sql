@@ -1,0 +1,434 @@
+-- Named statements of the hisms engine for Oracle 19c+ (python-oracledb, thin mode).
+-- Each block starts with `-- name: <name>` and a one-line description.
+-- Binds are :name. Batches are one JSON array (:rows, a CLOB) read with JSON_TABLE; id lists
+-- (:ids, :locked) are JSON arrays of numbers. Times are UTC TIMESTAMP(3):
+-- SYS_EXTRACT_UTC(SYSTIMESTAMP), never SYSDATE.
+-- Oracle has no multi-row UPDATE ... RETURNING into a result set, so, as on MySQL, a block may
+-- hold several statements (each ending with `;` at the end of a line): when the first reads
+-- rows (locking them, FOR UPDATE), :locked lists their first column for the next ones; a block
+-- whose first statement finds nothing stops there, and a block answers the rows of its last
+-- SELECT. THE CLAIM: `FETCH FIRST n ROWS ONLY FOR UPDATE` raises ORA-02014 and
+-- `ROWNUM <= n ... FOR UPDATE SKIP LOCKED` can return no row while the first n are locked, so
+-- the claim cursor has no row limit: the store fetches only :limit rows from it (fetchmany),
+-- and only fetched rows are locked.
+
+-- name: enqueue
+-- Insert messages in the given order; a (source_system, source_ref) already present is kept as
+-- it is (idempotent intake). MERGE cannot RETURN: keyed rows' ids come from lookup_refs.
+MERGE INTO sms_outbox o
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           ord FOR ORDINALITY,
+           source_system VARCHAR2(32) PATH '$.source_system',
+           source_ref VARCHAR2(64) PATH '$.source_ref', account VARCHAR2(32) PATH '$.account',
+           dept_code VARCHAR2(32) PATH '$.dept_code', phone VARCHAR2(32) PATH '$.phone',
+           content NVARCHAR2(2000) PATH '$.content', signature NVARCHAR2(32) PATH '$.signature',
+           priority NUMBER(1) PATH '$.priority', send_at TIMESTAMP PATH '$.send_at',
+           expire_at TIMESTAMP PATH '$.expire_at'))) u
+ON (o.source_system = u.source_system AND o.source_ref = u.source_ref)
+WHEN NOT MATCHED THEN INSERT (source_system, source_ref, account, dept_code, phone, content,
+                              signature, priority, send_at, expire_at, created_by, updated_by)
+VALUES (u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
+        u.priority, u.send_at, u.expire_at, :actor, :actor)
+
+-- name: lookup_refs
+-- Ids of messages by caller reference, to answer a repeated intake with the original id.
+SELECT o.id, o.source_system, o.source_ref
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (source_system VARCHAR2(32) PATH '$.source_system',
+                                       source_ref VARCHAR2(64) PATH '$.source_ref')) u
+JOIN sms_outbox o ON o.source_system = u.source_system AND o.source_ref = u.source_ref
+
+-- name: claim
+-- Lease up to `limit` due PENDING rows of the given priority range, most urgent and oldest first:
+-- an unlimited SKIP LOCKED cursor of which the store fetches :limit rows, then the lease.
+SELECT id FROM sms_outbox
+WHERE status = 0
+  AND priority BETWEEN :min_priority AND :max_priority
+  AND (send_at IS NULL OR send_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP))
+  AND (next_attempt_at IS NULL OR next_attempt_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP))
+ORDER BY priority, id
+FOR UPDATE SKIP LOCKED;
+UPDATE sms_outbox
+SET status = 1, attempts = attempts + 1, locked_by = :worker,
+    locked_until = SYS_EXTRACT_UTC(SYSTIMESTAMP) + NUMTODSINTERVAL(:lease, 'SECOND'),
+    updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
+WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j);
+SELECT id, attempts AS attempt, source_system, account, dept_code, phone, content, signature,
+       priority, expire_at,
+       CASE WHEN expire_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP) THEN 1 ELSE 0 END AS expired
+FROM sms_outbox
+WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+
+-- name: extend_lease
+-- Heartbeat: keep the lease of rows still in flight with this worker.
+UPDATE sms_outbox
+SET locked_until = SYS_EXTRACT_UTC(SYSTIMESTAMP) + NUMTODSINTERVAL(:lease, 'SECOND')
+WHERE id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+  AND status = 1 AND locked_by = :worker
+
+-- name: reclaim_expired
+-- Put rows whose worker died (lease passed) back to PENDING.
+UPDATE sms_outbox
+SET status = 0, locked_by = NULL, locked_until = NULL,
+    updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
+WHERE status = 1 AND locked_until < SYS_EXTRACT_UTC(SYSTIMESTAMP) AND attempts < :max_attempts
+
+-- name: fail_abandoned
+-- Rows whose workers died max_attempts times are FAILED rather than tried forever.
+UPDATE sms_outbox
+SET status = 4, locked_by = NULL, locked_until = NULL, error_code = 'WORKER_LOST',
+    error_text = 'lease expired ' || attempts || ' times without a result',
+    updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
+WHERE status = 1 AND locked_until < SYS_EXTRACT_UTC(SYSTIMESTAMP) AND attempts >= :max_attempts
+
+-- name: mark_submitted
+-- SENDING -> SUBMITTED for rows whose every part was accepted, fenced by owner and attempt.
+-- The phone is rewritten in its normalised 11-digit form, as sent.
+SELECT o.id
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (id NUMBER PATH '$.id', attempt NUMBER PATH '$.attempt')) u
+JOIN sms_outbox o ON o.id = u.id
+WHERE o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+FOR UPDATE OF o.status;
+MERGE INTO sms_outbox o
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           id NUMBER PATH '$.id', phone VARCHAR2(32) PATH '$.phone',
+           channel VARCHAR2(32) PATH '$.channel', segments NUMBER PATH '$.segments',
+           carrier_msg_id VARCHAR2(64) PATH '$.carrier_msg_id',
+           submitted_at TIMESTAMP PATH '$.submitted_at'))) u
+ON (o.id = u.id)
+WHEN MATCHED THEN UPDATE
+SET o.status = 2, o.phone = u.phone, o.channel = u.channel, o.segments = u.segments,
+    o.carrier_msg_id = u.carrier_msg_id, o.submitted_at = u.submitted_at, o.locked_by = NULL,
+    o.locked_until = NULL, o.error_code = NULL, o.error_text = NULL,
+    o.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), o.updated_by = :worker
+WHERE o.id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+
+-- name: mark_final
+-- SENDING -> FAILED / EXPIRED / REJECTED with the reason, fenced by owner and attempt.
+MERGE INTO sms_outbox o
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           id NUMBER PATH '$.id', attempt NUMBER PATH '$.attempt', status NUMBER PATH '$.status',
+           channel VARCHAR2(32) PATH '$.channel', error_code VARCHAR2(32) PATH '$.error_code',
+           error_text NVARCHAR2(500) PATH '$.error_text'))) u
+ON (o.id = u.id)
+WHEN MATCHED THEN UPDATE
+SET o.status = u.status, o.channel = COALESCE(u.channel, o.channel), o.error_code = u.error_code,
+    o.error_text = u.error_text, o.locked_by = NULL, o.locked_until = NULL,
+    o.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), o.updated_by = :worker
+WHERE o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+
+-- name: mark_retry
+-- SENDING -> PENDING with the next attempt time and the last error, fenced by owner and attempt.
+MERGE INTO sms_outbox o
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           id NUMBER PATH '$.id', attempt NUMBER PATH '$.attempt',
+           next_attempt_at TIMESTAMP PATH '$.next_attempt_at',
+           channel VARCHAR2(32) PATH '$.channel', error_code VARCHAR2(32) PATH '$.error_code',
+           error_text NVARCHAR2(500) PATH '$.error_text'))) u
+ON (o.id = u.id)
+WHEN MATCHED THEN UPDATE
+SET o.status = 0, o.next_attempt_at = u.next_attempt_at, o.channel = COALESCE(u.channel, o.channel),
+    o.error_code = u.error_code, o.error_text = u.error_text, o.locked_by = NULL,
+    o.locked_until = NULL, o.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), o.updated_by = :worker
+WHERE o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+
+-- name: save_segments
+-- Record every accepted part; a retried message overwrites its earlier parts.
+MERGE INTO sms_segment s
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           outbox_id NUMBER PATH '$.outbox_id', seq NUMBER PATH '$.seq',
+           total NUMBER PATH '$.total', channel VARCHAR2(32) PATH '$.channel',
+           carrier_msg_id VARCHAR2(64) PATH '$.carrier_msg_id',
+           submit_result VARCHAR2(32) PATH '$.submit_result',
+           submitted_at TIMESTAMP PATH '$.submitted_at'))) u
+ON (s.outbox_id = u.outbox_id AND s.seq = u.seq)
+WHEN MATCHED THEN UPDATE
+SET s.total = u.total, s.channel = u.channel, s.carrier_msg_id = u.carrier_msg_id,
+    s.submit_result = u.submit_result, s.submitted_at = u.submitted_at, s.report_stat = NULL,
+    s.report_err = NULL, s.report_at = NULL, s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP),
+    s.updated_by = :worker
+WHEN NOT MATCHED THEN INSERT (outbox_id, seq, total, channel, carrier_msg_id, submit_result,
+                              submitted_at, created_by, updated_by)
+VALUES (u.outbox_id, u.seq, u.total, u.channel, u.carrier_msg_id, u.submit_result,
+        u.submitted_at, :worker, :worker)
+
+-- name: apply_reports
+-- Put delivery reports on their parts; the first final report of a part wins.
+SELECT s.id, s.outbox_id FROM sms_segment s
+WHERE s.report_stat IS NULL
+  AND (s.carrier_msg_id, s.channel) IN (
+      SELECT r.carrier_msg_id, r.channel
+      FROM JSON_TABLE(:rows, '$[*]' COLUMNS (channel VARCHAR2(32) PATH '$.channel',
+                                             carrier_msg_id VARCHAR2(64) PATH '$.carrier_msg_id')) r)
+FOR UPDATE;
+MERGE INTO sms_segment s
+USING (SELECT carrier_msg_id, channel, MIN(stat) AS stat, MIN(error_code) AS error_code,
+              MIN(COALESCE(done_at, received_at)) AS report_at
+       FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+                channel VARCHAR2(32) PATH '$.channel',
+                carrier_msg_id VARCHAR2(64) PATH '$.carrier_msg_id', stat VARCHAR2(16) PATH '$.stat',
+                error_code VARCHAR2(32) PATH '$.error_code', done_at TIMESTAMP PATH '$.done_at',
+                received_at TIMESTAMP PATH '$.received_at'))
+       GROUP BY carrier_msg_id, channel) r
+ON (s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel)
+WHEN MATCHED THEN UPDATE
+SET s.report_stat = r.stat, s.report_err = r.error_code, s.report_at = r.report_at,
+    s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), s.updated_by = :worker
+WHERE s.id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+
+-- name: park_unmatched
+-- Keep reports whose part is not (yet) known, to match them when the submit result lands.
+INSERT INTO sms_report_unmatched (channel, carrier_msg_id, stat, error_code, phone, done_at,
+                                  received_at, created_by, updated_by)
+SELECT r.channel, r.carrier_msg_id, r.stat, r.error_code, r.phone, r.done_at, r.received_at,
+       :worker, :worker
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+         channel VARCHAR2(32) PATH '$.channel', carrier_msg_id VARCHAR2(64) PATH '$.carrier_msg_id',
+         stat VARCHAR2(16) PATH '$.stat', error_code VARCHAR2(32) PATH '$.error_code',
+         phone VARCHAR2(32) PATH '$.phone', done_at TIMESTAMP PATH '$.done_at',
+         received_at TIMESTAMP PATH '$.received_at')) r
+WHERE NOT EXISTS (SELECT 1 FROM sms_segment s
+                  WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel)
+
+-- name: match_unmatched
+-- Apply parked reports to the parts of these messages, now that their submit results exist.
+MERGE INTO sms_segment s
+USING (SELECT carrier_msg_id, channel, MIN(stat) AS stat, MIN(error_code) AS error_code,
+              MIN(COALESCE(done_at, received_at)) AS report_at
+       FROM sms_report_unmatched WHERE matched_at IS NULL
+       GROUP BY carrier_msg_id, channel) u
+ON (s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel)
+WHEN MATCHED THEN UPDATE
+SET s.report_stat = u.stat, s.report_err = u.error_code, s.report_at = u.report_at,
+    s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), s.updated_by = :worker
+WHERE s.report_stat IS NULL
+  AND s.outbox_id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+
+-- name: close_unmatched
+-- Mark parked reports as matched once their parts carry them.
+MERGE INTO sms_report_unmatched u
+USING (SELECT carrier_msg_id, channel, outbox_id FROM sms_segment
+       WHERE outbox_id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j)) s
+ON (u.carrier_msg_id = s.carrier_msg_id AND u.channel = s.channel)
+WHEN MATCHED THEN UPDATE
+SET u.matched_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), u.outbox_id = s.outbox_id,
+    u.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), u.updated_by = :worker
+WHERE u.matched_at IS NULL
+
+-- name: roll_up
+-- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+MERGE INTO sms_outbox o
+USING (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
+              MAX(report_at) AS last_report_at,
+              MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
+              MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
+       FROM sms_segment
+       WHERE outbox_id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+       GROUP BY outbox_id) agg
+ON (o.id = agg.outbox_id)
+WHEN MATCHED THEN UPDATE
+SET o.status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
+    o.report_stat = COALESCE(agg.failed_stat, 'DELIVRD'), o.report_at = agg.last_report_at,
+    o.error_code = agg.failed_stat,
+    o.error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
+                        ELSE 'delivery report ' || agg.failed_stat
+                             || NVL2(agg.failed_err, ' err ' || agg.failed_err, '') END,
+    o.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), o.updated_by = :worker
+WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
+
+-- name: save_mo
+-- Store ONE uplink reply (scalar binds, called per reply: only a single-row INSERT ... VALUES
+-- can RETURN INTO), correlated to the newest MT to the same number within the window,
+-- preferring an MT of the source system whose extension code the reply was sent to.
+INSERT INTO sms_inbox (channel, phone, service_number, content, received_at, outbox_id,
+                       source_system, created_by, updated_by)
+VALUES (:channel, :phone, :service_number, :content, :received_at,
+        (SELECT o.id FROM sms_outbox o
+         WHERE o.phone = :phone AND o.submitted_at IS NOT NULL
+           AND o.submitted_at BETWEEN :received_at - NUMTODSINTERVAL(:window, 'SECOND')
+                                  AND :received_at
+           AND (:ext_source IS NULL OR o.source_system = :ext_source)
+         ORDER BY o.submitted_at DESC FETCH FIRST 1 ROW ONLY),
+        COALESCE(:ext_source,
+                 (SELECT o.source_system FROM sms_outbox o
+                  WHERE o.phone = :phone AND o.submitted_at IS NOT NULL
+                    AND o.submitted_at BETWEEN :received_at - NUMTODSINTERVAL(:window, 'SECOND')
+                                           AND :received_at
+                  ORDER BY o.submitted_at DESC FETCH FIRST 1 ROW ONLY)),
+        :worker, :worker)
+RETURNING id, outbox_id INTO :id, :outbox_id
+
+-- name: get_message
+-- One message as v_sms_result shows it.
+SELECT * FROM v_sms_result WHERE id = :id
+
+-- name: get_segments
+-- The parts of one message.
+SELECT seq, total, channel, carrier_msg_id, submit_result, submitted_at, report_stat, report_err,
+       report_at
+FROM sms_segment WHERE outbox_id = :id ORDER BY seq
+
+-- name: status_counts
+-- How many messages are in each status.
+SELECT s.name, COUNT(o.id) AS messages
+FROM sms_status s LEFT JOIN sms_outbox o ON o.status = s.code
+GROUP BY s.code, s.name ORDER BY s.code
+
+-- name: schema_present
+-- Whether the version table exists (a fresh schema has none).
+SELECT COUNT(*) AS present FROM user_tables WHERE table_name = 'SMS_SCHEMA_VERSION'
+
+-- name: schema_version
+-- The newest schema version applied.
+SELECT COALESCE(MAX(version), 0) AS version FROM sms_schema_version
+
+-- name: record_migration
+-- Remember that a migration was applied.
+INSERT INTO sms_schema_version (version, name) VALUES (:version, :name)
+
+-- ---------------------------------------------------------------------------
+-- WebService intake and queries, result push to the integration platform.
+
+-- name: enqueue_batch
+-- One chunk of a SendBatch: like enqueue, every row tagged with the batch id; answers the
+-- number of rows merged (inserted).
+MERGE INTO sms_outbox o
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           ord FOR ORDINALITY,
+           source_system VARCHAR2(32) PATH '$.source_system',
+           source_ref VARCHAR2(64) PATH '$.source_ref', account VARCHAR2(32) PATH '$.account',
+           dept_code VARCHAR2(32) PATH '$.dept_code', phone VARCHAR2(32) PATH '$.phone',
+           content NVARCHAR2(2000) PATH '$.content', signature NVARCHAR2(32) PATH '$.signature',
+           priority NUMBER(1) PATH '$.priority', send_at TIMESTAMP PATH '$.send_at',
+           expire_at TIMESTAMP PATH '$.expire_at'))) u
+ON (o.source_system = u.source_system AND o.source_ref = u.source_ref)
+WHEN NOT MATCHED THEN INSERT (source_system, source_ref, account, dept_code, phone, content,
+                              signature, priority, send_at, expire_at, batch_id, created_by,
+                              updated_by)
+VALUES (u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
+        u.priority, u.send_at, u.expire_at, :batch_id, :actor, :actor)
+
+-- name: batch_of_ref
+-- The batch id a caller reference already belongs to (a repeated SendBatch answers with it).
+SELECT batch_id FROM sms_outbox
+WHERE source_system = :source_system AND source_ref = :source_ref
+
+-- name: find_by_ids
+-- Messages as v_sms_result shows them, with their batch, by outbox id.
+SELECT r.*, o.batch_id
+FROM v_sms_result r JOIN sms_outbox o ON o.id = r.id
+WHERE r.id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+ORDER BY r.id
+
+-- name: find_by_refs
+-- Messages as v_sms_result shows them, with their batch, by caller reference.
+SELECT r.*, o.batch_id
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (source_system VARCHAR2(32) PATH '$.source_system',
+                                       source_ref VARCHAR2(64) PATH '$.source_ref')) u
+JOIN sms_outbox o ON o.source_system = u.source_system AND o.source_ref = u.source_ref
+JOIN v_sms_result r ON r.id = o.id
+ORDER BY r.id
+
+-- name: cancel_pending
+-- PENDING -> CANCELLED at the caller's request; a row already claimed is left alone.
+UPDATE sms_outbox
+SET status = 7, error_code = 'CANCELLED', error_text = :reason,
+    updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :actor
+WHERE id = :id AND status = 0
+
+-- name: take_replies
+-- MO replies of a source system after a cursor (an inbox id), marked CONSUMED as they are read,
+-- the store fetches :limit rows of the first cursor.
+SELECT id FROM sms_inbox
+WHERE source_system = :source_system AND id > :after
+ORDER BY id
+FOR UPDATE;
+UPDATE sms_inbox
+SET status = 1, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :actor
+WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j);
+SELECT id, channel, phone, service_number, content, received_at, outbox_id
+FROM sms_inbox
+WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+
+-- name: source_modes
+-- Every source system using the platform, its mode and how many results await a push.
+SELECT m.source_system, m.mode_name AS "mode", m.changed_at, m.changed_by, m.reason,
+       m.push_failures, m.last_error,
+       (SELECT COUNT(*) FROM sms_event e
+        WHERE e.source_system = m.source_system AND e.pushed_at IS NULL) AS unpushed
+FROM sms_source_mode m ORDER BY m.source_system
+
+-- name: set_source_mode
+-- Switch source systems to a mode (creating their rows), with who and why.
+MERGE INTO sms_source_mode m
+USING (SELECT DISTINCT source_system
+       FROM JSON_TABLE(:rows, '$[*]' COLUMNS (source_system VARCHAR2(32) PATH '$.source_system'))) u
+ON (m.source_system = u.source_system)
+WHEN MATCHED THEN UPDATE
+SET m.mode_name = :mode, m.changed_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), m.changed_by = :actor,
+    m.reason = :reason, m.push_failures = 0, m.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP),
+    m.updated_by = :actor
+WHEN NOT MATCHED THEN INSERT (source_system, mode_name, changed_by, reason, created_by, updated_by)
+VALUES (u.source_system, :mode, :actor, :reason, :actor, :actor);
+SELECT DISTINCT source_system
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (source_system VARCHAR2(32) PATH '$.source_system'))
+
+-- name: register_sources
+-- Give configured platform source systems a row (in the given mode) unless they have one.
+SELECT DISTINCT u.source_system
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (source_system VARCHAR2(32) PATH '$.source_system')) u
+WHERE NOT EXISTS (SELECT 1 FROM sms_source_mode m WHERE m.source_system = u.source_system);
+MERGE INTO sms_source_mode m
+USING (SELECT j.source_system
+       FROM JSON_TABLE(:locked, '$[*]' COLUMNS (source_system VARCHAR2(32) PATH '$')) j) u
+ON (m.source_system = u.source_system)
+WHEN NOT MATCHED THEN INSERT (source_system, mode_name, changed_by, reason, created_by, updated_by)
+VALUES (u.source_system, :mode, :actor, 'configured', :actor, :actor)
+
+-- name: lease_push
+-- Take (or keep) the right to push for platform-mode sources no other instance holds.
+SELECT source_system FROM sms_source_mode
+WHERE mode_name = 'platform'
+  AND (locked_until IS NULL OR locked_until < SYS_EXTRACT_UTC(SYSTIMESTAMP)
+       OR locked_by = :worker)
+FOR UPDATE SKIP LOCKED;
+UPDATE sms_source_mode
+SET locked_by = :worker,
+    locked_until = SYS_EXTRACT_UTC(SYSTIMESTAMP) + NUMTODSINTERVAL(:lease, 'SECOND')
+WHERE source_system IN (
+    SELECT j.source_system
+    FROM JSON_TABLE(:locked, '$[*]' COLUMNS (source_system VARCHAR2(32) PATH '$')) j)
+
+-- name: unpushed_events
+-- The oldest results not pushed yet for one source system, in the order they happened.
+SELECT id, source_system, kind, outbox_id, inbox_id, source_ref, status, report_stat,
+       error_code, error_text, phone, content, service_number, event_at
+FROM sms_event
+WHERE source_system = :source_system AND pushed_at IS NULL
+ORDER BY id FETCH FIRST :limit ROWS ONLY
+
+-- name: mark_pushed
+-- The platform has this result.
+UPDATE sms_event
+SET pushed_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), pushed_by = :worker,
+    updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
+WHERE id = :id AND pushed_at IS NULL
+
+-- name: consume_pushed_mo
+-- An MO reply the platform has is CONSUMED, as if the source system had read it.
+UPDATE sms_inbox
+SET status = 1, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
+WHERE id = (SELECT inbox_id FROM sms_event WHERE id = :id)
+
+-- name: clear_push_failures
+-- A successful push ends the failure streak of its source system.
+UPDATE sms_source_mode
+SET push_failures = 0, last_error = NULL
+WHERE source_system = :source_system AND push_failures > 0
+
+-- name: push_failed
+-- Count one more consecutive push failure for a source system.
+UPDATE sms_source_mode
+SET push_failures = push_failures + 1, last_error = :error,
+    updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
+WHERE source_system = :source_system
+RETURNING push_failures INTO :push_failures

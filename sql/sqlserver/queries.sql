@@ -1,0 +1,430 @@
+-- Named statements of the hisms engine for SQL Server 2016+ (pyodbc, ODBC Driver 17/18).
+-- Each block starts with `-- name: <name>` and a one-line description.
+-- Parameters are @name. Batches are one JSON array (@rows, NVARCHAR(MAX)) read with OPENJSON;
+-- id lists (@ids) are JSON arrays of numbers. Times are UTC DATETIME2(3): SYSUTCDATETIME().
+-- Changed rows come back with OUTPUT, SQL Server's RETURNING; on sms_outbox and sms_inbox, which
+-- have triggers, OUTPUT must go INTO a table variable (error 334 otherwise), read at the end of
+-- the batch. The claim takes its rows
+-- WITH (ROWLOCK, UPDLOCK, READPAST), which needs READ COMMITTED or REPEATABLE READ: the
+-- block sets READ COMMITTED itself, since a pooled connection may carry another level.
+-- Keep batches under ~5,000 rows: more row locks than that escalate to a table lock.
+
+-- name: enqueue
+-- Insert messages in the given order; a (source_system, source_ref) already present is skipped
+-- (idempotent intake). Ids grow in input order (INSERT ... SELECT ... ORDER BY assigns identity
+-- values in that order), which is how callers pair them with inputs.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
+                        priority, send_at, expire_at, created_by, updated_by)
+OUTPUT inserted.id INTO @out (id)
+SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
+       u.priority, u.send_at, u.expire_at, @actor, @actor
+FROM OPENJSON(@rows) AS j
+CROSS APPLY OPENJSON(j.value) WITH (
+         source_system NVARCHAR(32) '$.source_system', source_ref NVARCHAR(64) '$.source_ref',
+         account NVARCHAR(32) '$.account', dept_code NVARCHAR(32) '$.dept_code',
+         phone NVARCHAR(32) '$.phone', content NVARCHAR(MAX) '$.content',
+         signature NVARCHAR(32) '$.signature', priority SMALLINT '$.priority',
+         send_at DATETIME2(3) '$.send_at', expire_at DATETIME2(3) '$.expire_at') AS u
+WHERE u.source_ref IS NULL
+   OR NOT EXISTS (SELECT 1 FROM sms_outbox o WITH (UPDLOCK, HOLDLOCK)
+                  WHERE o.source_system = u.source_system AND o.source_ref = u.source_ref)
+ORDER BY CAST(j.[key] AS int);
+SELECT o.id, o.source_system, o.source_ref FROM @out x JOIN sms_outbox o ON o.id = x.id ORDER BY o.id
+
+-- name: lookup_refs
+-- Ids of messages by caller reference, to answer a repeated intake with the original id.
+SELECT o.id, o.source_system, o.source_ref
+FROM OPENJSON(@rows) WITH (source_system NVARCHAR(32) '$.source_system',
+                           source_ref NVARCHAR(64) '$.source_ref') AS u
+JOIN sms_outbox o ON o.source_system = u.source_system AND o.source_ref = u.source_ref
+
+-- name: claim
+-- Lease up to `limit` due PENDING rows of the given priority range, most urgent and oldest first.
+SET NOCOUNT ON;
+SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+DECLARE @out TABLE (id BIGINT);
+WITH due AS (
+    SELECT TOP (@limit) *
+    FROM sms_outbox WITH (ROWLOCK, UPDLOCK, READPAST)
+    WHERE status = 0
+      AND priority BETWEEN @min_priority AND @max_priority
+      AND (send_at IS NULL OR send_at <= SYSUTCDATETIME())
+      AND (next_attempt_at IS NULL OR next_attempt_at <= SYSUTCDATETIME())
+    ORDER BY priority, id
+)
+UPDATE due
+SET status = 1, attempts = attempts + 1, locked_by = @worker,
+    locked_until = DATEADD(millisecond, CAST(@lease * 1000 AS int), SYSUTCDATETIME()),
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+OUTPUT inserted.id INTO @out (id);
+SELECT o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, o.phone, o.content,
+       o.signature, o.priority, o.expire_at,
+       CASE WHEN o.expire_at <= SYSUTCDATETIME() THEN 1 ELSE 0 END AS expired
+FROM @out x JOIN sms_outbox o ON o.id = x.id
+
+-- name: extend_lease
+-- Heartbeat: keep the lease of rows still in flight with this worker.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+UPDATE sms_outbox
+SET locked_until = DATEADD(millisecond, CAST(@lease * 1000 AS int), SYSUTCDATETIME())
+OUTPUT inserted.id INTO @out (id)
+WHERE id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$'))
+  AND status = 1 AND locked_by = @worker;
+SELECT id FROM @out
+
+-- name: reclaim_expired
+-- Put rows whose worker died (lease passed) back to PENDING.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+UPDATE sms_outbox
+SET status = 0, locked_by = NULL, locked_until = NULL, updated_at = SYSUTCDATETIME(),
+    updated_by = @worker
+OUTPUT inserted.id INTO @out (id)
+WHERE status = 1 AND locked_until < SYSUTCDATETIME() AND attempts < @max_attempts;
+SELECT id FROM @out
+
+-- name: fail_abandoned
+-- Rows whose workers died max_attempts times are FAILED rather than tried forever.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+UPDATE sms_outbox
+SET status = 4, locked_by = NULL, locked_until = NULL, error_code = 'WORKER_LOST',
+    error_text = CONCAT('lease expired ', attempts, ' times without a result'),
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+OUTPUT inserted.id INTO @out (id)
+WHERE status = 1 AND locked_until < SYSUTCDATETIME() AND attempts >= @max_attempts;
+SELECT id FROM @out
+
+-- name: mark_submitted
+-- SENDING -> SUBMITTED for rows whose every part was accepted, fenced by owner and attempt.
+-- The phone is rewritten in its normalised 11-digit form, as sent.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+UPDATE o
+SET status = 2, phone = u.phone, channel = u.channel, segments = u.segments,
+    carrier_msg_id = u.carrier_msg_id, submitted_at = u.submitted_at, locked_by = NULL,
+    locked_until = NULL, error_code = NULL, error_text = NULL, updated_at = SYSUTCDATETIME(),
+    updated_by = @worker
+OUTPUT inserted.id INTO @out (id)
+FROM sms_outbox o
+JOIN OPENJSON(@rows) WITH (
+         id BIGINT '$.id', attempt INT '$.attempt', phone NVARCHAR(32) '$.phone',
+         channel NVARCHAR(32) '$.channel', segments SMALLINT '$.segments',
+         carrier_msg_id NVARCHAR(64) '$.carrier_msg_id',
+         submitted_at DATETIME2(3) '$.submitted_at') AS u ON o.id = u.id
+WHERE o.status = 1 AND o.locked_by = @worker AND o.attempts = u.attempt;
+SELECT id FROM @out
+
+-- name: mark_final
+-- SENDING -> FAILED / EXPIRED / REJECTED with the reason, fenced by owner and attempt.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+UPDATE o
+SET status = u.status, channel = COALESCE(u.channel, o.channel), error_code = u.error_code,
+    error_text = u.error_text, locked_by = NULL, locked_until = NULL,
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+OUTPUT inserted.id INTO @out (id)
+FROM sms_outbox o
+JOIN OPENJSON(@rows) WITH (
+         id BIGINT '$.id', attempt INT '$.attempt', status SMALLINT '$.status',
+         channel NVARCHAR(32) '$.channel', error_code NVARCHAR(32) '$.error_code',
+         error_text NVARCHAR(500) '$.error_text') AS u ON o.id = u.id
+WHERE o.status = 1 AND o.locked_by = @worker AND o.attempts = u.attempt;
+SELECT id FROM @out
+
+-- name: mark_retry
+-- SENDING -> PENDING with the next attempt time and the last error, fenced by owner and attempt.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+UPDATE o
+SET status = 0, next_attempt_at = u.next_attempt_at, channel = COALESCE(u.channel, o.channel),
+    error_code = u.error_code, error_text = u.error_text, locked_by = NULL, locked_until = NULL,
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+OUTPUT inserted.id INTO @out (id)
+FROM sms_outbox o
+JOIN OPENJSON(@rows) WITH (
+         id BIGINT '$.id', attempt INT '$.attempt', next_attempt_at DATETIME2(3) '$.next_attempt_at',
+         channel NVARCHAR(32) '$.channel', error_code NVARCHAR(32) '$.error_code',
+         error_text NVARCHAR(500) '$.error_text') AS u ON o.id = u.id
+WHERE o.status = 1 AND o.locked_by = @worker AND o.attempts = u.attempt;
+SELECT id FROM @out
+
+-- name: save_segments
+-- Record every accepted part; a retried message overwrites its earlier parts.
+MERGE sms_segment WITH (HOLDLOCK) AS s
+USING (SELECT * FROM OPENJSON(@rows) WITH (
+           outbox_id BIGINT '$.outbox_id', seq SMALLINT '$.seq', total SMALLINT '$.total',
+           channel NVARCHAR(32) '$.channel', carrier_msg_id NVARCHAR(64) '$.carrier_msg_id',
+           submit_result NVARCHAR(32) '$.submit_result',
+           submitted_at DATETIME2(3) '$.submitted_at')) AS u
+ON s.outbox_id = u.outbox_id AND s.seq = u.seq
+WHEN MATCHED THEN UPDATE
+SET total = u.total, channel = u.channel, carrier_msg_id = u.carrier_msg_id,
+    submit_result = u.submit_result, submitted_at = u.submitted_at, report_stat = NULL,
+    report_err = NULL, report_at = NULL, updated_at = SYSUTCDATETIME(), updated_by = @worker
+WHEN NOT MATCHED THEN INSERT (outbox_id, seq, total, channel, carrier_msg_id, submit_result,
+                              submitted_at, created_by, updated_by)
+VALUES (u.outbox_id, u.seq, u.total, u.channel, u.carrier_msg_id, u.submit_result,
+        u.submitted_at, @worker, @worker);
+
+-- name: apply_reports
+-- Put delivery reports on their parts; the first final report of a part wins.
+UPDATE s
+SET report_stat = r.stat, report_err = r.error_code, report_at = COALESCE(r.done_at, r.received_at),
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+OUTPUT inserted.outbox_id
+FROM sms_segment s
+JOIN OPENJSON(@rows) WITH (
+         channel NVARCHAR(32) '$.channel', carrier_msg_id NVARCHAR(64) '$.carrier_msg_id',
+         stat NVARCHAR(16) '$.stat', error_code NVARCHAR(32) '$.error_code',
+         done_at DATETIME2(3) '$.done_at', received_at DATETIME2(3) '$.received_at') AS r
+  ON s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
+WHERE s.report_stat IS NULL
+
+-- name: park_unmatched
+-- Keep reports whose part is not (yet) known, to match them when the submit result lands.
+INSERT INTO sms_report_unmatched (channel, carrier_msg_id, stat, error_code, phone, done_at,
+                                  received_at, created_by, updated_by)
+OUTPUT inserted.id
+SELECT r.channel, r.carrier_msg_id, r.stat, r.error_code, r.phone, r.done_at, r.received_at,
+       @worker, @worker
+FROM OPENJSON(@rows) WITH (
+         channel NVARCHAR(32) '$.channel', carrier_msg_id NVARCHAR(64) '$.carrier_msg_id',
+         stat NVARCHAR(16) '$.stat', error_code NVARCHAR(32) '$.error_code',
+         phone NVARCHAR(32) '$.phone', done_at DATETIME2(3) '$.done_at',
+         received_at DATETIME2(3) '$.received_at') AS r
+WHERE NOT EXISTS (SELECT 1 FROM sms_segment s
+                  WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel)
+
+-- name: match_unmatched
+-- Apply parked reports to the parts of these messages, now that their submit results exist.
+UPDATE s
+SET report_stat = u.stat, report_err = u.error_code, report_at = COALESCE(u.done_at, u.received_at),
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+FROM sms_segment s
+JOIN sms_report_unmatched u ON s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
+WHERE s.outbox_id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$'))
+  AND u.matched_at IS NULL AND s.report_stat IS NULL
+
+-- name: close_unmatched
+-- Mark parked reports as matched once their parts carry them.
+UPDATE u
+SET matched_at = SYSUTCDATETIME(), outbox_id = s.outbox_id, updated_at = SYSUTCDATETIME(),
+    updated_by = @worker
+FROM sms_report_unmatched u
+JOIN sms_segment s ON s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
+WHERE s.outbox_id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$'))
+  AND u.matched_at IS NULL
+
+-- name: roll_up
+-- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+UPDATE o
+SET status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
+    report_stat = COALESCE(agg.failed_stat, 'DELIVRD'), report_at = agg.last_report_at,
+    error_code = agg.failed_stat,
+    error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
+                      ELSE CONCAT('delivery report ', agg.failed_stat,
+                                  ' err ' + agg.failed_err) END,
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+FROM sms_outbox o
+JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
+             MAX(report_at) AS last_report_at,
+             MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
+             MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
+      FROM sms_segment
+      WHERE outbox_id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$'))
+      GROUP BY outbox_id) agg ON o.id = agg.outbox_id
+WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
+
+-- name: save_mo
+-- Store uplink replies, correlated to the newest MT to the same number within the window,
+-- preferring an MT of the source system whose extension code the reply was sent to.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+INSERT INTO sms_inbox (channel, phone, service_number, content, received_at, outbox_id,
+                       source_system, created_by, updated_by)
+OUTPUT inserted.id INTO @out (id)
+SELECT m.channel, m.phone, m.service_number, m.content, m.received_at, mt.id,
+       COALESCE(m.ext_source, mt.source_system), @worker, @worker
+FROM OPENJSON(@rows) WITH (
+         channel NVARCHAR(32) '$.channel', phone NVARCHAR(32) '$.phone',
+         service_number NVARCHAR(32) '$.service_number', content NVARCHAR(MAX) '$.content',
+         received_at DATETIME2(3) '$.received_at', ext_source NVARCHAR(32) '$.ext_source') AS m
+OUTER APPLY (
+    SELECT TOP (1) o.id, o.source_system FROM sms_outbox o
+    WHERE o.phone = m.phone AND o.submitted_at IS NOT NULL
+      AND o.submitted_at BETWEEN DATEADD(second, -@window, m.received_at) AND m.received_at
+      AND (m.ext_source IS NULL OR o.source_system = m.ext_source)
+    ORDER BY o.submitted_at DESC) AS mt;
+SELECT i.id, i.outbox_id FROM @out x JOIN sms_inbox i ON i.id = x.id ORDER BY i.id
+
+-- name: get_message
+-- One message as v_sms_result shows it.
+SELECT * FROM v_sms_result WHERE id = @id
+
+-- name: get_segments
+-- The parts of one message.
+SELECT seq, total, channel, carrier_msg_id, submit_result, submitted_at, report_stat, report_err,
+       report_at
+FROM sms_segment WHERE outbox_id = @id ORDER BY seq
+
+-- name: status_counts
+-- How many messages are in each status.
+SELECT s.name, COUNT(o.id) AS messages
+FROM sms_status s LEFT JOIN sms_outbox o ON o.status = s.code
+GROUP BY s.code, s.name ORDER BY s.code
+
+-- name: schema_present
+-- Whether the version table exists (a fresh database has none).
+SELECT CASE WHEN OBJECT_ID('sms_schema_version', 'U') IS NULL THEN 0 ELSE 1 END AS present
+
+-- name: schema_version
+-- The newest schema version applied.
+SELECT COALESCE(MAX(version), 0) AS version FROM sms_schema_version
+
+-- name: record_migration
+-- Remember that a migration was applied.
+INSERT INTO sms_schema_version (version, name) VALUES (@version, @name)
+
+-- ---------------------------------------------------------------------------
+-- WebService intake and queries, result push to the integration platform.
+
+-- name: enqueue_batch
+-- One chunk of a SendBatch: like enqueue, every row tagged with the batch id.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
+                        priority, send_at, expire_at, batch_id, created_by, updated_by)
+OUTPUT inserted.id INTO @out (id)
+SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
+       u.priority, u.send_at, u.expire_at, @batch_id, @actor, @actor
+FROM OPENJSON(@rows) WITH (
+         source_system NVARCHAR(32) '$.source_system', source_ref NVARCHAR(64) '$.source_ref',
+         account NVARCHAR(32) '$.account', dept_code NVARCHAR(32) '$.dept_code',
+         phone NVARCHAR(32) '$.phone', content NVARCHAR(MAX) '$.content',
+         signature NVARCHAR(32) '$.signature', priority SMALLINT '$.priority',
+         send_at DATETIME2(3) '$.send_at', expire_at DATETIME2(3) '$.expire_at') AS u
+WHERE u.source_ref IS NULL
+   OR NOT EXISTS (SELECT 1 FROM sms_outbox o WITH (UPDLOCK, HOLDLOCK)
+                  WHERE o.source_system = u.source_system AND o.source_ref = u.source_ref);
+SELECT id FROM @out
+
+-- name: batch_of_ref
+-- The batch id a caller reference already belongs to (a repeated SendBatch answers with it).
+SELECT batch_id FROM sms_outbox WHERE source_system = @source_system AND source_ref = @source_ref
+
+-- name: find_by_ids
+-- Messages as v_sms_result shows them, with their batch, by outbox id.
+SELECT r.*, o.batch_id
+FROM v_sms_result r JOIN sms_outbox o ON o.id = r.id
+WHERE r.id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$'))
+ORDER BY r.id
+
+-- name: find_by_refs
+-- Messages as v_sms_result shows them, with their batch, by caller reference.
+SELECT r.*, o.batch_id
+FROM OPENJSON(@rows) WITH (source_system NVARCHAR(32) '$.source_system',
+                           source_ref NVARCHAR(64) '$.source_ref') AS u
+JOIN sms_outbox o ON o.source_system = u.source_system AND o.source_ref = u.source_ref
+JOIN v_sms_result r ON r.id = o.id
+ORDER BY r.id
+
+-- name: cancel_pending
+-- PENDING -> CANCELLED at the caller's request; a row already claimed is left alone.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+UPDATE sms_outbox
+SET status = 7, error_code = 'CANCELLED', error_text = @reason, updated_at = SYSUTCDATETIME(),
+    updated_by = @actor
+OUTPUT inserted.id INTO @out (id)
+WHERE id = @id AND status = 0;
+SELECT id FROM @out
+
+-- name: take_replies
+-- MO replies of a source system after a cursor (an inbox id), marked CONSUMED as they are read.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+WITH r AS (SELECT TOP (@limit) * FROM sms_inbox WITH (ROWLOCK, UPDLOCK)
+           WHERE source_system = @source_system AND id > @after ORDER BY id)
+UPDATE r
+SET status = 1, updated_at = SYSUTCDATETIME(), updated_by = @actor
+OUTPUT inserted.id INTO @out (id);
+SELECT i.id, i.channel, i.phone, i.service_number, i.content, i.received_at, i.outbox_id
+FROM @out x JOIN sms_inbox i ON i.id = x.id ORDER BY i.id
+
+-- name: source_modes
+-- Every source system using the platform, its mode and how many results await a push.
+SELECT m.source_system, m.mode, m.changed_at, m.changed_by, m.reason, m.push_failures,
+       m.last_error,
+       (SELECT COUNT(*) FROM sms_event e
+        WHERE e.source_system = m.source_system AND e.pushed_at IS NULL) AS unpushed
+FROM sms_source_mode m ORDER BY m.source_system
+
+-- name: set_source_mode
+-- Switch source systems to a mode (creating their rows), with who and why.
+MERGE sms_source_mode WITH (HOLDLOCK) AS m
+USING (SELECT DISTINCT source_system
+       FROM OPENJSON(@rows) WITH (source_system NVARCHAR(32) '$.source_system')) AS u
+ON m.source_system = u.source_system
+WHEN MATCHED THEN UPDATE
+SET mode = @mode, changed_at = SYSUTCDATETIME(), changed_by = @actor, reason = @reason,
+    push_failures = 0, updated_at = SYSUTCDATETIME(), updated_by = @actor
+WHEN NOT MATCHED THEN INSERT (source_system, mode, changed_by, reason, created_by, updated_by)
+VALUES (u.source_system, @mode, @actor, @reason, @actor, @actor)
+OUTPUT inserted.source_system;
+
+-- name: register_sources
+-- Give configured platform source systems a row (in the given mode) unless they have one.
+INSERT INTO sms_source_mode (source_system, mode, changed_by, reason, created_by, updated_by)
+OUTPUT inserted.source_system
+SELECT DISTINCT u.source_system, @mode, @actor, 'configured', @actor, @actor
+FROM OPENJSON(@rows) WITH (source_system NVARCHAR(32) '$.source_system') AS u
+WHERE NOT EXISTS (SELECT 1 FROM sms_source_mode m WITH (UPDLOCK, HOLDLOCK)
+                  WHERE m.source_system = u.source_system)
+
+-- name: lease_push
+-- Take (or keep) the right to push for platform-mode sources no other instance holds.
+UPDATE sms_source_mode WITH (ROWLOCK, READPAST)
+SET locked_by = @worker,
+    locked_until = DATEADD(millisecond, CAST(@lease * 1000 AS int), SYSUTCDATETIME())
+OUTPUT inserted.source_system
+WHERE mode = 'platform'
+  AND (locked_until IS NULL OR locked_until < SYSUTCDATETIME() OR locked_by = @worker)
+
+-- name: unpushed_events
+-- The oldest results not pushed yet for one source system, in the order they happened.
+SELECT TOP (@limit) id, source_system, kind, outbox_id, inbox_id, source_ref, status,
+       report_stat, error_code, error_text, phone, content, service_number, event_at
+FROM sms_event
+WHERE source_system = @source_system AND pushed_at IS NULL
+ORDER BY id
+
+-- name: mark_pushed
+-- The platform has this result.
+UPDATE sms_event
+SET pushed_at = SYSUTCDATETIME(), pushed_by = @worker, updated_at = SYSUTCDATETIME(),
+    updated_by = @worker
+WHERE id = @id AND pushed_at IS NULL
+
+-- name: consume_pushed_mo
+-- An MO reply the platform has is CONSUMED, as if the source system had read it.
+UPDATE sms_inbox
+SET status = 1, updated_at = SYSUTCDATETIME(), updated_by = @worker
+WHERE id = (SELECT inbox_id FROM sms_event WHERE id = @id)
+
+-- name: clear_push_failures
+-- A successful push ends the failure streak of its source system.
+UPDATE sms_source_mode
+SET push_failures = 0, last_error = NULL
+WHERE source_system = @source_system AND push_failures > 0
+
+-- name: push_failed
+-- Count one more consecutive push failure for a source system.
+UPDATE sms_source_mode
+SET push_failures = push_failures + 1, last_error = @error, updated_at = SYSUTCDATETIME(),
+    updated_by = @worker
+OUTPUT inserted.push_failures
+WHERE source_system = @source_system
