@@ -41,6 +41,12 @@ def open_store(url: str, pool_size: int = 4) -> Store:
             password=parsed.password or "",
             database=parsed.database,
         )
+    if backend in ("oracle", "mssql", "dm"):
+        dialect = {"mssql": "sqlserver"}.get(backend, backend)
+        raise StoreError(
+            f"the engine cannot run on {backend!r} yet: its DDL and statements ship for a DBA "
+            f"(`hisms db sql --dialect {dialect}`, sql/{dialect}/), see DATABASES.md"
+        )
     raise StoreError(
         f"database {backend!r} is not supported by this version "
         "(supported: postgresql, sqlite, mysql/mariadb, kingbase)"
