@@ -223,6 +223,75 @@ def bench_claim(obj: _Context, rows: int, workers: int, batch_size: int) -> None
     )
 
 
+def _report(result: dict[str, object], summary: str) -> None:
+    click.echo(json.dumps(result, ensure_ascii=False))
+    click.echo(summary, err=True)
+
+
+@bench.command("intake")
+@click.option("--rows", default=50_000, show_default=True, type=click.IntRange(1))
+@click.option("--writers", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--batch-size",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Rows per INSERT transaction; 1 = single-row INSERTs as most HIS do.",
+)
+@click.pass_obj
+def bench_intake(obj: _Context, rows: int, writers: int, batch_size: int) -> None:
+    """Rows/s inserted into sms_outbox by concurrent HIS-like writers (scratch database!)."""
+    from hisms.engine import bench_load
+
+    result = bench_load.intake(_url(obj), rows, writers, batch_size)
+    _report(
+        result,
+        f"intake: {result['rows_per_second']} rows/s ({writers} writers, "
+        f"batch {batch_size}, {result['database']})",
+    )
+
+
+@bench.command("backlog")
+@click.option(
+    "--sizes",
+    default="10000,100000",
+    show_default=True,
+    help="Pending-row counts to measure at, comma separated (e.g. 10000,100000,1000000).",
+)
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--samples", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.pass_obj
+def bench_backlog(obj: _Context, sizes: str, batch_size: int, samples: int) -> None:
+    """Claim latency as the pending backlog grows: it should stay flat (scratch database!)."""
+    from hisms.engine import bench_load
+
+    counts = [int(s) for s in sizes.split(",") if s.strip()]
+    result = bench_load.backlog(_url(obj), counts, batch_size, samples)
+    lines = ", ".join(f"{r['pending']}: {r['claim_ms_p50']} ms" for r in result["results"])
+    _report(result, f"backlog claim p50 by pending rows: {lines}")
+
+
+@bench.command("priority")
+@click.option("--bulk", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option("--urgent", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
+@click.pass_obj
+def bench_priority(obj: _Context, bulk: int, urgent: int, batch_size: int) -> None:
+    """Latency of priority-0 rows while a bulk backlog drains (scratch database!)."""
+    from hisms.engine import bench_load
+
+    result = bench_load.priority(_url(obj), bulk, urgent, batch_size)
+    _report(
+        result,
+        f"priority: urgent insert->submit p50 {result['urgent_submit_ms_p50']} ms, "
+        f"max {result['urgent_submit_ms_max']} ms with {bulk} bulk rows draining",
+    )
+
+
+def _url(obj: _Context) -> str:
+    return obj.settings.database.url.get_secret_value()
+
+
 @cli.command()
 @click.option(
     "--db",

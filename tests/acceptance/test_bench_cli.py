@@ -1,0 +1,56 @@
+"""Story: ops runs ``hisms bench`` against a scratch database and keeps the JSON.
+
+Small counts: these check that each benchmark runs, does what it says to the
+queue and prints its configuration beside its figures, not how fast it is.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+import pytest
+
+
+@pytest.fixture
+def bench(cli, pg_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HISMS_DATABASE__URL", pg_url)
+    return lambda *args: _bench(cli, *args)
+
+
+def _bench(cli: Any, *args: str) -> dict[str, Any]:
+    done = cli.run("bench", *args)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["benchmark"] == args[0]
+    assert result["database"] == "postgresql"
+    assert done.stderr.strip(), "the human summary goes to stderr"
+    return result
+
+
+def _counts(url: str) -> dict[int, int]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT status, count(*) FROM sms_outbox GROUP BY status").fetchall()
+    return {int(s): int(n) for s, n in rows}
+
+
+def test_bench_intake_inserts_every_row_with_each_writer(bench, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    result = bench("intake", "--rows", "600", "--writers", "3", "--batch-size", "50")
+    assert (result["rows"], result["writers"], result["batch_size"]) == (600, 3, 50)
+    assert result["rows_per_second"] > 0
+    assert _counts(pg_url) == {0: 600}
+
+
+def test_bench_backlog_measures_the_claim_at_each_size(bench, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    result = bench("backlog", "--sizes", "500,2000", "--samples", "3", "--batch-size", "50")
+    assert [r["pending"] for r in result["results"]] == [500, 2000]
+    assert all(0 < r["claim_ms_p50"] <= r["claim_ms_max"] for r in result["results"])
+    # each sample claims one batch and cancels it; each size is topped up to exactly that many
+    assert _counts(pg_url) == {0: 2000 - 3 * 50, 7: 2 * 3 * 50}
+
+
+def test_bench_priority_measures_urgent_rows_through_a_bulk_backlog(bench, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    result = bench("priority", "--bulk", "3000", "--urgent", "3")
+    assert result["urgent_rows"] == 3
+    assert 0 < result["urgent_submit_ms_p50"] <= result["urgent_submit_ms_max"]
+    assert sum(_counts(pg_url).values()) == 3003
