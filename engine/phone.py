@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SEPARATORS = re.compile(r"[\s\-()（）]")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 _PREFIXES = ("+86", "0086", "86")
 
 # Number-segment prefixes per operator (MIIT allocation as of 2024).
@@ -38,13 +39,19 @@ def normalise(raw: str | None) -> str:
     """The 11-digit number, accepting +86/0086/86 prefixes, spaces and dashes."""
     if raw is None or not raw.strip():
         raise InvalidPhone("PHONE_EMPTY", "phone number is empty")
-    number = _SEPARATORS.sub("", raw)
+    # NFKC: Chinese input methods type full-width digits and plus signs (１３８, ＋８６)
+    number = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
     for prefix in _PREFIXES:
-        if number.startswith(prefix) and len(number) == 11 + len(prefix):
+        # a bare "86" is a country code only if what follows is a whole mobile number
+        if number.startswith(prefix) and (prefix != "86" or len(number) == 13):
             number = number[len(prefix) :]
             break
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         raise InvalidPhone("PHONE_FORMAT", f"phone number {mask(raw)!r} contains non-digits")
+    if number.startswith("0"):
+        raise InvalidPhone(
+            "PHONE_NOT_MOBILE", f"{mask(number)} starts with an area code: a landline, not a mobile"
+        )
     if len(number) != 11:
         raise InvalidPhone(
             "PHONE_LENGTH", f"phone number {mask(raw)!r} has {len(number)} digits, expected 11"

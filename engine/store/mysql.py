@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hisms.engine.store.base import Mo, NewMessage, StoreError
-from hisms.engine.store.sqlstore import Row, SqlStore
+from hisms.engine.store.sqlstore import Row, SqlStore, message_row
 
 try:
     import pymysql
@@ -164,7 +164,7 @@ class MysqlStore(SqlStore):
         """Keyed rows in one statement, then their ids by reference; rows without a
         reference one at a time, each id from LAST_INSERT_ID() (a multi-row insert's ids
         need not be consecutive under innodb_autoinc_lock_mode = 2)."""
-        rows = [_message_row(m) for m in messages]
+        rows = [message_row(m) for m in messages]
         ids: list[int] = []
         with self.transaction() as tx:
             keyed = [r for r in rows if r["source_ref"]]
@@ -217,18 +217,3 @@ class MysqlStore(SqlStore):
                 return
             with contextlib.suppress(pymysql.Error):
                 conn.close()
-
-
-def _message_row(m: NewMessage) -> Row:
-    return {
-        "source_system": m.source_system or "DEFAULT",
-        "source_ref": m.source_ref or None,
-        "account": m.account,
-        "dept_code": m.dept_code,
-        "phone": m.phone,
-        "content": m.content,
-        "signature": m.signature,
-        "priority": m.priority,
-        "send_at": m.send_at,
-        "expire_at": m.expire_at,
-    }

@@ -25,6 +25,8 @@ from hisms.engine.store.base import (
     WriteBackResult,
 )
 
+PHONE_COLUMN = 32  # sms_outbox.phone is varchar(32) in every dialect
+
 Row = dict[str, Any]
 
 
@@ -66,7 +68,7 @@ class SqlStore(Store):
     # -- intake -------------------------------------------------------------
 
     def enqueue(self, messages: Sequence[NewMessage], actor: str) -> list[int]:
-        rows = [_message_row(m) for m in messages]
+        rows = [message_row(m) for m in messages]
         with self.transaction() as tx:
             inserted = tx.batch("enqueue", rows, actor=actor)
             keyed = {(r["source_system"], r["source_ref"]) for r in rows if r["source_ref"]}
@@ -181,7 +183,7 @@ class SqlStore(Store):
     # -- WebService intake and queries, result push to the platform ------------
 
     def enqueue_batch(self, batch_id: str, messages: Sequence[NewMessage], actor: str) -> int:
-        rows = [_message_row(m) for m in messages]
+        rows = [message_row(m) for m in messages]
         with self.transaction() as tx:
             return len(tx.batch("enqueue_batch", rows, batch_id=batch_id, actor=actor))
 
@@ -275,19 +277,26 @@ class SqlStore(Store):
         Dialects whose writers are already serialised (SQLite) need nothing."""
 
 
-def _message_row(m: NewMessage) -> Row:
+def message_row(m: NewMessage) -> Row:
     return {
         "source_system": m.source_system or "DEFAULT",
         "source_ref": m.source_ref or None,
         "account": m.account,
         "dept_code": m.dept_code,
-        "phone": m.phone,
-        "content": m.content,
-        "signature": m.signature,
+        # A phone longer than the column is invalid anyway: clipped, it is stored and
+        # REJECTED with its reason instead of failing the whole batch's INSERT.
+        "phone": _storable(m.phone, PHONE_COLUMN),
+        "content": _storable(m.content),
+        "signature": _storable(m.signature),
         "priority": m.priority,
         "send_at": m.send_at,
         "expire_at": m.expire_at,
     }
+
+
+def _storable(text: str | None, limit: int | None = None) -> str | None:
+    """Without NUL characters, which PostgreSQL text cannot hold and SQLite cuts at."""
+    return text.replace("\x00", "")[:limit] if text else text
 
 
 def _report_row(r: DeliveryReport) -> Row:

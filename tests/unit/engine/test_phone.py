@@ -13,6 +13,9 @@ from hisms.engine import phone
         "138 0013 8000",
         "138-0013-8000",
         " +86 138 0013 8000 ",
+        "１３８００１３８０００",  # full-width, as Chinese input methods type it
+        "＋８６ 138 0013 8000",
+        "(+86) 138\t0013\u30008000",  # tab and ideographic space
     ],
 )
 def test_normalises_prefixes_and_separators(raw: str) -> None:
@@ -30,6 +33,10 @@ def test_normalises_prefixes_and_separators(raw: str) -> None:
         ("12800138000", "PHONE_NOT_MOBILE"),
         ("1380013800a", "PHONE_FORMAT"),
         ("'; DROP TABLE x", "PHONE_FORMAT"),
+        ("1٣٨00138000", "PHONE_FORMAT"),  # Arabic-Indic digits are digits, not ASCII ones
+        ("+86 138 0013 80001", "PHONE_LENGTH"),
+        ("0755-8888 1234", "PHONE_NOT_MOBILE"),  # landline with area code
+        ("88881234", "PHONE_LENGTH"),  # landline without
     ],
 )
 def test_rejects_with_a_specific_code(raw: str | None, code: str) -> None:
