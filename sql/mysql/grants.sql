@@ -11,7 +11,9 @@ GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_report_unmatched TO 'hisms_engine'@
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_inbox TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_source_mode TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_event TO 'hisms_engine'@'%';
-GRANT SELECT ON hisms_db.sms_status TO 'hisms_engine'@'%';
+-- UPDATE only so that MySQL 8 allows SELECT ... FOR UPDATE on it (the report fence);
+-- the engine never changes sms_status.
+GRANT SELECT, UPDATE ON hisms_db.sms_status TO 'hisms_engine'@'%';
 GRANT SELECT ON hisms_db.sms_schema_version TO 'hisms_engine'@'%';
 GRANT SELECT ON hisms_db.v_sms_result TO 'hisms_engine'@'%';
 GRANT SELECT ON hisms_db.v_sms_stats_daily TO 'hisms_engine'@'%';

@@ -141,6 +141,16 @@ ON DUPLICATE KEY UPDATE
     report_stat = NULL, report_err = NULL, report_at = NULL,
     updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
 
+-- name: fence_reports_exclusive
+-- A report batch waits for segment write-backs in flight and holds them off (see
+-- SqlStore.fence_reports): a row lock on a reference row stands in for PostgreSQL's
+-- advisory lock. Plain SELECTs of sms_status are never blocked by it.
+SELECT code FROM sms_status WHERE code = 0 FOR UPDATE
+
+-- name: fence_reports_shared
+-- Segment write-backs run beside each other, never beside a report batch.
+SELECT code FROM sms_status WHERE code = 0 LOCK IN SHARE MODE
+
 -- name: apply_reports
 -- Put delivery reports on their parts; the first final report of a part wins.
 SELECT s.id, s.outbox_id

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from hisms.carrier.base import DeliveryReport, utcnow
 from hisms.engine.status import Status
@@ -194,3 +199,47 @@ def test_mo_is_correlated_to_the_last_mt_and_by_extension(store: Store) -> None:
         window=3600,
     )
     assert got == [lis, his, None]
+
+
+def test_report_arriving_while_its_parts_are_written_back_is_not_stranded(store: Store) -> None:
+    """The report batch waits for the write-back of its parts, then applies to them.
+
+    Held open just before commit, the write-back has inserted the parts and looked for
+    parked reports; a report batch running now would see no part and park, unseen by
+    the write-back: the message would stay SUBMITTED for ever (SqlStore.fence_reports).
+    """
+    if store.dialect == "sqlite":
+        pytest.skip("SQLite serialises writers: there is no concurrent report batch")
+    (oid,) = store.enqueue([msg(1)], "t")
+    (claimed,) = store.claim(W, BULK, 10, 30)
+    about_to_commit, release = threading.Event(), threading.Event()
+    holding: set[int] = set()
+    real_fence, real_transaction = store.fence_reports, store.transaction  # type: ignore[attr-defined]
+
+    def fence(tx: Any, exclusive: bool) -> None:
+        real_fence(tx, exclusive)
+        if not exclusive:
+            holding.add(id(tx))
+
+    @contextlib.contextmanager
+    def transaction() -> Iterator[Any]:
+        with real_transaction() as tx:
+            yield tx
+            if id(tx) in holding:
+                about_to_commit.set()
+                release.wait(10)
+
+    store.fence_reports, store.transaction = fence, transaction  # type: ignore[attr-defined,method-assign]
+    writer = threading.Thread(target=store.write_back, args=(W, submitted(claimed, ["M1"])))
+    writer.start()
+    assert about_to_commit.wait(10)
+    report = DeliveryReport("cm", "M1", "DELIVRD", phone=claimed.phone)
+    reporter = threading.Thread(target=store.save_reports, args=(W, [report]))
+    reporter.start()
+    reporter.join(0.5)
+    blocked = reporter.is_alive()
+    release.set()
+    writer.join(10)
+    reporter.join(10)
+    assert blocked, "the report batch must wait for the write-back in flight"
+    assert status_of(store, oid) == Status.DELIVERED
