@@ -16,6 +16,7 @@ import logging
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
@@ -29,6 +30,7 @@ from hisms.carrier.base import (
     Outcome,
     SubmitKey,
     SubmitResult,
+    utcnow,
 )
 from hisms.engine import process
 from hisms.engine.config import Settings
@@ -65,6 +67,7 @@ class Engine:
         self._held: set[int] = set()
         self._reports: list[DeliveryReport] = []
         self._mos: list[MoMessage] = []
+        self._sending: Counter[str] = Counter()  # numbers in batches not yet written back
         self._stop = asyncio.Event()
         self._wake = {URGENT.name: asyncio.Event(), BULK.name: asyncio.Event()}
         self._batches: set[asyncio.Task[None]] = set()
@@ -147,9 +150,14 @@ class Engine:
         self._held.update(ids)
         try:
             outgoing, written = process.plan(rows, self.rules, self.router, self.sources)
-            results = await self._submit(outgoing)
-            process.settle(outgoing, results, self.policy, written)
-            await self._write(written)
+            phones = Counter(m.phone for m in outgoing)
+            self._sending.update(phones)
+            try:
+                results = await self._submit(outgoing)
+                process.settle(outgoing, results, self.policy, written)
+                await self._write(written)
+            finally:
+                self._sending -= phones  # drops the zeros: only numbers in flight stay
         except Exception:
             # A bug must not kill the worker; the rows come back when their lease expires.
             log.exception("batch of %d rows failed; they will be reclaimed", len(rows))
@@ -223,13 +231,27 @@ class Engine:
             self.counts["reports"] += len(reports)
         elif reports:
             self._reports[:0] = reports
-        mos, self._mos = self._mos, []
+        mos, self._mos = self._waiting_for_their_mt(self._mos)
         window = self.cfg.mo_correlation_hours * 3600
         rows = [self._mo(m) for m in mos]
         if mos and await self._saved(self.store.save_mo, self.worker, rows, window):
             self.counts["mo"] += len(mos)
         elif mos:
             self._mos[:0] = mos
+
+    def _waiting_for_their_mt(
+        self, mos: list[MoMessage]
+    ) -> tuple[list[MoMessage], list[MoMessage]]:
+        """(replies to store now, replies to keep): a reply to a number whose MT is still
+        being written back waits for it, else it would miss its MT's submitted_at and stay
+        uncorrelated; for one lease at most, as that is how long a write-back may take."""
+        oldest = utcnow() - timedelta(seconds=self.cfg.lease_seconds)
+        now: list[MoMessage] = []
+        keep: list[MoMessage] = []
+        for m in mos:
+            waits = self._sending[m.phone] > 0 and m.received_at > oldest
+            (keep if waits else now).append(m)
+        return now, keep
 
     async def _saved(self, write: Callable[..., Any], *args: Any) -> bool:
         try:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from hisms.carrier.base import MoMessage, Submission, SubmitResult
 from hisms.carrier.loopback.client import LoopbackCarrier
 from hisms.engine.config import (
     ChannelConfig,
@@ -141,6 +142,28 @@ def test_failed_reports_and_replies_are_written_back(db_url: str) -> None:
     asyncio.run(run_until(Engine(cfg, store, {"lb": carrier}), finished))
     assert store.get_message(bad)["error_code"] == "UNDELIV"  # type: ignore[index]
     assert store.get_message(ok)["status"] == Status.DELIVERED  # type: ignore[index]
+    store.close()
+
+
+class _ReplyBeforeAck(LoopbackCarrier):
+    """A handset that answers while the gateway's submit answer is still on its way."""
+
+    async def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+        results = await super().submit(batch)
+        assert self._sink is not None
+        for sub in batch:
+            self._sink(MoMessage(self.name, sub.phone, self.src_number, "1"))
+        await asyncio.sleep(0.5)  # several MO flushes pass before the write-back
+        return results
+
+
+def test_reply_that_overtakes_its_mt_write_back_is_still_correlated(db_url: str) -> None:
+    store = open_store(db_url)
+    (mt,) = store.enqueue([NewMessage("13800138000", "您已预约明天门诊", "HIS", "R1")], "t")
+    engine = Engine(settings(db_url), store, {"lb": _ReplyBeforeAck("lb", report_delay=0.01)})
+    asyncio.run(run_until(engine, lambda: all_final(store)() and engine.counts["mo"] == 1))
+    replies = store.take_replies("HIS", 0, 10, "t")
+    assert [(r["outbox_id"], r["content"]) for r in replies] == [(mt, "1")]
     store.close()
 
 
