@@ -236,17 +236,30 @@ def _report(result: dict[str, object], summary: str) -> None:
     default=1,
     show_default=True,
     type=click.IntRange(1, 10_000),
-    help="Rows per INSERT transaction; 1 = single-row INSERTs as most HIS do.",
+    help="Rows per INSERT transaction (numbers per request with --via sendbatch); "
+    "1 = single-row INSERTs as most HIS do.",
+)
+@click.option(
+    "--via",
+    type=click.Choice(["table", "sendbatch"]),
+    default="table",
+    show_default=True,
+    help="table: INSERTs into sms_outbox; sendbatch: SOAP SendBatch over HTTP on 127.0.0.1.",
 )
 @click.pass_obj
-def bench_intake(obj: _Context, rows: int, writers: int, batch_size: int) -> None:
-    """Rows/s inserted into sms_outbox by concurrent HIS-like writers (scratch database!)."""
-    from hisms.engine import bench_load
+def bench_intake(obj: _Context, rows: int, writers: int, batch_size: int, via: str) -> None:
+    """Rows/s taken in by concurrent HIS-like writers (scratch database!)."""
+    if via == "sendbatch":
+        from hisms.engine import bench_soap
 
-    result = bench_load.intake(_url(obj), rows, writers, batch_size)
+        result = bench_soap.sendbatch(_url(obj), rows, writers, batch_size)
+    else:
+        from hisms.engine import bench_load
+
+        result = bench_load.intake(_url(obj), rows, writers, batch_size)
     _report(
         result,
-        f"intake: {result['rows_per_second']} rows/s ({writers} writers, "
+        f"intake via {via}: {result['rows_per_second']} rows/s ({writers} writers, "
         f"batch {batch_size}, {result['database']})",
     )
 

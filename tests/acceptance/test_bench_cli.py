@@ -54,3 +54,11 @@ def test_bench_priority_measures_urgent_rows_through_a_bulk_backlog(bench, pg_ur
     assert result["urgent_rows"] == 3
     assert 0 < result["urgent_submit_ms_p50"] <= result["urgent_submit_ms_max"]
     assert sum(_counts(pg_url).values()) == 3003
+
+
+def test_bench_intake_via_sendbatch_posts_soap_over_http(bench, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    result = bench(
+        "intake", "--via", "sendbatch", "--rows", "1200", "--writers", "2", "--batch-size", "500"
+    )
+    assert (result["via"], result["rows"], result["requests"]) == ("sendbatch", 1200, 3)
+    assert _counts(pg_url) == {0: 1200}
