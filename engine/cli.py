@@ -305,6 +305,66 @@ def _url(obj: _Context) -> str:
     return obj.settings.database.url.get_secret_value()
 
 
+@bench.command("e2e")
+@click.option("--count", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Offered rows/s; 0 = insert every row up front.",
+)
+@click.option(
+    "--insert-batch",
+    default=0,
+    type=click.IntRange(0, 100_000),
+    help="Rows per INSERT [default: one INSERT every 10 ms at --rate, 10000 with --rate 0].",
+)
+@click.option("--window", default=16, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--connections", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--inflight", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--pool-size", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--report-delay",
+    default=0.1,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds the simulator waits before each delivery report.",
+)
+@click.option(
+    "--force", is_flag=True, help="Run although sms_outbox has (finished) rows; they are ignored."
+)
+@click.pass_obj
+def bench_e2e(obj: _Context, **options: Any) -> None:
+    """Messages/s from INSERT to DELIVERED through CMPP to a simulator, with latencies.
+
+    The simulator and the engine run in processes of their own; rows are inserted at
+    the offered rate. PostgreSQL only, on a scratch database: it refuses a database
+    with unfinished messages, and one with any rows unless --force."""
+    from hisms.engine import bench_e2e as e2e
+
+    try:
+        result = e2e.run(obj.settings, e2e.Options(**options))
+    except e2e.BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    submit, delivered = result["insert_to_submit_ms"], result["insert_to_delivered_ms"]
+    offered = (
+        f"offered at {result['rate']:g}/s (inserted at {result['offered_per_second']}/s)"
+        if result["rate"]
+        else "inserted up front"
+    )
+    _report(
+        result,
+        f"e2e: {result['messages_per_second']} msgs/s INSERT->DELIVERED, {result['rows']} rows "
+        f"{offered} (CMPP window {result['window']} x "
+        f"{result['connections']} connections, batch {result['batch_size']} x "
+        f"{result['inflight_batches']} in flight, postgresql); ms p50/p95/p99: insert->submit "
+        f"{submit['p50']}/{submit['p95']}/{submit['p99']}, insert->delivered "
+        f"{delivered['p50']}/{delivered['p95']}/{delivered['p99']}",
+    )
+
+
 @cli.command()
 @click.option(
     "--db",

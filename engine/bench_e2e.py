@@ -1,0 +1,311 @@
+"""``hisms bench e2e``: messages/s from INSERT to DELIVERED through CMPP, with latencies.
+
+Three processes, so none shares a GIL with another: the CMPP simulator and the
+engine (as ``hisms run`` builds it) each run in a child process
+(:mod:`hisms.engine.bench_e2e_procs`); this one INSERTs rows at the offered rate,
+as a HIS writing to ``sms_outbox`` would, and waits until every row is final.
+
+The figures come from the rows' own timestamps, computed by PostgreSQL
+(``percentile_cont``): insert->submit is ``submitted_at - created_at``;
+insert->delivered is ``updated_at - created_at`` of a DELIVERED row, i.e. when
+the engine wrote the report back (``report_at`` is the carrier's done time,
+which CMPP gives to the minute). PostgreSQL only; it refuses a database with
+unfinished messages (the bench engine would send them), and one with any rows
+unless forced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import queue
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from hisms.engine import bench_e2e_procs as procs
+from hisms.engine.config import ChannelConfig, Settings, ValidationConfig
+
+CONTENT = "您的检验报告已出，请登录查看。"
+STALL_SECONDS = 60.0  # no row became final for this long: something is wrong, stop
+FRACTIONS = (0.5, 0.95, 0.99)
+
+INSERT_ROWS = """
+WITH ins AS (
+    INSERT INTO sms_outbox (source_system, source_ref, phone, content, created_by, updated_by)
+    SELECT 'BENCH', %(tag)s || '-' || i, '138' || lpad(mod(i, 100000000)::text, 8, '0'),
+           %(content)s, %(tag)s, %(tag)s
+    FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
+    RETURNING id
+)
+SELECT min(id), max(id) FROM ins
+"""
+# The oldest unfinished row at or after a mark: rows finish roughly in id order, so each
+# poll walks the primary key only over the rows finished since the last one.
+OLDEST_OPEN = "SELECT min(id) FROM sms_outbox WHERE id BETWEEN %s AND %s AND status < 3"
+FIGURES = """
+SELECT count(*), count(*) FILTER (WHERE status = 3),
+       extract(epoch FROM max(created_at) - min(created_at))::float8,
+       extract(epoch FROM max(submitted_at) - min(created_at))::float8,
+       extract(epoch FROM max(updated_at) - min(created_at))::float8,
+       percentile_cont(%(fractions)s::float8[]) WITHIN GROUP (ORDER BY s.ms),
+       max(s.ms),
+       percentile_cont(%(fractions)s::float8[]) WITHIN GROUP (ORDER BY d.ms)
+           FILTER (WHERE status = 3),
+       max(d.ms) FILTER (WHERE status = 3)
+FROM sms_outbox,
+     LATERAL (SELECT 1000 * extract(epoch FROM submitted_at - created_at)::float8 AS ms) s,
+     LATERAL (SELECT 1000 * extract(epoch FROM updated_at - created_at)::float8 AS ms) d
+WHERE id BETWEEN %(lo)s AND %(hi)s AND created_by = %(tag)s
+"""
+STATUSES = """
+SELECT st.name, count(*) FROM sms_outbox o JOIN sms_status st ON st.code = o.status
+WHERE o.id BETWEEN %(lo)s AND %(hi)s AND o.created_by = %(tag)s GROUP BY st.name
+"""
+
+log = logging.getLogger(__name__)
+
+
+class BenchError(Exception):
+    """The bench cannot run here, or did not finish; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    count: int = 100_000
+    rate: float = 0.0  # offered rows/s; 0 = insert everything up front
+    insert_batch: int = 0  # rows per INSERT; 0 = automatic
+    window: int = 16
+    connections: int = 2
+    batch_size: int = 500
+    inflight: int = 4
+    pool_size: int = 8
+    report_delay: float = 0.1
+    force: bool = False
+
+    def rows_per_insert(self) -> int:
+        """As given, else one INSERT every 10 ms at the offered rate, else 10,000 at a time."""
+        if self.insert_batch:
+            return self.insert_batch
+        return max(1, round(self.rate / 100)) if self.rate else 10_000
+
+
+def run(base: Settings, opts: Options) -> dict[str, Any]:
+    url = _postgres(base.database.url.get_secret_value())
+    tag = f"bench-e2e-{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        _check_scratch(conn, opts.force)
+        kids = _Children()
+        try:
+            settings = _settings(base, opts, kids.start_simulator(opts.report_delay))
+            kids.start_engine(settings)
+            cpu = time.process_time()
+            lo, hi = _insert(conn, opts, tag)
+            _wait(conn, lo, hi, kids)
+            inserter_cpu = time.process_time() - cpu
+        finally:
+            used = kids.stop()
+        if set(used) != {"engine", "simulator"}:
+            raise BenchError(f"only {sorted(used) or 'no process'} reported after stopping")
+        figures = _figures(conn, lo, hi, tag)
+    engine = settings.engine
+    return {
+        "benchmark": "e2e",
+        "database": "postgresql",
+        "protocol": "CMPP 3.0",
+        **{k: v for k, v in asdict(opts).items() if k not in ("force", "inflight")},
+        "insert_batch": opts.rows_per_insert(),
+        "inflight_batches": engine.inflight_batches,
+        "writeback_every_seconds": engine.writeback_every_seconds,
+        **figures,
+        "simulator_submits": used["simulator"]["submits"],
+        "cpu_seconds": {
+            "engine": round(used["engine"]["cpu_seconds"], 1),
+            "simulator": round(used["simulator"]["cpu_seconds"], 1),
+            "inserter": round(inserter_cpu, 1),
+        },
+    }
+
+
+def _postgres(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise BenchError(
+            f"bench e2e runs on PostgreSQL only (it computes latencies with percentile_cont), "
+            f"not {parsed.get_backend_name()!r}: point HISMS_DATABASE__URL at a scratch database"
+        )
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _check_scratch(conn: psycopg.Connection[Any], force: bool) -> None:
+    if not _one(conn, "SELECT to_regclass('sms_outbox') IS NOT NULL"):
+        raise BenchError("the database has no hisms schema: run `hisms db init` on it first")
+    total, unfinished = _row(
+        conn, "SELECT count(*), count(*) FILTER (WHERE status < 3) FROM sms_outbox"
+    )
+    if unfinished:
+        raise BenchError(
+            f"sms_outbox has {unfinished} unfinished messages, which the bench engine would "
+            "send to its simulator: run the bench on a scratch database"
+        )
+    if total and not force:
+        raise BenchError(
+            f"sms_outbox already has {total} rows: run the bench on a scratch database, or pass "
+            "--force to add to this one (its earlier rows are neither touched nor counted)"
+        )
+
+
+def _settings(base: Settings, opts: Options, port: int) -> Settings:
+    """The configured engine tunables, with the bench's batch sizes and a CMPP channel."""
+    channel = ChannelConfig(
+        name=procs.CHANNEL,
+        protocol="cmpp",
+        host="127.0.0.1",
+        port=port,
+        version="3.0",
+        source_addr=procs.ACCOUNT,
+        secret=procs.SECRET,
+        src_number=procs.SRC_NUMBER,
+        window=opts.window,
+        connections=opts.connections,
+    )
+    engine = {"worker_id": "bench-e2e", "batch_size": opts.batch_size}
+    return base.model_copy(
+        update={
+            "database": base.database.model_copy(update={"pool_size": opts.pool_size}),
+            "engine": base.engine.model_copy(update={**engine, "inflight_batches": opts.inflight}),
+            "validation": ValidationConfig(default_signature="测试医院"),
+            "channels": [channel],
+        }
+    )
+
+
+def _insert(conn: psycopg.Connection[Any], opts: Options, tag: str) -> tuple[int, int]:
+    """INSERT ``opts.count`` rows, each batch when its last row is due; the id range."""
+    per = opts.rows_per_insert()
+    started = time.monotonic()
+    lo: int | None = None
+    hi = done = 0
+    while done < opts.count:
+        n = min(per, opts.count - done)
+        if opts.rate:
+            time.sleep(max(0.0, started + (done + n) / opts.rate - time.monotonic()))
+        params = {"tag": tag, "content": CONTENT, "first": done + 1, "last": done + n}
+        first, hi = _row(conn, INSERT_ROWS, params)
+        lo = first if lo is None else lo
+        done += n
+    assert lo is not None
+    return lo, hi
+
+
+def _wait(conn: psycopg.Connection[Any], lo: int, hi: int, kids: _Children) -> None:
+    mark, moved = lo, time.monotonic()
+    while (oldest := _one(conn, OLDEST_OPEN, (mark, hi))) is not None:
+        if oldest != mark:
+            mark, moved = oldest, time.monotonic()
+        elif time.monotonic() - moved > STALL_SECONDS:
+            status = _one(conn, "SELECT status FROM sms_outbox WHERE id = %s", (oldest,))
+            raise BenchError(
+                f"no progress for {STALL_SECONDS:.0f}s: message {oldest} still has status {status}"
+            )
+        kids.check()
+        time.sleep(0.2)
+
+
+def _figures(conn: psycopg.Connection[Any], lo: int, hi: int, tag: str) -> dict[str, Any]:
+    params = {"lo": lo, "hi": hi, "tag": tag, "fractions": list(FRACTIONS)}
+    rows, delivered, inserting, to_submit, total, submit_ms, submit_max, ms, ms_max = _row(
+        conn, FIGURES, params
+    )
+    statuses = dict(conn.execute(STATUSES, params).fetchall())
+    return {
+        "rows": rows,
+        "statuses": statuses,
+        "seconds": round(total, 3),
+        "messages_per_second": round(delivered / total, 1) if total else None,
+        "submitted_per_second": round(rows / to_submit, 1) if to_submit else None,
+        "offered_per_second": round(rows / inserting, 1) if inserting else None,
+        "insert_to_submit_ms": _latencies(submit_ms, submit_max),
+        "insert_to_delivered_ms": _latencies(ms, ms_max),
+    }
+
+
+def _latencies(percentiles: list[float] | None, most: float | None) -> dict[str, float | None]:
+    values: list[float | None] = [*percentiles] if percentiles else [None] * len(FRACTIONS)
+    named = {f"p{round(f * 100)}": v for f, v in zip(FRACTIONS, values, strict=True)}
+    return {k: None if v is None else round(v, 1) for k, v in {**named, "max": most}.items()}
+
+
+def _one(conn: psycopg.Connection[Any], sql: str, params: Any = None) -> Any:
+    return _row(conn, sql, params)[0]
+
+
+def _row(conn: psycopg.Connection[Any], sql: str, params: Any = None) -> tuple[Any, ...]:
+    row = conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
+    assert row is not None
+    return tuple(row)
+
+
+class _Children:
+    """The simulator and engine processes, started and stopped in the right order."""
+
+    def __init__(self) -> None:
+        self._ctx = multiprocessing.get_context("spawn")
+        self._stop = self._ctx.Event()
+        self._out: dict[str, Any] = {}
+        self._procs: dict[str, BaseProcess] = {}
+
+    def start_simulator(self, report_delay: float) -> int:
+        ports = self._ctx.Queue()
+        self._spawn("simulator", procs.simulator, report_delay, ports, self._stop)
+        try:
+            return int(ports.get(timeout=30))
+        except queue.Empty:
+            raise BenchError("the CMPP simulator did not start within 30 s") from None
+
+    def start_engine(self, settings: Settings) -> None:
+        ready = self._ctx.Event()
+        level = logging.getLogger().getEffectiveLevel()
+        proc = self._spawn("engine", procs.engine, settings, level, ready)
+        log.info("engine in process %d", proc.pid)
+        deadline = time.monotonic() + procs.READY_TIMEOUT_SECONDS + 10
+        while not ready.wait(0.1):
+            if not proc.is_alive() or time.monotonic() > deadline:
+                raise BenchError("the engine did not log in to the simulator (see its log above)")
+
+    def check(self) -> None:
+        for name, proc in self._procs.items():
+            if not proc.is_alive():
+                raise BenchError(f"the {name} process exited with code {proc.exitcode}")
+
+    def stop(self) -> dict[str, dict[str, Any]]:
+        """Stop the engine (SIGTERM: it finishes in-flight work), then the simulator."""
+        used: dict[str, dict[str, Any]] = {}
+        for name in ("engine", "simulator"):
+            proc = self._procs.get(name)
+            if proc is None:
+                continue
+            if name == "engine":
+                proc.terminate()
+            else:
+                self._stop.set()
+            with contextlib.suppress(queue.Empty):
+                used[name] = self._out[name].get(timeout=60)
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        return used
+
+    def _spawn(self, name: str, target: Any, *args: Any) -> BaseProcess:
+        self._out[name] = self._ctx.Queue()
+        proc = self._ctx.Process(target=target, args=(*args, self._out[name]), name=name)
+        proc.start()
+        self._procs[name] = proc
+        return proc

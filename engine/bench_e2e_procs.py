@@ -1,0 +1,86 @@
+"""The two child processes of ``hisms bench e2e``: the CMPP simulator and the engine.
+
+Each runs in its own (spawned) process so neither shares a GIL with the other or
+with the inserter. Each reports back through a queue when it stops: its counters
+and the CPU seconds it used (all threads), so the summary can say who was busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import time
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
+from typing import Any
+
+from hisms.carrier.cmpp import pdus
+from hisms.carrier.cmpp.client import CmppCarrier, from_config
+from hisms.carrier.cmpp.simulator import CmppSimulator
+from hisms.carrier.simulator import SimConfig
+from hisms.engine import app
+from hisms.engine.config import Settings
+from hisms.engine.worker import Engine
+
+ACCOUNT, SECRET, SRC_NUMBER = "901234", "bench-e2e-secret", "10690123"
+CHANNEL = "bench"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+READY_TIMEOUT_SECONDS = 30.0
+
+
+def simulator(
+    report_delay: float, port: Queue[int], stop: Event, out: Queue[dict[str, Any]]
+) -> None:
+    """Run a CMPP 3.0 gateway simulator until ``stop``; puts its port, then its counters."""
+
+    async def main() -> dict[str, Any]:
+        config = SimConfig(ACCOUNT, SECRET, report_delay=report_delay)
+        async with CmppSimulator(config, pdus.V30) as sim:
+            port.put(sim.port)
+            while not stop.is_set():
+                await asyncio.sleep(0.1)
+            c = sim.counters
+            return {"submits": c.submits, "accepted": c.accepted, "reports": c.reports_sent}
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    counters = asyncio.run(main())
+    out.put({**counters, "cpu_seconds": time.process_time()})
+
+
+def engine(settings: Settings, log_level: int, ready: Event, out: Queue[dict[str, Any]]) -> None:
+    """Run the engine as ``hisms run`` would until SIGTERM; sets ``ready`` once every
+    connection of the channel is logged in, puts its counters when stopped."""
+    logging.basicConfig(level=log_level, format=LOG_FORMAT, stream=sys.stderr)
+    store = app.store_for(settings)
+    try:
+        counts = asyncio.run(_serve(settings, store, ready))
+    finally:
+        store.close()
+    out.put({"counts": counts, "cpu_seconds": time.process_time()})
+
+
+async def _serve(settings: Settings, store: Any, ready: Event) -> dict[str, int]:
+    (channel,) = settings.channels
+    carrier = from_config(CHANNEL, channel.options())
+    worker = Engine(settings, store, {CHANNEL: carrier})
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, worker.stop)
+    task = asyncio.create_task(worker.run())
+    if await _logged_in(carrier, task):
+        ready.set()
+    else:
+        worker.stop()  # the parent, waiting for ``ready``, says the login failed
+    await task
+    return dict(worker.counts)
+
+
+async def _logged_in(carrier: CmppCarrier, task: asyncio.Task[None]) -> bool:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while not all(link.bound for link in carrier.session.links):
+        if task.done() or time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
