@@ -53,6 +53,7 @@ class Faults:
     drop_after_submits: int = 0  # close the connection on this (global) submit, once
     resp_delay: float = 0.0  # seconds before each submit answer
     no_resp: bool = False  # never answer submits (resend tests)
+    lose_answers: int = 0  # accept (and report) this many submits but never answer them (CMPP)
     duplicate_ratio: float = 0.0  # reports sent twice
     shuffle_reports: bool = False  # reports in random order (random extra delay)
     unknown_report_ratio: float = 0.0  # extra reports for ids never issued
@@ -79,8 +80,11 @@ class Counters:
     accepted: int = 0
     throttled: int = 0
     unanswered: int = 0
-    reports_sent: int = 0
+    reports_sent: int = 0  # report DELIVERs sent, duplicates, unknown ids and re-sends included
     report_acks: int = 0
+    duplicate_reports: int = 0  # reports scheduled a second time (duplicate_ratio)
+    unknown_reports: int = 0  # reports for ids never issued (unknown_report_ratio)
+    redelivered: int = 0  # reports/MO sent again: their connection closed unacknowledged
     mo_sent: int = 0
     per_phone: Counter[str] = field(
         default_factory=Counter, repr=False
@@ -199,6 +203,12 @@ class GatewaySimulator(ABC):
         with contextlib.suppress(ValueError):
             self._sessions.remove(session)
 
+    def redeliver(self, items: list[PendingReport | PendingMo]) -> None:
+        """Send again what a closed connection never acknowledged, as a gateway does."""
+        for item in items:
+            self.counters.redelivered += 1
+            self._dispatch(item)
+
     def throttled(self) -> bool:
         throttled = time.monotonic() < self.faults.throttle_until
         if throttled or self.plan.chance(self.faults.throttle_ratio):
@@ -230,8 +240,10 @@ class GatewaySimulator(ABC):
         delay = self.plan.jitter(self.config.report_delay)
         self._later(delay, self._dispatch, report)
         if self.plan.chance(self.faults.duplicate_ratio):
+            self.counters.duplicate_reports += 1
             self._later(self.plan.jitter(delay), self._dispatch, report)
         if self.plan.chance(self.faults.unknown_report_ratio):
+            self.counters.unknown_reports += 1
             unknown = PendingReport(
                 self.unknown_id(),
                 report.phone,

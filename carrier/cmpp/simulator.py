@@ -4,8 +4,10 @@ It reuses the sans-IO :class:`~hisms.carrier.connection.Connection` in the
 gateway role: checks the login (a wrong secret gets CONNECT_RESP status 3),
 answers every SUBMIT with a Msg_Id (ISMG layout, hex string form as in
 :mod:`.msgid`), and sends one status report per part and MO replies through the
-shared machinery in :mod:`hisms.carrier.simulator`. ``hisms simulate cmpp``
-runs :func:`cli`.
+shared machinery in :mod:`hisms.carrier.simulator`. A DELIVER (report or MO)
+still unanswered when its connection closes is sent again on another logged-in
+connection of the account, or after the next login, as an ISMG does.
+``hisms simulate cmpp`` runs :func:`cli`.
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ class CmppSimulator(GatewaySimulator):
         finally:
             self.logged_out(session)
 
+    def logged_out(self, session: Any) -> None:
+        super().logged_out(session)
+        if isinstance(session, _Session) and session.unacked:
+            unacked, session.unacked = list(session.unacked.values()), {}
+            self.redeliver(unacked)
+
 
 class _Session:
     """One SP connection, gateway side."""
@@ -70,6 +78,7 @@ class _Session:
         self.writer = writer
         self.conn: Connection[Any] = Connection(CmppCodec(sim.version), Role.SERVER)
         self._seq = 0
+        self.unacked: dict[int, PendingReport | PendingMo] = {}  # DELIVER sequence -> item
 
     async def run(self, reader: asyncio.StreamReader) -> None:
         while True:
@@ -89,6 +98,7 @@ class _Session:
             self.on_submit(pdu)
         elif isinstance(pdu, pdus.DeliverResp):
             self.sim.counters.report_acks += 1
+            self.unacked.pop(pdu.sequence_id, None)
         elif isinstance(pdu, pdus.Connect):
             self.on_connect(pdu)
         elif isinstance(pdu, pdus.ActiveTest):
@@ -145,7 +155,11 @@ class _Session:
             self.answer(pdus.SubmitResp(pdu.sequence_id, 0, 8))
             return
         msg_id = sim.next_msg_id()
-        self.answer(pdus.SubmitResp(pdu.sequence_id, msg_id, 0))
+        if faults.lose_answers > 0:  # taken and sent on, but the answer is lost on the way
+            faults.lose_answers -= 1
+            sim.counters.unanswered += 1
+        else:
+            self.answer(pdus.SubmitResp(pdu.sequence_id, msg_id, 0))
         content = pdu.msg_content
         if pdu.tp_udhi & 0x41:
             content = udh.split(content)[1]
@@ -173,9 +187,11 @@ class _Session:
             ),
             self.sim.report_id_width,
         )
+        seq = self._next_seq()
+        self.unacked[seq] = report
         self.send(
             pdus.Deliver(
-                self._next_seq(),
+                seq,
                 self.sim.next_msg_id(),
                 report.service_number,
                 report.phone,
@@ -187,11 +203,9 @@ class _Session:
 
     def send_mo(self, mo: PendingMo) -> None:
         content = mo.content.encode("utf-16-be")
-        self.send(
-            pdus.Deliver(
-                self._next_seq(), self.sim.next_msg_id(), mo.service_number, mo.phone, content
-            )
-        )
+        seq = self._next_seq()
+        self.unacked[seq] = mo
+        self.send(pdus.Deliver(seq, self.sim.next_msg_id(), mo.service_number, mo.phone, content))
 
     def send(self, pdu: Any) -> None:
         if not self.writer.is_closing() and self.conn.state is not State.CLOSED:

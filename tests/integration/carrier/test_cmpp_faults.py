@@ -6,11 +6,12 @@ import asyncio
 import logging
 import socket
 import time
+from datetime import datetime
 
 import pytest
 
 from hisms.carrier.base import ChannelState, DeliveryReport, Outcome
-from hisms.carrier.cmpp import pdus
+from hisms.carrier.cmpp import auth, pdus
 from hisms.carrier.cmpp.codec import CmppCodec
 from hisms.carrier.connection import NEED_DATA, Connection, Role
 from hisms.carrier.simulator import Faults, SimConfig
@@ -177,5 +178,51 @@ def test_heartbeat_keeps_an_idle_link_up() -> None:
             await asyncio.sleep(0.6)
             assert sim.counters.logins == 1 and channel.stats.drops == 0
             assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
+
+    asyncio.run(scenario())
+
+
+class _RawClient:
+    """A bare CMPP client that answers nothing the gateway sends it."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.conn: Connection[pdus.Pdu] = Connection(CmppCodec(pdus.V30), Role.CLIENT)
+
+    @classmethod
+    async def login(cls, port: int) -> _RawClient:
+        client = cls(*await asyncio.open_connection("127.0.0.1", port))
+        client.send(auth.connect(1, ACCOUNT, SECRET, pdus.V30, datetime.now()))
+        assert (await client.next()).status == 0  # type: ignore[union-attr]
+        return client
+
+    def send(self, pdu: pdus.Pdu) -> None:
+        self.writer.write(self.conn.send(pdu))
+
+    async def next(self) -> pdus.Pdu:
+        while (pdu := self.conn.next_event()) is NEED_DATA:
+            self.conn.receive_data(await asyncio.wait_for(self.reader.read(4096), 10))
+        return pdu  # type: ignore[return-value]
+
+
+def test_a_report_left_unanswered_when_its_connection_closes_is_sent_again() -> None:
+    async def scenario() -> None:
+        async with gateway() as sim:
+            first = await _RawClient.login(sim.port)
+            first.send(pdus.Submit(2, ("13800138000",), "复诊".encode("utf-16-be")))
+            answer = await first.next()
+            report = await first.next()  # never answered, then the connection goes
+            assert isinstance(answer, pdus.SubmitResp) and isinstance(report, pdus.Deliver)
+            first.writer.close()
+            await wait_for(lambda: sim.counters.redelivered == 1)
+            second = await _RawClient.login(sim.port)
+            again = await second.next()
+            assert isinstance(again, pdus.Deliver) and again.report is not None
+            assert again.report.msg_id == answer.msg_id  # the same report, on the new link
+            second.send(pdus.DeliverResp(again.sequence_id, again.msg_id, 0))
+            await wait_for(lambda: sim.counters.report_acks == 1)
+            second.writer.close()
+            await asyncio.sleep(0.05)
+            assert sim.counters.redelivered == 1  # an answered report is not sent again
 
     asyncio.run(scenario())
