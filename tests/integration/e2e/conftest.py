@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -41,9 +42,26 @@ class Recorded:
 
     stats: dict[str, str] = field(default_factory=dict)  # carrier_msg_id -> report stat
     parts: list[tuple[int, int, bytes]] = field(default_factory=list)  # (pk_total, pk_number, udh)
+    acked: dict[str, set[int]] = field(default_factory=dict)  # msg id -> connections that acked
+    abrupt: set[int] = field(default_factory=set)  # connections that ended without a TERMINATE
 
 
 class _RecordingSession(_Session):
+    def __init__(self, sim: RecordingSimulator, writer: asyncio.StreamWriter) -> None:
+        super().__init__(sim, writer)
+        self.index = sim.counters.connections
+        self.terminated = False
+
+    def handle(self, pdu: Any) -> None:
+        if isinstance(pdu, pdus.DeliverResp):
+            item = self.unacked.get(pdu.sequence_id)
+            if isinstance(item, PendingReport):
+                acked = self.sim.recorded.acked  # type: ignore[attr-defined]
+                acked.setdefault(msgid.to_str(item.msg_id), set()).add(self.index)
+        elif isinstance(pdu, pdus.Terminate):
+            self.terminated = True
+        super().handle(pdu)
+
     def on_submit(self, pdu: pdus.Submit) -> None:
         header = pdu.msg_content[: pdu.msg_content[0] + 1] if pdu.tp_udhi else b""
         self.sim.recorded.parts.append((pdu.pk_total, pdu.pk_number, header))  # type: ignore[attr-defined]
@@ -60,6 +78,8 @@ class RecordingSimulator(CmppSimulator):
         try:
             await session.run(reader)
         finally:
+            if not session.terminated:
+                self.recorded.abrupt.add(session.index)
             self.logged_out(session)
 
     def _schedule_report(self, report: PendingReport) -> None:
@@ -109,6 +129,7 @@ class EngineProcess:
 
     def __init__(self, config: Path, log: Path) -> None:
         self.log_path = log
+        self.killed = False
         self._log = log.open("w", encoding="utf-8")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
@@ -118,8 +139,19 @@ class EngineProcess:
             env=env,
         )
 
+    @property
+    def worker(self) -> str:
+        """Its worker id (``locked_by`` of the rows it holds): the default, host:pid."""
+        return f"{socket.gethostname()}:{self.proc.pid}"
+
     def log(self) -> str:
         return self.log_path.read_text("utf-8", errors="replace")
+
+    def kill9(self) -> None:
+        """SIGKILL: no drain, no logout, no flush; what it held waits for its lease."""
+        self.killed = True
+        self.proc.kill()
+        self.proc.wait(timeout=30)
 
     def stop(self) -> int:
         if self.proc.poll() is None:
@@ -238,7 +270,7 @@ class E2E:
                     f"timed out after {timeout}s waiting for {what}; counts {self.counts()}\n{tail}"
                 )
             for engine in self.engines:
-                if engine.proc.poll() is not None:
+                if not engine.killed and engine.proc.poll() is not None:
                     pytest.fail(f"hisms run exited with {engine.proc.returncode}:\n{engine.log()}")
             time.sleep(0.2)
         return time.monotonic() - started
@@ -250,6 +282,8 @@ class E2E:
         codes = [engine.stop() for engine in self.engines]
         for sim in self.sims:
             sim.close()
+        pairs = zip(self.engines, codes, strict=True)
+        codes = [code for engine, code in pairs if not engine.killed]  # SIGKILLed on purpose
         assert codes == [0] * len(codes), "hisms run did not stop cleanly on SIGTERM"
 
 

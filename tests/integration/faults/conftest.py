@@ -1,0 +1,180 @@
+"""Fault injection (issue 7): ``hisms run`` processes, the CMPP simulator, real PostgreSQL.
+
+The machinery is the end-to-end fixture of ``tests/integration/e2e`` (imported,
+not copied): the simulator in a thread recording what it sent and what was
+acknowledged, ``hisms run`` as subprocesses that can be SIGKILLed. This module
+adds what every fault test states at its end: the exact check of each row's
+status against the report the simulator chose for its message id, and the line
+``submits=X rows=Y duplicates=Z bound=B`` (duplicates = SUBMITs the simulator
+received beyond one per part; every message here has one part).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.integration.e2e.conftest import (  # noqa: F401  (e2e: the fixture)
+    E2E,
+    EngineProcess,
+    SimThread,
+    e2e,
+)
+
+TEXT = "您的检验报告已出，请登录APP查看。"  # one part with the signature
+# The engine's own defaults for batches, a short lease so a dead worker's rows come back
+# quickly (the heartbeat extends live leases every lease/3), frequent reclaim.
+ENGINE = {
+    "batch_size": 200,
+    "urgent_batch_size": 20,
+    "inflight_batches": 4,
+    "lease_seconds": 4,
+    "reclaim_every_seconds": 0.5,
+    "writeback_every_seconds": 0.05,
+}
+
+
+def rows(count: int, prefix: str = "138") -> list[tuple[str, str, str, str]]:
+    """``count`` one-part messages, one number each (so per-number counts are per message)."""
+    return [("LIS", f"L{i}", f"{prefix}{i:08d}", TEXT) for i in range(count)]
+
+
+def crash_bound(engine: dict[str, Any] = ENGINE) -> int:
+    """Parts one dead engine can have had accepted without writing the result back.
+
+    Each lane keeps up to ``inflight_batches`` claimed batches with the carriers and
+    writes a batch back when all its parts are answered: after a crash every part of
+    those rows may be submitted again (README, guarantees). One part per message here.
+    """
+    return int(engine["inflight_batches"] * (engine["batch_size"] + engine["urgent_batch_size"]))
+
+
+def summary(sim: SimThread, total: int, bound: int, **more: Any) -> int:
+    """Print the suite's line and return the duplicates (SUBMITs beyond one per row)."""
+    submits = sim.call(lambda: sim.sim.counters.submits)
+    duplicates = submits - total
+    extra = "".join(f" {k}={v}" for k, v in more.items())
+    print(f"\nsubmits={submits} rows={total} duplicates={duplicates} bound={bound}{extra}")
+    return duplicates
+
+
+def check_statuses(world: E2E, sim: SimThread) -> dict[int, int]:
+    """Every final row says what the simulator reported for its message id; counts by status."""
+    recorded = sim.call(lambda: dict(sim.sim.recorded.stats))
+    final = world.query(
+        "SELECT id, status, carrier_msg_id, report_stat, error_code, error_text "
+        "FROM sms_outbox WHERE status >= 3"
+    )
+    wrong = [
+        r
+        for r in final
+        if r[2] not in recorded
+        or r[3] != recorded[r[2]]
+        or r[1] != (3 if recorded[r[2]] == "DELIVRD" else 4)
+        or (r[1] == 4 and (r[4] != recorded[r[2]] or not r[5]))
+    ]
+    assert not wrong, f"{len(wrong)} rows disagree with the simulator's reports, e.g. {wrong[:3]}"
+    return world.counts()
+
+
+def simulator_counters(sim: SimThread) -> Any:
+    return sim.call(lambda: sim.sim.counters)
+
+
+# -- a private PostgreSQL cluster that a test may restart -------------------------
+
+
+@dataclass
+class Cluster:
+    data: Path
+    port: int
+    as_user: list[str]
+    bindir: Path
+
+    @property
+    def log(self) -> Path:
+        return self.data.parent / "log"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def ctl(self, *args: str, check: bool = True) -> None:
+        subprocess.run(
+            [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data), *args],
+            check=check,
+            capture_output=True,
+            timeout=120,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self.ctl("start", "-w", "-l", str(self.log), "-o", options)
+
+    def stop(self, mode: str = "fast", check: bool = True) -> None:
+        self.ctl("stop", "-m", mode, "-w", check=check)
+
+    def restart(self) -> None:
+        """A fast restart: every session is terminated, new ones are refused until it is up."""
+        self.ctl("restart", "-m", "fast", "-w", "-l", str(self.log))
+
+
+def _pg_bindir() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return versions[-1].parent if versions else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def private_pg() -> Iterator[Cluster]:
+    """A throw-away cluster (initdb + pg_ctl, as scripts/ensure-postgres starts one)."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.skip("no initdb/pg_ctl here to run a private PostgreSQL that a test may restart")
+    root = Path(tempfile.mkdtemp(prefix="hisms-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root
+        shutil.chown(root, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    cluster = Cluster(root / "data", _free_port(), as_user, bindir)
+    initdb = [str(bindir / "initdb"), "-D", str(cluster.data), "-U", "postgres", "-A", "trust"]
+    subprocess.run(
+        [*as_user, *initdb, "-E", "UTF8", "--no-sync"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop("immediate", check=False)  # a failed test may have left it stopped
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def terminate_backends(url: str) -> int:
+    """Terminate every other session of the database (the engine's pool and LISTEN)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    return int(row[0]) if row else 0

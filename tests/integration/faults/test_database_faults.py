@@ -1,0 +1,81 @@
+"""The database goes away under a running engine: its sessions are terminated, the server restarts.
+
+The engine must not exit: a claim that fails is logged and tried again, a
+write-back is retried (for up to ``lease_seconds``), reports wait in memory for
+the next flush, the pool and the LISTEN connection reconnect.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hisms.engine.store import open_store
+from tests.integration.faults.conftest import (
+    E2E,
+    ENGINE,
+    Cluster,
+    check_statuses,
+    crash_bound,
+    rows,
+    simulator_counters,
+    summary,
+    terminate_backends,
+)
+
+
+def _cut_during_run(e2e: E2E, total: int, cuts: int, cut: object) -> list[object]:
+    """Insert, run one engine, and call ``cut()`` ``cuts`` times as traffic flows; its results."""
+    sim = e2e.sims[-1]
+    e2e.insert(rows(total))
+    e2e.run(sim.port, engine=ENGINE)
+    step, done = total // (cuts + 1), []
+    for n in range(1, cuts + 1):
+        e2e.wait(
+            lambda due=n * step: simulator_counters(sim).accepted >= due,  # type: ignore[misc]
+            timeout=120,
+            what=f"traffic before cut {n}",
+        )
+        done.append(cut())  # type: ignore[operator]
+    e2e.wait(e2e.all_final(total), timeout=180, what=f"{total} rows final after {cuts} cuts")
+    return done
+
+
+def _assert_nothing_lost(e2e: E2E, total: int, bound: int, **more: object) -> None:
+    sim = e2e.sims[-1]
+    c = simulator_counters(sim)
+    duplicates = summary(sim, total, bound, handset_duplicates=c.duplicates, **more)
+    counts = check_statuses(e2e, sim)
+    print(f"statuses {counts}")
+    assert sum(counts.values()) == total and set(counts) <= {3, 4}
+    assert 0 <= duplicates <= bound
+    assert e2e.engines[-1].proc.poll() is None  # survived; e2e.close checks a clean stop
+
+
+@pytest.mark.slow
+def test_terminated_database_sessions_lose_nothing_and_the_engine_reconnects(e2e: E2E) -> None:
+    total, cuts = 8000, 5
+    e2e.simulator(report_delay=0.1, fail_ratio=0.05, seed=23, mo_rules=())
+    terminated = _cut_during_run(e2e, total, cuts, lambda: terminate_backends(e2e.url))
+    # A cut can cost a batch whose write-back gave up (lease_seconds): it is sent again.
+    _assert_nothing_lost(e2e, total, cuts * crash_bound(), sessions_terminated=terminated)
+    assert all(n > 0 for n in terminated)  # type: ignore[operator]
+    assert "LISTEN connection lost" in e2e.engines[-1].log()
+
+
+@pytest.mark.slow
+def test_a_postgresql_restart_loses_nothing_and_the_engine_reconnects(
+    private_pg: Cluster, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    total, restarts = 6000, 2
+    store = open_store(private_pg.url)
+    store.upgrade()
+    store.close()
+    world = E2E(tmp_path, private_pg.url)
+    try:
+        world.simulator(report_delay=0.1, fail_ratio=0.05, seed=29, mo_rules=())
+        _cut_during_run(world, total, restarts, private_pg.restart)
+        _assert_nothing_lost(world, total, restarts * crash_bound(), restarts=restarts)
+        log = world.engines[-1].log()
+        assert "terminating connection due to administrator command" in log or "closed" in log
+    finally:
+        world.close()

@@ -1,0 +1,113 @@
+"""Gateway faults not covered by tests/integration/e2e/test_cmpp_faults.py (a drop with a
+full window, flow control, a wrong secret): answers that never come, and duplicated,
+shuffled and unknown delivery reports.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hisms.carrier.simulator import Faults
+from tests.integration.faults.conftest import (
+    E2E,
+    check_statuses,
+    rows,
+    simulator_counters,
+    summary,
+)
+
+WINDOW, CONNECTIONS = 16, 2
+LINKS = {"window": WINDOW, "connections": CONNECTIONS, "response_timeout_seconds": 2}
+
+
+@pytest.mark.slow
+def test_a_gateway_that_stops_answering_gets_each_part_again_and_sends_none_twice(
+    e2e: E2E,
+) -> None:
+    total = 2000
+    sim = e2e.simulator(report_delay=0.05, mo_rules=(), faults=Faults(no_resp=True))
+    e2e.insert(rows(total))
+    engine = e2e.run(sim.port, **LINKS)
+    # Both windows fill and go unanswered; then the gateway recovers.
+    e2e.wait(
+        lambda: simulator_counters(sim).unanswered >= WINDOW * CONNECTIONS,
+        timeout=60,
+        what="full windows without answers",
+    )
+    sim.call(lambda: setattr(sim.sim.faults, "no_resp", False))
+    e2e.wait(e2e.all_final(total), timeout=120, what="every row final once answers come")
+
+    c = simulator_counters(sim)
+    # Every extra SUBMIT is a part sent again after its answer never came; the gateway
+    # did not take those, so no handset got anything twice.
+    duplicates = summary(
+        sim, total, c.unanswered, unanswered=c.unanswered, handset_duplicates=c.duplicates
+    )
+    assert duplicates == c.unanswered > 0 and c.duplicates == 0
+    assert check_statuses(e2e, sim) == {3: total}
+    assert "(no answer in time), resend 1" in engine.log()
+
+
+@pytest.mark.slow
+def test_lost_submit_answers_duplicate_at_most_one_window_per_connection(e2e: E2E) -> None:
+    total, lost = 2000, WINDOW * CONNECTIONS
+    sim = e2e.simulator(report_delay=0.05, mo_rules=())
+    e2e.insert(rows(total))
+    e2e.run(sim.port, **LINKS)
+    e2e.wait(lambda: simulator_counters(sim).accepted >= 300, timeout=60, what="traffic")
+    # The gateway takes the next parts and sends them on, but its answers are lost: the
+    # client waits response_timeout_seconds, then submits them again.
+    sim.call(lambda: setattr(sim.sim.faults, "lose_answers", lost))
+    e2e.wait(e2e.all_final(total), timeout=120, what="every row final after the lost answers")
+
+    c = simulator_counters(sim)
+    bound = WINDOW * CONNECTIONS  # answers outstanding at once: one timeout's worth of resends
+    duplicates = summary(sim, total, bound, handset_duplicates=c.duplicates)
+    assert duplicates == c.duplicates == c.unanswered == lost <= bound
+    assert check_statuses(e2e, sim) == {3: total}
+    # The reports of the copies whose answer was lost name ids the engine never learnt:
+    # kept in sms_report_unmatched (never dropped), not applied to anything.
+    e2e.wait(lambda: _unmatched(e2e) == lost, timeout=30, what="reports of the lost copies parked")
+
+
+@pytest.mark.slow
+def test_duplicated_shuffled_and_unknown_reports_leave_every_status_right(e2e: E2E) -> None:
+    total = 4000
+    faults = Faults(duplicate_ratio=0.3, shuffle_reports=True, unknown_report_ratio=0.05)
+    sim = e2e.simulator(report_delay=0.05, fail_ratio=0.1, seed=31, mo_rules=(), faults=faults)
+    e2e.insert(rows(total))
+    engine = e2e.run(sim.port)
+    e2e.wait(e2e.all_final(total), timeout=120, what="every row final")
+    unknown = simulator_counters(sim).unknown_reports
+    e2e.wait(lambda: _unmatched(e2e) == unknown, timeout=30, what="unknown reports parked")
+
+    c = simulator_counters(sim)
+    parked_then_matched = e2e.query(
+        "SELECT count(*) FROM sms_report_unmatched WHERE matched_at IS NOT NULL"
+    )[0][0]
+    duplicates = summary(
+        sim,
+        total,
+        0,
+        reports_sent=c.reports_sent,
+        duplicate_reports=c.duplicate_reports,
+        unknown_reports=unknown,
+        early_reports_matched_later=parked_then_matched,
+    )
+    assert duplicates == 0 and c.duplicate_reports > 0 and unknown > 0
+    counts = check_statuses(e2e, sim)  # first report wins; a duplicate changes nothing
+    print(f"statuses {counts}")
+    assert set(counts) == {3, 4} and sum(counts.values()) == total
+    # Parked reports are exactly the unknown ids: every known one found its part.
+    known = e2e.query(
+        "SELECT count(*) FROM sms_report_unmatched u JOIN sms_segment s "
+        "ON s.carrier_msg_id = u.carrier_msg_id WHERE u.matched_at IS NULL"
+    )
+    assert known == [(0,)]
+    assert "Traceback" not in engine.log()
+
+
+def _unmatched(e2e: E2E) -> int:
+    return int(
+        e2e.query("SELECT count(*) FROM sms_report_unmatched WHERE matched_at IS NULL")[0][0]
+    )
