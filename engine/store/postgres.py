@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -74,8 +75,9 @@ class PostgresStore(SqlStore):
         return True
 
     def wait_for_work(self, timeout: float) -> int | None:
+        connecting = self._listener is None or self._listener.closed
         try:
-            if self._listener is None or self._listener.closed:
+            if connecting:
                 self._listener = psycopg.connect(self._conninfo, autocommit=True)
                 self._listener.execute(f"LISTEN {CHANNEL}")
             best: int | None = None
@@ -85,6 +87,8 @@ class PostgresStore(SqlStore):
         except psycopg.Error as exc:
             log.warning("LISTEN connection lost (%s); falling back to polling", exc)
             self._close_listener()
+            if connecting:  # the server is down or restarting: one try per slice, no hot loop
+                time.sleep(timeout)
             return None
 
     def fence_reports(self, tx: Tx, exclusive: bool) -> None:

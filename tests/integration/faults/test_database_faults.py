@@ -7,9 +7,12 @@ the next flush, the pool and the LISTEN connection reconnect.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from hisms.engine.store import open_store
+from hisms.engine.store.base import NewMessage, StoreError
 from tests.integration.faults.conftest import (
     E2E,
     ENGINE,
@@ -79,3 +82,28 @@ def test_a_postgresql_restart_loses_nothing_and_the_engine_reconnects(
         assert "terminating connection due to administrator command" in log or "closed" in log
     finally:
         world.close()
+
+
+def test_listen_waits_between_reconnects_while_the_server_is_down(private_pg: Cluster) -> None:
+    """Without a pause, the LISTEN thread tried to connect in a hot loop for the whole outage
+    (hundreds of refused connections and warnings per second of a restart)."""
+    store = open_store(private_pg.url)
+    store.upgrade()
+    try:
+        assert store.wait_for_work(0.1) is None  # connected and listening, nothing inserted
+        private_pg.stop()
+        started, slice_ = time.monotonic(), 0.3
+        assert [store.wait_for_work(slice_) for _ in range(3)] == [None] * 3
+        # One call notices the lost connection; every failed reconnect takes its slice.
+        assert time.monotonic() - started >= 2 * slice_
+        private_pg.start()
+        store.wait_for_work(0.1)  # listening again
+        for _ in range(5):  # the pool discards its dead connections one failure at a time
+            try:
+                store.enqueue([NewMessage(phone="13800138000", content="x", priority=0)], "t")
+                break
+            except StoreError:
+                continue
+        assert store.wait_for_work(10) == 0  # woken by the insert's NOTIFY
+    finally:
+        store.close()
