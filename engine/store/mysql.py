@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hisms.engine.store.base import Mo, NewMessage, StoreError
-from hisms.engine.store.sqlstore import Row, SqlStore, Tx, message_row
+from hisms.engine.store.sqlstore import Row, SqlStore, message_row
 
 try:
     import pymysql
@@ -155,9 +155,6 @@ class MysqlStore(SqlStore):
                 conn.commit()
         except pymysql.Error as exc:
             raise StoreError(f"{type(exc).__name__}: {exc}") from exc
-
-    def fence_reports(self, tx: Tx, exclusive: bool) -> None:
-        tx.run("fence_reports_exclusive" if exclusive else "fence_reports_shared")
 
     def id_list(self, ids: Sequence[int]) -> tuple[int | None, ...]:
         # Bound as `IN (1, 2, 3)`; `IN (NULL)` matches nothing where `IN ()` is a syntax error.

@@ -13,12 +13,10 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from hisms.engine.store.base import StoreError
-from hisms.engine.store.sqlstore import Row, SqlStore, Tx
+from hisms.engine.store.sqlstore import Row, SqlStore
 
 log = logging.getLogger(__name__)
 CHANNEL = "hisms_outbox"
-REPORT_LOCK = 0x6869736D73  # "hisms": reports vs segment write-backs (SqlStore.fence_reports)
-
 
 class _Tx:
     def __init__(self, conn: psycopg.Connection[Row], queries: dict[str, str]) -> None:
@@ -90,10 +88,6 @@ class PostgresStore(SqlStore):
             if connecting:  # the server is down or restarting: one try per slice, no hot loop
                 time.sleep(timeout)
             return None
-
-    def fence_reports(self, tx: Tx, exclusive: bool) -> None:
-        kind = "" if exclusive else "_shared"
-        tx.script(f"SELECT pg_advisory_xact_lock{kind}({REPORT_LOCK})")
 
     def close(self) -> None:
         self._close_listener()

@@ -273,8 +273,9 @@ class SqlStore(Store):
 
         Under READ COMMITTED, a report batch running beside the write-back of its
         parts sees no part (parks the report) while the write-back sees no parked
-        report (matches nothing): the message would stay SUBMITTED for ever.
-        Dialects whose writers are already serialised (SQLite) need nothing."""
+        report (matches nothing): the message would stay SUBMITTED for ever. Each
+        dialect's statements say how it locks (SQLite: its writers are serialised)."""
+        tx.run("fence_reports_exclusive" if exclusive else "fence_reports_shared")
 
 
 def message_row(m: NewMessage) -> Row:

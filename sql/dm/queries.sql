@@ -153,6 +153,16 @@ WHEN NOT MATCHED THEN INSERT (outbox_id, seq, total, channel, carrier_msg_id, su
 VALUES (u.outbox_id, u.seq, u.total, u.channel, u.carrier_msg_id, u.submit_result,
         u.submitted_at, :worker, :worker)
 
+-- name: fence_reports_exclusive
+-- A report batch waits for segment write-backs in flight and holds new ones off
+-- (SqlStore.fence_reports). SHARE and EXCLUSIVE table locks on the reference table
+-- sms_status, held to commit; queries of sms_status are never blocked by them.
+LOCK TABLE sms_status IN EXCLUSIVE MODE
+
+-- name: fence_reports_shared
+-- Segment write-backs run beside each other, never beside a report batch.
+LOCK TABLE sms_status IN SHARE MODE
+
 -- name: apply_reports
 -- Put delivery reports on their parts; the first final report of a part wins.
 SELECT s.id, s.outbox_id FROM sms_segment s

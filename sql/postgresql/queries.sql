@@ -123,6 +123,15 @@ SET total = excluded.total, channel = excluded.channel, carrier_msg_id = exclude
     report_stat = NULL, report_err = NULL, report_at = NULL,
     updated_at = now(), updated_by = excluded.updated_by
 
+-- name: fence_reports_exclusive
+-- A report batch waits for segment write-backs in flight and holds new ones off
+-- (SqlStore.fence_reports); 448445771123 is "hisms" in ASCII. Transaction-scoped.
+SELECT pg_advisory_xact_lock(448445771123)
+
+-- name: fence_reports_shared
+-- Segment write-backs run beside each other, never beside a report batch.
+SELECT pg_advisory_xact_lock_shared(448445771123)
+
 -- name: apply_reports
 -- Put delivery reports on their parts; the first final report of a part wins.
 UPDATE sms_segment s

@@ -136,6 +136,14 @@ SET total = excluded.total, channel = excluded.channel, carrier_msg_id = exclude
     report_stat = NULL, report_err = NULL, report_at = NULL,
     updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = excluded.updated_by
 
+-- name: fence_reports_exclusive
+-- Nothing to fence: every write transaction starts with BEGIN IMMEDIATE (one writer).
+SELECT 1
+
+-- name: fence_reports_shared
+-- Nothing to fence: every write transaction starts with BEGIN IMMEDIATE (one writer).
+SELECT 1
+
 -- name: apply_reports
 -- Put delivery reports on their parts; the first final report of a part wins.
 WITH r AS (SELECT json_extract(value, '$.channel') AS channel,

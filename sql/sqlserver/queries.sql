@@ -170,6 +170,15 @@ WHEN NOT MATCHED THEN INSERT (outbox_id, seq, total, channel, carrier_msg_id, su
 VALUES (u.outbox_id, u.seq, u.total, u.channel, u.carrier_msg_id, u.submit_result,
         u.submitted_at, @worker, @worker);
 
+-- name: fence_reports_exclusive
+-- A report batch waits for segment write-backs in flight and holds new ones off
+-- (SqlStore.fence_reports): an exclusive key lock on a reference row, held to commit.
+SELECT code FROM sms_status WITH (XLOCK, ROWLOCK, HOLDLOCK) WHERE code = 0
+
+-- name: fence_reports_shared
+-- Segment write-backs run beside each other, never beside a report batch.
+SELECT code FROM sms_status WITH (ROWLOCK, HOLDLOCK) WHERE code = 0
+
 -- name: apply_reports
 -- Put delivery reports on their parts; the first final report of a part wins.
 UPDATE s

@@ -74,7 +74,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
         "invalid phone": (
             envelope(SEND.format(phone="0755-1234567", content="<h:Content>x</h:Content>"), auth()),
             "Client.InvalidPhone",
-            "is not a mainland mobile number",
+            "a landline, not a mobile (PHONE_NOT_MOBILE)",
         ),
         "invalid phone in a batch": (
             envelope(
