@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.array import ListBinaryDumper
 from psycopg_pool import ConnectionPool
 
 from hisms.engine.store.base import StoreError
@@ -49,6 +50,7 @@ class PostgresStore(SqlStore):
             min_size=1,
             max_size=pool_size,
             kwargs={"row_factory": dict_row, "autocommit": False},
+            configure=_binary_arrays,
             open=False,
         )
         try:
@@ -98,6 +100,13 @@ class PostgresStore(SqlStore):
             with contextlib.suppress(psycopg.Error):
                 self._listener.close()
             self._listener = None
+
+
+def _binary_arrays(conn: psycopg.Connection[Any]) -> None:
+    """Bind lists (a batch's columns) as binary arrays: psycopg's text array dumper costs
+    ~15 us per row of a 7-column batch in Python, and PostgreSQL parses text timestamps
+    slowly; binary is about 4 times cheaper on both sides. Every array parameter is cast."""
+    conn.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def _priority(payload: str, best: int | None) -> int:
