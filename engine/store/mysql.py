@@ -85,6 +85,9 @@ class _Tx:
         text = json.dumps(data, ensure_ascii=False, default=_json_default)
         return self.run(name, rows=text, **params)
 
+    def changed(self, name: str, /, **params: Any) -> int:
+        return len(self.run(name, **params))  # one empty row per changed row, as run gives
+
     def last_insert_id(self) -> int:
         return self._last_id
 

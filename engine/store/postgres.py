@@ -19,6 +19,7 @@ from hisms.engine.store.sqlstore import Row, SqlStore
 log = logging.getLogger(__name__)
 CHANNEL = "hisms_outbox"
 
+
 class _Tx:
     def __init__(self, conn: psycopg.Connection[Row], queries: dict[str, str]) -> None:
         self._conn = conn
@@ -34,6 +35,11 @@ class _Tx:
             return []
         columns = {key: [r[key] for r in rows] for key in rows[0]}
         return self.run(name, **columns, **params)
+
+    def changed(self, name: str, /, **params: Any) -> int:
+        with self._conn.cursor() as cur:
+            cur.execute(self._queries[name], params)  # type: ignore[arg-type]
+            return cur.rowcount
 
     def script(self, ddl: str) -> None:
         self._conn.execute(ddl)  # type: ignore[call-overload]

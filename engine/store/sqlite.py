@@ -40,9 +40,14 @@ class _Tx:
         self._queries = queries
 
     def run(self, name: str, /, **params: Any) -> list[Row]:
+        return [dict(r) for r in self._execute(name, params).fetchall()]
+
+    def changed(self, name: str, /, **params: Any) -> int:
+        return self._execute(name, params).rowcount
+
+    def _execute(self, name: str, params: dict[str, Any]) -> sqlite3.Cursor:
         bound = {k: sqlite_time(v) if isinstance(v, datetime) else v for k, v in params.items()}
-        cur = self._conn.execute(self._queries[name], bound)
-        return [dict(r) for r in cur.fetchall()]
+        return self._conn.execute(self._queries[name], bound)
 
     def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
         if not rows:

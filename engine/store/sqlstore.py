@@ -35,6 +35,9 @@ class Tx(Protocol):
 
     def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]: ...
 
+    def changed(self, name: str, /, **params: Any) -> int:
+        """Run a statement that returns no rows; how many rows it changed."""
+
     def script(self, ddl: str) -> None: ...
 
 
@@ -133,9 +136,11 @@ class SqlStore(Store):
                 self.fence_reports(tx, exclusive=False)
                 tx.batch("save_segments", segments, worker=worker)
                 ids = self.id_list(sorted({s["outbox_id"] for s in segments}))
-                tx.run("match_unmatched", worker=worker, ids=ids)
-                tx.run("close_unmatched", worker=worker, ids=ids)
-                tx.run("roll_up", worker=worker, ids=ids)
+                # Only a report that came before its part can complete a message here: the
+                # two statements after this are needless (and the roll-up costly) without one.
+                if tx.changed("match_unmatched", worker=worker, ids=ids):
+                    tx.run("close_unmatched", worker=worker, ids=ids)
+                    tx.run("roll_up", worker=worker, ids=ids)
         return WriteBackResult(written, len(batch) - written)
 
     def save_reports(self, worker: str, reports: Sequence[DeliveryReport]) -> ReportResult:
