@@ -7,6 +7,7 @@ Incomplete sets are forgotten after ``_MO_PARTS_TTL`` seconds.
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -40,6 +41,7 @@ def report_event(channel: str, report: Report) -> DeliveryReport:
     )
 
 
+@functools.lru_cache(maxsize=256)  # to the minute: a burst of reports shares a few values
 def _gateway_time(value: str) -> datetime | None:
     try:
         return datetime.strptime(value, "%y%m%d%H%M").replace(tzinfo=_GATEWAY_TZ)
