@@ -70,6 +70,11 @@ class SubmitResult:
     at: datetime = field(default_factory=utcnow)
 
 
+# Called by the consumer once a report or reply is stored: only then does the carrier
+# answer the gateway, which keeps (and later re-sends) what was never answered.
+Ack = Callable[[], None]
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
     """A status report (状态报告) for a previously accepted submission."""
@@ -81,6 +86,7 @@ class DeliveryReport:
     error_code: str | None = None
     done_at: datetime | None = None
     received_at: datetime = field(default_factory=utcnow)
+    ack: Ack | None = field(default=None, compare=False, repr=False)
 
     @property
     def delivered(self) -> bool:
@@ -96,6 +102,7 @@ class MoMessage:
     service_number: str  # destination number including any extension code
     content: str
     received_at: datetime = field(default_factory=utcnow)
+    ack: Ack | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +133,11 @@ class Carrier(ABC):
 
     @abstractmethod
     async def start(self, on_event: EventSink) -> None:
-        """Connect (or begin connecting) and deliver reports/MO to ``on_event``."""
+        """Connect (or begin connecting) and deliver reports/MO to ``on_event``.
+
+        A report or reply with an ``ack`` is answered to the gateway only when the
+        consumer calls it, after storing the event; one never acked is re-sent by the
+        gateway (on another connection or after a reconnect)."""
 
     @abstractmethod
     async def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:

@@ -8,10 +8,7 @@ sans-IO connection: the reader (answers, reports, MO), the sender (takes jobs
 from the queue while the window and the rate limits allow) and the keep-alive
 (for a protocol without one, SGIP, an idle link is logged out and stays
 dormant until a part is queued).
-Every timer is an asyncio deadline; the protocol code never sleeps. The PDUs
-produced in one turn of the event loop (a window of submits, the answers to a
-read's worth of reports) go to the socket in one write at the end of the turn:
-one system call instead of one per PDU.
+Every timer is an asyncio deadline; the protocol code never sleeps.
 """
 
 from __future__ import annotations
@@ -20,9 +17,11 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hisms.carrier.acks import answer_when_stored
 from hisms.carrier.connection import NEED_DATA, Connection, State
 from hisms.carrier.errors import LocalProtocolError
 from hisms.carrier.ratelimit import AdaptiveRate
@@ -55,7 +54,6 @@ class Link:
         self._window = asyncio.Semaphore(channel.settings.window)
         self._conn: Connection[Any] | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._unsent: list[bytes] = []  # written at the end of this turn of the loop
         self._last_rx = 0.0
         self._probe_at: float | None = None
         self._idle = asyncio.Event()  # set when nothing is in flight
@@ -74,7 +72,6 @@ class Link:
                 reason = await self._serve(reader, writer)
             finally:
                 self.bound = False
-                self._flush()
                 writer.close()
                 self._requeue_inflight(f"link dropped ({reason})")
                 self.channel.link_down(self, reason)
@@ -141,14 +138,30 @@ class Link:
         if isinstance(incoming, SubmitAnswer):
             self._answered(incoming)
         elif isinstance(incoming, PeerRequest):
-            if incoming.reply is not None:
+            events = incoming.events
+            if incoming.reply is not None and events:
+                events = answer_when_stored(events, self._answer_later(incoming.reply))
+            elif incoming.reply is not None:
                 self._write(incoming.reply)
-            for event in incoming.events:
+            for event in events:
                 self.channel.emit(event)
             return incoming.closes
         elif isinstance(incoming, Answer) and self._probe_at is not None:
             self._probe_at = None
         return False
+
+    def _answer_later(self, reply: Any) -> Callable[[], None]:
+        """Send ``reply`` when called, if this connection is still up; else the gateway
+        keeps the report or MO and sends it again."""
+        conn = self._conn
+
+        def answer() -> None:
+            writer = self._writer
+            up = conn is not None and conn.state is not State.CLOSED
+            if self._conn is conn and up and writer is not None and not writer.is_closing():
+                self._write(reply)
+
+        return answer
 
     def _answered(self, answer: SubmitAnswer) -> None:
         entry = self._inflight.pop(answer.seq, None)
@@ -191,7 +204,8 @@ class Link:
             self.channel.fail_unencodable(job, exc)
             self._release()
             return True
-        self._send(data)
+        assert self._writer is not None
+        self._writer.write(data)
         timeout = self.channel.settings.response_timeout_seconds
         timer = asyncio.get_running_loop().call_later(timeout, self._expired, seq)
         self._inflight[seq] = _InFlight(job, timer)
@@ -236,18 +250,8 @@ class Link:
     # -- helpers -------------------------------------------------------------
 
     def _write(self, pdu: Any) -> None:
-        assert self._conn is not None
-        self._send(self._conn.send(pdu))
-
-    def _send(self, data: bytes) -> None:
-        if not self._unsent:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._unsent.append(data)
-
-    def _flush(self) -> None:
-        data, self._unsent = b"".join(self._unsent), []
-        if data and self._writer is not None and not self._writer.is_closing():
-            self._writer.write(data)
+        assert self._conn is not None and self._writer is not None
+        self._writer.write(self._conn.send(pdu))
 
     def _release(self) -> None:
         self._window.release()

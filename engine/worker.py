@@ -42,6 +42,10 @@ from hisms.engine.store.base import BULK, URGENT, Claimed, Lane, Mo, Store, Stor
 log = logging.getLogger(__name__)
 # How long the LISTEN thread blocks at a time: bounds how long a stop waits for it.
 LISTEN_SLICE_SECONDS = 1.0
+# How long reports and replies gather after the first arrives before they are written: a
+# write per arrival would hold the database's attention (SQLite's one writer above all);
+# a gateway waiting for our answers loses no more than this per window.
+GATHER_SECONDS = 0.01
 
 
 class Engine:
@@ -68,6 +72,7 @@ class Engine:
         self._reports: list[DeliveryReport] = []
         self._mos: list[MoMessage] = []
         self._sending: Counter[str] = Counter()  # numbers in batches not yet written back
+        self._arrived = asyncio.Event()  # reports or MO wait to be stored (and answered)
         self._stop = asyncio.Event()
         self._wake = {URGENT.name: asyncio.Event(), BULK.name: asyncio.Event()}
         self._batches: set[asyncio.Task[None]] = set()
@@ -85,7 +90,9 @@ class Engine:
         side = [
             asyncio.create_task(self._every(self.cfg.lease_seconds / 3, self._heartbeat)),
             asyncio.create_task(self._every(self.cfg.reclaim_every_seconds, self._reclaim)),
-            asyncio.create_task(self._every(self.cfg.writeback_every_seconds, self._flush)),
+            asyncio.create_task(
+                self._every(self.cfg.writeback_every_seconds, self._flush, self._arrived)
+            ),
         ]
         listener = self._start_listener()
         log.info("worker %s started with channels %s", self.worker, ", ".join(self.carriers))
@@ -95,6 +102,7 @@ class Engine:
         await asyncio.gather(*lanes)
         if self._batches:
             await asyncio.gather(*self._batches, return_exceptions=True)
+        await self._flush()  # answered while the links are still up
         for carrier in self.carriers.values():
             await carrier.stop()
         await _cancel(side)
@@ -206,9 +214,11 @@ class Engine:
     def _on_event(self, event: CarrierEvent) -> None:
         if isinstance(event, DeliveryReport):
             self._reports.append(event)
+            self._arrived.set()
         elif isinstance(event, MoMessage):
             log.debug("MO from %s on %s", mask(event.phone), event.channel)
             self._mos.append(event)
+            self._arrived.set()
         else:
             self._channel_state(event)
 
@@ -229,6 +239,7 @@ class Engine:
         reports, self._reports = self._reports, []
         if reports and await self._saved(self.store.save_reports, self.worker, reports):
             self.counts["reports"] += len(reports)
+            _ack(reports)
         elif reports:
             self._reports[:0] = reports
         mos, self._mos = self._waiting_for_their_mt(self._mos)
@@ -236,6 +247,7 @@ class Engine:
         rows = [self._mo(m) for m in mos]
         if mos and await self._saved(self.store.save_mo, self.worker, rows, window):
             self.counts["mo"] += len(mos)
+            _ack(mos)
         elif mos:
             self._mos[:0] = mos
 
@@ -293,9 +305,20 @@ class Engine:
             log.warning("reclaimed %d rows of dead workers, failed %d abandoned rows", back, failed)
             self._wake[BULK.name].set()
 
-    async def _every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+    async def _every(
+        self,
+        seconds: float,
+        job: Callable[[], Awaitable[None]],
+        wake: asyncio.Event | None = None,
+    ) -> None:
+        """Run ``job`` every ``seconds``, and at once whenever ``wake`` is set."""
         while True:
-            await asyncio.sleep(seconds)
+            if wake is None:
+                await asyncio.sleep(seconds)
+            else:
+                await _wait(wake, seconds)
+                await asyncio.sleep(GATHER_SECONDS)
+                wake.clear()
             try:
                 await job()
             except StoreError as exc:
@@ -321,6 +344,13 @@ class Engine:
             if priority <= URGENT.max_priority:
                 loop.call_soon_threadsafe(self._wake[URGENT.name].set)
             loop.call_soon_threadsafe(self._wake[BULK.name].set)
+
+
+def _ack(events: Sequence[DeliveryReport | MoMessage]) -> None:
+    """Stored: now the carrier may answer the gateway for them."""
+    for event in events:
+        if event.ack is not None:
+            event.ack()
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:

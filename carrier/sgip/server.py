@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from hisms.carrier.acks import answer_when_stored
 from hisms.carrier.base import CarrierEvent
 from hisms.carrier.connection import NEED_DATA, Connection, Role, State
 from hisms.carrier.errors import ProtocolError
@@ -99,8 +100,12 @@ class SgipServer:
                 request = self.adapter.classify(pdu)
                 if not isinstance(request, PeerRequest):
                     return  # an answer to nothing we sent: not an SMG worth serving
-                writer.write(conn.send(request.reply))
-                for event in request.events:
+                events = request.events
+                if request.reply is not None and events:
+                    events = answer_when_stored(events, _answer_later(conn, writer, request.reply))
+                elif request.reply is not None:
+                    writer.write(conn.send(request.reply))
+                for event in events:
                     self.emit(event)
                 if request.closes:
                     return
@@ -122,3 +127,15 @@ class SgipServer:
         else:
             self.binds += 1
         return pdus.BindResp(sequence=pdu.sequence, result=result)
+
+
+def _answer_later(
+    conn: Connection[Any], writer: asyncio.StreamWriter, reply: Any
+) -> Callable[[], None]:
+    """Answer the SMG once the engine has stored the report or MO, if it is still connected."""
+
+    def answer() -> None:
+        if conn.state is not State.CLOSED and not writer.is_closing():
+            writer.write(conn.send(reply))
+
+    return answer

@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from hisms.carrier.base import DeliveryReport, EventSink, Submission, SubmitKey
+from hisms.carrier.base import CarrierEvent, DeliveryReport, Submission, SubmitKey
 from hisms.carrier.cmpp.client import from_config
 
 HISMS = [sys.executable, "-m", "hisms"]
@@ -156,7 +156,13 @@ def test_simulator_capacity_in_its_own_process(simulator: tuple[_Proc, int]) -> 
 
     async def scenario() -> float:
         reports: list[DeliveryReport] = []
-        sink: EventSink = lambda e: reports.append(e) if isinstance(e, DeliveryReport) else None  # noqa: E731
+
+        def sink(event: CarrierEvent) -> None:
+            if isinstance(event, DeliveryReport):
+                reports.append(event)
+                if event.ack is not None:
+                    event.ack()  # as the engine does once stored
+
         channel = from_config(
             "bench",
             {"host": "127.0.0.1", "port": port, "source_addr": ACCOUNT, "secret": SECRET,

@@ -36,6 +36,7 @@ from hisms.carrier.base import (
 from hisms.carrier.simulator import SimConfig
 from hisms.carrier.smpp.client import from_config
 from hisms.carrier.smpp.simulator import SmppSimulator
+from tests.support import storing
 
 PEERS = Path(__file__).parent / "peers"
 SYSTEM_ID, PASSWORD = "hisms", "Pa55w0rd"
@@ -148,7 +149,7 @@ async def _through(port: int, until: int, **overrides: Any) -> tuple[list[Any], 
     """Submit the batch through our carrier; wait for ``until`` receipts."""
     events: list[CarrierEvent] = []
     channel = from_config("peer", _options(port, **overrides))
-    await channel.start(events.append)
+    await channel.start(storing(events))
     try:
         results = await channel.submit(_batch())
         async with asyncio.timeout(10):
@@ -184,7 +185,7 @@ def test_wrong_password_against_the_npm_smpp_smsc(node_modules: Path) -> None:
         async with node_smsc(node_modules) as (port, _):
             channel = from_config("peer", _options(port, password="nope", link_wait_seconds=1))
             events: list[CarrierEvent] = []
-            await channel.start(events.append)
+            await channel.start(storing(events))
             try:
                 (result,) = await channel.submit(_batch()[:1])
             finally:

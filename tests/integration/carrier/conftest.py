@@ -13,6 +13,7 @@ from hisms.carrier.base import CarrierEvent, ChannelState, Submission, SubmitKey
 from hisms.carrier.cmpp.client import CmppCarrier, from_config
 from hisms.carrier.cmpp.simulator import CmppSimulator
 from hisms.carrier.simulator import SimConfig
+from tests.support import storing
 
 ACCOUNT, SECRET = "901234", "s3cret-Pa55"
 FAST = {
@@ -90,7 +91,7 @@ async def carrier(
 ) -> AsyncIterator[tuple[CmppCarrier, Events]]:
     events = Events()
     channel = from_config("cmcc", options(port, version, **overrides))
-    await channel.start(events.append)
+    await channel.start(storing(events))
     try:
         yield channel, events
     finally:

@@ -16,6 +16,7 @@ from hisms.carrier.sgip.client import SgipCarrier, from_config
 from hisms.carrier.sgip.sequence import Sequence
 from hisms.carrier.sgip.simulator import SgipSimulator
 from hisms.carrier.simulator import Faults, SimConfig
+from tests.support import storing
 
 from .conftest import FAST, Events, long_message, parts, wait_for
 
@@ -50,7 +51,7 @@ async def carrier(
         **overrides,
     }
     channel = from_config("cucc", options)
-    await channel.start(events.append)
+    await channel.start(storing(events))
     sim.sp_port = channel.listen_port
     try:
         yield channel, events

@@ -15,6 +15,7 @@ from hisms.carrier.base import ChannelState, DeliveryReport, MoMessage, Outcome
 from hisms.carrier.simulator import Faults, SimConfig
 from hisms.carrier.smgp.client import SmgpCarrier, from_config
 from hisms.carrier.smgp.simulator import SmgpSimulator
+from tests.support import storing
 
 from .conftest import FAST, Events, long_message, parts, wait_for
 
@@ -42,7 +43,7 @@ async def carrier(port: int, **overrides: Any) -> AsyncIterator[tuple[SmgpCarrie
         **overrides,
     }
     channel = from_config("ctcc", options)
-    await channel.start(events.append)
+    await channel.start(storing(events))
     try:
         yield channel, events
     finally:

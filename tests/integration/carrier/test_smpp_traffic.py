@@ -16,6 +16,7 @@ from hisms.carrier.base import DeliveryReport, MoMessage, Outcome
 from hisms.carrier.simulator import SimConfig
 from hisms.carrier.smpp.client import SmppCarrier, from_config
 from hisms.carrier.smpp.simulator import SmppSimulator
+from tests.support import storing
 
 from .conftest import FAST, Events, long_message, parts, wait_for
 
@@ -45,7 +46,7 @@ async def smsc(config: SimConfig | None = None) -> AsyncIterator[SmppSimulator]:
 async def smpp_carrier(port: int, **overrides: Any) -> AsyncIterator[tuple[SmppCarrier, Events]]:
     events = Events()
     channel = from_config("intl", smpp_options(port, **overrides))
-    await channel.start(events.append)
+    await channel.start(storing(events))
     try:
         yield channel, events
     finally:

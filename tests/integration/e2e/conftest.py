@@ -42,26 +42,9 @@ class Recorded:
 
     stats: dict[str, str] = field(default_factory=dict)  # carrier_msg_id -> report stat
     parts: list[tuple[int, int, bytes]] = field(default_factory=list)  # (pk_total, pk_number, udh)
-    acked: dict[str, set[int]] = field(default_factory=dict)  # msg id -> connections that acked
-    abrupt: set[int] = field(default_factory=set)  # connections that ended without a TERMINATE
 
 
 class _RecordingSession(_Session):
-    def __init__(self, sim: RecordingSimulator, writer: asyncio.StreamWriter) -> None:
-        super().__init__(sim, writer)
-        self.index = sim.counters.connections
-        self.terminated = False
-
-    def handle(self, pdu: Any) -> None:
-        if isinstance(pdu, pdus.DeliverResp):
-            item = self.unacked.get(pdu.sequence_id)
-            if isinstance(item, PendingReport):
-                acked = self.sim.recorded.acked  # type: ignore[attr-defined]
-                acked.setdefault(msgid.to_str(item.msg_id), set()).add(self.index)
-        elif isinstance(pdu, pdus.Terminate):
-            self.terminated = True
-        super().handle(pdu)
-
     def on_submit(self, pdu: pdus.Submit) -> None:
         header = pdu.msg_content[: pdu.msg_content[0] + 1] if pdu.tp_udhi else b""
         self.sim.recorded.parts.append((pdu.pk_total, pdu.pk_number, header))  # type: ignore[attr-defined]
@@ -78,8 +61,6 @@ class RecordingSimulator(CmppSimulator):
         try:
             await session.run(reader)
         finally:
-            if not session.terminated:
-                self.recorded.abrupt.add(session.index)
             self.logged_out(session)
 
     def _schedule_report(self, report: PendingReport) -> None:
