@@ -8,7 +8,10 @@ sans-IO connection: the reader (answers, reports, MO), the sender (takes jobs
 from the queue while the window and the rate limits allow) and the keep-alive
 (for a protocol without one, SGIP, an idle link is logged out and stays
 dormant until a part is queued).
-Every timer is an asyncio deadline; the protocol code never sleeps.
+Every timer is an asyncio deadline; the protocol code never sleeps. The PDUs
+produced in one turn of the event loop (a window of submits, the answers to a
+read's worth of reports) go to the socket in one write at the end of the turn:
+one system call instead of one per PDU.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class Link:
         self._window = asyncio.Semaphore(channel.settings.window)
         self._conn: Connection[Any] | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._unsent: list[bytes] = []  # written at the end of this turn of the loop
         self._last_rx = 0.0
         self._probe_at: float | None = None
         self._idle = asyncio.Event()  # set when nothing is in flight
@@ -72,6 +76,7 @@ class Link:
                 reason = await self._serve(reader, writer)
             finally:
                 self.bound = False
+                self._flush()
                 writer.close()
                 self._requeue_inflight(f"link dropped ({reason})")
                 self.channel.link_down(self, reason)
@@ -204,8 +209,7 @@ class Link:
             self.channel.fail_unencodable(job, exc)
             self._release()
             return True
-        assert self._writer is not None
-        self._writer.write(data)
+        self._send(data)
         timeout = self.channel.settings.response_timeout_seconds
         timer = asyncio.get_running_loop().call_later(timeout, self._expired, seq)
         self._inflight[seq] = _InFlight(job, timer)
@@ -250,8 +254,18 @@ class Link:
     # -- helpers -------------------------------------------------------------
 
     def _write(self, pdu: Any) -> None:
-        assert self._conn is not None and self._writer is not None
-        self._writer.write(self._conn.send(pdu))
+        assert self._conn is not None
+        self._send(self._conn.send(pdu))
+
+    def _send(self, data: bytes) -> None:
+        if not self._unsent:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._unsent.append(data)
+
+    def _flush(self) -> None:
+        data, self._unsent = b"".join(self._unsent), []
+        if data and self._writer is not None and not self._writer.is_closing():
+            self._writer.write(data)
 
     def _release(self) -> None:
         self._window.release()
