@@ -3,6 +3,7 @@ cheroot when TLS is configured (waitress has no TLS of its own)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -84,8 +85,10 @@ class _Waitress:
         self._server.task_dispatcher.shutdown()
 
     def stop(self) -> None:
-        # waitress's loop is not thread-safe: close its sockets from inside the loop.
-        self._server.trigger.pull_trigger(self._close_all)
+        # waitress's loop is not thread-safe: close its sockets from inside the loop. A loop
+        # that already ended has closed its trigger too: then there is nothing to stop.
+        with contextlib.suppress(OSError):
+            self._server.trigger.pull_trigger(self._close_all)
 
     def _close_all(self) -> None:
         for channel in list(self._server._map.values()):

@@ -67,28 +67,31 @@ def test_flow_control_slows_the_client_without_failing_messages(e2e) -> None:  #
 
 
 def test_wrong_secret_is_a_clear_login_error_with_backoff_and_rows_wait(e2e) -> None:  # type: ignore[no-untyped-def]
-    rows, watch = 50, 4.0
+    rows = 50
     sim = e2e.simulator(report_delay=0.05, secret="the-gateway-secret")
     e2e.insert(_rows(rows, "139"))
+    started = time.monotonic()
     engine = e2e.run(
         sim.port, reconnect_min_seconds=0.2, reconnect_max_seconds=1.0, link_wait_seconds=1
     )
-    time.sleep(watch)
+    retried_sql = (
+        "SELECT count(*) FROM sms_outbox WHERE status = 0 AND error_code = 'RETRY' "
+        "AND error_text LIKE 'channel down%'"
+    )
+    # Rows wait link_wait_seconds for the channel, then go back with the reason.
+    e2e.wait(lambda: e2e.query(retried_sql)[0][0] > 0, timeout=60, what="rows handed back")
+    time.sleep(2)  # a few more rounds of backoff
 
     logins = sim.call(lambda: sim.sim.counters.logins)
-    print(f"\n{logins} login attempts in {watch:.0f}s with a wrong secret")
-    assert 2 <= logins <= 12  # backoff 0.2, 0.4, 0.8, 1, 1...: no hot loop
+    watched = time.monotonic() - started
+    print(f"\n{logins} login attempts in {watched:.0f}s with a wrong secret")
+    assert 2 <= logins <= watched + 4  # backoff 0.2, 0.4, 0.8, 1, 1...: no hot loop
     log = engine.log()
     assert "cannot log in to the gateway: login refused: CONNECT_RESP status 3" in log
     assert "channel cmcc is DOWN login refused" in log and "wrong shared secret" in log
     assert engine.proc.poll() is None  # still running, still trying
     counts = e2e.counts()
     assert set(counts) <= {0, 1} and 4 not in counts  # waiting, not failed
-    retried = e2e.query(
-        "SELECT count(*) FROM sms_outbox WHERE status = 0 AND error_code = 'RETRY' "
-        "AND error_text LIKE 'channel down%'"
-    )
-    assert retried[0][0] > 0  # handed back for a later attempt, with the reason
 
     # The operator fixes the secret on the gateway side: the next login works, rows go out.
     sim.call(lambda: setattr(sim.sim.config, "secret", "s3cret-Pa55"))
