@@ -97,6 +97,14 @@ class Options:
 
 
 def run(base: Settings, opts: Options) -> dict[str, Any]:
+    """Run the bench on the configured database; its configuration and figures."""
+    try:
+        return _run(base, opts)
+    except psycopg.Error as exc:
+        raise BenchError(f"PostgreSQL: {exc}") from exc
+
+
+def _run(base: Settings, opts: Options) -> dict[str, Any]:
     url = _postgres(base.database.url.get_secret_value())
     tag = f"bench-e2e-{uuid.uuid4().hex[:8]}"
     with psycopg.connect(url, autocommit=True) as conn:
