@@ -235,7 +235,7 @@ def _report(result: dict[str, object], summary: str) -> None:
     "--batch-size",
     default=1,
     show_default=True,
-    type=click.IntRange(1, 10_000),
+    type=click.IntRange(1, 1_000_000),
     help="Rows per INSERT transaction (numbers per request with --via sendbatch); "
     "1 = single-row INSERTs as most HIS do.",
 )
