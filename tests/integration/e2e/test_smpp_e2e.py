@@ -112,7 +112,8 @@ def test_2000_rows_through_the_smpp_simulator(pg_url: str) -> None:
     counts = store.status_counts()
     assert counts["DELIVERED"] + counts["FAILED"] == ROWS and counts["FAILED"] > 0
     assert sim.counters.connections == 2 and 1 <= resent <= WINDOW  # the drop happened
-    assert sim.counters.duplicates <= WINDOW  # parts answered but lost with the link
+    # parts answered but lost with the link; the 3-part message counts twice more per number
+    assert sim.counters.duplicates - 2 <= resent <= WINDOW
     with psycopg.connect(pg_url) as conn:
         (unreported,) = conn.execute(
             "SELECT count(*) FROM sms_outbox WHERE report_stat IS NULL OR carrier_msg_id IS NULL"
