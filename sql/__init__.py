@@ -1,7 +1,9 @@
 """Named SQL statements per dialect, kept in .sql files a DBA can read.
 
 Each ``queries.sql`` holds blocks introduced by ``-- name: <name>`` and a one-line
-description comment; Python only ever refers to statements by name.
+description comment; Python only ever refers to statements by name. A dialect
+whose folder lacks ``queries.sql`` or ``migrations/`` runs those of the dialect it
+is compatible with (:data:`BORROWS`): one text to maintain, not a copy to keep equal.
 """
 
 from __future__ import annotations
@@ -9,18 +11,26 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 _NAME = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
+# KingbaseES runs PostgreSQL's statements and DDL; DM8 runs Oracle's statements (its DDL
+# has types of its own, so sql/dm/migrations stays).
+BORROWS = {"kingbase": "postgresql", "dm": "oracle"}
 
 
-def _read(dialect: str, filename: str) -> str:
-    return resources.files(__package__).joinpath(dialect, filename).read_text("utf-8")
+def _part(dialect: str, name: str) -> Traversable:
+    """``dialect``'s file or folder ``name``, else that of the dialect it borrows from."""
+    own = resources.files(__package__).joinpath(dialect, name)
+    if own.is_file() or own.is_dir() or dialect not in BORROWS:
+        return own
+    return resources.files(__package__).joinpath(BORROWS[dialect], name)
 
 
 @cache
 def queries(dialect: str) -> dict[str, str]:
     """All named statements of ``dialect`` (``postgresql``, ``sqlite``, ...)."""
-    parts = _NAME.split(_read(dialect, "queries.sql"))
+    parts = _NAME.split(_part(dialect, "queries.sql").read_text("utf-8"))
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
@@ -36,9 +46,8 @@ def schema(dialect: str) -> str:
 
 def migrations(dialect: str) -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration of ``dialect``, in order."""
-    folder = resources.files(__package__).joinpath(dialect, "migrations")
     found = []
-    for entry in folder.iterdir():
+    for entry in _part(dialect, "migrations").iterdir():
         match = re.match(r"^(\d{4})_(\w+)\.sql$", entry.name)
         if match:
             found.append((int(match[1]), match[2], entry.read_text("utf-8")))
@@ -49,5 +58,7 @@ def dialects() -> list[str]:
     """Dialects that ship a schema."""
     root = resources.files(__package__)
     return sorted(
-        p.name for p in root.iterdir() if p.is_dir() and p.joinpath("queries.sql").is_file()
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and (p.joinpath("queries.sql").is_file() or p.name in BORROWS)
     )

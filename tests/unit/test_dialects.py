@@ -44,9 +44,19 @@ def test_every_dialect_has_the_contract_tables_and_columns(dialect: str) -> None
         assert {renamed.get(n, n) for n in names} == got[table], (dialect, table)
 
 
-def test_kingbase_is_postgresql_and_dm_is_oracle_statement_for_statement() -> None:
+def test_borrowers_run_the_lenders_statements_and_keep_what_is_their_own() -> None:
+    assert sql.BORROWS == {"kingbase": "postgresql", "dm": "oracle"}
     assert sql.queries("kingbase") == sql.queries("postgresql")
+    assert sql.migrations("kingbase") == sql.migrations("postgresql")
     assert sql.queries("dm") == sql.queries("oracle")
+    # DM8's DDL is its own (types of its own), not Oracle's.
+    assert sql.schema("dm") != sql.schema("oracle")
+    assert "kingbase" in sql.dialects() and "dm" in sql.dialects()
+
+
+def test_a_dialect_that_borrows_nothing_has_no_fallback() -> None:
+    with pytest.raises(FileNotFoundError):
+        sql.queries("nosuchdialect")
 
 
 @pytest.mark.parametrize("dialect", ["oracle", "dm"])
