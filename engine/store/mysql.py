@@ -11,67 +11,44 @@ statement per reply). Sessions run READ COMMITTED, which SKIP LOCKED wants.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import queue
-import re
-import threading
 import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from hisms.engine.store.base import Mo, NewMessage, StoreError
+from hisms.engine.store.dbapi import Pool, aware_row, json_rows, param, statements
 from hisms.engine.store.sqlstore import Row, SqlStore, message_row
 
 try:
     import pymysql
-    from pymysql.cursors import DictCursor
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise StoreError("MySQL/MariaDB needs the PyMySQL driver: pip install 'hisms[mysql]'") from exc
 
 log = logging.getLogger(__name__)
-_STATEMENT_END = re.compile(r";\s*$", re.MULTILINE)
-
-
-def _utc(value: datetime) -> datetime:
-    """Naive UTC, as the DATETIME(3) columns hold it (a naive input is local time)."""
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def _param(value: Any) -> Any:
-    return _utc(value) if isinstance(value, datetime) else value
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, datetime):
-        return _utc(value).isoformat(sep=" ", timespec="milliseconds")
-    raise TypeError(f"cannot store {type(value).__name__} in MySQL")
-
-
-def _row(raw: dict[str, Any]) -> Row:
-    return {k: v.replace(tzinfo=UTC) if isinstance(v, datetime) else v for k, v in raw.items()}
+Connection = pymysql.Connection  # type: ignore[type-arg]
 
 
 class _Tx:
-    def __init__(self, conn: pymysql.Connection[DictCursor], queries: dict[str, str]) -> None:
+    def __init__(self, conn: Connection, queries: dict[str, str]) -> None:
         self._conn = conn
         self._queries = queries
         self._last_id = 0
 
     def run(self, name: str, /, **params: Any) -> list[Row]:
-        statements = [s for s in _STATEMENT_END.split(self._queries[name]) if s.strip()]
-        bound = {k: _param(v) for k, v in params.items()}
+        block = statements(self._queries[name])
+        bound = {k: param(v) for k, v in params.items()}
         result: list[Row] = []
         with self._conn.cursor() as cur:
-            for n, statement in enumerate(statements):
+            for n, statement in enumerate(block):
                 cur.execute(statement, bound)
                 self._last_id = cur.lastrowid
                 if cur.description:
-                    result = [_row(r) for r in cur.fetchall()]
+                    names = [d[0] for d in cur.description]
+                    result = [aware_row(names, r) for r in cur.fetchall()]
                 elif n == 0:
                     result = [{} for _ in range(cur.rowcount)]
-                if n == 0 and cur.description and len(statements) > 1:
+                if n == 0 and cur.description and len(block) > 1:
                     if not result:
                         return []  # nothing locked: nothing to change
                     bound["locked"] = tuple(next(iter(r.values())) for r in result)
@@ -80,10 +57,7 @@ class _Tx:
     def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
         if not rows:
             return []
-        # Absent keys read as NULL in JSON_TABLE, so None values need not travel.
-        data = [{k: v for k, v in r.items() if v is not None} for r in rows]
-        text = json.dumps(data, ensure_ascii=False, default=_json_default)
-        return self.run(name, rows=text, **params)
+        return self.run(name, rows=json_rows(rows, time_separator=" "), **params)
 
     def changed(self, name: str, /, **params: Any) -> int:
         return len(self.run(name, **params))  # one empty row per changed row, as run gives
@@ -94,13 +68,8 @@ class _Tx:
     def script(self, ddl: str) -> None:
         # Each DDL statement commits implicitly in MySQL: a migration is not atomic here.
         with self._conn.cursor() as cur:
-            for statement in _STATEMENT_END.split(ddl):
-                if _has_sql(statement):
-                    cur.execute(statement)
-
-
-def _has_sql(text: str) -> bool:
-    return any(ln.strip() and not ln.strip().startswith("--") for ln in text.splitlines())
+            for statement in statements(ddl):
+                cur.execute(statement)
 
 
 class MysqlStore(SqlStore):
@@ -109,20 +78,14 @@ class MysqlStore(SqlStore):
     def __init__(self, pool_size: int = 4, **connect: Any) -> None:
         super().__init__()
         self._connect_args = connect
-        self._idle: queue.LifoQueue[pymysql.Connection[DictCursor]] = queue.LifoQueue()
-        self._slots = threading.BoundedSemaphore(pool_size)
         try:
-            self._idle.put(self._new_connection())
+            self._pool = Pool(self._new_connection, _close, pool_size)
         except pymysql.Error as exc:
             raise StoreError(f"cannot connect to MySQL/MariaDB: {exc}") from exc
 
-    def _new_connection(self) -> pymysql.Connection[DictCursor]:
+    def _new_connection(self) -> Connection:
         conn = pymysql.connect(
-            **self._connect_args,
-            charset="utf8mb4",
-            autocommit=False,
-            cursorclass=DictCursor,
-            connect_timeout=10,
+            **self._connect_args, charset="utf8mb4", autocommit=False, connect_timeout=10
         )
         with conn.cursor() as cur:
             # Set on every connection: a pooled one may carry another level (and SKIP LOCKED
@@ -132,23 +95,9 @@ class MysqlStore(SqlStore):
         return conn
 
     @contextlib.contextmanager
-    def _connection(self) -> Iterator[pymysql.Connection[DictCursor]]:
-        with self._slots:
-            try:
-                conn = self._idle.get_nowait()
-            except queue.Empty:
-                conn = self._new_connection()
-            try:
-                yield conn
-            except BaseException:
-                conn.close()  # state unknown after an error: never hand it out again
-                raise
-            self._idle.put(conn)
-
-    @contextlib.contextmanager
     def transaction(self) -> Iterator[_Tx]:
         try:
-            with self._connection() as conn:
+            with self._pool.connection() as conn:
                 conn.begin()
                 try:
                     yield _Tx(conn, self.queries)
@@ -213,10 +162,8 @@ class MysqlStore(SqlStore):
         return None
 
     def close(self) -> None:
-        while True:
-            try:
-                conn = self._idle.get_nowait()
-            except queue.Empty:
-                return
-            with contextlib.suppress(pymysql.Error):
-                conn.close()
+        self._pool.close()
+
+
+def _close(conn: Connection) -> None:
+    conn.close()

@@ -1,0 +1,105 @@
+"""What the stores over plain DB-API drivers share (MySQL, Oracle, DM, SQL Server).
+
+These databases have no array parameters: a batch travels as one JSON text that the
+statement reads with JSON_TABLE / OPENJSON, and times travel as naive UTC, as the
+columns hold them. A named statement may be a *block*: several statements, each ending
+with ``;`` at the end of a line, where the first may lock and read rows whose first
+column the next ones get as ``locked`` (see the header of ``sql/mysql/queries.sql``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from hisms.engine.store.sqlstore import Row
+
+C = TypeVar("C")
+
+_STATEMENT_END = re.compile(r";[ \t]*$", re.MULTILINE)
+_COMMENT_LINE = re.compile(r"^[ \t]*--.*(?:\n|$)", re.MULTILINE)
+
+
+def naive_utc(value: datetime) -> datetime:
+    """Naive UTC, as the columns hold it (a naive input is local time)."""
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def param(value: Any) -> Any:
+    return naive_utc(value) if isinstance(value, datetime) else value
+
+
+def json_rows(rows: Sequence[Row], time_separator: str = "T") -> str:
+    """A batch as the JSON array the statements read; absent keys read as NULL, so None
+    values do not travel."""
+
+    def default(value: object) -> str:
+        if isinstance(value, datetime):
+            return naive_utc(value).isoformat(sep=time_separator, timespec="milliseconds")
+        raise TypeError(f"cannot store {type(value).__name__} in a JSON batch")
+
+    data = [{k: v for k, v in r.items() if v is not None} for r in rows]
+    return json.dumps(data, ensure_ascii=False, default=default)
+
+
+def aware_row(names: Sequence[str], values: Sequence[Any]) -> Row:
+    """One fetched row with lower-case keys (Oracle and DM answer in upper case) and
+    times marked UTC."""
+    return {
+        name.lower(): v.replace(tzinfo=UTC) if isinstance(v, datetime) else v
+        for name, v in zip(names, values, strict=True)
+    }
+
+
+def without_comments(text: str) -> str:
+    return _COMMENT_LINE.sub("", text)
+
+
+def statements(block: str) -> list[str]:
+    """The statements of a block or DDL script, without their ``;`` and comment lines."""
+    parts = (without_comments(s).strip() for s in _STATEMENT_END.split(block))
+    return [p for p in parts if p]
+
+
+class Pool(Generic[C]):
+    """A few connections kept open between transactions, at most ``size`` in use.
+
+    A connection whose transaction raised is closed, never handed out again: its state
+    (open transaction, broken socket) is unknown."""
+
+    def __init__(self, connect: Callable[[], C], close: Callable[[C], None], size: int) -> None:
+        self._connect = connect
+        self._close = close
+        self._idle: queue.LifoQueue[C] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+        self._idle.put(connect())  # fail at start-up, not at the first claim
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[C]:
+        with self._slots:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = self._connect()
+            try:
+                yield conn
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    self._close(conn)
+                raise
+            self._idle.put(conn)
+
+    def close(self) -> None:
+        while True:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            with contextlib.suppress(Exception):
+                self._close(conn)
