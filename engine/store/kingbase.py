@@ -2,7 +2,7 @@
 
 KingbaseES V8R6 speaks the PostgreSQL wire protocol (psycopg connects) and accepts the
 PostgreSQL statements, including SKIP LOCKED, unnest, ON CONFLICT, RETURNING and
-LISTEN/NOTIFY; sql/kingbase/ is the PostgreSQL text, kept equal by a test.
+LISTEN/NOTIFY; it runs the files of sql/postgresql/ (``sql.BORROWS``).
 """
 
 from __future__ import annotations

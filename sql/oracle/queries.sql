@@ -14,7 +14,8 @@
 
 -- name: enqueue
 -- Insert messages in the given order; a (source_system, source_ref) already present is kept as
--- it is (idempotent intake). MERGE cannot RETURN: keyed rows' ids come from lookup_refs.
+-- it is (idempotent intake). MERGE cannot RETURN: keyed rows' ids come from lookup_refs, and
+-- rows without a reference go through enqueue_unkeyed.
 MERGE INTO sms_outbox o
 USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
            ord FOR ORDINALITY,
@@ -29,6 +30,15 @@ WHEN NOT MATCHED THEN INSERT (source_system, source_ref, account, dept_code, pho
                               signature, priority, send_at, expire_at, created_by, updated_by)
 VALUES (u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
         u.priority, u.send_at, u.expire_at, :actor, :actor)
+
+-- name: enqueue_unkeyed
+-- One message without a caller reference, which the MERGE of enqueue cannot answer with its
+-- id (MERGE has no RETURNING): the store inserts each such row by itself.
+INSERT INTO sms_outbox (source_system, account, dept_code, phone, content, signature, priority,
+                        send_at, expire_at, created_by, updated_by)
+VALUES (:source_system, :account, :dept_code, :phone, :content, :signature, :priority, :send_at,
+        :expire_at, :actor, :actor)
+RETURNING id INTO :id
 
 -- name: lookup_refs
 -- Ids of messages by caller reference, to answer a repeated intake with the original id.

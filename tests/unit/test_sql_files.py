@@ -1,10 +1,13 @@
 from hisms import sql
 
+# Statements a dialect needs beyond PostgreSQL's, because its store works around a gap.
+OWN = {"oracle": {"enqueue_unkeyed"}, "dm": {"enqueue_unkeyed"}}
+
 
 def test_every_dialect_defines_the_same_statements() -> None:
     names = {d: set(sql.queries(d)) for d in sql.dialects()}
     assert {"mysql", "oracle", "sqlserver", "dm", "kingbase"} <= set(names)
-    assert all(names[d] == names["postgresql"] for d in names), {
+    assert all(names[d] - OWN.get(d, set()) == names["postgresql"] for d in names), {
         d: names[d] ^ names["postgresql"] for d in names
     }
     assert {"claim", "mark_submitted", "apply_reports", "roll_up", "save_mo"} <= names["sqlite"]

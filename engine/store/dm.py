@@ -1,0 +1,32 @@
+"""Dameng DM8 store: Oracle's statements (``sql.BORROWS``) through the dmPython driver.
+
+DM8 accepts Oracle's MERGE, JSON_TABLE, FOR UPDATE SKIP LOCKED and RETURNING INTO, and
+dmPython follows cx_Oracle's API (named binds, ``cursor.var``), so only the driver and
+the DDL (``sql/dm/migrations``) differ from the Oracle store.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from hisms.engine.store.base import StoreError
+from hisms.engine.store.oracle import OracleStore
+
+
+class DmStore(OracleStore):
+    dialect = "dm"
+
+    def _load_driver(self) -> ModuleType:
+        try:
+            import dmPython
+        except ImportError as exc:
+            raise StoreError(
+                "Dameng DM8 needs the dmPython driver: pip install 'hisms[dm]' "
+                "(it builds against the DM client libraries: set DM_HOME)"
+            ) from exc
+        return dmPython
+
+    def _new_connection(self) -> Any:
+        # dmPython commits every statement unless told otherwise.
+        return self._driver.connect(**self._connect_args, autoCommit=False)

@@ -1,0 +1,259 @@
+"""Oracle 19c+ store: python-oracledb in thin mode (no Oracle client), else cx_Oracle.
+
+Oracle has no multi-row ``RETURNING`` into a result set and no array parameters: batches
+are one JSON text (a CLOB) read with JSON_TABLE, and a named statement may be a block
+(see the header of ``sql/oracle/queries.sql``). What differs from the MySQL store:
+
+* a statement gets exactly the binds it names (Oracle refuses unused ones);
+* ``RETURNING ... INTO :a, :b`` is answered as rows, from out variables;
+* the claim's lock cursor has no row limit (``FETCH FIRST`` raises ORA-02014 with
+  ``FOR UPDATE``): the store fetches ``limit`` rows of it, and with SKIP LOCKED only
+  fetched rows are locked, so the prefetch is sized to ``limit``;
+* LOB columns come back as text; column names in upper case are lowered.
+
+Dameng DM8 runs the same statements through dmPython (:mod:`hisms.engine.store.dm`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import time
+from collections.abc import Iterator, Sequence
+from types import ModuleType
+from typing import Any
+
+from hisms.engine.store.base import Mo, NewMessage, StoreError
+from hisms.engine.store.dbapi import Pool, aware_row, json_rows, param, statements
+from hisms.engine.store.sqlstore import Row, SqlStore, message_row
+
+# Parameters holding JSON text: bound as CLOBs, since a batch passes 4,000 bytes quickly.
+JSON_PARAMS = frozenset({"rows", "ids", "locked"})
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_BIND = re.compile(r"(?<![\w:]):(\w+)")
+_RETURNING_INTO = re.compile(r"\bRETURNING\b.+?\bINTO\s+(:\w+(?:\s*,\s*:\w+)*)\s*$", re.I | re.S)
+_PLSQL_START = re.compile(
+    r"^\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRIGGER|PROCEDURE|FUNCTION|PACKAGE)|BEGIN|DECLARE)\b",
+    re.I,
+)
+
+
+def binds_of(statement: str) -> list[str]:
+    """The bind names a statement uses, in order, each once (string literals skipped)."""
+    found = _BIND.findall(_LITERAL.sub("''", statement))
+    return list(dict.fromkeys(name.lower() for name in found))
+
+
+def returning_into(statement: str) -> list[str]:
+    """The out binds of a ``RETURNING ... INTO :a, :b`` statement, else none."""
+    match = _RETURNING_INTO.search(_LITERAL.sub("''", statement))
+    if not match:
+        return []
+    return [name.strip().lstrip(":").lower() for name in match[1].split(",")]
+
+
+def script_statements(ddl: str) -> list[str]:
+    """A migration as the statements to execute: SQL without its ``;``, PL/SQL (a trigger)
+    whole, up to the ``/`` line that ends it in SQL*Plus."""
+    out: list[str] = []
+    sql_lines: list[str] = []
+    plsql: list[str] | None = None
+    for line in ddl.splitlines():
+        if plsql is not None:
+            if line.strip() == "/":
+                out.append("\n".join(plsql).strip())
+                plsql = None
+            else:
+                plsql.append(line)
+        elif not "".join(sql_lines).strip() and _PLSQL_START.match(line):
+            plsql = [line]
+        else:
+            sql_lines.append(line)
+            if line.rstrip().endswith(";"):
+                out.extend(statements("\n".join(sql_lines)))
+                sql_lines = []
+    out.extend(statements("\n".join(sql_lines)))
+    return out
+
+
+def _text(value: Any) -> Any:
+    return value.read() if callable(getattr(value, "read", None)) else value  # a LOB
+
+
+class OracleTx:
+    def __init__(self, conn: Any, queries: dict[str, str], driver: ModuleType) -> None:
+        self._conn = conn
+        self._queries = queries
+        self._number = getattr(driver, "DB_TYPE_NUMBER", None) or driver.NUMBER
+        self._clob = getattr(driver, "DB_TYPE_CLOB", None) or getattr(driver, "CLOB", None)
+
+    def run(self, name: str, /, **params: Any) -> list[Row]:
+        block = statements(self._queries[name])
+        bound = {k: param(v) for k, v in params.items()}
+        result: list[Row] = []
+        with contextlib.closing(self._conn.cursor()) as cur:
+            for n, statement in enumerate(block):
+                rows = self._execute(cur, statement, bound, first=n == 0)
+                if rows is not None:
+                    result = rows
+                elif n == 0:
+                    result = [{} for _ in range(max(cur.rowcount, 0))]
+                if n == 0 and cur.description and len(block) > 1:
+                    if not result:
+                        return []  # nothing locked: nothing to change
+                    bound["locked"] = json.dumps([next(iter(r.values())) for r in result])
+        return result
+
+    def _execute(
+        self, cur: Any, statement: str, bound: dict[str, Any], first: bool
+    ) -> list[Row] | None:
+        """The rows a statement answers (a SELECT's, or RETURNING INTO's), None for DML."""
+        names = binds_of(statement)
+        outs = returning_into(statement)
+        args = {k: bound[k] for k in names if k not in outs}
+        for out in outs:
+            args[out] = cur.var(self._number)
+        if self._clob is not None:
+            cur.setinputsizes(**{k: self._clob for k in args if k in JSON_PARAMS})
+        limit = bound.get("limit") if first and "limit" not in names else None
+        if limit is not None and "FOR UPDATE" in statement.upper():
+            cur.arraysize = limit
+            if hasattr(cur, "prefetchrows"):
+                cur.prefetchrows = limit + 1  # python-oracledb: one round trip, no extra lock
+        else:
+            limit = None
+        cur.execute(statement, args)
+        if outs:
+            columns = [_values(args[o].getvalue()) for o in outs]
+            return [dict(zip(outs, values, strict=True)) for values in zip(*columns, strict=True)]
+        if cur.description:
+            keys = [d[0] for d in cur.description]
+            raw = cur.fetchmany(limit) if limit is not None else cur.fetchall()
+            return [aware_row(keys, [_text(v) for v in r]) for r in raw]
+        return None
+
+    def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
+        if not rows:
+            return []
+        return self.run(name, rows=json_rows(rows), **params)
+
+    def changed(self, name: str, /, **params: Any) -> int:
+        return len(self.run(name, **params))
+
+    def script(self, ddl: str) -> None:
+        # Oracle commits each DDL statement by itself: a migration is not atomic here.
+        with contextlib.closing(self._conn.cursor()) as cur:
+            for statement in script_statements(ddl):
+                cur.execute(statement)
+
+
+def _values(value: Any) -> list[Any]:
+    """DML RETURNING gives a list per out variable (one value per changed row)."""
+    return value if isinstance(value, list) else [value]
+
+
+def load_oracle_driver() -> ModuleType:
+    try:
+        import oracledb
+    except ImportError:
+        try:
+            import cx_Oracle as oracledb  # type: ignore[no-redef]
+        except ImportError as exc:
+            raise StoreError(
+                "Oracle needs the python-oracledb driver: pip install 'hisms[oracle]'"
+            ) from exc
+    return oracledb
+
+
+class OracleStore(SqlStore):
+    dialect = "oracle"
+
+    def __init__(self, pool_size: int = 4, **connect: Any) -> None:
+        super().__init__()
+        self._driver = self._load_driver()
+        self._connect_args = connect
+        try:
+            self._pool = Pool(self._new_connection, _close, pool_size)
+        except self._driver.Error as exc:
+            raise StoreError(f"cannot connect to {self.dialect}: {exc}") from exc
+
+    def _load_driver(self) -> ModuleType:
+        return load_oracle_driver()
+
+    def _new_connection(self) -> Any:
+        return self._driver.connect(**self._connect_args)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[OracleTx]:
+        try:
+            with self._pool.connection() as conn:
+                try:
+                    yield OracleTx(conn, self.queries, self._driver)
+                except BaseException:
+                    conn.rollback()
+                    raise
+                conn.commit()
+        except self._driver.Error as exc:
+            raise StoreError(f"{type(exc).__name__}: {exc}") from exc
+
+    def id_list(self, ids: Sequence[int]) -> str:
+        return json.dumps(list(ids))
+
+    def enqueue(self, messages: Sequence[NewMessage], actor: str) -> list[int]:
+        """Keyed rows in one MERGE, then their ids by reference; a row without a reference
+        by itself, its id from RETURNING INTO (MERGE cannot return)."""
+        rows = [message_row(m) for m in messages]
+        ids: list[int] = []
+        with self.transaction() as tx:
+            keyed = [r for r in rows if r["source_ref"]]
+            tx.batch("enqueue", keyed, actor=actor)
+            refs = [
+                {"source_system": r["source_system"], "source_ref": r["source_ref"]} for r in keyed
+            ]
+            known = {
+                (r["source_system"], r["source_ref"]): int(r["id"])
+                for r in tx.batch("lookup_refs", refs)
+            }
+            for r in rows:
+                if r["source_ref"]:
+                    ids.append(known[(r["source_system"], r["source_ref"])])
+                else:
+                    (new,) = tx.run("enqueue_unkeyed", **r, actor=actor)
+                    ids.append(int(new["id"]))
+        return ids
+
+    def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
+        """One statement per reply (replies are few), each answering its row by RETURNING."""
+        found: list[int | None] = []
+        with self.transaction() as tx:
+            for m in messages:
+                (saved,) = tx.run(
+                    "save_mo",
+                    channel=m.channel,
+                    phone=m.phone,
+                    service_number=m.service_number,
+                    content=m.content,
+                    received_at=m.received_at,
+                    ext_source=m.ext_source,
+                    worker=worker,
+                    window=window,
+                )
+                outbox_id = saved["outbox_id"]
+                found.append(None if outbox_id is None else int(outbox_id))
+        return found
+
+    @property
+    def announces_inserts(self) -> bool:
+        return False
+
+    def wait_for_work(self, timeout: float) -> int | None:
+        time.sleep(timeout)
+        return None
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _close(conn: Any) -> None:
+    conn.close()

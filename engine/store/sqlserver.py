@@ -1,0 +1,177 @@
+"""SQL Server 2016+ store: pyodbc with Microsoft's ODBC Driver 17/18.
+
+Each named statement of ``sql/sqlserver/queries.sql`` is one T-SQL batch written with
+``@name`` parameters; pyodbc binds only ``?``, so the store turns every ``@name`` it has a
+value for into ``?`` (table variables such as ``@out`` are declared in the batch and
+stay). Batches are one JSON text read with OPENJSON; changed rows come back with OUTPUT.
+A batch answers the last result set it produces, or its row count when it produces none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import time
+from collections.abc import Iterator, Sequence
+from types import ModuleType
+from typing import Any
+
+from hisms.engine.store.base import StoreError
+from hisms.engine.store.dbapi import Pool, aware_row, json_rows, param, without_comments
+from hisms.engine.store.sqlstore import Row, SqlStore
+
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_PARAM = re.compile(r"(?<![@\w])@(\w+)")
+_GO = re.compile(r"^[ \t]*GO[ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+def to_qmark(batch: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
+    """``batch`` with each ``@name`` that ``params`` holds replaced by ``?``, and the values
+    in the order of the marks (a name used twice is bound twice)."""
+    text = without_comments(batch)
+    literals: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        literals.append(match[0])
+        return f"'{len(literals) - 1}'"
+
+    text = _LITERAL.sub(hide, text)  # an @ inside a string literal is not a parameter
+    values: list[Any] = []
+
+    def mark(match: re.Match[str]) -> str:
+        if match[1] not in params:
+            return match[0]
+        values.append(params[match[1]])
+        return "?"
+
+    text = _PARAM.sub(mark, text)
+    text = re.sub(r"'(\d+)'", lambda m: literals[int(m[1])], text)
+    return text.strip(), values
+
+
+def go_batches(ddl: str) -> list[str]:
+    """A migration as the batches sqlcmd would send, split at its ``GO`` lines."""
+    return [b.strip() for b in _GO.split(ddl) if without_comments(b).strip()]
+
+
+class _Tx:
+    def __init__(self, conn: Any, queries: dict[str, str]) -> None:
+        self._conn = conn
+        self._queries = queries
+
+    def run(self, name: str, /, **params: Any) -> list[Row]:
+        text, values = to_qmark(self._queries[name], {k: param(v) for k, v in params.items()})
+        cur = self._conn.cursor()
+        try:
+            cur.execute(text, values)
+            count = cur.rowcount
+            rows: list[Row] | None = None
+            while True:
+                if cur.description:
+                    keys = [d[0] for d in cur.description]
+                    rows = [aware_row(keys, r) for r in cur.fetchall()]
+                if not cur.nextset():
+                    break
+        finally:
+            cur.close()
+        return rows if rows is not None else [{} for _ in range(max(count, 0))]
+
+    def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
+        if not rows:
+            return []
+        return self.run(name, rows=json_rows(rows), **params)
+
+    def changed(self, name: str, /, **params: Any) -> int:
+        return len(self.run(name, **params))
+
+    def script(self, ddl: str) -> None:
+        cur = self._conn.cursor()
+        try:
+            for batch in go_batches(ddl):
+                cur.execute(batch)
+        finally:
+            cur.close()
+
+
+def connection_string(
+    host: str,
+    port: int,
+    database: str | None,
+    user: str | None,
+    password: str | None,
+    options: dict[str, str],
+) -> str:
+    """An ODBC connection string; ``options`` (the URL's query) may name the driver and
+    add keywords such as ``TrustServerCertificate=yes``."""
+    parts = {"DRIVER": "{ODBC Driver 18 for SQL Server}", "SERVER": f"{host},{port}"}
+    if database:
+        parts["DATABASE"] = database
+    if user:
+        parts["UID"] = user
+        parts["PWD"] = "{" + (password or "").replace("}", "}}") + "}"
+    else:
+        parts["Trusted_Connection"] = "yes"
+    for key, value in options.items():
+        parts["DRIVER" if key.lower() == "driver" else key] = (
+            "{" + value.strip("{}") + "}" if key.lower() == "driver" else value
+        )
+    return ";".join(f"{k}={v}" for k, v in parts.items())
+
+
+def _driver() -> ModuleType:
+    try:
+        import pyodbc
+    except ImportError as exc:
+        raise StoreError(
+            "SQL Server needs the pyodbc driver and Microsoft's ODBC Driver 18 "
+            f"(pip install 'hisms[sqlserver]'; apt-get install msodbcsql18): {exc}"
+        ) from exc
+    return pyodbc
+
+
+class SqlServerStore(SqlStore):
+    dialect = "sqlserver"
+
+    def __init__(self, conn_str: str, pool_size: int = 4) -> None:
+        super().__init__()
+        self._pyodbc = _driver()
+        self._conn_str = conn_str
+        try:
+            self._pool = Pool(self._new_connection, _close, pool_size)
+        except self._pyodbc.Error as exc:
+            raise StoreError(f"cannot connect to SQL Server: {exc}") from exc
+
+    def _new_connection(self) -> Any:
+        return self._pyodbc.connect(self._conn_str, autocommit=False, timeout=10)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[_Tx]:
+        try:
+            with self._pool.connection() as conn:
+                try:
+                    yield _Tx(conn, self.queries)
+                except BaseException:
+                    conn.rollback()
+                    raise
+                conn.commit()
+        except self._pyodbc.Error as exc:
+            raise StoreError(f"{type(exc).__name__}: {exc}") from exc
+
+    def id_list(self, ids: Sequence[int]) -> str:
+        return json.dumps(list(ids))
+
+    @property
+    def announces_inserts(self) -> bool:
+        return False
+
+    def wait_for_work(self, timeout: float) -> int | None:
+        time.sleep(timeout)
+        return None
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _close(conn: Any) -> None:
+    conn.close()
