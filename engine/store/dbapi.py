@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from hisms.engine.store.sqlstore import Row
+from hisms.engine.store.base import StoreError
+from hisms.engine.store.sqlstore import PollingSqlStore, Row, Tx
 
 C = TypeVar("C")
 
@@ -67,6 +68,28 @@ def statements(block: str) -> list[str]:
     return [p for p in parts if p]
 
 
+class JsonBatchTx:
+    """A transaction whose batches travel as one JSON text bound as ``rows``, and whose
+    ``run`` answers one empty row per changed row for a statement that returns none."""
+
+    time_separator = "T"
+
+    def __init__(self, conn: Any, queries: dict[str, str]) -> None:
+        self._conn = conn
+        self._queries = queries
+
+    def run(self, name: str, /, **params: Any) -> list[Row]:
+        raise NotImplementedError  # pragma: no cover - every dialect runs its way
+
+    def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
+        if not rows:
+            return []
+        return self.run(name, rows=json_rows(rows, self.time_separator), **params)
+
+    def changed(self, name: str, /, **params: Any) -> int:
+        return len(self.run(name, **params))
+
+
 class Pool(Generic[C]):
     """A few connections kept open between transactions, at most ``size`` in use.
 
@@ -103,3 +126,50 @@ class Pool(Generic[C]):
                 return
             with contextlib.suppress(Exception):
                 self._close(conn)
+
+
+class PooledStore(PollingSqlStore):
+    """A store over a DB-API driver: a :class:`Pool` of its connections, one transaction
+    per operation, the driver's errors as :class:`StoreError`. Subclasses say how to
+    connect (``new_connection``) and which transaction object runs the statements."""
+
+    name = "the database"
+
+    def __init__(self, driver_error: type[Exception], pool_size: int) -> None:
+        super().__init__()
+        self._driver_error = driver_error
+        try:
+            self._pool = Pool(self.new_connection, _close, pool_size)
+        except driver_error as exc:
+            raise StoreError(f"cannot connect to {self.name}: {exc}") from exc
+
+    def new_connection(self) -> Any:
+        raise NotImplementedError  # pragma: no cover - every subclass connects its way
+
+    def begin(self, conn: Any) -> Tx:
+        """Start a transaction on ``conn`` and answer what runs its statements."""
+        raise NotImplementedError  # pragma: no cover
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        try:
+            with self._pool.connection() as conn:
+                tx = self.begin(conn)
+                try:
+                    yield tx
+                except BaseException:
+                    conn.rollback()
+                    raise
+                conn.commit()
+        except self._driver_error as exc:
+            raise StoreError(f"{type(exc).__name__}: {exc}") from exc
+
+    def id_list(self, ids: Sequence[int]) -> Any:
+        return json.dumps(list(ids))  # read with JSON_TABLE / OPENJSON
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _close(conn: Any) -> None:
+    conn.close()

@@ -17,7 +17,9 @@ from hisms.engine.store.oracle import OracleStore
 class DmStore(OracleStore):
     dialect = "dm"
 
-    def _load_driver(self) -> ModuleType:
+    name = "DM8"
+
+    def load_driver(self) -> ModuleType:
         try:
             import dmPython
         except ImportError as exc:
@@ -27,6 +29,6 @@ class DmStore(OracleStore):
             ) from exc
         return dmPython
 
-    def _new_connection(self) -> Any:
+    def new_connection(self) -> Any:
         # dmPython commits every statement unless told otherwise.
         return self._driver.connect(**self._connect_args, autoCommit=False)

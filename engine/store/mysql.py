@@ -10,15 +10,13 @@ statement per reply). Sessions run READ COMMITTED, which SKIP LOCKED wants.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from hisms.engine.store.base import Mo, NewMessage, StoreError
-from hisms.engine.store.dbapi import Pool, aware_row, json_rows, param, statements
-from hisms.engine.store.sqlstore import Row, SqlStore, message_row
+from hisms.engine.store.dbapi import JsonBatchTx, PooledStore, aware_row, param, statements
+from hisms.engine.store.sqlstore import Row
 
 try:
     import pymysql
@@ -29,10 +27,11 @@ log = logging.getLogger(__name__)
 Connection = pymysql.Connection  # type: ignore[type-arg]
 
 
-class _Tx:
+class _Tx(JsonBatchTx):
+    time_separator = " "  # DATETIME(3) text
+
     def __init__(self, conn: Connection, queries: dict[str, str]) -> None:
-        self._conn = conn
-        self._queries = queries
+        super().__init__(conn, queries)
         self._last_id = 0
 
     def run(self, name: str, /, **params: Any) -> list[Row]:
@@ -54,14 +53,6 @@ class _Tx:
                     bound["locked"] = tuple(next(iter(r.values())) for r in result)
         return result
 
-    def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
-        if not rows:
-            return []
-        return self.run(name, rows=json_rows(rows, time_separator=" "), **params)
-
-    def changed(self, name: str, /, **params: Any) -> int:
-        return len(self.run(name, **params))  # one empty row per changed row, as run gives
-
     def last_insert_id(self) -> int:
         return self._last_id
 
@@ -72,18 +63,15 @@ class _Tx:
                 cur.execute(statement)
 
 
-class MysqlStore(SqlStore):
+class MysqlStore(PooledStore):
     dialect = "mysql"
+    name = "MySQL/MariaDB"
 
     def __init__(self, pool_size: int = 4, **connect: Any) -> None:
-        super().__init__()
         self._connect_args = connect
-        try:
-            self._pool = Pool(self._new_connection, _close, pool_size)
-        except pymysql.Error as exc:
-            raise StoreError(f"cannot connect to MySQL/MariaDB: {exc}") from exc
+        super().__init__(pymysql.Error, pool_size)
 
-    def _new_connection(self) -> Connection:
+    def new_connection(self) -> Connection:
         conn = pymysql.connect(
             **self._connect_args, charset="utf8mb4", autocommit=False, connect_timeout=10
         )
@@ -94,76 +82,25 @@ class MysqlStore(SqlStore):
             cur.execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'")
         return conn
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[_Tx]:
-        try:
-            with self._pool.connection() as conn:
-                conn.begin()
-                try:
-                    yield _Tx(conn, self.queries)
-                except BaseException:
-                    conn.rollback()
-                    raise
-                conn.commit()
-        except pymysql.Error as exc:
-            raise StoreError(f"{type(exc).__name__}: {exc}") from exc
+    def begin(self, conn: Connection) -> _Tx:
+        conn.begin()
+        return _Tx(conn, self.queries)
 
     def id_list(self, ids: Sequence[int]) -> tuple[int | None, ...]:
         # Bound as `IN (1, 2, 3)`; `IN (NULL)` matches nothing where `IN ()` is a syntax error.
         return tuple(ids) or (None,)
 
     def enqueue(self, messages: Sequence[NewMessage], actor: str) -> list[int]:
-        """Keyed rows in one statement, then their ids by reference; rows without a
-        reference one at a time, each id from LAST_INSERT_ID() (a multi-row insert's ids
-        need not be consecutive under innodb_autoinc_lock_mode = 2)."""
-        rows = [message_row(m) for m in messages]
-        ids: list[int] = []
-        with self.transaction() as tx:
-            keyed = [r for r in rows if r["source_ref"]]
-            tx.batch("enqueue", keyed, actor=actor)
-            refs = [
-                {"source_system": r["source_system"], "source_ref": r["source_ref"]} for r in keyed
-            ]
-            known = {
-                (r["source_system"], r["source_ref"]): int(r["id"])
-                for r in tx.batch("lookup_refs", refs)
-            }
-            for r in rows:
-                if r["source_ref"]:
-                    ids.append(known[(r["source_system"], r["source_ref"])])
-                else:
-                    tx.batch("enqueue", [r], actor=actor)
-                    ids.append(tx.last_insert_id())
-        return ids
+        """Rows without a reference one at a time, each id from LAST_INSERT_ID() (a
+        multi-row insert's ids need not be consecutive under innodb_autoinc_lock_mode = 2)."""
+
+        def insert_one(tx: _Tx, row: Row) -> int:
+            tx.batch("enqueue", [row], actor=actor)
+            return tx.last_insert_id()
+
+        return self.enqueue_keyed_then_each(messages, actor, insert_one)  # type: ignore[arg-type]
 
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
-        """One statement per reply (replies are few), so each can read back its own row."""
-        found: list[int | None] = []
-        with self.transaction() as tx:
-            for m in messages:
-                row = {
-                    "channel": m.channel,
-                    "phone": m.phone,
-                    "service_number": m.service_number,
-                    "content": m.content,
-                    "received_at": m.received_at,
-                    "ext_source": m.ext_source,
-                }
-                (saved,) = tx.batch("save_mo", [row], worker=worker, window=window)
-                found.append(saved["outbox_id"])
-        return found
-
-    @property
-    def announces_inserts(self) -> bool:
-        return False
-
-    def wait_for_work(self, timeout: float) -> int | None:
-        time.sleep(timeout)
-        return None
-
-    def close(self) -> None:
-        self._pool.close()
-
-
-def _close(conn: Connection) -> None:
-    conn.close()
+        return self.save_mo_each(
+            worker, messages, window, lambda tx, row, **p: tx.batch("save_mo", [row], **p)[0]
+        )

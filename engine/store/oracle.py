@@ -19,14 +19,13 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
 from hisms.engine.store.base import Mo, NewMessage, StoreError
-from hisms.engine.store.dbapi import Pool, aware_row, json_rows, param, statements
-from hisms.engine.store.sqlstore import Row, SqlStore, message_row
+from hisms.engine.store.dbapi import JsonBatchTx, PooledStore, aware_row, param, statements
+from hisms.engine.store.sqlstore import Row
 
 # Parameters holding JSON text: bound as CLOBs, since a batch passes 4,000 bytes quickly.
 JSON_PARAMS = frozenset({"rows", "ids", "locked"})
@@ -81,10 +80,9 @@ def _text(value: Any) -> Any:
     return value.read() if callable(getattr(value, "read", None)) else value  # a LOB
 
 
-class OracleTx:
+class OracleTx(JsonBatchTx):
     def __init__(self, conn: Any, queries: dict[str, str], driver: ModuleType) -> None:
-        self._conn = conn
-        self._queries = queries
+        super().__init__(conn, queries)
         self._number = getattr(driver, "DB_TYPE_NUMBER", None) or driver.NUMBER
         self._clob = getattr(driver, "DB_TYPE_CLOB", None) or getattr(driver, "CLOB", None)
 
@@ -133,14 +131,6 @@ class OracleTx:
             return [aware_row(keys, [_text(v) for v in r]) for r in raw]
         return None
 
-    def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
-        if not rows:
-            return []
-        return self.run(name, rows=json_rows(rows), **params)
-
-    def changed(self, name: str, /, **params: Any) -> int:
-        return len(self.run(name, **params))
-
     def script(self, ddl: str) -> None:
         # Oracle commits each DDL statement by itself: a migration is not atomic here.
         with contextlib.closing(self._conn.cursor()) as cur:
@@ -166,94 +156,36 @@ def load_oracle_driver() -> ModuleType:
     return oracledb
 
 
-class OracleStore(SqlStore):
+class OracleStore(PooledStore):
     dialect = "oracle"
+    name = "Oracle"
 
     def __init__(self, pool_size: int = 4, **connect: Any) -> None:
-        super().__init__()
-        self._driver = self._load_driver()
+        self._driver = self.load_driver()
         self._connect_args = connect
-        try:
-            self._pool = Pool(self._new_connection, _close, pool_size)
-        except self._driver.Error as exc:
-            raise StoreError(f"cannot connect to {self.dialect}: {exc}") from exc
+        super().__init__(self._driver.Error, pool_size)
 
-    def _load_driver(self) -> ModuleType:
+    def load_driver(self) -> ModuleType:
         return load_oracle_driver()
 
-    def _new_connection(self) -> Any:
+    def new_connection(self) -> Any:
         return self._driver.connect(**self._connect_args)
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[OracleTx]:
-        try:
-            with self._pool.connection() as conn:
-                try:
-                    yield OracleTx(conn, self.queries, self._driver)
-                except BaseException:
-                    conn.rollback()
-                    raise
-                conn.commit()
-        except self._driver.Error as exc:
-            raise StoreError(f"{type(exc).__name__}: {exc}") from exc
-
-    def id_list(self, ids: Sequence[int]) -> str:
-        return json.dumps(list(ids))
+    def begin(self, conn: Any) -> OracleTx:
+        return OracleTx(conn, self.queries, self._driver)  # a transaction opens with its DML
 
     def enqueue(self, messages: Sequence[NewMessage], actor: str) -> list[int]:
-        """Keyed rows in one MERGE, then their ids by reference; a row without a reference
-        by itself, its id from RETURNING INTO (MERGE cannot return)."""
-        rows = [message_row(m) for m in messages]
-        ids: list[int] = []
-        with self.transaction() as tx:
-            keyed = [r for r in rows if r["source_ref"]]
-            tx.batch("enqueue", keyed, actor=actor)
-            refs = [
-                {"source_system": r["source_system"], "source_ref": r["source_ref"]} for r in keyed
-            ]
-            known = {
-                (r["source_system"], r["source_ref"]): int(r["id"])
-                for r in tx.batch("lookup_refs", refs)
-            }
-            for r in rows:
-                if r["source_ref"]:
-                    ids.append(known[(r["source_system"], r["source_ref"])])
-                else:
-                    (new,) = tx.run("enqueue_unkeyed", **r, actor=actor)
-                    ids.append(int(new["id"]))
-        return ids
+        """A row without a reference is inserted by itself, its id from RETURNING INTO
+        (the MERGE of keyed rows cannot return)."""
+
+        def insert_one(tx: OracleTx, row: Row) -> int:
+            return int(tx.run("enqueue_unkeyed", **row, actor=actor)[0]["id"])
+
+        return self.enqueue_keyed_then_each(messages, actor, insert_one)  # type: ignore[arg-type]
 
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
-        """One statement per reply (replies are few), each answering its row by RETURNING."""
-        found: list[int | None] = []
-        with self.transaction() as tx:
-            for m in messages:
-                (saved,) = tx.run(
-                    "save_mo",
-                    channel=m.channel,
-                    phone=m.phone,
-                    service_number=m.service_number,
-                    content=m.content,
-                    received_at=m.received_at,
-                    ext_source=m.ext_source,
-                    worker=worker,
-                    window=window,
-                )
-                outbox_id = saved["outbox_id"]
-                found.append(None if outbox_id is None else int(outbox_id))
-        return found
-
-    @property
-    def announces_inserts(self) -> bool:
-        return False
-
-    def wait_for_work(self, timeout: float) -> int | None:
-        time.sleep(timeout)
-        return None
-
-    def close(self) -> None:
-        self._pool.close()
-
-
-def _close(conn: Any) -> None:
-    conn.close()
+        """Each reply by itself, with scalar binds: only a single-row INSERT ... VALUES can
+        RETURN INTO."""
+        return self.save_mo_each(
+            worker, messages, window, lambda tx, row, **p: tx.run("save_mo", **row, **p)[0]
+        )

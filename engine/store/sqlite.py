@@ -12,13 +12,12 @@ import contextlib
 import json
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from hisms.engine.store.base import StoreError
-from hisms.engine.store.sqlstore import Row, SqlStore
+from hisms.engine.store.sqlstore import PollingSqlStore, Row
 
 
 def sqlite_time(value: datetime) -> str:
@@ -60,7 +59,7 @@ class _Tx:
             self._conn.execute(statement)
 
 
-class SqliteStore(SqlStore):
+class SqliteStore(PollingSqlStore):
     dialect = "sqlite"
 
     def __init__(self, path: str) -> None:
@@ -93,14 +92,6 @@ class SqliteStore(SqlStore):
 
     def id_list(self, ids: Sequence[int]) -> str:
         return json.dumps(list(ids))
-
-    @property
-    def announces_inserts(self) -> bool:
-        return False
-
-    def wait_for_work(self, timeout: float) -> int | None:
-        time.sleep(timeout)
-        return None
 
     def close(self) -> None:
         with self._lock:

@@ -9,17 +9,13 @@ A batch answers the last result set it produces, or its row count when it produc
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
-import time
-from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
 from hisms.engine.store.base import StoreError
-from hisms.engine.store.dbapi import Pool, aware_row, json_rows, param, without_comments
-from hisms.engine.store.sqlstore import Row, SqlStore
+from hisms.engine.store.dbapi import JsonBatchTx, PooledStore, aware_row, param, without_comments
+from hisms.engine.store.sqlstore import Row
 
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 _PARAM = re.compile(r"(?<![@\w])@(\w+)")
@@ -55,11 +51,7 @@ def go_batches(ddl: str) -> list[str]:
     return [b.strip() for b in _GO.split(ddl) if without_comments(b).strip()]
 
 
-class _Tx:
-    def __init__(self, conn: Any, queries: dict[str, str]) -> None:
-        self._conn = conn
-        self._queries = queries
-
+class _Tx(JsonBatchTx):
     def run(self, name: str, /, **params: Any) -> list[Row]:
         text, values = to_qmark(self._queries[name], {k: param(v) for k, v in params.items()})
         cur = self._conn.cursor()
@@ -76,14 +68,6 @@ class _Tx:
         finally:
             cur.close()
         return rows if rows is not None else [{} for _ in range(max(count, 0))]
-
-    def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
-        if not rows:
-            return []
-        return self.run(name, rows=json_rows(rows), **params)
-
-    def changed(self, name: str, /, **params: Any) -> int:
-        return len(self.run(name, **params))
 
     def script(self, ddl: str) -> None:
         cur = self._conn.cursor()
@@ -130,48 +114,17 @@ def _driver() -> ModuleType:
     return pyodbc
 
 
-class SqlServerStore(SqlStore):
+class SqlServerStore(PooledStore):
     dialect = "sqlserver"
+    name = "SQL Server"
 
     def __init__(self, conn_str: str, pool_size: int = 4) -> None:
-        super().__init__()
         self._pyodbc = _driver()
         self._conn_str = conn_str
-        try:
-            self._pool = Pool(self._new_connection, _close, pool_size)
-        except self._pyodbc.Error as exc:
-            raise StoreError(f"cannot connect to SQL Server: {exc}") from exc
+        super().__init__(self._pyodbc.Error, pool_size)
 
-    def _new_connection(self) -> Any:
+    def new_connection(self) -> Any:
         return self._pyodbc.connect(self._conn_str, autocommit=False, timeout=10)
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[_Tx]:
-        try:
-            with self._pool.connection() as conn:
-                try:
-                    yield _Tx(conn, self.queries)
-                except BaseException:
-                    conn.rollback()
-                    raise
-                conn.commit()
-        except self._pyodbc.Error as exc:
-            raise StoreError(f"{type(exc).__name__}: {exc}") from exc
-
-    def id_list(self, ids: Sequence[int]) -> str:
-        return json.dumps(list(ids))
-
-    @property
-    def announces_inserts(self) -> bool:
-        return False
-
-    def wait_for_work(self, timeout: float) -> int | None:
-        time.sleep(timeout)
-        return None
-
-    def close(self) -> None:
-        self._pool.close()
-
-
-def _close(conn: Any) -> None:
-    conn.close()
+    def begin(self, conn: Any) -> _Tx:
+        return _Tx(conn, self.queries)  # autocommit off: the first statement opens it

@@ -9,7 +9,8 @@ in particular the order of statements inside each transaction, lives here.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from hisms import sql
@@ -155,20 +156,47 @@ class SqlStore(Store):
         return ReportResult(len(hit), len(parked), len(rows) - len(hit) - len(parked))
 
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
-        rows = [
-            {
-                "channel": m.channel,
-                "phone": m.phone,
-                "service_number": m.service_number,
-                "content": m.content,
-                "received_at": m.received_at,
-                "ext_source": m.ext_source,
-            }
-            for m in messages
-        ]
+        rows = [mo_row(m) for m in messages]
         with self.transaction() as tx:
             saved = tx.batch("save_mo", rows, worker=worker, window=window)
         return [r["outbox_id"] for r in sorted(saved, key=lambda r: r["id"])]
+
+    def enqueue_keyed_then_each(
+        self, messages: Sequence[NewMessage], actor: str, insert_one: Callable[[Tx, Row], int]
+    ) -> list[int]:
+        """Intake where one statement cannot answer every new id (MySQL, Oracle): keyed
+        rows in one statement and their ids by reference, each row without a reference by
+        itself (``insert_one`` answers its id)."""
+        rows = [message_row(m) for m in messages]
+        ids: list[int] = []
+        with self.transaction() as tx:
+            keyed = [r for r in rows if r["source_ref"]]
+            tx.batch("enqueue", keyed, actor=actor)
+            refs = [
+                {"source_system": r["source_system"], "source_ref": r["source_ref"]} for r in keyed
+            ]
+            known = {
+                (r["source_system"], r["source_ref"]): int(r["id"])
+                for r in tx.batch("lookup_refs", refs)
+            }
+            for r in rows:
+                if r["source_ref"]:
+                    ids.append(known[(r["source_system"], r["source_ref"])])
+                else:
+                    ids.append(insert_one(tx, r))
+        return ids
+
+    def save_mo_each(
+        self, worker: str, messages: Sequence[Mo], window: float, save_one: Callable[..., Row]
+    ) -> list[int | None]:
+        """MO where one statement cannot answer each reply's row: one statement per reply
+        (replies are few); ``save_one(tx, row, worker=, window=)`` answers the saved row."""
+        found: list[int | None] = []
+        with self.transaction() as tx:
+            for m in messages:
+                outbox_id = save_one(tx, mo_row(m), worker=worker, window=window)["outbox_id"]
+                found.append(None if outbox_id is None else int(outbox_id))
+        return found
 
     # -- queries --------------------------------------------------------------
 
@@ -281,6 +309,29 @@ class SqlStore(Store):
         report (matches nothing): the message would stay SUBMITTED for ever. Each
         dialect's statements say how it locks (SQLite: its writers are serialised)."""
         tx.run("fence_reports_exclusive" if exclusive else "fence_reports_shared")
+
+
+class PollingSqlStore(SqlStore):
+    """A store whose database cannot announce inserts: workers poll, adaptively."""
+
+    @property
+    def announces_inserts(self) -> bool:
+        return False
+
+    def wait_for_work(self, timeout: float) -> int | None:
+        time.sleep(timeout)
+        return None
+
+
+def mo_row(m: Mo) -> Row:
+    return {
+        "channel": m.channel,
+        "phone": m.phone,
+        "service_number": m.service_number,
+        "content": m.content,
+        "received_at": m.received_at,
+        "ext_source": m.ext_source,
+    }
 
 
 def message_row(m: NewMessage) -> Row:

@@ -259,6 +259,6 @@ def test_rows_and_batches_travel_in_utc() -> None:
 
 def test_an_unreachable_oracle_is_a_store_error_without_the_password() -> None:
     pytest.importorskip("oracledb", reason="python-oracledb comes with the test extra")
-    with pytest.raises(StoreError, match="cannot connect to oracle") as caught:
+    with pytest.raises(StoreError, match="cannot connect to Oracle") as caught:
         open_store("oracle://sms:s3cret-pw@127.0.0.1:9/FREEPDB1")  # port 9: discard, closed
     assert "s3cret-pw" not in str(caught.value)
