@@ -47,6 +47,9 @@ class EngineConfig(_Section):
     reclaim_every_seconds: float = Field(5.0, gt=0)
     writeback_every_seconds: float = Field(0.2, gt=0)
     mo_correlation_hours: float = Field(72.0, gt=0)
+    # Parked reports nothing matched (or matched long ago) are deleted after this long.
+    unmatched_report_days: float = Field(7.0, gt=0)
+    purge_every_seconds: float = Field(3600.0, gt=0)
 
     def resolved_worker_id(self) -> str:
         return self.worker_id or f"{socket.gethostname()}:{os.getpid()}"

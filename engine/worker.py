@@ -90,6 +90,7 @@ class Engine:
         side = [
             asyncio.create_task(self._every(self.cfg.lease_seconds / 3, self._heartbeat)),
             asyncio.create_task(self._every(self.cfg.reclaim_every_seconds, self._reclaim)),
+            asyncio.create_task(self._every(self.cfg.purge_every_seconds, self._purge)),
             asyncio.create_task(
                 self._every(self.cfg.writeback_every_seconds, self._flush, self._arrived)
             ),
@@ -304,6 +305,12 @@ class Engine:
         if back or failed:
             log.warning("reclaimed %d rows of dead workers, failed %d abandoned rows", back, failed)
             self._wake[BULK.name].set()
+
+    async def _purge(self) -> None:
+        before = utcnow() - timedelta(days=self.cfg.unmatched_report_days)
+        gone = await asyncio.to_thread(self.store.purge_unmatched, before)
+        if gone:
+            log.info("deleted %d parked delivery reports received before %s", gone, before)
 
     async def _every(
         self,

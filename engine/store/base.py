@@ -127,6 +127,10 @@ class Store(ABC):
         """(rows put back to PENDING, rows FAILED as abandoned)."""
 
     @abstractmethod
+    def purge_unmatched(self, before: datetime) -> int:
+        """Delete parked reports received before ``before``; how many went."""
+
+    @abstractmethod
     def write_back(self, worker: str, batch: WriteBack) -> WriteBackResult: ...
 
     @abstractmethod

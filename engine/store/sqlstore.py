@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from hisms import sql
@@ -154,6 +155,10 @@ class SqlStore(Store):
             if ids:
                 tx.run("roll_up", worker=worker, ids=self.id_list(ids))
         return ReportResult(len(hit), len(parked), len(rows) - len(hit) - len(parked))
+
+    def purge_unmatched(self, before: datetime) -> int:
+        with self.transaction() as tx:
+            return tx.changed("purge_unmatched", before=before)
 
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
         rows = [mo_row(m) for m in messages]

@@ -204,6 +204,11 @@ SET u.matched_at = UTC_TIMESTAMP(3), u.outbox_id = s.outbox_id,
     u.updated_at = UTC_TIMESTAMP(3), u.updated_by = %(worker)s
 WHERE s.outbox_id IN %(ids)s AND u.matched_at IS NULL
 
+-- name: purge_unmatched
+-- Forget parked reports received before a time: those matched long ago, and those for ids
+-- no part ever had (a gateway's duplicates, or another account's). Run by every engine.
+DELETE FROM sms_report_unmatched WHERE received_at < %(before)s
+
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
 UPDATE sms_outbox o

@@ -234,6 +234,11 @@ SET u.matched_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), u.outbox_id = s.outbox_id,
     u.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), u.updated_by = :worker
 WHERE u.matched_at IS NULL
 
+-- name: purge_unmatched
+-- Forget parked reports received before a time: those matched long ago, and those for ids
+-- no part ever had (a gateway's duplicates, or another account's). Run by every engine.
+DELETE FROM sms_report_unmatched WHERE received_at < :before
+
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
 MERGE INTO sms_outbox o

@@ -193,6 +193,11 @@ FROM sms_segment s
 WHERE s.outbox_id IN (SELECT value FROM json_each(:ids)) AND u.matched_at IS NULL
   AND s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
 
+-- name: purge_unmatched
+-- Forget parked reports received before a time: those matched long ago, and those for ids
+-- no part ever had (a gateway's duplicates, or another account's). Run by every engine.
+DELETE FROM sms_report_unmatched WHERE received_at < :before
+
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
 WITH agg AS (

@@ -228,6 +228,11 @@ JOIN sms_segment s ON s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.chan
 WHERE s.outbox_id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$'))
   AND u.matched_at IS NULL
 
+-- name: purge_unmatched
+-- Forget parked reports received before a time: those matched long ago, and those for ids
+-- no part ever had (a gateway's duplicates, or another account's). Run by every engine.
+DELETE FROM sms_report_unmatched WHERE received_at < @before
+
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
 UPDATE o

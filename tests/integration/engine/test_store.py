@@ -182,6 +182,19 @@ def test_duplicate_and_unknown_reports_change_nothing(store: Store) -> None:
     assert status_of(store, oid) == Status.DELIVERED
 
 
+def test_parked_reports_are_purged_once_old_and_recent_ones_kept(store: Store) -> None:
+    now = utcnow()
+    old = DeliveryReport("cm", "OLD", "DELIVRD", received_at=now - timedelta(days=8))
+    new = DeliveryReport("cm", "NEW", "DELIVRD", received_at=now - timedelta(hours=1))
+    assert store.save_reports(W, [old, new]).parked == 2
+    assert store.purge_unmatched(now - timedelta(days=7)) == 1
+    assert store.purge_unmatched(now - timedelta(days=7)) == 0
+    (oid,) = store.enqueue([msg(1)], "t")  # the kept report still completes its message
+    (c,) = store.claim(W, BULK, 10, 30)
+    store.write_back(W, submitted(c, ["NEW"]))
+    assert status_of(store, oid) == Status.DELIVERED
+
+
 def test_mo_is_correlated_to_the_last_mt_and_by_extension(store: Store) -> None:
     his, lis, _other = store.enqueue(
         [msg(1, source_system="HIS"), msg(1, source_system="LIS"), msg(2, source_system="HIS")], "t"
