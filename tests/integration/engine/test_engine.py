@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
-from hisms.carrier.base import MoMessage, Submission, SubmitResult
+import pytest
+
+from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitResult, utcnow
 from hisms.carrier.loopback.client import LoopbackCarrier
 from hisms.engine.config import (
     ChannelConfig,
@@ -188,4 +192,24 @@ def test_postgresql_insert_wakes_an_idle_engine_without_polling(pg_url: str) -> 
 
     asyncio.run(scenario())
     assert len(carrier.submitted) == 1
+    store.close()
+
+
+def test_a_running_engine_deletes_parked_reports_once_they_are_old(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = open_store(db_url)
+    now = utcnow()
+    stale = DeliveryReport("lb", "GONE", "DELIVRD", received_at=now - timedelta(days=2))
+    fresh = DeliveryReport("lb", "KEPT", "DELIVRD", received_at=now)
+    assert store.save_reports("t", [stale, fresh]).parked == 2
+    engine = Engine(
+        settings(db_url, unmatched_report_days=1, purge_every_seconds=0.05),
+        store,
+        {"lb": LoopbackCarrier("lb")},
+    )
+    caplog.set_level(logging.INFO, logger="hisms.engine.worker")
+    asyncio.run(run_until(engine, lambda: "deleted 1 parked" in caplog.text, timeout=10))
+    assert store.purge_unmatched(now - timedelta(hours=1)) == 0  # the engine took the stale one
+    assert store.purge_unmatched(now + timedelta(seconds=1)) == 1  # and left the fresh one
     store.close()
