@@ -84,7 +84,10 @@ class PostgresStore(SqlStore):
         connecting = self._listener is None or self._listener.closed
         try:
             if connecting:
-                self._listener = psycopg.connect(self._conninfo, autocommit=True)
+                # Bounded: a server that accepts no connection must not hold the wake-ups.
+                self._listener = psycopg.connect(
+                    self._conninfo, autocommit=True, connect_timeout=max(1, int(timeout))
+                )
                 self._listener.execute(f"LISTEN {CHANNEL}")
             best: int | None = None
             for note in self._listener.notifies(timeout=timeout, stop_after=1):
