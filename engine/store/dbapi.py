@@ -14,8 +14,10 @@ import json
 import queue
 import re
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from hisms.engine.store.base import StoreError
@@ -25,6 +27,8 @@ C = TypeVar("C")
 
 _STATEMENT_END = re.compile(r";[ \t]*$", re.MULTILINE)
 _COMMENT_LINE = re.compile(r"^[ \t]*--.*(?:\n|$)", re.MULTILINE)
+# A string literal ('' escapes a quote): what is inside is never a parameter.
+LITERAL = re.compile(r"'(?:[^']|'')*'")
 
 
 def naive_utc(value: datetime) -> datetime:
@@ -62,13 +66,14 @@ def without_comments(text: str) -> str:
     return _COMMENT_LINE.sub("", text)
 
 
-def statements(block: str) -> list[str]:
+@cache  # the same few named blocks run on every claim and write-back
+def statements(block: str) -> tuple[str, ...]:
     """The statements of a block or DDL script, without their ``;`` and comment lines."""
     parts = (without_comments(s).strip() for s in _STATEMENT_END.split(block))
-    return [p for p in parts if p]
+    return tuple(p for p in parts if p)
 
 
-class JsonBatchTx:
+class JsonBatchTx(ABC):
     """A transaction whose batches travel as one JSON text bound as ``rows``, and whose
     ``run`` answers one empty row per changed row for a statement that returns none."""
 
@@ -78,8 +83,9 @@ class JsonBatchTx:
         self._conn = conn
         self._queries = queries
 
+    @abstractmethod
     def run(self, name: str, /, **params: Any) -> list[Row]:
-        raise NotImplementedError  # pragma: no cover - every dialect runs its way
+        """Run the named statement (or block) with scalar parameters; the rows it answers."""
 
     def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
         if not rows:
@@ -88,6 +94,40 @@ class JsonBatchTx:
 
     def changed(self, name: str, /, **params: Any) -> int:
         return len(self.run(name, **params))
+
+
+class BlockTx(JsonBatchTx):
+    """Runs a named block statement by statement: when the first statement reads (and
+    locks) rows, the next ones get their first column as ``locked``, and a block whose
+    first statement finds nothing stops there. A block answers the rows of the last
+    statement that answers any, or the first statement's row count."""
+
+    def run(self, name: str, /, **params: Any) -> list[Row]:
+        block = statements(self._queries[name])
+        bound = {k: param(v) for k, v in params.items()}
+        result: list[Row] = []
+        with contextlib.closing(self._conn.cursor()) as cur:
+            for n, statement in enumerate(block):
+                rows = self.execute(cur, statement, bound, first=n == 0)
+                if rows is not None:
+                    result = rows
+                elif n == 0:
+                    result = [{} for _ in range(max(cur.rowcount, 0))]
+                if n == 0 and cur.description and len(block) > 1:
+                    if not result:
+                        return []  # nothing locked: nothing to change
+                    bound["locked"] = self.locked([next(iter(r.values())) for r in result])
+        return result
+
+    @abstractmethod
+    def execute(
+        self, cur: Any, statement: str, bound: dict[str, Any], first: bool
+    ) -> list[Row] | None:
+        """Execute one statement of a block; the rows it answers, None for plain DML."""
+
+    @abstractmethod
+    def locked(self, values: list[Any]) -> Any:
+        """How the first statement's rows are bound as ``locked`` in the next ones."""
 
 
 class Pool(Generic[C]):
@@ -143,12 +183,13 @@ class PooledStore(PollingSqlStore):
         except driver_error as exc:
             raise StoreError(f"cannot connect to {self.name}: {exc}") from exc
 
+    @abstractmethod
     def new_connection(self) -> Any:
-        raise NotImplementedError  # pragma: no cover - every subclass connects its way
+        """A new connection of the driver, not in autocommit mode."""
 
+    @abstractmethod
     def begin(self, conn: Any) -> Tx:
         """Start a transaction on ``conn`` and answer what runs its statements."""
-        raise NotImplementedError  # pragma: no cover
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Tx]:

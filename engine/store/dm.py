@@ -16,7 +16,6 @@ from hisms.engine.store.oracle import OracleStore
 
 class DmStore(OracleStore):
     dialect = "dm"
-
     name = "DM8"
 
     def load_driver(self) -> ModuleType:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hisms.engine.store.base import Mo, NewMessage, StoreError
-from hisms.engine.store.dbapi import JsonBatchTx, PooledStore, aware_row, param, statements
+from hisms.engine.store.dbapi import BlockTx, PooledStore, aware_row, statements
 from hisms.engine.store.sqlstore import Row
 
 try:
@@ -27,31 +27,25 @@ log = logging.getLogger(__name__)
 Connection = pymysql.Connection  # type: ignore[type-arg]
 
 
-class _Tx(JsonBatchTx):
+class _Tx(BlockTx):
     time_separator = " "  # DATETIME(3) text
 
     def __init__(self, conn: Connection, queries: dict[str, str]) -> None:
         super().__init__(conn, queries)
         self._last_id = 0
 
-    def run(self, name: str, /, **params: Any) -> list[Row]:
-        block = statements(self._queries[name])
-        bound = {k: param(v) for k, v in params.items()}
-        result: list[Row] = []
-        with self._conn.cursor() as cur:
-            for n, statement in enumerate(block):
-                cur.execute(statement, bound)
-                self._last_id = cur.lastrowid
-                if cur.description:
-                    names = [d[0] for d in cur.description]
-                    result = [aware_row(names, r) for r in cur.fetchall()]
-                elif n == 0:
-                    result = [{} for _ in range(cur.rowcount)]
-                if n == 0 and cur.description and len(block) > 1:
-                    if not result:
-                        return []  # nothing locked: nothing to change
-                    bound["locked"] = tuple(next(iter(r.values())) for r in result)
-        return result
+    def execute(
+        self, cur: Any, statement: str, bound: dict[str, Any], first: bool
+    ) -> list[Row] | None:
+        cur.execute(statement, bound)  # PyMySQL ignores the binds a statement does not name
+        self._last_id = cur.lastrowid
+        if not cur.description:
+            return None
+        names = [d[0] for d in cur.description]
+        return [aware_row(names, r) for r in cur.fetchall()]
+
+    def locked(self, values: list[Any]) -> tuple[Any, ...]:
+        return tuple(values)  # bound as `IN (1, 2, 3)`
 
     def last_insert_id(self) -> int:
         return self._last_id

@@ -20,16 +20,16 @@ import contextlib
 import json
 import re
 from collections.abc import Sequence
+from functools import cache
 from types import ModuleType
 from typing import Any
 
 from hisms.engine.store.base import Mo, NewMessage, StoreError
-from hisms.engine.store.dbapi import JsonBatchTx, PooledStore, aware_row, param, statements
+from hisms.engine.store.dbapi import LITERAL, BlockTx, PooledStore, aware_row, statements
 from hisms.engine.store.sqlstore import Row
 
 # Parameters holding JSON text: bound as CLOBs, since a batch passes 4,000 bytes quickly.
 JSON_PARAMS = frozenset({"rows", "ids", "locked"})
-_LITERAL = re.compile(r"'(?:[^']|'')*'")
 _BIND = re.compile(r"(?<![\w:]):(\w+)")
 _RETURNING_INTO = re.compile(r"\bRETURNING\b.+?\bINTO\s+(:\w+(?:\s*,\s*:\w+)*)\s*$", re.I | re.S)
 _PLSQL_START = re.compile(
@@ -38,18 +38,20 @@ _PLSQL_START = re.compile(
 )
 
 
-def binds_of(statement: str) -> list[str]:
+@cache  # parsed once per statement text, not on every claim
+def binds_of(statement: str) -> tuple[str, ...]:
     """The bind names a statement uses, in order, each once (string literals skipped)."""
-    found = _BIND.findall(_LITERAL.sub("''", statement))
-    return list(dict.fromkeys(name.lower() for name in found))
+    found = _BIND.findall(LITERAL.sub("''", statement))
+    return tuple(dict.fromkeys(name.lower() for name in found))
 
 
-def returning_into(statement: str) -> list[str]:
+@cache
+def returning_into(statement: str) -> tuple[str, ...]:
     """The out binds of a ``RETURNING ... INTO :a, :b`` statement, else none."""
-    match = _RETURNING_INTO.search(_LITERAL.sub("''", statement))
+    match = _RETURNING_INTO.search(LITERAL.sub("''", statement))
     if not match:
-        return []
-    return [name.strip().lstrip(":").lower() for name in match[1].split(",")]
+        return ()
+    return tuple(name.strip().lstrip(":").lower() for name in match[1].split(","))
 
 
 def script_statements(ddl: str) -> list[str]:
@@ -80,30 +82,13 @@ def _text(value: Any) -> Any:
     return value.read() if callable(getattr(value, "read", None)) else value  # a LOB
 
 
-class OracleTx(JsonBatchTx):
+class OracleTx(BlockTx):
     def __init__(self, conn: Any, queries: dict[str, str], driver: ModuleType) -> None:
         super().__init__(conn, queries)
         self._number = getattr(driver, "DB_TYPE_NUMBER", None) or driver.NUMBER
         self._clob = getattr(driver, "DB_TYPE_CLOB", None) or getattr(driver, "CLOB", None)
 
-    def run(self, name: str, /, **params: Any) -> list[Row]:
-        block = statements(self._queries[name])
-        bound = {k: param(v) for k, v in params.items()}
-        result: list[Row] = []
-        with contextlib.closing(self._conn.cursor()) as cur:
-            for n, statement in enumerate(block):
-                rows = self._execute(cur, statement, bound, first=n == 0)
-                if rows is not None:
-                    result = rows
-                elif n == 0:
-                    result = [{} for _ in range(max(cur.rowcount, 0))]
-                if n == 0 and cur.description and len(block) > 1:
-                    if not result:
-                        return []  # nothing locked: nothing to change
-                    bound["locked"] = json.dumps([next(iter(r.values())) for r in result])
-        return result
-
-    def _execute(
+    def execute(
         self, cur: Any, statement: str, bound: dict[str, Any], first: bool
     ) -> list[Row] | None:
         """The rows a statement answers (a SELECT's, or RETURNING INTO's), None for DML."""
@@ -130,6 +115,9 @@ class OracleTx(JsonBatchTx):
             raw = cur.fetchmany(limit) if limit is not None else cur.fetchall()
             return [aware_row(keys, [_text(v) for v in r]) for r in raw]
         return None
+
+    def locked(self, values: list[Any]) -> str:
+        return json.dumps(values)  # read with JSON_TABLE
 
     def script(self, ddl: str) -> None:
         # Oracle commits each DDL statement by itself: a migration is not atomic here.

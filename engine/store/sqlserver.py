@@ -9,15 +9,23 @@ A batch answers the last result set it produces, or its row count when it produc
 
 from __future__ import annotations
 
+import contextlib
 import re
+from functools import cache
 from types import ModuleType
 from typing import Any
 
 from hisms.engine.store.base import StoreError
-from hisms.engine.store.dbapi import JsonBatchTx, PooledStore, aware_row, param, without_comments
+from hisms.engine.store.dbapi import (
+    LITERAL,
+    JsonBatchTx,
+    PooledStore,
+    aware_row,
+    param,
+    without_comments,
+)
 from hisms.engine.store.sqlstore import Row
 
-_LITERAL = re.compile(r"'(?:[^']|'')*'")
 _PARAM = re.compile(r"(?<![@\w])@(\w+)")
 _GO = re.compile(r"^[ \t]*GO[ \t]*$", re.MULTILINE | re.IGNORECASE)
 
@@ -25,6 +33,12 @@ _GO = re.compile(r"^[ \t]*GO[ \t]*$", re.MULTILINE | re.IGNORECASE)
 def to_qmark(batch: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
     """``batch`` with each ``@name`` that ``params`` holds replaced by ``?``, and the values
     in the order of the marks (a name used twice is bound twice)."""
+    text, order = _qmark_plan(batch, frozenset(params))
+    return text, [params[name] for name in order]
+
+
+@cache  # one plan per statement and set of parameter names, not one per call
+def _qmark_plan(batch: str, names: frozenset[str]) -> tuple[str, tuple[str, ...]]:
     text = without_comments(batch)
     literals: list[str] = []
 
@@ -32,18 +46,18 @@ def to_qmark(batch: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
         literals.append(match[0])
         return f"'{len(literals) - 1}'"
 
-    text = _LITERAL.sub(hide, text)  # an @ inside a string literal is not a parameter
-    values: list[Any] = []
+    text = LITERAL.sub(hide, text)  # an @ inside a string literal is not a parameter
+    order: list[str] = []
 
     def mark(match: re.Match[str]) -> str:
-        if match[1] not in params:
+        if match[1] not in names:
             return match[0]
-        values.append(params[match[1]])
+        order.append(match[1])
         return "?"
 
     text = _PARAM.sub(mark, text)
     text = re.sub(r"'(\d+)'", lambda m: literals[int(m[1])], text)
-    return text.strip(), values
+    return text.strip(), tuple(order)
 
 
 def go_batches(ddl: str) -> list[str]:
@@ -54,8 +68,7 @@ def go_batches(ddl: str) -> list[str]:
 class _Tx(JsonBatchTx):
     def run(self, name: str, /, **params: Any) -> list[Row]:
         text, values = to_qmark(self._queries[name], {k: param(v) for k, v in params.items()})
-        cur = self._conn.cursor()
-        try:
+        with contextlib.closing(self._conn.cursor()) as cur:
             cur.execute(text, values)
             count = cur.rowcount
             rows: list[Row] | None = None
@@ -65,17 +78,12 @@ class _Tx(JsonBatchTx):
                     rows = [aware_row(keys, r) for r in cur.fetchall()]
                 if not cur.nextset():
                     break
-        finally:
-            cur.close()
         return rows if rows is not None else [{} for _ in range(max(count, 0))]
 
     def script(self, ddl: str) -> None:
-        cur = self._conn.cursor()
-        try:
+        with contextlib.closing(self._conn.cursor()) as cur:
             for batch in go_batches(ddl):
                 cur.execute(batch)
-        finally:
-            cur.close()
 
 
 def connection_string(

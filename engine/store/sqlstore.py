@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -47,8 +48,9 @@ class SqlStore(Store):
     def __init__(self) -> None:
         self.queries = sql.queries(self.dialect)
 
+    @abstractmethod
     def transaction(self) -> contextlib.AbstractContextManager[Tx]:
-        raise NotImplementedError  # pragma: no cover - every dialect overrides
+        """One database transaction, committed when the block ends without an error."""
 
     # -- schema -------------------------------------------------------------
 

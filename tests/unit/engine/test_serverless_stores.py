@@ -62,10 +62,10 @@ def test_binds_skip_string_literals_and_repeat_once() -> None:
     names = binds_of(statement)
     assert len(names) == len(set(names))
     assert {"phone", "received_at", "window", "ext_source", "worker", "id"} <= set(names)
-    assert binds_of("SELECT ':not' FROM dual WHERE a = :a AND b = 'x:y'") == ["a"]
-    assert returning_into(statement) == ["id", "outbox_id"]
-    assert returning_into(sql.queries("oracle")["push_failed"]) == ["push_failures"]
-    assert returning_into(statements(sql.queries("oracle")["claim"])[0]) == []
+    assert binds_of("SELECT ':not' FROM dual WHERE a = :a AND b = 'x:y'") == ("a",)
+    assert returning_into(statement) == ("id", "outbox_id")
+    assert returning_into(sql.queries("oracle")["push_failed"]) == ("push_failures",)
+    assert returning_into(statements(sql.queries("oracle")["claim"])[0]) == ()
 
 
 def test_blocks_split_into_statements_without_semicolons_or_comment_lines() -> None:
@@ -96,6 +96,7 @@ class _Cursor:
         self.description: list[tuple[str]] | None = None
         self.rowcount = 0
         self._rows: list[tuple[Any, ...]] = []
+        self.closed = False
 
     def var(self, _type: object) -> _Var:
         return _Var(None)
@@ -119,7 +120,7 @@ class _Cursor:
         return self._rows
 
     def close(self) -> None:
-        pass
+        self.closed = True
 
 
 def _tx(cursor: _Cursor, dialect: str = "oracle") -> OracleTx:
@@ -150,6 +151,7 @@ def test_oracle_claim_fetches_limit_rows_of_its_unlimited_cursor_then_leases_the
         {"id": 8, "attempt": 1, "expire_at": None},
     ]
     assert "locked" in read_args
+    assert cursor.closed
 
 
 def test_oracle_block_whose_lock_finds_nothing_stops_there() -> None:
@@ -157,7 +159,7 @@ def test_oracle_block_whose_lock_finds_nothing_stops_there() -> None:
     assert (
         _tx(cursor).run("claim", worker="w", lease=1, limit=5, min_priority=0, max_priority=1) == []
     )
-    assert len(cursor.calls) == 1
+    assert len(cursor.calls) == 1 and cursor.closed
 
 
 def test_oracle_returning_into_answers_rows_and_dml_answers_its_count() -> None:
