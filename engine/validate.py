@@ -45,7 +45,10 @@ def check(
     text = _CONTROL.sub("", (content or "").replace("\r\n", "\n")).strip()
     if not text:
         return Rejection("CONTENT_EMPTY", "content is empty")
-    signed = _sign(text, (signature or "").strip() or rules.default_signature)
+    # The configured default stands in only where signatures are required: with
+    # require_signature off the gateway (or nobody) signs, and a row's own still counts.
+    fallback = rules.default_signature if rules.require_signature else ""
+    signed = _sign(text, (signature or "").strip() or fallback)
     if signed is None:
         if rules.require_signature:
             return Rejection(

@@ -19,6 +19,12 @@ def test_default_signature_from_configuration() -> None:
     assert check("13800138000", "x", None, rules) == Message("13800138000", "【市一院】x")
 
 
+def test_default_signature_is_not_added_when_signatures_are_not_required() -> None:
+    rules = Rules(100, False, "市一院")
+    assert check("13800138000", "x", None, rules) == Message("13800138000", "x")
+    assert check("13800138000", "x", "二院", rules) == Message("13800138000", "【二院】x")
+
+
 def test_missing_signature_is_rejected_when_required() -> None:
     got = check("13800138000", "x", None, RULES)
     assert isinstance(got, Rejection) and got.code == "SIGNATURE_MISSING"
