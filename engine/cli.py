@@ -17,6 +17,7 @@ from hisms.adapters.webservice import runtime
 from hisms.adapters.webservice.modecli import mode
 from hisms.carrier.base import CarrierError
 from hisms.engine import app
+from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
 from hisms.engine.store.base import NewMessage, StoreError
 
@@ -196,175 +197,6 @@ def simulate(ctx: click.Context, protocol: str) -> None:
     module.cli.main(args=ctx.args, prog_name=f"hisms simulate {protocol}", standalone_mode=True)
 
 
-@cli.group()
-def bench() -> None:
-    """Benchmarks: JSON on stdout, a summary on stderr."""
-
-
-@bench.command("claim")
-@click.option("--rows", default=50_000, show_default=True, type=click.IntRange(1))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
-@click.pass_obj
-def bench_claim(obj: _Context, rows: int, workers: int, batch_size: int) -> None:
-    """Rows/s claimed and acknowledged by the store, no carrier (the queue's ceiling).
-
-    Inserts ROWS pending rows into the configured database first: point it at a
-    scratch database, not production."""
-    from hisms.engine import bench as bench_module
-
-    url = obj.settings.database.url.get_secret_value()
-    result = bench_module.claim(url, rows, workers, batch_size)
-    click.echo(json.dumps(result))
-    click.echo(
-        f"claim: {result['rows_per_second']} rows/s ({workers} worker(s), batch {batch_size}, "
-        f"{result['database']})",
-        err=True,
-    )
-
-
-def _report(result: dict[str, object], summary: str) -> None:
-    click.echo(json.dumps(result, ensure_ascii=False))
-    click.echo(summary, err=True)
-
-
-@bench.command("intake")
-@click.option("--rows", default=50_000, show_default=True, type=click.IntRange(1))
-@click.option("--writers", default=4, show_default=True, type=click.IntRange(1, 64))
-@click.option(
-    "--batch-size",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 1_000_000),
-    help="Rows per INSERT transaction (numbers per request with --via sendbatch); "
-    "1 = single-row INSERTs as most HIS do.",
-)
-@click.option(
-    "--via",
-    type=click.Choice(["table", "sendbatch"]),
-    default="table",
-    show_default=True,
-    help="table: INSERTs into sms_outbox; sendbatch: SOAP SendBatch over HTTP on 127.0.0.1.",
-)
-@click.pass_obj
-def bench_intake(obj: _Context, rows: int, writers: int, batch_size: int, via: str) -> None:
-    """Rows/s taken in by concurrent HIS-like writers (scratch database!)."""
-    if via == "sendbatch":
-        from hisms.engine import bench_soap
-
-        result = bench_soap.sendbatch(_url(obj), rows, writers, batch_size)
-    else:
-        from hisms.engine import bench_load
-
-        result = bench_load.intake(_url(obj), rows, writers, batch_size)
-    _report(
-        result,
-        f"intake via {via}: {result['rows_per_second']} rows/s ({writers} writers, "
-        f"batch {batch_size}, {result['database']})",
-    )
-
-
-@bench.command("backlog")
-@click.option(
-    "--sizes",
-    default="10000,100000",
-    show_default=True,
-    help="Pending-row counts to measure at, comma separated (e.g. 10000,100000,1000000).",
-)
-@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
-@click.option("--samples", default=20, show_default=True, type=click.IntRange(1, 1000))
-@click.pass_obj
-def bench_backlog(obj: _Context, sizes: str, batch_size: int, samples: int) -> None:
-    """Claim latency as the pending backlog grows: it should stay flat (scratch database!)."""
-    from hisms.engine import bench_load
-
-    counts = [int(s) for s in sizes.split(",") if s.strip()]
-    result = bench_load.backlog(_url(obj), counts, batch_size, samples)
-    lines = ", ".join(f"{r['pending']}: {r['claim_ms_p50']} ms" for r in result["results"])
-    _report(result, f"backlog claim p50 by pending rows: {lines}")
-
-
-@bench.command("priority")
-@click.option("--bulk", default=100_000, show_default=True, type=click.IntRange(1))
-@click.option("--urgent", default=20, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
-@click.pass_obj
-def bench_priority(obj: _Context, bulk: int, urgent: int, batch_size: int) -> None:
-    """Latency of priority-0 rows while a bulk backlog drains (scratch database!)."""
-    from hisms.engine import bench_load
-
-    result = bench_load.priority(_url(obj), bulk, urgent, batch_size)
-    _report(
-        result,
-        f"priority: urgent insert->submit p50 {result['urgent_submit_ms_p50']} ms, "
-        f"max {result['urgent_submit_ms_max']} ms with {bulk} bulk rows draining",
-    )
-
-
-def _url(obj: _Context) -> str:
-    return obj.settings.database.url.get_secret_value()
-
-
-@bench.command("e2e")
-@click.option("--count", default=100_000, show_default=True, type=click.IntRange(1))
-@click.option(
-    "--rate",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(0),
-    help="Offered rows/s; 0 = insert every row up front.",
-)
-@click.option(
-    "--insert-batch",
-    default=0,
-    type=click.IntRange(0, 100_000),
-    help="Rows per INSERT [default: one INSERT every 10 ms at --rate, 10000 with --rate 0].",
-)
-@click.option("--window", default=16, show_default=True, type=click.IntRange(1, 1024))
-@click.option("--connections", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 5000))
-@click.option("--inflight", default=4, show_default=True, type=click.IntRange(1, 64))
-@click.option("--pool-size", default=8, show_default=True, type=click.IntRange(1, 64))
-@click.option(
-    "--report-delay",
-    default=0.1,
-    show_default=True,
-    type=click.FloatRange(0),
-    help="Seconds the simulator waits before each delivery report.",
-)
-@click.option(
-    "--force", is_flag=True, help="Run although sms_outbox has (finished) rows; they are ignored."
-)
-@click.pass_obj
-def bench_e2e(obj: _Context, **options: Any) -> None:
-    """Messages/s from INSERT to DELIVERED through CMPP to a simulator, with latencies.
-
-    The simulator and the engine run in processes of their own; rows are inserted at
-    the offered rate. PostgreSQL only, on a scratch database: it refuses a database
-    with unfinished messages, and one with any rows unless --force."""
-    from hisms.engine import bench_e2e as e2e
-
-    try:
-        result = e2e.run(obj.settings, e2e.Options(**options))
-    except e2e.BenchError as exc:
-        raise click.ClickException(str(exc)) from exc
-    submit, delivered = result["insert_to_submit_ms"], result["insert_to_delivered_ms"]
-    offered = (
-        f"offered at {result['rate']:g}/s (inserted at {result['offered_per_second']}/s)"
-        if result["rate"]
-        else "inserted up front"
-    )
-    _report(
-        result,
-        f"e2e: {result['messages_per_second']} msgs/s INSERT->DELIVERED, {result['rows']} rows "
-        f"{offered} (CMPP window {result['window']} x "
-        f"{result['connections']} connections, batch {result['batch_size']} x "
-        f"{result['inflight_batches']} in flight, postgresql); ms p50/p95/p99: insert->submit "
-        f"{submit['p50']}/{submit['p95']}/{submit['p99']}, insert->delivered "
-        f"{delivered['p50']}/{delivered['p95']}/{delivered['p99']}",
-    )
-
-
 @cli.command()
 @click.option(
     "--db",
@@ -388,6 +220,7 @@ def demo(db_path: str, scale: int) -> None:
 
 
 cli.add_command(mode)
+cli.add_command(bench)
 
 
 def main() -> None:

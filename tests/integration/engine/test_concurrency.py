@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hisms.engine import bench
+from hisms.engine.bench import claim as bench
 from hisms.engine.store import open_store
 
 ROWS = 10_000

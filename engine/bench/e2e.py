@@ -2,7 +2,7 @@
 
 Three processes, so none shares a GIL with another: the CMPP simulator and the
 engine (as ``hisms run`` builds it) each run in a child process
-(:mod:`hisms.engine.bench_e2e_procs`); this one INSERTs rows at the offered rate,
+(:mod:`hisms.engine.bench.e2e_procs`); this one INSERTs rows at the offered rate,
 as a HIS writing to ``sms_outbox`` would, and waits until every row is final.
 
 The figures come from the rows' own timestamps, computed by PostgreSQL
@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
-from hisms.engine import bench_e2e_procs as procs
+from hisms.engine.bench import e2e_procs as procs
 from hisms.engine.config import ChannelConfig, Settings, ValidationConfig
 
 CONTENT = "您的检验报告已出，请登录查看。"

@@ -1,4 +1,4 @@
-"""``hisms bench``: throughput of the queue itself, as JSON a user can keep.
+"""``hisms bench claim``: throughput of the queue itself, as JSON a user can keep.
 
 ``claim`` measures rows/s claimed and acknowledged by the engine's own store code,
 with no carrier: the ceiling the queue puts on everything else.

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from hisms.carrier.loopback.client import LoopbackCarrier
-from hisms.engine.bench import fill
+from hisms.engine.bench.claim import fill
 from hisms.engine.config import (
     ChannelConfig,
     DatabaseConfig,

@@ -1,0 +1,188 @@
+"""``hisms bench``: the benchmarks' commands. Each prints its result as JSON on stdout
+(configuration beside figures, to keep and compare) and a one-line summary on stderr.
+
+The benchmark modules are imported by their command only, so ``hisms`` starts without them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+import click
+
+from hisms.engine.config import Settings
+
+
+class _Obj(Protocol):
+    """The ``hisms`` context object: the settings, loaded on first use."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks: JSON on stdout, a summary on stderr."""
+
+
+@bench.command("claim")
+@click.option("--rows", default=50_000, show_default=True, type=click.IntRange(1))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
+@click.pass_obj
+def bench_claim(obj: _Obj, rows: int, workers: int, batch_size: int) -> None:
+    """Rows/s claimed and acknowledged by the store, no carrier (the queue's ceiling).
+
+    Inserts ROWS pending rows into the configured database first: point it at a
+    scratch database, not production."""
+    from hisms.engine.bench import claim
+
+    result = claim.claim(_url(obj), rows, workers, batch_size)
+    _report(
+        result,
+        f"claim: {result['rows_per_second']} rows/s ({workers} worker(s), batch {batch_size}, "
+        f"{result['database']})",
+    )
+
+
+@bench.command("intake")
+@click.option("--rows", default=50_000, show_default=True, type=click.IntRange(1))
+@click.option("--writers", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--batch-size",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    help="Rows per INSERT transaction (numbers per request with --via sendbatch); "
+    "1 = single-row INSERTs as most HIS do.",
+)
+@click.option(
+    "--via",
+    type=click.Choice(["table", "sendbatch"]),
+    default="table",
+    show_default=True,
+    help="table: INSERTs into sms_outbox; sendbatch: SOAP SendBatch over HTTP on 127.0.0.1.",
+)
+@click.pass_obj
+def bench_intake(obj: _Obj, rows: int, writers: int, batch_size: int, via: str) -> None:
+    """Rows/s taken in by concurrent HIS-like writers (scratch database!)."""
+    if via == "sendbatch":
+        from hisms.engine.bench import soap
+
+        result = soap.sendbatch(_url(obj), rows, writers, batch_size)
+    else:
+        from hisms.engine.bench import load
+
+        result = load.intake(_url(obj), rows, writers, batch_size)
+    _report(
+        result,
+        f"intake via {via}: {result['rows_per_second']} rows/s ({writers} writers, "
+        f"batch {batch_size}, {result['database']})",
+    )
+
+
+@bench.command("backlog")
+@click.option(
+    "--sizes",
+    default="10000,100000",
+    show_default=True,
+    help="Pending-row counts to measure at, comma separated (e.g. 10000,100000,1000000).",
+)
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--samples", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.pass_obj
+def bench_backlog(obj: _Obj, sizes: str, batch_size: int, samples: int) -> None:
+    """Claim latency as the pending backlog grows: it should stay flat (scratch database!)."""
+    from hisms.engine.bench import load
+
+    counts = [int(s) for s in sizes.split(",") if s.strip()]
+    result = load.backlog(_url(obj), counts, batch_size, samples)
+    lines = ", ".join(f"{r['pending']}: {r['claim_ms_p50']} ms" for r in result["results"])
+    _report(result, f"backlog claim p50 by pending rows: {lines}")
+
+
+@bench.command("priority")
+@click.option("--bulk", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option("--urgent", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
+@click.pass_obj
+def bench_priority(obj: _Obj, bulk: int, urgent: int, batch_size: int) -> None:
+    """Latency of priority-0 rows while a bulk backlog drains (scratch database!)."""
+    from hisms.engine.bench import load
+
+    result = load.priority(_url(obj), bulk, urgent, batch_size)
+    _report(
+        result,
+        f"priority: urgent insert->submit p50 {result['urgent_submit_ms_p50']} ms, "
+        f"max {result['urgent_submit_ms_max']} ms with {bulk} bulk rows draining",
+    )
+
+
+@bench.command("e2e")
+@click.option("--count", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Offered rows/s; 0 = insert every row up front.",
+)
+@click.option(
+    "--insert-batch",
+    default=0,
+    type=click.IntRange(0, 100_000),
+    help="Rows per INSERT [default: one INSERT every 10 ms at --rate, 10000 with --rate 0].",
+)
+@click.option("--window", default=16, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--connections", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--inflight", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--pool-size", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--report-delay",
+    default=0.1,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds the simulator waits before each delivery report.",
+)
+@click.option(
+    "--force", is_flag=True, help="Run although sms_outbox has (finished) rows; they are ignored."
+)
+@click.pass_obj
+def bench_e2e(obj: _Obj, **options: Any) -> None:
+    """Messages/s from INSERT to DELIVERED through CMPP to a simulator, with latencies.
+
+    The simulator and the engine run in processes of their own; rows are inserted at
+    the offered rate. PostgreSQL only, on a scratch database: it refuses a database
+    with unfinished messages, and one with any rows unless --force."""
+    from hisms.engine.bench import e2e
+
+    try:
+        result = e2e.run(obj.settings, e2e.Options(**options))
+    except e2e.BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    submit, delivered = result["insert_to_submit_ms"], result["insert_to_delivered_ms"]
+    offered = (
+        f"offered at {result['rate']:g}/s (inserted at {result['offered_per_second']}/s)"
+        if result["rate"]
+        else "inserted up front"
+    )
+    _report(
+        result,
+        f"e2e: {result['messages_per_second']} msgs/s INSERT->DELIVERED, {result['rows']} rows "
+        f"{offered} (CMPP window {result['window']} x "
+        f"{result['connections']} connections, batch {result['batch_size']} x "
+        f"{result['inflight_batches']} in flight, postgresql); ms p50/p95/p99: insert->submit "
+        f"{submit['p50']}/{submit['p95']}/{submit['p99']}, insert->delivered "
+        f"{delivered['p50']}/{delivered['p95']}/{delivered['p99']}",
+    )
+
+
+def _url(obj: _Obj) -> str:
+    return obj.settings.database.url.get_secret_value()
+
+
+def _report(result: dict[str, Any], summary: str) -> None:
+    click.echo(json.dumps(result, ensure_ascii=False))
+    click.echo(summary, err=True)
