@@ -8,15 +8,29 @@ the DDL (``sql/dm/migrations``) differ from the Oracle store.
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from hisms.engine.store.base import StoreError
 from hisms.engine.store.oracle import OracleStore
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 
 class DmStore(OracleStore):
     dialect = "dm"
     name = "DM8"
+
+    @classmethod
+    def from_url(cls, url: URL, pool_size: int) -> Self:
+        """``dm://user:pw@host:5236``."""
+        return cls(
+            pool_size,
+            user=url.username or "SYSDBA",
+            password=url.password or "",
+            server=url.host or "127.0.0.1",
+            port=url.port or 5236,
+        )
 
     def load_driver(self) -> ModuleType:
         try:

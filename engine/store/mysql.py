@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from hisms.engine.store.base import Mo, NewMessage, StoreError
 from hisms.engine.store.dbapi import BlockTx, PooledStore, aware_row, statements
 from hisms.engine.store.sqlstore import Row
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 try:
     import pymysql
@@ -64,6 +67,18 @@ class MysqlStore(PooledStore):
     def __init__(self, pool_size: int = 4, **connect: Any) -> None:
         self._connect_args = connect
         super().__init__(pymysql.Error, pool_size)
+
+    @classmethod
+    def from_url(cls, url: URL, pool_size: int) -> Self:
+        """``mysql://user:pw@host:3306/db`` or ``mariadb://...``."""
+        return cls(
+            pool_size,
+            host=url.host or "127.0.0.1",
+            port=url.port or 3306,
+            user=url.username or "root",
+            password=url.password or "",
+            database=url.database,
+        )
 
     def new_connection(self) -> Connection:
         conn = pymysql.connect(

@@ -22,11 +22,14 @@ import re
 from collections.abc import Sequence
 from functools import cache
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from hisms.engine.store.base import Mo, NewMessage, StoreError
 from hisms.engine.store.dbapi import LITERAL, BlockTx, PooledStore, aware_row, statements
 from hisms.engine.store.sqlstore import Row
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 # Parameters holding JSON text: bound as CLOBs, since a batch passes 4,000 bytes quickly.
 JSON_PARAMS = frozenset({"rows", "ids", "locked"})
@@ -152,6 +155,17 @@ class OracleStore(PooledStore):
         self._driver = self.load_driver()
         self._connect_args = connect
         super().__init__(self._driver.Error, pool_size)
+
+    @classmethod
+    def from_url(cls, url: URL, pool_size: int) -> Self:
+        """``oracle://user:pw@host:1521/SERVICE`` (or ``?service_name=SERVICE``)."""
+        service = url.query.get("service_name") or url.database or "FREEPDB1"
+        return cls(
+            pool_size,
+            user=url.username,
+            password=url.password,
+            dsn=f"{url.host or '127.0.0.1'}:{url.port or 1521}/{service}",
+        )
 
     def load_driver(self) -> ModuleType:
         return load_oracle_driver()

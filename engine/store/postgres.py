@@ -6,7 +6,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import psycopg
 from psycopg.rows import dict_row
@@ -15,6 +15,9 @@ from psycopg_pool import ConnectionPool
 
 from hisms.engine.store.base import StoreError
 from hisms.engine.store.sqlstore import Row, SqlStore
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 log = logging.getLogger(__name__)
 CHANNEL = "hisms_outbox"
@@ -67,6 +70,12 @@ class PostgresStore(SqlStore):
             self._pool.close()
             raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
         self._listener: psycopg.Connection[Any] | None = None
+
+    @classmethod
+    def from_url(cls, url: URL, pool_size: int) -> Self:
+        """``postgresql://user@host/db`` (``kingbase://`` for KingbaseES), any driver suffix."""
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return cls(conninfo, pool_size)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[_Tx]:

@@ -14,10 +14,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from hisms.engine.store.base import StoreError
 from hisms.engine.store.sqlstore import PollingSqlStore, Row
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 
 def sqlite_time(value: datetime) -> str:
@@ -75,6 +78,11 @@ class SqliteStore(PollingSqlStore):
         self._conn.execute("PRAGMA synchronous = NORMAL")
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: URL, pool_size: int) -> Self:
+        """``sqlite:///path/to/file.db``; one connection, whatever ``pool_size`` says."""
+        return cls(url.database or ":memory:")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[_Tx]:

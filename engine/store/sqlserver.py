@@ -13,7 +13,7 @@ import contextlib
 import re
 from functools import cache
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from hisms.engine.store.base import StoreError
 from hisms.engine.store.dbapi import (
@@ -25,6 +25,9 @@ from hisms.engine.store.dbapi import (
     without_comments,
 )
 from hisms.engine.store.sqlstore import Row
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 _PARAM = re.compile(r"(?<![@\w])@(\w+)")
 _GO = re.compile(r"^[ \t]*GO[ \t]*$", re.MULTILINE | re.IGNORECASE)
@@ -130,6 +133,21 @@ class SqlServerStore(PooledStore):
         self._pyodbc = _driver()
         self._conn_str = conn_str
         super().__init__(self._pyodbc.Error, pool_size)
+
+    @classmethod
+    def from_url(cls, url: URL, pool_size: int) -> Self:
+        """``mssql://user:pw@host:1433/db?driver=ODBC+Driver+18+for+SQL+Server``; the other
+        query keys go into the ODBC connection string."""
+        options = {k: v if isinstance(v, str) else v[-1] for k, v in url.query.items()}
+        conn_str = connection_string(
+            url.host or "127.0.0.1",
+            url.port or 1433,
+            url.database,
+            url.username,
+            url.password,
+            options,
+        )
+        return cls(conn_str, pool_size)
 
     def new_connection(self) -> Any:
         return self._pyodbc.connect(self._conn_str, autocommit=False, timeout=10)

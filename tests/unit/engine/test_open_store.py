@@ -1,0 +1,68 @@
+"""``open_store``: each URL scheme reaches its store class with the URL's parts, and an
+unknown scheme is refused with the list of known ones. No server is contacted: the
+store's constructor is replaced by one that records its arguments."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+import pytest
+
+from hisms.engine.store import STORES, open_store
+from hisms.engine.store.base import StoreError
+from hisms.engine.store.sqlite import SqliteStore
+
+ODBC = "DRIVER={ODBC Driver 18 for SQL Server};SERVER=db1,1433;DATABASE=hisms;UID=sa;PWD={pw}"
+CASES = [
+    ("sqlite:////var/lib/hisms.db", ("/var/lib/hisms.db",), {}),
+    ("postgresql+psycopg://u:pw@db1:5433/hisms", ("postgresql://u:pw@db1:5433/hisms", 3), {}),
+    ("kingbase://u:pw@db1:54321/hisms", ("postgresql://u:pw@db1:54321/hisms", 3), {}),
+    (
+        "mariadb://u:pw@db1/hisms",
+        (3,),
+        {"host": "db1", "port": 3306, "user": "u", "password": "pw", "database": "hisms"},
+    ),
+    (
+        "mysql://db1",
+        (3,),
+        {"host": "db1", "port": 3306, "user": "root", "password": "", "database": None},
+    ),
+    (
+        "oracle://u:pw@db1/?service_name=ORCL",
+        (3,),
+        {"user": "u", "password": "pw", "dsn": "db1:1521/ORCL"},
+    ),
+    ("dm://u:pw@db1", (3,), {"user": "u", "password": "pw", "server": "db1", "port": 5236}),
+    ("mssql://sa:pw@db1:1433/hisms", (ODBC, 3), {}),
+]
+
+
+@pytest.mark.parametrize(("url", "args", "kwargs"), CASES, ids=[c[0].split(":")[0] for c in CASES])
+def test_each_scheme_opens_its_store_with_the_parts_of_the_url(
+    monkeypatch: pytest.MonkeyPatch, url: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    module, name = STORES[url.split(":")[0].split("+")[0]]
+    cls = getattr(import_module(module), name)
+    seen: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    monkeypatch.setattr(cls, "__init__", lambda self, *a, **kw: seen.append((a, kw)))
+    assert type(open_store(url, pool_size=3)) is cls
+    assert seen == [(args, kwargs)]
+
+
+def test_every_scheme_in_the_table_names_a_store_class() -> None:
+    for module, name in STORES.values():
+        assert callable(getattr(import_module(module), name).from_url)
+
+
+def test_an_unknown_scheme_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(StoreError, match=r"'db2' is not supported \(known: postgresql, sqlite, "):
+        open_store("db2://u@h/x")
+
+
+def test_sqlite_opens_a_real_store() -> None:
+    store = open_store("sqlite://")
+    try:
+        assert isinstance(store, SqliteStore) and store.schema_version() == 0
+    finally:
+        store.close()
