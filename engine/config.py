@@ -13,9 +13,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hisms.adapters.his import Profiles, SourceProfile
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
 from hisms.engine.validate import Rules
 
@@ -77,13 +78,6 @@ class ChannelConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
-class SourceConfig(_Section):
-    """A calling system (HIS, LIS, EMR...): its extension code routes MO replies back."""
-
-    ext: str = ""
-    signature: str = ""
-
-
 class DbTableConfig(_Section):
     """Legacy HIS tables to poll: one mapping file each (etc/his_mapping.example.toml)."""
 
@@ -98,10 +92,19 @@ class Settings(BaseSettings):
     engine: EngineConfig = EngineConfig()
     validation: ValidationConfig = ValidationConfig()
     channels: list[ChannelConfig] = [ChannelConfig(name="loopback", protocol="loopback")]
-    sources: dict[str, SourceConfig] = {}
+    sources: dict[str, SourceProfile] = {}  # by source_system
     webservice: WebServiceConfig = WebServiceConfig()
     platform: PlatformConfig = PlatformConfig()
     dbtable: DbTableConfig = DbTableConfig()
+
+    @field_validator("sources")
+    @classmethod
+    def _one_owner_per_ext(cls, sources: dict[str, SourceProfile]) -> dict[str, SourceProfile]:
+        Profiles(sources)
+        return sources
+
+    def profiles(self) -> Profiles:
+        return Profiles(self.sources)
 
     @classmethod
     def settings_customise_sources(

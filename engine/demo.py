@@ -22,13 +22,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hisms.adapters.his import SourceProfile
 from hisms.carrier.base import utcnow
 from hisms.engine.config import (
     ChannelConfig,
     DatabaseConfig,
     EngineConfig,
     Settings,
-    SourceConfig,
     ValidationConfig,
 )
 from hisms.engine.store.base import NewMessage, Store
@@ -78,11 +78,11 @@ def settings_for(db_path: str) -> Settings:
             )
         ],
         sources={
-            "HIS": SourceConfig(ext="01"),
-            "LIS": SourceConfig(ext="02"),
-            "CV": SourceConfig(ext="03"),
-            "APP": SourceConfig(ext="04"),
-            "NOTICE": SourceConfig(ext="09"),
+            "HIS": SourceProfile(ext="01"),
+            "LIS": SourceProfile(ext="02"),
+            "CV": SourceProfile(ext="03"),
+            "APP": SourceProfile(ext="04"),
+            "NOTICE": SourceProfile(ext="09"),
         },
     )
 

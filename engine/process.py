@@ -11,20 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hisms.adapters.his import Profiles, SourceProfile
 from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult
 from hisms.engine import segment, validate
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
 from hisms.engine.status import Status
 from hisms.engine.store.base import Claimed, WriteBack
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """What the engine needs to know of a calling system."""
-
-    ext: str = ""
-    signature: str = ""
 
 
 @dataclass(slots=True)
@@ -39,12 +32,12 @@ def plan(
     rows: Sequence[Claimed],
     rules: validate.Rules,
     router: Router,
-    sources: Mapping[str, Source],
+    profiles: Profiles,
 ) -> tuple[list[Outgoing], WriteBack]:
     outgoing: list[Outgoing] = []
     done = WriteBack()
     for row in rows:
-        source = sources.get(row.source_system, Source())
+        source = profiles.of(row.source_system)
         if row.expired:
             done.finals.append(
                 _final(row, Status.EXPIRED, "EXPIRED", "expire_at passed before submission")
@@ -69,7 +62,7 @@ def plan(
     return outgoing, done
 
 
-def _parts(row: Claimed, message: validate.Message, source: Source) -> list[Submission]:
+def _parts(row: Claimed, message: validate.Message, source: SourceProfile) -> list[Submission]:
     return [
         Submission(
             key=SubmitKey(row.id, part.seq, row.attempt),

@@ -56,13 +56,10 @@ class Engine:
         self.worker = self.cfg.resolved_worker_id()
         self.rules = settings.validation.rules()
         self.router = Router([c for c in settings.channels if c.name in carriers])
-        self.sources = {
-            name: process.Source(s.ext, s.signature) for name, s in settings.sources.items()
-        }
+        self.profiles = settings.profiles()
         self.policy = RetryPolicy(
             self.cfg.max_attempts, self.cfg.retry_base_seconds, self.cfg.retry_max_seconds
         )
-        self._ext_sources = {s.ext: name for name, s in settings.sources.items() if s.ext}
         self._src_numbers = {
             c.name: str(c.options().get("src_number", "")) for c in settings.channels
         }
@@ -158,7 +155,7 @@ class Engine:
         ids = [r.id for r in rows]
         self._held.update(ids)
         try:
-            outgoing, written = process.plan(rows, self.rules, self.router, self.sources)
+            outgoing, written = process.plan(rows, self.rules, self.router, self.profiles)
             phones = Counter(m.phone for m in outgoing)
             self._sending.update(phones)
             try:
@@ -287,7 +284,7 @@ class Engine:
             message.service_number,
             message.content,
             message.received_at,
-            self._ext_sources.get(ext) if ext else None,
+            self.profiles.owner(ext),
         )
 
     # -- side tasks -----------------------------------------------------------

@@ -1,3 +1,4 @@
+from hisms.adapters.his import Profiles, SourceProfile
 from hisms.carrier.base import Outcome, SubmitResult
 from hisms.engine import process
 from hisms.engine.config import ChannelConfig
@@ -9,6 +10,7 @@ from hisms.engine.validate import Rules
 
 RULES = Rules(1000, False, "")
 ROUTER = Router([ChannelConfig(name="cm", protocol="loopback", operators=["mobile"])])
+NO_PROFILES = Profiles({})
 POLICY = RetryPolicy(max_attempts=3, base_seconds=1, max_seconds=60)
 
 
@@ -25,7 +27,7 @@ def row(
 
 def test_plan_settles_invalid_expired_and_unroutable_rows_at_once() -> None:
     rows = [row(1, phone="123"), row(2, expired=True), row(3, phone="18612345678"), row(4)]
-    outgoing, done = process.plan(rows, RULES, ROUTER, {})
+    outgoing, done = process.plan(rows, RULES, ROUTER, NO_PROFILES)
     assert [m.row.id for m in outgoing] == [4]
     finals = {f["id"]: (f["status"], f["error_code"]) for f in done.finals}
     assert finals == {
@@ -37,15 +39,15 @@ def test_plan_settles_invalid_expired_and_unroutable_rows_at_once() -> None:
 
 
 def test_plan_splits_long_messages_and_carries_the_source_extension() -> None:
-    sources = {"HIS": process.Source(ext="01")}
-    (message,), _ = process.plan([row(content="字" * 150)], RULES, ROUTER, sources)
+    profiles = Profiles({"HIS": SourceProfile(ext="01")})
+    (message,), _ = process.plan([row(content="字" * 150)], RULES, ROUTER, profiles)
     assert [p.key.seq for p in message.parts] == [1, 2, 3]
     assert {p.total for p in message.parts} == {3}
     assert {p.src_ext for p in message.parts} == {"01"}
 
 
 def settle(rows: list[Claimed], outcome_for) -> WriteBack:  # type: ignore[no-untyped-def]
-    outgoing, into = process.plan(rows, RULES, ROUTER, {})
+    outgoing, into = process.plan(rows, RULES, ROUTER, NO_PROFILES)
     results = {}
     for message in outgoing:
         for part in message.parts:
@@ -95,7 +97,7 @@ def test_transient_failure_is_retried_later_until_attempts_run_out() -> None:
 
 
 def test_a_missing_result_counts_as_transient() -> None:
-    outgoing, into = process.plan([row()], RULES, ROUTER, {})
+    outgoing, into = process.plan([row()], RULES, ROUTER, NO_PROFILES)
     process.settle(outgoing, {}, POLICY, into)
     assert into.retries[0]["error_code"] == "NO_RESULT"
 
