@@ -2,7 +2,9 @@
 
 Every key can be overridden from the environment with ``HISMS_`` + the section
 and key joined by ``__``, e.g. ``HISMS_DATABASE__URL`` or
-``HISMS_ENGINE__BATCH_SIZE``; ``HISMS_CONFIG`` names the file itself.
+``HISMS_ENGINE__BATCH_SIZE``; a channel's by its name, e.g.
+``HISMS_CHANNELS__CMCC__SECRET`` (:mod:`hisms.engine.channel_env`);
+``HISMS_CONFIG`` names the file itself.
 """
 
 from __future__ import annotations
@@ -14,10 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from hisms.adapters.his import Profiles, SourceProfile
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
+from hisms.engine import channel_env
 from hisms.engine.validate import Rules
 
 
@@ -78,6 +87,11 @@ class ChannelConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+_CHANNEL_DEFAULTS = {
+    name: f.default for name, f in ChannelConfig.model_fields.items() if not f.is_required()
+}
+
+
 class DbTableConfig(_Section):
     """Legacy HIS tables to poll: one mapping file each (etc/his_mapping.example.toml)."""
 
@@ -116,7 +130,34 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The environment beats the file (passed as init values), which beats defaults.
-        return env_settings, init_settings
+        assert isinstance(init_settings, InitSettingsSource)
+        return _Environment(settings_cls, init_settings.init_kwargs), init_settings
+
+
+class _Environment(EnvSettingsSource):
+    """``HISMS_*`` variables, where ``HISMS_CHANNELS__<NAME>__<KEY>`` sets one key of the
+    channel so named among those of the file (or the default ones)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], init: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._init = init
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        named = data.get("channels")
+        if isinstance(named, dict):  # by name; a JSON list in HISMS_CHANNELS replaces them all
+            channels = self._init.get("channels", Settings.model_fields["channels"].default)
+            try:
+                data["channels"] = channel_env.override(
+                    [_plain(c) for c in channels], named, _CHANNEL_DEFAULTS
+                )
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+        return data
+
+
+def _plain(channel: Any) -> Any:
+    return channel.model_dump() if isinstance(channel, BaseModel) else channel
 
 
 def load(path: str | Path | None = None) -> Settings:
