@@ -18,8 +18,3 @@ class Status(enum.IntEnum):
     @property
     def final(self) -> bool:
         return self not in (Status.PENDING, Status.SENDING, Status.SUBMITTED)
-
-
-class InboxStatus(enum.IntEnum):
-    NEW = 0
-    CONSUMED = 1

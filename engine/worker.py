@@ -71,6 +71,7 @@ class Engine:
         self._sending: Counter[str] = Counter()  # numbers in batches not yet written back
         self._arrived = asyncio.Event()  # reports or MO wait to be stored (and answered)
         self._stop = asyncio.Event()
+        self._unlisten = threading.Event()  # the LISTEN thread's stop: asyncio's is not thread-safe
         self._wake = {URGENT.name: asyncio.Event(), BULK.name: asyncio.Event()}
         self._batches: set[asyncio.Task[None]] = set()
 
@@ -95,6 +96,7 @@ class Engine:
         listener = self._start_listener()
         log.info("worker %s started with channels %s", self.worker, ", ".join(self.carriers))
         await self._stop.wait()
+        self._unlisten.set()
         for wake in self._wake.values():
             wake.set()
         await asyncio.gather(*lanes)
@@ -341,7 +343,7 @@ class Engine:
         return thread
 
     def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
-        while not self._stop.is_set():
+        while not self._unlisten.is_set():
             priority = self.store.wait_for_work(LISTEN_SLICE_SECONDS)
             if priority is None:
                 continue

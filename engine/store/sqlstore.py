@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from hisms import sql
 from hisms.carrier.base import DeliveryReport
+from hisms.engine.status import Status
 from hisms.engine.store.base import (
     Claimed,
     Lane,
@@ -133,7 +134,7 @@ class SqlStore(Store):
                     written += len(tx.batch(name, rows, worker=worker))
             written += len(submitted)
             kept = {r["id"] for r in submitted} | {
-                f["id"] for f in batch.finals if f["status"] == 4
+                f["id"] for f in batch.finals if f["status"] == Status.FAILED
             }
             segments = [s for s in batch.segments if s["outbox_id"] in kept]
             if segments:
