@@ -13,6 +13,7 @@ from typing import Any
 
 from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult
 from hisms.engine import segment, validate
+from hisms.engine.errors import ErrorCode
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
 from hisms.engine.status import Status
@@ -47,7 +48,7 @@ def plan(
         source = sources.get(row.source_system, Source())
         if row.expired:
             done.finals.append(
-                _final(row, Status.EXPIRED, "EXPIRED", "expire_at passed before submission")
+                _final(row, Status.EXPIRED, ErrorCode.EXPIRED, "expire_at passed before submission")
             )
             continue
         checked = validate.check(row.phone, row.content, row.signature or source.signature, rules)
@@ -60,7 +61,7 @@ def plan(
                 _final(
                     row,
                     Status.FAILED,
-                    "NO_CHANNEL",
+                    ErrorCode.NO_CHANNEL,
                     "no enabled channel serves this number's operator",
                 )
             )
@@ -103,12 +104,12 @@ def settle(
         if failed is None and retry is None:
             into.submitted.append(_submitted(message, accepted))
         elif failed is not None:
-            into.finals.append(
-                _final(row, Status.FAILED, failed.error_code, failed.error_text, message.channel)
-            )
+            code = failed.error_code or ErrorCode.FAILED
+            into.finals.append(_final(row, Status.FAILED, code, failed.error_text, message.channel))
         elif retry is not None and policy.exhausted(row.attempt):
             text = f"gave up after {row.attempt} attempts: {retry.error_text or retry.error_code}"
-            into.finals.append(_final(row, Status.FAILED, retry.error_code, text, message.channel))
+            code = retry.error_code or ErrorCode.FAILED
+            into.finals.append(_final(row, Status.FAILED, code, text, message.channel))
         elif retry is not None:
             into.retries.append(
                 {
@@ -116,7 +117,7 @@ def settle(
                     "attempt": row.attempt,
                     "next_attempt_at": policy.next_at(row.attempt),
                     "channel": message.channel,
-                    "error_code": retry.error_code or "RETRY",
+                    "error_code": retry.error_code or ErrorCode.RETRY,
                     "error_text": _clip(retry.error_text),
                 }
             )
@@ -124,7 +125,7 @@ def settle(
 
 def _missing(key: SubmitKey) -> SubmitResult:
     return SubmitResult(
-        key, Outcome.RETRY, error_code="NO_RESULT", error_text="carrier gave no result"
+        key, Outcome.RETRY, error_code=ErrorCode.NO_RESULT, error_text="carrier gave no result"
     )
 
 
@@ -154,14 +155,14 @@ def _submitted(message: Outgoing, accepted: list[SubmitResult]) -> dict[str, Any
 
 
 def _final(
-    row: Claimed, status: Status, code: str | None, text: str | None, channel: str | None = None
+    row: Claimed, status: Status, code: str, text: str | None, channel: str | None = None
 ) -> dict[str, Any]:
     return {
         "id": row.id,
         "attempt": row.attempt,
         "status": int(status),
         "channel": channel,
-        "error_code": (code or status.name)[:32],
+        "error_code": code[:32],
         "error_text": _clip(text) or status.name.lower(),
     }
 
