@@ -41,6 +41,7 @@ from hisms.carrier.session_adapter import ProtocolAdapter, SubmitAnswer, Verdict
 from hisms.carrier.session_link import Link
 from hisms.carrier.session_queue import Job, JobQueue
 from hisms.carrier.session_settings import SessionSettings, SessionStats
+from hisms.engine.errors import ErrorCode
 
 log = logging.getLogger("hisms.carrier.session")
 
@@ -139,7 +140,7 @@ class ChannelSession:
     def fail_unencodable(self, job: Job, error: LocalProtocolError) -> None:
         self.stats.failed += 1
         log.error("%s: cannot encode part %d: %s", self.name, job.submission.seq, error)
-        job.finish(Outcome.FAILED, error_code="ENCODE", error_text=str(error))
+        job.finish(Outcome.FAILED, error_code=ErrorCode.ENCODE, error_text=str(error))
 
     def link_up(self, link: Link) -> None:
         bound = sum(lk.bound for lk in self.links)
@@ -177,7 +178,7 @@ class ChannelSession:
 
     def _retry(self, job: Job, why: str) -> None:
         self.stats.retried += 1
-        job.finish(Outcome.RETRY, error_code="RETRY", error_text=why)
+        job.finish(Outcome.RETRY, error_code=ErrorCode.RETRY, error_text=why)
 
     async def _sweep(self) -> None:
         """Hand parts back as RETRY while no link is up for ``link_wait_seconds``."""

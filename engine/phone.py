@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from hisms.engine.errors import ErrorCode
+
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 _PREFIXES = ("+86", "0086", "86")
@@ -29,7 +31,7 @@ _OPERATOR_BY_PREFIX = {
 class InvalidPhone(ValueError):
     """The number is not a mainland mobile number; ``code`` goes to error_code."""
 
-    def __init__(self, code: str, text: str) -> None:
+    def __init__(self, code: ErrorCode, text: str) -> None:
         super().__init__(text)
         self.code = code
         self.text = text
@@ -38,7 +40,7 @@ class InvalidPhone(ValueError):
 def normalise(raw: str | None) -> str:
     """The 11-digit number, accepting +86/0086/86 prefixes, spaces and dashes."""
     if raw is None or not raw.strip():
-        raise InvalidPhone("PHONE_EMPTY", "phone number is empty")
+        raise InvalidPhone(ErrorCode.PHONE_EMPTY, "phone number is empty")
     # NFKC: Chinese input methods type full-width digits and plus signs (１３８, ＋８６)
     number = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
     for prefix in _PREFIXES:
@@ -47,17 +49,23 @@ def normalise(raw: str | None) -> str:
             number = number[len(prefix) :]
             break
     if not (number.isascii() and number.isdigit()):
-        raise InvalidPhone("PHONE_FORMAT", f"phone number {mask(raw)!r} contains non-digits")
+        raise InvalidPhone(
+            ErrorCode.PHONE_FORMAT, f"phone number {mask(raw)!r} contains non-digits"
+        )
     if number.startswith("0"):
         raise InvalidPhone(
-            "PHONE_NOT_MOBILE", f"{mask(number)} starts with an area code: a landline, not a mobile"
+            ErrorCode.PHONE_NOT_MOBILE,
+            f"{mask(number)} starts with an area code: a landline, not a mobile",
         )
     if len(number) != 11:
         raise InvalidPhone(
-            "PHONE_LENGTH", f"phone number {mask(raw)!r} has {len(number)} digits, expected 11"
+            ErrorCode.PHONE_LENGTH,
+            f"phone number {mask(raw)!r} has {len(number)} digits, expected 11",
         )
     if not _MOBILE.match(number):
-        raise InvalidPhone("PHONE_NOT_MOBILE", f"{mask(number)} is not a mainland mobile number")
+        raise InvalidPhone(
+            ErrorCode.PHONE_NOT_MOBILE, f"{mask(number)} is not a mainland mobile number"
+        )
     return number
 
 

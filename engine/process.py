@@ -14,6 +14,7 @@ from typing import Any
 from hisms.adapters.his import Profiles, SourceProfile
 from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult
 from hisms.engine import segment, validate
+from hisms.engine.errors import ErrorCode
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
 from hisms.engine.status import Status
@@ -40,7 +41,7 @@ def plan(
         source = profiles.of(row.source_system)
         if row.expired:
             done.finals.append(
-                _final(row, Status.EXPIRED, "EXPIRED", "expire_at passed before submission")
+                _final(row, Status.EXPIRED, ErrorCode.EXPIRED, "expire_at passed before submission")
             )
             continue
         checked = validate.check(row.phone, row.content, row.signature or source.signature, rules)
@@ -53,7 +54,7 @@ def plan(
                 _final(
                     row,
                     Status.FAILED,
-                    "NO_CHANNEL",
+                    ErrorCode.NO_CHANNEL,
                     "no enabled channel serves this number's operator",
                 )
             )
@@ -96,12 +97,12 @@ def settle(
         if failed is None and retry is None:
             into.submitted.append(_submitted(message, accepted))
         elif failed is not None:
-            into.finals.append(
-                _final(row, Status.FAILED, failed.error_code, failed.error_text, message.channel)
-            )
+            code = failed.error_code or ErrorCode.FAILED
+            into.finals.append(_final(row, Status.FAILED, code, failed.error_text, message.channel))
         elif retry is not None and policy.exhausted(row.attempt):
             text = f"gave up after {row.attempt} attempts: {retry.error_text or retry.error_code}"
-            into.finals.append(_final(row, Status.FAILED, retry.error_code, text, message.channel))
+            code = retry.error_code or ErrorCode.FAILED
+            into.finals.append(_final(row, Status.FAILED, code, text, message.channel))
         elif retry is not None:
             into.retries.append(
                 {
@@ -109,7 +110,7 @@ def settle(
                     "attempt": row.attempt,
                     "next_attempt_at": policy.next_at(row.attempt),
                     "channel": message.channel,
-                    "error_code": retry.error_code or "RETRY",
+                    "error_code": retry.error_code or ErrorCode.RETRY,
                     "error_text": _clip(retry.error_text),
                 }
             )
@@ -117,7 +118,7 @@ def settle(
 
 def _missing(key: SubmitKey) -> SubmitResult:
     return SubmitResult(
-        key, Outcome.RETRY, error_code="NO_RESULT", error_text="carrier gave no result"
+        key, Outcome.RETRY, error_code=ErrorCode.NO_RESULT, error_text="carrier gave no result"
     )
 
 
@@ -147,14 +148,14 @@ def _submitted(message: Outgoing, accepted: list[SubmitResult]) -> dict[str, Any
 
 
 def _final(
-    row: Claimed, status: Status, code: str | None, text: str | None, channel: str | None = None
+    row: Claimed, status: Status, code: str, text: str | None, channel: str | None = None
 ) -> dict[str, Any]:
     return {
         "id": row.id,
         "attempt": row.attempt,
         "status": int(status),
         "channel": channel,
-        "error_code": (code or status.name)[:32],
+        "error_code": code[:32],
         "error_text": _clip(text) or status.name.lower(),
     }
 

@@ -1,4 +1,8 @@
-"""Message status codes: a contract with DBAs and HIS code (see sql/*/schema.sql)."""
+"""Message status codes: a contract with DBAs and HIS code.
+
+Documented with their transitions in docs/status.md; the same codes are the rows of
+``sms_status`` created by sql/<dialect>/migrations/0001_initial.sql.
+"""
 
 from __future__ import annotations
 

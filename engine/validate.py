@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from hisms.engine import phone, segment
+from hisms.engine.errors import ErrorCode
 
 # C0 controls other than tab and newline garble handsets and some gateways.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -31,7 +32,7 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    code: str
+    code: ErrorCode
     text: str
 
 
@@ -44,7 +45,7 @@ def check(
         return Rejection(exc.code, exc.text)
     text = _CONTROL.sub("", (content or "").replace("\r\n", "\n")).strip()
     if not text:
-        return Rejection("CONTENT_EMPTY", "content is empty")
+        return Rejection(ErrorCode.CONTENT_EMPTY, "content is empty")
     # The configured default stands in only where signatures are required: with
     # require_signature off the gateway (or nobody) signs, and a row's own still counts.
     fallback = rules.default_signature if rules.require_signature else ""
@@ -52,17 +53,19 @@ def check(
     if signed is None:
         if rules.require_signature:
             return Rejection(
-                "SIGNATURE_MISSING",
+                ErrorCode.SIGNATURE_MISSING,
                 "content has no 【signature】 and neither the row nor the configuration gives one",
             )
         signed = text
     if len(signed) > rules.max_chars:
         return Rejection(
-            "CONTENT_TOO_LONG",
+            ErrorCode.CONTENT_TOO_LONG,
             f"content is {len(signed)} characters with signature, the limit is {rules.max_chars}",
         )
     if segment.count(signed) > segment.MAX_PARTS:
-        return Rejection("CONTENT_TOO_LONG", f"content needs more than {segment.MAX_PARTS} parts")
+        return Rejection(
+            ErrorCode.CONTENT_TOO_LONG, f"content needs more than {segment.MAX_PARTS} parts"
+        )
     return Message(number, signed)
 
 

@@ -34,6 +34,7 @@ from hisms.carrier.base import (
 )
 from hisms.engine import process
 from hisms.engine.config import Settings
+from hisms.engine.errors import ErrorCode
 from hisms.engine.phone import mask
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
@@ -190,7 +191,9 @@ class Engine:
         except Exception as exc:
             log.exception("channel %s raised on submit", channel)
             return [
-                SubmitResult(p.key, Outcome.RETRY, error_code="CARRIER_ERROR", error_text=str(exc))
+                SubmitResult(
+                    p.key, Outcome.RETRY, error_code=ErrorCode.CARRIER_ERROR, error_text=str(exc)
+                )
                 for p in parts
             ]
 

@@ -2,7 +2,7 @@
 
 A layout is a tuple of ``(attribute, field type)``; ``None`` as the attribute
 is a reserved field written as NULs and ignored on receive. Tables that differ
-between the versions are listed once per version (see PROTOCOLS.md).
+between the versions are listed once per version (see docs/protocols.md#cmpp).
 """
 
 from __future__ import annotations

@@ -164,7 +164,10 @@ def _exact(raw: bytes, size: int) -> bytes:
 
 
 def udhi_set(flag: int) -> bool:
-    """TP_udhi: the spec's right-aligned bit, or 0x40 as SMPP peers send it (PROTOCOLS 2)."""
+    """TP_udhi: the spec's right-aligned bit, or 0x40 as SMPP peers send it.
+
+    See docs/protocols.md#q2.
+    """
     return bool(flag & 0x41)
 
 

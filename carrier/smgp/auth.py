@@ -5,7 +5,7 @@ the time as 10 ASCII digits; the TimeStamp field carries the same number as a
 u32 (3 March 00:00:00 -> "0301000000" -> 0x11F0E540). The server answers with
 AuthenticatorServer = MD5(Status u32 + AuthenticatorClient + shared secret).
 Whether a wrong server authenticator fails the login is the session's choice
-(PROTOCOLS 3), so this module only computes.
+(docs/protocols.md#q3), so this module only computes.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Spec 6.2.26 lays it out as gateway code (3 bytes BCD), MMDDHHMM (4 bytes BCD)
 and a sequence (3 bytes BCD), e.g. ``0x01006101161700012345``; real gateways
 do not always send valid BCD, so the bytes are never interpreted on receive
-(PROTOCOLS 5).
+(docs/protocols.md#q5).
 
 String form (the contract with the engine, the simulator and the reports):
 **20 lower-case hex digits of the 10 wire bytes**, e.g.

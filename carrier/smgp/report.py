@@ -7,7 +7,7 @@ The content is SMPP-style text with one binary field::
 
 Gateways vary the capitalisation, the spacing, ``submit date`` versus
 ``submit_date``, ``text`` versus ``txt``, and sometimes drop fields
-(PROTOCOLS 6). So the id is the 10 bytes after ``id:`` (or 20 hex digits,
+(docs/protocols.md#q6). So the id is the 10 bytes after ``id:`` (or 20 hex digits,
 which some gateways send instead), and every other field is found by its key,
 case-insensitively, its value running to the next key. Missing fields are
 empty, a missing stat is ``UNKNOWN``. Only a report without its id is refused.

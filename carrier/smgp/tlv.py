@@ -84,5 +84,5 @@ def text(tag: int, value: str, width: int | None = None) -> tuple[int, bytes]:
 
 
 def concat_options(total: int, number: int) -> Options:
-    """TP_udhi=1 and PkTotal/PkNumber for one part of a long message (PROTOCOLS 9)."""
+    """TP_udhi=1 and PkTotal/PkNumber for one part of a long message (docs/protocols.md#q9)."""
     return (u8(Tag.TP_UDHI, 1), u8(Tag.PK_TOTAL, total), u8(Tag.PK_NUMBER, number))

@@ -3,8 +3,8 @@
 On send we use data_coding 0 for text the SMSC default alphabet surely holds
 and 8 (UCS2) for everything else; a long message goes as parts with
 esm_class 0x40 and a UDH. On receive peers choose: data_coding 0, 1, 3 or 8
-(PROTOCOLS.md item 8), and concatenation by UDH, by the sar_* TLVs, or the
-whole text in one message_payload (item 9).
+(docs/protocols.md#q8), and concatenation by UDH, by the sar_* TLVs, or the
+whole text in one message_payload (docs/protocols.md#q9).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The text ``id:... sub:... dlvrd:... submit date:... done date:... stat:...
 err:... text:...`` is vendor specific in practice: keys change case, spacing
-varies and fields go missing (PROTOCOLS.md item 6), so it is parsed by keys.
+varies and fields go missing (docs/protocols.md#q6), so it is parsed by keys.
 The receipted_message_id and message_state TLVs win over the text when present.
 """
 
