@@ -91,3 +91,10 @@ def test_token_is_read_from_the_header_as_wcf_sends_it() -> None:
 def test_guard_refuses_unsafe_or_broken_xml(body: bytes, message: str) -> None:
     with pytest.raises(Refused, match=message):
         parse(body)
+
+
+def test_a_digest_token_carrying_the_clear_text_password_is_refused() -> None:
+    # A client (or attacker) that labels the plain password as a digest must not log in:
+    # only Base64(SHA1(nonce + created + password)) is a valid digest.
+    with pytest.raises(Refused, match="wrong username or password"):
+        auth().verify(Token("HIS", "s3cret", True, b"n" * 16, CREATED))
