@@ -30,6 +30,8 @@ class WebServiceConfig(_Section):
     tls_certfile: str = ""  # both set = HTTPS
     tls_keyfile: str = ""
     batch_chunk: int = Field(5000, ge=1, le=5000)
+    # SendBatch requests served at once (each holds ~20x its size); more get Server.Busy
+    max_concurrent_batches: int = Field(2, ge=1)
     clients: dict[str, ClientConfig] = {}
 
 
