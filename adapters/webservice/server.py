@@ -28,7 +28,7 @@ def wsgi_app(cfg: WebServiceConfig, store: Store) -> Wsgi:
 
     def bound(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         environ[service.STORE] = store
-        environ[service.CHUNK] = cfg.batch_chunk
+        environ[service.SETTINGS] = cfg
         return spyne_app(environ, start_response)
 
     auth = Authenticator(cfg.clients, cfg.max_clock_skew_seconds)

@@ -37,7 +37,7 @@ from hisms.engine.store.base import NewMessage, StoreError
 log = logging.getLogger(__name__)
 
 STORE = "hisms.store"
-CHUNK = "hisms.batch_chunk"
+SETTINGS = "hisms.webservice"  # the WebServiceConfig
 
 
 class Answered(Fault):  # type: ignore[misc]
@@ -143,20 +143,22 @@ class SmsService(ServiceBase):
             expire_at=ExpireAt, account=Account, dept_code=Dept, signature=Signature,
         )  # fmt: skip
         items = [intake.Item(i.Phone, i.Content, i.SourceRef) for i in Items or ()]
-        chunk = ctx.transport.req_env[CHUNK]
+        chunk = ctx.transport.req_env[SETTINGS].batch_chunk
         batch_id, accepted = _call(ctx, intake.send_batch, common, BatchRef, items, chunk)
         return BatchResult(BatchId=batch_id, Total=len(items), Accepted=accepted)
 
     @rpc(Array(Long), Unicode, Array(Unicode), _returns=Array(MessageStatus))
     def QueryStatus(ctx, MsgIds, SourceSystem, SourceRefs):
         """Messages by MsgIds, or by SourceSystem + SourceRefs (one or many)."""
-        rows = _call(ctx, intake.query_status, MsgIds or [], SourceSystem, SourceRefs or [])
+        most = ctx.transport.req_env[SETTINGS].max_query_ids
+        rows = _call(ctx, intake.query_status, MsgIds or [], SourceSystem, SourceRefs or [], most)
         return [_status(r) for r in rows]
 
     @rpc(Unicode, Long, Integer, _returns=RepliesResult)
     def QueryReplies(ctx, SourceSystem, Cursor, Limit):
         """MO replies after Cursor (0 = from the start), marked CONSUMED; pass NextCursor on."""
-        rows, cursor = _call(ctx, intake.replies, SourceSystem, Cursor, Limit)
+        page = ctx.transport.req_env[SETTINGS].max_replies
+        rows, cursor = _call(ctx, intake.replies, SourceSystem, Cursor, Limit, page)
         return RepliesResult(Replies=[_reply(r) for r in rows], NextCursor=cursor)
 
     @rpc(Long, Unicode, Unicode, Unicode, _returns=CancelResult)

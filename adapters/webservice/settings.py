@@ -32,6 +32,8 @@ class WebServiceConfig(_Section):
     batch_chunk: int = Field(5000, ge=1, le=5000)
     # SendBatch requests served at once (each holds ~20x its size); more get Server.Busy
     max_concurrent_batches: int = Field(2, ge=1)
+    max_query_ids: int = Field(1000, ge=1)  # MsgIds + SourceRefs per QueryStatus
+    max_replies: int = Field(1000, ge=1)  # largest QueryReplies page (Limit; default 100)
     clients: dict[str, ClientConfig] = {}
 
 
