@@ -53,6 +53,11 @@ class PlatformConfig(_Section):
     interval_seconds: float = Field(1.0, gt=0)
     lease_seconds: float = Field(60.0, gt=0)
     batch_size: int = Field(100, ge=1)
+    # After an automatic switch to table mode: probe probe_url (default: wsdl) every round and
+    # switch back (replaying) once it has answered for return_after_seconds in a row.
+    auto_return: bool = False
+    return_after_seconds: float = Field(60.0, ge=0)
+    probe_url: str = ""
     # Platform element name -> our event field; see README for the fields.
     status_fields: dict[str, str] = {
         "EventId": "id",
