@@ -46,12 +46,13 @@ class Guard:
         allow_ips: Sequence[str],
         max_bytes: int,
         max_batches: int = 2,
+        batch_wait: float = 0.0,
     ) -> None:
         self._app = app
         self._auth = auth
         self._allow = [ipaddress.ip_network(a, strict=False) for a in allow_ips]
         self._max_bytes = max_bytes
-        self._batches = Slots("SendBatch", max_batches)
+        self._batches = Slots("SendBatch", max_batches, batch_wait)
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -155,16 +156,18 @@ def _parse(body: bytes, encoding: str | None) -> etree._Element:
 
 
 class Slots:
-    """At most ``limit`` requests of one operation at a time; the next is told to retry."""
+    """At most ``limit`` requests of one operation at a time; one more waits up to ``wait``
+    seconds for a slot (holding only its body), then is told to retry."""
 
-    def __init__(self, operation: str, limit: int) -> None:
+    def __init__(self, operation: str, limit: int, wait: float = 0.0) -> None:
         self._operation = operation
         self._limit = limit
+        self._wait = wait
         self._free = threading.BoundedSemaphore(limit)
 
     def take(self) -> contextlib.ExitStack:
         """A slot, given back when the returned context exits; Refused when none is free."""
-        if not self._free.acquire(blocking=False):
+        if not self._free.acquire(timeout=self._wait):
             raise Refused(
                 "Server.Busy",
                 f"busy: {self._limit} {self._operation} requests are running; retry shortly",

@@ -32,7 +32,8 @@ def wsgi_app(cfg: WebServiceConfig, store: Store) -> Wsgi:
         return spyne_app(environ, start_response)
 
     auth = Authenticator(cfg.clients, cfg.max_clock_skew_seconds)
-    return Guard(bound, auth, cfg.allow_ips, cfg.max_request_bytes, cfg.max_concurrent_batches)
+    batches = (cfg.max_concurrent_batches, cfg.batch_wait_seconds)
+    return Guard(bound, auth, cfg.allow_ips, cfg.max_request_bytes, *batches)
 
 
 class Server:

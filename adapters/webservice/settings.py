@@ -30,8 +30,10 @@ class WebServiceConfig(_Section):
     tls_certfile: str = ""  # both set = HTTPS
     tls_keyfile: str = ""
     batch_chunk: int = Field(5000, ge=1, le=5000)
-    # SendBatch requests served at once (each holds ~20x its size); more get Server.Busy
+    # SendBatch requests served at once (each holds ~20x its size); one more waits up to
+    # batch_wait_seconds for its turn, then gets Server.Busy
     max_concurrent_batches: int = Field(2, ge=1)
+    batch_wait_seconds: float = Field(10.0, ge=0)
     max_query_ids: int = Field(1000, ge=1)  # MsgIds + SourceRefs per QueryStatus
     max_replies: int = Field(1000, ge=1)  # largest QueryReplies page (Limit; default 100)
     clients: dict[str, ClientConfig] = {}

@@ -100,15 +100,21 @@ class HeldStore:
 
 
 @pytest.fixture
-def held(pg_url: str) -> Iterator[tuple[Live, HeldStore]]:
-    store = open_store(pg_url, pool_size=8)
-    slow = HeldStore(store)
-    cfg = config(max_concurrent_batches=1)
-    server = Server(wsgi_app(cfg, slow), "127.0.0.1", 0, threads=8).start()  # type: ignore[arg-type]
-    yield Live(server, store, cfg), slow
-    slow.release.set()
-    server.stop()
-    store.close()
+def held(pg_url: str) -> Iterator[Callable[..., tuple[Live, HeldStore]]]:
+    """A live service over a HeldStore, with one SendBatch slot."""
+    stops: list[Callable[[], None]] = []
+
+    def make(wait: float) -> tuple[Live, HeldStore]:
+        store = open_store(pg_url, pool_size=8)
+        slow = HeldStore(store)
+        cfg = config(max_concurrent_batches=1, batch_wait_seconds=wait)
+        server = Server(wsgi_app(cfg, slow), "127.0.0.1", 0, threads=8).start()  # type: ignore[arg-type]
+        stops.extend([slow.release.set, server.stop, store.close])
+        return Live(server, store, cfg), slow
+
+    yield make
+    for stop in stops:
+        stop()
 
 
 def _batch(ref: str) -> str:
@@ -118,8 +124,10 @@ def _batch(ref: str) -> str:
     )
 
 
-def test_a_send_batch_over_the_limit_is_told_to_retry(held: tuple[Live, HeldStore]) -> None:
-    live, store = held
+def test_a_send_batch_over_the_limit_is_told_to_retry(
+    held: Callable[..., tuple[Live, HeldStore]],
+) -> None:
+    live, store = held(wait=0)
     answers: list[tuple[int, str]] = []
     first = threading.Thread(target=lambda: answers.append(_post(live, _batch("B1"))))
     first.start()

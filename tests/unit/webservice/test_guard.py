@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from lxml import etree
 from spyne.protocol.soap import Soap11
@@ -9,7 +11,7 @@ from spyne.protocol.soap.soap11 import _parse_xml_string
 
 from hisms.adapters.webservice import spyne_compat  # noqa: F401 - patches on import
 from hisms.adapters.webservice.faults import Refused
-from hisms.adapters.webservice.guard import charset, parse
+from hisms.adapters.webservice.guard import Slots, charset, parse
 
 DECLARE = '<?xml version="1.0" encoding="{}"?>'
 ENV = '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>{}</s:Body></s:Envelope>'
@@ -77,3 +79,21 @@ def test_charset_is_read_as_spyne_reads_it() -> None:
     assert charset('text/xml; charset="UTF-8"') == "UTF-8"
     assert charset("text/xml;charset=gbk; action=x") == "gbk"
     assert charset("text/xml") is None and charset("") is None
+
+
+def test_a_request_waits_for_a_slot_then_is_told_to_retry() -> None:
+    slots = Slots("SendBatch", 1, wait=1.0)
+    got = threading.Event()
+
+    def second() -> None:
+        with slots.take():
+            got.set()
+
+    with slots.take():
+        with pytest.raises(Refused, match="busy: 1 SendBatch requests are running; retry"):
+            slots.take()  # waited its second for nothing
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        assert not got.wait(0.2)  # held back while the first is served
+    assert got.wait(30)  # and served as soon as the slot is free
+    waiting.join(30)
