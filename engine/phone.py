@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from hisms.engine.errors import ErrorCode
 
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 _PREFIXES = ("+86", "0086", "86")
+# Full-width ASCII (U+FF01..FF5E) and the ideographic space, as Chinese input methods type
+# them (１３８, ＋８６); nothing else: NFKC would also turn ¹³⁸ or ①③⑧ into digits.
+_FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 
 # Number-segment prefixes per operator (MIIT allocation as of 2024).
 _OPERATOR_PREFIXES = {
@@ -41,8 +43,7 @@ def normalise(raw: str | None) -> str:
     """The 11-digit number, accepting +86/0086/86 prefixes, spaces and dashes."""
     if raw is None or not raw.strip():
         raise InvalidPhone(ErrorCode.PHONE_EMPTY, "phone number is empty")
-    # NFKC: Chinese input methods type full-width digits and plus signs (１３８, ＋８６)
-    number = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
+    number = _SEPARATORS.sub("", raw.translate(_FULL_WIDTH))
     for prefix in _PREFIXES:
         # a bare "86" is a country code only if what follows is a whole mobile number
         if number.startswith(prefix) and (prefix != "86" or len(number) == 13):

@@ -19,7 +19,9 @@ from hisms.engine.status import Status
 from hisms.engine.store.base import NewMessage, Store
 
 T = TypeVar("T")
-MAX_REF = 64
+# Characters each field may hold: its sms_outbox column on the narrowest dialect (Content:
+# Oracle's NVARCHAR2(2000)). Longer would fail the INSERT; it is refused before.
+WIDTHS = {"SourceRef": 64, "Account": 32, "Dept": 32, "Signature": 32, "Content": 2000}
 MAX_BATCH_REF = 50  # leaves room for "#position" in source_ref
 
 
@@ -52,13 +54,26 @@ def source_for(caller: Caller, requested: str | None) -> str:
     return source
 
 
+def fits(field: str, value: str | None, where: str = "") -> None:
+    """Refused naming the field when ``value`` is longer than its column."""
+    width = WIDTHS[field]
+    if value is not None and len(value) > width:
+        raise Refused(
+            "Client.InvalidField",
+            f"{where}{field} is {len(value)} characters, more than its {width}",
+        )
+
+
 def checked(message: NewMessage) -> NewMessage:
     """The message with its number normalised, or Refused naming the wrong field."""
     required("Content", message.content)
     if not 0 <= message.priority <= 9:
         raise Refused("Client.InvalidField", f"Priority {message.priority} is not within 0..9")
-    if message.source_ref and len(message.source_ref) > MAX_REF:
-        raise Refused("Client.InvalidField", f"SourceRef is longer than {MAX_REF} characters")
+    fits("SourceRef", message.source_ref)
+    fits("Account", message.account)
+    fits("Dept", message.dept_code)
+    fits("Signature", message.signature)
+    fits("Content", message.content)
     return replace(
         message,
         phone=valid_phone(message.phone),
@@ -102,14 +117,17 @@ def _batch_messages(
         replace(common, phone=items[0].phone, content=common.content or items[0].content)
     )
     for position, item in enumerate(items, 1):
-        where = f"Items[{position}].Phone"
+        where = f"Items[{position}]."
         content = item.content or common.content
         if not content:
             raise Refused(
                 "Client.MissingField", f"Items[{position}] has no Content and the batch neither"
             )
+        fits("Content", content, where)
+        fits("SourceRef", item.source_ref, where)
         ref = item.source_ref or (f"{batch_ref}#{position}" if batch_ref else None)
-        yield replace(base, phone=valid_phone(item.phone, where), content=content, source_ref=ref)
+        number = valid_phone(item.phone, f"{where}Phone")
+        yield replace(base, phone=number, content=content, source_ref=ref)
 
 
 def _chunks(messages: Sequence[NewMessage], size: int) -> Iterable[Sequence[NewMessage]]:
@@ -119,11 +137,22 @@ def _chunks(messages: Sequence[NewMessage], size: int) -> Iterable[Sequence[NewM
 
 
 def query_status(
-    store: Store, caller: Caller, ids: Sequence[int], source: str | None, refs: Sequence[str]
+    store: Store,
+    caller: Caller,
+    ids: Sequence[int],
+    source: str | None,
+    refs: Sequence[str],
+    most: int = 1000,
 ) -> list[dict[str, Any]]:
-    """Messages by id and/or by reference, limited to the caller's source systems."""
+    """Messages by id and/or by reference (``most`` in all), of the caller's source systems."""
     if not ids and not refs:
         raise Refused("Client.MissingField", "give MsgIds, or SourceSystem with SourceRefs")
+    if len(ids) + len(refs) > most:
+        raise Refused(
+            "Client.TooMany",
+            f"QueryStatus takes at most {most} MsgIds and SourceRefs, got {len(ids) + len(refs)}:"
+            " ask in several calls",
+        )
     keyed = [(source_for(caller, source), r) for r in refs]
     rows = store.find_messages(ids=list(ids), refs=keyed)
     return [r for r in rows if r["source_system"] in caller.sources]
@@ -167,10 +196,15 @@ def _one(
 
 
 def replies(
-    store: Store, caller: Caller, source: str | None, cursor: int | None, limit: int | None
+    store: Store,
+    caller: Caller,
+    source: str | None,
+    cursor: int | None,
+    limit: int | None,
+    page: int = 1000,
 ) -> tuple[list[dict[str, Any]], int]:
-    """MO after the cursor, now CONSUMED, and the cursor to pass next time."""
-    size = min(max(limit or 100, 1), 1000)
+    """MO after the cursor (``limit``, at most ``page``), now CONSUMED; the next cursor."""
+    size = min(max(limit or 100, 1), page)
     rows = store.take_replies(source_for(caller, source), cursor or 0, size, f"ws:{caller.name}")
     return rows, (rows[-1]["id"] if rows else cursor or 0)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
+from hisms.adapters.webservice.comeback import AUTO, Comeback
 from hisms.adapters.webservice.intake import as_datetime, status_name
 from hisms.adapters.webservice.settings import PlatformConfig
 from hisms.engine.store.base import Store, StoreError
@@ -79,6 +80,7 @@ class Pusher:
         self.worker = worker
         self.send: Send = send or ZeepPlatform(cfg)
         self.pushed = 0
+        self.comeback = Comeback(cfg, store, worker) if cfg.auto_return else None
         self._retry = Retrying(
             stop=stop_after_attempt(cfg.retry_attempts),
             wait=wait_exponential(multiplier=0.1, max=2),
@@ -96,6 +98,8 @@ class Pusher:
 
     def run_once(self) -> int:
         """One round over the platform-mode sources this worker holds; events pushed."""
+        if self.comeback is not None:
+            self.comeback.run_once()
         done = 0
         for source in self.store.lease_push(self.worker, self.cfg.lease_seconds):
             done += self._drain(source)
@@ -126,7 +130,7 @@ class Pusher:
         log.warning("push to the platform for %s failed (%d in a row): %s", source, failures, error)
         if failures < self.cfg.failure_threshold:
             return
-        reason = f"auto: {failures} consecutive push failures: {error}"
+        reason = f"{AUTO}{failures} consecutive push failures: {error}"
         self.store.set_mode("table", [source], self.worker, reason[:500])
         log.error(
             "ALARM platform push for %s failed %d times in a row; switched %s to table mode "

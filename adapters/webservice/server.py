@@ -13,6 +13,7 @@ from spyne.server.wsgi import WsgiApplication
 
 from hisms.adapters.webservice import service
 from hisms.adapters.webservice.guard import Guard, Wsgi
+from hisms.adapters.webservice.logs import silence_spyne
 from hisms.adapters.webservice.security import Authenticator
 from hisms.adapters.webservice.settings import WebServiceConfig
 from hisms.engine.store.base import Store
@@ -23,14 +24,16 @@ log = logging.getLogger(__name__)
 def wsgi_app(cfg: WebServiceConfig, store: Store) -> Wsgi:
     """The SOAP service behind its guard, bound to ``store``."""
     spyne_app = WsgiApplication(service.application(), max_content_length=cfg.max_request_bytes)
+    spyne_app.event_manager.add_listener("wsgi_exception", service.log_fault)
 
     def bound(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         environ[service.STORE] = store
-        environ[service.CHUNK] = cfg.batch_chunk
+        environ[service.SETTINGS] = cfg
         return spyne_app(environ, start_response)
 
     auth = Authenticator(cfg.clients, cfg.max_clock_skew_seconds)
-    return Guard(bound, auth, cfg.allow_ips, cfg.max_request_bytes)
+    batches = (cfg.max_concurrent_batches, cfg.batch_wait_seconds)
+    return Guard(bound, auth, cfg.allow_ips, cfg.max_request_bytes, *batches)
 
 
 class Server:
@@ -60,6 +63,7 @@ class Server:
         return f"{self.scheme}://{self.host}:{self.port}/"
 
     def start(self) -> Server:
+        silence_spyne()  # here, not on import: spyne's log quotes whole requests
         self._thread.start()
         log.info("SOAP service on %s (WSDL at %s?wsdl)", self.url, self.url)
         return self

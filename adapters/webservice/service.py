@@ -9,6 +9,7 @@ are CamelCase because they are the published contract.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from spyne.protocol.soap import Soap11
 from hisms.adapters.webservice import intake
 from hisms.adapters.webservice.faults import Refused
 from hisms.adapters.webservice.guard import CALLER
+from hisms.adapters.webservice.logs import masked
 from hisms.adapters.webservice.types import (
     NS,
     BatchItem,
@@ -33,23 +35,49 @@ from hisms.adapters.webservice.types import (
 from hisms.engine.store.base import NewMessage, StoreError
 
 log = logging.getLogger(__name__)
-# spyne logs every client Fault with a traceback at ERROR; ours are answers, logged above.
-logging.getLogger("spyne.application.client").setLevel(logging.CRITICAL)
 
 STORE = "hisms.store"
-CHUNK = "hisms.batch_chunk"
+SETTINGS = "hisms.webservice"  # the WebServiceConfig
+
+
+class Answered(Fault):  # type: ignore[misc]
+    """A Fault already logged by :func:`_call`."""
 
 
 def _call(ctx: Any, operation: Callable[..., Any], *args: Any) -> Any:
-    """Run an intake operation as the authenticated caller; refusals become Faults."""
+    """Run an intake operation as the authenticated caller; refusals become Faults.
+
+    Each outcome is logged here, masked: spyne's own log is silenced (``logs``).
+    """
     env = ctx.transport.req_env
+    name = f"{ctx.method_name} for {env[CALLER].name}"
     try:
         return operation(env[STORE], env[CALLER], *args)
     except Refused as refused:
-        log.info("%s refused for %s: %s", ctx.method_name, env[CALLER].name, refused.text)
-        raise Fault(refused.code, refused.text) from None
+        log.info("%s refused: %s", name, masked(refused.text))
+        raise Answered(refused.code, refused.text) from None
     except StoreError as exc:
-        raise Fault("Server.Database", f"database error, nothing was accepted: {exc}") from None
+        log.error("%s failed: database error: %s", name, masked(str(exc)))
+        raise Answered("Server.Database", f"database error, nothing was accepted: {exc}") from None
+    except Exception as exc:
+        log.error("%s failed: %s", name, masked("".join(traceback.format_exception(exc))))
+        raise Answered("Server", "internal error; see the server log") from None
+
+
+def log_fault(ctx: Any) -> None:
+    """spyne's ``wsgi_exception`` event: one line for a Fault spyne raised itself.
+
+    Its faultstring can quote the request (``Could not cast '138...' to integer``):
+    only the code is logged.
+    """
+    error = ctx.in_error or ctx.out_error
+    if isinstance(error, Answered):
+        return
+    caller = ctx.transport.req_env.get(CALLER)
+    who = f"{ctx.method_name or 'request'} for {caller.name if caller else '?'}"
+    code = str(error.faultcode)
+    level = logging.INFO if code.startswith("Client") else logging.ERROR
+    log.log(level, "%s: spyne answered %s (its faultstring is not logged)", who, code)
 
 
 def _message(phone: str | None, content: str | None, **fields: Any) -> NewMessage:
@@ -115,20 +143,22 @@ class SmsService(ServiceBase):
             expire_at=ExpireAt, account=Account, dept_code=Dept, signature=Signature,
         )  # fmt: skip
         items = [intake.Item(i.Phone, i.Content, i.SourceRef) for i in Items or ()]
-        chunk = ctx.transport.req_env[CHUNK]
+        chunk = ctx.transport.req_env[SETTINGS].batch_chunk
         batch_id, accepted = _call(ctx, intake.send_batch, common, BatchRef, items, chunk)
         return BatchResult(BatchId=batch_id, Total=len(items), Accepted=accepted)
 
     @rpc(Array(Long), Unicode, Array(Unicode), _returns=Array(MessageStatus))
     def QueryStatus(ctx, MsgIds, SourceSystem, SourceRefs):
         """Messages by MsgIds, or by SourceSystem + SourceRefs (one or many)."""
-        rows = _call(ctx, intake.query_status, MsgIds or [], SourceSystem, SourceRefs or [])
+        most = ctx.transport.req_env[SETTINGS].max_query_ids
+        rows = _call(ctx, intake.query_status, MsgIds or [], SourceSystem, SourceRefs or [], most)
         return [_status(r) for r in rows]
 
     @rpc(Unicode, Long, Integer, _returns=RepliesResult)
     def QueryReplies(ctx, SourceSystem, Cursor, Limit):
         """MO replies after Cursor (0 = from the start), marked CONSUMED; pass NextCursor on."""
-        rows, cursor = _call(ctx, intake.replies, SourceSystem, Cursor, Limit)
+        page = ctx.transport.req_env[SETTINGS].max_replies
+        rows, cursor = _call(ctx, intake.replies, SourceSystem, Cursor, Limit, page)
         return RepliesResult(Replies=[_reply(r) for r in rows], NextCursor=cursor)
 
     @rpc(Long, Unicode, Unicode, Unicode, _returns=CancelResult)

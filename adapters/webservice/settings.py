@@ -30,6 +30,12 @@ class WebServiceConfig(_Section):
     tls_certfile: str = ""  # both set = HTTPS
     tls_keyfile: str = ""
     batch_chunk: int = Field(5000, ge=1, le=5000)
+    # SendBatch requests served at once (each holds ~20x its size); one more waits up to
+    # batch_wait_seconds for its turn, then gets Server.Busy
+    max_concurrent_batches: int = Field(2, ge=1)
+    batch_wait_seconds: float = Field(10.0, ge=0)
+    max_query_ids: int = Field(1000, ge=1)  # MsgIds + SourceRefs per QueryStatus
+    max_replies: int = Field(1000, ge=1)  # largest QueryReplies page (Limit; default 100)
     clients: dict[str, ClientConfig] = {}
 
 
@@ -49,6 +55,11 @@ class PlatformConfig(_Section):
     interval_seconds: float = Field(1.0, gt=0)
     lease_seconds: float = Field(60.0, gt=0)
     batch_size: int = Field(100, ge=1)
+    # After an automatic switch to table mode: probe probe_url (default: wsdl) every round and
+    # switch back (replaying) once it has answered for return_after_seconds in a row.
+    auto_return: bool = False
+    return_after_seconds: float = Field(60.0, ge=0)
+    probe_url: str = ""
     # Platform element name -> our event field; see README for the fields.
     status_fields: dict[str, str] = {
         "EventId": "id",

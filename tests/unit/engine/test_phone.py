@@ -70,3 +70,19 @@ def test_mask() -> None:
     assert phone.mask("13800138000") == "138****8000"
     assert phone.mask("123") == "***"
     assert phone.mask(None) == ""
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "¹³⁸⁰⁰¹³⁸⁰⁰⁰",  # superscripts: NFKC would make them ASCII digits
+        "₁₃₈₀₀₁₃₈₀₀₀",  # subscripts
+        "①③⑧00138000",  # circled digits
+        "𝟏𝟑𝟖00138000",  # mathematical bold digits
+        "⁺⁸⁶13800138000",
+    ],
+)
+def test_only_ascii_and_full_width_digits_are_digits(raw: str) -> None:
+    with pytest.raises(phone.InvalidPhone) as err:
+        phone.normalise(raw)
+    assert err.value.code == "PHONE_FORMAT"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -91,3 +94,22 @@ def test_token_is_read_from_the_header_as_wcf_sends_it() -> None:
 def test_guard_refuses_unsafe_or_broken_xml(body: bytes, message: str) -> None:
     with pytest.raises(Refused, match=message):
         parse(body)
+
+
+def test_a_digest_token_carrying_the_clear_text_password_is_refused() -> None:
+    # A client (or attacker) that labels the plain password as a digest must not log in:
+    # only Base64(SHA1(nonce + created + password)) is a valid digest.
+    with pytest.raises(Refused, match="wrong username or password"):
+        auth().verify(Token("HIS", "s3cret", True, b"n" * 16, CREATED))
+
+
+def test_the_readme_shows_how_to_compute_a_digest_the_server_accepts() -> None:
+    readme = Path(__file__).parents[3] / "adapters" / "webservice" / "README.md"
+    snippet = re.search(r"```python\n(.*?)```", readme.read_text(), re.S)
+    assert snippet, "README has no Python example of a PasswordDigest"
+    namespace: dict[str, Any] = {}
+    exec(snippet[1], namespace)
+    password, nonce, created = namespace["username_token"]("s3cret")
+    token = Token("HIS", password, True, base64.b64decode(nonce), created)
+    checker = Authenticator({"HIS": ClientConfig(password="s3cret")}, 300)  # the real clock
+    assert checker.verify(token).name == "HIS"
