@@ -32,6 +32,7 @@ def carriers_for(settings: Settings) -> dict[str, Carrier]:
 
 async def serve(settings: Settings, store: Store) -> Engine:
     """Run the engine until SIGINT/SIGTERM; returns it (with its counters) once stopped."""
+    store.set_timezone(settings.timezone)  # the views' days, as configured
     engine = Engine(settings, store, carriers_for(settings))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

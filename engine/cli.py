@@ -83,6 +83,7 @@ def _upgrade(obj: _Context, verb: str) -> None:
     try:
         applied = store.upgrade()
         version = store.schema_version()
+        store.set_timezone(obj.settings.timezone)
     finally:
         store.close()
     if applied:

@@ -14,6 +14,7 @@ import socket
 import tomllib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -110,6 +111,19 @@ class Settings(BaseSettings):
     webservice: WebServiceConfig = WebServiceConfig()
     platform: PlatformConfig = PlatformConfig()
     dbtable: DbTableConfig = DbTableConfig()
+    # The hospital's time zone: where the days of v_sms_stats_daily begin.
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name, e.g. Asia/Shanghai)"
+            ) from exc
+        return value
 
     @field_validator("sources")
     @classmethod

@@ -141,6 +141,10 @@ class Store(ABC):
         """Store uplink replies; the correlated outbox id of each (None if none)."""
 
     @abstractmethod
+    def set_timezone(self, zone: str) -> None:
+        """Record the hospital's time zone (an IANA name), where the views' days begin."""
+
+    @abstractmethod
     def get_message(self, outbox_id: int) -> dict[str, Any] | None: ...
 
     @abstractmethod

@@ -12,8 +12,9 @@ import contextlib
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from hisms import sql
 from hisms.carrier.base import DeliveryReport
@@ -205,6 +206,16 @@ class SqlStore(Store):
                 outbox_id = save_one(tx, mo_row(m), worker=worker, window=window)["outbox_id"]
                 found.append(None if outbox_id is None else int(outbox_id))
         return found
+
+    def set_timezone(self, zone: str) -> None:
+        # The offset too: databases without a zone database (SQLite, SQL Server, MariaDB
+        # without its time zone tables) count days with it.
+        offset = datetime.now(ZoneInfo(zone)).utcoffset() or timedelta(0)
+        with self.transaction() as tx:
+            tx.run("put_setting", name="timezone", value=zone)
+            tx.run(
+                "put_setting", name="utc_offset_minutes", value=str(offset // timedelta(minutes=1))
+            )
 
     # -- queries --------------------------------------------------------------
 

@@ -1,16 +1,19 @@
 -- Least privilege for MySQL / MariaDB. Run as an administrator after `hisms db init`;
 -- replace hisms_db with the database name and set the passwords.
--- hisms_engine: the engine; hisms_his: a source system (HIS, LIS...) that inserts messages and
--- reads results and replies, nothing else.
+-- hisms_engine: the engine; hisms_his: the account of one source system (HIS) that inserts its
+-- messages and reads their results and replies, nothing else. Another source system gets an
+-- account like hisms_his: see "An account per source system" in DATABASES.md.
 CREATE USER IF NOT EXISTS 'hisms_engine'@'%' IDENTIFIED BY 'change-me';
 CREATE USER IF NOT EXISTS 'hisms_his'@'%' IDENTIFIED BY 'change-me';
 
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_outbox TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_segment TO 'hisms_engine'@'%';
-GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_report_unmatched TO 'hisms_engine'@'%';
+-- DELETE: the engine's hourly purge of parked reports (engine.unmatched_report_days).
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_report_unmatched TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_inbox TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_source_mode TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_event TO 'hisms_engine'@'%';
+GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_setting TO 'hisms_engine'@'%';
 -- UPDATE only so that MySQL 8 allows SELECT ... FOR UPDATE on it (the report fence);
 -- the engine never changes sms_status.
 GRANT SELECT, UPDATE ON hisms_db.sms_status TO 'hisms_engine'@'%';
@@ -18,12 +21,16 @@ GRANT SELECT ON hisms_db.sms_schema_version TO 'hisms_engine'@'%';
 GRANT SELECT ON hisms_db.v_sms_result TO 'hisms_engine'@'%';
 GRANT SELECT ON hisms_db.v_sms_stats_daily TO 'hisms_engine'@'%';
 
--- The HIS inserts messages and reads what became of them; it never updates or deletes.
-GRANT INSERT ON hisms_db.sms_outbox TO 'hisms_his'@'%';
-GRANT SELECT ON hisms_db.v_sms_result TO 'hisms_his'@'%';
+-- A source system inserts only the columns it may set (the engine's columns keep their
+-- defaults) and only for its own source systems (sms_source_account); its id is
+-- LAST_INSERT_ID(). It reads its own rows through the v_my_ views, never updates or deletes.
+GRANT INSERT (source_system, source_ref, account, dept_code, phone, content, signature,
+              priority, send_at, expire_at) ON hisms_db.sms_outbox TO 'hisms_his'@'%';
+GRANT SELECT ON hisms_db.v_my_sms_result TO 'hisms_his'@'%';
+GRANT SELECT ON hisms_db.v_my_sms_inbox TO 'hisms_his'@'%';
 GRANT SELECT ON hisms_db.v_sms_stats_daily TO 'hisms_his'@'%';
 GRANT SELECT ON hisms_db.sms_status TO 'hisms_his'@'%';
-GRANT SELECT ON hisms_db.sms_inbox TO 'hisms_his'@'%';
+INSERT INTO hisms_db.sms_source_account (db_user, source_system) VALUES ('hisms_his', 'HIS');
 
 -- With a legacy HIS table polled through a mapping ([dbtable] mappings), the engine account
 -- also needs SELECT and UPDATE on that table (it writes only the mapped status/result columns).

@@ -10,6 +10,11 @@
 -- the rows of its last SELECT; a lone INSERT/UPDATE answers its affected-row count (rows
 -- changed, not matched: an ON DUPLICATE KEY no-op counts 0, which is what intake wants).
 -- Every time is UTC: UTC_TIMESTAMP(3), never NOW().
+-- A statement that may change several rows of sms_outbox or sms_segment locks them in id
+-- order first, so two transactions never wait for each other's rows in opposite orders (a
+-- deadlock). InnoDB locks rows as it reads them, whatever the ORDER BY: the lock is a read
+-- of the primary key by an IN list (`FORCE INDEX (PRIMARY) WHERE id IN ...`, ascending),
+-- after a plain read that found the ids. The claim need not: SKIP LOCKED never waits.
 
 -- name: enqueue
 -- Insert messages in the given order; a (source_system, source_ref) already present is kept
@@ -58,36 +63,55 @@ SELECT id, attempts AS attempt, source_system, account, dept_code, phone, conten
 FROM sms_outbox WHERE id IN %(locked)s
 
 -- name: extend_lease
--- Heartbeat: keep the lease of rows still in flight with this worker.
+-- Heartbeat: keep the lease of rows still in flight with this worker (the primary key read
+-- by an IN list locks them in id order).
 UPDATE sms_outbox FORCE INDEX (PRIMARY)
 SET locked_until = UTC_TIMESTAMP(3) + INTERVAL %(lease)s SECOND
 WHERE id IN %(ids)s AND status = 1 AND locked_by = %(worker)s
 
 -- name: reclaim_expired
--- Put rows whose worker died (lease passed) back to PENDING.
-UPDATE sms_outbox FORCE INDEX (ix_sms_outbox_lease)
+-- Put rows whose worker died (lease passed) back to PENDING: found by the lease index, locked
+-- in id order.
+SELECT id FROM sms_outbox FORCE INDEX (ix_sms_outbox_lease)
+WHERE status = 1 AND locked_until < UTC_TIMESTAMP(3) AND attempts < %(max_attempts)s;
+SELECT id FROM sms_outbox FORCE INDEX (PRIMARY)
+WHERE id IN %(locked)s AND status = 1 AND locked_until < UTC_TIMESTAMP(3)
+  AND attempts < %(max_attempts)s
+ORDER BY id FOR UPDATE;
+UPDATE sms_outbox FORCE INDEX (PRIMARY)
 SET status = 0, locked_by = NULL, locked_until = NULL,
     updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
-WHERE status = 1 AND locked_until < UTC_TIMESTAMP(3) AND attempts < %(max_attempts)s
+WHERE id IN %(locked)s AND status = 1 AND locked_until < UTC_TIMESTAMP(3)
+  AND attempts < %(max_attempts)s
 
 -- name: fail_abandoned
--- Rows whose workers died max_attempts times are FAILED rather than tried forever.
-UPDATE sms_outbox FORCE INDEX (ix_sms_outbox_lease)
+-- Rows whose workers died max_attempts times are FAILED rather than tried forever (found by
+-- the lease index, locked in id order).
+SELECT id FROM sms_outbox FORCE INDEX (ix_sms_outbox_lease)
+WHERE status = 1 AND locked_until < UTC_TIMESTAMP(3) AND attempts >= %(max_attempts)s;
+SELECT id FROM sms_outbox FORCE INDEX (PRIMARY)
+WHERE id IN %(locked)s AND status = 1 AND locked_until < UTC_TIMESTAMP(3)
+  AND attempts >= %(max_attempts)s
+ORDER BY id FOR UPDATE;
+UPDATE sms_outbox FORCE INDEX (PRIMARY)
 SET status = 4, locked_by = NULL, locked_until = NULL, error_code = 'WORKER_LOST',
     error_text = CONCAT('lease expired ', attempts, ' times without a result'),
     updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
-WHERE status = 1 AND locked_until < UTC_TIMESTAMP(3) AND attempts >= %(max_attempts)s
+WHERE id IN %(locked)s AND status = 1 AND locked_until < UTC_TIMESTAMP(3)
+  AND attempts >= %(max_attempts)s
 
 -- name: mark_submitted
 -- SENDING -> SUBMITTED for rows whose every part was accepted, fenced by owner and attempt.
--- The phone is rewritten in its normalised 11-digit form, as sent.
+-- The phone is rewritten in its normalised 11-digit form, as sent. The batch's rows are
+-- locked in id order, then the third statement answers those the fence lets through.
+SELECT u.id FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (id BIGINT PATH '$.id')) AS u ORDER BY u.id;
+SELECT id FROM sms_outbox FORCE INDEX (PRIMARY) WHERE id IN %(locked)s ORDER BY id FOR UPDATE;
 SELECT o.id
 FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (id BIGINT PATH '$.id', attempt INT PATH '$.attempt')) AS u
 STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
-WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
-FOR UPDATE;
+WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt;
 UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
-           id BIGINT PATH '$.id', phone VARCHAR(32) PATH '$.phone',
+           id BIGINT PATH '$.id', attempt INT PATH '$.attempt', phone VARCHAR(32) PATH '$.phone',
            channel VARCHAR(32) PATH '$.channel', segments SMALLINT PATH '$.segments',
            carrier_msg_id VARCHAR(64) PATH '$.carrier_msg_id',
            submitted_at DATETIME(3) PATH '$.submitted_at')) AS u
@@ -96,10 +120,16 @@ SET o.status = 2, o.phone = u.phone, o.channel = u.channel, o.segments = u.segme
     o.carrier_msg_id = u.carrier_msg_id, o.submitted_at = u.submitted_at, o.locked_by = NULL,
     o.locked_until = NULL, o.error_code = NULL, o.error_text = NULL,
     o.updated_at = UTC_TIMESTAMP(3), o.updated_by = %(worker)s
-WHERE o.id IN %(locked)s
+WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
 
 -- name: mark_final
 -- SENDING -> FAILED / EXPIRED / REJECTED with the reason, fenced by owner and attempt.
+SELECT u.id FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (id BIGINT PATH '$.id')) AS u ORDER BY u.id;
+SELECT id FROM sms_outbox FORCE INDEX (PRIMARY) WHERE id IN %(locked)s ORDER BY id FOR UPDATE;
+SELECT o.id
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (id BIGINT PATH '$.id', attempt INT PATH '$.attempt')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
+WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt;
 UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
            id BIGINT PATH '$.id', attempt INT PATH '$.attempt', status SMALLINT PATH '$.status',
            channel VARCHAR(32) PATH '$.channel', error_code VARCHAR(32) PATH '$.error_code',
@@ -112,6 +142,12 @@ WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
 
 -- name: mark_retry
 -- SENDING -> PENDING with the next attempt time and the last error, fenced by owner and attempt.
+SELECT u.id FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (id BIGINT PATH '$.id')) AS u ORDER BY u.id;
+SELECT id FROM sms_outbox FORCE INDEX (PRIMARY) WHERE id IN %(locked)s ORDER BY id FOR UPDATE;
+SELECT o.id
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (id BIGINT PATH '$.id', attempt INT PATH '$.attempt')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
+WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt;
 UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
            id BIGINT PATH '$.id', attempt INT PATH '$.attempt',
            next_attempt_at DATETIME(3) PATH '$.next_attempt_at',
@@ -135,10 +171,11 @@ FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
          carrier_msg_id VARCHAR(64) PATH '$.carrier_msg_id',
          submit_result VARCHAR(32) PATH '$.submit_result',
          submitted_at DATETIME(3) PATH '$.submitted_at')) AS u
+ORDER BY u.outbox_id, u.seq  -- a retried message's parts are updated in one order
 ON DUPLICATE KEY UPDATE
     total = u.total, channel = u.channel, carrier_msg_id = u.carrier_msg_id,
     submit_result = u.submit_result, submitted_at = u.submitted_at,
-    report_stat = NULL, report_err = NULL, report_at = NULL,
+    report_stat = NULL, report_err = NULL, report_at = NULL, report_received_at = NULL,
     updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
 
 -- name: fence_reports_exclusive
@@ -152,16 +189,18 @@ SELECT code FROM sms_status WHERE code = 0 FOR UPDATE
 SELECT code FROM sms_status WHERE code = 0 LOCK IN SHARE MODE
 
 -- name: apply_reports
--- Put delivery reports on their parts; the first final report of a part wins.
-SELECT s.id, s.outbox_id
+-- Put delivery reports on their parts; the first final report of a part wins. The parts are
+-- found, then locked in id order; report_at is the carrier's time, report_received_at ours.
+SELECT DISTINCT s.id  -- a part reported twice in one batch counts once
 FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
          channel VARCHAR(32) PATH '$.channel',
          carrier_msg_id VARCHAR(64) PATH '$.carrier_msg_id')) AS r
 STRAIGHT_JOIN sms_segment s FORCE INDEX (ix_sms_segment_msg)
   ON s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
-WHERE s.report_stat IS NULL
-GROUP BY s.id, s.outbox_id  -- a part reported twice in one batch counts once
-FOR UPDATE;
+WHERE s.report_stat IS NULL;
+SELECT id, outbox_id FROM sms_segment FORCE INDEX (PRIMARY)
+WHERE id IN %(locked)s AND report_stat IS NULL
+ORDER BY id FOR UPDATE;
 UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
            channel VARCHAR(32) PATH '$.channel', carrier_msg_id VARCHAR(64) PATH '$.carrier_msg_id',
            stat VARCHAR(16) PATH '$.stat', error_code VARCHAR(32) PATH '$.error_code',
@@ -169,9 +208,9 @@ UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
 STRAIGHT_JOIN sms_segment s FORCE INDEX (ix_sms_segment_msg)
   ON s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
 SET s.report_stat = r.stat, s.report_err = r.error_code,
-    s.report_at = COALESCE(r.done_at, r.received_at),
+    s.report_at = COALESCE(r.done_at, r.received_at), s.report_received_at = r.received_at,
     s.updated_at = UTC_TIMESTAMP(3), s.updated_by = %(worker)s
-WHERE s.id IN %(locked)s
+WHERE s.id IN %(locked)s AND s.report_stat IS NULL
 
 -- name: park_unmatched
 -- Keep reports whose part is not (yet) known, to match them when the submit result lands.
@@ -188,13 +227,21 @@ WHERE NOT EXISTS (SELECT 1 FROM sms_segment s
                   WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel)
 
 -- name: match_unmatched
--- Apply parked reports to the parts of these messages, now that their submit results exist.
+-- Apply parked reports to the parts of these messages, now that their submit results exist
+-- (the parts found, then locked in id order; the second statement answers them).
+SELECT DISTINCT s.id
+FROM sms_segment s
+JOIN sms_report_unmatched u ON s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
+WHERE s.outbox_id IN %(ids)s AND u.matched_at IS NULL AND s.report_stat IS NULL;
+SELECT id FROM sms_segment FORCE INDEX (PRIMARY)
+WHERE id IN %(locked)s AND report_stat IS NULL
+ORDER BY id FOR UPDATE;
 UPDATE sms_segment s
 JOIN sms_report_unmatched u ON s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
 SET s.report_stat = u.stat, s.report_err = u.error_code,
-    s.report_at = COALESCE(u.done_at, u.received_at),
+    s.report_at = COALESCE(u.done_at, u.received_at), s.report_received_at = u.received_at,
     s.updated_at = UTC_TIMESTAMP(3), s.updated_by = %(worker)s
-WHERE s.outbox_id IN %(ids)s AND u.matched_at IS NULL AND s.report_stat IS NULL
+WHERE s.id IN %(locked)s AND u.matched_at IS NULL AND s.report_stat IS NULL
 
 -- name: close_unmatched
 -- Mark parked reports as matched once their parts carry them.
@@ -211,15 +258,20 @@ DELETE FROM sms_report_unmatched WHERE received_at < %(before)s
 
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+-- The messages are locked in id order first.
+SELECT id FROM sms_outbox FORCE INDEX (PRIMARY)
+WHERE id IN %(ids)s AND status = 2
+ORDER BY id FOR UPDATE;
 UPDATE sms_outbox o
 JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
-             MAX(report_at) AS last_report_at,
+             MAX(report_at) AS last_report_at, MAX(report_received_at) AS last_received_at,
              MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
              MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
-      FROM sms_segment WHERE outbox_id IN %(ids)s GROUP BY outbox_id) agg
+      FROM sms_segment WHERE outbox_id IN %(locked)s GROUP BY outbox_id) agg
   ON o.id = agg.outbox_id
 SET o.status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
     o.report_stat = COALESCE(agg.failed_stat, 'DELIVRD'), o.report_at = agg.last_report_at,
+    o.report_received_at = agg.last_received_at,
     o.error_code = agg.failed_stat,
     o.error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
                         ELSE CONCAT('delivery report ', agg.failed_stat,
@@ -255,7 +307,7 @@ SELECT * FROM v_sms_result WHERE id = %(id)s
 -- name: get_segments
 -- The parts of one message.
 SELECT seq, total, channel, carrier_msg_id, submit_result, submitted_at, report_stat, report_err,
-       report_at
+       report_at, report_received_at
 FROM sms_segment WHERE outbox_id = %(id)s ORDER BY seq
 
 -- name: status_counts
@@ -272,6 +324,12 @@ WHERE table_schema = DATABASE() AND table_name = 'sms_schema_version'
 -- name: schema_version
 -- The newest schema version applied.
 SELECT COALESCE(MAX(version), 0) AS version FROM sms_schema_version
+
+-- name: put_setting
+-- Record a setting the views read (sms_setting), from the engine's configuration.
+INSERT INTO sms_setting (name, value) VALUES (%(name)s, %(value)s)
+ON DUPLICATE KEY UPDATE
+    value = VALUES(value), updated_at = UTC_TIMESTAMP(3), updated_by = LEFT(CURRENT_USER(), 64)
 
 -- name: record_migration
 -- Remember that a migration was applied.

@@ -7,21 +7,29 @@ GRANT CREATE SESSION TO hisms_engine, hisms_his;
 
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_outbox TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_segment TO hisms_engine;
-GRANT SELECT, INSERT, UPDATE ON hisms.sms_report_unmatched TO hisms_engine;
+-- DELETE: the engine's hourly purge of parked reports (engine.unmatched_report_days).
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_report_unmatched TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_inbox TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_source_mode TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_event TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE ON hisms.sms_setting TO hisms_engine;
 GRANT SELECT ON hisms.sms_status TO hisms_engine;
 GRANT SELECT ON hisms.sms_schema_version TO hisms_engine;
 GRANT SELECT ON hisms.v_sms_result TO hisms_engine;
 GRANT SELECT ON hisms.v_sms_stats_daily TO hisms_engine;
 
--- The HIS inserts messages and reads what became of them; it never updates or deletes.
-GRANT INSERT ON hisms.sms_outbox TO hisms_his;
-GRANT SELECT ON hisms.v_sms_result TO hisms_his;
+-- A source system inserts only the columns it may set (the engine's columns keep their
+-- defaults) and only for its own source systems (sms_source_account, names in upper case);
+-- `RETURNING id INTO :id` gives its id. It reads its own rows through the v_my_ views,
+-- never updates or deletes. Another source system: see DATABASES.md.
+GRANT INSERT (source_system, source_ref, account, dept_code, phone, content, signature,
+              priority, send_at, expire_at) ON hisms.sms_outbox TO hisms_his;
+GRANT SELECT ON hisms.v_my_sms_result TO hisms_his;
+GRANT SELECT ON hisms.v_my_sms_inbox TO hisms_his;
 GRANT SELECT ON hisms.v_sms_stats_daily TO hisms_his;
 GRANT SELECT ON hisms.sms_status TO hisms_his;
-GRANT SELECT ON hisms.sms_inbox TO hisms_his;
+INSERT INTO hisms.sms_source_account (db_user, source_system) VALUES ('HISMS_HIS', 'HIS');
+COMMIT;
 
 -- With a legacy HIS table polled through a mapping ([dbtable] mappings), the engine account
 -- also needs SELECT and UPDATE on that table (it writes only the mapped status/result columns).

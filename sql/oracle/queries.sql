@@ -11,6 +11,9 @@
 -- `ROWNUM <= n ... FOR UPDATE SKIP LOCKED` can return no row while the first n are locked, so
 -- the claim cursor has no row limit: the store fetches only :limit rows from it (fetchmany),
 -- and only fetched rows are locked.
+-- A statement that may change several rows of sms_outbox or sms_segment locks them first, in
+-- id order (`ORDER BY id FOR UPDATE`), so two transactions never wait for each other's rows
+-- in opposite orders (a deadlock). The claim need not: SKIP LOCKED never waits.
 
 -- name: enqueue
 -- Insert messages in the given order; a (source_system, source_ref) already present is kept as
@@ -70,25 +73,33 @@ WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH
 
 -- name: extend_lease
 -- Heartbeat: keep the lease of rows still in flight with this worker.
+SELECT id FROM sms_outbox
+WHERE id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j) AND status = 1 AND locked_by = :worker
+ORDER BY id FOR UPDATE;
 UPDATE sms_outbox
 SET locked_until = SYS_EXTRACT_UTC(SYSTIMESTAMP) + NUMTODSINTERVAL(:lease, 'SECOND')
-WHERE id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
-  AND status = 1 AND locked_by = :worker
+WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 
 -- name: reclaim_expired
 -- Put rows whose worker died (lease passed) back to PENDING.
+SELECT id FROM sms_outbox
+WHERE status = 1 AND locked_until < SYS_EXTRACT_UTC(SYSTIMESTAMP) AND attempts < :max_attempts
+ORDER BY id FOR UPDATE;
 UPDATE sms_outbox
 SET status = 0, locked_by = NULL, locked_until = NULL,
     updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
-WHERE status = 1 AND locked_until < SYS_EXTRACT_UTC(SYSTIMESTAMP) AND attempts < :max_attempts
+WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 
 -- name: fail_abandoned
 -- Rows whose workers died max_attempts times are FAILED rather than tried forever.
+SELECT id FROM sms_outbox
+WHERE status = 1 AND locked_until < SYS_EXTRACT_UTC(SYSTIMESTAMP) AND attempts >= :max_attempts
+ORDER BY id FOR UPDATE;
 UPDATE sms_outbox
 SET status = 4, locked_by = NULL, locked_until = NULL, error_code = 'WORKER_LOST',
     error_text = 'lease expired ' || attempts || ' times without a result',
     updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
-WHERE status = 1 AND locked_until < SYS_EXTRACT_UTC(SYSTIMESTAMP) AND attempts >= :max_attempts
+WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 
 -- name: mark_submitted
 -- SENDING -> SUBMITTED for rows whose every part was accepted, fenced by owner and attempt.
@@ -97,7 +108,7 @@ SELECT o.id
 FROM JSON_TABLE(:rows, '$[*]' COLUMNS (id NUMBER PATH '$.id', attempt NUMBER PATH '$.attempt')) u
 JOIN sms_outbox o ON o.id = u.id
 WHERE o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
-FOR UPDATE OF o.status;
+ORDER BY o.id FOR UPDATE OF o.status;
 MERGE INTO sms_outbox o
 USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
            id NUMBER PATH '$.id', phone VARCHAR2(32) PATH '$.phone',
@@ -114,6 +125,11 @@ WHERE o.id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PA
 
 -- name: mark_final
 -- SENDING -> FAILED / EXPIRED / REJECTED with the reason, fenced by owner and attempt.
+SELECT o.id
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (id NUMBER PATH '$.id', attempt NUMBER PATH '$.attempt')) u
+JOIN sms_outbox o ON o.id = u.id
+WHERE o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+ORDER BY o.id FOR UPDATE OF o.status;
 MERGE INTO sms_outbox o
 USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
            id NUMBER PATH '$.id', attempt NUMBER PATH '$.attempt', status NUMBER PATH '$.status',
@@ -124,10 +140,15 @@ WHEN MATCHED THEN UPDATE
 SET o.status = u.status, o.channel = COALESCE(u.channel, o.channel), o.error_code = u.error_code,
     o.error_text = u.error_text, o.locked_by = NULL, o.locked_until = NULL,
     o.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), o.updated_by = :worker
-WHERE o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+WHERE o.id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 
 -- name: mark_retry
 -- SENDING -> PENDING with the next attempt time and the last error, fenced by owner and attempt.
+SELECT o.id
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (id NUMBER PATH '$.id', attempt NUMBER PATH '$.attempt')) u
+JOIN sms_outbox o ON o.id = u.id
+WHERE o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+ORDER BY o.id FOR UPDATE OF o.status;
 MERGE INTO sms_outbox o
 USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
            id NUMBER PATH '$.id', attempt NUMBER PATH '$.attempt',
@@ -139,10 +160,11 @@ WHEN MATCHED THEN UPDATE
 SET o.status = 0, o.next_attempt_at = u.next_attempt_at, o.channel = COALESCE(u.channel, o.channel),
     o.error_code = u.error_code, o.error_text = u.error_text, o.locked_by = NULL,
     o.locked_until = NULL, o.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), o.updated_by = :worker
-WHERE o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+WHERE o.id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 
 -- name: save_segments
--- Record every accepted part; a retried message overwrites its earlier parts.
+-- Record every accepted part; a retried message overwrites its earlier parts (those of
+-- messages this write-back holds: no other transaction changes them, whatever the order).
 MERGE INTO sms_segment s
 USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
            outbox_id NUMBER PATH '$.outbox_id', seq NUMBER PATH '$.seq',
@@ -154,8 +176,8 @@ ON (s.outbox_id = u.outbox_id AND s.seq = u.seq)
 WHEN MATCHED THEN UPDATE
 SET s.total = u.total, s.channel = u.channel, s.carrier_msg_id = u.carrier_msg_id,
     s.submit_result = u.submit_result, s.submitted_at = u.submitted_at, s.report_stat = NULL,
-    s.report_err = NULL, s.report_at = NULL, s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP),
-    s.updated_by = :worker
+    s.report_err = NULL, s.report_at = NULL, s.report_received_at = NULL,
+    s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), s.updated_by = :worker
 WHEN NOT MATCHED THEN INSERT (outbox_id, seq, total, channel, carrier_msg_id, submit_result,
                               submitted_at, created_by, updated_by)
 VALUES (u.outbox_id, u.seq, u.total, u.channel, u.carrier_msg_id, u.submit_result,
@@ -179,10 +201,10 @@ WHERE s.report_stat IS NULL
       SELECT r.carrier_msg_id, r.channel
       FROM JSON_TABLE(:rows, '$[*]' COLUMNS (channel VARCHAR2(32) PATH '$.channel',
                                              carrier_msg_id VARCHAR2(64) PATH '$.carrier_msg_id')) r)
-FOR UPDATE;
+ORDER BY s.id FOR UPDATE;
 MERGE INTO sms_segment s
 USING (SELECT carrier_msg_id, channel, MIN(stat) AS stat, MIN(error_code) AS error_code,
-              MIN(COALESCE(done_at, received_at)) AS report_at
+              MIN(COALESCE(done_at, received_at)) AS report_at, MIN(received_at) AS received_at
        FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
                 channel VARCHAR2(32) PATH '$.channel',
                 carrier_msg_id VARCHAR2(64) PATH '$.carrier_msg_id', stat VARCHAR2(16) PATH '$.stat',
@@ -192,7 +214,7 @@ USING (SELECT carrier_msg_id, channel, MIN(stat) AS stat, MIN(error_code) AS err
 ON (s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel)
 WHEN MATCHED THEN UPDATE
 SET s.report_stat = r.stat, s.report_err = r.error_code, s.report_at = r.report_at,
-    s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), s.updated_by = :worker
+    s.report_received_at = r.received_at, s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), s.updated_by = :worker
 WHERE s.id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 
 -- name: park_unmatched
@@ -210,18 +232,25 @@ WHERE NOT EXISTS (SELECT 1 FROM sms_segment s
                   WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel)
 
 -- name: match_unmatched
--- Apply parked reports to the parts of these messages, now that their submit results exist.
+-- Apply parked reports to the parts of these messages, now that their submit results exist
+-- (the parts locked in id order first; the block answers them).
+SELECT s.id FROM sms_segment s
+WHERE s.outbox_id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j) AND s.report_stat IS NULL
+  AND EXISTS (SELECT 1 FROM sms_report_unmatched u
+              WHERE u.carrier_msg_id = s.carrier_msg_id AND u.channel = s.channel
+                AND u.matched_at IS NULL)
+ORDER BY s.id FOR UPDATE;
 MERGE INTO sms_segment s
 USING (SELECT carrier_msg_id, channel, MIN(stat) AS stat, MIN(error_code) AS error_code,
-              MIN(COALESCE(done_at, received_at)) AS report_at
+              MIN(COALESCE(done_at, received_at)) AS report_at, MIN(received_at) AS received_at
        FROM sms_report_unmatched WHERE matched_at IS NULL
        GROUP BY carrier_msg_id, channel) u
 ON (s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel)
 WHEN MATCHED THEN UPDATE
 SET s.report_stat = u.stat, s.report_err = u.error_code, s.report_at = u.report_at,
+    s.report_received_at = u.received_at,
     s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), s.updated_by = :worker
-WHERE s.report_stat IS NULL
-  AND s.outbox_id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+WHERE s.report_stat IS NULL AND s.id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 
 -- name: close_unmatched
 -- Mark parked reports as matched once their parts carry them.
@@ -241,19 +270,22 @@ DELETE FROM sms_report_unmatched WHERE received_at < :before
 
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+-- The messages are locked in id order first.
+SELECT id FROM sms_outbox WHERE id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j) AND status = 2
+ORDER BY id FOR UPDATE;
 MERGE INTO sms_outbox o
 USING (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
-              MAX(report_at) AS last_report_at,
+              MAX(report_at) AS last_report_at, MAX(report_received_at) AS last_received_at,
               MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
               MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
        FROM sms_segment
-       WHERE outbox_id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+       WHERE outbox_id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
        GROUP BY outbox_id) agg
 ON (o.id = agg.outbox_id)
 WHEN MATCHED THEN UPDATE
 SET o.status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
     o.report_stat = COALESCE(agg.failed_stat, 'DELIVRD'), o.report_at = agg.last_report_at,
-    o.error_code = agg.failed_stat,
+    o.report_received_at = agg.last_received_at, o.error_code = agg.failed_stat,
     o.error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
                         ELSE 'delivery report ' || agg.failed_stat
                              || NVL2(agg.failed_err, ' err ' || agg.failed_err, '') END,
@@ -289,7 +321,7 @@ SELECT * FROM v_sms_result WHERE id = :id
 -- name: get_segments
 -- The parts of one message.
 SELECT seq, total, channel, carrier_msg_id, submit_result, submitted_at, report_stat, report_err,
-       report_at
+       report_at, report_received_at
 FROM sms_segment WHERE outbox_id = :id ORDER BY seq
 
 -- name: status_counts
@@ -305,6 +337,15 @@ SELECT COUNT(*) AS present FROM user_tables WHERE table_name = 'SMS_SCHEMA_VERSI
 -- name: schema_version
 -- The newest schema version applied.
 SELECT COALESCE(MAX(version), 0) AS version FROM sms_schema_version
+
+-- name: put_setting
+-- Record a setting the views read (sms_setting), from the engine's configuration.
+MERGE INTO sms_setting s
+USING (SELECT :name AS name, :value AS value FROM dual) v
+ON (s.name = v.name)
+WHEN MATCHED THEN UPDATE
+SET s.value = v.value, s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), s.updated_by = USER
+WHEN NOT MATCHED THEN INSERT (name, value) VALUES (v.name, v.value)
 
 -- name: record_migration
 -- Remember that a migration was applied.

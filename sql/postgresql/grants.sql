@@ -1,20 +1,29 @@
 -- Least privilege for PostgreSQL (also KingbaseES). Run as the schema owner after `hisms db init`.
--- hisms_engine: the engine (claims, writes results); hisms_his: a source system (HIS, LIS...)
--- that inserts messages and reads results and replies, nothing else. Passwords are the DBA's.
+-- hisms_engine: the engine (claims, writes results); hisms_his: the account of one source system
+-- (HIS) that inserts its messages and reads their results and replies, nothing else.
+-- Passwords are the DBA's. Another source system gets an account like hisms_his: see
+-- "An account per source system" in DATABASES.md.
 CREATE ROLE hisms_engine LOGIN;
 CREATE ROLE hisms_his LOGIN;
 
 GRANT USAGE ON SCHEMA public TO hisms_engine, hisms_his;
 
-GRANT SELECT, INSERT, UPDATE ON sms_outbox, sms_segment, sms_report_unmatched, sms_inbox,
-    sms_source_mode, sms_event TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE ON sms_outbox, sms_segment, sms_inbox, sms_source_mode, sms_event,
+    sms_setting TO hisms_engine;
+-- DELETE: the engine's hourly purge of parked reports (engine.unmatched_report_days).
+GRANT SELECT, INSERT, UPDATE, DELETE ON sms_report_unmatched TO hisms_engine;
 GRANT SELECT ON sms_status, sms_schema_version, v_sms_result, v_sms_stats_daily TO hisms_engine;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO hisms_engine;
 
--- The HIS inserts messages and reads what became of them; it never updates or deletes.
-GRANT INSERT ON sms_outbox TO hisms_his;
+-- A source system inserts only the columns it may set (the engine's columns keep their
+-- defaults) and only for its own source systems (sms_source_account); `RETURNING id` needs
+-- SELECT on id. It reads its own rows through the v_my_ views, never updates or deletes.
+GRANT INSERT (source_system, source_ref, account, dept_code, phone, content, signature,
+              priority, send_at, expire_at) ON sms_outbox TO hisms_his;
+GRANT SELECT (id) ON sms_outbox TO hisms_his;
 GRANT USAGE ON SEQUENCE sms_outbox_id_seq TO hisms_his;
-GRANT SELECT ON v_sms_result, v_sms_stats_daily, sms_status, sms_inbox TO hisms_his;
+GRANT SELECT ON v_my_sms_result, v_my_sms_inbox, v_sms_stats_daily, sms_status TO hisms_his;
+INSERT INTO sms_source_account (db_user, source_system) VALUES ('hisms_his', 'HIS');
 
 -- With a legacy HIS table polled through a mapping ([dbtable] mappings), the engine account
 -- also needs SELECT and UPDATE on that table (it writes only the mapped status/result columns).

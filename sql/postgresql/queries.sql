@@ -1,6 +1,10 @@
 -- Named statements of the hisms engine for PostgreSQL.
 -- Each block starts with `-- name: <name>` and a one-line description.
 -- Batched statements take one array per column and unnest them: one round trip per batch.
+-- A statement that may change several rows of sms_outbox or sms_segment first locks them in
+-- id order (a `locked` CTE, SELECT ... ORDER BY id FOR UPDATE): two transactions then never
+-- wait for each other's rows in opposite orders, which is a deadlock. The claim need not:
+-- SKIP LOCKED never waits.
 
 -- name: enqueue
 -- Insert messages in the given order; a (source_system, source_ref) already present is skipped
@@ -49,26 +53,44 @@ RETURNING o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, 
 
 -- name: extend_lease
 -- Heartbeat: keep the lease of rows still in flight with this worker.
-UPDATE sms_outbox
+WITH locked AS MATERIALIZED (
+    SELECT id FROM sms_outbox
+    WHERE id = ANY(%(ids)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
+    ORDER BY id FOR UPDATE
+)
+UPDATE sms_outbox o
 SET locked_until = now() + make_interval(secs => %(lease)s)
-WHERE id = ANY(%(ids)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
-RETURNING id
+FROM locked l
+WHERE o.id = l.id
+RETURNING o.id
 
 -- name: reclaim_expired
 -- Put rows whose worker died (lease passed) back to PENDING.
-UPDATE sms_outbox
+WITH locked AS MATERIALIZED (
+    SELECT id FROM sms_outbox
+    WHERE status = 1 AND locked_until < now() AND attempts < %(max_attempts)s
+    ORDER BY id FOR UPDATE
+)
+UPDATE sms_outbox o
 SET status = 0, locked_by = NULL, locked_until = NULL, updated_at = now(), updated_by = %(worker)s
-WHERE status = 1 AND locked_until < now() AND attempts < %(max_attempts)s
-RETURNING id
+FROM locked l
+WHERE o.id = l.id
+RETURNING o.id
 
 -- name: fail_abandoned
 -- Rows whose workers died max_attempts times are FAILED rather than tried forever.
-UPDATE sms_outbox
+WITH locked AS MATERIALIZED (
+    SELECT id FROM sms_outbox
+    WHERE status = 1 AND locked_until < now() AND attempts >= %(max_attempts)s
+    ORDER BY id FOR UPDATE
+)
+UPDATE sms_outbox o
 SET status = 4, locked_by = NULL, locked_until = NULL, error_code = 'WORKER_LOST',
-    error_text = 'lease expired ' || attempts || ' times without a result',
+    error_text = 'lease expired ' || o.attempts || ' times without a result',
     updated_at = now(), updated_by = %(worker)s
-WHERE status = 1 AND locked_until < now() AND attempts >= %(max_attempts)s
-RETURNING id
+FROM locked l
+WHERE o.id = l.id
+RETURNING o.id
 
 -- name: mark_submitted
 -- SENDING -> SUBMITTED for rows whose every part was accepted, fenced by owner and attempt.
@@ -77,42 +99,60 @@ RETURNING id
 -- alone: the statistics of a churning queue say almost no row is SENDING, and the planner
 -- then looped over the whole batch for each row in flight (a million comparisons, ~1 s, for
 -- 2,000 rows in flight). Now it finds each row of the batch by primary key, or hashes.
+WITH locked AS MATERIALIZED (
+    SELECT id FROM sms_outbox
+    WHERE id = ANY(%(id)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
+    ORDER BY id FOR UPDATE
+)
 UPDATE sms_outbox o
 SET status = 2, phone = u.phone, channel = u.channel, segments = u.segments, carrier_msg_id = u.carrier_msg_id,
     submitted_at = u.submitted_at, locked_by = NULL, locked_until = NULL,
     error_code = NULL, error_text = NULL, updated_at = now(), updated_by = %(worker)s
-FROM unnest(%(id)s::bigint[], %(attempt)s::int[], %(phone)s::text[], %(channel)s::text[],
+FROM locked l,
+     unnest(%(id)s::bigint[], %(attempt)s::int[], %(phone)s::text[], %(channel)s::text[],
             %(segments)s::smallint[], %(carrier_msg_id)s::text[], %(submitted_at)s::timestamptz[])
      AS u(id, attempt, phone, channel, segments, carrier_msg_id, submitted_at)
-WHERE o.id = u.id
+WHERE o.id = l.id AND u.id = l.id
   AND (o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt) IS TRUE
 RETURNING o.id
 
 -- name: mark_final
 -- SENDING -> FAILED / EXPIRED / REJECTED with the reason, fenced by owner and attempt
 -- (one condition over both sides: see mark_submitted).
+WITH locked AS MATERIALIZED (
+    SELECT id FROM sms_outbox
+    WHERE id = ANY(%(id)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
+    ORDER BY id FOR UPDATE
+)
 UPDATE sms_outbox o
 SET status = u.status, channel = coalesce(u.channel, o.channel), error_code = u.error_code,
     error_text = u.error_text, locked_by = NULL, locked_until = NULL,
     updated_at = now(), updated_by = %(worker)s
-FROM unnest(%(id)s::bigint[], %(attempt)s::int[], %(status)s::smallint[], %(channel)s::text[],
+FROM locked l,
+     unnest(%(id)s::bigint[], %(attempt)s::int[], %(status)s::smallint[], %(channel)s::text[],
             %(error_code)s::text[], %(error_text)s::text[])
      AS u(id, attempt, status, channel, error_code, error_text)
-WHERE o.id = u.id
+WHERE o.id = l.id AND u.id = l.id
   AND (o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt) IS TRUE
 RETURNING o.id
 
 -- name: mark_retry
 -- SENDING -> PENDING with the next attempt time and the last error, fenced by owner and
 -- attempt (one condition over both sides: see mark_submitted).
+WITH locked AS MATERIALIZED (
+    SELECT id FROM sms_outbox
+    WHERE id = ANY(%(id)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
+    ORDER BY id FOR UPDATE
+)
 UPDATE sms_outbox o
 SET status = 0, next_attempt_at = u.next_attempt_at, channel = coalesce(u.channel, o.channel),
     error_code = u.error_code, error_text = u.error_text, locked_by = NULL, locked_until = NULL,
     updated_at = now(), updated_by = %(worker)s
-FROM unnest(%(id)s::bigint[], %(attempt)s::int[], %(next_attempt_at)s::timestamptz[],
+FROM locked l,
+     unnest(%(id)s::bigint[], %(attempt)s::int[], %(next_attempt_at)s::timestamptz[],
             %(channel)s::text[], %(error_code)s::text[], %(error_text)s::text[])
      AS u(id, attempt, next_attempt_at, channel, error_code, error_text)
-WHERE o.id = u.id
+WHERE o.id = l.id AND u.id = l.id
   AND (o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt) IS TRUE
 RETURNING o.id
 
@@ -126,10 +166,11 @@ FROM unnest(%(outbox_id)s::bigint[], %(seq)s::smallint[], %(total)s::smallint[],
             %(channel)s::text[], %(carrier_msg_id)s::text[], %(submit_result)s::text[],
             %(submitted_at)s::timestamptz[])
      AS u(outbox_id, seq, total, channel, carrier_msg_id, submit_result, submitted_at)
+ORDER BY u.outbox_id, u.seq  -- a retried message's parts are updated in one order
 ON CONFLICT (outbox_id, seq) DO UPDATE
 SET total = excluded.total, channel = excluded.channel, carrier_msg_id = excluded.carrier_msg_id,
     submit_result = excluded.submit_result, submitted_at = excluded.submitted_at,
-    report_stat = NULL, report_err = NULL, report_at = NULL,
+    report_stat = NULL, report_err = NULL, report_at = NULL, report_received_at = NULL,
     updated_at = now(), updated_by = excluded.updated_by
 
 -- name: fence_reports_exclusive
@@ -142,14 +183,25 @@ SELECT pg_advisory_xact_lock(448445771123)
 SELECT pg_advisory_xact_lock_shared(448445771123)
 
 -- name: apply_reports
--- Put delivery reports on their parts; the first final report of a part wins.
+-- Put delivery reports on their parts; the first final report of a part wins. report_at is
+-- the carrier's time (done_at), report_received_at the engine's.
+WITH r AS MATERIALIZED (
+    SELECT * FROM unnest(%(channel)s::text[], %(carrier_msg_id)s::text[], %(stat)s::text[],
+                         %(error_code)s::text[], %(done_at)s::timestamptz[],
+                         %(received_at)s::timestamptz[])
+        AS r(channel, carrier_msg_id, stat, error_code, done_at, received_at)
+), locked AS MATERIALIZED (
+    SELECT s.id FROM sms_segment s
+    JOIN r ON s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
+    WHERE s.report_stat IS NULL
+    ORDER BY s.id FOR UPDATE OF s
+)
 UPDATE sms_segment s
 SET report_stat = r.stat, report_err = r.error_code, report_at = coalesce(r.done_at, r.received_at),
-    updated_at = now(), updated_by = %(worker)s
-FROM unnest(%(channel)s::text[], %(carrier_msg_id)s::text[], %(stat)s::text[],
-            %(error_code)s::text[], %(done_at)s::timestamptz[], %(received_at)s::timestamptz[])
-     AS r(channel, carrier_msg_id, stat, error_code, done_at, received_at)
-WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel AND s.report_stat IS NULL
+    report_received_at = r.received_at, updated_at = now(), updated_by = %(worker)s
+FROM locked l, r
+WHERE s.id = l.id AND s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
+  AND s.report_stat IS NULL
 RETURNING s.outbox_id
 
 -- name: park_unmatched
@@ -168,11 +220,16 @@ RETURNING id
 
 -- name: match_unmatched
 -- Apply parked reports to the parts of these messages, now that their submit results exist.
+WITH locked AS MATERIALIZED (
+    SELECT id FROM sms_segment
+    WHERE outbox_id = ANY(%(ids)s::bigint[]) AND report_stat IS NULL
+    ORDER BY id FOR UPDATE
+)
 UPDATE sms_segment s
 SET report_stat = u.stat, report_err = u.error_code, report_at = coalesce(u.done_at, u.received_at),
-    updated_at = now(), updated_by = %(worker)s
-FROM sms_report_unmatched u
-WHERE s.outbox_id = ANY(%(ids)s::bigint[]) AND u.matched_at IS NULL
+    report_received_at = u.received_at, updated_at = now(), updated_by = %(worker)s
+FROM locked l, sms_report_unmatched u
+WHERE s.id = l.id AND u.matched_at IS NULL
   AND s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel AND s.report_stat IS NULL
 
 -- name: close_unmatched
@@ -190,20 +247,26 @@ DELETE FROM sms_report_unmatched WHERE received_at < %(before)s
 
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+WITH locked AS MATERIALIZED (
+    SELECT id FROM sms_outbox WHERE id = ANY(%(ids)s::bigint[]) AND status = 2
+    ORDER BY id FOR UPDATE
+)
 UPDATE sms_outbox o
 SET status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
     report_stat = coalesce(agg.failed_stat, 'DELIVRD'), report_at = agg.last_report_at,
+    report_received_at = agg.last_received_at,
     error_code = CASE WHEN agg.failed_stat IS NULL THEN NULL ELSE agg.failed_stat END,
     error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
                       ELSE 'delivery report ' || agg.failed_stat
                            || coalesce(' err ' || agg.failed_err, '') END,
     updated_at = now(), updated_by = %(worker)s
 FROM (SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported,
-             max(report_at) AS last_report_at,
+             max(report_at) AS last_report_at, max(report_received_at) AS last_received_at,
              min(report_stat) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_stat,
              min(report_err) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_err
-      FROM sms_segment WHERE outbox_id = ANY(%(ids)s::bigint[]) GROUP BY outbox_id) agg
-WHERE o.id = agg.outbox_id AND o.status = 2 AND agg.reported = agg.parts
+      FROM sms_segment WHERE outbox_id = ANY(%(ids)s::bigint[]) GROUP BY outbox_id) agg,
+     locked l
+WHERE o.id = l.id AND o.id = agg.outbox_id AND o.status = 2 AND agg.reported = agg.parts
   AND agg.parts = o.segments
 
 -- name: save_mo
@@ -232,7 +295,7 @@ SELECT * FROM v_sms_result WHERE id = %(id)s
 -- name: get_segments
 -- The parts of one message.
 SELECT seq, total, channel, carrier_msg_id, submit_result, submitted_at, report_stat, report_err,
-       report_at
+       report_at, report_received_at
 FROM sms_segment WHERE outbox_id = %(id)s ORDER BY seq
 
 -- name: status_counts
@@ -248,6 +311,12 @@ SELECT to_regclass('sms_schema_version') IS NOT NULL AS present
 -- name: schema_version
 -- The newest schema version applied.
 SELECT coalesce(max(version), 0) AS version FROM sms_schema_version
+
+-- name: put_setting
+-- Record a setting the views read (sms_setting), from the engine's configuration.
+INSERT INTO sms_setting (name, value) VALUES (%(name)s, %(value)s)
+ON CONFLICT (name) DO UPDATE
+SET value = excluded.value, updated_at = now(), updated_by = current_user
 
 -- name: record_migration
 -- Remember that a migration was applied.

@@ -2,6 +2,8 @@
 -- Each block starts with `-- name: <name>` and a one-line description.
 -- Batched statements take one JSON array of objects (:rows) and read it with json_each,
 -- the SQLite counterpart of PostgreSQL's unnest: one statement per batch.
+-- No statement orders its row locks: SQLite has one writer at a time (BEGIN IMMEDIATE), so
+-- two transactions never wait for each other's rows.
 
 -- name: enqueue
 -- Insert messages in the given order; a (source_system, source_ref) already present is skipped
@@ -133,7 +135,7 @@ FROM json_each(:rows) WHERE true
 ON CONFLICT (outbox_id, seq) DO UPDATE
 SET total = excluded.total, channel = excluded.channel, carrier_msg_id = excluded.carrier_msg_id,
     submit_result = excluded.submit_result, submitted_at = excluded.submitted_at,
-    report_stat = NULL, report_err = NULL, report_at = NULL,
+    report_stat = NULL, report_err = NULL, report_at = NULL, report_received_at = NULL,
     updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = excluded.updated_by
 
 -- name: fence_reports_exclusive
@@ -145,16 +147,19 @@ SELECT 1
 SELECT 1
 
 -- name: apply_reports
--- Put delivery reports on their parts; the first final report of a part wins.
+-- Put delivery reports on their parts; the first final report of a part wins. report_at is
+-- the carrier's time (done_at), report_received_at the engine's.
 WITH r AS (SELECT json_extract(value, '$.channel') AS channel,
                   json_extract(value, '$.carrier_msg_id') AS carrier_msg_id,
                   json_extract(value, '$.stat') AS stat,
                   json_extract(value, '$.error_code') AS error_code,
                   coalesce(json_extract(value, '$.done_at'),
-                           json_extract(value, '$.received_at')) AS report_at
+                           json_extract(value, '$.received_at')) AS report_at,
+                  json_extract(value, '$.received_at') AS received_at
            FROM json_each(:rows))
 UPDATE sms_segment AS s
 SET report_stat = r.stat, report_err = r.error_code, report_at = r.report_at,
+    report_received_at = r.received_at,
     updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
 FROM r
 WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel AND s.report_stat IS NULL
@@ -178,7 +183,7 @@ RETURNING id
 -- Apply parked reports to the parts of these messages, now that their submit results exist.
 UPDATE sms_segment AS s
 SET report_stat = u.stat, report_err = u.error_code,
-    report_at = coalesce(u.done_at, u.received_at),
+    report_at = coalesce(u.done_at, u.received_at), report_received_at = u.received_at,
     updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
 FROM sms_report_unmatched u
 WHERE s.outbox_id IN (SELECT value FROM json_each(:ids)) AND u.matched_at IS NULL
@@ -202,13 +207,14 @@ DELETE FROM sms_report_unmatched WHERE received_at < :before
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
 WITH agg AS (
     SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported,
-           max(report_at) AS last_report_at,
+           max(report_at) AS last_report_at, max(report_received_at) AS last_received_at,
            min(CASE WHEN upper(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
            min(CASE WHEN upper(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
     FROM sms_segment WHERE outbox_id IN (SELECT value FROM json_each(:ids)) GROUP BY outbox_id)
 UPDATE sms_outbox AS o
 SET status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
     report_stat = coalesce(agg.failed_stat, 'DELIVRD'), report_at = agg.last_report_at,
+    report_received_at = agg.last_received_at,
     error_code = agg.failed_stat,
     error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
                       ELSE 'delivery report ' || agg.failed_stat
@@ -250,7 +256,7 @@ SELECT * FROM v_sms_result WHERE id = :id
 -- name: get_segments
 -- The parts of one message.
 SELECT seq, total, channel, carrier_msg_id, submit_result, submitted_at, report_stat, report_err,
-       report_at
+       report_at, report_received_at
 FROM sms_segment WHERE outbox_id = :id ORDER BY seq
 
 -- name: status_counts
@@ -266,6 +272,12 @@ SELECT count(*) AS present FROM sqlite_master WHERE type = 'table' AND name = 's
 -- name: schema_version
 -- The newest schema version applied.
 SELECT coalesce(max(version), 0) AS version FROM sms_schema_version
+
+-- name: put_setting
+-- Record a setting the views read (sms_setting), from the engine's configuration.
+INSERT INTO sms_setting (name, value) VALUES (:name, :value)
+ON CONFLICT (name) DO UPDATE
+SET value = excluded.value, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
 
 -- name: record_migration
 -- Remember that a migration was applied.

@@ -7,21 +7,27 @@ CREATE USER hisms_his FOR LOGIN hisms_his;
 
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_outbox TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_segment TO hisms_engine;
-GRANT SELECT, INSERT, UPDATE ON dbo.sms_report_unmatched TO hisms_engine;
+-- DELETE: the engine's hourly purge of parked reports (engine.unmatched_report_days).
+GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.sms_report_unmatched TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_inbox TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_source_mode TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_event TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE ON dbo.sms_setting TO hisms_engine;
 GRANT SELECT ON dbo.sms_status TO hisms_engine;
 GRANT SELECT ON dbo.sms_schema_version TO hisms_engine;
 GRANT SELECT ON dbo.v_sms_result TO hisms_engine;
 GRANT SELECT ON dbo.v_sms_stats_daily TO hisms_engine;
 
--- The HIS inserts messages and reads what became of them; it never updates or deletes.
+-- A source system inserts for its own source systems only (sms_source_account); SQL Server
+-- grants INSERT per table, so the insert trigger refuses rows that set the engine's columns.
+-- Its id: SELECT SCOPE_IDENTITY() after the INSERT. It reads its own rows through the v_my_
+-- views, never updates or deletes. Another source system: see DATABASES.md.
 GRANT INSERT ON dbo.sms_outbox TO hisms_his;
-GRANT SELECT ON dbo.v_sms_result TO hisms_his;
+GRANT SELECT ON dbo.v_my_sms_result TO hisms_his;
+GRANT SELECT ON dbo.v_my_sms_inbox TO hisms_his;
 GRANT SELECT ON dbo.v_sms_stats_daily TO hisms_his;
 GRANT SELECT ON dbo.sms_status TO hisms_his;
-GRANT SELECT ON dbo.sms_inbox TO hisms_his;
+INSERT INTO dbo.sms_source_account (db_user, source_system) VALUES ('hisms_his', 'HIS');
 
 -- With a legacy HIS table polled through a mapping ([dbtable] mappings), the engine account
 -- also needs SELECT and UPDATE on that table (it writes only the mapped status/result columns).

@@ -8,6 +8,10 @@
 -- WITH (ROWLOCK, UPDLOCK, READPAST), which needs READ COMMITTED or REPEATABLE READ: the
 -- block sets READ COMMITTED itself, since a pooled connection may carry another level.
 -- Keep batches under ~5,000 rows: more row locks than that escalate to a table lock.
+-- A statement that may change several rows of sms_outbox or sms_segment locks them first, in
+-- id order: their ids go into a table variable keyed by id (@lock), read in key order by a
+-- forced loop join that takes UPDLOCK on each row. Two transactions then never wait for each
+-- other's rows in opposite orders (a deadlock). The claim need not: READPAST never waits.
 
 -- name: enqueue
 -- Insert messages in the given order; a (source_system, source_ref) already present is skipped
@@ -68,6 +72,11 @@ FROM @out x JOIN sms_outbox o ON o.id = x.id
 -- Heartbeat: keep the lease of rows still in flight with this worker.
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT DISTINCT id FROM OPENJSON(@ids) WITH (id BIGINT '$');
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_outbox t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
 UPDATE sms_outbox
 SET locked_until = DATEADD(millisecond, CAST(@lease * 1000 AS int), SYSUTCDATETIME())
 OUTPUT inserted.id INTO @out (id)
@@ -79,23 +88,35 @@ SELECT id FROM @out
 -- Put rows whose worker died (lease passed) back to PENDING.
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT id FROM sms_outbox WHERE status = 1 AND locked_until < SYSUTCDATETIME() AND attempts < @max_attempts;
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_outbox t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
 UPDATE sms_outbox
 SET status = 0, locked_by = NULL, locked_until = NULL, updated_at = SYSUTCDATETIME(),
     updated_by = @worker
 OUTPUT inserted.id INTO @out (id)
-WHERE status = 1 AND locked_until < SYSUTCDATETIME() AND attempts < @max_attempts;
+WHERE id IN (SELECT id FROM @lock) AND status = 1 AND locked_until < SYSUTCDATETIME()
+  AND attempts < @max_attempts;
 SELECT id FROM @out
 
 -- name: fail_abandoned
 -- Rows whose workers died max_attempts times are FAILED rather than tried forever.
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT id FROM sms_outbox WHERE status = 1 AND locked_until < SYSUTCDATETIME() AND attempts >= @max_attempts;
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_outbox t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
 UPDATE sms_outbox
 SET status = 4, locked_by = NULL, locked_until = NULL, error_code = 'WORKER_LOST',
     error_text = CONCAT('lease expired ', attempts, ' times without a result'),
     updated_at = SYSUTCDATETIME(), updated_by = @worker
 OUTPUT inserted.id INTO @out (id)
-WHERE status = 1 AND locked_until < SYSUTCDATETIME() AND attempts >= @max_attempts;
+WHERE id IN (SELECT id FROM @lock) AND status = 1 AND locked_until < SYSUTCDATETIME()
+  AND attempts >= @max_attempts;
 SELECT id FROM @out
 
 -- name: mark_submitted
@@ -103,6 +124,11 @@ SELECT id FROM @out
 -- The phone is rewritten in its normalised 11-digit form, as sent.
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT DISTINCT id FROM OPENJSON(@rows) WITH (id BIGINT '$.id');
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_outbox t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
 UPDATE o
 SET status = 2, phone = u.phone, channel = u.channel, segments = u.segments,
     carrier_msg_id = u.carrier_msg_id, submitted_at = u.submitted_at, locked_by = NULL,
@@ -122,6 +148,11 @@ SELECT id FROM @out
 -- SENDING -> FAILED / EXPIRED / REJECTED with the reason, fenced by owner and attempt.
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT DISTINCT id FROM OPENJSON(@rows) WITH (id BIGINT '$.id');
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_outbox t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
 UPDATE o
 SET status = u.status, channel = COALESCE(u.channel, o.channel), error_code = u.error_code,
     error_text = u.error_text, locked_by = NULL, locked_until = NULL,
@@ -139,6 +170,11 @@ SELECT id FROM @out
 -- SENDING -> PENDING with the next attempt time and the last error, fenced by owner and attempt.
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT DISTINCT id FROM OPENJSON(@rows) WITH (id BIGINT '$.id');
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_outbox t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
 UPDATE o
 SET status = 0, next_attempt_at = u.next_attempt_at, channel = COALESCE(u.channel, o.channel),
     error_code = u.error_code, error_text = u.error_text, locked_by = NULL, locked_until = NULL,
@@ -153,7 +189,8 @@ WHERE o.status = 1 AND o.locked_by = @worker AND o.attempts = u.attempt;
 SELECT id FROM @out
 
 -- name: save_segments
--- Record every accepted part; a retried message overwrites its earlier parts.
+-- Record every accepted part; a retried message overwrites its earlier parts (those of
+-- messages this write-back holds: no other transaction changes them, whatever the order).
 MERGE sms_segment WITH (HOLDLOCK) AS s
 USING (SELECT * FROM OPENJSON(@rows) WITH (
            outbox_id BIGINT '$.outbox_id', seq SMALLINT '$.seq', total SMALLINT '$.total',
@@ -164,7 +201,8 @@ ON s.outbox_id = u.outbox_id AND s.seq = u.seq
 WHEN MATCHED THEN UPDATE
 SET total = u.total, channel = u.channel, carrier_msg_id = u.carrier_msg_id,
     submit_result = u.submit_result, submitted_at = u.submitted_at, report_stat = NULL,
-    report_err = NULL, report_at = NULL, updated_at = SYSUTCDATETIME(), updated_by = @worker
+    report_err = NULL, report_at = NULL, report_received_at = NULL,
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
 WHEN NOT MATCHED THEN INSERT (outbox_id, seq, total, channel, carrier_msg_id, submit_result,
                               submitted_at, created_by, updated_by)
 VALUES (u.outbox_id, u.seq, u.total, u.channel, u.carrier_msg_id, u.submit_result,
@@ -180,10 +218,21 @@ SELECT code FROM sms_status WITH (XLOCK, ROWLOCK, HOLDLOCK) WHERE code = 0
 SELECT code FROM sms_status WITH (ROWLOCK, HOLDLOCK) WHERE code = 0
 
 -- name: apply_reports
--- Put delivery reports on their parts; the first final report of a part wins.
+-- Put delivery reports on their parts; the first final report of a part wins. report_at is
+-- the carrier's time (done_at), report_received_at the engine's.
+SET NOCOUNT ON;
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT DISTINCT s.id FROM sms_segment s
+JOIN OPENJSON(@rows) WITH (channel NVARCHAR(32) '$.channel',
+                           carrier_msg_id NVARCHAR(64) '$.carrier_msg_id') AS r
+  ON s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
+WHERE s.report_stat IS NULL;
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_segment t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
 UPDATE s
 SET report_stat = r.stat, report_err = r.error_code, report_at = COALESCE(r.done_at, r.received_at),
-    updated_at = SYSUTCDATETIME(), updated_by = @worker
+    report_received_at = r.received_at, updated_at = SYSUTCDATETIME(), updated_by = @worker
 OUTPUT inserted.outbox_id
 FROM sms_segment s
 JOIN OPENJSON(@rows) WITH (
@@ -191,7 +240,7 @@ JOIN OPENJSON(@rows) WITH (
          stat NVARCHAR(16) '$.stat', error_code NVARCHAR(32) '$.error_code',
          done_at DATETIME2(3) '$.done_at', received_at DATETIME2(3) '$.received_at') AS r
   ON s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
-WHERE s.report_stat IS NULL
+WHERE s.report_stat IS NULL AND s.id IN (SELECT id FROM @lock);
 
 -- name: park_unmatched
 -- Keep reports whose part is not (yet) known, to match them when the submit result lands.
@@ -209,14 +258,22 @@ WHERE NOT EXISTS (SELECT 1 FROM sms_segment s
                   WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel)
 
 -- name: match_unmatched
--- Apply parked reports to the parts of these messages, now that their submit results exist.
+-- Apply parked reports to the parts of these messages, now that their submit results exist
+-- (answers the parts it changed).
+SET NOCOUNT ON;
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT id FROM sms_segment
+WHERE outbox_id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$')) AND report_stat IS NULL;
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_segment t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
 UPDATE s
 SET report_stat = u.stat, report_err = u.error_code, report_at = COALESCE(u.done_at, u.received_at),
-    updated_at = SYSUTCDATETIME(), updated_by = @worker
+    report_received_at = u.received_at, updated_at = SYSUTCDATETIME(), updated_by = @worker
+OUTPUT inserted.id
 FROM sms_segment s
 JOIN sms_report_unmatched u ON s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
-WHERE s.outbox_id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$'))
-  AND u.matched_at IS NULL AND s.report_stat IS NULL
+WHERE s.id IN (SELECT id FROM @lock) AND u.matched_at IS NULL AND s.report_stat IS NULL;
 
 -- name: close_unmatched
 -- Mark parked reports as matched once their parts carry them.
@@ -235,21 +292,27 @@ DELETE FROM sms_report_unmatched WHERE received_at < @before
 
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+SET NOCOUNT ON;
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT DISTINCT id FROM OPENJSON(@ids) WITH (id BIGINT '$');
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_outbox t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
 UPDATE o
 SET status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
     report_stat = COALESCE(agg.failed_stat, 'DELIVRD'), report_at = agg.last_report_at,
-    error_code = agg.failed_stat,
+    report_received_at = agg.last_received_at, error_code = agg.failed_stat,
     error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
                       ELSE CONCAT('delivery report ', agg.failed_stat,
                                   ' err ' + agg.failed_err) END,
     updated_at = SYSUTCDATETIME(), updated_by = @worker
 FROM sms_outbox o
 JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
-             MAX(report_at) AS last_report_at,
+             MAX(report_at) AS last_report_at, MAX(report_received_at) AS last_received_at,
              MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
              MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
       FROM sms_segment
-      WHERE outbox_id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$'))
+      WHERE outbox_id IN (SELECT id FROM @lock)
       GROUP BY outbox_id) agg ON o.id = agg.outbox_id
 WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
 
@@ -282,7 +345,7 @@ SELECT * FROM v_sms_result WHERE id = @id
 -- name: get_segments
 -- The parts of one message.
 SELECT seq, total, channel, carrier_msg_id, submit_result, submitted_at, report_stat, report_err,
-       report_at
+       report_at, report_received_at
 FROM sms_segment WHERE outbox_id = @id ORDER BY seq
 
 -- name: status_counts
@@ -298,6 +361,12 @@ SELECT CASE WHEN OBJECT_ID('sms_schema_version', 'U') IS NULL THEN 0 ELSE 1 END 
 -- name: schema_version
 -- The newest schema version applied.
 SELECT COALESCE(MAX(version), 0) AS version FROM sms_schema_version
+
+-- name: put_setting
+-- Record a setting the views read (sms_setting), from the engine's configuration.
+UPDATE sms_setting SET value = @value, updated_at = SYSUTCDATETIME(), updated_by = SUSER_SNAME()
+WHERE name = @name;
+IF @@ROWCOUNT = 0 INSERT INTO sms_setting (name, value) VALUES (@name, @value)
 
 -- name: record_migration
 -- Remember that a migration was applied.

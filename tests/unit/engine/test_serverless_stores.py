@@ -179,7 +179,7 @@ def test_oracle_returning_into_answers_rows_and_dml_answers_its_count() -> None:
     )
     assert saved == [{"id": 41, "outbox_id": None}]
     assert cursor.calls[0][1]["received_at"] == datetime(2026, 11, 29, 2, 0)  # naive UTC
-    assert tx.changed("extend_lease", worker="w", ids="[1,2,3]", lease=30.0) == 3
+    assert tx.changed("purge_unmatched", before=received) == 3
 
 
 def test_sqlserver_binds_each_use_of_a_parameter_and_leaves_table_variables() -> None:
