@@ -23,8 +23,8 @@ from typing import Any
 from hisms.carrier.base import Carrier, EventSink, Submission, SubmitResult
 from hisms.carrier.cmpp.adapter import CmppAdapter
 from hisms.carrier.cmpp.options import parse
-from hisms.carrier.session import ChannelSession
-from hisms.carrier.session_settings import SessionStats
+from hisms.carrier.session.channel import ChannelSession
+from hisms.carrier.session.settings import SessionStats
 
 
 class CmppCarrier(Carrier):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hisms.carrier.cmpp.pdus import V20, V30
-from hisms.carrier.session_settings import (
+from hisms.carrier.session.settings import (
     SESSION_OPTIONS,
     OptionChecker,
     SessionSettings,

@@ -1,4 +1,4 @@
-"""SGIP as a :class:`~hisms.carrier.session_adapter.ProtocolAdapter` for the shared session.
+"""SGIP as a :class:`~hisms.carrier.session.adapter.ProtocolAdapter` for the shared session.
 
 The message id is the SUBMIT's own 12-byte sequence (SUBMIT_RESP echoes it,
 REPORT names it). The session's per-link counter cannot be that sequence's
@@ -15,7 +15,7 @@ from typing import Any
 from hisms.carrier.base import Submission
 from hisms.carrier.connection import Connection, Role
 from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.session_adapter import (
+from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
     LoginRefused,

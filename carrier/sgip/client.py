@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from hisms.carrier.base import Carrier, CarrierError, EventSink, Submission, SubmitResult
-from hisms.carrier.session import ChannelSession
-from hisms.carrier.session_settings import SessionStats
+from hisms.carrier.session.channel import ChannelSession
+from hisms.carrier.session.settings import SessionStats
 from hisms.carrier.sgip.adapter import SgipAdapter
 from hisms.carrier.sgip.options import parse
 from hisms.carrier.sgip.server import SgipServer

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from hisms.carrier.session_settings import (
+from hisms.carrier.session.settings import (
     SESSION_OPTIONS,
     OptionChecker,
     SessionSettings,

@@ -22,7 +22,7 @@ import click
 
 from hisms.carrier.connection import Connection, Role
 from hisms.carrier.errors import ProtocolError
-from hisms.carrier.session_login import read_one
+from hisms.carrier.session.login import read_one
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.codec import SgipCodec
 from hisms.carrier.sgip.numbers import with_86, without_86

@@ -1,4 +1,4 @@
-"""SMGP as a :class:`~hisms.carrier.session_adapter.ProtocolAdapter` for the shared session."""
+"""SMGP as a :class:`~hisms.carrier.session.adapter.ProtocolAdapter` for the shared session."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from hisms.carrier.base import Submission
 from hisms.carrier.connection import Connection, Role
 from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.session_adapter import (
+from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
     LoginRefused,

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from hisms.carrier.base import Carrier, EventSink, Submission, SubmitResult
-from hisms.carrier.session import ChannelSession
-from hisms.carrier.session_settings import SessionStats
+from hisms.carrier.session.channel import ChannelSession
+from hisms.carrier.session.settings import SessionStats
 from hisms.carrier.smgp.adapter import SmgpAdapter
 from hisms.carrier.smgp.options import parse
 

@@ -2,7 +2,7 @@
 
 Every problem is a :class:`CarrierError` naming the channel and the option;
 the shared session tunables are checked as for every protocol
-(:func:`hisms.carrier.session_settings.session_settings`).
+(:func:`hisms.carrier.session.settings.session_settings`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hisms.carrier.session_settings import (
+from hisms.carrier.session.settings import (
     SESSION_OPTIONS,
     OptionChecker,
     SessionSettings,

@@ -1,4 +1,4 @@
-"""SMPP 3.4 as a :class:`~hisms.carrier.session_adapter.ProtocolAdapter` for the shared session.
+"""SMPP 3.4 as a :class:`~hisms.carrier.session.adapter.ProtocolAdapter` for the shared session.
 
 One adapter serves one kind of link: a transceiver (submits, receipts and MO
 on one bind), or in a transmitter+receiver channel a transmitter (submits
@@ -13,7 +13,7 @@ from typing import Any
 from hisms.carrier.base import CarrierEvent, Submission
 from hisms.carrier.connection import Role
 from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.session_adapter import (
+from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
     LoginRefused,

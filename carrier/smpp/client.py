@@ -35,8 +35,8 @@ from hisms.carrier.base import (
     SubmitKey,
     SubmitResult,
 )
-from hisms.carrier.session import ChannelSession
-from hisms.carrier.session_settings import SessionStats
+from hisms.carrier.session.channel import ChannelSession
+from hisms.carrier.session.settings import SessionStats
 from hisms.carrier.smpp.adapter import SmppAdapter
 from hisms.carrier.smpp.options import BindMode, LongMode, SmppOptions, parse
 

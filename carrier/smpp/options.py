@@ -1,7 +1,7 @@
 """Validating an SMPP channel's options into SmppOptions and SessionSettings.
 
 Every problem is a :class:`CarrierError` naming the channel and the option
-(the shared :class:`~hisms.carrier.session_settings.OptionChecker`).
+(the shared :class:`~hisms.carrier.session.settings.OptionChecker`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from hisms.carrier.session_settings import (
+from hisms.carrier.session.settings import (
     SESSION_OPTIONS,
     OptionChecker,
     SessionSettings,

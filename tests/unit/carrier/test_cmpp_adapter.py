@@ -13,7 +13,7 @@ from hisms.carrier.cmpp.adapter import CmppAdapter
 from hisms.carrier.cmpp.options import CmppOptions
 from hisms.carrier.cmpp.report import Report, build_report
 from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.session_adapter import (
+from hisms.carrier.session.adapter import (
     Answer,
     LoginRefused,
     PeerRequest,

@@ -6,7 +6,7 @@ import pytest
 
 from hisms.carrier import udh
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
-from hisms.carrier.session_adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
+from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.smgp import auth, pdus, tlv
 from hisms.carrier.smgp.adapter import SmgpAdapter
 from hisms.carrier.smgp.options import SmgpOptions

@@ -9,7 +9,7 @@ import pytest
 
 from hisms.carrier import udh
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
-from hisms.carrier.session_adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
+from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.adapter import SmppAdapter
 from hisms.carrier.smpp.codec import encode

@@ -16,8 +16,8 @@ from typing import Any
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from hisms.carrier.connection import NEED_DATA, Connection
-from hisms.carrier.session_adapter import LoginRefused, ProtocolAdapter
-from hisms.carrier.session_settings import SessionSettings, SessionStats
+from hisms.carrier.session.adapter import LoginRefused, ProtocolAdapter
+from hisms.carrier.session.settings import SessionSettings, SessionStats
 
 LOGIN_SEQ = 1
 READ_SIZE = 65536
