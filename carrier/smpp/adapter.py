@@ -88,7 +88,7 @@ class SmppAdapter:
             service_type=o.service_type,
             source_addr_ton=o.source_addr_ton,
             source_addr_npi=o.source_addr_npi,
-            source_addr=o.source_addr + submission.src_ext,
+            source_addr=o.src_number + submission.src_ext,
             dest_addr_ton=o.dest_addr_ton,
             dest_addr_npi=o.dest_addr_npi,
             destination_addr=self._destination(submission.phone),

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from hisms.carrier.base import ChannelState, DeliveryReport, MoMessage, Outcome
+from hisms.carrier.session.carrier import SessionCarrier
 from hisms.carrier.simulator import Faults, SimConfig
-from hisms.carrier.smgp.client import SmgpCarrier, from_config
+from hisms.carrier.smgp.client import from_config
 from hisms.carrier.smgp.simulator import SmgpSimulator
 from tests.support import storing
 
@@ -30,7 +31,7 @@ async def gateway(config: SimConfig | None = None) -> AsyncIterator[SmgpSimulato
 
 
 @contextlib.asynccontextmanager
-async def carrier(port: int, **overrides: Any) -> AsyncIterator[tuple[SmgpCarrier, Events]]:
+async def carrier(port: int, **overrides: Any) -> AsyncIterator[tuple[SessionCarrier, Events]]:
     events = Events()
     options = {
         "host": "127.0.0.1",

@@ -13,7 +13,9 @@ from hisms.carrier.smgp.options import SmgpOptions
 from hisms.carrier.smgp.report import Report, build_report
 
 MSG_ID = bytes.fromhex("01006101161700012345")
-OPTIONS = SmgpOptions("90123456", "secret", "1189001", service_id="HIS")
+OPTIONS = SmgpOptions(
+    host="gw", port=1, client_id="90123456", secret="secret", src_number="1189001", service_id="HIS"
+)
 
 
 def adapter() -> SmgpAdapter:

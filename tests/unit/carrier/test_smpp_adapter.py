@@ -17,7 +17,9 @@ from hisms.carrier.smpp.inbound import Undecodable
 from hisms.carrier.smpp.options import LongMode, SmppOptions
 from hisms.carrier.smpp.tlv import Tag
 
-OPTIONS = SmppOptions("hisms", "S3cr3t!", "10690123")
+OPTIONS = SmppOptions(
+    host="gw", port=1, system_id="hisms", password="S3cr3t!", src_number="10690123"
+)
 BODY = "第二部分".encode("utf-16-be")
 PART = Submission(
     SubmitKey(9, 2, 1), "13800138000", "第二部分", BODY, udh=udh.build(7, 3, 2),
@@ -26,7 +28,7 @@ PART = Submission(
 
 
 def adapter(bind: str = "transceiver", **changes: Any) -> SmppAdapter:
-    return SmppAdapter("intl", dataclasses.replace(OPTIONS, **changes), bind)
+    return SmppAdapter("intl", OPTIONS.model_copy(update=changes), bind)
 
 
 def test_bind_carries_the_account_and_password_stays_out_of_repr() -> None:
