@@ -21,6 +21,7 @@ from hisms.carrier.session.adapter import (
     PeerRequest,
     SubmitAnswer,
     Verdict,
+    with_extensions,
 )
 
 log = logging.getLogger("hisms.carrier.cmpp")
@@ -109,6 +110,7 @@ class CmppAdapter:
             return PeerRequest(
                 reply=pdus.DeliverResp(pdu.sequence_id, pdu.msg_id, _STRUCTURE_ERROR)
             )
+        events = with_extensions(events, self.options.src_number)
         return PeerRequest(reply=pdus.DeliverResp(pdu.sequence_id, pdu.msg_id, 0), events=events)
 
 

@@ -22,6 +22,7 @@ from hisms.carrier.session.adapter import (
     PeerRequest,
     SubmitAnswer,
     Verdict,
+    with_extensions,
 )
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.codec import SgipCodec
@@ -131,4 +132,5 @@ class SgipAdapter:
             return PeerRequest(
                 reply=pdus.DeliverResp(sequence=pdu.sequence, result=PARAMETER_ERROR)
             )
+        events = with_extensions(events, self.options.src_number)
         return PeerRequest(reply=pdus.DeliverResp(sequence=pdu.sequence), events=events)

@@ -20,6 +20,7 @@ from hisms.carrier.session.adapter import (
     PeerRequest,
     SubmitAnswer,
     Verdict,
+    with_extensions,
 )
 from hisms.carrier.smpp import message, pdus, results
 from hisms.carrier.smpp.codec import SmppCodec
@@ -152,7 +153,8 @@ class SmppAdapter:
             )
             return PeerRequest(reply=resp)
         return PeerRequest(
-            reply=pdus.DeliverSmResp(sequence_number=pdu.sequence_number), events=events
+            reply=pdus.DeliverSmResp(sequence_number=pdu.sequence_number),
+            events=with_extensions(events, self.options.src_number),
         )
 
 

@@ -83,6 +83,7 @@ def test_mo_reply_by_rule_goes_to_the_extension() -> None:
             await wait_for(lambda: bool(events.of(MoMessage)))
             mo = events.of(MoMessage)[0]
             assert (mo.phone, mo.service_number, mo.content) == ("13800000500", "106901238001", "1")
+            assert mo.extension == "8001"  # the adapter splits it off the service number
             sim.send_mo("13800000501", "TD", "106901239")
             await wait_for(lambda: len(events.of(MoMessage)) == 2)
             assert events.of(MoMessage)[1].service_number == "106901239"

@@ -115,6 +115,7 @@ def test_mo_reply_by_rule_arrives_at_the_listener() -> None:
             await wait_for(lambda: bool(events.of(MoMessage)))
             mo = events.of(MoMessage)[0]
             assert (mo.phone, mo.service_number, mo.content) == ("13800000500", "106550018001", "1")
+            assert mo.extension == "8001"  # the adapter splits it off the service number
             sim.send_mo("13000000501", "TD", "106550019")
             await wait_for(lambda: len(events.of(MoMessage)) == 2)
             assert events.of(MoMessage)[1].phone == "13000000501"

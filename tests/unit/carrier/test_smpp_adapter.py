@@ -142,7 +142,7 @@ def test_mo_in_two_sar_parts_is_joined() -> None:
     second = a.classify(part(2, "周五"))
     assert isinstance(second, PeerRequest)
     assert second.events == [MoMessage("intl", "13900000000", "106901238001", "改到周五",
-                                       second.events[0].received_at)]  # fmt: skip
+                                       second.events[0].received_at, extension="8001")]  # fmt: skip
 
 
 def test_peer_requests_unbind_enquire_link_and_unknown_commands() -> None:
