@@ -38,6 +38,7 @@ from hisms.carrier.base import (
 from hisms.carrier.errors import LocalProtocolError
 from hisms.carrier.session.adapter import ProtocolAdapter, SubmitAnswer, Verdict, mask_phone
 from hisms.carrier.session.link import Link, LinkSetup
+from hisms.carrier.session.login import Connect
 from hisms.carrier.session.queue import Job, JobQueue
 from hisms.carrier.session.ratelimit import AdaptiveRate, TokenBucket
 from hisms.carrier.session.settings import SessionSettings, SessionStats
@@ -47,8 +48,15 @@ log = logging.getLogger(__name__)
 
 
 class ChannelSession:
-    def __init__(self, name: str, adapter: ProtocolAdapter, settings: SessionSettings) -> None:
+    def __init__(
+        self,
+        name: str,
+        adapter: ProtocolAdapter,
+        settings: SessionSettings,
+        connect: Connect = asyncio.open_connection,
+    ) -> None:
         self.name = name
+        self._connect = connect
         self.adapter = adapter
         self.settings = settings
         self.stats = SessionStats()
@@ -181,6 +189,7 @@ class ChannelSession:
             self.queue,
             self.bucket,
             owner=self,
+            connect=self._connect,
         )
 
     def _report(self, up: bool, detail: str) -> None:

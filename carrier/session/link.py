@@ -29,7 +29,13 @@ from hisms.carrier.connection import NEED_DATA, Connection, State
 from hisms.carrier.errors import LocalProtocolError
 from hisms.carrier.session.acks import answer_when_stored
 from hisms.carrier.session.adapter import Answer, PeerRequest, ProtocolAdapter, SubmitAnswer
-from hisms.carrier.session.login import LOGIN_SEQ, READ_SIZE, closed, open_with_backoff
+from hisms.carrier.session.login import (
+    LOGIN_SEQ,
+    READ_SIZE,
+    Connect,
+    closed,
+    open_with_backoff,
+)
 from hisms.carrier.session.queue import Job, JobQueue
 from hisms.carrier.session.ratelimit import AdaptiveRate, TokenBucket
 from hisms.carrier.session.settings import SessionSettings, SessionStats
@@ -66,6 +72,7 @@ class LinkSetup:
     queue: JobQueue  # shared by the channel's links
     bucket: TokenBucket  # the channel-wide rate limit
     owner: LinkOwner
+    connect: Connect  # asyncio.open_connection but in tests
 
 
 @dataclass(slots=True)
@@ -98,7 +105,9 @@ class Link:
                 await self.setup.queue.wait()
                 self.dormant = False
             s = self.setup
-            opened = await open_with_backoff(s.settings, s.adapter, s.stats, self._login_failed)
+            opened = await open_with_backoff(
+                s.settings, s.adapter, s.stats, self._login_failed, s.connect
+            )
             reader, writer = opened.reader, opened.writer
             self._conn, self._seq = opened.conn, LOGIN_SEQ
             reason = "stopped"
