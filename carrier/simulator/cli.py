@@ -56,7 +56,7 @@ def command(
     options: Sequence[click.Option] = (),
 ) -> click.Command:
     """``hisms simulate PROTOCOL``: run the simulator ``build`` makes until interrupted."""
-    params = [
+    params: list[click.Parameter] = [
         click.Option(["--host"], default="127.0.0.1", show_default=True),
         click.Option(["--port"], default=port, show_default=True, type=int),
         click.Option([account.flag, "account"], default=account.default, help=account.help),

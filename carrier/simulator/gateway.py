@@ -123,7 +123,7 @@ class GatewaySimulator(ABC):
         for item in backlog:
             self._dispatch(item)
 
-    def logged_out(self, session: SimSession) -> None:
+    def logged_out(self, session: object) -> None:
         with contextlib.suppress(ValueError):
             self._sessions.remove(session)
 
