@@ -124,8 +124,8 @@ class GatewaySimulator(ABC):
             self._dispatch(item)
 
     def logged_out(self, session: object) -> None:
-        with contextlib.suppress(ValueError):
-            self._sessions.remove(session)
+        """``session`` closed; it may never have logged in."""
+        self._sessions = [s for s in self._sessions if s is not session]
 
     def redeliver(self, items: list[PendingReport | PendingMo]) -> None:
         """Send again what a closed connection never acknowledged, as a gateway does."""
