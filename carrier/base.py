@@ -102,6 +102,7 @@ class MoMessage:
     service_number: str  # destination number including any extension code
     content: str
     received_at: datetime = field(default_factory=utcnow)
+    extension: str = ""  # what follows the channel's own service number: routes the reply
     ack: Ack | None = field(default=None, compare=False, repr=False)
 
 

@@ -20,6 +20,14 @@ PROTOCOLS = {
     "smpp": "hisms.carrier.smpp.client",
 }
 
+# Gateway simulators for ``hisms simulate PROTOCOL``: a module with a click command ``cli``.
+SIMULATORS = {
+    "cmpp": "hisms.carrier.cmpp.simulator",
+    "sgip": "hisms.carrier.sgip.simulator",
+    "smgp": "hisms.carrier.smgp.simulator",
+    "smpp": "hisms.carrier.smpp.simulator",
+}
+
 
 def create(protocol: str, name: str, options: dict[str, Any]) -> Carrier:
     """A configured, not yet started carrier for channel ``name``."""

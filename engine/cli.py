@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
 import sys
@@ -16,6 +15,7 @@ from hisms import sql
 from hisms.adapters.webservice import runtime
 from hisms.adapters.webservice.modecli import mode
 from hisms.carrier.base import CarrierError
+from hisms.carrier.simulator import cli as simulators
 from hisms.engine import app
 from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
@@ -183,19 +183,7 @@ def stats(obj: _Context) -> None:
         click.echo(f"{name:>10} {count}")
 
 
-@cli.command(
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    add_help_option=False,  # --help goes to the protocol's own simulator command
-)
-@click.argument("protocol", type=click.Choice(["cmpp", "sgip", "smgp", "smpp"]))
-@click.pass_context
-def simulate(ctx: click.Context, protocol: str) -> None:
-    """Run a carrier gateway simulator (options: hisms simulate PROTOCOL --help)."""
-    try:
-        module = importlib.import_module(f"hisms.carrier.{protocol}.simulator")
-    except ModuleNotFoundError as exc:
-        raise click.ClickException(f"no {protocol} simulator in this version") from exc
-    module.cli.main(args=ctx.args, prog_name=f"hisms simulate {protocol}", standalone_mode=True)
+cli.add_command(simulators.group("simulate"))
 
 
 @cli.command()

@@ -61,9 +61,6 @@ class Engine:
         self.policy = RetryPolicy(
             self.cfg.max_attempts, self.cfg.retry_base_seconds, self.cfg.retry_max_seconds
         )
-        self._src_numbers = {
-            c.name: str(c.options().get("src_number", "")) for c in settings.channels
-        }
         self.counts: Counter[str] = Counter()
         self.channel_state: dict[str, ChannelState] = {}
         self._held: set[int] = set()
@@ -277,19 +274,13 @@ class Engine:
         return True
 
     def _mo(self, message: MoMessage) -> Mo:
-        base = self._src_numbers.get(message.channel, "")
-        ext = (
-            message.service_number[len(base) :]
-            if base and message.service_number.startswith(base)
-            else ""
-        )
         return Mo(
             message.channel,
             message.phone,
             message.service_number,
             message.content,
             message.received_at,
-            self.profiles.owner(ext),
+            self.profiles.owner(message.extension),
         )
 
     # -- side tasks -----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""CMPP as a :class:`~hisms.carrier.session_adapter.ProtocolAdapter` for the shared session."""
+"""CMPP as a :class:`~hisms.carrier.session.adapter.ProtocolAdapter` for the shared session."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from hisms.carrier.cmpp.options import CmppOptions
 from hisms.carrier.cmpp.results import FLOW_CONTROL, connect_status_text, submit_result_text
 from hisms.carrier.connection import Connection, Role
 from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.session_adapter import (
+from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
     LoginRefused,
     PeerRequest,
     SubmitAnswer,
     Verdict,
+    with_extensions,
 )
 
 log = logging.getLogger("hisms.carrier.cmpp")
@@ -109,6 +110,7 @@ class CmppAdapter:
             return PeerRequest(
                 reply=pdus.DeliverResp(pdu.sequence_id, pdu.msg_id, _STRUCTURE_ERROR)
             )
+        events = with_extensions(events, self.options.src_number)
         return PeerRequest(reply=pdus.DeliverResp(pdu.sequence_id, pdu.msg_id, 0), events=events)
 
 

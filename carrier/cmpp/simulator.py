@@ -13,9 +13,6 @@ connection of the account, or after the next login, as an ISMG does.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-import time
 from datetime import datetime
 from typing import Any
 
@@ -26,10 +23,15 @@ from hisms.carrier.cmpp import auth, msgid, pdus
 from hisms.carrier.cmpp.codec import CmppCodec
 from hisms.carrier.cmpp.options import VERSIONS
 from hisms.carrier.cmpp.report import Report, build_report
-from hisms.carrier.connection import NEED_DATA, Connection, Role, State
-from hisms.carrier.simulator import GatewaySimulator, PendingMo, PendingReport, SimConfig
-
-log = logging.getLogger("hisms.carrier.cmpp.simulator")
+from hisms.carrier.connection import Connection, Role
+from hisms.carrier.simulator import (
+    GatewaySimulator,
+    PduSession,
+    PendingMo,
+    PendingReport,
+    SimConfig,
+)
+from hisms.carrier.simulator.cli import Account, command
 
 AUTH_ERROR = 3
 BAD_SOURCE = 2
@@ -56,12 +58,8 @@ class CmppSimulator(GatewaySimulator):
         self._sequence = (self._sequence + 1) & 0xFFFF
         return msgid.make(datetime.now(), self.gateway_id, self._sequence)
 
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = _Session(self, writer)
-        try:
-            await session.run(reader)
-        finally:
-            self.logged_out(session)
+    def session(self, writer: asyncio.StreamWriter) -> _Session:
+        return _Session(self, writer)
 
     def logged_out(self, session: Any) -> None:
         super().logged_out(session)
@@ -70,28 +68,12 @@ class CmppSimulator(GatewaySimulator):
             self.redeliver(unacked)
 
 
-class _Session:
+class _Session(PduSession[CmppSimulator]):
     """One SP connection, gateway side."""
 
     def __init__(self, sim: CmppSimulator, writer: asyncio.StreamWriter) -> None:
-        self.sim = sim
-        self.writer = writer
-        self.conn: Connection[Any] = Connection(CmppCodec(sim.version), Role.SERVER)
-        self._seq = 0
+        super().__init__(sim, Connection(CmppCodec(sim.version), Role.SERVER), writer)
         self.unacked: dict[int, PendingReport | PendingMo] = {}  # DELIVER sequence -> item
-
-    async def run(self, reader: asyncio.StreamReader) -> None:
-        while True:
-            while (pdu := self.conn.next_event()) is not NEED_DATA:
-                self.handle(pdu)
-                if self.writer.is_closing():
-                    return
-            if self.conn.state is State.CLOSED:
-                return
-            data = await reader.read(65536)
-            if not data:
-                return
-            self.conn.receive_data(data)
 
     def handle(self, pdu: Any) -> None:
         if isinstance(pdu, pdus.Submit):
@@ -102,7 +84,7 @@ class _Session:
         elif isinstance(pdu, pdus.Connect):
             self.on_connect(pdu)
         elif isinstance(pdu, pdus.ActiveTest):
-            self.send(pdus.ActiveTestResp(pdu.sequence_id))
+            self.keepalive(pdus.ActiveTestResp(pdu.sequence_id))
         elif isinstance(pdu, pdus.Terminate):
             self.send(pdus.TerminateResp(pdu.sequence_id))
             self.writer.close()
@@ -142,37 +124,19 @@ class _Session:
         else:
             sim.logged_in(self)
 
-    def on_submit(self, pdu: pdus.Submit) -> None:
-        sim, faults = self.sim, self.sim.faults
-        sim.counters.submits += 1
-        if faults.drop_after_submits and sim.counters.submits == faults.drop_after_submits:
-            self.writer.close()  # mid-window: everything unanswered is lost
-            return
-        if faults.no_resp:
-            sim.counters.unanswered += 1
-            return
-        if sim.throttled():
-            self.answer(pdus.SubmitResp(pdu.sequence_id, 0, 8))
-            return
-        msg_id = sim.next_msg_id()
-        if faults.lose_answers > 0:  # taken and sent on, but the answer is lost on the way
-            faults.lose_answers -= 1
-            sim.counters.unanswered += 1
-        else:
+    def throttled(self, pdu: pdus.Submit) -> pdus.SubmitResp:
+        return pdus.SubmitResp(pdu.sequence_id, 0, 8)
+
+    def accept(self, pdu: pdus.Submit, answered: bool) -> None:
+        msg_id = self.sim.next_msg_id()
+        if answered:
             self.answer(pdus.SubmitResp(pdu.sequence_id, msg_id, 0))
         content = pdu.msg_content
         if pdu.tp_udhi & 0x41:
             content = udh.split(content)[1]
         body = text.decode(content, pdu.msg_fmt)
         for phone in pdu.dest_terminal_ids:
-            sim.accepted(msg_id, phone, pdu.src_id, body, pdu.registered_delivery == 1)
-
-    def answer(self, resp: pdus.SubmitResp) -> None:
-        delay = self.sim.faults.resp_delay
-        if delay:
-            asyncio.get_running_loop().call_later(delay, self.send, resp)
-        else:
-            self.send(resp)
+            self.sim.accepted(msg_id, phone, pdu.src_id, body, pdu.registered_delivery == 1)
 
     def send_report(self, report: PendingReport) -> None:
         done = datetime.now()
@@ -183,11 +147,11 @@ class _Session:
                 report.submitted_at.strftime("%y%m%d%H%M"),
                 done.strftime("%y%m%d%H%M"),
                 report.phone,
-                self._next_seq(),
+                self.next_seq(),
             ),
             self.sim.report_id_width,
         )
-        seq = self._next_seq()
+        seq = self.next_seq()
         self.unacked[seq] = report
         self.send(
             pdus.Deliver(
@@ -203,59 +167,20 @@ class _Session:
 
     def send_mo(self, mo: PendingMo) -> None:
         content = mo.content.encode("utf-16-be")
-        seq = self._next_seq()
+        seq = self.next_seq()
         self.unacked[seq] = mo
         self.send(pdus.Deliver(seq, self.sim.next_msg_id(), mo.service_number, mo.phone, content))
 
-    def send(self, pdu: Any) -> None:
-        if not self.writer.is_closing() and self.conn.state is not State.CLOSED:
-            self.writer.write(self.conn.send(pdu))
 
-    def _next_seq(self) -> int:
-        self._seq = self._seq % 0x7FFFFFFF + 1
-        return self._seq
-
-
-@click.command("cmpp")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=7890, show_default=True, type=int)
-@click.option(
-    "--version", "version", default="3.0", type=click.Choice(["2.0", "3.0"]), show_default=True
+cli = command(
+    "cmpp",
+    "a CMPP gateway",
+    7890,
+    lambda config, version, **kw: CmppSimulator(config, VERSIONS[version], **kw),
+    Account(default="901234", help="SP_Id (Source_Addr)"),
+    [
+        click.Option(
+            ["--version"], default="3.0", type=click.Choice(["2.0", "3.0"]), show_default=True
+        )
+    ],
 )
-@click.option("--account", default="901234", show_default=True, help="SP_Id (Source_Addr)")
-@click.option("--secret", default="secret", show_default=True)
-@click.option("--report-delay", default=0.5, show_default=True, type=float, help="seconds")
-@click.option("--fail-ratio", default=0.0, show_default=True, type=float)
-@click.option("--throttle-ratio", default=0.0, show_default=True, type=float)
-@click.option("--seed", default=0, show_default=True, type=int)
-def cli(
-    host: str,
-    port: int,
-    version: str,
-    account: str,
-    secret: str,
-    report_delay: float,
-    fail_ratio: float,
-    throttle_ratio: float,
-    seed: int,
-) -> None:
-    """Run a CMPP gateway simulator until interrupted."""
-    config = SimConfig(account, secret, report_delay=report_delay, fail_ratio=fail_ratio, seed=seed)
-    config.faults.throttle_ratio = throttle_ratio
-    logging.basicConfig(level=logging.INFO)
-
-    async def main() -> None:
-        async with CmppSimulator(config, VERSIONS[version], host=host, port=port) as sim:
-            click.echo(f"CMPP {version} simulator on {host}:{sim.port} (account {account})")
-            started = time.monotonic()
-            while True:
-                await asyncio.sleep(10)
-                c = sim.counters
-                elapsed = time.monotonic() - started
-                click.echo(
-                    f"{elapsed:.0f}s: logins {c.logins}, submits {c.submits}, "
-                    f"reports {c.reports_sent}, MO {c.mo_sent}"
-                )
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())

@@ -85,7 +85,7 @@ class LoopbackCarrier(Carrier):
         for keyword, reply in self.reply_rules.items():
             if keyword in sub.text:
                 number = self.src_number + sub.src_ext
-                self._sink(MoMessage(self.name, sub.phone, number, reply))
+                self._sink(MoMessage(self.name, sub.phone, number, reply, extension=sub.src_ext))
                 return
 
 

@@ -1,4 +1,4 @@
-"""SGIP as a :class:`~hisms.carrier.session_adapter.ProtocolAdapter` for the shared session.
+"""SGIP as a :class:`~hisms.carrier.session.adapter.ProtocolAdapter` for the shared session.
 
 The message id is the SUBMIT's own 12-byte sequence (SUBMIT_RESP echoes it,
 REPORT names it). The session's per-link counter cannot be that sequence's
@@ -15,13 +15,14 @@ from typing import Any
 from hisms.carrier.base import Submission
 from hisms.carrier.connection import Connection, Role
 from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.session_adapter import (
+from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
     LoginRefused,
     PeerRequest,
     SubmitAnswer,
     Verdict,
+    with_extensions,
 )
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.codec import SgipCodec
@@ -131,4 +132,5 @@ class SgipAdapter:
             return PeerRequest(
                 reply=pdus.DeliverResp(sequence=pdu.sequence, result=PARAMETER_ERROR)
             )
+        events = with_extensions(events, self.options.src_number)
         return PeerRequest(reply=pdus.DeliverResp(sequence=pdu.sequence), events=events)

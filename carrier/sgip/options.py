@@ -1,75 +1,75 @@
-"""Validating an SGIP channel's options into SgipOptions and SessionSettings.
+"""An SGIP channel's options: the shared session settings plus SGIP's own (pydantic).
 
-Every problem is a :class:`CarrierError` naming the channel and the option.
-SGIP has no heartbeat: ``idle_seconds`` (default 60) replaces the session's
-``heartbeat_seconds``; a link idle that long is logged out (UNBIND) and
-reopened when the next part is queued.
+SGIP has no heartbeat: ``idle_seconds`` takes the place of ``heartbeat_seconds``;
+a link idle that long is logged out (UNBIND) and reopened when the next part
+is queued. Read with :func:`parse`; every problem is a :class:`CarrierError`
+naming the channel and the option. The table in ``docs/carrier-options.md``
+is generated from these fields.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Annotated, Any
 
-from hisms.carrier.session_settings import (
-    SESSION_OPTIONS,
-    OptionChecker,
-    SessionSettings,
-    session_settings,
-)
+from pydantic import Field, model_validator
+
+from hisms.carrier.session.options import Integer, Text, read
+from hisms.carrier.session.settings import SessionSettings, Timer
 from hisms.carrier.sgip.pdus import SP_PAYS
 
-_KNOWN = {
-    *(SESSION_OPTIONS - {"heartbeat_seconds"}),
-    *("node_id", "login_name", "login_password", "src_number", "corp_id", "service_type"),
-    *("fee_type", "fee_value", "charge_number", "idle_seconds"),
-    *("listen_host", "listen_port", "smg_login_name", "smg_login_password"),
-}
 
-
-@dataclass(frozen=True, slots=True)
-class SgipOptions:
-    node_id: int  # our SP node number (3AAAAQQQQQ), the first part of every sequence
-    login_name: str  # what we BIND to the SMG with (login type 1)
-    login_password: str
-    src_number: str  # SPNumber (SP 接入号); a submission's extension is appended
-    corp_id: str = ""
-    service_type: str = ""
-    fee_type: int = 1  # free for the user
-    fee_value: str = "0"
-    charge_number: str = SP_PAYS
-    listen_host: str = "0.0.0.0"
-    listen_port: int = 8801  # where the SMG binds (login type 2) to deliver and report
-    smg_login_name: str = ""  # what the SMG must BIND with
-    smg_login_password: str = ""
-
-    def __repr__(self) -> str:  # never print the passwords
-        return (
-            f"SgipOptions(node_id={self.node_id}, login_name={self.login_name!r}, "
-            f"listen={self.listen_host}:{self.listen_port})"
-        )
-
-
-def parse(name: str, options: dict[str, Any]) -> tuple[SgipOptions, SessionSettings]:
-    check = OptionChecker(name, options)
-    check.only(_KNOWN)
-    login_name = check.text("login_name", 16, required=True)
-    login_password = check.text("login_password", 16, required=True)
-    sgip = SgipOptions(
-        node_id=check.integer("node_id", None, 0, 0xFFFFFFFF),
-        login_name=login_name,
-        login_password=login_password,
-        src_number=check.text("src_number", 21, required=True, digits=True),
-        corp_id=check.text("corp_id", 5),
-        service_type=check.text("service_type", 10),
-        fee_type=check.integer("fee_type", 1, 0, 4),
-        fee_value=check.text("fee_value", 6, default="0", digits=True),
-        charge_number=check.text("charge_number", 21, default=SP_PAYS, digits=True),
-        listen_host=check.text("listen_host", 255, default="0.0.0.0"),
-        listen_port=check.integer("listen_port", 8801, 0, 65535),
-        smg_login_name=check.text("smg_login_name", 16, default=login_name),
-        smg_login_password=check.text("smg_login_password", 16, default=login_password),
+class SgipOptions(SessionSettings):
+    heartbeat_seconds: Timer = Field(
+        60.0,
+        alias="idle_seconds",
+        description="a link idle this long is logged out and reopened on demand",
     )
-    idle = check.positive("idle_seconds", 60.0)
-    return sgip, dataclasses.replace(session_settings(check), heartbeat_seconds=idle)
+    node_id: Annotated[int, Integer(0, 0xFFFFFFFF)] = Field(
+        description="our SP node number (3AAAAQQQQQ), the first part of every sequence"
+    )
+    login_name: Annotated[str, Text(16, required=True)] = Field(
+        description="what we BIND to the SMG with (login type 1)"
+    )
+    login_password: Annotated[str, Text(16, required=True)] = Field(
+        repr=False, description="(never logged)"
+    )
+    src_number: Annotated[str, Text(21, required=True, digits=True)] = Field(
+        description="SPNumber (SP 接入号); a part's extension is appended to it so MO"
+        " replies route back"
+    )
+    corp_id: Annotated[str, Text(5)] = Field("", description="CorpId (企业代码)")
+    service_type: Annotated[str, Text(10)] = Field("", description="ServiceType")
+    fee_type: Annotated[int, Integer(0, 4)] = Field(1, description="FeeType; 1: free for the user")
+    fee_value: Annotated[str, Text(6, digits=True)] = Field("0", description="FeeValue")
+    charge_number: Annotated[str, Text(21, digits=True)] = Field(
+        SP_PAYS, description="ChargeNumber; 21 zeros: the SP pays"
+    )
+    listen_host: Annotated[str, Text(255)] = Field(
+        "0.0.0.0", description="where our listener for the SMG's own link binds"
+    )
+    listen_port: Annotated[int, Integer(0, 65535)] = Field(
+        8801, description="where the SMG binds (login type 2) to deliver and report; 0: any"
+    )
+    smg_login_name: Annotated[str, Text(16)] = Field(
+        "", description="what the SMG must BIND with; default: login_name"
+    )
+    smg_login_password: Annotated[str, Text(16)] = Field(
+        "", repr=False, description="default: login_password"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _smg_login_defaults_to_ours(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for ours, smg in (
+                ("login_name", "smg_login_name"),
+                ("login_password", "smg_login_password"),
+            ):
+                if ours in data and smg not in data:
+                    data = {**data, smg: data[ours]}
+        return data
+
+
+def parse(name: str, options: Mapping[str, Any]) -> SgipOptions:
+    return read(SgipOptions, name, options)

@@ -17,12 +17,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from hisms.carrier.acks import answer_when_stored
 from hisms.carrier.base import CarrierEvent
 from hisms.carrier.connection import NEED_DATA, Connection, Role, State
 from hisms.carrier.errors import ProtocolError
-from hisms.carrier.session_adapter import PeerRequest
-from hisms.carrier.session_login import READ_SIZE
+from hisms.carrier.session.acks import answer_when_stored
+from hisms.carrier.session.adapter import PeerRequest
+from hisms.carrier.session.login import READ_SIZE
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.adapter import SgipAdapter
 from hisms.carrier.sgip.codec import SgipCodec

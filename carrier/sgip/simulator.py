@@ -22,7 +22,7 @@ import click
 
 from hisms.carrier.connection import Connection, Role
 from hisms.carrier.errors import ProtocolError
-from hisms.carrier.session_login import read_one
+from hisms.carrier.session.login import read_one
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.codec import SgipCodec
 from hisms.carrier.sgip.numbers import with_86, without_86
@@ -33,10 +33,8 @@ from hisms.carrier.simulator import (
     PendingMo,
     PendingReport,
     SimConfig,
-    fault_options,
-    run_forever,
-    sim_config,
 )
+from hisms.carrier.simulator.cli import Account, command
 from hisms.carrier.text import UCS2
 
 log = logging.getLogger("hisms.carrier.sgip.simulator")
@@ -79,16 +77,15 @@ class SgipSimulator(GatewaySimulator):
     def unknown_id(self) -> Sequence:
         return self.sequences.next()
 
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _Session(self, writer).run(reader)
+    def session(self, writer: asyncio.StreamWriter) -> _Session:
+        return _Session(self, writer)
 
 
-class _Session(PduSession):
+class _Session(PduSession[SgipSimulator]):
     """One SP connection submitting to us (login type 1)."""
 
     def __init__(self, sim: SgipSimulator, writer: asyncio.StreamWriter) -> None:
-        super().__init__(Connection(SgipCodec(), Role.SERVER), writer)
-        self.sim = sim
+        super().__init__(sim, Connection(SgipCodec(), Role.SERVER), writer)
 
     def handle(self, pdu: Any) -> None:
         if isinstance(pdu, pdus.Submit):
@@ -110,22 +107,15 @@ class _Session(PduSession):
             sim.counters.login_failures += 1
             self.writer.close()
 
-    def on_submit(self, pdu: pdus.Submit) -> None:
-        sim, faults = self.sim, self.sim.faults
-        sim.counters.submits += 1
-        if faults.drop_after_submits and sim.counters.submits == faults.drop_after_submits:
-            self.writer.close()  # mid-window: everything unanswered is lost
-            return
-        if faults.no_resp:
-            sim.counters.unanswered += 1
-            return
-        result = NODE_BUSY if sim.throttled() else 0
-        self.answer_later(pdus.SubmitResp(sequence=pdu.sequence, result=result), faults.resp_delay)
-        if result:
-            return
+    def throttled(self, pdu: pdus.Submit) -> pdus.SubmitResp:
+        return pdus.SubmitResp(sequence=pdu.sequence, result=NODE_BUSY)
+
+    def accept(self, pdu: pdus.Submit, answered: bool) -> None:
+        if answered:
+            self.answer(pdus.SubmitResp(sequence=pdu.sequence, result=0))
         report = pdu.report_flag == pdus.ReportFlag.ALWAYS
         for number in pdu.user_numbers:
-            sim.accepted(pdu.sequence, without_86(number), pdu.sp_number, pdu.text, report)
+            self.sim.accepted(pdu.sequence, without_86(number), pdu.sp_number, pdu.text, report)
 
 
 class _Outbound:
@@ -247,34 +237,17 @@ class _Outbound:
                     self.sim.counters.report_acks += 1
 
 
-@click.command("sgip")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8802, show_default=True, type=int, help="where SPs submit")
-@click.option("--sp-host", default="127.0.0.1", show_default=True, help="the SP's listener")
-@click.option("--sp-port", default=8801, show_default=True, type=int)
-@click.option("--login-name", default="hisms", show_default=True, help="both directions")
-@click.option("--password", default="secret", show_default=True)
-@click.option("--idle-seconds", default=60.0, show_default=True, type=float)
-@fault_options
-def cli(
-    host: str,
-    port: int,
-    sp_host: str,
-    sp_port: int,
-    login_name: str,
-    password: str,
-    idle_seconds: float,
-    **knobs: Any,
-) -> None:
-    """Run an SGIP 1.2 SMG simulator until interrupted."""
-    sim = SgipSimulator(
-        sim_config(login_name, password, **knobs),
-        sp_host=sp_host,
-        sp_port=sp_port,
-        idle_seconds=idle_seconds,
-        host=host,
-        port=port,
-    )
-    run_forever(
-        sim, lambda: f"SGIP 1.2 SMG simulator on {host}:{sim.port}, reports to {sp_host}:{sp_port}"
-    )
+cli = command(
+    "sgip",
+    "an SGIP 1.2 SMG",
+    8802,
+    SgipSimulator,
+    Account("--login-name", "hisms", "both directions", secret_flag="--password"),
+    [
+        click.Option(
+            ["--sp-host"], default="127.0.0.1", show_default=True, help="the SP's listener"
+        ),
+        click.Option(["--sp-port"], default=8801, show_default=True, type=int),
+        click.Option(["--idle-seconds"], default=60.0, show_default=True, type=float),
+    ],
+)

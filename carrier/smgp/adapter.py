@@ -1,4 +1,4 @@
-"""SMGP as a :class:`~hisms.carrier.session_adapter.ProtocolAdapter` for the shared session."""
+"""SMGP as a :class:`~hisms.carrier.session.adapter.ProtocolAdapter` for the shared session."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from typing import Any
 from hisms.carrier.base import Submission
 from hisms.carrier.connection import Connection, Role
 from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.session_adapter import (
+from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
     LoginRefused,
     PeerRequest,
     SubmitAnswer,
     Verdict,
+    with_extensions,
 )
 from hisms.carrier.smgp import auth, msgid, pdus, tlv
 from hisms.carrier.smgp.codec import SmgpCodec
@@ -106,7 +107,7 @@ class SmgpAdapter:
             log.error("%s: unreadable DELIVER %d: %s", self.channel, pdu.sequence_id, exc)
             status, events = STRUCTURE_ERROR, []
         reply = pdus.DeliverResp(sequence_id=pdu.sequence_id, msg_id=pdu.msg_id, status=status)
-        return PeerRequest(reply=reply, events=events)
+        return PeerRequest(reply=reply, events=with_extensions(events, self.options.src_number))
 
 
 def submit_answer(pdu: pdus.SubmitResp) -> SubmitAnswer:

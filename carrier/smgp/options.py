@@ -1,60 +1,47 @@
-"""Validating an SMGP channel's options into SmgpOptions and SessionSettings.
+"""An SMGP channel's options: the shared session settings plus SMGP's own (pydantic).
 
-Every problem is a :class:`CarrierError` naming the channel and the option;
-the shared session tunables are checked as for every protocol
-(:func:`hisms.carrier.session_settings.session_settings`).
+Read with :func:`parse`; every problem is a :class:`CarrierError` naming the
+channel and the option. The table in ``docs/carrier-options.md`` is generated
+from these fields.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Annotated, Any
 
-from hisms.carrier.session_settings import (
-    SESSION_OPTIONS,
-    OptionChecker,
-    SessionSettings,
-    session_settings,
-)
+from pydantic import Field
+
+from hisms.carrier.session.options import Choice, Flag, Text, read
+from hisms.carrier.session.settings import SessionSettings
 from hisms.carrier.smgp.pdus import LoginMode
 
-_KNOWN = {
-    *SESSION_OPTIONS,
-    *("client_id", "secret", "src_number", "service_id", "fee_type", "fee_code"),
-    *("login_mode", "verify_server_auth"),
-}
-_LOGIN_MODES = {"transmit": LoginMode.TRANSMIT, "send": LoginMode.SEND}
+LOGIN_MODES = {"transmit": LoginMode.TRANSMIT, "send": LoginMode.SEND}
 
 
-@dataclass(frozen=True, slots=True)
-class SmgpOptions:
-    client_id: str  # ClientID (登录账号), at most 8 characters
-    secret: str
-    src_number: str  # SrcTermID: 118 + SP service code, or the SP's access number
-    service_id: str = ""
-    fee_type: str = "00"  # free for the handset
-    fee_code: str = "000000"
-    login_mode: int = LoginMode.TRANSMIT  # reports and MO on the submitting link
-    verify_server_auth: bool = False
-
-    def __repr__(self) -> str:  # never print the secret
-        return f"SmgpOptions(client_id={self.client_id!r}, src_number={self.src_number!r})"
-
-
-def parse(name: str, options: dict[str, Any]) -> tuple[SmgpOptions, SessionSettings]:
-    check = OptionChecker(name, options)
-    check.only(_KNOWN)
-    mode = _LOGIN_MODES.get(str(options.get("login_mode", "transmit")).lower())
-    if mode is None:
-        raise check.error("login_mode", 'must be "transmit" or "send"')
-    smgp = SmgpOptions(
-        client_id=check.text("client_id", 8, required=True),
-        secret=check.text("secret", 64, required=True),
-        src_number=check.text("src_number", 21, required=True, digits=True),
-        service_id=check.text("service_id", 10),
-        fee_type=check.text("fee_type", 2, default="00"),
-        fee_code=check.text("fee_code", 6, default="000000"),
-        login_mode=mode,
-        verify_server_auth=check.boolean("verify_server_auth", False),
+class SmgpOptions(SessionSettings):
+    client_id: Annotated[str, Text(8, required=True)] = Field(
+        description="ClientID (登录账号), the login account"
     )
-    return smgp, session_settings(check)
+    secret: Annotated[str, Text(64, required=True)] = Field(
+        repr=False, description="the shared secret of the login (never logged)"
+    )
+    src_number: Annotated[str, Text(21, required=True, digits=True)] = Field(
+        description="SrcTermID: 118 + the SP service code; a part's extension is appended"
+        " to it so MO replies route back"
+    )
+    service_id: Annotated[str, Text(10)] = Field("", description="ServiceID")
+    fee_type: Annotated[str, Text(2)] = Field("00", description="FeeType; 00: free for the user")
+    fee_code: Annotated[str, Text(6)] = Field("000000", description="FeeCode")
+    login_mode: Annotated[int, Choice(LOGIN_MODES, 'must be "transmit" or "send"')] = Field(
+        LoginMode.TRANSMIT,
+        description="transmit: reports and MO on the submitting link; send: submits only",
+    )
+    verify_server_auth: Annotated[bool, Flag()] = Field(
+        False,
+        description="check AuthenticatorServer; a mismatch is logged as a warning, never refused",
+    )
+
+
+def parse(name: str, options: Mapping[str, Any]) -> SmgpOptions:
+    return read(SmgpOptions, name, options)

@@ -14,8 +14,6 @@ import os
 from datetime import datetime
 from typing import Any
 
-import click
-
 from hisms.carrier.connection import Connection, Role
 from hisms.carrier.simulator import (
     GatewaySimulator,
@@ -23,10 +21,8 @@ from hisms.carrier.simulator import (
     PendingMo,
     PendingReport,
     SimConfig,
-    fault_options,
-    run_forever,
-    sim_config,
 )
+from hisms.carrier.simulator.cli import Account, command
 from hisms.carrier.smgp import auth, msgid, pdus
 from hisms.carrier.smgp.codec import SmgpCodec
 from hisms.carrier.smgp.report import Report, build_report
@@ -46,21 +42,15 @@ class SmgpSimulator(GatewaySimulator):
     def unknown_id(self) -> bytes:
         return os.urandom(msgid.LENGTH)
 
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = _Session(self, writer)
-        try:
-            await session.run(reader)
-        finally:
-            self.logged_out(session)
+    def session(self, writer: asyncio.StreamWriter) -> _Session:
+        return _Session(self, writer)
 
 
-class _Session(PduSession):
+class _Session(PduSession[SmgpSimulator]):
     """One SP connection, gateway side."""
 
     def __init__(self, sim: SmgpSimulator, writer: asyncio.StreamWriter) -> None:
-        super().__init__(Connection(SmgpCodec(), Role.SERVER), writer)
-        self.sim = sim
-        self._seq = 0
+        super().__init__(sim, Connection(SmgpCodec(), Role.SERVER), writer)
 
     def handle(self, pdu: Any) -> None:
         if isinstance(pdu, pdus.Submit):
@@ -70,7 +60,7 @@ class _Session(PduSession):
         elif isinstance(pdu, pdus.Login):
             self.on_login(pdu)
         elif isinstance(pdu, pdus.ActiveTest):
-            self.send(pdus.ActiveTestResp(sequence_id=pdu.sequence_id))
+            self.keepalive(pdus.ActiveTestResp(sequence_id=pdu.sequence_id))
         elif isinstance(pdu, pdus.Exit):
             self.send(pdus.ExitResp(sequence_id=pdu.sequence_id))
             self.writer.close()
@@ -95,24 +85,15 @@ class _Session(PduSession):
             sim.counters.login_failures += 1
             self.writer.close()
 
-    def on_submit(self, pdu: pdus.Submit) -> None:
-        sim, faults = self.sim, self.sim.faults
-        sim.counters.submits += 1
-        if faults.drop_after_submits and sim.counters.submits == faults.drop_after_submits:
-            self.writer.close()  # mid-window: everything unanswered is lost
-            return
-        if faults.no_resp:
-            sim.counters.unanswered += 1
-            return
-        if sim.throttled():
-            resp = pdus.SubmitResp(sequence_id=pdu.sequence_id, msg_id=bytes(10), status=BUSY)
-            self.answer_later(resp, faults.resp_delay)
-            return
-        msg_id = sim.msg_ids.next()
-        resp = pdus.SubmitResp(sequence_id=pdu.sequence_id, msg_id=msg_id, status=0)
-        self.answer_later(resp, faults.resp_delay)
+    def throttled(self, pdu: pdus.Submit) -> pdus.SubmitResp:
+        return pdus.SubmitResp(sequence_id=pdu.sequence_id, msg_id=bytes(10), status=BUSY)
+
+    def accept(self, pdu: pdus.Submit, answered: bool) -> None:
+        msg_id = self.sim.msg_ids.next()
+        if answered:
+            self.answer(pdus.SubmitResp(sequence_id=pdu.sequence_id, msg_id=msg_id, status=0))
         for phone in pdu.dest_term_ids:
-            sim.accepted(msg_id, phone, pdu.src_term_id, pdu.text, pdu.need_report == 1)
+            self.sim.accepted(msg_id, phone, pdu.src_term_id, pdu.text, pdu.need_report == 1)
 
     def send_report(self, report: PendingReport) -> None:
         content = build_report(
@@ -132,10 +113,9 @@ class _Session(PduSession):
     def _deliver(
         self, phone: str, service_number: str, content: bytes, fmt: int, is_report: int = 0
     ) -> None:
-        self._seq = self._seq % 0x7FFFFFFF + 1
         self.send(
             pdus.Deliver(
-                sequence_id=self._seq,
+                sequence_id=self.next_seq(),
                 msg_id=self.sim.msg_ids.next(),
                 is_report=is_report,
                 msg_format=fmt,
@@ -147,13 +127,6 @@ class _Session(PduSession):
         )
 
 
-@click.command("smgp")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8890, show_default=True, type=int)
-@click.option("--account", default="90123456", show_default=True, help="ClientID")
-@click.option("--secret", default="secret", show_default=True)
-@fault_options
-def cli(host: str, port: int, account: str, secret: str, **knobs: Any) -> None:
-    """Run an SMGP 3.0 gateway simulator until interrupted."""
-    sim = SmgpSimulator(sim_config(account, secret, **knobs), host=host, port=port)
-    run_forever(sim, lambda: f"SMGP 3.0 simulator on {host}:{sim.port} (client id {account})")
+cli = command(
+    "smgp", "an SMGP 3.0 gateway", 8890, SmgpSimulator, Account(default="90123456", help="ClientID")
+)

@@ -1,4 +1,4 @@
-"""SMPP 3.4 as a :class:`~hisms.carrier.session_adapter.ProtocolAdapter` for the shared session.
+"""SMPP 3.4 as a :class:`~hisms.carrier.session.adapter.ProtocolAdapter` for the shared session.
 
 One adapter serves one kind of link: a transceiver (submits, receipts and MO
 on one bind), or in a transmitter+receiver channel a transmitter (submits
@@ -13,13 +13,14 @@ from typing import Any
 from hisms.carrier.base import CarrierEvent, Submission
 from hisms.carrier.connection import Role
 from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.session_adapter import (
+from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
     LoginRefused,
     PeerRequest,
     SubmitAnswer,
     Verdict,
+    with_extensions,
 )
 from hisms.carrier.smpp import message, pdus, results
 from hisms.carrier.smpp.codec import SmppCodec
@@ -88,7 +89,7 @@ class SmppAdapter:
             service_type=o.service_type,
             source_addr_ton=o.source_addr_ton,
             source_addr_npi=o.source_addr_npi,
-            source_addr=o.source_addr + submission.src_ext,
+            source_addr=o.src_number + submission.src_ext,
             dest_addr_ton=o.dest_addr_ton,
             dest_addr_npi=o.dest_addr_npi,
             destination_addr=self._destination(submission.phone),
@@ -152,7 +153,8 @@ class SmppAdapter:
             )
             return PeerRequest(reply=resp)
         return PeerRequest(
-            reply=pdus.DeliverSmResp(sequence_number=pdu.sequence_number), events=events
+            reply=pdus.DeliverSmResp(sequence_number=pdu.sequence_number),
+            events=with_extensions(events, self.options.src_number),
         )
 
 

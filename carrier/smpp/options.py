@@ -1,21 +1,20 @@
-"""Validating an SMPP channel's options into SmppOptions and SessionSettings.
+"""An SMPP channel's options: the shared session settings plus SMPP's own (pydantic).
 
-Every problem is a :class:`CarrierError` naming the channel and the option
-(the shared :class:`~hisms.carrier.session_settings.OptionChecker`).
+Read with :func:`parse`; every problem is a :class:`CarrierError` naming the
+channel and the option. The table in ``docs/carrier-options.md`` is generated
+from these fields.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Annotated, Any
 
-from hisms.carrier.session_settings import (
-    SESSION_OPTIONS,
-    OptionChecker,
-    SessionSettings,
-    session_settings,
-)
+from pydantic import Field, field_validator
+
+from hisms.carrier.session.options import Choice, Integer, Text, problem, read
+from hisms.carrier.session.settings import SessionSettings
 
 
 class BindMode(enum.Enum):
@@ -29,68 +28,52 @@ class LongMode(enum.Enum):
     PAYLOAD = "payload"  # the whole text in one message_payload; the SMSC splits it
 
 
-E = TypeVar("E", bound=enum.Enum)
+def _choice(kind: type[enum.Enum]) -> Choice:
+    return Choice({m.value: m for m in kind}, "must be " + " or ".join(repr(m.value) for m in kind))
+
 
 DATA_CODINGS = (8, 0)  # 8: always UCS2; 0: default alphabet when the text allows, else 8
 
-_KNOWN = {
-    *SESSION_OPTIONS,
-    *("system_id", "password", "system_type", "bind", "address_range", "service_type"),
-    *("src_number", "source_addr_ton", "source_addr_npi", "dest_addr_ton", "dest_addr_npi"),
-    *("data_coding", "long_messages"),
-}
 
-
-@dataclass(frozen=True, slots=True)
-class SmppOptions:
-    system_id: str
-    password: str
-    source_addr: str  # src_number, the service number; a submission's src_ext is appended
-    system_type: str = ""
-    bind: BindMode = BindMode.TRANSCEIVER
-    address_range: str = ""
-    service_type: str = ""
-    source_addr_ton: int = 0
-    source_addr_npi: int = 0
-    dest_addr_ton: int = 1  # international: mainland numbers go out as 86...
-    dest_addr_npi: int = 1  # E.164
-    data_coding: int = 8
-    long_messages: LongMode = LongMode.UDH
-
-    def __repr__(self) -> str:  # never print the password
-        return (
-            f"SmppOptions(system_id={self.system_id!r}, bind={self.bind.value}, "
-            f"source_addr={self.source_addr!r}, long_messages={self.long_messages.value})"
-        )
-
-
-def parse(name: str, options: dict[str, Any]) -> tuple[SmppOptions, SessionSettings]:
-    check = OptionChecker(name, options)
-    check.only(_KNOWN)
-    smpp = SmppOptions(
-        system_id=check.text("system_id", 15, required=True),
-        password=check.text("password", 8, required=True),
-        source_addr=check.text("src_number", 20, required=True),
-        system_type=check.text("system_type", 12),
-        bind=_choice(check, "bind", BindMode, BindMode.TRANSCEIVER),
-        address_range=check.text("address_range", 40),
-        service_type=check.text("service_type", 5),
-        source_addr_ton=check.integer("source_addr_ton", 0, 0, 6),
-        source_addr_npi=check.integer("source_addr_npi", 0, 0, 18),
-        dest_addr_ton=check.integer("dest_addr_ton", 1, 0, 6),
-        dest_addr_npi=check.integer("dest_addr_npi", 1, 0, 18),
-        data_coding=check.integer("data_coding", 8, 0, 8),
-        long_messages=_choice(check, "long_messages", LongMode, LongMode.UDH),
+class SmppOptions(SessionSettings):
+    system_id: Annotated[str, Text(15, required=True)] = Field(description="the login account")
+    password: Annotated[str, Text(8, required=True)] = Field(
+        repr=False, description="(never logged)"
     )
-    if smpp.data_coding not in DATA_CODINGS:
-        raise check.error("data_coding", "must be 8 (UCS2) or 0 (default alphabet when possible)")
-    return smpp, session_settings(check)
+    src_number: Annotated[str, Text(20, required=True)] = Field(
+        description="the service number, sent as source_addr; a part's extension is appended"
+        " to it so MO replies route back"
+    )
+    system_type: Annotated[str, Text(12)] = Field("", description="system_type of the bind")
+    bind: Annotated[BindMode, _choice(BindMode)] = Field(
+        BindMode.TRANSCEIVER,
+        description="transceiver: one bind both ways; transmitter+receiver: `connections`"
+        " transmitters for submits plus as many receivers for receipts and MO",
+    )
+    address_range: Annotated[str, Text(40)] = Field("", description="address_range of the bind")
+    service_type: Annotated[str, Text(5)] = Field("", description="service_type of submit_sm")
+    source_addr_ton: Annotated[int, Integer(0, 6)] = Field(0, description="source_addr_ton")
+    source_addr_npi: Annotated[int, Integer(0, 18)] = Field(0, description="source_addr_npi")
+    dest_addr_ton: Annotated[int, Integer(0, 6)] = Field(
+        1, description="1: numbers go out as 86...; 0 or 2: as dialled"
+    )
+    dest_addr_npi: Annotated[int, Integer(0, 18)] = Field(1, description="1: E.164")
+    data_coding: Annotated[int, Integer(0, 8)] = Field(
+        8, description="8: UCS2 always; 0: the default alphabet for plain ASCII text"
+    )
+    long_messages: Annotated[LongMode, _choice(LongMode)] = Field(
+        LongMode.UDH,
+        description="udh: esm_class 0x40 + UDH per part; sar: sar_* TLVs per part;"
+        " payload: the whole text in one message_payload",
+    )
+
+    @field_validator("data_coding")
+    @classmethod
+    def _known_coding(cls, value: int) -> int:
+        if value not in DATA_CODINGS:
+            raise problem("must be 8 (UCS2) or 0 (default alphabet when possible)")
+        return value
 
 
-def _choice(check: OptionChecker, key: str, kind: type[E], default: E) -> E:
-    value = check.options.get(key, default.value)
-    try:
-        return kind(str(value).lower())
-    except ValueError:
-        allowed = " or ".join(repr(m.value) for m in kind)
-        raise check.error(key, f"must be {allowed}") from None
+def parse(name: str, options: Mapping[str, Any]) -> SmppOptions:
+    return read(SmppOptions, name, options)

@@ -13,18 +13,20 @@ knobs, report mix and MO rules are the shared ones of
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
-import logging
-import time
 from datetime import datetime
 from typing import Any
 
-import click
-
-from hisms.carrier.connection import NEED_DATA, Role, State
+from hisms.carrier.connection import Role
 from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.simulator import GatewaySimulator, PendingMo, PendingReport, SimConfig
+from hisms.carrier.simulator import (
+    GatewaySimulator,
+    PduSession,
+    PendingMo,
+    PendingReport,
+    SimConfig,
+)
+from hisms.carrier.simulator.cli import Account, command
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.codec import SmppCodec
 from hisms.carrier.smpp.inbound import SmppConnection, Undecodable
@@ -32,8 +34,6 @@ from hisms.carrier.smpp.message import read_text
 from hisms.carrier.smpp.pdus import Status
 from hisms.carrier.smpp.receipt import Receipt, build_deliver_sm
 from hisms.carrier.smpp.tlv import Tag
-
-log = logging.getLogger("hisms.carrier.smpp.simulator")
 
 SYSTEM_ID = "HISMSSIM"
 _RESPONSES = {
@@ -56,35 +56,15 @@ class SmppSimulator(GatewaySimulator):
     def unknown_id(self) -> str:
         return f"ffff{next(self._ids):06x}"
 
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = _Session(self, writer)
-        try:
-            await session.run(reader)
-        finally:
-            self.logged_out(session)
+    def session(self, writer: asyncio.StreamWriter) -> _Session:
+        return _Session(self, writer)
 
 
-class _Session:
+class _Session(PduSession[SmppSimulator]):
     """One ESME connection, SMSC side."""
 
     def __init__(self, sim: SmppSimulator, writer: asyncio.StreamWriter) -> None:
-        self.sim = sim
-        self.writer = writer
-        self.conn = SmppConnection(SmppCodec(), Role.SERVER)
-        self._seq = 0
-
-    async def run(self, reader: asyncio.StreamReader) -> None:
-        while True:
-            while (pdu := self.conn.next_event()) is not NEED_DATA:
-                self.handle(pdu)
-                if self.writer.is_closing():
-                    return
-            if self.conn.state is State.CLOSED:
-                return
-            data = await reader.read(65536)
-            if not data:
-                return
-            self.conn.receive_data(data)
+        super().__init__(sim, SmppConnection(SmppCodec(), Role.SERVER), writer)
 
     def handle(self, pdu: Any) -> None:
         if isinstance(pdu, pdus.SubmitSm):
@@ -94,7 +74,7 @@ class _Session:
         elif isinstance(pdu, pdus.Bind):
             self.on_bind(pdu)
         elif isinstance(pdu, pdus.EnquireLink):
-            self.send(pdus.EnquireLinkResp(sequence_number=pdu.sequence_number))
+            self.keepalive(pdus.EnquireLinkResp(sequence_number=pdu.sequence_number))
         elif isinstance(pdu, pdus.Unbind):
             self.send(pdus.UnbindResp(sequence_number=pdu.sequence_number))
             self.writer.close()
@@ -122,35 +102,23 @@ class _Session:
         elif not isinstance(pdu, pdus.BindTransmitter):  # receipts need a receiving bind
             sim.logged_in(self)
 
-    def on_submit(self, pdu: pdus.SubmitSm) -> None:
-        sim, faults = self.sim, self.sim.faults
-        sim.counters.submits += 1
-        if faults.drop_after_submits and sim.counters.submits == faults.drop_after_submits:
-            self.writer.close()  # mid-window: everything unanswered is lost
-            return
-        if faults.no_resp:
-            sim.counters.unanswered += 1
-            return
+    def throttled(self, pdu: pdus.SubmitSm) -> pdus.SubmitSmResp:
+        return pdus.SubmitSmResp(
+            sequence_number=pdu.sequence_number, command_status=Status.RTHROTTLED
+        )
+
+    def accept(self, pdu: pdus.SubmitSm, answered: bool) -> None:
         seq = pdu.sequence_number
-        if sim.throttled():
-            self.answer(pdus.SubmitSmResp(sequence_number=seq, command_status=Status.RTHROTTLED))
-            return
         try:
             _, body = read_text(pdu)
         except RemoteProtocolError:  # a UDH that overruns the message
             self.answer(pdus.SubmitSmResp(sequence_number=seq, command_status=Status.RINVMSGLEN))
             return
-        msg_id = sim.next_msg_id()
-        self.answer(pdus.SubmitSmResp(sequence_number=seq, message_id=msg_id))
+        msg_id = self.sim.next_msg_id()
+        if answered:
+            self.answer(pdus.SubmitSmResp(sequence_number=seq, message_id=msg_id))
         report = bool(pdu.registered_delivery & 1)
-        sim.accepted(msg_id, pdu.destination_addr, pdu.source_addr, body, report)
-
-    def answer(self, resp: pdus.SubmitSmResp) -> None:
-        delay = self.sim.faults.resp_delay
-        if delay:
-            asyncio.get_running_loop().call_later(delay, self.send, resp)
-        else:
-            self.send(resp)
+        self.sim.accepted(msg_id, pdu.destination_addr, pdu.source_addr, body, report)
 
     def send_report(self, report: PendingReport) -> None:
         receipt = Receipt(
@@ -160,7 +128,7 @@ class _Session:
             report.submitted_at,
             datetime.now(),
         )
-        self.send(build_deliver_sm(receipt, self._next_seq(), report.phone, report.service_number))
+        self.send(build_deliver_sm(receipt, self.next_seq(), report.phone, report.service_number))
 
     def send_mo(self, mo: PendingMo) -> None:
         content = mo.content.encode("utf-16-be")
@@ -169,7 +137,7 @@ class _Session:
             short, tlvs = b"", {int(Tag.MESSAGE_PAYLOAD): content}
         self.send(
             pdus.DeliverSm(
-                sequence_number=self._next_seq(),
+                sequence_number=self.next_seq(),
                 source_addr=mo.phone,
                 destination_addr=mo.service_number,
                 data_coding=8,
@@ -181,61 +149,11 @@ class _Session:
     def nack(self, seq: int, status: int) -> None:
         self.send(pdus.GenericNack(sequence_number=seq, command_status=status))
 
-    def send(self, pdu: pdus.Pdu) -> None:
-        if not self.writer.is_closing() and self.conn.state is not State.CLOSED:
-            self.writer.write(self.conn.send(pdu))
 
-    def _next_seq(self) -> int:
-        self._seq = self._seq % 0x7FFFFFFF + 1
-        return self._seq
-
-
-@click.command("smpp")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=2775, show_default=True, type=int)
-@click.option("--system-id", default="hisms", show_default=True, help="the ESME's system_id")
-@click.option("--password", default="secret", show_default=True)
-@click.option("--report-delay", default=0.5, show_default=True, type=float, help="seconds")
-@click.option("--fail-ratio", default=0.0, show_default=True, type=float)
-@click.option("--throttle-ratio", default=0.0, show_default=True, type=float)
-@click.option("--resp-delay", default=0.0, show_default=True, type=float, help="seconds")
-@click.option("--drop-after", default=0, show_default=True, type=int, help="close on this submit")
-@click.option("--seed", default=0, show_default=True, type=int)
-def cli(
-    host: str,
-    port: int,
-    system_id: str,
-    password: str,
-    report_delay: float,
-    fail_ratio: float,
-    throttle_ratio: float,
-    resp_delay: float,
-    drop_after: int,
-    seed: int,
-) -> None:
-    """Run an SMPP 3.4 SMSC simulator until interrupted."""
-    config = SimConfig(
-        system_id, password, report_delay=report_delay, fail_ratio=fail_ratio, seed=seed
-    )
-    faults = config.faults
-    faults.throttle_ratio, faults.resp_delay, faults.drop_after_submits = (
-        throttle_ratio,
-        resp_delay,
-        drop_after,
-    )
-    logging.basicConfig(level=logging.INFO)
-
-    async def main() -> None:
-        async with SmppSimulator(config, host=host, port=port) as sim:
-            click.echo(f"SMPP 3.4 simulator on {host}:{sim.port} (system_id {system_id})")
-            started = time.monotonic()
-            while True:
-                await asyncio.sleep(10)
-                c = sim.counters
-                click.echo(
-                    f"{time.monotonic() - started:.0f}s: binds {c.logins}, submits {c.submits}, "
-                    f"receipts {c.reports_sent}, MO {c.mo_sent}"
-                )
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+cli = command(
+    "smpp",
+    "an SMPP 3.4 SMSC",
+    2775,
+    SmppSimulator,
+    Account("--system-id", "hisms", "the ESME's system_id", secret_flag="--password"),
+)

@@ -17,8 +17,9 @@ from multiprocessing.synchronize import Event
 from typing import Any
 
 from hisms.carrier.cmpp import pdus
-from hisms.carrier.cmpp.client import CmppCarrier, from_config
+from hisms.carrier.cmpp.client import from_config
 from hisms.carrier.cmpp.simulator import CmppSimulator
+from hisms.carrier.session.carrier import SessionCarrier
 from hisms.carrier.simulator import SimConfig
 from hisms.engine import app
 from hisms.engine.config import Settings
@@ -77,7 +78,7 @@ async def _serve(settings: Settings, store: Any, ready: Event) -> dict[str, int]
     return dict(worker.counts)
 
 
-async def _logged_in(carrier: CmppCarrier, task: asyncio.Task[None]) -> bool:
+async def _logged_in(carrier: SessionCarrier, task: asyncio.Task[None]) -> bool:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while not all(link.bound for link in carrier.session.links):
         if task.done() or time.monotonic() > deadline:

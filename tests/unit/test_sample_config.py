@@ -20,8 +20,8 @@ def test_sample_loads_and_every_channel_builds(monkeypatch) -> None:  # type: ig
     for channel in settings.channels:
         carrier = registry.create(channel.protocol, channel.name, channel.options())
         assert carrier.name == channel.name
-    cmpp, session = parse("cmcc", settings.channels[0].options())
-    assert cmpp.src_number == "10690123" and session.window == 16 and session.connections == 2
+    cmpp = parse("cmcc", settings.channels[0].options())
+    assert cmpp.src_number == "10690123" and cmpp.window == 16 and cmpp.connections == 2
 
 
 def test_commented_loopback_channel_builds_too() -> None:

@@ -10,8 +10,9 @@ from typing import Any
 
 from hisms.carrier import udh
 from hisms.carrier.base import CarrierEvent, ChannelState, Submission, SubmitKey
-from hisms.carrier.cmpp.client import CmppCarrier, from_config
+from hisms.carrier.cmpp.client import from_config
 from hisms.carrier.cmpp.simulator import CmppSimulator
+from hisms.carrier.session.carrier import SessionCarrier
 from hisms.carrier.simulator import SimConfig
 from tests.support import storing
 
@@ -88,7 +89,7 @@ async def gateway(
 @contextlib.asynccontextmanager
 async def carrier(
     port: int, version: str = "3.0", **overrides: Any
-) -> AsyncIterator[tuple[CmppCarrier, Events]]:
+) -> AsyncIterator[tuple[SessionCarrier, Events]]:
     events = Events()
     channel = from_config("cmcc", options(port, version, **overrides))
     await channel.start(storing(events))

@@ -83,6 +83,7 @@ def test_mo_reply_by_rule_goes_to_the_extension() -> None:
             await wait_for(lambda: bool(events.of(MoMessage)))
             mo = events.of(MoMessage)[0]
             assert (mo.phone, mo.service_number, mo.content) == ("13800000500", "106901238001", "1")
+            assert mo.extension == "8001"  # the adapter splits it off the service number
             sim.send_mo("13800000501", "TD", "106901239")
             await wait_for(lambda: len(events.of(MoMessage)) == 2)
             assert events.of(MoMessage)[1].service_number == "106901239"
@@ -116,7 +117,7 @@ def test_urgent_parts_overtake_queued_bulk() -> None:
     async def scenario() -> None:
         async with gateway() as sim, carrier(sim.port, rate=100, window=1) as (channel, _):
             bulk = asyncio.create_task(channel.submit(parts(100, priority=9)))
-            await asyncio.sleep(0.1)
+            await wait_for(lambda: sim.counters.accepted >= 5)  # bulk is on its way
             urgent = await channel.submit(parts(2, "危急值", start=1000, priority=0))
             assert {r.outcome for r in urgent} == {Outcome.ACCEPTED}
             assert sim.counters.submits < 40 and not bulk.done()
@@ -129,7 +130,7 @@ def test_stop_hands_back_queued_parts_as_retry() -> None:
     async def scenario() -> None:
         async with gateway() as sim, carrier(sim.port, rate=20) as (channel, _):
             pending = asyncio.create_task(channel.submit(parts(50)))
-            await asyncio.sleep(0.2)
+            await wait_for(lambda: sim.counters.accepted >= 2)
             await channel.stop()
             results = await pending
             outcomes = [r.outcome for r in results]

@@ -100,6 +100,7 @@ def test_mo_reply_goes_to_the_extension() -> None:
             await wait_for(lambda: bool(events.of(MoMessage)))
             mo = events.of(MoMessage)[0]
             assert (mo.phone, mo.service_number, mo.content) == ("13800000500", "106901238001", "1")
+            assert mo.extension == "8001"  # the adapter splits it off the service number
             sim.send_mo("8613800000501", "退订" * 80, "106901239")  # long: message_payload
             await wait_for(lambda: len(events.of(MoMessage)) == 2)
             assert events.of(MoMessage)[1].content == "退订" * 80

@@ -80,9 +80,10 @@ def test_wrong_secret_is_a_clear_login_error_with_backoff_and_rows_wait(e2e) -> 
     )
     # Rows wait link_wait_seconds for the channel, then go back with the reason.
     e2e.wait(lambda: e2e.query(retried_sql)[0][0] > 0, timeout=60, what="rows handed back")
-    time.sleep(2)  # a few more rounds of backoff
+    attempts = lambda: sim.call(lambda: sim.sim.counters.logins)  # noqa: E731
+    e2e.wait(lambda: attempts() >= 4, timeout=30, what="a few more rounds of backoff")
 
-    logins = sim.call(lambda: sim.sim.counters.logins)
+    logins = attempts()
     watched = time.monotonic() - started
     print(f"\n{logins} login attempts in {watched:.0f}s with a wrong secret")
     assert 2 <= logins <= watched + 4  # backoff 0.2, 0.4, 0.8, 1, 1...: no hot loop

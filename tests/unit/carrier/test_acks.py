@@ -1,5 +1,5 @@
-from hisms.carrier.acks import answer_when_stored
 from hisms.carrier.base import DeliveryReport, MoMessage
+from hisms.carrier.session.acks import answer_when_stored
 
 
 def test_the_answer_waits_for_every_event_and_goes_once() -> None:

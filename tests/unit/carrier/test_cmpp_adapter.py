@@ -13,7 +13,7 @@ from hisms.carrier.cmpp.adapter import CmppAdapter
 from hisms.carrier.cmpp.options import CmppOptions
 from hisms.carrier.cmpp.report import Report, build_report
 from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.session_adapter import (
+from hisms.carrier.session.adapter import (
     Answer,
     LoginRefused,
     PeerRequest,
@@ -22,12 +22,18 @@ from hisms.carrier.session_adapter import (
     mask_phone,
 )
 
-OPTIONS = CmppOptions(pdus.V30, "901234", "secret", "10690123", service_id="HIS")
+OPTIONS = CmppOptions(
+    host="gw",
+    port=1,
+    source_addr="901234",
+    secret="secret",
+    src_number="10690123",
+    service_id="HIS",
+)
 
 
 def adapter(**changes: object) -> CmppAdapter:
-    fields = {name: getattr(OPTIONS, name) for name in OPTIONS.__dataclass_fields__}
-    return CmppAdapter("cmcc", CmppOptions(**{**fields, **changes}))  # type: ignore[arg-type]
+    return CmppAdapter("cmcc", OPTIONS.model_copy(update=changes))
 
 
 def test_submit_carries_udh_parts_extension_and_report_flag() -> None:

@@ -9,8 +9,9 @@ import pytest
 from hisms.carrier import registry
 from hisms.carrier.base import CarrierError
 from hisms.carrier.cmpp import pdus
-from hisms.carrier.cmpp.client import CmppCarrier, from_config
+from hisms.carrier.cmpp.client import from_config
 from hisms.carrier.cmpp.options import parse
+from hisms.carrier.session.carrier import SessionCarrier
 
 GOOD = {
     "host": "10.1.2.3",
@@ -22,17 +23,17 @@ GOOD = {
 
 
 def test_defaults() -> None:
-    cmpp, settings = parse("cmcc", GOOD)
+    cmpp = parse("cmcc", GOOD)
     assert cmpp.version == pdus.V30 and cmpp.fee_type == "01" and cmpp.fee_user_type == 2
-    assert (settings.window, settings.connections, settings.max_resend) == (16, 1, 3)
-    assert settings.rate is None and settings.response_timeout_seconds == 60
+    assert (cmpp.window, cmpp.connections, cmpp.max_resend) == (16, 1, 3)
+    assert cmpp.rate is None and cmpp.response_timeout_seconds == 60
     assert "s3cret" not in repr(cmpp)
 
 
 def test_version_and_rates() -> None:
-    cmpp, settings = parse("cmcc", {**GOOD, "version": "2.0", "rate": 500, "window": 32})
-    assert cmpp.version == pdus.V20 and settings.rate == 500 and settings.window == 32
-    assert parse("cmcc", {**GOOD, "rate": 0})[1].rate is None
+    cmpp = parse("cmcc", {**GOOD, "version": "2.0", "rate": 500, "window": 32})
+    assert cmpp.version == pdus.V20 and cmpp.rate == 500 and cmpp.window == 32
+    assert parse("cmcc", {**GOOD, "rate": 0}).rate is None
 
 
 @pytest.mark.parametrize(
@@ -62,4 +63,4 @@ def test_bad_options_name_the_option(change: dict[str, Any], option: str) -> Non
 
 def test_registry_builds_the_cmpp_carrier() -> None:
     carrier = registry.create("cmpp", "cmcc", GOOD)
-    assert isinstance(carrier, CmppCarrier) and carrier.name == "cmcc"
+    assert isinstance(carrier, SessionCarrier) and carrier.name == "cmcc"

@@ -6,8 +6,8 @@ import asyncio
 import time
 
 from hisms.carrier.base import Outcome, Submission, SubmitKey
-from hisms.carrier.ratelimit import AdaptiveRate, TokenBucket
-from hisms.carrier.session_queue import Job, JobQueue
+from hisms.carrier.session.queue import Job, JobQueue
+from hisms.carrier.session.ratelimit import AdaptiveRate, TokenBucket
 
 
 def job(outbox_id: int, priority: int) -> Job:

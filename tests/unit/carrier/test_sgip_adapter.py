@@ -6,13 +6,22 @@ import pytest
 
 from hisms.carrier import udh
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
-from hisms.carrier.session_adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
+from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.adapter import SgipAdapter
 from hisms.carrier.sgip.options import SgipOptions
 from hisms.carrier.sgip.sequence import Sequence
 
-OPTIONS = SgipOptions(3020012345, "hisms", "pw", "10655001", corp_id="12345", service_type="HIS")
+OPTIONS = SgipOptions(
+    host="gw",
+    port=1,
+    node_id=3020012345,
+    login_name="hisms",
+    login_password="pw",
+    src_number="10655001",
+    corp_id="12345",
+    service_type="HIS",
+)
 TEXT = "您的检验报告已出"
 
 

@@ -22,19 +22,19 @@ GOOD = {
 
 
 def test_defaults() -> None:
-    sgip, settings = parse("cucc", GOOD)
+    sgip = parse("cucc", GOOD)
     assert (sgip.listen_host, sgip.listen_port) == ("0.0.0.0", 8801)
     assert (sgip.smg_login_name, sgip.smg_login_password) == ("hisms", "s3cret")
     assert sgip.charge_number == "0" * 21 and sgip.fee_type == 1
-    assert settings.heartbeat_seconds == 60 and settings.window == 16
+    assert sgip.heartbeat_seconds == 60 and sgip.window == 16
     assert "s3cret" not in repr(sgip)
 
 
 def test_listener_and_idle_time() -> None:
     options = {**GOOD, "listen_port": 0, "idle_seconds": 5, "smg_login_name": "smg"}
-    sgip, settings = parse("cucc", options)
+    sgip = parse("cucc", options)
     assert sgip.listen_port == 0 and sgip.smg_login_name == "smg"
-    assert settings.heartbeat_seconds == 5
+    assert sgip.heartbeat_seconds == 5
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,16 @@ import pytest
 
 from hisms.carrier import udh
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
-from hisms.carrier.session_adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
+from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.smgp import auth, pdus, tlv
 from hisms.carrier.smgp.adapter import SmgpAdapter
 from hisms.carrier.smgp.options import SmgpOptions
 from hisms.carrier.smgp.report import Report, build_report
 
 MSG_ID = bytes.fromhex("01006101161700012345")
-OPTIONS = SmgpOptions("90123456", "secret", "1189001", service_id="HIS")
+OPTIONS = SmgpOptions(
+    host="gw", port=1, client_id="90123456", secret="secret", src_number="1189001", service_id="HIS"
+)
 
 
 def adapter() -> SmgpAdapter:

@@ -8,7 +8,7 @@ import pytest
 
 from hisms.carrier import registry
 from hisms.carrier.base import CarrierError
-from hisms.carrier.smgp.client import SmgpCarrier
+from hisms.carrier.session.carrier import SessionCarrier
 from hisms.carrier.smgp.options import parse
 from hisms.carrier.smgp.pdus import LoginMode
 
@@ -22,15 +22,15 @@ GOOD = {
 
 
 def test_defaults() -> None:
-    smgp, settings = parse("ctcc", GOOD)
+    smgp = parse("ctcc", GOOD)
     assert (smgp.fee_type, smgp.fee_code, smgp.login_mode) == ("00", "000000", LoginMode.TRANSMIT)
-    assert (settings.window, settings.connections, settings.heartbeat_seconds) == (16, 1, 60)
+    assert (smgp.window, smgp.connections, smgp.heartbeat_seconds) == (16, 1, 60)
     assert "s3cret" not in repr(smgp)
 
 
 def test_send_only_login_and_rates() -> None:
-    smgp, settings = parse("ctcc", {**GOOD, "login_mode": "send", "rate": 300, "window": 32})
-    assert smgp.login_mode == LoginMode.SEND and settings.rate == 300 and settings.window == 32
+    smgp = parse("ctcc", {**GOOD, "login_mode": "send", "rate": 300, "window": 32})
+    assert smgp.login_mode == LoginMode.SEND and smgp.rate == 300 and smgp.window == 32
 
 
 @pytest.mark.parametrize(
@@ -61,4 +61,4 @@ def test_bad_options_name_the_option(change: dict[str, Any], option: str) -> Non
 
 def test_registry_builds_the_smgp_carrier() -> None:
     carrier = registry.create("smgp", "ctcc", GOOD)
-    assert isinstance(carrier, SmgpCarrier) and carrier.name == "ctcc"
+    assert isinstance(carrier, SessionCarrier) and carrier.name == "ctcc"

@@ -9,7 +9,7 @@ import pytest
 
 from hisms.carrier import udh
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
-from hisms.carrier.session_adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
+from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.adapter import SmppAdapter
 from hisms.carrier.smpp.codec import encode
@@ -17,7 +17,9 @@ from hisms.carrier.smpp.inbound import Undecodable
 from hisms.carrier.smpp.options import LongMode, SmppOptions
 from hisms.carrier.smpp.tlv import Tag
 
-OPTIONS = SmppOptions("hisms", "S3cr3t!", "10690123")
+OPTIONS = SmppOptions(
+    host="gw", port=1, system_id="hisms", password="S3cr3t!", src_number="10690123"
+)
 BODY = "第二部分".encode("utf-16-be")
 PART = Submission(
     SubmitKey(9, 2, 1), "13800138000", "第二部分", BODY, udh=udh.build(7, 3, 2),
@@ -26,7 +28,7 @@ PART = Submission(
 
 
 def adapter(bind: str = "transceiver", **changes: Any) -> SmppAdapter:
-    return SmppAdapter("intl", dataclasses.replace(OPTIONS, **changes), bind)
+    return SmppAdapter("intl", OPTIONS.model_copy(update=changes), bind)
 
 
 def test_bind_carries_the_account_and_password_stays_out_of_repr() -> None:
@@ -140,7 +142,7 @@ def test_mo_in_two_sar_parts_is_joined() -> None:
     second = a.classify(part(2, "周五"))
     assert isinstance(second, PeerRequest)
     assert second.events == [MoMessage("intl", "13900000000", "106901238001", "改到周五",
-                                       second.events[0].received_at)]  # fmt: skip
+                                       second.events[0].received_at, extension="8001")]  # fmt: skip
 
 
 def test_peer_requests_unbind_enquire_link_and_unknown_commands() -> None:

@@ -22,18 +22,18 @@ GOOD = {
 
 
 def test_defaults() -> None:
-    smpp, settings = parse("intl", GOOD)
+    smpp = parse("intl", GOOD)
     assert smpp.bind is BindMode.TRANSCEIVER and smpp.long_messages is LongMode.UDH
     assert (smpp.data_coding, smpp.dest_addr_ton, smpp.dest_addr_npi) == (8, 1, 1)
-    assert (settings.window, settings.connections, settings.heartbeat_seconds) == (16, 1, 60)
+    assert (smpp.window, smpp.connections, smpp.heartbeat_seconds) == (16, 1, 60)
     assert "S3cr3t!" not in repr(smpp)
 
 
 def test_choices_and_session_options() -> None:
     options = {**GOOD, "bind": "Transmitter+Receiver", "long_messages": "SAR", "window": 32}
-    smpp, settings = parse("intl", {**options, "heartbeat_seconds": 15, "rate": 300})
+    smpp = parse("intl", {**options, "heartbeat_seconds": 15, "rate": 300})
     assert smpp.bind is BindMode.PAIR and smpp.long_messages is LongMode.SAR
-    assert (settings.window, settings.heartbeat_seconds, settings.rate) == (32, 15, 300)
+    assert (smpp.window, smpp.heartbeat_seconds, smpp.rate) == (32, 15, 300)
 
 
 @pytest.mark.parametrize(

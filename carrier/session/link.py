@@ -22,20 +22,57 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from hisms.carrier.acks import answer_when_stored
+from hisms.carrier.base import CarrierEvent
 from hisms.carrier.connection import NEED_DATA, Connection, State
 from hisms.carrier.errors import LocalProtocolError
-from hisms.carrier.ratelimit import AdaptiveRate
-from hisms.carrier.session_adapter import Answer, PeerRequest, SubmitAnswer
-from hisms.carrier.session_login import LOGIN_SEQ, READ_SIZE, closed, open_with_backoff
-from hisms.carrier.session_queue import Job
+from hisms.carrier.session.acks import answer_when_stored
+from hisms.carrier.session.adapter import Answer, PeerRequest, ProtocolAdapter, SubmitAnswer
+from hisms.carrier.session.login import (
+    LOGIN_SEQ,
+    READ_SIZE,
+    Connect,
+    closed,
+    open_with_backoff,
+)
+from hisms.carrier.session.queue import Job, JobQueue
+from hisms.carrier.session.ratelimit import AdaptiveRate, TokenBucket
+from hisms.carrier.session.settings import SessionSettings, SessionStats
 
-if TYPE_CHECKING:
-    from hisms.carrier.session import ChannelSession
+log = logging.getLogger(__name__)
 
-log = logging.getLogger("hisms.carrier.session")
+
+class LinkOwner(Protocol):
+    """What a link tells its channel: the fate of each job, its own ups and downs, events."""
+
+    def settle(self, job: Job, answer: SubmitAnswer, limiter: AdaptiveRate) -> None: ...
+
+    def resend(self, job: Job, why: str) -> None: ...
+
+    def unencodable(self, job: Job, error: LocalProtocolError) -> None: ...
+
+    def link_up(self, label: str) -> None: ...
+
+    def link_down(self, label: str, reason: str, expected: bool) -> None: ...
+
+    def login_failed(self, label: str, reason: str) -> None: ...
+
+    def emit(self, event: CarrierEvent) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSetup:
+    """Everything a link gets from its channel: no more than this."""
+
+    label: str
+    settings: SessionSettings
+    adapter: ProtocolAdapter
+    stats: SessionStats
+    queue: JobQueue  # shared by the channel's links
+    bucket: TokenBucket  # the channel-wide rate limit
+    owner: LinkOwner
+    connect: Connect  # asyncio.open_connection but in tests
 
 
 @dataclass(slots=True)
@@ -45,16 +82,16 @@ class _InFlight:
 
 
 class Link:
-    def __init__(self, channel: ChannelSession, index: int) -> None:
-        self.channel = channel
-        self.label = f"{channel.name}#{index}"
-        self.limiter = AdaptiveRate(channel.settings.connection_rate)
+    def __init__(self, setup: LinkSetup) -> None:
+        self.setup = setup
+        self.label = setup.label
+        self.limiter = AdaptiveRate(setup.settings.connection_rate)
         self.bound = False
         self.stopping = False
         self.dormant = False  # logged out while idle (no keep-alive); reopens on demand
         self._seq = 0
         self._inflight: dict[int, _InFlight] = {}
-        self._window = asyncio.Semaphore(channel.settings.window)
+        self._window = asyncio.Semaphore(setup.settings.window)
         self._conn: Connection[Any] | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._unsent: list[bytes] = []  # written at the end of this turn of the loop
@@ -65,10 +102,12 @@ class Link:
     async def run(self) -> None:
         while not self.stopping:
             if self.dormant:
-                await self.channel.queue.wait()
+                await self.setup.queue.wait()
                 self.dormant = False
-            ch = self.channel
-            opened = await open_with_backoff(ch.settings, ch.adapter, ch.stats, self._login_failed)
+            s = self.setup
+            opened = await open_with_backoff(
+                s.settings, s.adapter, s.stats, self._login_failed, s.connect
+            )
             reader, writer = opened.reader, opened.writer
             self._conn, self._seq = opened.conn, LOGIN_SEQ
             reason = "stopped"
@@ -79,10 +118,10 @@ class Link:
                 self._flush()
                 writer.close()
                 self._requeue_inflight(f"link dropped ({reason})")
-                self.channel.link_down(self, reason)
+                self.setup.owner.link_down(self.label, reason, self.stopping or self.dormant)
             await closed(writer)
             if not self.stopping and not self.dormant:
-                await asyncio.sleep(self.channel.settings.reconnect_min_seconds)
+                await asyncio.sleep(self.setup.settings.reconnect_min_seconds)
 
     async def shutdown(self) -> None:
         """Let in-flight answers arrive, then log out; the caller cancels ``run``."""
@@ -90,25 +129,25 @@ class Link:
         if not self.bound or self._conn is None:
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), self.channel.settings.drain_seconds)
+            await asyncio.wait_for(self._idle.wait(), self.setup.settings.drain_seconds)
         if self.bound and self._conn.state is State.BOUND:
-            self._write(self.channel.adapter.logout(self._next_seq()))
+            self._write(self.setup.adapter.logout(self._next_seq()))
 
     def _login_failed(self, reason: str, delay: float) -> None:
         log.error(
             "%s: cannot log in to the gateway: %s; next try in %.1fs", self.label, reason, delay
         )
-        self.channel.link_failed(self, reason)
+        self.setup.owner.login_failed(self.label, reason)
 
     # -- serving -------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> str:
         self._writer = writer
-        self._window = asyncio.Semaphore(self.channel.settings.window)
+        self._window = asyncio.Semaphore(self.setup.settings.window)
         self._last_rx, self._probe_at = time.monotonic(), None
         self._idle.set()
         self.bound = True
-        self.channel.link_up(self)
+        self.setup.owner.link_up(self.label)
         tasks = [
             asyncio.create_task(self._read_loop(reader)),
             asyncio.create_task(self._send_loop()),
@@ -139,7 +178,7 @@ class Link:
 
     def _handle(self, pdu: Any) -> bool:
         """Act on one received PDU; True when the peer ends the session."""
-        incoming = self.channel.adapter.classify(pdu)
+        incoming = self.setup.adapter.classify(pdu)
         if isinstance(incoming, SubmitAnswer):
             self._answered(incoming)
         elif isinstance(incoming, PeerRequest):
@@ -149,7 +188,7 @@ class Link:
             elif incoming.reply is not None:
                 self._write(incoming.reply)
             for event in events:
-                self.channel.emit(event)
+                self.setup.owner.emit(event)
             return incoming.closes
         elif isinstance(incoming, Answer) and self._probe_at is not None:
             self._probe_at = None
@@ -171,20 +210,20 @@ class Link:
     def _answered(self, answer: SubmitAnswer) -> None:
         entry = self._inflight.pop(answer.seq, None)
         if entry is None:
-            self.channel.stats.late_answers += 1
+            self.setup.stats.late_answers += 1
             log.info("%s: answer to unknown or expired sequence %d", self.label, answer.seq)
             return
         entry.timer.cancel()
         self._release()
-        self.channel.settle(self, entry.job, answer)
+        self.setup.owner.settle(entry.job, answer, self.limiter)
 
     async def _send_loop(self) -> str:
-        queue = self.channel.queue
+        queue = self.setup.queue
         while True:
             await self._window.acquire()
             job = await queue.get()
             try:
-                await self.channel.bucket.acquire()
+                await self.setup.bucket.acquire()
                 await self.limiter.acquire()
             except asyncio.CancelledError:
                 queue.put(job, front=True)
@@ -204,27 +243,27 @@ class Link:
             return False
         seq = self._next_seq()
         try:
-            data = conn.send(self.channel.adapter.submit(job.submission, seq))
+            data = conn.send(self.setup.adapter.submit(job.submission, seq))
         except LocalProtocolError as exc:
-            self.channel.fail_unencodable(job, exc)
+            self.setup.owner.unencodable(job, exc)
             self._release()
             return True
         self._send(data)
-        timeout = self.channel.settings.response_timeout_seconds
+        timeout = self.setup.settings.response_timeout_seconds
         timer = asyncio.get_running_loop().call_later(timeout, self._expired, seq)
         self._inflight[seq] = _InFlight(job, timer)
         self._idle.clear()
-        self.channel.stats.sent += 1
+        self.setup.stats.sent += 1
         return True
 
     def _expired(self, seq: int) -> None:
         entry = self._inflight.pop(seq, None)
         if entry is not None:
             self._release()
-            self.channel.resend(entry.job, "no answer in time")
+            self.setup.owner.resend(entry.job, "no answer in time")
 
     async def _keepalive_loop(self) -> str:
-        s = self.channel.settings
+        s = self.setup.settings
         while True:
             now = time.monotonic()
             if self._probe_at is not None and self._last_rx < self._probe_at:
@@ -237,7 +276,7 @@ class Link:
             if idle < s.heartbeat_seconds:
                 await asyncio.sleep(s.heartbeat_seconds - idle)
                 continue
-            probe = self.channel.adapter.keepalive(self._next_seq())
+            probe = self.setup.adapter.keepalive(self._next_seq())
             if probe is None:
                 return await self._close_idle()
             self._write(probe)
@@ -245,9 +284,9 @@ class Link:
 
     async def _close_idle(self) -> str:
         """No keep-alive in the protocol (SGIP): log out of an idle link, reopen on demand."""
-        s = self.channel.settings
+        s = self.setup.settings
         self.dormant = True
-        self._write(self.channel.adapter.logout(self._next_seq()))
+        self._write(self.setup.adapter.logout(self._next_seq()))
         await asyncio.sleep(s.dead_link_seconds)  # the reader ends first, on the answer
         return f"idle for {s.heartbeat_seconds:g}s, no answer to the logout"
 
@@ -276,7 +315,7 @@ class Link:
         entries, self._inflight = list(self._inflight.values()), {}
         for entry in entries:
             entry.timer.cancel()
-            self.channel.resend(entry.job, why)
+            self.setup.owner.resend(entry.job, why)
         self._idle.set()
 
     def _next_seq(self) -> int:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from hisms.carrier.connection import NEED_DATA, Connection
-from hisms.carrier.session_adapter import LoginRefused, ProtocolAdapter
-from hisms.carrier.session_settings import SessionSettings, SessionStats
+from hisms.carrier.session.adapter import LoginRefused, ProtocolAdapter
+from hisms.carrier.session.settings import SessionSettings, SessionStats
 
 LOGIN_SEQ = 1
 READ_SIZE = 65536
@@ -31,10 +31,16 @@ class Opened:
 
 
 FailureHook = Callable[[str, float], None]  # (reason, seconds until the next try)
+# Opens a TCP stream to (host, port): asyncio.open_connection, or an in-memory one in tests.
+Connect = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
 
 
 async def open_with_backoff(
-    settings: SessionSettings, adapter: ProtocolAdapter, stats: SessionStats, failed: FailureHook
+    settings: SessionSettings,
+    adapter: ProtocolAdapter,
+    stats: SessionStats,
+    failed: FailureHook,
+    connect: Connect = asyncio.open_connection,
 ) -> Opened:
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -55,13 +61,15 @@ async def open_with_backoff(
     async for attempt in retrying:
         with attempt:
             stats.logins += 1
-            opened = await open_once(settings, adapter)
+            opened = await open_once(settings, adapter, connect)
     return opened
 
 
-async def open_once(settings: SessionSettings, adapter: ProtocolAdapter) -> Opened:
+async def open_once(
+    settings: SessionSettings, adapter: ProtocolAdapter, connect: Connect = asyncio.open_connection
+) -> Opened:
     reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(settings.host, settings.port), settings.connect_timeout_seconds
+        connect(settings.host, settings.port), settings.connect_timeout_seconds
     )
     try:
         conn = adapter.new_connection()

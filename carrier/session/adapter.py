@@ -28,12 +28,13 @@ stable form the protocol documents; reports must use the same form.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hisms.carrier.base import CarrierEvent, Submission
+from hisms.carrier.base import CarrierEvent, MoMessage, Submission
 from hisms.carrier.connection import Connection
 
 
@@ -87,6 +88,16 @@ class ProtocolAdapter(Protocol):
     def logout(self, seq: int) -> Any: ...
 
     def classify(self, pdu: Any) -> Incoming: ...
+
+
+def with_extensions(events: Sequence[CarrierEvent], src_number: str) -> list[CarrierEvent]:
+    """``events`` with each MO's extension: what its number adds to ``src_number``."""
+    return [
+        dataclasses.replace(e, extension=e.service_number.removeprefix(src_number))
+        if isinstance(e, MoMessage) and src_number and e.service_number.startswith(src_number)
+        else e
+        for e in events
+    ]
 
 
 def mask_phone(phone: str) -> str:

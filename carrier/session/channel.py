@@ -1,10 +1,10 @@
 """The protocol-independent asyncio client session behind every binary carrier.
 
 A :class:`ChannelSession` is one gateway account: ``settings.connections``
-:class:`~hisms.carrier.session_link.Link` s, one shared priority queue of
-submissions (:mod:`~hisms.carrier.session_queue`), a channel-wide rate limit
-and a per-connection adaptive one (:mod:`~hisms.carrier.ratelimit`). The
-protocol arrives as a :class:`~hisms.carrier.session_adapter.ProtocolAdapter`
+:class:`~hisms.carrier.session.link.Link` s, one shared priority queue of
+submissions (:mod:`~hisms.carrier.session.queue`), a channel-wide rate limit
+and a per-connection adaptive one (:mod:`~hisms.carrier.session.ratelimit`). The
+protocol arrives as a :class:`~hisms.carrier.session.adapter.ProtocolAdapter`
 (documented in that module); CMPP, SGIP, SMGP and SMPP each write only that.
 
 Outcomes: the adapter's verdict ACCEPTED -> ``Outcome.ACCEPTED`` with the
@@ -36,25 +36,33 @@ from hisms.carrier.base import (
     SubmitResult,
 )
 from hisms.carrier.errors import LocalProtocolError
-from hisms.carrier.ratelimit import TokenBucket
-from hisms.carrier.session_adapter import ProtocolAdapter, SubmitAnswer, Verdict, mask_phone
-from hisms.carrier.session_link import Link
-from hisms.carrier.session_queue import Job, JobQueue
-from hisms.carrier.session_settings import SessionSettings, SessionStats
+from hisms.carrier.session.adapter import ProtocolAdapter, SubmitAnswer, Verdict, mask_phone
+from hisms.carrier.session.link import Link, LinkSetup
+from hisms.carrier.session.login import Connect
+from hisms.carrier.session.queue import Job, JobQueue
+from hisms.carrier.session.ratelimit import AdaptiveRate, TokenBucket
+from hisms.carrier.session.settings import SessionSettings, SessionStats
 from hisms.engine.errors import ErrorCode
 
-log = logging.getLogger("hisms.carrier.session")
+log = logging.getLogger(__name__)
 
 
 class ChannelSession:
-    def __init__(self, name: str, adapter: ProtocolAdapter, settings: SessionSettings) -> None:
+    def __init__(
+        self,
+        name: str,
+        adapter: ProtocolAdapter,
+        settings: SessionSettings,
+        connect: Connect = asyncio.open_connection,
+    ) -> None:
         self.name = name
+        self._connect = connect
         self.adapter = adapter
         self.settings = settings
         self.stats = SessionStats()
         self.queue = JobQueue()
         self.bucket = TokenBucket(settings.rate)
-        self.links = [Link(self, i) for i in range(settings.connections)]
+        self.links = [Link(self._setup(i)) for i in range(settings.connections)]
         self._tasks: list[asyncio.Task[None]] = []
         self._on_event: EventSink | None = None
         self._state: tuple[bool, str] | None = None
@@ -94,15 +102,15 @@ class ChannelSession:
         for job in self.queue.take_all():
             self._retry(job, "channel stopped")
 
-    # -- called by the links -------------------------------------------------
+    # -- the LinkOwner the links report to -------------------------------------
 
-    def settle(self, link: Link, job: Job, answer: SubmitAnswer) -> None:
+    def settle(self, job: Job, answer: SubmitAnswer, limiter: AdaptiveRate) -> None:
         if answer.verdict is Verdict.ACCEPTED:
             self.stats.accepted += 1
             job.finish(Outcome.ACCEPTED, carrier_msg_id=answer.msg_id)
         elif answer.verdict is Verdict.THROTTLED:
             self.stats.throttled += 1
-            link.limiter.slow_down()
+            limiter.slow_down()
             job.throttles += 1
             if job.throttles > self.settings.max_throttles:
                 self._retry(job, f"throttled {job.throttles} times by the gateway")
@@ -112,7 +120,7 @@ class ChannelSession:
             self.stats.failed += 1
             log.warning(
                 "%s: gateway refused part %d for %s: %s %s",
-                link.label,
+                self.name,
                 job.submission.seq,
                 mask_phone(job.submission.phone),
                 answer.error_code,
@@ -137,27 +145,28 @@ class ChannelSession:
         )
         self.queue.put(job, front=True)
 
-    def fail_unencodable(self, job: Job, error: LocalProtocolError) -> None:
+    def unencodable(self, job: Job, error: LocalProtocolError) -> None:
         self.stats.failed += 1
         log.error("%s: cannot encode part %d: %s", self.name, job.submission.seq, error)
         job.finish(Outcome.FAILED, error_code=ErrorCode.ENCODE, error_text=str(error))
 
-    def link_up(self, link: Link) -> None:
+    def link_up(self, label: str) -> None:
         bound = sum(lk.bound for lk in self.links)
-        log.info("%s: logged in (%d of %d connections up)", link.label, bound, len(self.links))
+        log.info("%s: logged in (%d of %d connections up)", label, bound, len(self.links))
         self._report(True, f"{bound} of {len(self.links)} connections up")
 
-    def link_down(self, link: Link, reason: str) -> None:
-        if link.stopping or link.dormant:
-            log.info("%s: closed: %s", link.label, reason)
+    def link_down(self, label: str, reason: str, expected: bool) -> None:
+        """``expected``: the link was stopped or logged out of while idle."""
+        if expected:
+            log.info("%s: closed: %s", label, reason)
             return
         self.stats.drops += 1
-        log.warning("%s: link down: %s", link.label, reason)
+        log.warning("%s: link down: %s", label, reason)
         if not self.up:
             self._down_since = time.monotonic()
             self._report(False, f"link down: {reason}")
 
-    def link_failed(self, link: Link, reason: str) -> None:
+    def login_failed(self, label: str, reason: str) -> None:
         if not self.up:
             self._report(False, reason)
 
@@ -170,6 +179,18 @@ class ChannelSession:
             log.exception("%s: event handler failed for %r", self.name, event)
 
     # -- internals -----------------------------------------------------------
+
+    def _setup(self, index: int) -> LinkSetup:
+        return LinkSetup(
+            f"{self.name}#{index}",
+            self.settings,
+            self.adapter,
+            self.stats,
+            self.queue,
+            self.bucket,
+            owner=self,
+            connect=self._connect,
+        )
 
     def _report(self, up: bool, detail: str) -> None:
         if self._state != (up, detail):

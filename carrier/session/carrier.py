@@ -1,0 +1,32 @@
+"""The carrier the engine sees for a protocol on the shared session: a thin facade.
+
+CMPP and SMGP are exactly this; SGIP adds its listener and SMPP its receivers
+and whole-message submits by extending it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hisms.carrier.base import Carrier, EventSink, Submission, SubmitResult
+from hisms.carrier.session.channel import ChannelSession
+from hisms.carrier.session.settings import SessionStats
+
+
+class SessionCarrier(Carrier):
+    def __init__(self, name: str, session: ChannelSession) -> None:
+        super().__init__(name)
+        self.session = session
+
+    @property
+    def stats(self) -> SessionStats:
+        return self.session.stats
+
+    async def start(self, on_event: EventSink) -> None:
+        await self.session.start(on_event)
+
+    async def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+        return await self.session.submit(batch)
+
+    async def stop(self) -> None:
+        await self.session.stop()

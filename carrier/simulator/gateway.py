@@ -1,0 +1,235 @@
+"""The protocol-independent half of every gateway simulator: listening, routing, the decisions.
+
+A protocol simulator subclasses :class:`GatewaySimulator` and says how to speak
+on one accepted connection (:meth:`~GatewaySimulator.session`, a
+:class:`~hisms.carrier.simulator.session.PduSession`). Everything not about
+bytes lives here: what to do with each submit (:meth:`~GatewaySimulator.decide`:
+drop, no answer, throttle, accept), the deterministic report mix, MO replies by
+rule or on demand, routing of reports and MO to a logged-in connection of the
+account (kept until one logs in), and the counters tests read. It is an async
+context manager that listens on 127.0.0.1, port 0 by default;
+:attr:`GatewaySimulator.port` is the bound port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import random
+import time
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from hisms.carrier.errors import ProtocolError
+from hisms.carrier.simulator.config import (
+    Counters,
+    PendingMo,
+    PendingReport,
+    ReportPlan,
+    SimConfig,
+)
+
+if TYPE_CHECKING:
+    from hisms.carrier.simulator.session import PduSession
+
+log = logging.getLogger(__name__)
+
+
+class Decision(enum.Enum):
+    """What the gateway does with one submit, by the fault knobs."""
+
+    DROP = "drop"  # close the connection: everything unanswered is lost
+    SILENT = "silent"  # never answer (resend tests)
+    THROTTLE = "throttle"  # answer with the protocol's flow-control code
+    LOSE_ANSWER = "lose answer"  # take it (and report it) but lose the answer on the way
+    ACCEPT = "accept"
+
+
+class SimSession(Protocol):
+    """What a protocol's per-connection handler offers for outgoing traffic."""
+
+    def send_report(self, report: PendingReport) -> None: ...
+
+    def send_mo(self, mo: PendingMo) -> None: ...
+
+
+class GatewaySimulator(ABC):
+    def __init__(self, config: SimConfig, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.config = config
+        self.faults = config.faults
+        self.counters = Counters()
+        self.plan = ReportPlan(config)
+        self.host = host
+        self.port = port
+        self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._sessions: list[SimSession] = []
+        self._backlog: list[PendingReport | PendingMo] = []
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    async def __aenter__(self) -> GatewaySimulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        if self._server is not None:
+            self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        for task in list(self._handlers):
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    @abstractmethod
+    def session(self, writer: asyncio.StreamWriter) -> PduSession[Any]:
+        """The handler that speaks the protocol on one accepted connection."""
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        session = self.session(writer)
+        try:
+            await session.run(reader)
+        finally:
+            self.logged_out(session)
+
+    # -- knobs and API for tests --------------------------------------------
+
+    def throttle_for(self, seconds: float) -> None:
+        self.faults.throttle_until = time.monotonic() + seconds
+
+    def send_mo(self, phone: str, content: str, service_number: str) -> None:
+        """A handset sends ``content`` to ``service_number`` (extension included)."""
+        self._dispatch(PendingMo(phone, service_number, content))
+
+    # -- for protocol handlers -----------------------------------------------
+
+    def logged_in(self, session: SimSession) -> None:
+        self._sessions.append(session)
+        backlog, self._backlog = self._backlog, []
+        for item in backlog:
+            self._dispatch(item)
+
+    def logged_out(self, session: object) -> None:
+        """``session`` closed; it may never have logged in."""
+        self._sessions = [s for s in self._sessions if s is not session]
+
+    def redeliver(self, items: list[PendingReport | PendingMo]) -> None:
+        """Send again what a closed connection never acknowledged, as a gateway does."""
+        for item in items:
+            self.counters.redelivered += 1
+            self._dispatch(item)
+
+    def decide(self) -> Decision:
+        """Count one submit and decide its fate: the same ladder for every protocol."""
+        counters, faults = self.counters, self.faults
+        counters.submits += 1
+        if faults.drop_after_submits and counters.submits == faults.drop_after_submits:
+            return Decision.DROP
+        if faults.no_resp:
+            counters.unanswered += 1
+            return Decision.SILENT
+        if self._throttled():
+            counters.throttled += 1
+            return Decision.THROTTLE
+        if faults.lose_answers > 0:
+            faults.lose_answers -= 1
+            counters.unanswered += 1
+            return Decision.LOSE_ANSWER
+        return Decision.ACCEPT
+
+    def _throttled(self) -> bool:
+        return time.monotonic() < self.faults.throttle_until or self.plan.chance(
+            self.faults.throttle_ratio
+        )
+
+    def accepted(
+        self, msg_id: Any, phone: str, service_number: str, text: str, report: bool
+    ) -> None:
+        """Book an accepted submit: counters, its report, and any MO rule it triggers."""
+        self.counters.accepted += 1
+        self.counters.per_phone[phone] += 1
+        if report:
+            self._schedule_report(
+                PendingReport(msg_id, phone, self.plan.stat(), datetime.now(), service_number)
+            )
+        for rule in self.config.mo_rules:
+            if rule.keyword in text:
+                mo = PendingMo(phone, service_number, rule.reply)
+                self._later(self.config.mo_delay, self._dispatch, mo)
+                break
+
+    def unknown_id(self) -> Any:
+        """An id for an unsolicited report; protocols override when ids are not ints."""
+        return random.getrandbits(63)
+
+    def _schedule_report(self, report: PendingReport) -> None:
+        delay = self.plan.jitter(self.config.report_delay)
+        self._later(delay, self._dispatch, report)
+        if self.plan.chance(self.faults.duplicate_ratio):
+            self.counters.duplicate_reports += 1
+            self._later(self.plan.jitter(delay), self._dispatch, report)
+        if self.plan.chance(self.faults.unknown_report_ratio):
+            self.counters.unknown_reports += 1
+            unknown = PendingReport(
+                self.unknown_id(),
+                report.phone,
+                "DELIVRD",
+                report.submitted_at,
+                report.service_number,
+            )
+            self._later(delay, self._dispatch, unknown)
+
+    def _dispatch(self, item: PendingReport | PendingMo) -> None:
+        if not self._sessions:
+            self._backlog.append(item)
+            return
+        session = self._sessions[0]
+        if isinstance(item, PendingReport):
+            self.counters.reports_sent += 1
+            session.send_report(item)
+        else:
+            self.counters.mo_sent += 1
+            session.send_mo(item)
+
+    def _later(self, delay: float, callback: Any, *args: Any) -> None:
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._timers.discard(handle)
+            callback(*args)
+
+        handle = loop.call_later(delay, fire)
+        self._timers.add(handle)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        self._writers.add(writer)
+        self.counters.connections += 1
+        try:
+            await self.serve(reader, writer)
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        except ProtocolError as exc:
+            log.warning("simulator: dropping a client that broke the protocol: %s", exc)
+        finally:
+            self._writers.discard(writer)
+            self._handlers.discard(task)
+            writer.close()
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                await writer.wait_closed()

@@ -1,0 +1,119 @@
+"""The session's fault handling through each protocol's full stack, one test for all four:
+a drop with a full window, flow control, a wrong secret. (Unit tests of the same
+behaviour without sockets: tests/unit/carrier/test_session_runtime.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from hisms.carrier.base import ChannelState, Outcome
+from hisms.carrier.simulator import Faults, GatewaySimulator, SimConfig
+
+from . import conftest as cmpp
+from . import test_sgip_carrier as sgip
+from . import test_smgp_carrier as smgp
+from . import test_smpp_traffic as smpp
+from .conftest import parts, wait_for
+
+BAD = "Bad-S3c"  # short enough for every protocol's secret
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One protocol's simulator and carrier helpers, and what its refusal looks like."""
+
+    account: str
+    secret: str
+    gateway: Callable[[SimConfig], Any]  # an async context manager of the simulator
+    carrier: Callable[..., Any]  # (sim, **options) -> async context manager of (carrier, events)
+    wrong_secret: dict[str, str]
+    refusal: str  # in the ChannelState detail after a wrong secret
+
+
+STACKS = {
+    "cmpp": Stack(cmpp.ACCOUNT, cmpp.SECRET, cmpp.gateway,
+                  lambda sim, **o: cmpp.carrier(sim.port, **o), {"secret": BAD}, "status 3"),
+    "sgip": Stack(sgip.LOGIN, sgip.PASSWORD, sgip.smg, sgip.carrier,
+                  {"login_password": BAD, "smg_login_password": sgip.PASSWORD}, "result 1"),
+    "smgp": Stack(smgp.CLIENT, smgp.SECRET, smgp.gateway,
+                  lambda sim, **o: smgp.carrier(sim.port, **o), {"secret": BAD}, "status 21"),
+    "smpp": Stack(smpp.SYSTEM_ID, smpp.PASSWORD, smpp.smsc,
+                  lambda sim, **o: smpp.smpp_carrier(sim.port, **o), {"password": BAD},
+                  "ESME_RINVPASWD"),
+}  # fmt: skip
+
+
+@pytest.fixture(params=list(STACKS))
+def stack(request: pytest.FixtureRequest) -> Stack:
+    return STACKS[request.param]
+
+
+@contextlib.asynccontextmanager
+async def running(
+    stack: Stack, faults: Faults | None = None, **options: Any
+) -> AsyncIterator[tuple[GatewaySimulator, Any, Any]]:
+    config = SimConfig(stack.account, stack.secret, report_delay=0.01, mo_delay=0.01)
+    config.faults = faults or Faults()
+    async with stack.gateway(config) as sim, stack.carrier(sim, **options) as (channel, events):
+        yield sim, channel, events
+
+
+def test_drop_with_a_full_window_resubmits_and_bounds_duplicates(stack: Stack) -> None:
+    async def scenario() -> None:
+        faults = Faults(resp_delay=0.02, drop_after_submits=100)
+        async with running(stack, faults, window=10) as (sim, channel, events):
+            results = await channel.submit(parts(400))
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert sim.counters.connections == 2
+            assert 1 <= channel.stats.resent <= 10
+            # Parts answered before the drop but whose answer was lost count twice.
+            assert sim.counters.duplicates <= 10  # at most one window
+            assert sim.counters.accepted == 400 + sim.counters.duplicates
+            assert [e.up for e in events.of(ChannelState)][:3] == [True, False, True]
+            await wait_for(lambda: sim.counters.report_acks == sim.counters.accepted)
+
+    asyncio.run(scenario())
+
+
+def test_flow_control_slows_down_and_nothing_fails(stack: Stack) -> None:
+    async def scenario() -> None:
+        async with running(stack) as (sim, channel, _):
+            sim.throttle_for(0.4)  # the protocol's flow-control answer to everything
+            limiter = channel.session.links[0].limiter
+            started = time.monotonic()
+            pending = asyncio.create_task(channel.submit(parts(200)))
+            await wait_for(lambda: limiter.bucket.rate is not None)  # slowed from unlimited
+            results = await pending
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert channel.stats.throttled == sim.counters.throttled > 10
+            assert limiter.slowdowns > 0 and time.monotonic() - started > 0.4
+
+    asyncio.run(scenario())
+
+
+def test_wrong_secret_backs_off_and_returns_retry(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        options = {**stack.wrong_secret, "reconnect_min_seconds": 0.2, "reconnect_max_seconds": 5}
+        async with running(stack, **options) as (sim, channel, events):
+            started = time.monotonic()
+            results = await channel.submit(parts(3))
+            assert {r.outcome for r in results} == {Outcome.RETRY}
+            assert 1.5 < time.monotonic() - started < 4  # link_wait_seconds is 2
+            down = [e for e in events.of(ChannelState) if not e.up]
+            assert down and stack.refusal in down[0].detail
+            assert stack.refusal in (results[0].error_text or "")
+            assert 3 <= sim.counters.login_failures <= 5  # 0, 0.2, 0.6, 1.4 s: exponential
+
+    with caplog.at_level(logging.ERROR):
+        asyncio.run(scenario())
+    assert "cannot log in" in caplog.text and BAD not in caplog.text

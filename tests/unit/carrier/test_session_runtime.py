@@ -1,0 +1,221 @@
+"""The session runtime (window, throttle, resend, login, link wait, keep-alive) as a unit:
+a fake adapter and an in-memory gateway, no sockets, no protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from hisms.carrier.base import CarrierEvent, ChannelState, Outcome, Submission, SubmitKey
+from hisms.carrier.session.channel import ChannelSession
+from hisms.carrier.session.settings import SessionSettings
+
+from .fake_gateway import FakeAdapter, FakeGateway
+
+FAST = {
+    "response_timeout_seconds": 5.0,
+    "link_wait_seconds": 1.0,
+    "reconnect_min_seconds": 0.02,
+    "reconnect_max_seconds": 0.2,
+    "drain_seconds": 0.2,
+    "connect_timeout_seconds": 1.0,
+}
+
+
+def parts(count: int, text: str = "x") -> list[Submission]:
+    return [
+        Submission(SubmitKey(i, 1, 1), f"138{i:08d}", text, text.encode("utf-16-be"))
+        for i in range(count)
+    ]
+
+
+@contextlib.asynccontextmanager
+async def channel(
+    gateway: FakeGateway, adapter: FakeAdapter | None = None, **settings: Any
+) -> AsyncIterator[tuple[ChannelSession, list[CarrierEvent]]]:
+    events: list[CarrierEvent] = []
+    options = SessionSettings(host="gw", port=1, **{**FAST, **settings})
+    session = ChannelSession("fake", adapter or FakeAdapter(), options, gateway.connect)
+    await session.start(events.append)
+    try:
+        yield session, events
+    finally:
+        await session.stop()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.005)
+
+
+def test_accepted_parts_carry_the_gateway_s_ids() -> None:
+    async def scenario() -> None:
+        async with channel(FakeGateway()) as (session, events):
+            results = await session.submit(parts(5))
+            assert [r.outcome for r in results] == [Outcome.ACCEPTED] * 5
+            assert [r.carrier_msg_id for r in results] == [f"id{i}" for i in range(1, 6)]
+            assert isinstance(events[0], ChannelState) and events[0].up
+            assert session.stats.sent == session.stats.accepted == 5
+
+    asyncio.run(scenario())
+
+
+def test_the_window_bounds_unanswered_submits_per_link() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway(on_submit=lambda pdu: "hold")
+        async with channel(gateway, window=4, connections=2) as (session, _):
+            pending = asyncio.create_task(session.submit(parts(20)))
+            await until(lambda: len(gateway.submits) == 8)
+            await asyncio.sleep(0.05)  # time for a ninth submit, if the window leaked
+            assert len(gateway.submits) == 8  # two links, four each
+            while not pending.done():
+                gateway.release()
+                await asyncio.sleep(0.005)
+            assert {r.outcome for r in pending.result()} == {Outcome.ACCEPTED}
+
+    asyncio.run(scenario())
+
+
+def test_throttled_parts_slow_the_link_and_are_submitted_again() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway(on_submit=lambda pdu: "busy" if len(gateway.submits) <= 6 else "ok")
+        async with channel(gateway) as (session, _):
+            results = await session.submit(parts(3))
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert session.stats.throttled == 6 and len(gateway.submits) == 9
+            assert session.links[0].limiter.slowdowns == 6
+
+    asyncio.run(scenario())
+
+
+def test_too_many_throttles_hand_the_part_back_as_retry() -> None:
+    async def scenario() -> None:
+        async with channel(FakeGateway(on_submit=lambda pdu: "busy"), max_throttles=2) as (s, _):
+            (result,) = await s.submit(parts(1))
+            assert result.outcome is Outcome.RETRY and "throttled 3 times" in str(result.error_text)
+
+    asyncio.run(scenario())
+
+
+def test_a_refused_part_fails_with_the_gateway_s_code() -> None:
+    async def scenario() -> None:
+        async with channel(FakeGateway(on_submit=lambda pdu: "refused")) as (session, _):
+            (result,) = await session.submit(parts(1))
+            assert (result.outcome, result.error_code) == (Outcome.FAILED, "refused")
+
+    asyncio.run(scenario())
+
+
+def test_a_part_that_cannot_be_encoded_fails_and_the_link_goes_on() -> None:
+    async def scenario() -> None:
+        async with channel(FakeGateway()) as (session, _):
+            bad, good = await session.submit([*parts(1, "UNENCODABLE"), *parts(1)])
+            assert (bad.outcome, bad.error_code) == (Outcome.FAILED, "ENCODE")
+            assert good.outcome is Outcome.ACCEPTED and session.stats.drops == 0
+
+    asyncio.run(scenario())
+
+
+def test_unanswered_parts_are_resent_up_to_max_resend_then_retry() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway(on_submit=lambda pdu: None)
+        async with channel(gateway, response_timeout_seconds=0.05, max_resend=2) as (session, _):
+            results = await session.submit(parts(2))
+            assert {r.outcome for r in results} == {Outcome.RETRY}
+            assert "gave up after 2 resends" in str(results[0].error_text)
+            assert len(gateway.submits) == 2 * 3 and session.stats.resent == 4
+
+    asyncio.run(scenario())
+
+
+def test_a_dropped_link_resubmits_its_window_after_reconnecting() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway(on_submit=lambda pdu: "hold")
+        async with channel(gateway, window=3) as (session, events):
+            pending = asyncio.create_task(session.submit(parts(3)))
+            await until(lambda: len(gateway.submits) == 3)
+            gateway.on_submit = lambda pdu: "ok"
+            gateway.drop()
+            results = await pending
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert gateway.logins == 2 and len(gateway.submits) == 6
+            assert session.stats.resent == 3 and session.stats.drops == 1
+            assert [e.up for e in events if isinstance(e, ChannelState)] == [True, False, True]
+
+    asyncio.run(scenario())
+
+
+def test_a_wrong_secret_backs_off_and_parts_get_retry_after_the_link_wait() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway(secret="other")
+        async with channel(gateway, link_wait_seconds=0.5, reconnect_min_seconds=0.05) as (s, ev):
+            started = time.monotonic()
+            results = await s.submit(parts(2))
+            assert 0.4 < time.monotonic() - started < 1.5
+            assert {r.outcome for r in results} == {Outcome.RETRY}
+            assert "login refused: status 3" in str(results[0].error_text)
+            # 0, 0.05, 0.15, 0.35 s: exponential backoff, not a hot loop
+            assert 3 <= gateway.logins <= 5 and s.stats.login_failures == gateway.logins
+            assert [e.up for e in ev if isinstance(e, ChannelState)] == [False]
+
+    asyncio.run(scenario())
+
+
+def test_an_unreachable_gateway_hands_parts_back_after_the_link_wait() -> None:
+    async def scenario() -> None:
+        async with channel(FakeGateway(reachable=False), link_wait_seconds=0.3) as (session, ev):
+            results = await session.submit(parts(2))
+            assert {r.outcome for r in results} == {Outcome.RETRY}
+            assert "channel down" in str(results[0].error_text)
+            assert isinstance(ev[0], ChannelState) and "ConnectionRefusedError" in ev[0].detail
+            assert session.stats.login_failures >= 1 and not session.up
+
+    asyncio.run(scenario())
+
+
+def test_an_idle_link_sends_keepalives_and_one_left_unanswered_drops_it() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway()
+        async with channel(gateway, heartbeat_seconds=0.02, dead_link_seconds=0.05) as (s, _):
+            await until(lambda: gateway.pings >= 3)
+            assert gateway.logins == 1 and s.stats.drops == 0
+            gateway.deaf = True
+            await until(lambda: s.stats.drops == 1)
+            await until(lambda: gateway.logins == 2)  # and a new link comes up
+
+    asyncio.run(scenario())
+
+
+def test_without_keepalive_an_idle_link_is_logged_out_and_reopened_on_demand() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway()
+        adapter = FakeAdapter(keepalive=False)  # as SGIP
+        async with channel(gateway, adapter, heartbeat_seconds=0.05) as (session, events):
+            await until(lambda: not session.up)
+            await asyncio.sleep(0.1)
+            assert gateway.logins == 1 and session.stats.drops == 0  # dormant, not down
+            assert (await session.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
+            assert gateway.logins == 2
+            assert [e.up for e in events if isinstance(e, ChannelState)] == [True]
+
+    asyncio.run(scenario())
+
+
+def test_stop_logs_out_after_in_flight_answers_and_hands_back_the_queue() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway(on_submit=lambda pdu: "hold")
+        async with channel(gateway, window=2, drain_seconds=1.0) as (session, _):
+            pending = asyncio.create_task(session.submit(parts(5)))
+            await until(lambda: len(gateway.submits) == 2)
+            asyncio.get_running_loop().call_later(0.05, gateway.release)
+            await session.stop()
+            outcomes = [r.outcome for r in await pending]
+            assert outcomes == [Outcome.ACCEPTED] * 2 + [Outcome.RETRY] * 3
+            assert gateway.logouts == 1
+
+    asyncio.run(scenario())
