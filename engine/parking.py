@@ -12,7 +12,8 @@ from hisms.carrier.base import DeliveryReport, MoMessage
 from hisms.engine.phone import mask
 from hisms.engine.store.base import Parked, StoreDataError
 
-CHANNEL_COLUMN, ERROR_COLUMN = 32, 500  # sms_parked.channel, sms_parked.error
+CHANNEL_COLUMN, ERROR_COLUMN = 32, 500  # sms_parked.channel, sms_parked.error_text
+_NOUN = {"REPORT": "delivery report", "MO": "reply (MO)"}
 # What no supported database stores in text: NUL, and UTF-16 halves without their pair.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _NUMBER = re.compile(r"\d{7,}")
@@ -39,8 +40,9 @@ def log_line(event: DeliveryReport | MoMessage, row: Parked) -> str:
     """One line: the error text may span several (PostgreSQL's CONTEXT) and quote values."""
     error = _NUMBER.sub(lambda m: mask(m[0]), " ".join(row.error_text.split()))
     return (
-        f"parked a {row.kind} from {mask(event.phone)} on channel {row.channel} in sms_parked: "
-        f"the database refused it ({error}); the gateway is answered, the others are stored"
+        f"parked a {_NOUN[row.kind]} from {mask(event.phone)} on channel {row.channel} in "
+        f"sms_parked: the database refused it ({error}); the gateway is answered, the others "
+        "are stored"
     )
 
 

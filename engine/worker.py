@@ -267,11 +267,11 @@ class Engine:
 
     async def _flush(self) -> None:
         reports, self._reports = self._reports, []
-        kept, trouble = await self._saved("reports", reports, self._save_reports)
-        self._reports[:0] = kept
+        kept_reports, trouble = await self._saved("reports", reports, self._save_reports)
+        self._reports[:0] = kept_reports
         mos, self._mos = self._waiting_for_their_mt(self._mos)
-        kept, mo_trouble = await self._saved("mo", mos, self._save_mo)
-        self._mos[:0] = kept
+        kept_mos, mo_trouble = await self._saved("mo", mos, self._save_mo)
+        self._mos[:0] = kept_mos
         if reports or mos:
             self._writes_went(trouble or mo_trouble)
 
