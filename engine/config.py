@@ -60,6 +60,8 @@ class EngineConfig(_Section):
     mo_correlation_hours: float = Field(72.0, gt=0)
     # Parked reports nothing matched (or matched long ago) are deleted after this long.
     unmatched_report_days: float = Field(7.0, gt=0)
+    # Reports and replies the database refused (sms_parked) are deleted after this long.
+    parked_days: float = Field(30.0, gt=0)
     purge_every_seconds: float = Field(3600.0, gt=0)
 
     def resolved_worker_id(self) -> str:

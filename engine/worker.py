@@ -14,12 +14,19 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_exponential,
+)
 
 from hisms.carrier.base import (
     Carrier,
@@ -32,15 +39,28 @@ from hisms.carrier.base import (
     SubmitResult,
     utcnow,
 )
-from hisms.engine import process
+from hisms.engine import parking, process
 from hisms.engine.config import Settings
 from hisms.engine.errors import ErrorCode
+from hisms.engine.isolate import isolate
 from hisms.engine.phone import mask
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
-from hisms.engine.store.base import BULK, URGENT, Claimed, Lane, Mo, Store, StoreError, WriteBack
+from hisms.engine.store.base import (
+    BULK,
+    URGENT,
+    Claimed,
+    Lane,
+    Mo,
+    Store,
+    StoreDataError,
+    StoreDeadlock,
+    StoreError,
+    WriteBack,
+)
 
 log = logging.getLogger(__name__)
+E = TypeVar("E", DeliveryReport, MoMessage)
 # How long the LISTEN thread blocks at a time: bounds how long a stop waits for it.
 LISTEN_SLICE_SECONDS = 1.0
 # How long reports and replies gather after the first arrives before they are written: a
@@ -67,6 +87,7 @@ class Engine:
         self._reports: list[DeliveryReport] = []
         self._mos: list[MoMessage] = []
         self._sending: Counter[str] = Counter()  # numbers in batches not yet written back
+        self._failing_since: float | None = None  # when writing reports/MO began to fail
         self._arrived = asyncio.Event()  # reports or MO wait to be stored (and answered)
         self._stop = asyncio.Event()
         self._unlisten = threading.Event()  # the LISTEN thread's stop: asyncio's is not thread-safe
@@ -199,6 +220,7 @@ class Engine:
             retry=retry_if_exception_type(StoreError),
             wait=wait_exponential(multiplier=0.2, max=5),
             stop=stop_after_delay(self.cfg.lease_seconds),
+            before_sleep=self._write_back_retried,
             reraise=True,
         ):
             with attempt:
@@ -208,6 +230,11 @@ class Engine:
         self.counts["retried"] += len(batch.retries)
         if result.fenced_out:
             log.warning("%d rows had been reclaimed by another worker", result.fenced_out)
+
+    def _write_back_retried(self, state: RetryCallState) -> None:
+        self.counts["retried_write_backs"] += 1
+        error = state.outcome.exception() if state.outcome else None
+        self.counts["deadlocks"] += isinstance(error, StoreDeadlock)
 
     # -- carrier events -------------------------------------------------------
 
@@ -237,19 +264,20 @@ class Engine:
 
     async def _flush(self) -> None:
         reports, self._reports = self._reports, []
-        if reports and await self._saved(self.store.save_reports, self.worker, reports):
-            self.counts["reports"] += len(reports)
-            _ack(reports)
-        elif reports:
-            self._reports[:0] = reports
+        kept_reports, trouble = await self._saved("reports", reports, self._save_reports)
+        self._reports[:0] = kept_reports
         mos, self._mos = self._waiting_for_their_mt(self._mos)
+        kept_mos, mo_trouble = await self._saved("mo", mos, self._save_mo)
+        self._mos[:0] = kept_mos
+        if reports or mos:
+            self._writes_went(trouble or mo_trouble)
+
+    def _save_reports(self, reports: Sequence[DeliveryReport]) -> None:
+        self.store.save_reports(self.worker, reports)
+
+    def _save_mo(self, mos: Sequence[MoMessage]) -> None:
         window = self.cfg.mo_correlation_hours * 3600
-        rows = [self._mo(m) for m in mos]
-        if mos and await self._saved(self.store.save_mo, self.worker, rows, window):
-            self.counts["mo"] += len(mos)
-            _ack(mos)
-        elif mos:
-            self._mos[:0] = mos
+        self.store.save_mo(self.worker, [self._mo(m) for m in mos], window)
 
     def _waiting_for_their_mt(
         self, mos: list[MoMessage]
@@ -265,13 +293,55 @@ class Engine:
             (keep if waits else now).append(m)
         return now, keep
 
-    async def _saved(self, write: Callable[..., Any], *args: Any) -> bool:
-        try:
-            await asyncio.to_thread(write, *args)
-        except StoreError as exc:
-            log.error("writing reports/MO failed, keeping them for the next flush: %s", exc)
-            return False
-        return True
+    async def _saved(
+        self, counter: str, events: list[E], write: Callable[[Sequence[E]], None]
+    ) -> tuple[list[E], StoreError | None]:
+        """Store ``events`` and answer the gateway for each stored or parked; (the events to
+        try again at the next flush, the error that kept them). A row the database refuses
+        is parked, never retried: it would hold every reply behind it for ever."""
+        if not events:
+            return [], None
+        written = await asyncio.to_thread(isolate, write, events)
+        self.counts[counter] += len(written.stored)
+        kept, trouble = written.unwritten, written.trouble
+        if written.refused:
+            refused = [event for event, _ in written.refused]
+            try:
+                await self._park(written.refused)
+            except StoreError as exc:
+                kept, trouble = kept + refused, trouble or exc
+            else:
+                _ack(refused)
+        _ack(written.stored)
+        return kept, trouble
+
+    async def _park(self, refused: Sequence[tuple[E, StoreDataError]]) -> None:
+        rows = [parking.parked(event, error) for event, error in refused]
+        await asyncio.to_thread(self.store.park, self.worker, rows)
+        self.counts["parked"] += len(rows)
+        for (event, _), row in zip(refused, rows, strict=True):
+            log.error("%s", parking.log_line(event, row))
+
+    def _writes_went(self, trouble: StoreError | None) -> None:
+        """Count a flush that must be retried; log an outage when it starts and when it ends,
+        not at every flush (five times a second)."""
+        if trouble is None:
+            if self._failing_since is not None:
+                log.info(
+                    "writing reports/MO works again after %.1f s",
+                    time.monotonic() - self._failing_since,
+                )
+                self._failing_since = None
+            return
+        self.counts["retried_flushes"] += 1
+        self.counts["deadlocks"] += isinstance(trouble, StoreDeadlock)
+        if self._failing_since is None:
+            self._failing_since = time.monotonic()
+            log.error(
+                "writing reports/MO failed, keeping them for the next flush (logged again "
+                "once it works): %s",
+                " ".join(str(trouble).split()),
+            )
 
     def _mo(self, message: MoMessage) -> Mo:
         return Mo(
@@ -300,10 +370,15 @@ class Engine:
             self._wake[BULK.name].set()
 
     async def _purge(self) -> None:
-        before = utcnow() - timedelta(days=self.cfg.unmatched_report_days)
+        now = utcnow()
+        before = now - timedelta(days=self.cfg.unmatched_report_days)
         gone = await asyncio.to_thread(self.store.purge_unmatched, before)
         if gone:
             log.info("deleted %d parked delivery reports received before %s", gone, before)
+        before = now - timedelta(days=self.cfg.parked_days)
+        gone = await asyncio.to_thread(self.store.purge_parked, before)
+        if gone:
+            log.info("deleted %d refused reports/replies received before %s", gone, before)
 
     async def _every(
         self,

@@ -175,7 +175,9 @@ def bench_e2e(obj: _Obj, **options: Any) -> None:
         f"{result['connections']} connections, batch {result['batch_size']} x "
         f"{result['inflight_batches']} in flight, postgresql); ms p50/p95/p99: insert->submit "
         f"{submit['p50']}/{submit['p95']}/{submit['p99']}, insert->delivered "
-        f"{delivered['p50']}/{delivered['p95']}/{delivered['p99']}",
+        f"{delivered['p50']}/{delivered['p95']}/{delivered['p99']}; deadlocks "
+        f"{result['deadlocks']}, retried flushes {result['retried_flushes']}, retried "
+        f"write-backs {result['retried_write_backs']}",
     )
 
 

@@ -133,12 +133,21 @@ def _run(base: Settings, opts: Options) -> dict[str, Any]:
         "writeback_every_seconds": engine.writeback_every_seconds,
         **figures,
         "simulator_submits": used["simulator"]["submits"],
+        **_retries(used["engine"]["counts"]),
         "cpu_seconds": {
             "engine": round(used["engine"]["cpu_seconds"], 1),
             "simulator": round(used["simulator"]["cpu_seconds"], 1),
             "inserter": round(inserter_cpu, 1),
         },
     }
+
+
+def _retries(counts: dict[str, int]) -> dict[str, int]:
+    """The engine's writes the database made it repeat: deadlocks (either write path may be
+    the victim), flushes of reports/MO tried again, write-backs tried again. Each is 0 in a
+    healthy run; a regression in lock ordering shows here first."""
+    names = ("deadlocks", "retried_flushes", "retried_write_backs")
+    return {name: counts.get(name, 0) for name in names}
 
 
 def _postgres(url: str) -> str:

@@ -21,6 +21,26 @@ class StoreError(Exception):
     """A database problem, translated at the store boundary (message names the cause)."""
 
 
+class StoreDataError(StoreError):
+    """The database refused the data of a row (a NUL, a value too long for its column, text
+    it cannot encode, a broken constraint): the same write fails however often it is tried."""
+
+
+class StoreDeadlock(StoreError):
+    """The database broke a deadlock by rolling this transaction back: a retry may pass."""
+
+
+def translated(exc: Exception, message: str, refused: bool, deadlock: bool) -> StoreError:
+    """A driver's exception as the StoreError that says whether retrying can help: the
+    dialect says whether the database ``refused`` the data or broke a ``deadlock``. Text the
+    driver cannot encode (a lone surrogate) fails before it reaches the database: bad data."""
+    if deadlock:
+        return StoreDeadlock(message)
+    if refused or isinstance(exc, UnicodeError):
+        return StoreDataError(message)
+    return StoreError(message)
+
+
 @dataclass(frozen=True, slots=True)
 class NewMessage:
     phone: str | None
@@ -102,6 +122,17 @@ class Mo:
     ext_source: str | None  # source system owning the extension the reply was sent to
 
 
+@dataclass(frozen=True, slots=True)
+class Parked:
+    """A report or reply the database refused, kept in ``sms_parked`` for a DBA."""
+
+    kind: str  # 'REPORT' or 'MO'
+    channel: str
+    event_json: str  # the event as JSON text, NUL and lone surrogates written as \u escapes
+    error_text: str  # what the database said
+    received_at: datetime
+
+
 class Store(ABC):
     dialect: str
 
@@ -129,6 +160,14 @@ class Store(ABC):
     @abstractmethod
     def purge_unmatched(self, before: datetime) -> int:
         """Delete parked reports received before ``before``; how many went."""
+
+    @abstractmethod
+    def park(self, worker: str, rows: Sequence[Parked]) -> None:
+        """Keep reports or replies the database refused in sms_parked (one transaction)."""
+
+    @abstractmethod
+    def purge_parked(self, before: datetime) -> int:
+        """Delete parked events received before ``before``; how many went."""
 
     @abstractmethod
     def write_back(self, worker: str, batch: WriteBack) -> WriteBackResult: ...

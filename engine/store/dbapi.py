@@ -18,9 +18,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cache
+from types import ModuleType
 from typing import Any, Generic, TypeVar
 
-from hisms.engine.store.base import StoreError
+from hisms.engine.store.base import StoreError, translated
 from hisms.engine.store.sqlstore import PollingSqlStore, Row, Tx
 
 C = TypeVar("C")
@@ -171,16 +172,19 @@ class Pool(Generic[C]):
 class PooledStore(PollingSqlStore):
     """A store over a DB-API driver: a :class:`Pool` of its connections, one transaction
     per operation, the driver's errors as :class:`StoreError`. Subclasses say how to
-    connect (``new_connection``) and which transaction object runs the statements."""
+    connect (``new_connection``), which transaction object runs the statements, and which
+    of the driver's errors are a deadlock (``deadlock``)."""
 
     name = "the database"
 
-    def __init__(self, driver_error: type[Exception], pool_size: int) -> None:
+    def __init__(self, driver: ModuleType, pool_size: int) -> None:
+        """``driver``: the DB-API module, for its exception classes."""
         super().__init__()
-        self._driver_error = driver_error
+        self._driver_error: type[Exception] = driver.Error
+        self._data_errors: tuple[type[Exception], ...] = (driver.DataError, driver.IntegrityError)
         try:
             self._pool = Pool(self.new_connection, _close, pool_size)
-        except driver_error as exc:
+        except driver.Error as exc:
             raise StoreError(f"cannot connect to {self.name}: {exc}") from exc
 
     @abstractmethod
@@ -202,8 +206,17 @@ class PooledStore(PollingSqlStore):
                     conn.rollback()
                     raise
                 conn.commit()
-        except self._driver_error as exc:
-            raise StoreError(f"{type(exc).__name__}: {exc}") from exc
+        except (self._driver_error, UnicodeError) as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            raise translated(exc, message, self.refused(exc), self.deadlock(exc)) from exc
+
+    def refused(self, exc: Exception) -> bool:
+        """Whether the database refused the data of a row (PEP 249: DataError, IntegrityError)."""
+        return isinstance(exc, self._data_errors)
+
+    def deadlock(self, exc: Exception) -> bool:
+        """Whether the database rolled the transaction back to break a deadlock."""
+        return False
 
     def id_list(self, ids: Sequence[int]) -> Any:
         return json.dumps(list(ids))  # read with JSON_TABLE / OPENJSON

@@ -28,6 +28,10 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 
 log = logging.getLogger(__name__)
 Connection = pymysql.Connection  # type: ignore[type-arg]
+ER_LOCK_DEADLOCK = 1213
+# Refusals of a row's data that PyMySQL files under neither DataError nor IntegrityError:
+# incorrect datetime value, invalid JSON text, a failed CHECK (MySQL, MariaDB).
+REFUSED = frozenset({1292, 3140, 3819, 4025})
 
 
 class _Tx(BlockTx):
@@ -66,7 +70,7 @@ class MysqlStore(PooledStore):
 
     def __init__(self, pool_size: int = 4, **connect: Any) -> None:
         self._connect_args = connect
-        super().__init__(pymysql.Error, pool_size)
+        super().__init__(pymysql, pool_size)
 
     @classmethod
     def from_url(cls, url: URL, pool_size: int) -> Self:
@@ -91,6 +95,12 @@ class MysqlStore(PooledStore):
             cur.execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'")
         return conn
 
+    def refused(self, exc: Exception) -> bool:
+        return super().refused(exc) or _code(exc) in REFUSED
+
+    def deadlock(self, exc: Exception) -> bool:
+        return _code(exc) == ER_LOCK_DEADLOCK
+
     def begin(self, conn: Connection) -> _Tx:
         conn.begin()
         return _Tx(conn, self.queries)
@@ -113,3 +123,9 @@ class MysqlStore(PooledStore):
         return self.save_mo_each(
             worker, messages, window, lambda tx, row, **p: tx.batch("save_mo", [row], **p)[0]
         )
+
+
+def _code(exc: Exception) -> int | None:
+    """The server's error number (the first argument of a PyMySQL error)."""
+    code = exc.args[0] if exc.args else None
+    return code if isinstance(code, int) else None

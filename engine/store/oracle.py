@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
 # Parameters holding JSON text: bound as CLOBs, since a batch passes 4,000 bytes quickly.
-JSON_PARAMS = frozenset({"rows", "ids", "locked"})
+JSON_PARAMS = frozenset({"rows", "ids", "locked", "event_json"})
 _BIND = re.compile(r"(?<![\w:]):(\w+)")
 _RETURNING_INTO = re.compile(r"\bRETURNING\b.+?\bINTO\s+(:\w+(?:\s*,\s*:\w+)*)\s*$", re.I | re.S)
 _PLSQL_START = re.compile(
@@ -154,7 +154,7 @@ class OracleStore(PooledStore):
     def __init__(self, pool_size: int = 4, **connect: Any) -> None:
         self._driver = self.load_driver()
         self._connect_args = connect
-        super().__init__(self._driver.Error, pool_size)
+        super().__init__(self._driver, pool_size)
 
     @classmethod
     def from_url(cls, url: URL, pool_size: int) -> Self:
@@ -169,6 +169,9 @@ class OracleStore(PooledStore):
 
     def load_driver(self) -> ModuleType:
         return load_oracle_driver()
+
+    def deadlock(self, exc: Exception) -> bool:
+        return "ORA-00060" in str(exc)
 
     def new_connection(self) -> Any:
         return self._driver.connect(**self._connect_args)

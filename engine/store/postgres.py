@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 from psycopg.types.array import ListBinaryDumper
 from psycopg_pool import ConnectionPool
 
-from hisms.engine.store.base import StoreError
+from hisms.engine.store.base import StoreError, translated
 from hisms.engine.store.sqlstore import Row, SqlStore
 
 if TYPE_CHECKING:
@@ -82,8 +82,11 @@ class PostgresStore(SqlStore):
         try:
             with self._pool.connection() as conn, conn.transaction():
                 yield _Tx(conn, self.queries)
-        except psycopg.Error as exc:
-            raise StoreError(f"{type(exc).__name__}: {exc}".strip()) from exc
+        except (psycopg.Error, UnicodeError) as exc:
+            refused = isinstance(exc, psycopg.DataError | psycopg.IntegrityError)  # SQLSTATE 22, 23
+            deadlock = isinstance(exc, psycopg.errors.DeadlockDetected)
+            message = f"{type(exc).__name__}: {exc}".strip()
+            raise translated(exc, message, refused, deadlock) from exc
 
     @property
     def announces_inserts(self) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from hisms.engine.store.base import StoreError
+from hisms.engine.store.base import StoreError, translated
 from hisms.engine.store.sqlstore import PollingSqlStore, Row
 
 if TYPE_CHECKING:
@@ -95,8 +95,9 @@ class SqliteStore(PollingSqlStore):
                     self._conn.execute("ROLLBACK")
                     raise
                 self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StoreError(f"SQLite: {exc}") from exc
+            except (sqlite3.Error, UnicodeError) as exc:
+                refused = isinstance(exc, sqlite3.DataError | sqlite3.IntegrityError)
+                raise translated(exc, f"SQLite: {exc}", refused, deadlock=False) from exc
 
     def id_list(self, ids: Sequence[int]) -> str:
         return json.dumps(list(ids))

@@ -132,7 +132,7 @@ class SqlServerStore(PooledStore):
     def __init__(self, conn_str: str, pool_size: int = 4) -> None:
         self._pyodbc = _driver()
         self._conn_str = conn_str
-        super().__init__(self._pyodbc.Error, pool_size)
+        super().__init__(self._pyodbc, pool_size)
 
     @classmethod
     def from_url(cls, url: URL, pool_size: int) -> Self:
@@ -151,6 +151,9 @@ class SqlServerStore(PooledStore):
 
     def new_connection(self) -> Any:
         return self._pyodbc.connect(self._conn_str, autocommit=False, timeout=10)
+
+    def deadlock(self, exc: Exception) -> bool:
+        return bool(exc.args) and exc.args[0] == "40001"  # SQLSTATE of error 1205, the victim
 
     def begin(self, conn: Any) -> _Tx:
         return _Tx(conn, self.queries)  # autocommit off: the first statement opens it

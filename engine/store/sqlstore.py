@@ -9,6 +9,7 @@ in particular the order of statements inside each transaction, lives here.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from hisms.engine.store.base import (
     Lane,
     Mo,
     NewMessage,
+    Parked,
     ReportResult,
     Store,
     WriteBack,
@@ -163,6 +165,15 @@ class SqlStore(Store):
     def purge_unmatched(self, before: datetime) -> int:
         with self.transaction() as tx:
             return tx.changed("purge_unmatched", before=before)
+
+    def park(self, worker: str, rows: Sequence[Parked]) -> None:
+        with self.transaction() as tx:
+            for row in rows:  # one statement each: refused rows are rare, and this is portable
+                tx.changed("park_refused", worker=worker, **dataclasses.asdict(row))
+
+    def purge_parked(self, before: datetime) -> int:
+        with self.transaction() as tx:
+            return tx.changed("purge_parked", before=before)
 
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
         rows = [mo_row(m) for m in messages]

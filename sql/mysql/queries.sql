@@ -256,6 +256,17 @@ WHERE s.outbox_id IN %(ids)s AND u.matched_at IS NULL
 -- no part ever had (a gateway's duplicates, or another account's). Run by every engine.
 DELETE FROM sms_report_unmatched WHERE received_at < %(before)s
 
+-- name: park_refused
+-- Keep one report or reply the database refused, with its reason, for a DBA to read; it is
+-- answered to the gateway and never tried again.
+INSERT INTO sms_parked (kind, channel, event_json, error_text, received_at, created_by)
+VALUES (%(kind)s, %(channel)s, %(event_json)s, %(error_text)s, %(received_at)s, %(worker)s)
+
+-- name: purge_parked
+-- Forget refused reports and replies received before a time (engine.parked_days). Run by
+-- every engine.
+DELETE FROM sms_parked WHERE received_at < %(before)s
+
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
 -- The messages are locked in id order first.

@@ -52,6 +52,9 @@ def _assert_figures(result: dict[str, Any], rows: int) -> None:
     # every row is delivered after it was submitted, so each percentile is too
     assert all(submit[k] <= delivered[k] for k in submit)
     assert set(result["cpu_seconds"]) == {"engine", "simulator", "inserter"}
+    # counted by the engine, so that a lock-ordering regression shows (issue 12)
+    retries = ("deadlocks", "retried_flushes", "retried_write_backs")
+    assert all(isinstance(result[k], int) and result[k] >= 0 for k in retries)
 
 
 def test_every_row_inserted_up_front_reaches_delivered(e2e, pg_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -46,6 +46,7 @@ def _grants(dialect: str) -> str:
 def test_the_engine_may_purge_and_a_source_account_reads_only_its_views(dialect: str) -> None:
     text = re.sub(r"\s+", " ", _grants(dialect))
     assert re.search(r"DELETE ON \S*sms_report_unmatched TO \S*hisms_engine", text)
+    assert re.search(r"INSERT, DELETE ON \S*sms_parked TO \S*hisms_engine", text)
     assert "sms_source_account (db_user, source_system) VALUES" in text
     his = [g for g in text.split(";") if re.search(r"TO \S*hisms_his\b", g)]
     readable = " ".join(g for g in his if "GRANT SELECT" in g)
