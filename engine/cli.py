@@ -126,11 +126,12 @@ def run(obj: _Context) -> None:
 @click.option("--account")
 @click.option("--dept", "dept_code")
 @click.pass_obj
-def send(obj: _Context, **fields: Any) -> None:
+def send(obj: _Context, /, **fields: Any) -> None:
     """Enqueue one message; prints its outbox id."""
-    message = NewMessage(
-        **{k: _local(v) if isinstance(v, datetime) else v for k, v in fields.items()}
-    )
+    values: dict[str, Any] = {
+        k: _local(v) if isinstance(v, datetime) else v for k, v in fields.items()
+    }
+    message = NewMessage(**values)
     store = app.store_for(obj.settings)
     try:
         (outbox_id,) = store.enqueue([message], actor="hisms-cli")

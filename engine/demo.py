@@ -18,6 +18,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -58,7 +59,7 @@ SELECT * FROM v_sms_stats_daily ORDER BY day, source_system;"""
 
 def settings_for(db_path: str) -> Settings:
     return Settings(
-        database=DatabaseConfig(url=f"sqlite:///{db_path}"),
+        database=DatabaseConfig(url=SecretStr(f"sqlite:///{db_path}")),
         engine=EngineConfig(
             worker_id="demo",
             poll_min_seconds=0.02,

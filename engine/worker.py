@@ -168,7 +168,12 @@ class Engine:
     def _spawn(self, coro: Awaitable[None], done: Callable[[], None]) -> None:
         task = asyncio.ensure_future(coro)
         self._batches.add(task)
-        task.add_done_callback(lambda t: (self._batches.discard(t), done()))
+
+        def finished(t: asyncio.Task[None]) -> None:
+            self._batches.discard(t)
+            done()
+
+        task.add_done_callback(finished)
 
     # -- one batch ------------------------------------------------------------
 

@@ -11,9 +11,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from spyne import Application, DateTime, Integer, Long, ServiceBase, Unicode, rpc
+from spyne import Application, DateTime, Integer, Long, MethodContext, ServiceBase, Unicode, rpc
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
@@ -45,34 +46,43 @@ class PlatformState:
         return "OK"
 
 
+def _state(ctx: MethodContext) -> PlatformState:
+    state: PlatformState = ctx.transport.req_env[STATE]
+    return state
+
+
 class PlatformService(ServiceBase):
     @rpc(
         Long, Long, Unicode, Unicode, Integer, Unicode, Unicode, Unicode, Unicode, DateTime,
         _returns=Unicode,
     )  # fmt: skip
-    def ReceiveSmsResult(ctx, EventId, MsgId, SourceSystem, SourceRef, Status, StatusName,
-                         ReportStat, ErrorCode, ErrorText, EventAt):  # fmt: skip
+    def ReceiveSmsResult(ctx: MethodContext, EventId: int | None, MsgId: int | None,
+                         SourceSystem: str | None, SourceRef: str | None, Status: int | None,
+                         StatusName: str | None, ReportStat: str | None, ErrorCode: str | None,
+                         ErrorText: str | None, EventAt: datetime | None) -> str:  # fmt: skip
         """A message's status changed (submitted, delivered, failed, rejected, ...)."""
         fields = dict(
             EventId=EventId, MsgId=MsgId, SourceSystem=SourceSystem, SourceRef=SourceRef,
             Status=Status, StatusName=StatusName, ReportStat=ReportStat, ErrorCode=ErrorCode,
             ErrorText=ErrorText, EventAt=EventAt,
         )  # fmt: skip
-        return ctx.transport.req_env[STATE].record("ReceiveSmsResult", fields)
+        return _state(ctx).record("ReceiveSmsResult", fields)
 
     @rpc(
         Long, Long, Long, Unicode, Unicode, Unicode, Unicode, Unicode, DateTime,
         _returns=Unicode,
     )  # fmt: skip
-    def ReceiveSmsReply(ctx, EventId, ReplyId, MsgId, SourceSystem, SourceRef, Phone, Content,
-                        ServiceNumber, ReceivedAt):  # fmt: skip
+    def ReceiveSmsReply(ctx: MethodContext, EventId: int | None, ReplyId: int | None,
+                        MsgId: int | None, SourceSystem: str | None, SourceRef: str | None,
+                        Phone: str | None, Content: str | None, ServiceNumber: str | None,
+                        ReceivedAt: datetime | None) -> str:  # fmt: skip
         """A patient replied (MO)."""
         fields = dict(
             EventId=EventId, ReplyId=ReplyId, MsgId=MsgId, SourceSystem=SourceSystem,
             SourceRef=SourceRef, Phone=Phone, Content=Content, ServiceNumber=ServiceNumber,
             ReceivedAt=ReceivedAt,
         )  # fmt: skip
-        return ctx.transport.req_env[STATE].record("ReceiveSmsReply", fields)
+        return _state(ctx).record("ReceiveSmsReply", fields)
 
 
 class FakePlatform:

@@ -133,7 +133,9 @@ def parse(body: bytes, encoding: str | None = None) -> etree._Element:
             "XML with a DOCTYPE is refused (DTDs and external entities are not allowed)",
         )
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
-        raise Refused("Client.MalformedXml", f"root element is {root.tag}, not a SOAP 1.1 Envelope")
+        raise Refused(
+            "Client.MalformedXml", f"root element is {root.tag!s}, not a SOAP 1.1 Envelope"
+        )
     if root.find(f"{{{SOAP_ENV}}}Body") is None:
         raise Refused("Client.MalformedXml", "the SOAP Envelope has no Body")
     return root

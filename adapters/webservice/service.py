@@ -11,9 +11,20 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from spyne import Application, Array, DateTime, Integer, Long, ServiceBase, Unicode, rpc
+from spyne import (
+    Application,
+    Array,
+    DateTime,
+    Integer,
+    Long,
+    MethodContext,
+    ServiceBase,
+    Unicode,
+    rpc,
+)
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
@@ -40,7 +51,7 @@ STORE = "hisms.store"
 SETTINGS = "hisms.webservice"  # the WebServiceConfig
 
 
-class Answered(Fault):  # type: ignore[misc]
+class Answered(Fault):
     """A Fault already logged by :func:`_call`."""
 
 
@@ -121,8 +132,10 @@ class SmsService(ServiceBase):
         Required, Required, Unicode, Unicode, Integer, DateTime, DateTime, Unicode, Unicode,
         Unicode, _returns=SendResult,
     )  # fmt: skip
-    def SendSms(ctx, Phone, Content, SourceSystem, SourceRef, Priority, SendAt, ExpireAt,
-                Account, Dept, Signature):  # fmt: skip
+    def SendSms(ctx: MethodContext, Phone: str | None, Content: str | None,
+                SourceSystem: str | None, SourceRef: str | None, Priority: int | None,
+                SendAt: datetime | None, ExpireAt: datetime | None, Account: str | None,
+                Dept: str | None, Signature: str | None) -> SendResult:  # fmt: skip
         """Enqueue one message; a repeated (SourceSystem, SourceRef) returns the first MsgId."""
         message = _message(
             Phone, Content, source_system=SourceSystem, source_ref=SourceRef, priority=Priority,
@@ -135,8 +148,10 @@ class SmsService(ServiceBase):
         Array(BatchItem, min_occurs=1), Unicode, Unicode, Unicode, Integer, DateTime, DateTime,
         Unicode, Unicode, Unicode, _returns=BatchResult,
     )  # fmt: skip
-    def SendBatch(ctx, Items, Content, SourceSystem, BatchRef, Priority, SendAt, ExpireAt,
-                  Account, Dept, Signature):  # fmt: skip
+    def SendBatch(ctx: MethodContext, Items: list[BatchItem] | None, Content: str | None,
+                  SourceSystem: str | None, BatchRef: str | None, Priority: int | None,
+                  SendAt: datetime | None, ExpireAt: datetime | None, Account: str | None,
+                  Dept: str | None, Signature: str | None) -> BatchResult:  # fmt: skip
         """Enqueue many numbers (one Content, or per item); answers with the batch id."""
         common = _message(
             None, Content, source_system=SourceSystem, priority=Priority, send_at=SendAt,
@@ -148,21 +163,34 @@ class SmsService(ServiceBase):
         return BatchResult(BatchId=batch_id, Total=len(items), Accepted=accepted)
 
     @rpc(Array(Long), Unicode, Array(Unicode), _returns=Array(MessageStatus))
-    def QueryStatus(ctx, MsgIds, SourceSystem, SourceRefs):
+    def QueryStatus(
+        ctx: MethodContext,
+        MsgIds: list[int] | None,
+        SourceSystem: str | None,
+        SourceRefs: list[str] | None,
+    ) -> list[MessageStatus]:
         """Messages by MsgIds, or by SourceSystem + SourceRefs (one or many)."""
         most = ctx.transport.req_env[SETTINGS].max_query_ids
         rows = _call(ctx, intake.query_status, MsgIds or [], SourceSystem, SourceRefs or [], most)
         return [_status(r) for r in rows]
 
     @rpc(Unicode, Long, Integer, _returns=RepliesResult)
-    def QueryReplies(ctx, SourceSystem, Cursor, Limit):
+    def QueryReplies(
+        ctx: MethodContext, SourceSystem: str | None, Cursor: int | None, Limit: int | None
+    ) -> RepliesResult:
         """MO replies after Cursor (0 = from the start), marked CONSUMED; pass NextCursor on."""
         page = ctx.transport.req_env[SETTINGS].max_replies
         rows, cursor = _call(ctx, intake.replies, SourceSystem, Cursor, Limit, page)
         return RepliesResult(Replies=[_reply(r) for r in rows], NextCursor=cursor)
 
     @rpc(Long, Unicode, Unicode, Unicode, _returns=CancelResult)
-    def CancelSms(ctx, MsgId, SourceSystem, SourceRef, Reason):
+    def CancelSms(
+        ctx: MethodContext,
+        MsgId: int | None,
+        SourceSystem: str | None,
+        SourceRef: str | None,
+        Reason: str | None,
+    ) -> CancelResult:
         """Cancel a message still PENDING (status 7 CANCELLED); refused once claimed."""
         row = _call(ctx, intake.cancel, MsgId, SourceSystem, SourceRef, Reason)
         return CancelResult(MsgId=row["id"], Status=row["status"], StatusName=row["status_name"])

@@ -11,22 +11,32 @@ from __future__ import annotations
 import importlib.util
 from importlib.machinery import ModuleSpec
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from spyne.util import six
 
 
-def _find_spec(self: Any, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+class _SixImporter(Protocol):
+    """What the methods use of six's importer."""
+
+    known_modules: dict[str, Any]
+
+    def load_module(self, fullname: str) -> ModuleType: ...
+
+
+def _find_spec(
+    self: _SixImporter, fullname: str, path: Any = None, target: Any = None
+) -> ModuleSpec | None:
     return (
         importlib.util.spec_from_loader(fullname, self) if fullname in self.known_modules else None
     )
 
 
-def _create_module(self: Any, spec: ModuleSpec) -> ModuleType:
-    return self.load_module(spec.name)  # type: ignore[no-any-return]
+def _create_module(self: _SixImporter, spec: ModuleSpec) -> ModuleType:
+    return self.load_module(spec.name)
 
 
-def _exec_module(self: Any, module: ModuleType) -> None:
+def _exec_module(self: _SixImporter, module: ModuleType) -> None:
     """Nothing to run: create_module returned the finished module."""
 
 

@@ -150,7 +150,7 @@ def bench_priority(obj: _Obj, bulk: int, urgent: int, batch_size: int) -> None:
     "--force", is_flag=True, help="Run although sms_outbox has (finished) rows; they are ignored."
 )
 @click.pass_obj
-def bench_e2e(obj: _Obj, **options: Any) -> None:
+def bench_e2e(obj: _Obj, /, **options: Any) -> None:
     """Messages/s from INSERT to DELIVERED through CMPP to a simulator, with latencies.
 
     The simulator and the engine run in processes of their own; rows are inserted at

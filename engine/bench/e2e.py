@@ -264,7 +264,7 @@ def _one(conn: psycopg.Connection[Any], sql: str, params: Any = None) -> Any:
 
 
 def _row(conn: psycopg.Connection[Any], sql: str, params: Any = None) -> tuple[Any, ...]:
-    row = conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(sql, params).fetchone()
     assert row is not None
     return tuple(row)
 

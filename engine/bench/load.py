@@ -12,6 +12,8 @@ import statistics
 import time
 from typing import Any
 
+from pydantic import SecretStr
+
 from hisms.carrier.loopback.client import LoopbackCarrier
 from hisms.engine.bench.claim import fill
 from hisms.engine.config import (
@@ -125,7 +127,7 @@ def priority(url: str, bulk: int, urgent: int, batch_size: int) -> dict[str, Any
     through the engine (loopback carrier, so the queue is what is measured)."""
     fill(url, bulk)
     settings = Settings(
-        database=DatabaseConfig(url=url),
+        database=DatabaseConfig(url=SecretStr(url)),
         engine=EngineConfig(worker_id="bench-priority", batch_size=batch_size),
         validation=ValidationConfig(default_signature="医院"),
         channels=[ChannelConfig(name="bench", protocol="loopback")],

@@ -13,6 +13,8 @@ import time
 import urllib.request
 from typing import Any
 
+from pydantic import SecretStr
+
 from hisms.adapters.webservice.server import Server, wsgi_app
 from hisms.adapters.webservice.settings import ClientConfig, WebServiceConfig
 from hisms.engine.store import open_store
@@ -24,16 +26,14 @@ _TEXT = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-
 def sendbatch(url: str, rows: int, writers: int, batch_size: int) -> dict[str, Any]:
     """Rows/s accepted by SendBatch: ``writers`` clients, ``batch_size`` numbers a request."""
     password = secrets.token_urlsafe(16)
-    cfg = WebServiceConfig(clients={CLIENT: ClientConfig(password=password)})  # type: ignore[arg-type]
+    cfg = WebServiceConfig(clients={CLIENT: ClientConfig(password=SecretStr(password))})
     store = open_store(url, pool_size=writers + 2)
     server = Server(wsgi_app(cfg, store), "127.0.0.1", 0, threads=writers).start()
     requests = [(start, min(batch_size, rows - start)) for start in range(0, rows, batch_size)]
     try:
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(writers) as pool:
-            accepted = sum(
-                pool.map(lambda r: _post(server.url, password, *r), requests)  # type: ignore[misc]
-            )
+            accepted = sum(pool.map(lambda r: _post(server.url, password, *r), requests))
         elapsed = time.perf_counter() - started
     finally:
         server.stop()

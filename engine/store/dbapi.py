@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any, Generic, TypeVar
 
 from hisms.engine.store.base import StoreError, translated
-from hisms.engine.store.sqlstore import PollingSqlStore, Row, Tx
+from hisms.engine.store.sqlstore import PollingSqlStore, Row, TxT
 
 C = TypeVar("C")
 
@@ -169,7 +169,7 @@ class Pool(Generic[C]):
                 self._close(conn)
 
 
-class PooledStore(PollingSqlStore):
+class PooledStore(PollingSqlStore[TxT]):
     """A store over a DB-API driver: a :class:`Pool` of its connections, one transaction
     per operation, the driver's errors as :class:`StoreError`. Subclasses say how to
     connect (``new_connection``), which transaction object runs the statements, and which
@@ -192,11 +192,11 @@ class PooledStore(PollingSqlStore):
         """A new connection of the driver, not in autocommit mode."""
 
     @abstractmethod
-    def begin(self, conn: Any) -> Tx:
+    def begin(self, conn: Any) -> TxT:
         """Start a transaction on ``conn`` and answer what runs its statements."""
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self) -> Iterator[TxT]:
         try:
             with self._pool.connection() as conn:
                 tx = self.begin(conn)

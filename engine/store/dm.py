@@ -7,6 +7,7 @@ the DDL (``sql/dm/migrations``) differ from the Oracle store.
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -34,13 +35,12 @@ class DmStore(OracleStore):
 
     def load_driver(self) -> ModuleType:
         try:
-            import dmPython
+            return importlib.import_module("dmPython")
         except ImportError as exc:
             raise StoreError(
                 "Dameng DM8 needs the dmPython driver: pip install 'hisms[dm]' "
                 "(it builds against the DM client libraries: set DM_HOME)"
             ) from exc
-        return dmPython
 
     def new_connection(self) -> Any:
         # dmPython commits every statement unless told otherwise.

@@ -27,7 +27,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise StoreError("MySQL/MariaDB needs the PyMySQL driver: pip install 'hisms[mysql]'") from exc
 
 log = logging.getLogger(__name__)
-Connection = pymysql.Connection  # type: ignore[type-arg]
+Connection = pymysql.Connection
 ER_LOCK_DEADLOCK = 1213
 # Refusals of a row's data that PyMySQL files under neither DataError nor IntegrityError:
 # incorrect datetime value, invalid JSON text, a failed CHECK (MySQL, MariaDB).
@@ -64,7 +64,7 @@ class _Tx(BlockTx):
                 cur.execute(statement)
 
 
-class MysqlStore(PooledStore):
+class MysqlStore(PooledStore[_Tx]):
     dialect = "mysql"
     name = "MySQL/MariaDB"
 
@@ -117,7 +117,7 @@ class MysqlStore(PooledStore):
             tx.batch("enqueue", [row], actor=actor)
             return tx.last_insert_id()
 
-        return self.enqueue_keyed_then_each(messages, actor, insert_one)  # type: ignore[arg-type]
+        return self.enqueue_keyed_then_each(messages, actor, insert_one)
 
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
         return self.save_mo_each(

@@ -17,6 +17,7 @@ Dameng DM8 runs the same statements through dmPython (:mod:`hisms.engine.store.d
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import re
 from collections.abc import Sequence
@@ -135,19 +136,17 @@ def _values(value: Any) -> list[Any]:
 
 
 def load_oracle_driver() -> ModuleType:
+    with contextlib.suppress(ImportError):
+        return importlib.import_module("oracledb")
     try:
-        import oracledb
-    except ImportError:
-        try:
-            import cx_Oracle as oracledb  # type: ignore[no-redef]
-        except ImportError as exc:
-            raise StoreError(
-                "Oracle needs the python-oracledb driver: pip install 'hisms[oracle]'"
-            ) from exc
-    return oracledb
+        return importlib.import_module("cx_Oracle")
+    except ImportError as exc:
+        raise StoreError(
+            "Oracle needs the python-oracledb driver: pip install 'hisms[oracle]'"
+        ) from exc
 
 
-class OracleStore(PooledStore):
+class OracleStore(PooledStore[OracleTx]):
     dialect = "oracle"
     name = "Oracle"
 
@@ -186,7 +185,7 @@ class OracleStore(PooledStore):
         def insert_one(tx: OracleTx, row: Row) -> int:
             return int(tx.run("enqueue_unkeyed", **row, actor=actor)[0]["id"])
 
-        return self.enqueue_keyed_then_each(messages, actor, insert_one)  # type: ignore[arg-type]
+        return self.enqueue_keyed_then_each(messages, actor, insert_one)
 
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
         """Each reply by itself, with scalar binds: only a single-row INSERT ... VALUES can

@@ -30,7 +30,7 @@ class _Tx:
 
     def run(self, name: str, /, **params: Any) -> list[Row]:
         with self._conn.cursor() as cur:
-            cur.execute(self._queries[name], params)  # type: ignore[arg-type]
+            cur.execute(self._queries[name], params)
             return cur.fetchall() if cur.description else []
 
     def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]:
@@ -41,14 +41,14 @@ class _Tx:
 
     def changed(self, name: str, /, **params: Any) -> int:
         with self._conn.cursor() as cur:
-            cur.execute(self._queries[name], params)  # type: ignore[arg-type]
+            cur.execute(self._queries[name], params)
             return cur.rowcount
 
     def script(self, ddl: str) -> None:
-        self._conn.execute(ddl)  # type: ignore[call-overload]
+        self._conn.execute(ddl)
 
 
-class PostgresStore(SqlStore):
+class PostgresStore(SqlStore[_Tx]):
     dialect = "postgresql"
 
     def __init__(self, conninfo: str, pool_size: int = 4) -> None:
@@ -93,16 +93,17 @@ class PostgresStore(SqlStore):
         return True
 
     def wait_for_work(self, timeout: float) -> int | None:
-        connecting = self._listener is None or self._listener.closed
+        listener = self._listener
+        connecting = listener is None or listener.closed
         try:
-            if connecting:
+            if listener is None or connecting:
                 # Bounded: a server that accepts no connection must not hold the wake-ups.
-                self._listener = psycopg.connect(
+                listener = self._listener = psycopg.connect(
                     self._conninfo, autocommit=True, connect_timeout=max(1, int(timeout))
                 )
-                self._listener.execute(f"LISTEN {CHANNEL}")
+                listener.execute(f"LISTEN {CHANNEL}")
             best: int | None = None
-            for note in self._listener.notifies(timeout=timeout, stop_after=1):
+            for note in listener.notifies(timeout=timeout, stop_after=1):
                 best = _priority(note.payload, best)
             return best
         except psycopg.Error as exc:

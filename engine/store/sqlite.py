@@ -62,7 +62,7 @@ class _Tx:
             self._conn.execute(statement)
 
 
-class SqliteStore(PollingSqlStore):
+class SqliteStore(PollingSqlStore[_Tx]):
     dialect = "sqlite"
 
     def __init__(self, path: str) -> None:

@@ -10,6 +10,7 @@ A batch answers the last result set it produces, or its row count when it produc
 from __future__ import annotations
 
 import contextlib
+import importlib
 import re
 from functools import cache
 from types import ModuleType
@@ -116,16 +117,15 @@ def connection_string(
 
 def _driver() -> ModuleType:
     try:
-        import pyodbc
+        return importlib.import_module("pyodbc")
     except ImportError as exc:
         raise StoreError(
             "SQL Server needs the pyodbc driver and Microsoft's ODBC Driver 18 "
             f"(pip install 'hisms[sqlserver]'; apt-get install msodbcsql18): {exc}"
         ) from exc
-    return pyodbc
 
 
-class SqlServerStore(PooledStore):
+class SqlServerStore(PooledStore[_Tx]):
     dialect = "sqlserver"
     name = "SQL Server"
 

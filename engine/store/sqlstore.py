@@ -14,7 +14,7 @@ import time
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from hisms import sql
@@ -48,12 +48,15 @@ class Tx(Protocol):
     def script(self, ddl: str) -> None: ...
 
 
-class SqlStore(Store):
+TxT = TypeVar("TxT", bound=Tx)  # the dialect's own transaction class
+
+
+class SqlStore(Store, Generic[TxT]):
     def __init__(self) -> None:
         self.queries = sql.queries(self.dialect)
 
     @abstractmethod
-    def transaction(self) -> contextlib.AbstractContextManager[Tx]:
+    def transaction(self) -> contextlib.AbstractContextManager[TxT]:
         """One database transaction, committed when the block ends without an error."""
 
     # -- schema -------------------------------------------------------------
@@ -182,7 +185,7 @@ class SqlStore(Store):
         return [r["outbox_id"] for r in sorted(saved, key=lambda r: r["id"])]
 
     def enqueue_keyed_then_each(
-        self, messages: Sequence[NewMessage], actor: str, insert_one: Callable[[Tx, Row], int]
+        self, messages: Sequence[NewMessage], actor: str, insert_one: Callable[[TxT, Row], int]
     ) -> list[int]:
         """Intake where one statement cannot answer every new id (MySQL, Oracle): keyed
         rows in one statement and their ids by reference, each row without a reference by
@@ -341,7 +344,7 @@ class SqlStore(Store):
         tx.run("fence_reports_exclusive" if exclusive else "fence_reports_shared")
 
 
-class PollingSqlStore(SqlStore):
+class PollingSqlStore(SqlStore[TxT]):
     """A store whose database cannot announce inserts: workers poll, adaptively."""
 
     @property
