@@ -73,6 +73,31 @@ def test_lost_submit_answers_duplicate_at_most_one_window_per_connection(e2e: E2
     e2e.wait(lambda: _unmatched(e2e) == lost, timeout=30, what="reports of the lost copies parked")
 
 
+def test_a_gateway_slower_than_the_lease_does_not_get_the_rows_again(e2e: E2E) -> None:
+    """Every answer comes after more than a lease: the heartbeat (every lease/3) keeps the
+    rows with their worker, so reclaim (every 0.1 s) takes none back to send again."""
+    total, lease, answer_after = 16, 1.5, 3.0
+    sim = e2e.simulator(report_delay=0.05, mo_rules=(), faults=Faults(resp_delay=answer_after))
+    e2e.insert(rows(total))
+    engine = e2e.run(
+        sim.port,
+        window=total,
+        response_timeout_seconds=4 * answer_after,
+        engine={"lease_seconds": lease, "reclaim_every_seconds": 0.1},
+    )
+    attempts = "SELECT min(attempts), max(attempts) FROM sms_outbox"
+    all_final = e2e.all_final(total)
+    took = e2e.wait(
+        lambda: e2e.query(attempts)[0][1] > 1 or all_final(),
+        timeout=30,
+        what="every row final (or one claimed again)",
+    )
+    assert e2e.query(attempts) == [(1, 1)], "rows in flight were reclaimed and claimed again"
+    assert took > answer_after
+    assert simulator_counters(sim).submits == total
+    assert "reclaimed" not in engine.log()
+
+
 @pytest.mark.slow
 def test_duplicated_shuffled_and_unknown_reports_leave_every_status_right(e2e: E2E) -> None:
     total = 4000
