@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-POLL_SECONDS = 0.02
+# The first checks come quickly, then every 0.2 s at most: some predicates query a database.
+FIRST_PAUSE, MAX_PAUSE = 0.005, 0.2
 
 
 class _Deadline:
@@ -44,10 +45,11 @@ def wait_until(
     progress: Callable[[], Any] | None = None,
 ) -> float:
     """Poll ``predicate`` until it is true; the seconds it took."""
-    deadline = _Deadline(timeout, what, progress)
+    deadline, pause = _Deadline(timeout, what, progress), FIRST_PAUSE
     while not predicate():
         deadline.check()
-        time.sleep(POLL_SECONDS)
+        time.sleep(pause)
+        pause = min(pause * 2, MAX_PAUSE)
     return deadline.took()
 
 
@@ -58,10 +60,11 @@ async def until(
     progress: Callable[[], Any] | None = None,
 ) -> float:
     """:func:`wait_until` inside an event loop; ``predicate`` may be a coroutine function."""
-    deadline = _Deadline(timeout, what, progress)
+    deadline, pause = _Deadline(timeout, what, progress), FIRST_PAUSE
     while not await _value(predicate()):
         deadline.check()
-        await asyncio.sleep(POLL_SECONDS)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, MAX_PAUSE)
     return deadline.took()
 
 

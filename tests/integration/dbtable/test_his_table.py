@@ -100,7 +100,7 @@ async def run_until_final(url: str, store: Store, poller: TablePoller, rows: int
         return len(flags) == rows and set(flags) <= FINAL
 
     try:
-        await until(lambda: asyncio.to_thread(done), 60, f"the {rows} HIS rows' SEND_FLAG final")
+        await until(lambda: asyncio.to_thread(done), 20, f"the {rows} HIS rows' SEND_FLAG final")
     finally:
         engine.stop()
         stop.set()
