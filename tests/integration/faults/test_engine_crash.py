@@ -32,6 +32,7 @@ def _held_by(e2e: E2E, worker: str) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # 20,000 rows, two engines, five leases to expire: 17 s when measured
 def test_kill_9_during_a_20000_row_run_loses_no_row_and_resends_only_what_was_in_flight(
     e2e: E2E,
 ) -> None:
