@@ -6,6 +6,10 @@ cloned from a template that has the schema, and it is dropped afterwards.
 MariaDB/MySQL comes from $HISMS_TEST_MYSQL (``make test`` sets it with
 scripts/ensure-mariadb), else 127.0.0.1:3306; each test gets a fresh database
 with the schema, dropped afterwards, and the tests skip (saying why) when none answers.
+
+Every test that needs the live PostgreSQL (through ``pg_url``, or the ``postgresql``
+case of ``db_url``) carries the ``postgres`` marker: ``pytest -m "not postgres"``
+runs the rest without one.
 """
 
 from __future__ import annotations
@@ -106,9 +110,16 @@ def mysql_url() -> Iterator[str]:
 
 
 _DB_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "pg_url", "mysql": "mysql_url"}
+_DB_MARKS = {"postgresql": [pytest.mark.postgres]}
 
 
-@pytest.fixture(params=list(_DB_FIXTURES))
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "pg_template" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(params=[pytest.param(db, marks=_DB_MARKS.get(db, [])) for db in _DB_FIXTURES])
 def db_url(request: pytest.FixtureRequest) -> str:
     """The same test against every live database."""
     return str(request.getfixturevalue(_DB_FIXTURES[request.param]))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from subprocess import Popen
@@ -13,6 +12,7 @@ from subprocess import Popen
 import pytest
 
 from hisms.engine.store import open_store
+from tests.waiting import wait_until
 
 ACCOUNT, SECRET = "901234", "s3cret-from-env"
 
@@ -62,10 +62,12 @@ def test_the_gateway_secret_comes_from_the_environment(  # type: ignore[no-untyp
     cli.run("send", "--phone", "13800138000", "--content", "复诊提醒", config=config)
     engine = cli.spawn("run", config=config)
     try:
-        deadline = time.monotonic() + 30
-        while _delivered(sqlite_url) != 1:
-            assert time.monotonic() < deadline and engine.poll() is None, "not delivered"
-            time.sleep(0.1)
+
+        def delivered() -> bool:
+            assert engine.poll() is None, "hisms run exited"
+            return _delivered(sqlite_url) == 1
+
+        wait_until(delivered, 30, "the message delivered")
     finally:
         engine.send_signal(signal.SIGTERM)
         out, _ = engine.communicate(timeout=30)

@@ -5,19 +5,12 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
-import time
 from pathlib import Path
 
 from hisms import sql
 from hisms.engine.store import open_store
 from hisms.engine.store.base import NewMessage
-
-
-def wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
+from tests.waiting import wait_until
 
 
 def counts(url: str) -> dict[str, int]:
@@ -75,7 +68,11 @@ def test_send_run_status_stop(cli, config: Path, db_url: str) -> None:  # type: 
     assert first == again and bad != first
     engine = cli.spawn("run", config=config)
     try:
-        wait_for(lambda: counts(db_url)["DELIVERED"] == 1 and counts(db_url)["REJECTED"] == 1)
+        wait_until(
+            lambda: counts(db_url)["DELIVERED"] == 1 and counts(db_url)["REJECTED"] == 1,
+            30,
+            "one row delivered and one rejected",
+        )
     finally:
         engine.send_signal(signal.SIGTERM)
         out, _ = engine.communicate(timeout=30)
@@ -105,7 +102,7 @@ def test_worker_killed_while_holding_a_batch_is_taken_over(
     store.close()
     victim = cli.spawn("run", config=slow)
     try:
-        wait_for(lambda: counts(db_url)["SENDING"] == 50)
+        wait_until(lambda: counts(db_url)["SENDING"] == 50, 30, "the 50 rows leased")
     finally:
         victim.kill()  # SIGKILL: no clean-up, the rows stay leased
         victim.communicate(timeout=10)
@@ -114,7 +111,7 @@ def test_worker_killed_while_holding_a_batch_is_taken_over(
         "run", config=cli.write_config(tmp_path / "ok.toml", db_url, report_delay=0.01)
     )
     try:
-        wait_for(lambda: counts(db_url)["DELIVERED"] == 50)
+        wait_until(lambda: counts(db_url)["DELIVERED"] == 50, 30, "the 50 rows delivered")
     finally:
         healthy.send_signal(signal.SIGTERM)
         healthy.communicate(timeout=30)

@@ -23,6 +23,7 @@ import pytest
 
 from hisms.carrier.base import CarrierEvent, DeliveryReport, Submission, SubmitKey
 from hisms.carrier.cmpp.client import from_config
+from tests.waiting import until, wait_until
 
 HISMS = [sys.executable, "-m", "hisms"]
 ACCOUNT, SECRET, SRC = "901234", "bench-secret", "10690123"
@@ -45,14 +46,13 @@ class _Proc:
         )
 
     def wait_for(self, pattern: str, timeout: float = 20) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = re.search(pattern, self.log_path.read_text("utf-8"))
-            if match:
-                return match
-            assert self.proc.poll() is None, self.log_path.read_text("utf-8")
-            time.sleep(0.05)
-        raise AssertionError(f"no {pattern!r} in:\n{self.log_path.read_text('utf-8')}")
+        def seen() -> re.Match[str] | None:
+            log = self.log_path.read_text("utf-8")
+            assert self.proc.poll() is None, log
+            return re.search(pattern, log)
+
+        wait_until(seen, timeout, f"{pattern!r} in {self.log_path.name}")
+        return seen()  # type: ignore[return-value]
 
     def stop(self) -> int:
         if self.proc.poll() is None:
@@ -122,12 +122,13 @@ def test_end_to_end_rate_through_the_cmpp_simulator(
                 "FROM generate_series(1, %s) i",
                 (ROWS,),
             )
-            deadline = time.monotonic() + 180
-            while conn.execute("SELECT count(*) FROM sms_outbox WHERE status = 3").fetchone() != (
-                ROWS,
-            ):
-                assert time.monotonic() < deadline, engine.log_path.read_text("utf-8")[-3000:]
-                time.sleep(0.2)
+
+            def delivered() -> int:
+                row = conn.execute("SELECT count(*) FROM sms_outbox WHERE status = 3").fetchone()
+                assert engine.proc.poll() is None, engine.log_path.read_text("utf-8")[-3000:]
+                return int(row[0]) if row else 0
+
+            wait_until(lambda: delivered() == ROWS, 30, f"{ROWS} rows DELIVERED", delivered)
             row = conn.execute(
                 "SELECT extract(epoch FROM max(submitted_at) - min(created_at)), "
                 "extract(epoch FROM max(updated_at) - min(created_at)) FROM sms_outbox"
@@ -170,15 +171,12 @@ def test_simulator_capacity_in_its_own_process(simulator: tuple[_Proc, int]) -> 
         )  # fmt: skip
         await channel.start(sink)
         try:
-            while not channel.session.up:
-                await asyncio.sleep(0.01)
+            await until(lambda: channel.session.up, 10, "the links up")
             body = "您的检验报告已出".encode("utf-16-be")
             parts = [Submission(SubmitKey(i, 1, 1), f"138{i:08d}", "x", body) for i in range(count)]
             started = time.monotonic()
             await channel.submit(parts)
-            while len(reports) < count:
-                assert time.monotonic() - started < 120
-                await asyncio.sleep(0.01)
+            await until(lambda: len(reports) >= count, 30, f"{count} reports", reports.__len__)
             return count / (time.monotonic() - started)
         finally:
             await channel.stop()

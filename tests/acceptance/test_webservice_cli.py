@@ -15,6 +15,7 @@ import pytest
 
 from hisms.adapters.webservice.fakeplatform import FakePlatform
 from hisms.adapters.webservice.security import DIGEST, digest
+from tests.waiting import wait_until
 
 PASSWORD = "his-secret"
 
@@ -52,15 +53,6 @@ def soap_send(port: int) -> str:
         return str(answer.read().decode())
 
 
-def wait_for(check: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.1)
-    raise AssertionError("timed out")
-
-
 def listening(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -88,17 +80,19 @@ def test_mode_switch_and_run_with_the_webservice(
 
     engine = cli.spawn("run", config=config)
     try:
-        wait_for(lambda: listening(port))
+        wait_until(lambda: listening(port), 30, "the SOAP service listening")
         answer = soap_send(port)
         msg_id = int(answer.split("<tns:MsgId>")[1].split("<")[0])
-        delivered = wait_for(
-            lambda: [
+
+        def delivered() -> list[dict[str, Any]]:
+            return [
                 c.fields
                 for c in platform.state.received
                 if c.fields["MsgId"] == msg_id and c.fields["StatusName"] == "DELIVERED"
             ]
-        )
-        assert delivered[0]["SourceRef"] == "ACC-1"
+
+        wait_until(delivered, 30, "the DELIVERED result pushed to the platform")
+        assert delivered()[0]["SourceRef"] == "ACC-1"
     finally:
         engine.send_signal(signal.SIGTERM)
         output, _ = engine.communicate(timeout=30)

@@ -27,6 +27,7 @@ from hisms.engine.config import (
 from hisms.engine.store import open_store
 from hisms.engine.store.base import NewMessage, Store
 from hisms.engine.worker import Engine
+from tests.waiting import until
 
 SAMPLE = Path(__file__).parents[3] / "etc" / "his_mapping.example.toml"
 FINAL = {"3", "9"}
@@ -99,9 +100,7 @@ async def run_until_final(url: str, store: Store, poller: TablePoller, rows: int
         return len(flags) == rows and set(flags) <= FINAL
 
     try:
-        async with asyncio.timeout(60):
-            while not await asyncio.to_thread(done):
-                await asyncio.sleep(0.05)
+        await until(lambda: asyncio.to_thread(done), 20, f"the {rows} HIS rows' SEND_FLAG final")
     finally:
         engine.stop()
         stop.set()

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+import psycopg
 import pytest
 
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitResult, utcnow
@@ -23,6 +24,7 @@ from hisms.engine.status import Status
 from hisms.engine.store import open_store
 from hisms.engine.store.base import NewMessage, Store
 from hisms.engine.worker import Engine
+from tests.waiting import until
 
 
 def settings(url: str, **engine: Any) -> Settings:
@@ -42,12 +44,12 @@ def settings(url: str, **engine: Any) -> Settings:
     )
 
 
-async def run_until(engine: Engine, done: Callable[[], bool], timeout: float = 30) -> None:
+async def run_until(
+    engine: Engine, done: Callable[[], bool], what: str = "every row final", timeout: float = 30
+) -> None:
     task = asyncio.create_task(engine.run())
     try:
-        async with asyncio.timeout(timeout):
-            while not await asyncio.to_thread(done):
-                await asyncio.sleep(0.05)
+        await until(lambda: asyncio.to_thread(done), timeout, what)
     finally:
         engine.stop()
         await task
@@ -107,19 +109,21 @@ def test_urgent_row_overtakes_a_bulk_backlog(db_url: str) -> None:
 
     async def scenario() -> None:
         task = asyncio.create_task(engine.run())
-        while len(carrier.submitted) < 200:  # the bulk backlog is draining
-            await asyncio.sleep(0.01)
+        await until(lambda: len(carrier.submitted) >= 200, 30, "the bulk backlog draining")
         urgent.extend(
             await asyncio.to_thread(
                 store.enqueue, [NewMessage("13900000000", "危急值", priority=0)], "t"
             )
         )
-        while not any(s.key.outbox_id == urgent[0] for s in carrier.submitted):
-            await asyncio.sleep(0.01)
+        await until(
+            lambda: any(s.key.outbox_id == urgent[0] for s in carrier.submitted),
+            30,
+            "the urgent row submitted",
+        )
         engine.stop()
         await task
 
-    asyncio.run(asyncio.wait_for(scenario(), 60))
+    asyncio.run(scenario())
     position = next(i for i, s in enumerate(carrier.submitted) if s.key.outbox_id == urgent[0])
     assert position < 1000, f"urgent row was submission #{position} of a 5000-row backlog"
     assert store.status_counts()["PENDING"] > 3000  # the backlog had far to go
@@ -152,20 +156,27 @@ def test_failed_reports_and_replies_are_written_back(db_url: str) -> None:
 class _ReplyBeforeAck(LoopbackCarrier):
     """A handset that answers while the gateway's submit answer is still on its way."""
 
+    flushes: list[tuple[Any, ...]]  # the engine's report/MO flushes
+
     async def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
         results = await super().submit(batch)
         assert self._sink is not None
         for sub in batch:
             self._sink(MoMessage(self.name, sub.phone, self.src_number, "1"))
-        await asyncio.sleep(0.5)  # several MO flushes pass before the write-back
+        seen = len(self.flushes)
+        await until(lambda: len(self.flushes) >= seen + 3, 10, "3 MO flushes before the answer")
         return results
 
 
 def test_reply_that_overtakes_its_mt_write_back_is_still_correlated(db_url: str) -> None:
     store = open_store(db_url)
     (mt,) = store.enqueue([NewMessage("13800138000", "您已预约明天门诊", "HIS", "R1")], "t")
-    engine = Engine(settings(db_url), store, {"lb": _ReplyBeforeAck("lb", report_delay=0.01)})
-    asyncio.run(run_until(engine, lambda: all_final(store)() and engine.counts["mo"] == 1))
+    carrier = _ReplyBeforeAck("lb", report_delay=0.01)
+    engine = Engine(settings(db_url), store, {"lb": carrier})
+    carrier.flushes = counting(engine, "_flush")
+    asyncio.run(
+        run_until(engine, lambda: all_final(store)() and engine.counts["mo"] == 1, "the reply")
+    )
     replies = store.take_replies("HIS", 0, 10, "t")
     assert [(r["outbox_id"], r["content"]) for r in replies] == [(mt, "1")]
     store.close()
@@ -177,22 +188,47 @@ def test_postgresql_insert_wakes_an_idle_engine_without_polling(pg_url: str) -> 
     # Polling once a minute: only LISTEN/NOTIFY can explain a pick-up within the test.
     cfg = settings(pg_url, poll_min_seconds=60, poll_max_seconds=60)
     engine = Engine(cfg, store, {"lb": carrier})
+    claims = counting(store, "claim")
 
     async def scenario() -> None:
         task = asyncio.create_task(engine.run())
-        await asyncio.sleep(0.5)  # idle: both lanes have claimed nothing and sleep
+        await until(
+            lambda: len(claims) >= 2 and listening(pg_url),
+            10,
+            "both lanes idle (one empty claim each) and the engine listening",
+        )
         await asyncio.to_thread(
             store.enqueue, [NewMessage("13800138000", "危急值", priority=0)], "t"
         )
-        async with asyncio.timeout(10):
-            while not carrier.submitted:
-                await asyncio.sleep(0.01)
+        await until(lambda: carrier.submitted, 10, "the inserted row submitted")
         engine.stop()
         await task
 
     asyncio.run(scenario())
-    assert len(carrier.submitted) == 1
+    assert len(carrier.submitted) == 1 and len(claims) >= 3
     store.close()
+
+
+def counting(obj: object, method: str) -> list[tuple[Any, ...]]:
+    """Record the arguments of each call of ``obj.method``, calling through."""
+    calls: list[tuple[Any, ...]] = []
+    real = getattr(obj, method)
+
+    def spy(*args: Any) -> Any:
+        calls.append(args)
+        return real(*args)
+
+    setattr(obj, method, spy)
+    return calls
+
+
+def listening(url: str) -> bool:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN %'"
+        ).fetchone()
+    return bool(row and row[0])
 
 
 def test_a_running_engine_deletes_parked_reports_once_they_are_old(
@@ -209,7 +245,7 @@ def test_a_running_engine_deletes_parked_reports_once_they_are_old(
         {"lb": LoopbackCarrier("lb")},
     )
     caplog.set_level(logging.INFO, logger="hisms.engine.worker")
-    asyncio.run(run_until(engine, lambda: "deleted 1 parked" in caplog.text, timeout=10))
+    asyncio.run(run_until(engine, lambda: "deleted 1 parked" in caplog.text, "the purge", 10))
     assert store.purge_unmatched(now - timedelta(hours=1)) == 0  # the engine took the stale one
     assert store.purge_unmatched(now + timedelta(seconds=1)) == 1  # and left the fresh one
     store.close()

@@ -1,11 +1,10 @@
-"""The store's guarantees, against every live database (SQLite and PostgreSQL)."""
+"""The store's guarantees, against every live database (SQLite, PostgreSQL, MariaDB)."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,9 @@ import pytest
 
 from hisms.carrier.base import DeliveryReport, utcnow
 from hisms.engine.status import Status
-from hisms.engine.store.base import BULK, URGENT, Mo, NewMessage, Store, WriteBack
+from hisms.engine.store import open_store
+from hisms.engine.store.base import BULK, URGENT, Claimed, Mo, NewMessage, Store, WriteBack
+from tests.waiting import wait_until
 
 W = "worker-a"
 
@@ -57,6 +58,53 @@ def status_of(store: Store, outbox_id: int) -> int:
     return int(row["status"])
 
 
+def final(claimed: Claimed) -> WriteBack:
+    row = {"id": claimed.id, "attempt": claimed.attempt, "channel": "cm"}
+    return WriteBack(
+        finals=[{**row, "status": Status.FAILED, "error_code": "13", "error_text": "x"}]
+    )
+
+
+def retry(claimed: Claimed) -> WriteBack:
+    row = {"id": claimed.id, "attempt": claimed.attempt, "channel": "cm"}
+    return WriteBack(
+        retries=[{**row, "next_attempt_at": utcnow(), "error_code": "8", "error_text": "busy"}]
+    )
+
+
+def reclaimed(store: Store, max_attempts: int = 5) -> tuple[int, int]:
+    """Wait for a lease in flight to pass; what reclaim did then (rows back, rows failed)."""
+    result = (0, 0)
+
+    def lease_passed() -> bool:
+        nonlocal result
+        result = store.reclaim(W, max_attempts)
+        return result != (0, 0)
+
+    wait_until(lease_passed, 10, "a lease to pass and its row to be reclaimed")
+    return result
+
+
+@contextlib.contextmanager
+def commit_held(store: Store) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """Every transaction of ``store`` stops before its commit: (stopped there, let it commit)."""
+    stopped, release = threading.Event(), threading.Event()
+    real = store.transaction  # type: ignore[attr-defined]
+
+    @contextlib.contextmanager
+    def transaction() -> Iterator[Any]:
+        with real() as tx:
+            yield tx
+            stopped.set()
+            release.wait(10)
+
+    store.transaction = transaction  # type: ignore[attr-defined]
+    try:
+        yield stopped, release
+    finally:
+        release.set()
+
+
 def test_intake_is_idempotent_on_source_reference(store: Store) -> None:
     first = store.enqueue([msg(1, source_system="HIS", source_ref="A1"), msg(2)], "t")
     again = store.enqueue(
@@ -91,6 +139,42 @@ def test_claim_orders_by_priority_then_id_and_urgent_lane_takes_only_urgent(stor
     assert store.claim(W, BULK, 10, 30) == []
 
 
+def test_priority_0_is_claimed_first_even_when_inserted_last(store: Store) -> None:
+    *_bulk, normal, urgent = store.enqueue(
+        [msg(1, priority=9), msg(2, priority=9), msg(3, priority=5), msg(4, priority=0)], "t"
+    )
+    assert [c.id for c in store.claim(W, BULK, 1, 30)] == [urgent]
+    assert [c.id for c in store.claim(W, BULK, 1, 30)] == [normal]
+
+
+def test_two_claimers_at_once_never_get_the_same_row(db_url: str) -> None:
+    """The second claim skips the rows the first holds (SKIP LOCKED), without waiting for it;
+    SQLite serialises writers, so there it runs after the first commits."""
+    first, second = open_store(db_url), open_store(db_url)
+    ids = first.enqueue([msg(i) for i in range(6)], "t")
+    got: dict[str, list[int]] = {}
+
+    def claim(store: Store, worker: str, limit: int) -> None:
+        got[worker] = [c.id for c in store.claim(worker, BULK, limit, 30)]
+
+    with commit_held(first) as (holding, release):
+        a = threading.Thread(target=claim, args=(first, "a", 3))
+        a.start()
+        assert holding.wait(10), "the first claim did not get its rows"
+        b = threading.Thread(target=claim, args=(second, "b", 6))
+        b.start()
+        if first.dialect != "sqlite":
+            b.join(5)
+            assert not b.is_alive(), "the second claim waited for the first one's rows"
+        release.set()
+        a.join(10)
+        b.join(10)
+    first.close()
+    second.close()
+    assert len(got["a"]) == 3 and not set(got["a"]) & set(got["b"])
+    assert sorted(got["a"] + got["b"]) == ids
+
+
 def test_scheduled_rows_wait_and_expired_rows_are_flagged(store: Store) -> None:
     now = utcnow()
     _later, gone, due = store.enqueue(
@@ -108,9 +192,8 @@ def test_scheduled_rows_wait_and_expired_rows_are_flagged(store: Store) -> None:
 
 def test_expired_lease_is_reclaimed_and_the_old_owner_is_fenced_out(store: Store) -> None:
     (oid,) = store.enqueue([msg(1)], "t")
-    (old,) = store.claim("dead", BULK, 10, 0.2)
-    time.sleep(0.4)
-    assert store.reclaim(W, max_attempts=5) == (1, 0)
+    (old,) = store.claim("dead", BULK, 10, 0.05)
+    assert reclaimed(store) == (1, 0)
     (new,) = store.claim(W, BULK, 10, 30)
     assert new.id == oid and new.attempt == 2
     late = store.write_back("dead", submitted(old, ["X"]))  # the dead worker wakes up
@@ -119,22 +202,52 @@ def test_expired_lease_is_reclaimed_and_the_old_owner_is_fenced_out(store: Store
     assert store.get_message(oid)["carrier_msg_id"] == "Y"  # type: ignore[index]
 
 
+@pytest.mark.parametrize("late", [final, retry])
+@pytest.mark.parametrize("old_owner", ["dead", W], ids=["another-worker", "older-attempt"])
+def test_a_late_final_or_retry_of_a_row_claimed_again_is_fenced_out(
+    store: Store, late: Callable[[Claimed], WriteBack], old_owner: str
+) -> None:
+    """The old owner's result (another worker's, or this worker's older attempt) arrives
+    after the row was reclaimed and claimed again: it must leave the row alone."""
+    (oid,) = store.enqueue([msg(1)], "t")
+    (old,) = store.claim(old_owner, BULK, 10, 0.05)
+    assert reclaimed(store) == (1, 0)
+    (new,) = store.claim(W, BULK, 10, 30)
+    assert new.attempt == 2
+    before = store.get_message(oid)
+    got = store.write_back(old_owner, late(old))
+    assert (got.written, got.fenced_out) == (0, 1)
+    assert store.get_message(oid) == before
+    assert store.write_back(W, late(new)).written == 1  # the owner's own result goes through
+
+
+@pytest.mark.parametrize("late", [final, retry])
+def test_a_final_or_retry_from_a_worker_not_holding_the_row_is_fenced_out(
+    store: Store, late: Callable[[Claimed], WriteBack]
+) -> None:
+    (oid,) = store.enqueue([msg(1)], "t")
+    (held,) = store.claim(W, BULK, 10, 30)
+    before = store.get_message(oid)
+    got = store.write_back("other", late(held))  # same attempt number, not its row
+    assert (got.written, got.fenced_out) == (0, 1)
+    assert store.get_message(oid) == before
+
+
 def test_rows_abandoned_too_often_fail_with_a_reason(store: Store) -> None:
     (oid,) = store.enqueue([msg(1)], "t")
-    store.claim("dead", BULK, 10, 0.1)
-    time.sleep(0.3)
-    assert store.reclaim(W, max_attempts=1) == (0, 1)
+    store.claim("dead", BULK, 10, 0.05)
+    assert reclaimed(store, max_attempts=1) == (0, 1)
     row = store.get_message(oid)
     assert row["status"] == Status.FAILED and row["error_code"] == "WORKER_LOST"  # type: ignore[index]
 
 
 def test_heartbeat_keeps_the_lease(store: Store) -> None:
-    store.enqueue([msg(1)], "t")
-    (c,) = store.claim(W, BULK, 10, 0.3)
-    assert store.extend_lease(W, [c.id], 30) == 1
-    assert store.extend_lease("other", [c.id], 30) == 0
-    time.sleep(0.5)
-    assert store.reclaim(W, max_attempts=5) == (0, 0)
+    kept, lapsed = store.enqueue([msg(1), msg(2)], "t")
+    store.claim(W, BULK, 10, 0.05)
+    assert store.extend_lease(W, [kept], 30) == 1
+    assert store.extend_lease("other", [lapsed], 30) == 0
+    assert reclaimed(store) == (1, 0)  # the row without a heartbeat, once its lease passed
+    assert (status_of(store, kept), status_of(store, lapsed)) == (Status.SENDING, Status.PENDING)
 
 
 def test_long_message_rolls_up_when_every_part_is_reported(store: Store) -> None:

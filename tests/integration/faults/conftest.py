@@ -16,7 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from tests.integration.e2e.conftest import (  # noqa: F401  (e2e: the fixture)
     SimThread,
     e2e,
 )
+from tests.waiting import wait_until
 
 TEXT = "您的检验报告已出，请登录APP查看。"  # one part with the signature
 # The engine's own defaults for batches, a short lease so a dead worker's rows come back
@@ -89,6 +90,30 @@ def check_statuses(world: E2E, sim: SimThread) -> dict[int, int]:
 
 def simulator_counters(sim: SimThread) -> Any:
     return sim.call(lambda: sim.sim.counters)
+
+
+def wait_moving(
+    world: E2E,
+    predicate: Callable[[], bool],
+    what: str,
+    progress: Callable[[], Any],
+    stall: float = 30,
+) -> float:
+    """``world.wait`` for a long run: it fails once ``progress()`` has not changed for
+    ``stall`` seconds (a hang shows in seconds, not after a deadline generous enough for
+    a loaded machine), or at once if an engine exits; the seconds it took."""
+
+    def done() -> bool:
+        for engine in world.engines:
+            if not engine.killed and engine.proc.poll() is not None:
+                pytest.fail(f"hisms run exited with {engine.proc.returncode}:\n{engine.log()}")
+        return predicate()
+
+    try:
+        return wait_until(done, stall, what, progress)
+    except pytest.fail.Exception as exc:
+        tail = world.engines[-1].log()[-3000:] if world.engines else ""
+        pytest.fail(f"{exc}; counts {world.counts()}\n{tail}", pytrace=False)
 
 
 # -- a private PostgreSQL cluster that a test may restart -------------------------

@@ -23,6 +23,7 @@ from tests.integration.faults.conftest import (
     simulator_counters,
     summary,
     terminate_backends,
+    wait_moving,
 )
 
 
@@ -32,14 +33,16 @@ def _cut_during_run(e2e: E2E, total: int, cuts: int, cut: object) -> list[object
     e2e.insert(rows(total))
     e2e.run(sim.port, engine=ENGINE)
     step, done = total // (cuts + 1), []
+    accepted = lambda: simulator_counters(sim).accepted  # noqa: E731
     for n in range(1, cuts + 1):
-        e2e.wait(
-            lambda due=n * step: simulator_counters(sim).accepted >= due,  # type: ignore[misc]
-            timeout=120,
-            what=f"traffic before cut {n}",
+        wait_moving(
+            e2e,
+            lambda due=n * step: accepted() >= due,  # type: ignore[misc]
+            f"traffic before cut {n}",
+            accepted,
         )
         done.append(cut())  # type: ignore[operator]
-    e2e.wait(e2e.all_final(total), timeout=180, what=f"{total} rows final after {cuts} cuts")
+    wait_moving(e2e, e2e.all_final(total), f"{total} rows final after {cuts} cuts", e2e.counts)
     return done
 
 

@@ -19,6 +19,7 @@ from tests.integration.faults.conftest import (
     rows,
     simulator_counters,
     summary,
+    wait_moving,
 )
 
 ROWS, KILLS = 20_000, 5
@@ -31,6 +32,7 @@ def _held_by(e2e: E2E, worker: str) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # 20,000 rows, two engines, five leases to expire: 17 s when measured
 def test_kill_9_during_a_20000_row_run_loses_no_row_and_resends_only_what_was_in_flight(
     e2e: E2E,
 ) -> None:
@@ -49,10 +51,8 @@ def test_kill_9_during_a_20000_row_run_loses_no_row_and_resends_only_what_was_in
                 and _held_by(e2e, victim.worker) > 0
             )
 
-        e2e.wait(
-            in_flight,
-            timeout=120,
-            what=f"kill {kill + 1}: traffic and rows in flight with the victim",
+        wait_moving(
+            e2e, in_flight, f"kill {kill + 1}: traffic and rows in flight with the victim", accepted
         )
         victim.kill9()
         held.append(_held_by(e2e, victim.worker))  # what it can have sent without a result
@@ -60,7 +60,7 @@ def test_kill_9_during_a_20000_row_run_loses_no_row_and_resends_only_what_was_in
 
     # Reports are answered to the gateway only once stored: what a killed engine took but
     # had not stored, the gateway sends again, so every row reaches its final status.
-    e2e.wait(e2e.all_final(ROWS), timeout=240, what="every row final")
+    wait_moving(e2e, e2e.all_final(ROWS), "every row final", e2e.counts)
 
     bound = KILLS * crash_bound()
     c = simulator_counters(sim)

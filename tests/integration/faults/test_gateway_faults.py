@@ -14,6 +14,7 @@ from tests.integration.faults.conftest import (
     rows,
     simulator_counters,
     summary,
+    wait_moving,
 )
 
 WINDOW, CONNECTIONS = 16, 2
@@ -31,11 +32,11 @@ def test_a_gateway_that_stops_answering_gets_each_part_again_and_sends_none_twic
     # Both windows fill and go unanswered; then the gateway recovers.
     e2e.wait(
         lambda: simulator_counters(sim).unanswered >= WINDOW * CONNECTIONS,
-        timeout=60,
+        timeout=30,
         what="full windows without answers",
     )
     sim.call(lambda: setattr(sim.sim.faults, "no_resp", False))
-    e2e.wait(e2e.all_final(total), timeout=120, what="every row final once answers come")
+    wait_moving(e2e, e2e.all_final(total), "every row final once answers come", e2e.counts)
 
     c = simulator_counters(sim)
     # Every extra SUBMIT is a part sent again after its answer never came; the gateway
@@ -55,13 +56,13 @@ def test_lost_submit_answers_duplicate_at_most_one_window_per_connection(e2e: E2
     batch = rows(total)
     e2e.insert(batch[:first])
     e2e.run(sim.port, **LINKS)
-    e2e.wait(lambda: simulator_counters(sim).accepted >= first, timeout=60, what="traffic")
+    e2e.wait(lambda: simulator_counters(sim).accepted >= first, timeout=30, what="traffic")
     # The gateway takes the next parts and sends them on, but its answers are lost: the
     # client waits response_timeout_seconds, then submits them again. The rest of the rows
     # come only now, so the engine cannot have sent them all before the fault is armed.
     sim.call(lambda: setattr(sim.sim.faults, "lose_answers", lost))
     e2e.insert(batch[first:])
-    e2e.wait(e2e.all_final(total), timeout=120, what="every row final after the lost answers")
+    wait_moving(e2e, e2e.all_final(total), "every row final after the lost answers", e2e.counts)
 
     c = simulator_counters(sim)
     bound = WINDOW * CONNECTIONS  # answers outstanding at once: one timeout's worth of resends
@@ -73,6 +74,31 @@ def test_lost_submit_answers_duplicate_at_most_one_window_per_connection(e2e: E2
     e2e.wait(lambda: _unmatched(e2e) == lost, timeout=30, what="reports of the lost copies parked")
 
 
+def test_a_gateway_slower_than_the_lease_does_not_get_the_rows_again(e2e: E2E) -> None:
+    """Every answer comes after more than a lease: the heartbeat (every lease/3) keeps the
+    rows with their worker, so reclaim (every 0.1 s) takes none back to send again."""
+    total, lease, answer_after = 16, 1.5, 3.0
+    sim = e2e.simulator(report_delay=0.05, mo_rules=(), faults=Faults(resp_delay=answer_after))
+    e2e.insert(rows(total))
+    engine = e2e.run(
+        sim.port,
+        window=total,
+        response_timeout_seconds=4 * answer_after,
+        engine={"lease_seconds": lease, "reclaim_every_seconds": 0.1},
+    )
+    attempts = "SELECT min(attempts), max(attempts) FROM sms_outbox"
+    all_final = e2e.all_final(total)
+    took = e2e.wait(
+        lambda: e2e.query(attempts)[0][1] > 1 or all_final(),
+        timeout=30,
+        what="every row final (or one claimed again)",
+    )
+    assert e2e.query(attempts) == [(1, 1)], "rows in flight were reclaimed and claimed again"
+    assert took > answer_after
+    assert simulator_counters(sim).submits == total
+    assert "reclaimed" not in engine.log()
+
+
 @pytest.mark.slow
 def test_duplicated_shuffled_and_unknown_reports_leave_every_status_right(e2e: E2E) -> None:
     total = 4000
@@ -80,7 +106,7 @@ def test_duplicated_shuffled_and_unknown_reports_leave_every_status_right(e2e: E
     sim = e2e.simulator(report_delay=0.05, fail_ratio=0.1, seed=31, mo_rules=(), faults=faults)
     e2e.insert(rows(total))
     engine = e2e.run(sim.port)
-    e2e.wait(e2e.all_final(total), timeout=120, what="every row final")
+    wait_moving(e2e, e2e.all_final(total), "every row final", e2e.counts)
     unknown = simulator_counters(sim).unknown_reports
     e2e.wait(lambda: _unmatched(e2e) == unknown, timeout=30, what="unknown reports parked")
 

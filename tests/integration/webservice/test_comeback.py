@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,6 +14,7 @@ from hisms.adapters.webservice.push import Pusher
 from hisms.adapters.webservice.settings import PlatformConfig
 from hisms.engine.store import open_store
 from hisms.engine.store.base import Store
+from tests.waiting import wait_until
 
 from .test_platform import W, deliver, statuses
 
@@ -29,14 +30,6 @@ def pg_store(pg_url: str) -> Iterator[Store]:
 
 def modes(store: Store) -> dict[str, str]:
     return {r["source_system"]: r["mode"] for r in store.source_modes()}
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
-    done = threading.Event()
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        done.wait(0.05)
 
 
 def test_platform_mode_returns_after_an_outage_and_a_restart(
@@ -70,8 +63,8 @@ def test_platform_mode_returns_after_an_outage_and_a_restart(
     runner = threading.Thread(target=after.run, args=(stop,))
     runner.start()
     try:
-        wait_for(lambda: len(statuses(platform)) == 4)
-        wait_for(lambda: after.run_once() == 0)
+        wait_until(lambda: len(statuses(platform)) == 4, 10, "4 results pushed after the return")
+        wait_until(lambda: after.run_once() == 0, 10, "nothing left to push")
     finally:
         stop.set()
         runner.join(10)

@@ -1,3 +1,5 @@
+import pytest
+
 from hisms.adapters.his import Profiles, SourceProfile
 from hisms.carrier.base import Outcome, SubmitResult
 from hisms.engine import process
@@ -84,15 +86,21 @@ def test_a_refused_part_fails_the_message_with_the_carrier_code() -> None:
     assert [s["carrier_msg_id"] for s in into.segments] == ["M1"]  # the accepted part may arrive
 
 
-def test_transient_failure_is_retried_later_until_attempts_run_out() -> None:
-    def throttled(p):  # type: ignore[no-untyped-def]
-        return SubmitResult(p.key, Outcome.RETRY, error_code="8", error_text="flow control")
+def throttled(p):  # type: ignore[no-untyped-def]
+    return SubmitResult(p.key, Outcome.RETRY, error_code="8", error_text="flow control")
 
-    into = settle([row(attempt=1)], throttled)
+
+@pytest.mark.parametrize("attempt", [1, POLICY.max_attempts - 1])
+def test_transient_failure_is_retried_while_attempts_remain(attempt: int) -> None:
+    into = settle([row(attempt=attempt)], throttled)
     (retry,) = into.retries
+    assert retry["attempt"] == attempt and not into.finals
     assert retry["error_code"] == "8" and retry["next_attempt_at"] is not None
-    into = settle([row(attempt=3)], throttled)
-    assert into.finals[0]["status"] == Status.FAILED
+
+
+def test_transient_failure_on_the_last_attempt_is_final() -> None:
+    into = settle([row(attempt=POLICY.max_attempts)], throttled)
+    assert not into.retries and into.finals[0]["status"] == Status.FAILED
     assert "gave up after 3 attempts" in into.finals[0]["error_text"]
 
 
