@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 
 from hisms.carrier.base import DeliveryReport, MoMessage
-from hisms.engine.phone import mask
+from hisms.carrier.wire.numbers import mask
 from hisms.engine.store.base import Parked, StoreDataError
 
 CHANNEL_COLUMN, ERROR_COLUMN = 32, 500  # sms_parked.channel, sms_parked.error_text

@@ -1,14 +1,14 @@
-"""Mainland China mobile numbers: normalisation, validation, masking for logs."""
+"""Mainland mobile numbers: normalisation and validation (the +86 rule: carrier.wire.numbers)."""
 
 from __future__ import annotations
 
 import re
 
+from hisms.carrier.wire.numbers import mask, national
 from hisms.engine.errors import ErrorCode
 
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
-_PREFIXES = ("+86", "0086", "86")
 # Full-width ASCII (U+FF01..FF5E) and the ideographic space, as Chinese input methods type
 # them (１３８, ＋８６); nothing else: NFKC would also turn ¹³⁸ or ①③⑧ into digits.
 _FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
@@ -43,12 +43,7 @@ def normalise(raw: str | None) -> str:
     """The 11-digit number, accepting +86/0086/86 prefixes, spaces and dashes."""
     if raw is None or not raw.strip():
         raise InvalidPhone(ErrorCode.PHONE_EMPTY, "phone number is empty")
-    number = _SEPARATORS.sub("", raw.translate(_FULL_WIDTH))
-    for prefix in _PREFIXES:
-        # a bare "86" is a country code only if what follows is a whole mobile number
-        if number.startswith(prefix) and (prefix != "86" or len(number) == 13):
-            number = number[len(prefix) :]
-            break
+    number = national(_SEPARATORS.sub("", raw.translate(_FULL_WIDTH)))
     if not (number.isascii() and number.isdigit()):
         raise InvalidPhone(
             ErrorCode.PHONE_FORMAT, f"phone number {mask(raw)!r} contains non-digits"
@@ -73,13 +68,3 @@ def normalise(raw: str | None) -> str:
 def operator(number: str) -> str:
     """'mobile', 'unicom', 'telecom', 'broadnet' or 'unknown' for a normalised number."""
     return _OPERATOR_BY_PREFIX.get(number[:3], "unknown")
-
-
-def mask(number: str | None) -> str:
-    """138****8000: enough to tell numbers apart in a log, not enough to identify a patient."""
-    if not number:
-        return ""
-    digits = number.strip()
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return f"{digits[:3]}****{digits[-4:]}"

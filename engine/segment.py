@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hisms.carrier import udh
+from hisms.carrier.wire import udh
 
 SINGLE_UNITS = 70
 PART_UNITS = 67

@@ -39,11 +39,11 @@ from hisms.carrier.base import (
     SubmitResult,
     utcnow,
 )
+from hisms.carrier.wire.numbers import mask
 from hisms.engine import parking, process
 from hisms.engine.config import Settings
 from hisms.engine.errors import ErrorCode
 from hisms.engine.isolate import isolate
-from hisms.engine.phone import mask
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
 from hisms.engine.store.base import (

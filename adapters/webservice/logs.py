@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from hisms.engine.phone import mask
+from hisms.carrier.wire.numbers import mask
 
 _NUMBER = re.compile(r"\d{7,}")
 

@@ -9,11 +9,9 @@ from typing import Any
 from hisms.carrier.base import Submission
 from hisms.carrier.cmpp import auth, msgid, pdus
 from hisms.carrier.cmpp.codec import CmppCodec
-from hisms.carrier.cmpp.inbound import MoAssembler, report_event
+from hisms.carrier.cmpp.inbound import Inbound
 from hisms.carrier.cmpp.options import CmppOptions
-from hisms.carrier.cmpp.results import FLOW_CONTROL, connect_status_text, submit_result_text
-from hisms.carrier.connection import Connection, Role
-from hisms.carrier.errors import RemoteProtocolError
+from hisms.carrier.cmpp.status import FLOW_CONTROL, connect_status_text, submit_result_text
 from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
@@ -23,6 +21,8 @@ from hisms.carrier.session.adapter import (
     Verdict,
     with_extensions,
 )
+from hisms.carrier.wire.connection import Connection, Role
+from hisms.carrier.wire.errors import RemoteProtocolError
 
 log = logging.getLogger("hisms.carrier.cmpp")
 
@@ -34,7 +34,7 @@ class CmppAdapter:
     def __init__(self, channel: str, options: CmppOptions) -> None:
         self.channel = channel
         self.options = options
-        self._mo = MoAssembler(channel)
+        self._inbound = Inbound(channel)
         self._connect: pdus.Connect | None = None
 
     def new_connection(self) -> Connection[Any]:
@@ -103,8 +103,7 @@ class CmppAdapter:
     def _deliver(self, pdu: pdus.Deliver) -> PeerRequest:
         """Always answered: a DELIVER left without its RESP is sent to us again and again."""
         try:
-            report = pdu.report
-            events = [report_event(self.channel, report)] if report else self._mo.accept(pdu)
+            events = self._inbound.events(pdu)
         except RemoteProtocolError as exc:
             log.error("%s: unreadable DELIVER %d: %s", self.channel, pdu.sequence_id, exc)
             return PeerRequest(

@@ -12,10 +12,7 @@ import hashlib
 from datetime import datetime
 
 from hisms.carrier.cmpp import pdus
-
-
-def timestamp(now: datetime) -> str:
-    return now.strftime("%m%d%H%M%S")
+from hisms.carrier.wire import times
 
 
 def source(source_addr: str, secret: str, stamp: str) -> bytes:
@@ -33,7 +30,7 @@ def ismg(status: int, authenticator_source: bytes, secret: str, version: int) ->
 def connect(
     sequence_id: int, source_addr: str, secret: str, version: int, now: datetime
 ) -> pdus.Connect:
-    stamp = timestamp(now)
+    stamp = times.stamp(now)
     return pdus.Connect(
         sequence_id=sequence_id,
         source_addr=source_addr,

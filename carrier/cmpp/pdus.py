@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hisms.carrier.cmpp.report import Report, parse_report
+from hisms.carrier.wire.text import decode as decode_text
+from hisms.carrier.wire.udh import Concat, split_content
 
 V20 = 0x20
 V30 = 0x30
@@ -112,6 +114,15 @@ class Deliver:
     def report(self) -> Report | None:
         """The status report in ``msg_content``; its layout follows its length."""
         return parse_report(self.msg_content) if self.registered_delivery == 1 else None
+
+    @property
+    def concat(self) -> Concat | None:
+        return split_content(self.msg_content, self.tp_udhi)[0]
+
+    @property
+    def text(self) -> str:
+        """The message text without its UDH."""
+        return decode_text(split_content(self.msg_content, self.tp_udhi)[1], self.msg_fmt)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.fields import pad, unpad
+from hisms.carrier.wire.errors import RemoteProtocolError
+from hisms.carrier.wire.fields import pad, unpad
 
 LENGTH_V20 = 60
 LENGTH_V30 = 71

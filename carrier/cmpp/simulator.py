@@ -1,6 +1,6 @@
 """A CMPP 2.0/3.0 ISMG (gateway) simulator on 127.0.0.1, for tests, demos and benches.
 
-It reuses the sans-IO :class:`~hisms.carrier.connection.Connection` in the
+It reuses the sans-IO :class:`~hisms.carrier.wire.connection.Connection` in the
 gateway role: checks the login (a wrong secret gets CONNECT_RESP status 3),
 answers every SUBMIT with a Msg_Id (ISMG layout, hex string form as in
 :mod:`.msgid`), and sends one status report per part and MO replies through the
@@ -18,12 +18,10 @@ from typing import Any
 
 import click
 
-from hisms.carrier import text, udh
 from hisms.carrier.cmpp import auth, msgid, pdus
 from hisms.carrier.cmpp.codec import CmppCodec
 from hisms.carrier.cmpp.options import VERSIONS
 from hisms.carrier.cmpp.report import Report, build_report
-from hisms.carrier.connection import Connection, Role
 from hisms.carrier.simulator import (
     GatewaySimulator,
     PduSession,
@@ -32,6 +30,8 @@ from hisms.carrier.simulator import (
     SimConfig,
 )
 from hisms.carrier.simulator.cli import Account, command
+from hisms.carrier.wire import text, udh
+from hisms.carrier.wire.connection import Connection, Role
 
 AUTH_ERROR = 3
 BAD_SOURCE = 2

@@ -3,7 +3,7 @@
 The asyncio session (:mod:`hisms.carrier.session`) owns sockets, windows, rate
 limits, timers and reconnects; it knows nothing about bytes. A protocol plugs
 in by implementing :class:`ProtocolAdapter` over its sans-IO
-:class:`~hisms.carrier.connection.Connection`:
+:class:`~hisms.carrier.wire.connection.Connection`:
 
 * ``new_connection()`` -> a fresh client-role ``Connection`` for one TCP link.
 * ``login(seq)`` -> the login PDU; ``check_login(pdu)`` -> ``None`` when the
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hisms.carrier.base import CarrierEvent, MoMessage, Submission
-from hisms.carrier.connection import Connection
+from hisms.carrier.wire.connection import Connection
 
 
 class LoginRefused(Exception):
@@ -98,10 +98,3 @@ def with_extensions(events: Sequence[CarrierEvent], src_number: str) -> list[Car
         else e
         for e in events
     ]
-
-
-def mask_phone(phone: str) -> str:
-    """A number fit for logs: 13812348000 -> 138****8000."""
-    if len(phone) < 8:
-        return "*" * len(phone)
-    return f"{phone[:3]}****{phone[-4:]}"

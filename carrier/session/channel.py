@@ -35,13 +35,14 @@ from hisms.carrier.base import (
     Submission,
     SubmitResult,
 )
-from hisms.carrier.errors import LocalProtocolError
-from hisms.carrier.session.adapter import ProtocolAdapter, SubmitAnswer, Verdict, mask_phone
+from hisms.carrier.session.adapter import ProtocolAdapter, SubmitAnswer, Verdict
 from hisms.carrier.session.link import Link, LinkSetup
 from hisms.carrier.session.login import Connect
 from hisms.carrier.session.queue import Job, JobQueue
 from hisms.carrier.session.ratelimit import AdaptiveRate, TokenBucket
 from hisms.carrier.session.settings import SessionSettings, SessionStats
+from hisms.carrier.wire.errors import LocalProtocolError
+from hisms.carrier.wire.numbers import mask
 from hisms.engine.errors import ErrorCode
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ class ChannelSession:
                 "%s: gateway refused part %d for %s: %s %s",
                 self.name,
                 job.submission.seq,
-                mask_phone(job.submission.phone),
+                mask(job.submission.phone),
                 answer.error_code,
                 answer.error_text,
             )
@@ -138,7 +139,7 @@ class ChannelSession:
             "%s: resending part %d for %s (%s), resend %d of %d",
             self.name,
             job.submission.seq,
-            mask_phone(job.submission.phone),
+            mask(job.submission.phone),
             why,
             job.resends,
             self.settings.max_resend,

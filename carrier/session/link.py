@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hisms.carrier.base import CarrierEvent
-from hisms.carrier.connection import NEED_DATA, Connection, State
-from hisms.carrier.errors import LocalProtocolError
 from hisms.carrier.session.acks import answer_when_stored
 from hisms.carrier.session.adapter import Answer, PeerRequest, ProtocolAdapter, SubmitAnswer
 from hisms.carrier.session.login import (
@@ -39,6 +37,8 @@ from hisms.carrier.session.login import (
 from hisms.carrier.session.queue import Job, JobQueue
 from hisms.carrier.session.ratelimit import AdaptiveRate, TokenBucket
 from hisms.carrier.session.settings import SessionSettings, SessionStats
+from hisms.carrier.wire.connection import NEED_DATA, Connection, State
+from hisms.carrier.wire.errors import LocalProtocolError
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
-from hisms.carrier.connection import NEED_DATA, Connection
 from hisms.carrier.session.adapter import LoginRefused, ProtocolAdapter
 from hisms.carrier.session.settings import SessionSettings, SessionStats
+from hisms.carrier.wire.connection import NEED_DATA, Connection
 
 LOGIN_SEQ = 1
 READ_SIZE = 65536

@@ -13,8 +13,6 @@ import logging
 from typing import Any
 
 from hisms.carrier.base import Submission
-from hisms.carrier.connection import Connection, Role
-from hisms.carrier.errors import RemoteProtocolError
 from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
@@ -26,12 +24,14 @@ from hisms.carrier.session.adapter import (
 )
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.codec import SgipCodec
-from hisms.carrier.sgip.inbound import MoInbound, report_events
-from hisms.carrier.sgip.numbers import with_86
+from hisms.carrier.sgip.inbound import Inbound
+from hisms.carrier.sgip.msgid import Sequence, SequenceGenerator
 from hisms.carrier.sgip.options import SgipOptions
-from hisms.carrier.sgip.sequence import Sequence, SequenceGenerator
 from hisms.carrier.sgip.status import PARAMETER_ERROR, THROTTLING, result_text
-from hisms.carrier.text import UCS2
+from hisms.carrier.wire.connection import Connection, Role
+from hisms.carrier.wire.errors import RemoteProtocolError
+from hisms.carrier.wire.numbers import with_86
+from hisms.carrier.wire.text import UCS2
 
 log = logging.getLogger("hisms.carrier.sgip")
 
@@ -50,7 +50,7 @@ class SgipAdapter:
         self.options = options
         self.sequences = SequenceGenerator(options.node_id)
         self._submitted: dict[Sequence, int] = {}  # wire sequence -> session counter
-        self._mo = MoInbound(channel)
+        self._inbound = Inbound(channel)
 
     def new_connection(self) -> Connection[Any]:
         return Connection(SgipCodec(), Role.CLIENT)
@@ -104,7 +104,7 @@ class SgipAdapter:
         if isinstance(pdu, pdus.Report):
             return PeerRequest(
                 reply=pdus.ReportResp(sequence=pdu.sequence),
-                events=report_events(self.channel, pdu),
+                events=self._inbound.events(pdu),
             )
         if isinstance(pdu, pdus.Deliver):
             return self._deliver(pdu)
@@ -126,7 +126,7 @@ class SgipAdapter:
     def _deliver(self, pdu: pdus.Deliver) -> PeerRequest:
         """Always answered: a DELIVER left without its RESP is sent to us again and again."""
         try:
-            events = self._mo.events(pdu)
+            events = self._inbound.events(pdu)
         except RemoteProtocolError as exc:
             log.error("%s: unreadable DELIVER %s: %s", self.channel, pdu.sequence, exc)
             return PeerRequest(

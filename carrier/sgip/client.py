@@ -8,7 +8,7 @@ Options: :class:`~hisms.carrier.sgip.options.SgipOptions` (the table is in
 ``docs/carrier-options.md``).
 
 Message ids (``carrier_msg_id``) are the SUBMIT's sequence in the form
-``"<node>-<MMDDHHMMSS>-<counter>"`` (:mod:`.sequence`); REPORT names the
+``"<node>-<MMDDHHMMSS>-<counter>"`` (:mod:`.msgid`); REPORT names the
 same sequence. Results 11 (node busy) and 33 (SMSC queue full) are flow control.
 """
 

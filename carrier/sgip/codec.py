@@ -1,36 +1,26 @@
 """Encoding and decoding SGIP 1.2 PDUs (no I/O).
 
-:class:`SgipCodec` is the :class:`~hisms.carrier.connection.Codec` that plugs
-SGIP into the shared sans-IO connection, for both of the SP's links: the one it
-opens to submit and the one the SMG opens to deliver and report. The header is
-Message Length u32, Command ID u32 and the 12-byte sequence (spec 4.2.2); the
-body layouts follow spec tables 4-15 to 4-22. Anything malformed the peer sends
-raises :class:`RemoteProtocolError` and nothing else.
+:class:`SgipCodec` plugs SGIP into the shared sans-IO connection, for both of
+the SP's links: the one it opens to submit and the one the SMG opens to
+deliver and report. The header is Message Length u32, Command ID u32 and the
+12-byte sequence (spec 4.2.2); the body layouts follow spec tables 4-15 to
+4-22.
 """
 
 from __future__ import annotations
 
-import struct
-
-from hisms.carrier.connection import Kind
-from hisms.carrier.errors import LocalProtocolError, RemoteProtocolError
 from hisms.carrier.sgip import pdus
-from hisms.carrier.sgip.pdus import COMMAND_IDS, PDU_TYPES, Pdu
-from hisms.carrier.sgip.sequence import Sequence
-from hisms.carrier.sgip.wire import (
-    Content,
-    Ids,
-    Int,
-    Layout,
-    Packed,
-    Text,
-    decode_body,
-    encode_body,
-)
+from hisms.carrier.sgip.msgid import Sequence
+from hisms.carrier.sgip.pdus import COMMAND_IDS, Pdu
+from hisms.carrier.wire.codec import LayoutCodec, Words
+from hisms.carrier.wire.connection import Kinds
+from hisms.carrier.wire.fields import Content, Ids, Int, Layout, Packed, Text
 
 HEADER_LENGTH = 20
 MAX_LENGTH = 8192  # a 100-recipient SUBMIT is about 2.3 kB; anything far bigger is garbage
-_HEADER = struct.Struct(">II")
+_HEADER = (("sequence", Packed(12, Sequence.unpack, Sequence.pack)),)
+_WORDS = Words("SGIP", "Message Length", "Command ID")
+_KINDS = Kinds(pdus.Bind, pdus.BindResp, "result", pdus.Unbind, pdus.UnbindResp)
 _RESERVE: tuple[str | None, Text] = (None, Text(8))
 _RESULT: Layout = (("result", Int(1)), _RESERVE)
 _MESSAGE: Layout = (
@@ -52,7 +42,7 @@ LAYOUTS: dict[type, Layout] = {
     pdus.Submit: (
         ("sp_number", Text(21)),
         ("charge_number", Text(21)),
-        ("user_numbers", Ids(21)),
+        ("user_numbers", Ids(21, 1, 100)),
         ("corp_id", Text(5)),
         ("service_type", Text(10)),
         ("fee_type", Int(1)),
@@ -89,45 +79,7 @@ LAYOUTS: dict[type, Layout] = {
     pdus.ReportResp: _RESULT,
 }
 
-_KINDS: dict[type, Kind] = {
-    pdus.Bind: Kind.LOGIN,
-    pdus.Unbind: Kind.LOGOUT,
-    pdus.UnbindResp: Kind.LOGOUT_RESP,
-}
 
-
-class SgipCodec:
-    min_length = HEADER_LENGTH
-    max_length = MAX_LENGTH
-
-    def encode(self, pdu: Pdu) -> bytes:
-        layout = LAYOUTS.get(type(pdu))
-        if layout is None:
-            raise LocalProtocolError(f"not an SGIP PDU: {type(pdu).__name__}")
-        if isinstance(pdu, pdus.Submit) and not 1 <= len(pdu.user_numbers) <= 100:
-            raise LocalProtocolError(f"SGIP SUBMIT to {len(pdu.user_numbers)} users (1..100)")
-        body = encode_body(pdu, layout)
-        header = _HEADER.pack(HEADER_LENGTH + len(body), COMMAND_IDS[type(pdu)])
-        try:
-            return header + pdu.sequence.pack() + body
-        except struct.error as exc:
-            raise LocalProtocolError(f"SGIP sequence {pdu.sequence!r}: {exc}") from exc
-
-    def decode(self, frame: bytes) -> Pdu:
-        if len(frame) < HEADER_LENGTH:
-            raise RemoteProtocolError(f"SGIP PDU of {len(frame)} bytes is shorter than its header")
-        length, command = _HEADER.unpack_from(frame)
-        if length != len(frame):
-            raise RemoteProtocolError(f"SGIP Message Length {length} but {len(frame)} bytes")
-        cls = PDU_TYPES.get(command)
-        if cls is None:
-            raise RemoteProtocolError(f"unknown SGIP Command ID 0x{command:08x}")
-        sequence = Sequence.unpack(frame[8:HEADER_LENGTH])
-        values = decode_body(frame[HEADER_LENGTH:], LAYOUTS[cls], f"SGIP {cls.__name__}")
-        pdu: Pdu = cls(sequence=sequence, **values)
-        return pdu
-
-    def kind(self, pdu: Pdu) -> Kind:
-        if isinstance(pdu, pdus.BindResp):
-            return Kind.LOGIN_OK if pdu.result == 0 else Kind.LOGIN_FAILED
-        return _KINDS.get(type(pdu), Kind.OTHER)
+class SgipCodec(LayoutCodec[Pdu]):
+    def __init__(self) -> None:
+        super().__init__(_WORDS, _HEADER, LAYOUTS, COMMAND_IDS, _KINDS, MAX_LENGTH)

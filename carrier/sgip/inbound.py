@@ -9,38 +9,16 @@ long message (TP_udhi + UDH).
 
 from __future__ import annotations
 
-from hisms.carrier.base import CarrierEvent, DeliveryReport, MoMessage
-from hisms.carrier.sgip.concat import MoParts
-from hisms.carrier.sgip.numbers import without_86
+from hisms.carrier.base import CarrierEvent
 from hisms.carrier.sgip.pdus import Deliver, Report
+from hisms.carrier.wire import inbound
 
 
-def report_events(channel: str, report: Report) -> list[CarrierEvent]:
-    if not report.final:
-        return []
-    stat = report.stat
-    return [
-        DeliveryReport(
-            channel=channel,
-            carrier_msg_id=str(report.submit_sequence),
-            stat=stat,
-            phone=without_86(report.user_number),
-            error_code=None if stat == "DELIVRD" else stat,
-        )
-    ]
-
-
-class MoInbound:
-    """One channel's DELIVER interpreter; keeps the parts of long MO messages."""
-
-    def __init__(self, channel: str) -> None:
-        self.channel = channel
-        self._parts = MoParts()
-
-    def events(self, deliver: Deliver) -> list[CarrierEvent]:
+class Inbound(inbound.Inbound):
+    def events(self, pdu: Deliver | Report) -> list[CarrierEvent]:
         """Raises RemoteProtocolError for an unreadable UDH."""
-        phone = without_86(deliver.user_number)
-        whole = self._parts.add(phone, deliver.sp_number, deliver.concat, deliver.text)
-        if whole is None:
+        if isinstance(pdu, Deliver):
+            return self.mo(pdu.user_number, pdu.sp_number, pdu.concat, pdu.text)
+        if not pdu.final:
             return []
-        return [MoMessage(self.channel, phone, deliver.sp_number, whole)]
+        return self.report(str(pdu.submit_sequence), pdu.stat, pdu.user_number)

@@ -1,9 +1,9 @@
 """SGIP 1.2 PDUs between an SP and an SMG: one frozen dataclass per PDU.
 
-Every PDU carries its header :class:`~hisms.carrier.sgip.sequence.Sequence`;
+Every PDU carries its header :class:`~hisms.carrier.sgip.msgid.Sequence`;
 the codec adds Message Length and Command ID. Integers are Python ints,
 fixed-width strings are ``str`` (padding stripped), message contents are
-``bytes``. Numbers are on the wire form, with 86 (see :mod:`.numbers`).
+``bytes``. Numbers are on the wire form, with 86 (see :mod:`hisms.carrier.wire.numbers`).
 The SP is client (SUBMIT) and server (the SMG binds with login type 2 to send
 DELIVER and REPORT), so every PDU is encoded and decoded in both directions.
 """
@@ -13,11 +13,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from hisms.carrier.sgip.sequence import Sequence
-from hisms.carrier.sgip.wire import split_content
-from hisms.carrier.text import UCS2
-from hisms.carrier.text import decode as decode_text
-from hisms.carrier.udh import Concat
+from hisms.carrier.sgip.msgid import Sequence
+from hisms.carrier.wire.text import UCS2
+from hisms.carrier.wire.text import decode as decode_text
+from hisms.carrier.wire.udh import Concat, split_content
 
 SP_PAYS = "0" * 21  # ChargeNumber meaning "the SP pays" (spec 4.2.3.3.1)
 

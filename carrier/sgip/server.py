@@ -18,8 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 from hisms.carrier.base import CarrierEvent
-from hisms.carrier.connection import NEED_DATA, Connection, Role, State
-from hisms.carrier.errors import ProtocolError
 from hisms.carrier.session.acks import answer_when_stored
 from hisms.carrier.session.adapter import PeerRequest
 from hisms.carrier.session.login import READ_SIZE
@@ -27,6 +25,8 @@ from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.adapter import SgipAdapter
 from hisms.carrier.sgip.codec import SgipCodec
 from hisms.carrier.sgip.status import ILLEGAL_LOGIN, WRONG_LOGIN_TYPE
+from hisms.carrier.wire.connection import NEED_DATA, Connection, Role, State
+from hisms.carrier.wire.errors import ProtocolError
 
 log = logging.getLogger("hisms.carrier.sgip")
 

@@ -20,13 +20,10 @@ from typing import Any
 
 import click
 
-from hisms.carrier.connection import Connection, Role
-from hisms.carrier.errors import ProtocolError
 from hisms.carrier.session.login import read_one
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.codec import SgipCodec
-from hisms.carrier.sgip.numbers import with_86, without_86
-from hisms.carrier.sgip.sequence import Sequence, SequenceGenerator
+from hisms.carrier.sgip.msgid import Sequence, SequenceGenerator
 from hisms.carrier.simulator import (
     GatewaySimulator,
     PduSession,
@@ -35,7 +32,10 @@ from hisms.carrier.simulator import (
     SimConfig,
 )
 from hisms.carrier.simulator.cli import Account, command
-from hisms.carrier.text import UCS2
+from hisms.carrier.wire.connection import Connection, Role
+from hisms.carrier.wire.errors import ProtocolError
+from hisms.carrier.wire.numbers import national, with_86
+from hisms.carrier.wire.text import UCS2
 
 log = logging.getLogger("hisms.carrier.sgip.simulator")
 
@@ -115,7 +115,7 @@ class _Session(PduSession[SgipSimulator]):
             self.answer(pdus.SubmitResp(sequence=pdu.sequence, result=0))
         report = pdu.report_flag == pdus.ReportFlag.ALWAYS
         for number in pdu.user_numbers:
-            self.sim.accepted(pdu.sequence, without_86(number), pdu.sp_number, pdu.text, report)
+            self.sim.accepted(pdu.sequence, national(number), pdu.sp_number, pdu.text, report)
 
 
 class _Outbound:

@@ -23,7 +23,6 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from hisms.carrier.errors import ProtocolError
 from hisms.carrier.simulator.config import (
     Counters,
     PendingMo,
@@ -31,6 +30,7 @@ from hisms.carrier.simulator.config import (
     ReportPlan,
     SimConfig,
 )
+from hisms.carrier.wire.errors import ProtocolError
 
 if TYPE_CHECKING:
     from hisms.carrier.simulator.session import PduSession

@@ -14,8 +14,8 @@ import asyncio
 from abc import ABC, abstractmethod
 from typing import Any, Generic, TypeVar
 
-from hisms.carrier.connection import NEED_DATA, Connection, State
 from hisms.carrier.simulator.gateway import Decision, GatewaySimulator
+from hisms.carrier.wire.connection import NEED_DATA, Connection, State
 
 READ_SIZE = 65536
 S = TypeVar("S", bound=GatewaySimulator)

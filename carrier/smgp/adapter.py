@@ -7,8 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from hisms.carrier.base import Submission
-from hisms.carrier.connection import Connection, Role
-from hisms.carrier.errors import RemoteProtocolError
 from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
@@ -18,12 +16,14 @@ from hisms.carrier.session.adapter import (
     Verdict,
     with_extensions,
 )
-from hisms.carrier.smgp import auth, msgid, pdus, tlv
+from hisms.carrier.smgp import auth, msgid, pdus
 from hisms.carrier.smgp.codec import SmgpCodec
 from hisms.carrier.smgp.inbound import Inbound
 from hisms.carrier.smgp.options import SmgpOptions
 from hisms.carrier.smgp.status import STRUCTURE_ERROR, THROTTLING, status_text
-from hisms.carrier.text import UCS2
+from hisms.carrier.wire.connection import Connection, Role
+from hisms.carrier.wire.errors import RemoteProtocolError
+from hisms.carrier.wire.text import UCS2
 
 log = logging.getLogger("hisms.carrier.smgp")
 
@@ -64,7 +64,7 @@ class SmgpAdapter:
 
     def submit(self, submission: Submission, seq: int) -> pdus.Submit:
         o = self.options
-        concat = tlv.concat_options(submission.total, submission.seq) if submission.udh else ()
+        concat = pdus.concat_options(submission.total, submission.seq) if submission.udh else ()
         return pdus.Submit(
             sequence_id=seq,
             content=submission.udh + submission.body,

@@ -15,11 +15,7 @@ import struct
 from datetime import datetime
 
 from hisms.carrier.smgp.pdus import VERSION, Login, LoginMode
-
-
-def timestamp(moment: datetime) -> str:
-    """MMDDHHMMSS; ``int()`` of it is the TimeStamp field."""
-    return moment.strftime("%m%d%H%M%S")
+from hisms.carrier.wire import times
 
 
 def client_authenticator(client_id: str, secret: str, stamp: str) -> bytes:
@@ -39,7 +35,7 @@ def make_login(
     login_mode: int = LoginMode.TRANSMIT,
 ) -> Login:
     """A LOGIN with its authenticator and timestamp computed from one clock reading."""
-    stamp = timestamp(now)
+    stamp = times.stamp(now)  # int() of it is the TimeStamp field
     return Login(
         sequence_id=sequence_id,
         client_id=client_id,

@@ -12,14 +12,40 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from hisms.carrier.sgip.wire import split_content
-from hisms.carrier.smgp import tlv
 from hisms.carrier.smgp.report import Report, parse_report
-from hisms.carrier.text import UCS2
-from hisms.carrier.text import decode as decode_text
-from hisms.carrier.udh import Concat
+from hisms.carrier.wire import tlv
+from hisms.carrier.wire.text import UCS2
+from hisms.carrier.wire.text import decode as decode_text
+from hisms.carrier.wire.udh import Concat, split_content
 
 VERSION = 0x30
+
+
+class Tag(enum.IntEnum):
+    TP_PID = 0x0001
+    TP_UDHI = 0x0002
+    LINK_ID = 0x0003
+    CHARGE_USER_TYPE = 0x0004
+    CHARGE_TERM_TYPE = 0x0005
+    CHARGE_TERM_PSEUDO = 0x0006
+    DEST_TERM_TYPE = 0x0007
+    DEST_TERM_PSEUDO = 0x0008
+    PK_TOTAL = 0x0009
+    PK_NUMBER = 0x000A
+    SUBMIT_MSG_TYPE = 0x000B
+    SP_DEAL_RESULT = 0x000C
+    SRC_TERM_TYPE = 0x000D
+    SRC_TERM_PSEUDO = 0x000E
+    NODES_COUNT = 0x000F
+    MSG_SRC = 0x0010
+    SRC_TYPE = 0x0011
+    M_SERVICE_ID = 0x0012
+
+
+def concat_options(total: int, number: int) -> tlv.Tlvs:
+    """TP_udhi=1 and PkTotal/PkNumber for one part of a long message (docs/protocols.md#q9)."""
+    values = {Tag.TP_UDHI: 1, Tag.PK_TOTAL: total, Tag.PK_NUMBER: number}
+    return tuple((tag, tlv.int_value(value, 1)) for tag, value in values.items())
 
 
 class RequestId(enum.IntEnum):
@@ -72,11 +98,11 @@ class _Message:
     sequence_id: int
     content: bytes
     msg_format: int = UCS2
-    options: tlv.Options = ()
+    options: tlv.Tlvs = ()  # TLVs in wire order, unknown tags included
 
     @property
     def tp_udhi(self) -> int:
-        return tlv.find_int(self.options, tlv.Tag.TP_UDHI)
+        return tlv.find_int(self.options, Tag.TP_UDHI)
 
     @property
     def concat(self) -> Concat | None:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hisms.carrier.errors import RemoteProtocolError
 from hisms.carrier.smgp import msgid
+from hisms.carrier.wire.errors import RemoteProtocolError
 
 # Keys must be followed by a colon, so values (digits, DELIVRD...) never match.
 _KEY = re.compile(rb"(sub|dlvrd|submit[ _]?date|done[ _]?date|stat|err)\s*:", re.I)

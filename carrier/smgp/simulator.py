@@ -1,6 +1,6 @@
 """An SMGP 3.0 SMGW (gateway) simulator on 127.0.0.1, for tests, demos and benches.
 
-The sans-IO :class:`~hisms.carrier.connection.Connection` in the gateway role:
+The sans-IO :class:`~hisms.carrier.wire.connection.Connection` in the gateway role:
 checks the LOGIN (a wrong client id or secret gets status 21), answers every
 SUBMIT with a spec-shaped MsgID (status 1, system busy, when throttling), and
 sends one IsReport=1 DELIVER per part and MO replies through the shared
@@ -14,7 +14,6 @@ import os
 from datetime import datetime
 from typing import Any
 
-from hisms.carrier.connection import Connection, Role
 from hisms.carrier.simulator import (
     GatewaySimulator,
     PduSession,
@@ -26,7 +25,8 @@ from hisms.carrier.simulator.cli import Account, command
 from hisms.carrier.smgp import auth, msgid, pdus
 from hisms.carrier.smgp.codec import SmgpCodec
 from hisms.carrier.smgp.report import Report, build_report
-from hisms.carrier.text import ASCII
+from hisms.carrier.wire.connection import Connection, Role
+from hisms.carrier.wire.text import ASCII
 
 AUTH_ERROR = 21
 BUSY = 1

@@ -42,8 +42,5 @@ STRUCTURE_ERROR = 10
 
 
 def status_text(status: int) -> str:
-    if status in STATUS:
-        return STATUS[status]
-    if 128 <= status <= 255:
-        return f"gateway vendor error {status}"
-    return f"other error {status}"
+    kind = "gateway vendor" if 128 <= status <= 255 else "other"
+    return STATUS.get(status, f"{kind} error {status}")

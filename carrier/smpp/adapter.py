@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from hisms.carrier.base import CarrierEvent, Submission
-from hisms.carrier.connection import Role
-from hisms.carrier.errors import RemoteProtocolError
+from hisms.carrier.base import Submission
 from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
@@ -22,12 +20,14 @@ from hisms.carrier.session.adapter import (
     Verdict,
     with_extensions,
 )
-from hisms.carrier.smpp import message, pdus, results
-from hisms.carrier.smpp.codec import SmppCodec
-from hisms.carrier.smpp.inbound import SmppConnection, SmppMoAssembler, Undecodable, report_event
+from hisms.carrier.smpp import message, pdus
+from hisms.carrier.smpp.codec import SmppCodec, SmppConnection, Undecodable
+from hisms.carrier.smpp.inbound import Inbound
 from hisms.carrier.smpp.options import LongMode, SmppOptions
-from hisms.carrier.smpp.receipt import from_deliver_sm, is_receipt
-from hisms.carrier.smpp.tlv import Tag
+from hisms.carrier.smpp.pdus import Tag
+from hisms.carrier.smpp.status import RX_P_APPN, THROTTLING, status_code, status_text
+from hisms.carrier.wire.connection import Role
+from hisms.carrier.wire.errors import RemoteProtocolError
 
 log = logging.getLogger("hisms.carrier.smpp")
 
@@ -46,7 +46,7 @@ class SmppAdapter:
         self.channel = channel
         self.options = options
         self.bind = bind
-        self._mo = SmppMoAssembler(channel)
+        self._inbound = Inbound(channel)
 
     def new_connection(self) -> SmppConnection:
         return SmppConnection(SmppCodec(), Role.CLIENT)
@@ -69,8 +69,8 @@ class SmppAdapter:
             raise LoginRefused(f"expected {expected.command_id.name}, got {type(pdu).__name__}")
         if pdu.command_status != pdus.Status.ROK:
             raise LoginRefused(
-                f"bind_{self.bind}_resp status {results.code(pdu.command_status)}: "
-                f"{results.text(pdu.command_status)}"
+                f"bind_{self.bind}_resp status {status_code(pdu.command_status)}: "
+                f"{status_text(pdu.command_status)}"
             )
 
     def submit(self, submission: Submission, seq: int) -> pdus.SubmitSm:
@@ -141,16 +141,10 @@ class SmppAdapter:
     def _deliver(self, pdu: pdus.DeliverSm) -> PeerRequest:
         """Always answered: a deliver_sm left without its resp comes again and again."""
         try:
-            events: list[CarrierEvent] = (
-                [report_event(self.channel, from_deliver_sm(pdu), pdu.source_addr)]
-                if is_receipt(pdu)
-                else self._mo.accept_sm(pdu)
-            )
+            events = self._inbound.events(pdu)
         except RemoteProtocolError as exc:
             log.error("%s: unreadable deliver_sm %d: %s", self.channel, pdu.sequence_number, exc)
-            resp = pdus.DeliverSmResp(
-                sequence_number=pdu.sequence_number, command_status=results.RX_P_APPN
-            )
+            resp = pdus.DeliverSmResp(sequence_number=pdu.sequence_number, command_status=RX_P_APPN)
             return PeerRequest(reply=resp)
         return PeerRequest(
             reply=pdus.DeliverSmResp(sequence_number=pdu.sequence_number),
@@ -164,9 +158,9 @@ def submit_answer(pdu: pdus.SubmitSmResp | pdus.GenericNack) -> SubmitAnswer:
         return SubmitAnswer(seq, Verdict.ACCEPTED, msg_id=pdu.message_id)
     if status == pdus.Status.ROK:  # a generic_nack without an error is still a refusal
         status = pdus.Status.RSYSERR
-    verdict = Verdict.THROTTLED if status in results.THROTTLING else Verdict.FAILED
+    verdict = Verdict.THROTTLED if status in THROTTLING else Verdict.FAILED
     return SubmitAnswer(
-        seq, verdict, error_code=results.code(status), error_text=results.text(status)
+        seq, verdict, error_code=status_code(status), error_text=status_text(status)
     )
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import struct
+from dataclasses import dataclass
 from typing import Any
 
-from hisms.carrier.connection import Kind
-from hisms.carrier.errors import LocalProtocolError, RemoteProtocolError
-from hisms.carrier.smpp import tlv
 from hisms.carrier.smpp.pdus import (
     CLASSES,
+    TLV_SIZES,
     Bind,
     BindResp,
+    OptionalParams,
     Pdu,
     Response,
     ShortMessagePdu,
@@ -26,7 +26,9 @@ from hisms.carrier.smpp.pdus import (
     Unbind,
     UnbindResp,
 )
-from hisms.carrier.smpp.tlv import OptionalParams
+from hisms.carrier.wire import tlv
+from hisms.carrier.wire.connection import Connection, Kinds, NeedData
+from hisms.carrier.wire.errors import LocalProtocolError, RemoteProtocolError
 
 HEADER = struct.Struct(">IIII")  # command_length, command_id, command_status, sequence_number
 MAX_SHORT_MESSAGE = 254  # spec 3.2.3; longer text goes in message_payload
@@ -89,7 +91,7 @@ def _encode_body(pdu: Pdu) -> bytes:
         return fields
     if isinstance(pdu, ShortMessagePdu) and pdu.short_message and pdu.message_payload is not None:
         raise LocalProtocolError("short_message and message_payload must not both be set")
-    return fields + tlv.pack(pdu.tlvs)
+    return fields + tlv.build(pdu.tlvs.items())
 
 
 def _encode_field(f: _Field, value: Any) -> bytes:
@@ -146,7 +148,7 @@ def _decode_body(cls: type[Pdu], body: bytes) -> dict[str, Any]:
         values[f.name] = reader.read(f)
     rest = reader.rest()
     if issubclass(cls, OptionalParams):
-        values["tlvs"] = tlv.unpack(rest)
+        values["tlvs"] = dict(tlv.parse(rest, TLV_SIZES))
     elif rest:
         raise RemoteProtocolError(f"{len(rest)} unexpected bytes after the body")
     return values
@@ -190,8 +192,30 @@ class _Reader:
 # -- the Connection plug-in -------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """A PDU whose header was readable but whose command or body was not."""
+
+    sequence_number: int
+    status: int
+    reason: str
+
+
+class SmppConnection(Connection[Any]):
+    """A Connection that hands an undecodable PDU back as :class:`Undecodable`
+    instead of raising, so the session answers it with generic_nack (spec 2.3)
+    and keeps the link: the frame is consumed and the state left as it was."""
+
+    def next_event(self) -> Pdu | Undecodable | NeedData:
+        try:
+            event: Pdu | NeedData = super().next_event()
+        except UndecodablePdu as exc:
+            return Undecodable(exc.sequence_number, exc.status, str(exc))
+        return event
+
+
 class SmppCodec:
-    """Frames and classifies SMPP PDUs for :class:`hisms.carrier.connection.Connection`."""
+    """Frames and classifies SMPP PDUs for :class:`hisms.carrier.wire.connection.Connection`."""
 
     min_length = HEADER.size
 
@@ -204,13 +228,4 @@ class SmppCodec:
     def encode(self, pdu: Pdu) -> bytes:
         return encode(pdu)
 
-    def kind(self, pdu: Pdu) -> Kind:
-        if isinstance(pdu, Bind):
-            return Kind.LOGIN
-        if isinstance(pdu, BindResp):
-            return Kind.LOGIN_OK if pdu.command_status == Status.ROK else Kind.LOGIN_FAILED
-        if isinstance(pdu, Unbind):
-            return Kind.LOGOUT
-        if isinstance(pdu, UnbindResp):
-            return Kind.LOGOUT_RESP
-        return Kind.OTHER
+    kind = Kinds(Bind, BindResp, "command_status", Unbind, UnbindResp)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import string
 
-from hisms.carrier import text as coding
-from hisms.carrier import udh
-from hisms.carrier.smpp.pdus import ESM_UDHI, ShortMessagePdu
-from hisms.carrier.smpp.tlv import Tag, int_value
+from hisms.carrier.smpp.pdus import ESM_UDHI, ShortMessagePdu, Tag
+from hisms.carrier.wire import text as coding
+from hisms.carrier.wire import udh
+from hisms.carrier.wire.tlv import int_value
 
 # Characters at the same place in ASCII and the GSM 03.38 basic table, so an
 # SMSC that passes data_coding 0 octets through unconverted still shows them.

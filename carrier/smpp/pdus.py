@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from hisms.carrier.smpp.tlv import OptionalParams
-
 
 class CommandId(enum.IntEnum):
     GENERIC_NACK = 0x80000000
@@ -58,6 +56,81 @@ ESM_MESSAGE_TYPE_MASK = 0x3C
 ESM_UDHI = 0x40  # short_message starts with a user data header
 
 INTERFACE_VERSION = 0x34
+
+
+class Tag(enum.IntEnum):
+    RECEIPTED_MESSAGE_ID = 0x001E
+    USER_MESSAGE_REFERENCE = 0x0204
+    SAR_MSG_REF_NUM = 0x020C
+    SAR_TOTAL_SEGMENTS = 0x020E
+    SAR_SEGMENT_SEQNUM = 0x020F
+    SC_INTERFACE_VERSION = 0x0210
+    NETWORK_ERROR_CODE = 0x0423
+    MESSAGE_PAYLOAD = 0x0424
+    MESSAGE_STATE = 0x0427
+
+
+# Value sizes the spec fixes; checked on decode so the accessors cannot fail later.
+TLV_SIZES: dict[int, int] = {
+    Tag.USER_MESSAGE_REFERENCE: 2,
+    Tag.SAR_MSG_REF_NUM: 2,
+    Tag.SAR_TOTAL_SEGMENTS: 1,
+    Tag.SAR_SEGMENT_SEQNUM: 1,
+    Tag.SC_INTERFACE_VERSION: 1,
+    Tag.NETWORK_ERROR_CODE: 3,
+    Tag.MESSAGE_STATE: 1,
+}
+
+
+class OptionalParams:
+    """Typed read access to the ``tlvs`` mapping of a PDU; None when absent."""
+
+    __slots__ = ()
+    tlvs: Mapping[int, bytes]
+
+    def _int(self, tag: Tag) -> int | None:
+        raw = self.tlvs.get(tag)
+        return None if raw is None else int.from_bytes(raw, "big")
+
+    @property
+    def receipted_message_id(self) -> str | None:
+        raw = self.tlvs.get(Tag.RECEIPTED_MESSAGE_ID)
+        # Some SMSCs omit the NUL the spec asks for; take what is there.
+        return None if raw is None else raw.split(b"\x00", 1)[0].decode("latin-1")
+
+    @property
+    def message_state(self) -> int | None:
+        return self._int(Tag.MESSAGE_STATE)
+
+    @property
+    def network_error_code(self) -> tuple[int, int] | None:
+        """(network type, error code): 1 ANSI-136, 2 IS-95, 3 GSM, ..."""
+        raw = self.tlvs.get(Tag.NETWORK_ERROR_CODE)
+        return None if raw is None else (raw[0], int.from_bytes(raw[1:], "big"))
+
+    @property
+    def sar_msg_ref_num(self) -> int | None:
+        return self._int(Tag.SAR_MSG_REF_NUM)
+
+    @property
+    def sar_total_segments(self) -> int | None:
+        return self._int(Tag.SAR_TOTAL_SEGMENTS)
+
+    @property
+    def sar_segment_seqnum(self) -> int | None:
+        return self._int(Tag.SAR_SEGMENT_SEQNUM)
+
+    @property
+    def message_payload(self) -> bytes | None:
+        return self.tlvs.get(Tag.MESSAGE_PAYLOAD)
+
+    @property
+    def user_message_reference(self) -> int | None:
+        return self._int(Tag.USER_MESSAGE_REFERENCE)
+
+    @property
+    def sc_interface_version(self) -> int | None:
+        return self._int(Tag.SC_INTERFACE_VERSION)
 
 
 def cstr(max_size: int, default: str = "") -> Any:

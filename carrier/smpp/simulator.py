@@ -17,8 +17,6 @@ import itertools
 from datetime import datetime
 from typing import Any
 
-from hisms.carrier.connection import Role
-from hisms.carrier.errors import RemoteProtocolError
 from hisms.carrier.simulator import (
     GatewaySimulator,
     PduSession,
@@ -28,12 +26,12 @@ from hisms.carrier.simulator import (
 )
 from hisms.carrier.simulator.cli import Account, command
 from hisms.carrier.smpp import pdus
-from hisms.carrier.smpp.codec import SmppCodec
-from hisms.carrier.smpp.inbound import SmppConnection, Undecodable
+from hisms.carrier.smpp.codec import SmppCodec, SmppConnection, Undecodable
 from hisms.carrier.smpp.message import read_text
-from hisms.carrier.smpp.pdus import Status
-from hisms.carrier.smpp.receipt import Receipt, build_deliver_sm
-from hisms.carrier.smpp.tlv import Tag
+from hisms.carrier.smpp.pdus import Status, Tag
+from hisms.carrier.smpp.report import Receipt, build_deliver_sm
+from hisms.carrier.wire.connection import Role
+from hisms.carrier.wire.errors import RemoteProtocolError
 
 SYSTEM_ID = "HISMSSIM"
 _RESPONSES = {

@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 
-from hisms.carrier import udh
 from hisms.carrier.base import (
     CarrierEvent,
     DeliveryReport,
@@ -36,6 +35,7 @@ from hisms.carrier.base import (
 from hisms.carrier.simulator import SimConfig
 from hisms.carrier.smpp.client import from_config
 from hisms.carrier.smpp.simulator import SmppSimulator
+from hisms.carrier.wire import udh
 from tests.support import storing
 
 PEERS = Path(__file__).parent / "peers"

@@ -8,12 +8,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from hisms.carrier import udh
 from hisms.carrier.base import CarrierEvent, ChannelState, Submission, SubmitKey
 from hisms.carrier.cmpp.client import from_config
 from hisms.carrier.cmpp.simulator import CmppSimulator
 from hisms.carrier.session.carrier import SessionCarrier
 from hisms.carrier.simulator import SimConfig
+from hisms.carrier.wire import udh
 from tests.support import storing
 
 ACCOUNT, SECRET = "901234", "s3cret-Pa55"

@@ -9,8 +9,8 @@ from datetime import datetime
 from hisms.carrier.base import ChannelState, DeliveryReport, Outcome
 from hisms.carrier.cmpp import auth, pdus
 from hisms.carrier.cmpp.codec import CmppCodec
-from hisms.carrier.connection import NEED_DATA, Connection, Role
 from hisms.carrier.simulator import Faults, SimConfig
+from hisms.carrier.wire.connection import NEED_DATA, Connection, Role
 
 from .conftest import ACCOUNT, SECRET, carrier, gateway, parts, wait_for
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from hisms.carrier.base import ChannelState, DeliveryReport, MoMessage, Outcome
 from hisms.carrier.sgip.client import SgipCarrier, from_config
-from hisms.carrier.sgip.sequence import Sequence
+from hisms.carrier.sgip.msgid import Sequence
 from hisms.carrier.sgip.simulator import SgipSimulator
 from hisms.carrier.simulator import SimConfig
 from tests.support import storing

@@ -6,10 +6,10 @@ import asyncio
 import struct
 
 from hisms.carrier.base import Outcome
-from hisms.carrier.connection import NEED_DATA, Connection, Role
 from hisms.carrier.simulator import Faults, SimConfig
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.codec import SmppCodec, decode, encode
+from hisms.carrier.wire.connection import NEED_DATA, Connection, Role
 
 from .conftest import parts, wait_for
 from .test_smpp_traffic import PASSWORD, SYSTEM_ID, smpp_carrier, smsc

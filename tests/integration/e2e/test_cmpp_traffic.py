@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hisms.carrier import udh
 from hisms.carrier.simulator import ReportPlan
+from hisms.carrier.wire import udh
 
 ROWS = 10_000
 LONG_EVERY = 10  # one message in ten needs three parts

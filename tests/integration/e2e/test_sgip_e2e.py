@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 
 from hisms.carrier.sgip.client import from_config
-from hisms.carrier.sgip.sequence import Sequence
+from hisms.carrier.sgip.msgid import Sequence
 from hisms.carrier.sgip.simulator import SgipSimulator
 from hisms.carrier.simulator import Faults, SimConfig
 from hisms.engine.config import (

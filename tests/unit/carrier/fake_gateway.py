@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hisms.carrier.base import Submission
-from hisms.carrier.connection import NEED_DATA, Connection, Kind, Role
-from hisms.carrier.errors import LocalProtocolError
 from hisms.carrier.session.adapter import (
     Answer,
     Incoming,
@@ -27,6 +25,8 @@ from hisms.carrier.session.adapter import (
     SubmitAnswer,
     Verdict,
 )
+from hisms.carrier.wire.connection import NEED_DATA, Connection, Kind, Role
+from hisms.carrier.wire.errors import LocalProtocolError
 
 _KINDS = {
     "login": Kind.LOGIN,

@@ -6,21 +6,20 @@ import logging
 
 import pytest
 
-from hisms.carrier import udh
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
 from hisms.carrier.cmpp import auth, pdus
 from hisms.carrier.cmpp.adapter import CmppAdapter
 from hisms.carrier.cmpp.options import CmppOptions
 from hisms.carrier.cmpp.report import Report, build_report
-from hisms.carrier.errors import RemoteProtocolError
 from hisms.carrier.session.adapter import (
     Answer,
     LoginRefused,
     PeerRequest,
     SubmitAnswer,
     Verdict,
-    mask_phone,
 )
+from hisms.carrier.wire import udh
+from hisms.carrier.wire.errors import RemoteProtocolError
 
 OPTIONS = CmppOptions(
     host="gw",
@@ -152,8 +151,3 @@ def test_wrong_server_authenticator_is_only_a_warning(caplog: pytest.LogCaptureF
         assert not caplog.records
         cmpp.check_login(pdus.ConnectResp(1, 0, b"\x00" * 16, pdus.V30))
     assert "AuthenticatorISMG does not match" in caplog.text
-
-
-def test_mask_phone() -> None:
-    assert mask_phone("13812348000") == "138****8000"
-    assert mask_phone("123") == "***"

@@ -6,8 +6,8 @@ import pytest
 
 from hisms.carrier.cmpp import pdus
 from hisms.carrier.cmpp.codec import CmppCodec
-from hisms.carrier.connection import NEED_DATA, Connection, Role, State
-from hisms.carrier.errors import LocalProtocolError, RemoteProtocolError
+from hisms.carrier.wire.connection import NEED_DATA, Connection, Role, State
+from hisms.carrier.wire.errors import LocalProtocolError, RemoteProtocolError
 
 CONNECT = pdus.Connect(1, "901234", b"\x00" * 16, pdus.V30, 0)
 

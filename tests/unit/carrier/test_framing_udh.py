@@ -6,9 +6,9 @@ import struct
 
 import pytest
 
-from hisms.carrier import udh
-from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.framing import FrameBuffer
+from hisms.carrier.wire import udh
+from hisms.carrier.wire.errors import RemoteProtocolError
+from hisms.carrier.wire.framing import FrameBuffer
 
 
 def frame(body: bytes) -> bytes:

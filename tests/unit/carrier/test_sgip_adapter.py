@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from hisms.carrier import udh
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
 from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.adapter import SgipAdapter
+from hisms.carrier.sgip.msgid import Sequence
 from hisms.carrier.sgip.options import SgipOptions
-from hisms.carrier.sgip.sequence import Sequence
+from hisms.carrier.wire import udh
 
 OPTIONS = SgipOptions(
     host="gw",

@@ -7,98 +7,24 @@ import struct
 
 import pytest
 
-from hisms.carrier import udh
-from hisms.carrier.connection import NEED_DATA, Connection, Kind, Role
-from hisms.carrier.errors import LocalProtocolError, RemoteProtocolError
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.codec import SgipCodec
-from hisms.carrier.sgip.pdus import SP_PAYS, LoginType
-from hisms.carrier.sgip.sequence import Sequence
-from hisms.carrier.text import ASCII, GBK, UCS2
+from hisms.carrier.sgip.msgid import Sequence
+from hisms.carrier.wire import udh
+from hisms.carrier.wire.connection import NEED_DATA, Connection, Kind, Role
+from hisms.carrier.wire.errors import LocalProtocolError, RemoteProtocolError
+from hisms.carrier.wire.text import ASCII, GBK, UCS2
+
+from .samples import (
+    LONG_PART,
+    SGIP_BIND,
+    SGIP_BIND_OK,
+    SGIP_SEQ,
+    SGIP_UNBIND,
+    sgip_samples,
+)
 
 CODEC = SgipCodec()
-SEQ = Sequence(3000012345, 1125103000, 17)
-OTHER_SEQ = Sequence(1002001, 1125103001, 0)
-BIND = pdus.Bind(
-    sequence=SEQ, login_type=LoginType.SP_TO_SMG, login_name="his", login_password="pw"
-)
-BIND_OK = pdus.BindResp(sequence=SEQ, result=0)
-UNBIND = pdus.Unbind(sequence=SEQ)
-LONG_PART = udh.build(0x2A, 2, 1) + "住院费用结算通知".encode("utf-16-be")
-
-
-def samples() -> list[pdus.Pdu]:
-    return [
-        BIND,
-        pdus.Bind(
-            sequence=SEQ, login_type=LoginType.SMG_TO_SP, login_name="smg", login_password="x"
-        ),
-        BIND_OK,
-        pdus.BindResp(sequence=SEQ, result=1),
-        UNBIND,
-        pdus.UnbindResp(sequence=SEQ),
-        pdus.Submit(
-            sequence=SEQ,
-            sp_number="10655012345",
-            user_numbers=("8613800138000",),
-            charge_number=SP_PAYS,
-            corp_id="12345",
-            service_type="HIS",
-            content="您的检查报告已出".encode("utf-16-be"),
-        ),
-        pdus.Submit(
-            sequence=SEQ,
-            sp_number="10655012345",
-            user_numbers=("8613800138000", "8613900139000"),
-            tp_udhi=1,
-            content=LONG_PART,
-            priority=9,
-            expire_time="251126103000032+",
-        ),
-        pdus.SubmitResp(sequence=SEQ, result=0),
-        pdus.SubmitResp(sequence=SEQ, result=6),
-        pdus.Deliver(
-            sequence=OTHER_SEQ,
-            user_number="8613800138000",
-            sp_number="10655012345",
-            message_coding=ASCII,
-            content=b"TD",
-        ),
-        pdus.DeliverResp(sequence=OTHER_SEQ),
-        pdus.Report(sequence=OTHER_SEQ, submit_sequence=SEQ, user_number="8613800138000", state=0),
-        pdus.Report(
-            sequence=OTHER_SEQ,
-            submit_sequence=SEQ,
-            user_number="8613800138000",
-            state=2,
-            error_code=25,
-        ),
-        pdus.ReportResp(sequence=OTHER_SEQ),
-    ]
-
-
-@pytest.mark.parametrize("pdu", samples(), ids=lambda p: type(p).__name__)
-def test_round_trip(pdu: pdus.Pdu) -> None:
-    frame = CODEC.encode(pdu)
-    assert struct.unpack(">I", frame[:4])[0] == len(frame)
-    assert frame[8:20] == pdu.sequence.pack()
-    assert CODEC.decode(frame) == pdu
-
-
-def connection_for(pdu: pdus.Pdu) -> Connection[pdus.Pdu]:
-    """A connection in the state where the peer may send ``pdu``."""
-    conn = Connection(CODEC, Role.CLIENT)
-    kind = CODEC.kind(pdu)
-    if kind is Kind.LOGIN:
-        return conn
-    conn.send(BIND)
-    if kind in (Kind.LOGIN_OK, Kind.LOGIN_FAILED):
-        return conn
-    conn.receive_data(CODEC.encode(BIND_OK))
-    assert conn.next_event() == BIND_OK
-    if kind is Kind.LOGOUT_RESP:
-        conn.send(UNBIND)
-    return conn
 
 
 def drain(conn: Connection[pdus.Pdu]) -> list[pdus.Pdu]:
@@ -108,45 +34,15 @@ def drain(conn: Connection[pdus.Pdu]) -> list[pdus.Pdu]:
     return events
 
 
-@pytest.mark.parametrize("mode", ["whole", "bytewise", "with_next"])
-@pytest.mark.parametrize("pdu", samples(), ids=lambda p: type(p).__name__)
-def test_fed_through_connection(pdu: pdus.Pdu, mode: str) -> None:
-    conn = connection_for(pdu)
-    data = CODEC.encode(pdu)
-    following = CODEC.encode(pdus.ReportResp(sequence=OTHER_SEQ))
-    if mode == "whole":
-        chunks = [data]
-    elif mode == "bytewise":
-        chunks = [data[i : i + 1] for i in range(len(data))]
-    else:
-        chunks = [data + following[:-1]]  # the next PDU is still one byte short
-    events = []
-    for chunk in chunks:
-        conn.receive_data(chunk)
-        events += drain(conn)
-    assert events == [pdu]
-    if mode == "with_next":
-        with pytest.raises(RemoteProtocolError, match="closed inside a PDU"):
-            conn.receive_data(b"")
-            conn.next_event()
-
-
-def test_two_pdus_in_one_chunk() -> None:
-    conn = connection_for(pdus.SubmitResp(sequence=SEQ))
-    first, second = pdus.SubmitResp(sequence=SEQ), pdus.ReportResp(sequence=OTHER_SEQ)
-    conn.receive_data(CODEC.encode(first) + CODEC.encode(second))
-    assert drain(conn) == [first, second]
-
-
 @pytest.mark.parametrize(
     ("pdu", "kind"),
     [
-        (BIND, Kind.LOGIN),
-        (BIND_OK, Kind.LOGIN_OK),
-        (pdus.BindResp(sequence=SEQ, result=1), Kind.LOGIN_FAILED),
-        (UNBIND, Kind.LOGOUT),
-        (pdus.UnbindResp(sequence=SEQ), Kind.LOGOUT_RESP),
-        (pdus.SubmitResp(sequence=SEQ), Kind.OTHER),
+        (SGIP_BIND, Kind.LOGIN),
+        (SGIP_BIND_OK, Kind.LOGIN_OK),
+        (pdus.BindResp(sequence=SGIP_SEQ, result=1), Kind.LOGIN_FAILED),
+        (SGIP_UNBIND, Kind.LOGOUT),
+        (pdus.UnbindResp(sequence=SGIP_SEQ), Kind.LOGOUT_RESP),
+        (pdus.SubmitResp(sequence=SGIP_SEQ), Kind.OTHER),
     ],
 )
 def test_kind(pdu: pdus.Pdu, kind: Kind) -> None:
@@ -154,12 +50,14 @@ def test_kind(pdu: pdus.Pdu, kind: Kind) -> None:
 
 
 def test_bind_layout_spec_table_4_15() -> None:
-    body = CODEC.encode(BIND)[20:]
+    frame = CODEC.encode(SGIP_BIND)
+    assert frame[8:20] == SGIP_SEQ.pack()
+    body = frame[20:]
     assert body == b"\x01" + b"his".ljust(16, b"\0") + b"pw".ljust(16, b"\0") + bytes(8)
 
 
 def test_fields_padded_with_spaces_are_accepted() -> None:
-    frame = bytearray(CODEC.encode(BIND))
+    frame = bytearray(CODEC.encode(SGIP_BIND))
     frame[21:37] = b"his".ljust(16, b" ")
     assert CODEC.decode(bytes(frame)).login_name == "his"
 
@@ -174,7 +72,7 @@ def test_fields_padded_with_spaces_are_accepted() -> None:
 )
 def test_message_codings(coding: int, content: bytes, text: str) -> None:
     pdu = pdus.Deliver(
-        sequence=SEQ, user_number="86", sp_number="1", message_coding=coding, content=content
+        sequence=SGIP_SEQ, user_number="86", sp_number="1", message_coding=coding, content=content
     )
     assert CODEC.decode(CODEC.encode(pdu)).text == text
 
@@ -190,7 +88,7 @@ def test_message_codings(coding: int, content: bytes, text: str) -> None:
 def test_long_message_parts(udhi: int, header: bytes, concat: udh.Concat) -> None:
     body = "住院费用结算通知".encode("utf-16-be")
     pdu = pdus.Deliver(
-        sequence=SEQ, user_number="86", sp_number="1", tp_udhi=udhi, content=header + body
+        sequence=SGIP_SEQ, user_number="86", sp_number="1", tp_udhi=udhi, content=header + body
     )
     decoded = CODEC.decode(CODEC.encode(pdu))
     assert decoded.concat == concat
@@ -198,7 +96,7 @@ def test_long_message_parts(udhi: int, header: bytes, concat: udh.Concat) -> Non
 
 
 def test_without_udhi_the_content_is_all_text() -> None:
-    pdu = pdus.Deliver(sequence=SEQ, user_number="86", sp_number="1", content=LONG_PART)
+    pdu = pdus.Deliver(sequence=SGIP_SEQ, user_number="86", sp_number="1", content=LONG_PART)
     assert pdu.concat is None
     assert len(pdu.text) == len(LONG_PART) // 2
 
@@ -206,11 +104,13 @@ def test_without_udhi_the_content_is_all_text() -> None:
 @pytest.mark.parametrize(
     "pdu",
     [
-        pdus.Bind(sequence=SEQ, login_type=1, login_name="x" * 17, login_password=""),
-        pdus.Bind(sequence=SEQ, login_type=256, login_name="", login_password=""),
-        pdus.Submit(sequence=SEQ, sp_number="1", user_numbers=(), content=b""),
-        pdus.Submit(sequence=SEQ, sp_number="1", user_numbers=("86",) * 101, content=b""),
-        pdus.Report(sequence=SEQ, submit_sequence=Sequence(1 << 32, 0, 0), user_number="", state=0),
+        pdus.Bind(sequence=SGIP_SEQ, login_type=1, login_name="x" * 17, login_password=""),
+        pdus.Bind(sequence=SGIP_SEQ, login_type=256, login_name="", login_password=""),
+        pdus.Submit(sequence=SGIP_SEQ, sp_number="1", user_numbers=(), content=b""),
+        pdus.Submit(sequence=SGIP_SEQ, sp_number="1", user_numbers=("86",) * 101, content=b""),
+        pdus.Report(
+            sequence=SGIP_SEQ, submit_sequence=Sequence(1 << 32, 0, 0), user_number="", state=0
+        ),
         pdus.Unbind(sequence=Sequence(0, 0, -1)),
         object(),
     ],
@@ -228,11 +128,11 @@ def _with_length(frame: bytes) -> bytes:
     ("frame", "message"),
     [
         (b"\0\0\0\x10" + bytes(12), "shorter than its header"),
-        (struct.pack(">I", 99) + CODEC.encode(UNBIND)[4:], "Message Length 99"),
-        (_with_length(CODEC.encode(UNBIND)[:4] + b"\0\0\0\x99" + bytes(12)), "unknown SGIP"),
-        (_with_length(CODEC.encode(BIND)[:-1]), "truncated"),
-        (_with_length(CODEC.encode(samples()[6])[:-12]), "truncated"),
-        (_with_length(CODEC.encode(BIND_OK) + b"\0"), "trailing"),
+        (struct.pack(">I", 99) + CODEC.encode(SGIP_UNBIND)[4:], "Message Length 99"),
+        (_with_length(CODEC.encode(SGIP_UNBIND)[:4] + b"\0\0\0\x99" + bytes(12)), "unknown SGIP"),
+        (_with_length(CODEC.encode(SGIP_BIND)[:-1]), "truncated"),
+        (_with_length(CODEC.encode(sgip_samples()[6])[:-12]), "truncated"),
+        (_with_length(CODEC.encode(SGIP_BIND_OK) + b"\0"), "trailing"),
     ],
 )
 def test_malformed_frames_are_remote_errors(frame: bytes, message: str) -> None:
@@ -257,7 +157,7 @@ def _mutate(rng: random.Random, frame: bytes) -> bytes:
 
 def test_garbage_only_ever_raises_remote_protocol_error() -> None:
     rng = random.Random(20251125)
-    frames = [CODEC.encode(pdu) for pdu in samples()]
+    frames = [CODEC.encode(pdu) for pdu in sgip_samples()]
     decoded = 0
     for _ in range(4000):
         try:

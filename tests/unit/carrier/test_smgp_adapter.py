@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from hisms.carrier import udh
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
 from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
-from hisms.carrier.smgp import auth, pdus, tlv
+from hisms.carrier.smgp import auth, pdus
 from hisms.carrier.smgp.adapter import SmgpAdapter
 from hisms.carrier.smgp.options import SmgpOptions
 from hisms.carrier.smgp.report import Report, build_report
+from hisms.carrier.wire import tlv, udh
 
 MSG_ID = bytes.fromhex("01006101161700012345")
 OPTIONS = SmgpOptions(
@@ -31,7 +31,7 @@ def test_submit_carries_udh_tlvs_extension_and_report_flag() -> None:
     pdu = adapter().submit(submission, 44)
     assert pdu.sequence_id == 44 and pdu.dest_term_ids == ("13300138000",)
     assert pdu.content == b"\x05\x00\x03\x07\x03\x02" + body and pdu.msg_format == 8
-    assert pdu.options == tlv.concat_options(3, 2) and pdu.concat == udh.Concat(7, 3, 2)
+    assert pdu.options == pdus.concat_options(3, 2) and pdu.concat == udh.Concat(7, 3, 2)
     assert (pdu.src_term_id, pdu.service_id, pdu.need_report) == ("11890018001", "HIS", 0)
     assert (pdu.msg_type, pdu.priority, pdu.fee_type) == (pdus.MsgType.MT, 3, "00")
 
@@ -90,7 +90,7 @@ def test_delivered_report_has_no_error_code() -> None:
     assert event.delivered and event.error_code is None  # type: ignore[union-attr]
 
 
-def _mo(seq: int, content: bytes, options: tlv.Options = ()) -> pdus.Deliver:
+def _mo(seq: int, content: bytes, options: tlv.Tlvs = ()) -> pdus.Deliver:
     return pdus.Deliver(
         sequence_id=seq, msg_id=MSG_ID, src_term_id="13300138000",
         dest_term_id="11890018001", content=content, options=options,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from hisms.carrier.smgp import auth, pdus
 from hisms.carrier.smgp.codec import SmgpCodec
+from hisms.carrier.wire import times
 
 MARCH_1 = datetime(2025, 3, 1, 0, 0, 0)
 # printf '10690001\0\0\0\0\0\0\0s3cret0301000000' | md5sum
@@ -16,8 +17,8 @@ SERVER_AUTH = bytes.fromhex("bd0ff942d674f3935bfb85d0a01896b7")
 
 def test_timestamp_is_the_spec_example() -> None:
     # Spec 6.2.2 / 6.2.4: 1 March 00:00:00 is "0301000000", the field 0x11F0E540.
-    assert auth.timestamp(MARCH_1) == "0301000000"
-    assert int(auth.timestamp(MARCH_1)) == 0x11F0E540
+    assert times.stamp(MARCH_1) == "0301000000"
+    assert int(times.stamp(MARCH_1)) == 0x11F0E540
 
 
 def test_client_authenticator_pads_with_seven_nuls() -> None:

@@ -7,104 +7,16 @@ import struct
 
 import pytest
 
-from hisms.carrier import udh
-from hisms.carrier.connection import NEED_DATA, Connection, Kind, Role
-from hisms.carrier.errors import LocalProtocolError, RemoteProtocolError
-from hisms.carrier.smgp import pdus, tlv
+from hisms.carrier.smgp import pdus
 from hisms.carrier.smgp.codec import SmgpCodec
-from hisms.carrier.smgp.report import Report, build_report
-from hisms.carrier.text import ASCII, GBK, UCS2
+from hisms.carrier.wire import tlv, udh
+from hisms.carrier.wire.connection import NEED_DATA, Connection, Kind, Role
+from hisms.carrier.wire.errors import LocalProtocolError, RemoteProtocolError
+from hisms.carrier.wire.text import ASCII, GBK, UCS2
+
+from .samples import SMGP_EXIT, SMGP_LOGIN, SMGP_LOGIN_OK, SMGP_MSG_ID, SMGP_REPORT, smgp_samples
 
 CODEC = SmgpCodec()
-MSG_ID = bytes.fromhex("01006101161700012345")  # the spec 6.2.26 example
-ODD_ID = bytes.fromhex("6495c36ac4ea6b00000b")  # not BCD, as real gateways send
-LOGIN = pdus.Login(
-    sequence_id=1,
-    client_id="10690001",
-    authenticator=bytes(range(16)),
-    login_mode=2,
-    timestamp=301000000,
-)
-LOGIN_OK = pdus.LoginResp(sequence_id=1, status=0, authenticator=bytes(range(16, 32)))
-EXIT = pdus.Exit(sequence_id=9)
-LONG_PART = udh.build(0x2A, 2, 1) + "住院费用结算通知".encode("utf-16-be")
-REPORT = Report(msg_id=ODD_ID, stat="DELIVRD", submit_date="2511251030", done_date="2511251031")
-
-
-def samples() -> list[pdus.Pdu]:
-    return [
-        LOGIN,
-        LOGIN_OK,
-        pdus.LoginResp(sequence_id=1, status=21),
-        pdus.Submit(
-            sequence_id=2,
-            src_term_id="1069000112345",
-            dest_term_ids=("13800138000",),
-            content="您的检查报告已出".encode("utf-16-be"),
-            options=(
-                tlv.text(tlv.Tag.LINK_ID, "abc", 20),
-                tlv.text(tlv.Tag.MSG_SRC, "10690001", 8),
-            ),
-        ),
-        pdus.Submit(
-            sequence_id=3,
-            src_term_id="1069000112345",
-            dest_term_ids=("13800138000", "18912345678"),
-            content=LONG_PART,
-            options=tlv.concat_options(2, 1),
-            service_id="HIS",
-            fee_type="01",
-        ),
-        pdus.SubmitResp(sequence_id=2, msg_id=MSG_ID),
-        pdus.SubmitResp(sequence_id=3, msg_id=bytes(10), status=75),
-        pdus.Deliver(
-            sequence_id=4,
-            msg_id=ODD_ID,
-            recv_time="20251125103000",
-            src_term_id="13800138000",
-            dest_term_id="1069000112345",
-            msg_format=GBK,
-            content="取消".encode("gbk"),
-            options=((0x7F01, b"\x01\x02"),),  # an unknown tag survives
-        ),
-        pdus.Deliver(
-            sequence_id=5,
-            msg_id=MSG_ID,
-            is_report=1,
-            src_term_id="13800138000",
-            dest_term_id="1069000112345",
-            msg_format=ASCII,
-            content=build_report(REPORT),
-        ),
-        pdus.DeliverResp(sequence_id=4, msg_id=ODD_ID),
-        pdus.ActiveTest(sequence_id=6),
-        pdus.ActiveTestResp(sequence_id=6),
-        EXIT,
-        pdus.ExitResp(sequence_id=9),
-    ]
-
-
-@pytest.mark.parametrize("pdu", samples(), ids=lambda p: type(p).__name__)
-def test_round_trip(pdu: pdus.Pdu) -> None:
-    frame = CODEC.encode(pdu)
-    assert struct.unpack(">III", frame[:12])[::2] == (len(frame), pdu.sequence_id)
-    assert CODEC.decode(frame) == pdu
-
-
-def connection_for(pdu: pdus.Pdu) -> Connection[pdus.Pdu]:
-    """A connection in the state where the peer may send ``pdu``."""
-    conn = Connection(CODEC, Role.CLIENT)
-    kind = CODEC.kind(pdu)
-    if kind is Kind.LOGIN:
-        return conn
-    conn.send(LOGIN)
-    if kind in (Kind.LOGIN_OK, Kind.LOGIN_FAILED):
-        return conn
-    conn.receive_data(CODEC.encode(LOGIN_OK))
-    assert conn.next_event() == LOGIN_OK
-    if kind is Kind.LOGOUT_RESP:
-        conn.send(EXIT)
-    return conn
 
 
 def drain(conn: Connection[pdus.Pdu]) -> list[pdus.Pdu]:
@@ -114,43 +26,13 @@ def drain(conn: Connection[pdus.Pdu]) -> list[pdus.Pdu]:
     return events
 
 
-@pytest.mark.parametrize("mode", ["whole", "bytewise", "with_next"])
-@pytest.mark.parametrize("pdu", samples(), ids=lambda p: type(p).__name__)
-def test_fed_through_connection(pdu: pdus.Pdu, mode: str) -> None:
-    conn = connection_for(pdu)
-    data = CODEC.encode(pdu)
-    following = CODEC.encode(pdus.ActiveTest(sequence_id=77))
-    if mode == "whole":
-        chunks = [data]
-    elif mode == "bytewise":
-        chunks = [data[i : i + 1] for i in range(len(data))]
-    else:
-        chunks = [data + following[:-1]]  # the next PDU is still one byte short
-    events = []
-    for chunk in chunks:
-        conn.receive_data(chunk)
-        events += drain(conn)
-    assert events == [pdu]
-    if mode == "with_next":
-        with pytest.raises(RemoteProtocolError, match="closed inside a PDU"):
-            conn.receive_data(b"")
-            conn.next_event()
-
-
-def test_two_pdus_in_one_chunk() -> None:
-    conn = connection_for(pdus.ActiveTest(sequence_id=1))
-    first, second = pdus.ActiveTest(sequence_id=1), pdus.SubmitResp(sequence_id=2, msg_id=MSG_ID)
-    conn.receive_data(CODEC.encode(first) + CODEC.encode(second))
-    assert drain(conn) == [first, second]
-
-
 @pytest.mark.parametrize(
     ("pdu", "kind"),
     [
-        (LOGIN, Kind.LOGIN),
-        (LOGIN_OK, Kind.LOGIN_OK),
+        (SMGP_LOGIN, Kind.LOGIN),
+        (SMGP_LOGIN_OK, Kind.LOGIN_OK),
         (pdus.LoginResp(sequence_id=1, status=21), Kind.LOGIN_FAILED),
-        (EXIT, Kind.LOGOUT),
+        (SMGP_EXIT, Kind.LOGOUT),
         (pdus.ExitResp(sequence_id=9), Kind.LOGOUT_RESP),
         (pdus.ActiveTest(sequence_id=1), Kind.OTHER),
     ],
@@ -160,26 +42,26 @@ def test_kind(pdu: pdus.Pdu, kind: Kind) -> None:
 
 
 def test_login_layout_spec_5_2_2_1() -> None:
-    body = CODEC.encode(LOGIN)[12:]
+    body = CODEC.encode(SMGP_LOGIN)[12:]
     assert body == b"10690001" + bytes(range(16)) + b"\x02" + bytes.fromhex("11f0e540") + b"\x30"
 
 
 def test_submit_resp_carries_the_msg_id_bytes() -> None:
-    frame = CODEC.encode(pdus.SubmitResp(sequence_id=2, msg_id=MSG_ID))
-    assert frame[12:] == MSG_ID + bytes(4)
+    frame = CODEC.encode(pdus.SubmitResp(sequence_id=2, msg_id=SMGP_MSG_ID))
+    assert frame[12:] == SMGP_MSG_ID + bytes(4)
 
 
 def test_deliver_report_is_parsed() -> None:
-    pdu = CODEC.decode(CODEC.encode(samples()[8]))
+    pdu = CODEC.decode(CODEC.encode(smgp_samples()[8]))
     assert isinstance(pdu, pdus.Deliver)
-    assert pdu.report == REPORT
+    assert pdu.report == SMGP_REPORT
     assert pdu.report.msg_id_str == "6495c36ac4ea6b00000b"
 
 
 def test_a_report_without_an_id_is_refused_at_decode() -> None:
     pdu = pdus.Deliver(
         sequence_id=1,
-        msg_id=MSG_ID,
+        msg_id=SMGP_MSG_ID,
         is_report=1,
         src_term_id="",
         dest_term_id="",
@@ -190,7 +72,7 @@ def test_a_report_without_an_id_is_refused_at_decode() -> None:
 
 
 def test_fields_padded_with_spaces_are_accepted() -> None:
-    pdu = samples()[7]
+    pdu = smgp_samples()[7]
     frame = bytearray(CODEC.encode(pdu))
     at = 12 + 10 + 1 + 1 + 14  # src_term_id
     frame[at : at + 21] = b"13800138000".ljust(21, b" ")
@@ -208,7 +90,7 @@ def test_fields_padded_with_spaces_are_accepted() -> None:
 def test_message_formats(msg_format: int, content: bytes, text: str) -> None:
     pdu = pdus.Deliver(
         sequence_id=1,
-        msg_id=MSG_ID,
+        msg_id=SMGP_MSG_ID,
         src_term_id="1",
         dest_term_id="2",
         msg_format=msg_format,
@@ -229,31 +111,29 @@ def test_long_message_parts(udhi: bytes, header: bytes, concat: udh.Concat) -> N
     body = "住院费用结算通知".encode("utf-16-be")
     pdu = pdus.Deliver(
         sequence_id=1,
-        msg_id=MSG_ID,
+        msg_id=SMGP_MSG_ID,
         src_term_id="1",
         dest_term_id="2",
         content=header + body,
-        options=((tlv.Tag.TP_UDHI, udhi),),
+        options=((pdus.Tag.TP_UDHI, udhi),),
     )
     decoded = CODEC.decode(CODEC.encode(pdu))
     assert (decoded.concat, decoded.text) == (concat, "住院费用结算通知")
 
 
 def test_concat_options_set_udhi_and_the_pk_fields() -> None:
-    options = tlv.concat_options(3, 2)
-    assert tlv.find_int(options, tlv.Tag.TP_UDHI) == 1
-    assert (tlv.find_int(options, tlv.Tag.PK_TOTAL), tlv.find_int(options, tlv.Tag.PK_NUMBER)) == (
-        3,
-        2,
-    )
+    options = pdus.concat_options(3, 2)
+    assert tlv.find_int(options, pdus.Tag.TP_UDHI) == 1
+    total, number = (tlv.find_int(options, tag) for tag in (pdus.Tag.PK_TOTAL, pdus.Tag.PK_NUMBER))
+    assert (total, number) == (3, 2)
     assert tlv.build(options) == bytes.fromhex("0002000101 0009000103 000a000102".replace(" ", ""))
 
 
 def test_tlv_lookups() -> None:
-    options = (tlv.text(tlv.Tag.LINK_ID, "abc", 20), (0x7F01, b""))
-    assert tlv.find_text(options, tlv.Tag.LINK_ID) == "abc"
-    assert tlv.find(options, tlv.Tag.MSG_SRC) is None
-    assert tlv.find_int(options, tlv.Tag.PK_TOTAL, default=1) == 1
+    options = ((pdus.Tag.LINK_ID, tlv.text_value("abc", 20)), (0x7F01, b""))
+    assert tlv.find_text(options, pdus.Tag.LINK_ID) == "abc"
+    assert tlv.find(options, pdus.Tag.MSG_SRC) is None
+    assert tlv.find_int(options, pdus.Tag.PK_TOTAL, default=1) == 1
 
 
 @pytest.mark.parametrize(
@@ -274,7 +154,7 @@ def test_tlv_lookups() -> None:
         pdus.SubmitResp(sequence_id=1, msg_id=b"short"),
         pdus.Deliver(
             sequence_id=1,
-            msg_id=MSG_ID,
+            msg_id=SMGP_MSG_ID,
             src_term_id="",
             dest_term_id="",
             content=b"",
@@ -296,12 +176,12 @@ def _with_length(frame: bytes) -> bytes:
     ("frame", "message"),
     [
         (b"\0\0\0\x08" + bytes(4), "shorter than its header"),
-        (struct.pack(">I", 99) + CODEC.encode(EXIT)[4:], "PacketLength 99"),
+        (struct.pack(">I", 99) + CODEC.encode(SMGP_EXIT)[4:], "PacketLength 99"),
         (_with_length(b"\0\0\0\0\0\0\0\x05" + bytes(4)), "unknown SMGP"),
-        (_with_length(CODEC.encode(LOGIN)[:-1]), "truncated"),
-        (_with_length(CODEC.encode(samples()[3])[:-40]), "truncated"),
-        (_with_length(CODEC.encode(EXIT) + b"\0"), "trailing"),
-        (_with_length(CODEC.encode(samples()[7]) + bytes.fromhex("00030005ab")), "TLV 0x0003"),
+        (_with_length(CODEC.encode(SMGP_LOGIN)[:-1]), "truncated"),
+        (_with_length(CODEC.encode(smgp_samples()[3])[:-40]), "truncated"),
+        (_with_length(CODEC.encode(SMGP_EXIT) + b"\0"), "trailing"),
+        (_with_length(CODEC.encode(smgp_samples()[7]) + bytes.fromhex("00030005ab")), "TLV 0x0003"),
     ],
 )
 def test_malformed_frames_are_remote_errors(frame: bytes, message: str) -> None:
@@ -326,7 +206,7 @@ def _mutate(rng: random.Random, frame: bytes) -> bytes:
 
 def test_garbage_only_ever_raises_remote_protocol_error() -> None:
     rng = random.Random(20251125)
-    frames = [CODEC.encode(pdu) for pdu in samples()]
+    frames = [CODEC.encode(pdu) for pdu in smgp_samples()]
     decoded = 0
     for _ in range(4000):
         try:
@@ -356,7 +236,7 @@ def test_random_streams_only_ever_raise_remote_protocol_error() -> None:
 # src/test/java/com/zx/sms/codec/smgp/TestSMGPSubmitMessage.java (testerr(),
 # given there as a signed Java byte array). A UCS2 long-message part whose fixed
 # part is sound but which ends in a 2-byte stub (00 01) after Reserve; SMSGate
-# rejects it, we read the message and ignore the stub (see carrier/smgp/tlv.py).
+# rejects it, we read the message and ignore the stub (see carrier/wire/tlv.py).
 SMSGATE_SUBMIT = bytes.fromhex(
     "000000ef00000002123d6c1206010264656661756c74000000303130303030303000000000000008"
     "00000000000000000000000000000000000000000000000000000000000000000000313036353932"

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from hisms.carrier.errors import RemoteProtocolError
 from hisms.carrier.smgp import msgid
 from hisms.carrier.smgp.report import Report, build_report, parse_report
+from hisms.carrier.wire.errors import RemoteProtocolError
 
 RAW_ID = bytes.fromhex("6495c36ac4ea6b00000b")  # not valid BCD
 

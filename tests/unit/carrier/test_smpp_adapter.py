@@ -7,15 +7,14 @@ from typing import Any
 
 import pytest
 
-from hisms.carrier import udh
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
 from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.adapter import SmppAdapter
-from hisms.carrier.smpp.codec import encode
-from hisms.carrier.smpp.inbound import Undecodable
+from hisms.carrier.smpp.codec import Undecodable, encode
 from hisms.carrier.smpp.options import LongMode, SmppOptions
-from hisms.carrier.smpp.tlv import Tag
+from hisms.carrier.smpp.pdus import Tag
+from hisms.carrier.wire import udh
 
 OPTIONS = SmppOptions(
     host="gw", port=1, system_id="hisms", password="S3cr3t!", src_number="10690123"

@@ -8,61 +8,19 @@ import struct
 
 import pytest
 
-from hisms.carrier.connection import NEED_DATA, Connection, Kind, Role, State
-from hisms.carrier.errors import LocalProtocolError, RemoteProtocolError
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.codec import SmppCodec, UndecodablePdu, decode, encode
 from hisms.carrier.smpp.message import read_text
-from hisms.carrier.smpp.receipt import from_deliver_sm
-from hisms.carrier.smpp.tlv import Tag
+from hisms.carrier.smpp.pdus import Tag
+from hisms.carrier.smpp.report import from_deliver_sm
+from hisms.carrier.wire.connection import NEED_DATA, Connection, Kind, Role, State
+from hisms.carrier.wire.errors import LocalProtocolError, RemoteProtocolError
+
+from .samples import SMPP_RECEIPT, SMPP_SAMPLES, SMPP_SUBMIT
 
 CODEC = SmppCodec()
 
-SUBMIT = pdus.SubmitSm(
-    sequence_number=7,
-    source_addr="10690001",
-    dest_addr_ton=1,
-    dest_addr_npi=1,
-    destination_addr="8613800138000",
-    esm_class=pdus.ESM_UDHI,
-    registered_delivery=1,
-    data_coding=8,
-    short_message=bytes.fromhex("050003ab0201") + "你好".encode("utf-16-be"),
-)
-RECEIPT = pdus.DeliverSm(
-    sequence_number=9,
-    source_addr="8613800138000",
-    destination_addr="10690001",
-    esm_class=pdus.ESM_DELIVERY_RECEIPT,
-    data_coding=1,
-    short_message=b"id:0123456789 sub:001 dlvrd:001 submit date:2411251000"
-    b" done date:2411251001 stat:DELIVRD err:000 text:",
-    tlvs={Tag.RECEIPTED_MESSAGE_ID: b"0123456789\x00", Tag.MESSAGE_STATE: b"\x02"},
-)
-
-SAMPLES: list[pdus.Pdu] = [
-    pdus.BindTransmitter(sequence_number=1, system_id="hisms", password="secret"),
-    pdus.BindReceiver(sequence_number=2, system_id="hisms", system_type="VMA", addr_ton=1),
-    pdus.BindTransceiver(sequence_number=3, system_id="a" * 15, address_range="^1069"),
-    pdus.BindTransmitterResp(sequence_number=1, system_id="SMSC"),
-    pdus.BindReceiverResp(sequence_number=2, command_status=pdus.Status.RINVPASWD),
-    pdus.BindTransceiverResp(
-        sequence_number=3, system_id="SMSC", tlvs={Tag.SC_INTERFACE_VERSION: b"\x34"}
-    ),
-    pdus.Outbind(sequence_number=4, system_id="SMSC", password="pw"),
-    pdus.Unbind(sequence_number=5),
-    pdus.UnbindResp(sequence_number=5),
-    pdus.EnquireLink(sequence_number=6),
-    pdus.EnquireLinkResp(sequence_number=6),
-    pdus.GenericNack(sequence_number=0x7FFFFFFF, command_status=pdus.Status.RINVCMDID),
-    SUBMIT,
-    pdus.SubmitSm(sequence_number=8, tlvs={Tag.MESSAGE_PAYLOAD: b"x" * 1000}),
-    pdus.SubmitSmResp(sequence_number=7, message_id="0123456789abcdef"),
-    pdus.SubmitSmResp(sequence_number=8, command_status=pdus.Status.RTHROTTLED),
-    RECEIPT,
-    pdus.DeliverSmResp(sequence_number=9),
-]
-IDS = [f"{type(p).__name__}-{p.sequence_number}" for p in SAMPLES]
+IDS = [f"{type(p).__name__}-{p.sequence_number}" for p in SMPP_SAMPLES]
 
 
 def feed(chunks: list[bytes], state: State = State.BOUND) -> list[pdus.Pdu]:
@@ -78,33 +36,7 @@ def feed(chunks: list[bytes], state: State = State.BOUND) -> list[pdus.Pdu]:
 
 
 def test_every_command_has_a_sample() -> None:
-    assert {type(p) for p in SAMPLES} == set(pdus.CLASSES.values())
-
-
-@pytest.mark.parametrize("pdu", SAMPLES, ids=IDS)
-def test_round_trip_whole_bytewise_and_followed(pdu: pdus.Pdu) -> None:
-    data = encode(pdu)
-    assert struct.unpack(">I", data[:4])[0] == len(data)
-    assert decode(data) == pdu
-    # The state machine has its own opinion on logins; framing is what is tested here.
-    state = State.BOUND if CODEC.kind(pdu) is Kind.OTHER else _state_accepting(pdu)
-    assert feed([data], state) == [pdu]
-    assert feed([data[i : i + 1] for i in range(len(data))], state) == [pdu]
-    follower = pdus.EnquireLink(sequence_number=99)
-    if CODEC.kind(pdu) is Kind.OTHER:
-        joined = data + encode(follower)
-        assert feed([joined]) == [pdu, follower]
-        assert feed([joined[:5], joined[5:]]) == [pdu, follower]
-
-
-def _state_accepting(pdu: pdus.Pdu) -> State:
-    return {
-        Kind.LOGIN: State.UNBOUND,
-        Kind.LOGIN_OK: State.BINDING,
-        Kind.LOGIN_FAILED: State.BINDING,
-        Kind.LOGOUT: State.BOUND,
-        Kind.LOGOUT_RESP: State.CLOSING,
-    }[CODEC.kind(pdu)]
+    assert {type(p) for p in SMPP_SAMPLES} == set(pdus.CLASSES.values())
 
 
 def test_bind_transmitter_matches_spec_example() -> None:
@@ -140,9 +72,9 @@ def test_submit_and_receipt_match_public_implementations() -> None:
         b" stat:DELIVRD err:000 text:".hex()
         + "001e000b30313233343536373839000427000102"
     )
-    assert encode(SUBMIT) == submit
-    assert decode(receipt) == RECEIPT
-    assert encode(RECEIPT) == receipt
+    assert encode(SMPP_SUBMIT) == submit
+    assert decode(receipt) == SMPP_RECEIPT
+    assert encode(SMPP_RECEIPT) == receipt
 
 
 def test_kinds() -> None:
@@ -202,7 +134,7 @@ def _header(command_id: int, body: bytes = b"", seq: int = 5) -> bytes:
         (_header(pdus.CommandId.ENQUIRE_LINK, b"\x00"), pdus.Status.RINVCMDLEN),
         (_header(pdus.CommandId.BIND_TRANSMITTER, b"hisms"), pdus.Status.RINVCMDLEN),
         (_header(pdus.CommandId.BIND_TRANSMITTER, b"x" * 17 + b"\x00"), pdus.Status.RINVCMDLEN),
-        (encode(SUBMIT)[:-1], pdus.Status.RINVCMDLEN),  # command_length says one more
+        (encode(SMPP_SUBMIT)[:-1], pdus.Status.RINVCMDLEN),  # command_length says one more
         (_header(pdus.CommandId.SUBMIT_SM_RESP, b"1\x00\x04\x27\x00"), pdus.Status.RINVCMDLEN),
     ],
 )
@@ -214,7 +146,7 @@ def test_garbage_with_a_header_names_the_nack(frame: bytes, status: int) -> None
 
 
 def test_truncated_short_message_and_short_frame() -> None:
-    data = bytearray(encode(SUBMIT))
+    data = bytearray(encode(SMPP_SUBMIT))
     cut = bytes(data[:-2])
     with pytest.raises(RemoteProtocolError):
         decode(struct.pack(">I", len(cut)) + cut[4:])
@@ -231,7 +163,7 @@ def test_bad_command_length_on_the_stream() -> None:
 
 def test_fuzz_raises_only_remote_protocol_error() -> None:
     rng = random.Random(3)
-    seeds = [encode(p) for p in SAMPLES]
+    seeds = [encode(p) for p in SMPP_SAMPLES]
     for _ in range(5000):
         data = bytearray(rng.choice(seeds))
         for _ in range(rng.randint(1, 4)):
@@ -297,12 +229,12 @@ def test_full_session_client_side() -> None:
     conn.receive_data(encode(pdus.BindTransceiverResp(sequence_number=1, system_id="SMSC")))
     assert isinstance(conn.next_event(), pdus.BindTransceiverResp)
     assert conn.state is State.BOUND
-    conn.send(SUBMIT)
+    conn.send(SMPP_SUBMIT)
     conn.receive_data(
-        encode(pdus.SubmitSmResp(sequence_number=7, message_id="1")) + encode(RECEIPT)
+        encode(pdus.SubmitSmResp(sequence_number=7, message_id="1")) + encode(SMPP_RECEIPT)
     )
     assert conn.next_event() == pdus.SubmitSmResp(sequence_number=7, message_id="1")
-    assert conn.next_event() == RECEIPT
+    assert conn.next_event() == SMPP_RECEIPT
     conn.send(pdus.DeliverSmResp(sequence_number=9))
     conn.send(pdus.Unbind(sequence_number=10))
     conn.receive_data(encode(pdus.UnbindResp(sequence_number=10)))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from hisms.carrier import udh
-from hisms.carrier.errors import RemoteProtocolError
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.codec import decode, encode
 from hisms.carrier.smpp.message import encode_text, read_text, sar_tlvs, with_udh
-from hisms.carrier.smpp.tlv import Tag
+from hisms.carrier.smpp.pdus import Tag
+from hisms.carrier.wire import udh
+from hisms.carrier.wire.errors import RemoteProtocolError
 
 
 def deliver(data: bytes, data_coding: int = 0, esm_class: int = 0, **tlvs: bytes) -> pdus.DeliverSm:

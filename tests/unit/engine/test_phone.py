@@ -66,12 +66,6 @@ def test_operator_by_number_segment(number: str, operator: str) -> None:
     assert phone.operator(number) == operator
 
 
-def test_mask() -> None:
-    assert phone.mask("13800138000") == "138****8000"
-    assert phone.mask("123") == "***"
-    assert phone.mask(None) == ""
-
-
 @pytest.mark.parametrize(
     "raw",
     [

@@ -1,6 +1,6 @@
 import pytest
 
-from hisms.carrier import udh
+from hisms.carrier.wire import udh
 from hisms.engine import segment
 
 

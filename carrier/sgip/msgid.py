@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from hisms.carrier.wire import times
+
 _PACKED = struct.Struct(">III")
 _TEXT = re.compile(r"(\d{1,10})-(\d{10})-(\d{1,10})")
 _U32 = 1 << 32
@@ -55,7 +57,7 @@ class Sequence:
 
 def stamp(moment: datetime) -> int:
     """The sequence's time part: MMDDHHMMSS read as a decimal number."""
-    return int(moment.strftime("%m%d%H%M%S"))
+    return int(times.stamp(moment))
 
 
 class SequenceGenerator:

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from hisms.carrier.errors import RemoteProtocolError
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.codec import decode, encode
-from hisms.carrier.smpp.receipt import (
+from hisms.carrier.smpp.pdus import Tag
+from hisms.carrier.smpp.report import (
     Receipt,
     build_deliver_sm,
     build_text,
@@ -17,7 +17,9 @@ from hisms.carrier.smpp.receipt import (
     is_receipt,
     parse_fields,
 )
-from hisms.carrier.smpp.tlv import Tag, cstr_value
+from hisms.carrier.wire.errors import RemoteProtocolError
+from hisms.carrier.wire.times import GATEWAY_TZ
+from hisms.carrier.wire.tlv import cstr_value
 
 
 def receipt_pdu(text: bytes, **tlvs: bytes) -> pdus.DeliverSm:
@@ -38,8 +40,8 @@ def test_spec_appendix_b_form() -> None:
         message_id="0123456789",
         stat="DELIVRD",
         err="000",
-        submitted_at=datetime(2024, 11, 25, 10, 0),
-        done_at=datetime(2024, 11, 25, 10, 1),
+        submitted_at=datetime(2024, 11, 25, 10, 0, tzinfo=GATEWAY_TZ),
+        done_at=datetime(2024, 11, 25, 10, 1, tzinfo=GATEWAY_TZ),
         text="Hello from hisms",
     )
 
@@ -54,7 +56,7 @@ def test_spec_appendix_b_form() -> None:
             "abc123",
             "UNDELIV",
             "045",
-            datetime(2024, 11, 25, 10, 5),
+            datetime(2024, 11, 25, 10, 5, tzinfo=GATEWAY_TZ),
         ),
         # Extra spaces around colons and between fields, seconds in the dates.
         (
@@ -63,7 +65,7 @@ def test_spec_appendix_b_form() -> None:
             "77",
             "DELIVRD",
             "0",
-            datetime(2024, 11, 25, 10, 1, 30),
+            datetime(2024, 11, 25, 10, 1, 30, tzinfo=GATEWAY_TZ),
         ),
         # Underscored date keys, fields out of order, no text field at all.
         (
@@ -71,7 +73,7 @@ def test_spec_appendix_b_form() -> None:
             "9f8e",
             "EXPIRED",
             "000",
-            datetime(2024, 11, 26, 0, 0),
+            datetime(2024, 11, 26, 0, 0, tzinfo=GATEWAY_TZ),
         ),
         # Only id and stat; a broken date is dropped rather than failing the receipt.
         (b"id:42 done date:24133199 stat:REJECTD", "42", "REJECTD", "", None),
@@ -135,8 +137,8 @@ def test_simulator_receipt_round_trips() -> None:
         message_id="1a2b",
         stat="DELIVRD",
         err="000",
-        submitted_at=datetime(2024, 11, 25, 10, 0),
-        done_at=datetime(2024, 11, 25, 10, 2),
+        submitted_at=datetime(2024, 11, 25, 10, 0, tzinfo=GATEWAY_TZ),
+        done_at=datetime(2024, 11, 25, 10, 2, tzinfo=GATEWAY_TZ),
         text="您好，明天上午九点复诊"[:20],
     )
     pdu = build_deliver_sm(original, 5, source_addr="13800138000", destination_addr="10690001")

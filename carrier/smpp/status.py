@@ -52,12 +52,12 @@ NAMES: dict[int, tuple[str, str]] = {
 RX_P_APPN = 0x65  # our answer to a deliver_sm we cannot read: permanent, do not resend
 
 
-def code(status: int) -> str:
+def status_code(status: int) -> str:
     """The stored error code: the status in hex, as SMSC documentation lists them."""
     return f"0x{status:08X}"
 
 
-def text(status: int) -> str:
+def status_text(status: int) -> str:
     """``ESME_RINVPASWD (invalid password)``; vendor codes are named as such."""
     if status in NAMES:
         name, meaning = NAMES[status]

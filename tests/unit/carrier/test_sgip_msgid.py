@@ -7,8 +7,7 @@ from datetime import datetime
 import pytest
 
 from hisms.carrier.sgip import pdus
-from hisms.carrier.sgip.numbers import with_86, without_86
-from hisms.carrier.sgip.sequence import Sequence, SequenceGenerator, stamp
+from hisms.carrier.sgip.msgid import Sequence, SequenceGenerator, stamp
 
 SEQ = Sequence(3000012345, 1125103000, 17)
 
@@ -57,33 +56,6 @@ def test_generator_counter_wraps_to_zero() -> None:
 def test_generator_refuses_a_node_id_beyond_32_bits() -> None:
     with pytest.raises(ValueError):
         SequenceGenerator(2**32)
-
-
-@pytest.mark.parametrize(
-    ("given", "wire"),
-    [
-        ("13800138000", "8613800138000"),
-        ("8613800138000", "8613800138000"),
-        ("+8613800138000", "8613800138000"),
-        ("008613800138000", "8613800138000"),
-        (" 13800138000 ", "8613800138000"),
-    ],
-)
-def test_with_86(given: str, wire: str) -> None:
-    assert with_86(given) == wire
-
-
-@pytest.mark.parametrize(
-    ("wire", "bare"),
-    [
-        ("8613800138000", "13800138000"),
-        ("+8613800138000", "13800138000"),
-        ("13800138000", "13800138000"),
-        ("8610655", "8610655"),  # not a mobile number: keep it
-    ],
-)
-def test_without_86(wire: str, bare: str) -> None:
-    assert without_86(wire) == bare
 
 
 @pytest.mark.parametrize(

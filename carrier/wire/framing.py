@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from hisms.carrier.errors import RemoteProtocolError
+from hisms.carrier.wire.errors import RemoteProtocolError
 
 
 class FrameBuffer:

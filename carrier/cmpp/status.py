@@ -35,8 +35,5 @@ def connect_status_text(status: int) -> str:
 
 
 def submit_result_text(result: int) -> str:
-    if result in SUBMIT_RESULTS:
-        return SUBMIT_RESULTS[result]
-    if 100 <= result <= 199:
-        return f"gateway vendor error {result}"
-    return f"other error {result}"
+    kind = "gateway vendor" if 100 <= result <= 199 else "other"
+    return SUBMIT_RESULTS.get(result, f"{kind} error {result}")

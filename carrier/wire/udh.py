@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hisms.carrier.errors import RemoteProtocolError
+from hisms.carrier.wire.errors import RemoteProtocolError
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +43,16 @@ def split(payload: bytes) -> tuple[Concat | None, bytes]:
             concat = Concat(ref=(data[0] << 8) | data[1], total=data[2], seq=data[3])
         i += 2 + iel
     return concat, rest
+
+
+def udhi_set(flag: int) -> bool:
+    """TP_udhi: the spec's right-aligned bit, or 0x40 as SMPP peers send it.
+
+    See docs/protocols.md#q2.
+    """
+    return bool(flag & 0x41)
+
+
+def split_content(content: bytes, udhi: int) -> tuple[Concat | None, bytes]:
+    """Concatenation info and the text bytes of a CMPP, SGIP or SMGP message content."""
+    return split(content) if udhi_set(udhi) else (None, content)

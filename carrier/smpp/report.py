@@ -8,14 +8,14 @@ The receipted_message_id and message_state TLVs win over the text when present.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from hisms.carrier.errors import RemoteProtocolError
-from hisms.carrier.smpp.pdus import ESM_DELIVERY_RECEIPT, ESM_MESSAGE_TYPE_MASK, DeliverSm
-from hisms.carrier.smpp.tlv import Tag, cstr_value, int_value
+from hisms.carrier.smpp.pdus import ESM_DELIVERY_RECEIPT, ESM_MESSAGE_TYPE_MASK, DeliverSm, Tag
+from hisms.carrier.wire.errors import RemoteProtocolError
+from hisms.carrier.wire.times import REPORT_FORMAT, gateway_time
+from hisms.carrier.wire.tlv import cstr_value, int_value
 
 # message_state TLV values (spec 5.2.28) and their receipt stat words (Table B-2).
 STATES = {
@@ -29,7 +29,6 @@ STATES = {
     8: "REJECTD",
 }
 _STATE_OF = {stat: state for state, stat in STATES.items()}
-_DATE_LAYOUTS = {10: "%y%m%d%H%M", 12: "%y%m%d%H%M%S"}
 
 # "submit date" also appears as "submit_date" or "submitdate" in the wild.
 _KEY = re.compile(
@@ -42,7 +41,7 @@ class Receipt:
     message_id: str
     stat: str  # DELIVRD, UNDELIV, ...; UNKNOWN when the SMSC gave none
     err: str = ""
-    submitted_at: datetime | None = None  # SMSC local time, as written
+    submitted_at: datetime | None = None  # in the SMSC's zone
     done_at: datetime | None = None
     text: str = ""
 
@@ -78,22 +77,10 @@ def from_deliver_sm(pdu: DeliverSm) -> Receipt:
         message_id=message_id,
         stat=(stat or fields.get("stat", "")).upper() or "UNKNOWN",
         err=fields.get("err", ""),
-        submitted_at=_date(fields.get("submit date", "")),
-        done_at=_date(fields.get("done date", "")),
+        submitted_at=gateway_time(fields.get("submit date", "")),
+        done_at=gateway_time(fields.get("done date", "")),
         text=fields.get("text", ""),
     )
-
-
-def _date(value: str) -> datetime | None:
-    """YYMMDDhhmm, or YYMMDDhhmmss as many SMSCs write it; None if unreadable."""
-    digits = "".join(itertools.takewhile(str.isdigit, value))
-    layout = _DATE_LAYOUTS.get(len(digits))
-    if layout is None:
-        return None
-    try:
-        return datetime.strptime(digits, layout)
-    except ValueError:
-        return None
 
 
 def build_text(receipt: Receipt) -> str:
@@ -106,7 +93,7 @@ def build_text(receipt: Receipt) -> str:
 
 
 def _format(moment: datetime | None) -> str:
-    return moment.strftime("%y%m%d%H%M") if moment else ""
+    return moment.strftime(REPORT_FORMAT) if moment else ""
 
 
 def build_deliver_sm(

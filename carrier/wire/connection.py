@@ -11,10 +11,11 @@ logouts and their responses.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from hisms.carrier.errors import LocalProtocolError, RemoteProtocolError
-from hisms.carrier.framing import FrameBuffer
+from hisms.carrier.wire.errors import LocalProtocolError, RemoteProtocolError
+from hisms.carrier.wire.framing import FrameBuffer
 
 
 class Role(enum.Enum):
@@ -47,6 +48,28 @@ NEED_DATA = NeedData.NEED_DATA
 
 
 P = TypeVar("P")
+
+
+@dataclass(frozen=True, slots=True)
+class Kinds:
+    """A protocol's login and logout PDUs; its login answer succeeded when ``result`` is 0."""
+
+    login: type
+    login_answer: type
+    result: str  # the login answer's status attribute
+    logout: type
+    logout_answer: type
+
+    def __call__(self, pdu: object) -> Kind:
+        if isinstance(pdu, self.login_answer):
+            return Kind.LOGIN_OK if getattr(pdu, self.result) == 0 else Kind.LOGIN_FAILED
+        if isinstance(pdu, self.login):
+            return Kind.LOGIN
+        if isinstance(pdu, self.logout):
+            return Kind.LOGOUT
+        if isinstance(pdu, self.logout_answer):
+            return Kind.LOGOUT_RESP
+        return Kind.OTHER
 
 
 class Codec(Protocol[P]):

@@ -1,0 +1,63 @@
+"""What every protocol's inbound side makes: DeliveryReports, and MoMessages joined from parts.
+
+A protocol subclasses :class:`Inbound` with an ``events(pdu)`` that reads its
+DELIVER (or REPORT) and calls :meth:`~Inbound.report` or :meth:`~Inbound.mo`.
+Long MO messages arrive as parts (UDH or SMPP sar_*); one MoMessage comes out
+once all are in. Incomplete sets are forgotten after ``ttl`` seconds, so a lost
+part never pins memory.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from hisms.carrier.base import CarrierEvent, DeliveryReport, MoMessage
+from hisms.carrier.wire.numbers import national
+from hisms.carrier.wire.udh import Concat
+
+_Key = tuple[str, str, int, int]  # sender, service number, reference, total
+
+
+class Inbound:
+    def __init__(self, channel: str, ttl: float = 600.0) -> None:
+        self.channel = channel
+        self.ttl = ttl
+        self._parts: dict[_Key, tuple[float, dict[int, str]]] = {}
+
+    def report(
+        self,
+        msg_id: str,
+        stat: str,
+        handset: str,
+        error: str | None = None,
+        done_at: datetime | None = None,
+    ) -> list[CarrierEvent]:
+        """DELIVRD is success; any other stat fails with ``error`` or, without one, the stat."""
+        stat = stat.strip().upper()
+        failure = None if stat == "DELIVRD" else error or stat
+        phone = national(handset)
+        return [
+            DeliveryReport(self.channel, msg_id, stat, phone, error_code=failure, done_at=done_at)
+        ]
+
+    def mo(
+        self, sender: str, service_number: str, concat: Concat | None, text: str
+    ) -> list[CarrierEvent]:
+        """The MoMessage once every part is in (at once for a whole message), else nothing."""
+        phone = national(sender)
+        whole: str | None = text
+        if concat is not None and concat.total > 1:
+            whole = self._collect(phone, service_number, concat, text)
+        return [] if whole is None else [MoMessage(self.channel, phone, service_number, whole)]
+
+    def _collect(self, phone: str, service_number: str, concat: Concat, text: str) -> str | None:
+        now = time.monotonic()
+        self._parts = {k: v for k, v in self._parts.items() if now - v[0] < self.ttl}
+        key = (phone, service_number, concat.ref, concat.total)
+        parts = self._parts.setdefault(key, (now, {}))[1]
+        parts[concat.seq] = text
+        if len(parts) < concat.total:
+            return None
+        del self._parts[key]
+        return "".join(parts[i] for i in sorted(parts))
