@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -28,6 +36,7 @@ from pydantic_settings import (
 from hisms.adapters.his import Profiles, SourceProfile
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
 from hisms.engine import channel_env
+from hisms.engine.resend import ResendConfig
 from hisms.engine.validate import Rules
 
 
@@ -63,6 +72,20 @@ class EngineConfig(_Section):
     # Reports and replies the database refused (sms_parked) are deleted after this long.
     parked_days: float = Field(30.0, gt=0)
     purge_every_seconds: float = Field(3600.0, gt=0)
+    # A SUBMITTED message with no delivery report after this long becomes 8 UNKNOWN.
+    report_timeout_hours: float = Field(72.0, gt=0)
+    report_timeout_every_seconds: float = Field(60.0, gt=0)
+    # A channel's connections and rate shared by the engines of one database (leases in
+    # sms_channel_slot, renewed every share_heartbeat_seconds, lost after share_ttl_seconds).
+    share_limits: bool = True
+    share_heartbeat_seconds: float = Field(1.0, gt=0)
+    share_ttl_seconds: float = Field(5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ttl_outlives_heartbeats(self) -> EngineConfig:
+        if self.share_ttl_seconds < 3 * self.share_heartbeat_seconds:
+            raise ValueError("share_ttl_seconds must be at least 3 share_heartbeat_seconds")
+        return self
 
     def resolved_worker_id(self) -> str:
         return self.worker_id or f"{socket.gethostname()}:{os.getpid()}"
@@ -108,6 +131,7 @@ class Settings(BaseSettings):
     database: DatabaseConfig = DatabaseConfig()
     engine: EngineConfig = EngineConfig()
     validation: ValidationConfig = ValidationConfig()
+    resend: ResendConfig = ResendConfig()
     channels: list[ChannelConfig] = [ChannelConfig(name="loopback", protocol="loopback")]
     sources: dict[str, SourceProfile] = {}  # by source_system
     webservice: WebServiceConfig = WebServiceConfig()

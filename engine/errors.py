@@ -53,3 +53,8 @@ class ErrorCode(enum.StrEnum):
     CARRIER_ERROR = "CARRIER_ERROR", "the carrier raised an exception on submit"
     ENCODE = "ENCODE", "the part cannot be encoded in the protocol's PDU"
     FAILED = "FAILED", "the carrier failed the part, or retries ran out, with no code of its own"
+    # After submission.
+    NO_REPORT = (
+        "NO_REPORT",
+        "no delivery report came within engine.report_timeout_hours of submission",
+    )

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hisms.adapters.his import Profiles, SourceProfile
-from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult
+from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult, utcnow
 from hisms.engine import segment, validate
 from hisms.engine.errors import ErrorCode
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
 from hisms.engine.status import Status
-from hisms.engine.store.base import Claimed, WriteBack
+from hisms.engine.store.base import Accepted, Claimed, WriteBack
 
 
 @dataclass(slots=True)
@@ -26,7 +26,9 @@ class Outgoing:
     row: Claimed
     channel: str
     phone: str
-    parts: list[Submission] = field(default_factory=list)
+    parts: list[Submission] = field(default_factory=list)  # to submit now
+    total: int = 0  # parts of the whole message
+    done: list[Accepted] = field(default_factory=list)  # accepted by an earlier attempt
 
 
 def plan(
@@ -34,7 +36,9 @@ def plan(
     rules: validate.Rules,
     router: Router,
     profiles: Profiles,
+    accepted: Mapping[int, Sequence[Accepted]] | None = None,
 ) -> tuple[list[Outgoing], WriteBack]:
+    """``accepted``: parts of retried rows accepted before, which are not submitted again."""
     outgoing: list[Outgoing] = []
     done = WriteBack()
     for row in rows:
@@ -48,7 +52,7 @@ def plan(
         if isinstance(checked, validate.Rejection):
             done.finals.append(_final(row, Status.REJECTED, checked.code, checked.text))
             continue
-        channel = router.route(checked.phone)
+        channel = router.route(checked.phone, avoid=row.resend_from)
         if channel is None:
             done.finals.append(
                 _final(
@@ -59,7 +63,11 @@ def plan(
                 )
             )
             continue
-        outgoing.append(Outgoing(row, channel, checked.phone, _parts(row, checked, source)))
+        parts = _parts(row, checked, source)
+        before = list((accepted or {}).get(row.id, ()))
+        seqs = {a.seq for a in before}
+        todo = [p for p in parts if p.seq not in seqs]
+        outgoing.append(Outgoing(row, channel, checked.phone, todo, len(parts), before))
     return outgoing, done
 
 
@@ -126,7 +134,7 @@ def _segment(message: Outgoing, result: SubmitResult) -> dict[str, Any]:
     return {
         "outbox_id": message.row.id,
         "seq": result.key.seq,
-        "total": len(message.parts),
+        "total": message.total,
         "channel": message.channel,
         "carrier_msg_id": result.carrier_msg_id,
         "submit_result": "0",
@@ -135,15 +143,16 @@ def _segment(message: Outgoing, result: SubmitResult) -> dict[str, Any]:
 
 
 def _submitted(message: Outgoing, accepted: list[SubmitResult]) -> dict[str, Any]:
-    first = min(accepted, key=lambda r: r.key.seq)
+    parts = [(r.key.seq, r.carrier_msg_id) for r in accepted]
+    parts += [(a.seq, a.carrier_msg_id) for a in message.done]
     return {
         "id": message.row.id,
         "attempt": message.row.attempt,
         "phone": message.phone,
         "channel": message.channel,
-        "segments": len(message.parts),
-        "carrier_msg_id": first.carrier_msg_id,
-        "submitted_at": max(r.at for r in accepted),
+        "segments": message.total,
+        "carrier_msg_id": min(parts)[1],
+        "submitted_at": max((r.at for r in accepted), default=utcnow()),
     }
 
 

@@ -1,7 +1,7 @@
 """Message status codes: a contract with DBAs and HIS code.
 
 Documented with their transitions in docs/status.md; the same codes are the rows of
-``sms_status`` created by sql/<dialect>/migrations/0001_initial.sql.
+``sms_status`` created by sql/<dialect>/migrations/0001_initial.sql (8 UNKNOWN by 0006).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ class Status(enum.IntEnum):
     EXPIRED = 5  # PENDING/SENDING -> expire_at passed before submission
     REJECTED = 6  # SENDING -> invalid number/content; never sent
     CANCELLED = 7  # PENDING -> cancelled by the caller before submission
+    UNKNOWN = 8  # SUBMITTED -> no delivery report within engine.report_timeout_hours
 
     @property
     def final(self) -> bool:

@@ -44,8 +44,10 @@ from hisms.engine import parking, process
 from hisms.engine.config import Settings
 from hisms.engine.errors import ErrorCode
 from hisms.engine.isolate import isolate
+from hisms.engine.resend import ResendPolicy
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
+from hisms.engine.shares import ChannelShares, Shareable
 from hisms.engine.store.base import (
     BULK,
     URGENT,
@@ -81,6 +83,14 @@ class Engine:
         self.policy = RetryPolicy(
             self.cfg.max_attempts, self.cfg.retry_base_seconds, self.cfg.retry_max_seconds
         )
+        self.resend = ResendPolicy(settings.resend, {c.name: c.protocol for c in settings.channels})
+        shared = {n: c for n, c in carriers.items() if isinstance(c, Shareable)}
+        self.shares = (
+            ChannelShares(store, self.worker, self.cfg, shared)
+            if self.cfg.share_limits and shared
+            else None
+        )
+        self._unshared = len(shared) < len(carriers) or self.shares is None
         self.counts: Counter[str] = Counter()
         self.channel_state: dict[str, ChannelState] = {}
         self._held: set[int] = set()
@@ -98,6 +108,8 @@ class Engine:
 
     async def run(self) -> None:
         """Run until :meth:`stop`; then finish in-flight batches and flush."""
+        if self.shares is not None:
+            await self._guarded(self.shares.start)
         for carrier in self.carriers.values():
             await carrier.start(self._on_event)
         lanes = [
@@ -111,7 +123,14 @@ class Engine:
             asyncio.create_task(
                 self._every(self.cfg.writeback_every_seconds, self._flush, self._arrived)
             ),
+            asyncio.create_task(
+                self._every(self.cfg.report_timeout_every_seconds, self._expire_reports)
+            ),
         ]
+        if self.shares is not None:
+            side.append(
+                asyncio.create_task(self._every(self.cfg.share_heartbeat_seconds, self.shares.tick))
+            )
         listener = self._start_listener()
         log.info("worker %s started with channels %s", self.worker, ", ".join(self.carriers))
         await self._stop.wait()
@@ -126,6 +145,8 @@ class Engine:
             await carrier.stop()
         await _cancel(side)
         await self._flush()
+        if self.shares is not None:
+            await self._guarded(self.shares.leave)
         if listener is not None:
             listener.join(timeout=LISTEN_SLICE_SECONDS + 1)
         log.info("worker %s stopped: %s", self.worker, dict(self.counts))
@@ -143,6 +164,10 @@ class Engine:
             await slots.acquire()
             if self._stop.is_set():
                 break
+            if not self._may_claim():
+                slots.release()
+                await _wait(self._stop, self.cfg.share_heartbeat_seconds)
+                continue
             wake.clear()
             try:
                 rows = await asyncio.to_thread(
@@ -159,6 +184,11 @@ class Engine:
             slots.release()
             await _wait(wake, idle)
             idle = self._next_idle(idle)
+
+    def _may_claim(self) -> bool:
+        """False while this engine holds no connection of any channel it could send on:
+        the engines holding them send, this one waits to take over."""
+        return self._unshared or self.shares is None or self.shares.sending
 
     def _next_idle(self, idle: float) -> float:
         if self.store.announces_inserts:
@@ -181,7 +211,9 @@ class Engine:
         ids = [r.id for r in rows]
         self._held.update(ids)
         try:
-            outgoing, written = process.plan(rows, self.rules, self.router, self.profiles)
+            again = [r.id for r in rows if r.attempt > 1]
+            accepted = await asyncio.to_thread(self.store.accepted_parts, again) if again else {}
+            outgoing, written = process.plan(rows, self.rules, self.router, self.profiles, accepted)
             phones = Counter(m.phone for m in outgoing)
             self._sending.update(phones)
             try:
@@ -229,7 +261,9 @@ class Engine:
             reraise=True,
         ):
             with attempt:
-                result = await asyncio.to_thread(self.store.write_back, self.worker, batch)
+                result = await asyncio.to_thread(
+                    self.store.write_back, self.worker, batch, self.resend
+                )
         self.counts["submitted"] += len(batch.submitted)
         self.counts["final"] += len(batch.finals)
         self.counts["retried"] += len(batch.retries)
@@ -278,7 +312,7 @@ class Engine:
             self._writes_went(trouble or mo_trouble)
 
     def _save_reports(self, reports: Sequence[DeliveryReport]) -> None:
-        self.store.save_reports(self.worker, reports)
+        self.store.save_reports(self.worker, reports, self.resend)
 
     def _save_mo(self, mos: Sequence[MoMessage]) -> None:
         window = self.cfg.mo_correlation_hours * 3600
@@ -374,6 +408,19 @@ class Engine:
             log.warning("reclaimed %d rows of dead workers, failed %d abandoned rows", back, failed)
             self._wake[BULK.name].set()
 
+    async def _expire_reports(self) -> None:
+        hours = self.cfg.report_timeout_hours
+        gone = await asyncio.to_thread(self.store.expire_reports, self.worker, hours)
+        if gone:
+            log.warning("%d messages had no delivery report within %g hours: UNKNOWN", gone, hours)
+
+    async def _guarded(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Run a side job once; a database problem is logged, not raised."""
+        try:
+            await job()
+        except StoreError as exc:
+            log.error("%s failed: %s", job.__name__.strip("_"), exc)
+
     async def _purge(self) -> None:
         now = utcnow()
         before = now - timedelta(days=self.cfg.unmatched_report_days)
@@ -384,6 +431,8 @@ class Engine:
         gone = await asyncio.to_thread(self.store.purge_parked, before)
         if gone:
             log.info("deleted %d refused reports/replies received before %s", gone, before)
+        if self.shares is not None:
+            await self.shares.purge()
 
     async def _every(
         self,

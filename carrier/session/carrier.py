@@ -30,3 +30,10 @@ class SessionCarrier(Carrier):
 
     async def stop(self) -> None:
         await self.session.stop()
+
+    def limits(self) -> tuple[int, float | None]:
+        """The channel's configured connections and rate, which engines share."""
+        return self.session.settings.connections, self.session.settings.rate
+
+    async def resize(self, connections: int, rate: float | None) -> None:
+        await self.session.resize(connections, rate)

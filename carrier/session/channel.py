@@ -15,8 +15,11 @@ answer never comes, or whose link drops, is submitted again up to
 ``max_resend`` times (counted in ``stats.resent``, logged), then ``RETRY``.
 When no link is up, parts queued for ``link_wait_seconds`` get ``RETRY`` so
 the engine can reschedule or fail over, and a ``ChannelState(up=False)``
-event says why. At-least-once: a resend after a lost answer may duplicate at
-most one window of parts per connection.
+event says why. :meth:`ChannelSession.resize` changes how many links are open
+and the channel's rate while it runs: the engines of one database share a
+channel's connections and rate (hisms.engine.shares). At-least-once: a
+resend after a lost answer may duplicate at most one window of parts per
+connection.
 """
 
 from __future__ import annotations
@@ -64,7 +67,9 @@ class ChannelSession:
         self.queue = JobQueue()
         self.bucket = TokenBucket(settings.rate)
         self.links = [Link(self._setup(i)) for i in range(settings.connections)]
+        self._runs: dict[Link, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._numbered = settings.connections  # links made so far: names the next one
         self._on_event: EventSink | None = None
         self._state: tuple[bool, str] | None = None
         self._down_since = time.monotonic()
@@ -76,8 +81,8 @@ class ChannelSession:
     async def start(self, on_event: EventSink) -> None:
         self._on_event = on_event
         self._down_since = time.monotonic()
-        self._tasks = [asyncio.create_task(link.run()) for link in self.links]
-        self._tasks.append(asyncio.create_task(self._sweep()))
+        self._runs = {link: asyncio.create_task(link.run()) for link in self.links}
+        self._tasks = [asyncio.create_task(self._sweep())]
 
     async def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
         if not self._tasks:
@@ -96,12 +101,32 @@ class ChannelSession:
         await asyncio.gather(*(link.shutdown() for link in self.links))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(_until_unbound(links), 2.0)
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._runs.values()]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks, self._runs = [], {}
         for job in self.queue.take_all():
             self._retry(job, "channel stopped")
+
+    async def resize(self, connections: int, rate: float | None) -> None:
+        """Keep ``connections`` links (extra ones are drained, logged out and closed before
+        this returns) and submit at ``rate`` for the whole channel."""
+        self.bucket.set_rate(rate)
+        while len(self.links) < connections:
+            link = Link(self._setup(self._numbered))
+            self._numbered += 1
+            self.links.append(link)
+            if self._tasks:
+                self._runs[link] = asyncio.create_task(link.run())
+        extra, self.links = self.links[connections:], self.links[:connections]
+        await asyncio.gather(*(link.shutdown() for link in extra))
+        closing = [self._runs.pop(link) for link in extra if link in self._runs]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_until_unbound(extra), self.settings.drain_seconds + 2)
+        for task in closing:
+            task.cancel()
+        await asyncio.gather(*closing, return_exceptions=True)
 
     # -- the LinkOwner the links report to -------------------------------------
 

@@ -9,7 +9,7 @@ how to bind a batch and how to wait for new work.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,6 +80,29 @@ class Claimed:
     signature: str | None
     priority: int
     expired: bool
+    resend_from: str | None = None  # the channel whose failed report sent it again
+
+
+# Given the ``failed_reports`` rows (messages whose every part has a report, one failed),
+# the ``resend_reported`` rows of those to send again (hisms.engine.resend.ResendPolicy).
+Resender = Callable[[Sequence[Mapping[str, Any]]], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A part a carrier accepted and no failed report undid: a retry does not send it again."""
+
+    seq: int
+    channel: str
+    carrier_msg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """One engine's part of a channel's connections, as the database has it now."""
+
+    slots: frozenset[int]  # the connection slots this engine holds
+    members: tuple[str, ...]  # the live engines of the channel, in share order
 
 
 @dataclass(slots=True)
@@ -170,10 +193,53 @@ class Store(ABC):
         """Delete parked events received before ``before``; how many went."""
 
     @abstractmethod
-    def write_back(self, worker: str, batch: WriteBack) -> WriteBackResult: ...
+    def write_back(
+        self, worker: str, batch: WriteBack, resend: Resender | None = None
+    ) -> WriteBackResult:
+        """Write a batch's outcome; ``resend`` decides on messages a parked report failed."""
 
     @abstractmethod
-    def save_reports(self, worker: str, reports: Sequence[DeliveryReport]) -> ReportResult: ...
+    def save_reports(
+        self, worker: str, reports: Sequence[DeliveryReport], resend: Resender | None = None
+    ) -> ReportResult:
+        """Put reports on their parts and roll complete messages up; ``resend`` picks the
+        failed ones to send again (None: every failed message is FAILED)."""
+
+    @abstractmethod
+    def accepted_parts(self, ids: Sequence[int]) -> dict[int, list[Accepted]]:
+        """The parts of these messages a retry must not send again, by message."""
+
+    @abstractmethod
+    def expire_reports(self, worker: str, hours: float) -> int:
+        """SUBMITTED -> UNKNOWN for rows submitted over ``hours`` ago; how many."""
+
+    # -- connection slots and rate shared by the engines of a channel ---------
+
+    @abstractmethod
+    def open_slots(self, worker: str, channel: str, connections: int) -> None:
+        """Create the channel's slot rows 0 .. connections-1 that do not exist yet."""
+
+    @abstractmethod
+    def renew_share(self, worker: str, channel: str, ttl: float, rate: float | None) -> Share:
+        """Heartbeat: renew this engine's membership (recording its rate) and its slots."""
+
+    @abstractmethod
+    def take_slots(
+        self, worker: str, channel: str, candidates: Sequence[int], want: int, ttl: float
+    ) -> set[int]:
+        """Take up to ``want`` of the ``candidates`` slots that are free or lapsed."""
+
+    @abstractmethod
+    def release_slots(self, worker: str, channel: str, slots: Sequence[int]) -> None:
+        """Give these slots up (their links are closed)."""
+
+    @abstractmethod
+    def leave_channel(self, worker: str, channel: str) -> None:
+        """This engine stops: its membership and every slot it holds go."""
+
+    @abstractmethod
+    def purge_members(self, before: datetime) -> int:
+        """Forget engines that stopped renewing before ``before``; how many."""
 
     @abstractmethod
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:

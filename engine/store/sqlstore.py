@@ -21,12 +21,15 @@ from hisms import sql
 from hisms.carrier.base import DeliveryReport
 from hisms.engine.status import Status
 from hisms.engine.store.base import (
+    Accepted,
     Claimed,
     Lane,
     Mo,
     NewMessage,
     Parked,
     ReportResult,
+    Resender,
+    Share,
     Store,
     WriteBack,
     WriteBackResult,
@@ -131,7 +134,9 @@ class SqlStore(Store, Generic[TxT]):
 
     # -- results --------------------------------------------------------------
 
-    def write_back(self, worker: str, batch: WriteBack) -> WriteBackResult:
+    def write_back(
+        self, worker: str, batch: WriteBack, resend: Resender | None = None
+    ) -> WriteBackResult:
         written = 0
         with self.transaction() as tx:
             submitted = tx.batch("mark_submitted", batch.submitted, worker=worker)
@@ -139,9 +144,9 @@ class SqlStore(Store, Generic[TxT]):
                 if rows:
                     written += len(tx.batch(name, rows, worker=worker))
             written += len(submitted)
-            kept = {r["id"] for r in submitted} | {
-                f["id"] for f in batch.finals if f["status"] == Status.FAILED
-            }
+            # Parts accepted before a retry or a refusal are kept: a retry sends only the rest.
+            kept = {r["id"] for r in submitted} | {r["id"] for r in batch.retries}
+            kept |= {f["id"] for f in batch.finals if f["status"] == Status.FAILED}
             segments = [s for s in batch.segments if s["outbox_id"] in kept]
             if segments:
                 self.fence_reports(tx, exclusive=False)
@@ -151,10 +156,12 @@ class SqlStore(Store, Generic[TxT]):
                 # two statements after this are needless (and the roll-up costly) without one.
                 if tx.changed("match_unmatched", worker=worker, ids=ids):
                     tx.run("close_unmatched", worker=worker, ids=ids)
-                    tx.run("roll_up", worker=worker, ids=ids)
+                    self._roll_up(tx, worker, ids, resend)
         return WriteBackResult(written, len(batch) - written)
 
-    def save_reports(self, worker: str, reports: Sequence[DeliveryReport]) -> ReportResult:
+    def save_reports(
+        self, worker: str, reports: Sequence[DeliveryReport], resend: Resender | None = None
+    ) -> ReportResult:
         rows = [_report_row(r) for r in reports]
         with self.transaction() as tx:
             self.fence_reports(tx, exclusive=True)
@@ -162,8 +169,77 @@ class SqlStore(Store, Generic[TxT]):
             parked = tx.batch("park_unmatched", rows, worker=worker)
             ids = sorted({r["outbox_id"] for r in hit})
             if ids:
-                tx.run("roll_up", worker=worker, ids=self.id_list(ids))
+                self._roll_up(tx, worker, self.id_list(ids), resend)
         return ReportResult(len(hit), len(parked), len(rows) - len(hit) - len(parked))
+
+    def _roll_up(self, tx: Tx, worker: str, ids: Any, resend: Resender | None) -> None:
+        """Complete messages whose every part has a report; those with a failed part that
+        ``resend`` picks go back to PENDING first (the roll-up leaves them alone)."""
+        if resend is not None:
+            failed = tx.run("failed_reports", ids=ids)
+            again = resend(failed) if failed else []
+            if again:
+                tx.batch("resend_reported", again, worker=worker)
+        tx.run("roll_up", worker=worker, ids=ids)
+
+    def accepted_parts(self, ids: Sequence[int]) -> dict[int, list[Accepted]]:
+        found: dict[int, list[Accepted]] = {}
+        with self.transaction() as tx:
+            for r in tx.run("accepted_parts", ids=self.id_list(ids)):
+                part = Accepted(int(r["seq"]), r["channel"], r["carrier_msg_id"])
+                found.setdefault(int(r["outbox_id"]), []).append(part)
+        return found
+
+    def expire_reports(self, worker: str, hours: float) -> int:
+        with self.transaction() as tx:
+            return len(tx.run("expire_reports", worker=worker, timeout=hours * 3600, hours=hours))
+
+    # -- connection slots and rate shared by the engines of a channel ---------
+
+    def open_slots(self, worker: str, channel: str, connections: int) -> None:
+        rows = [{"slot": n} for n in range(connections)]
+        with self.transaction() as tx:
+            tx.batch("open_slots", rows, channel=channel, worker=worker)
+
+    def renew_share(self, worker: str, channel: str, ttl: float, rate: float | None) -> Share:
+        with self.transaction() as tx:
+            held = frozenset(
+                int(r["slot"])
+                for r in tx.run("renew_slots", channel=channel, worker=worker, ttl=ttl)
+            )
+            tx.run(
+                "join_channel", channel=channel, worker=worker, slots=len(held), rate=rate, ttl=ttl
+            )
+            members = tuple(r["worker"] for r in tx.run("channel_members", channel=channel))
+        return Share(held, members)
+
+    def take_slots(
+        self, worker: str, channel: str, candidates: Sequence[int], want: int, ttl: float
+    ) -> set[int]:
+        taken: set[int] = set()
+        with self.transaction() as tx:
+            for slot in candidates:
+                if len(taken) >= want:
+                    break
+                if tx.run("take_slot", channel=channel, worker=worker, slot=slot, ttl=ttl):
+                    taken.add(slot)
+        return taken
+
+    def release_slots(self, worker: str, channel: str, slots: Sequence[int]) -> None:
+        with self.transaction() as tx:
+            for slot in slots:
+                tx.changed("release_slot", channel=channel, worker=worker, slot=slot)
+
+    def leave_channel(self, worker: str, channel: str) -> None:
+        with self.transaction() as tx:
+            held = tx.run("renew_slots", channel=channel, worker=worker, ttl=0)
+            for r in held:
+                tx.changed("release_slot", channel=channel, worker=worker, slot=r["slot"])
+            tx.changed("leave_channel", channel=channel, worker=worker)
+
+    def purge_members(self, before: datetime) -> int:
+        with self.transaction() as tx:
+            return tx.changed("purge_members", before=before)
 
     def purge_unmatched(self, before: datetime) -> int:
         with self.transaction() as tx:

@@ -15,6 +15,8 @@ GRANT SELECT, INSERT, UPDATE ON hisms.sms_event TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_setting TO hisms_engine;
 -- Reports and replies the database refused: parked, read by a DBA, purged after engine.parked_days.
 GRANT SELECT, INSERT, DELETE ON hisms.sms_parked TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_channel_member TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_channel_slot TO hisms_engine;
 GRANT SELECT ON hisms.sms_status TO hisms_engine;
 GRANT SELECT ON hisms.sms_schema_version TO hisms_engine;
 GRANT SELECT ON hisms.v_sms_result TO hisms_engine;

@@ -16,6 +16,8 @@ GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_event TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_setting TO 'hisms_engine'@'%';
 -- Reports and replies the database refused: parked, read by a DBA, purged after engine.parked_days.
 GRANT SELECT, INSERT, DELETE ON hisms_db.sms_parked TO 'hisms_engine'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_channel_member TO 'hisms_engine'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_channel_slot TO 'hisms_engine'@'%';
 -- UPDATE only so that MySQL 8 allows SELECT ... FOR UPDATE on it (the report fence);
 -- the engine never changes sms_status.
 GRANT SELECT, UPDATE ON hisms_db.sms_status TO 'hisms_engine'@'%';

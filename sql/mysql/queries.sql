@@ -59,7 +59,7 @@ SET status = 1, attempts = attempts + 1, locked_by = %(worker)s,
     updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
 WHERE id IN %(locked)s;
 SELECT id, attempts AS attempt, source_system, account, dept_code, phone, content, signature,
-       priority, expire_at, expire_at <= UTC_TIMESTAMP(3) AS expired
+       priority, expire_at, expire_at <= UTC_TIMESTAMP(3) AS expired, resend_from
 FROM sms_outbox WHERE id IN %(locked)s
 
 -- name: extend_lease
@@ -483,3 +483,120 @@ SET push_failures = push_failures + 1, last_error = %(error)s,
     updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
 WHERE source_system = %(source_system)s;
 SELECT push_failures FROM sms_source_mode WHERE source_system = %(source_system)s
+
+-- ---------------------------------------------------------------------------
+-- Resends after failed delivery reports, the report timeout (schema 6).
+
+-- name: accepted_parts
+-- Parts of these messages the carrier accepted whose report, if any, is DELIVRD: a retry or a
+-- resend submits only the others.
+SELECT outbox_id, seq, channel, carrier_msg_id
+FROM sms_segment
+WHERE outbox_id IN %(ids)s AND submit_result = '0'
+  AND (report_stat IS NULL OR UPPER(report_stat) = 'DELIVRD')
+
+-- name: failed_reports
+-- Messages of these ids whose every part has a report, one of them failed, still SUBMITTED:
+-- the resend policy decides whether each goes again or rolls up FAILED.
+SELECT o.id, o.phone, o.report_resends, agg.failed_stat, agg.failed_channel
+FROM sms_outbox o
+JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
+             MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
+             MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN channel END) AS failed_channel
+      FROM sms_segment WHERE outbox_id IN %(ids)s GROUP BY outbox_id) agg
+  ON agg.outbox_id = o.id
+WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
+  AND agg.failed_stat IS NOT NULL
+
+-- name: resend_reported
+-- SUBMITTED -> PENDING: a failed delivery report sends the message again (its failed parts),
+-- from next_attempt_at, preferably through another channel than resend_from. The rows are
+-- locked in id order first.
+SELECT u.id FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (id BIGINT PATH '$.id')) AS u ORDER BY u.id;
+SELECT id FROM sms_outbox FORCE INDEX (PRIMARY) WHERE id IN %(locked)s AND status = 2
+ORDER BY id FOR UPDATE;
+UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+           id BIGINT PATH '$.id', resend_from VARCHAR(32) PATH '$.resend_from',
+           next_attempt_at DATETIME(3) PATH '$.next_attempt_at',
+           error_code VARCHAR(32) PATH '$.error_code',
+           error_text VARCHAR(500) PATH '$.error_text')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
+SET o.status = 0, o.report_resends = o.report_resends + 1, o.resend_from = u.resend_from,
+    o.next_attempt_at = u.next_attempt_at, o.error_code = u.error_code,
+    o.error_text = u.error_text, o.updated_at = UTC_TIMESTAMP(3), o.updated_by = %(worker)s
+WHERE o.status = 2
+
+-- name: expire_reports
+-- SUBMITTED -> UNKNOWN: no delivery report came within the timeout (engine.report_timeout_hours),
+-- found by ix_sms_outbox_submitted, locked in id order.
+SELECT id FROM sms_outbox FORCE INDEX (ix_sms_outbox_submitted)
+WHERE status = 2 AND submitted_at < UTC_TIMESTAMP(3) - INTERVAL %(timeout)s SECOND;
+SELECT id FROM sms_outbox FORCE INDEX (PRIMARY)
+WHERE id IN %(locked)s AND status = 2
+ORDER BY id FOR UPDATE;
+UPDATE sms_outbox FORCE INDEX (PRIMARY)
+SET status = 8, error_code = 'NO_REPORT',
+    error_text = CONCAT('no delivery report within ', %(hours)s, ' hours of submission'),
+    updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
+WHERE id IN %(locked)s AND status = 2
+
+-- ---------------------------------------------------------------------------
+-- A channel's connections and rate shared by the engines of one database (schema 6).
+
+-- name: join_channel
+-- This engine serves the channel until expires_at (renewed by its heartbeat), holding these.
+INSERT INTO sms_channel_member (channel, worker, slots, rate, expires_at, created_by, updated_by)
+VALUES (%(channel)s, %(worker)s, %(slots)s, %(rate)s,
+        UTC_TIMESTAMP(3) + INTERVAL %(ttl)s SECOND, %(worker)s, %(worker)s)
+ON DUPLICATE KEY UPDATE
+    slots = VALUES(slots), rate = VALUES(rate), expires_at = VALUES(expires_at),
+    updated_at = UTC_TIMESTAMP(3), updated_by = VALUES(updated_by)
+
+-- name: channel_members
+-- The live engines of a channel, in a fixed order (every engine computes the same shares).
+SELECT worker FROM sms_channel_member
+WHERE channel = %(channel)s AND expires_at > UTC_TIMESTAMP(3)
+ORDER BY worker
+
+-- name: leave_channel
+-- This engine no longer serves the channel (it stops).
+DELETE FROM sms_channel_member WHERE channel = %(channel)s AND worker = %(worker)s
+
+-- name: purge_members
+-- Forget engines that stopped renewing before a time (they died).
+DELETE FROM sms_channel_member WHERE expires_at < %(before)s
+
+-- name: open_slots
+-- The channel's connection slots 0 .. connections-1, created once.
+INSERT INTO sms_channel_slot (channel, slot, created_by, updated_by)
+SELECT %(channel)s, u.slot, %(worker)s, %(worker)s
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (slot SMALLINT PATH '$.slot')) AS u
+ON DUPLICATE KEY UPDATE slot = sms_channel_slot.slot
+
+-- name: take_slot
+-- Hold one slot: free, lapsed (its holder stopped renewing) or already ours.
+SELECT slot FROM sms_channel_slot
+WHERE channel = %(channel)s AND slot = %(slot)s
+  AND (worker IS NULL OR worker = %(worker)s OR expires_at < UTC_TIMESTAMP(3))
+FOR UPDATE;
+UPDATE sms_channel_slot
+SET worker = %(worker)s, expires_at = UTC_TIMESTAMP(3) + INTERVAL %(ttl)s SECOND,
+    updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
+WHERE channel = %(channel)s AND slot IN %(locked)s;
+SELECT slot FROM sms_channel_slot WHERE channel = %(channel)s AND slot IN %(locked)s
+
+-- name: renew_slots
+-- Heartbeat: keep the slots this engine still holds; those it answers are its own.
+SELECT slot FROM sms_channel_slot
+WHERE channel = %(channel)s AND worker = %(worker)s
+FOR UPDATE;
+UPDATE sms_channel_slot
+SET expires_at = UTC_TIMESTAMP(3) + INTERVAL %(ttl)s SECOND
+WHERE channel = %(channel)s AND slot IN %(locked)s;
+SELECT slot FROM sms_channel_slot WHERE channel = %(channel)s AND slot IN %(locked)s
+
+-- name: release_slot
+-- Give a slot up once its link is closed.
+UPDATE sms_channel_slot
+SET worker = NULL, expires_at = NULL, updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
+WHERE channel = %(channel)s AND slot = %(slot)s AND worker = %(worker)s

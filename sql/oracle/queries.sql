@@ -67,7 +67,8 @@ SET status = 1, attempts = attempts + 1, locked_by = :worker,
 WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j);
 SELECT id, attempts AS attempt, source_system, account, dept_code, phone, content, signature,
        priority, expire_at,
-       CASE WHEN expire_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP) THEN 1 ELSE 0 END AS expired
+       CASE WHEN expire_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP) THEN 1 ELSE 0 END AS expired,
+       resend_from
 FROM sms_outbox
 WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 
@@ -509,3 +510,122 @@ SET push_failures = push_failures + 1, last_error = :error,
     updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
 WHERE source_system = :source_system
 RETURNING push_failures INTO :push_failures
+
+-- name: accepted_parts
+-- Parts of these messages the carrier accepted whose report, if any, is DELIVRD: a retry or a
+-- resend submits only the others.
+SELECT outbox_id, seq, channel, carrier_msg_id
+FROM sms_segment
+WHERE outbox_id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+  AND submit_result = '0' AND (report_stat IS NULL OR UPPER(report_stat) = 'DELIVRD')
+
+-- name: failed_reports
+-- Messages of these ids whose every part has a report, one of them failed, still SUBMITTED:
+-- the resend policy decides whether each goes again or rolls up FAILED.
+SELECT o.id, o.phone, o.report_resends, agg.failed_stat, agg.failed_channel
+FROM sms_outbox o
+JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
+             MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
+             MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN channel END) AS failed_channel
+      FROM sms_segment
+      WHERE outbox_id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+      GROUP BY outbox_id) agg
+  ON agg.outbox_id = o.id
+WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
+  AND agg.failed_stat IS NOT NULL
+
+-- name: resend_reported
+-- SUBMITTED -> PENDING: a failed delivery report sends the message again (its failed parts),
+-- from next_attempt_at, preferably through another channel than resend_from.
+SELECT o.id
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (id NUMBER PATH '$.id')) u
+JOIN sms_outbox o ON o.id = u.id
+WHERE o.status = 2
+ORDER BY o.id FOR UPDATE OF o.status;
+MERGE INTO sms_outbox o
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           id NUMBER PATH '$.id', resend_from VARCHAR2(32) PATH '$.resend_from',
+           next_attempt_at TIMESTAMP PATH '$.next_attempt_at',
+           error_code VARCHAR2(32) PATH '$.error_code',
+           error_text NVARCHAR2(500) PATH '$.error_text'))) u
+ON (o.id = u.id)
+WHEN MATCHED THEN UPDATE
+SET o.status = 0, o.report_resends = o.report_resends + 1, o.resend_from = u.resend_from,
+    o.next_attempt_at = u.next_attempt_at, o.error_code = u.error_code,
+    o.error_text = u.error_text, o.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP),
+    o.updated_by = :worker
+WHERE o.id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+
+-- name: expire_reports
+-- SUBMITTED -> UNKNOWN: no delivery report came within the timeout (engine.report_timeout_hours).
+SELECT id FROM sms_outbox
+WHERE status = 2
+  AND submitted_at < SYS_EXTRACT_UTC(SYSTIMESTAMP) - NUMTODSINTERVAL(:timeout, 'SECOND')
+ORDER BY id FOR UPDATE;
+UPDATE sms_outbox
+SET status = 8, error_code = 'NO_REPORT',
+    error_text = 'no delivery report within ' || :hours || ' hours of submission',
+    updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
+WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
+
+-- name: join_channel
+-- This engine serves the channel until expires_at (renewed by its heartbeat), holding these.
+MERGE INTO sms_channel_member m
+USING (SELECT :channel AS channel, :worker AS worker FROM dual) v
+ON (m.channel = v.channel AND m.worker = v.worker)
+WHEN MATCHED THEN UPDATE
+SET m.slots = :slots, m.rate = :rate,
+    m.expires_at = SYS_EXTRACT_UTC(SYSTIMESTAMP) + NUMTODSINTERVAL(:ttl, 'SECOND'),
+    m.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), m.updated_by = :worker
+WHEN NOT MATCHED THEN INSERT (channel, worker, slots, rate, expires_at, created_by, updated_by)
+VALUES (v.channel, v.worker, :slots, :rate,
+        SYS_EXTRACT_UTC(SYSTIMESTAMP) + NUMTODSINTERVAL(:ttl, 'SECOND'), :worker, :worker)
+
+-- name: channel_members
+-- The live engines of a channel, in a fixed order (every engine computes the same shares).
+SELECT worker FROM sms_channel_member
+WHERE channel = :channel AND expires_at > SYS_EXTRACT_UTC(SYSTIMESTAMP)
+ORDER BY worker
+
+-- name: leave_channel
+-- This engine no longer serves the channel (it stops).
+DELETE FROM sms_channel_member WHERE channel = :channel AND worker = :worker
+
+-- name: purge_members
+-- Forget engines that stopped renewing before a time (they died).
+DELETE FROM sms_channel_member WHERE expires_at < :before
+
+-- name: open_slots
+-- The channel's connection slots 0 .. connections-1, created once.
+MERGE INTO sms_channel_slot s
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (slot NUMBER PATH '$.slot'))) u
+ON (s.channel = :channel AND s.slot = u.slot)
+WHEN NOT MATCHED THEN INSERT (channel, slot, created_by, updated_by)
+VALUES (:channel, u.slot, :worker, :worker)
+
+-- name: take_slot
+-- Hold one slot: free, lapsed (its holder stopped renewing) or already ours.
+SELECT slot FROM sms_channel_slot
+WHERE channel = :channel AND slot = :slot
+  AND (worker IS NULL OR worker = :worker OR expires_at < SYS_EXTRACT_UTC(SYSTIMESTAMP))
+FOR UPDATE;
+UPDATE sms_channel_slot
+SET worker = :worker, expires_at = SYS_EXTRACT_UTC(SYSTIMESTAMP) + NUMTODSINTERVAL(:ttl, 'SECOND'),
+    updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
+WHERE channel = :channel AND slot = :slot
+
+-- name: renew_slots
+-- Heartbeat: keep the slots this engine still holds; those it answers are its own.
+SELECT slot FROM sms_channel_slot
+WHERE channel = :channel AND worker = :worker
+FOR UPDATE;
+UPDATE sms_channel_slot
+SET expires_at = SYS_EXTRACT_UTC(SYSTIMESTAMP) + NUMTODSINTERVAL(:ttl, 'SECOND')
+WHERE channel = :channel AND worker = :worker
+
+-- name: release_slot
+-- Give a slot up once its link is closed.
+UPDATE sms_channel_slot
+SET worker = NULL, expires_at = NULL, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP),
+    updated_by = :worker
+WHERE channel = :channel AND slot = :slot AND worker = :worker

@@ -16,6 +16,7 @@ GRANT SELECT ON sms_status, sms_schema_version, v_sms_result, v_sms_stats_daily 
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO hisms_engine;
 -- Reports and replies the database refused: parked, read by a DBA, purged after engine.parked_days.
 GRANT SELECT, INSERT, DELETE ON sms_parked TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sms_channel_member, sms_channel_slot TO hisms_engine;
 
 -- A source system inserts only the columns it may set (the engine's columns keep their
 -- defaults) and only for its own source systems (sms_source_account); `RETURNING id` needs

@@ -49,7 +49,7 @@ SET status = 1, attempts = o.attempts + 1, locked_by = %(worker)s,
 FROM due
 WHERE o.id = due.id
 RETURNING o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, o.phone, o.content,
-          o.signature, o.priority, o.expire_at, o.expire_at <= now() AS expired
+          o.signature, o.priority, o.expire_at, o.expire_at <= now() AS expired, o.resend_from
 
 -- name: extend_lease
 -- Heartbeat: keep the lease of rows still in flight with this worker.
@@ -457,3 +457,115 @@ SET push_failures = push_failures + 1, last_error = %(error)s,
     updated_at = now(), updated_by = %(worker)s
 WHERE source_system = %(source_system)s
 RETURNING push_failures
+
+-- ---------------------------------------------------------------------------
+-- Resends after failed delivery reports, the report timeout (schema 6).
+
+-- name: accepted_parts
+-- Parts of these messages the carrier accepted whose report, if any, is DELIVRD: a retry or a
+-- resend submits only the others.
+SELECT outbox_id, seq, channel, carrier_msg_id
+FROM sms_segment
+WHERE outbox_id = ANY(%(ids)s::bigint[]) AND submit_result = '0'
+  AND (report_stat IS NULL OR upper(report_stat) = 'DELIVRD')
+
+-- name: failed_reports
+-- Messages of these ids whose every part has a report, one of them failed, still SUBMITTED:
+-- the resend policy decides whether each goes again or rolls up FAILED.
+SELECT o.id, o.phone, o.report_resends, agg.failed_stat, agg.failed_channel
+FROM sms_outbox o
+JOIN (SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported,
+             min(report_stat) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_stat,
+             min(channel) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_channel
+      FROM sms_segment WHERE outbox_id = ANY(%(ids)s::bigint[]) GROUP BY outbox_id) agg
+  ON agg.outbox_id = o.id
+WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
+  AND agg.failed_stat IS NOT NULL
+
+-- name: resend_reported
+-- SUBMITTED -> PENDING: a failed delivery report sends the message again (its failed parts),
+-- from next_attempt_at, preferably through another channel than resend_from.
+WITH locked AS MATERIALIZED (
+    SELECT id FROM sms_outbox WHERE id = ANY(%(id)s::bigint[]) AND status = 2
+    ORDER BY id FOR UPDATE
+)
+UPDATE sms_outbox o
+SET status = 0, report_resends = o.report_resends + 1, resend_from = u.resend_from,
+    next_attempt_at = u.next_attempt_at, error_code = u.error_code,
+    error_text = u.error_text, updated_at = now(), updated_by = %(worker)s
+FROM locked l,
+     unnest(%(id)s::bigint[], %(resend_from)s::text[], %(next_attempt_at)s::timestamptz[],
+            %(error_code)s::text[], %(error_text)s::text[])
+     AS u(id, resend_from, next_attempt_at, error_code, error_text)
+WHERE o.id = l.id AND u.id = l.id AND o.status = 2
+RETURNING o.id
+
+-- name: expire_reports
+-- SUBMITTED -> UNKNOWN: no delivery report came within the timeout (engine.report_timeout_hours).
+WITH locked AS MATERIALIZED (
+    SELECT id FROM sms_outbox
+    WHERE status = 2 AND submitted_at < now() - make_interval(secs => %(timeout)s)
+    ORDER BY id FOR UPDATE
+)
+UPDATE sms_outbox o
+SET status = 8, error_code = 'NO_REPORT',
+    error_text = 'no delivery report within ' || %(hours)s || ' hours of submission',
+    updated_at = now(), updated_by = %(worker)s
+FROM locked l
+WHERE o.id = l.id AND o.status = 2
+RETURNING o.id
+
+-- ---------------------------------------------------------------------------
+-- A channel's connections and rate shared by the engines of one database (schema 6).
+
+-- name: join_channel
+-- This engine serves the channel until expires_at (renewed by its heartbeat), holding these.
+INSERT INTO sms_channel_member (channel, worker, slots, rate, expires_at, created_by, updated_by)
+VALUES (%(channel)s, %(worker)s, %(slots)s, %(rate)s,
+        now() + make_interval(secs => %(ttl)s), %(worker)s, %(worker)s)
+ON CONFLICT (channel, worker) DO UPDATE
+SET slots = excluded.slots, rate = excluded.rate, expires_at = excluded.expires_at,
+    updated_at = now(), updated_by = excluded.updated_by
+
+-- name: channel_members
+-- The live engines of a channel, in a fixed order (every engine computes the same shares).
+SELECT worker FROM sms_channel_member
+WHERE channel = %(channel)s AND expires_at > now()
+ORDER BY worker
+
+-- name: leave_channel
+-- This engine no longer serves the channel (it stops).
+DELETE FROM sms_channel_member WHERE channel = %(channel)s AND worker = %(worker)s
+
+-- name: purge_members
+-- Forget engines that stopped renewing before a time (they died).
+DELETE FROM sms_channel_member WHERE expires_at < %(before)s
+
+-- name: open_slots
+-- The channel's connection slots 0 .. connections-1, created once.
+INSERT INTO sms_channel_slot (channel, slot, created_by, updated_by)
+SELECT %(channel)s, u.slot, %(worker)s, %(worker)s
+FROM unnest(%(slot)s::smallint[]) AS u(slot)
+ON CONFLICT (channel, slot) DO NOTHING
+
+-- name: take_slot
+-- Hold one slot: free, lapsed (its holder stopped renewing) or already ours.
+UPDATE sms_channel_slot
+SET worker = %(worker)s, expires_at = now() + make_interval(secs => %(ttl)s),
+    updated_at = now(), updated_by = %(worker)s
+WHERE channel = %(channel)s AND slot = %(slot)s
+  AND (worker IS NULL OR worker = %(worker)s OR expires_at < now())
+RETURNING slot
+
+-- name: renew_slots
+-- Heartbeat: keep the slots this engine still holds; those it answers are its own.
+UPDATE sms_channel_slot
+SET expires_at = now() + make_interval(secs => %(ttl)s)
+WHERE channel = %(channel)s AND worker = %(worker)s
+RETURNING slot
+
+-- name: release_slot
+-- Give a slot up once its link is closed.
+UPDATE sms_channel_slot
+SET worker = NULL, expires_at = NULL, updated_at = now(), updated_by = %(worker)s
+WHERE channel = %(channel)s AND slot = %(slot)s AND worker = %(worker)s

@@ -44,7 +44,7 @@ WHERE id IN (
     LIMIT :limit
 )
 RETURNING id, attempts AS attempt, source_system, account, dept_code, phone, content, signature, priority,
-          expire_at, expire_at <= strftime('%Y-%m-%d %H:%M:%f', 'now') AS expired
+          expire_at, expire_at <= strftime('%Y-%m-%d %H:%M:%f', 'now') AS expired, resend_from
 
 -- name: extend_lease
 -- Heartbeat: keep the lease of rows still in flight with this worker.
@@ -419,3 +419,112 @@ SET push_failures = push_failures + 1, last_error = :error,
     updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
 WHERE source_system = :source_system
 RETURNING push_failures
+
+-- ---------------------------------------------------------------------------
+-- Resends after failed delivery reports, the report timeout (schema 6).
+
+-- name: accepted_parts
+-- Parts of these messages the carrier accepted whose report, if any, is DELIVRD: a retry or a
+-- resend submits only the others.
+SELECT outbox_id, seq, channel, carrier_msg_id
+FROM sms_segment
+WHERE outbox_id IN (SELECT value FROM json_each(:ids)) AND submit_result = '0'
+  AND (report_stat IS NULL OR upper(report_stat) = 'DELIVRD')
+
+-- name: failed_reports
+-- Messages of these ids whose every part has a report, one of them failed, still SUBMITTED:
+-- the resend policy decides whether each goes again or rolls up FAILED.
+SELECT o.id, o.phone, o.report_resends, agg.failed_stat, agg.failed_channel
+FROM sms_outbox o
+JOIN (SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported,
+             min(CASE WHEN upper(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
+             min(CASE WHEN upper(report_stat) <> 'DELIVRD' THEN channel END) AS failed_channel
+      FROM sms_segment WHERE outbox_id IN (SELECT value FROM json_each(:ids))
+      GROUP BY outbox_id) agg
+  ON agg.outbox_id = o.id
+WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
+  AND agg.failed_stat IS NOT NULL
+
+-- name: resend_reported
+-- SUBMITTED -> PENDING: a failed delivery report sends the message again (its failed parts),
+-- from next_attempt_at, preferably through another channel than resend_from.
+WITH u AS (SELECT json_extract(value, '$.id') AS id,
+                  json_extract(value, '$.resend_from') AS resend_from,
+                  json_extract(value, '$.next_attempt_at') AS next_attempt_at,
+                  json_extract(value, '$.error_code') AS error_code,
+                  json_extract(value, '$.error_text') AS error_text
+           FROM json_each(:rows))
+UPDATE sms_outbox AS o
+SET status = 0, report_resends = o.report_resends + 1, resend_from = u.resend_from,
+    next_attempt_at = u.next_attempt_at, error_code = u.error_code, error_text = u.error_text,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+FROM u
+WHERE o.id = u.id AND o.status = 2
+RETURNING id
+
+-- name: expire_reports
+-- SUBMITTED -> UNKNOWN: no delivery report came within the timeout (engine.report_timeout_hours).
+UPDATE sms_outbox
+SET status = 8, error_code = 'NO_REPORT',
+    error_text = 'no delivery report within ' || :hours || ' hours of submission',
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+WHERE status = 2
+  AND submitted_at < strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || :timeout || ' seconds')
+RETURNING id
+
+-- ---------------------------------------------------------------------------
+-- A channel's connections and rate shared by the engines of one database (schema 6).
+
+-- name: join_channel
+-- This engine serves the channel until expires_at (renewed by its heartbeat), holding these.
+INSERT INTO sms_channel_member (channel, worker, slots, rate, expires_at, created_by, updated_by)
+VALUES (:channel, :worker, :slots, :rate,
+        strftime('%Y-%m-%d %H:%M:%f', 'now', '+' || :ttl || ' seconds'), :worker, :worker)
+ON CONFLICT (channel, worker) DO UPDATE
+SET slots = excluded.slots, rate = excluded.rate, expires_at = excluded.expires_at,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = excluded.updated_by
+
+-- name: channel_members
+-- The live engines of a channel, in a fixed order (every engine computes the same shares).
+SELECT worker FROM sms_channel_member
+WHERE channel = :channel AND expires_at > strftime('%Y-%m-%d %H:%M:%f', 'now')
+ORDER BY worker
+
+-- name: leave_channel
+-- This engine no longer serves the channel (it stops).
+DELETE FROM sms_channel_member WHERE channel = :channel AND worker = :worker
+
+-- name: purge_members
+-- Forget engines that stopped renewing before a time (they died).
+DELETE FROM sms_channel_member WHERE expires_at < :before
+
+-- name: open_slots
+-- The channel's connection slots 0 .. connections-1, created once.
+INSERT INTO sms_channel_slot (channel, slot, created_by, updated_by)
+SELECT :channel, json_extract(value, '$.slot'), :worker, :worker
+FROM json_each(:rows) WHERE true
+ON CONFLICT (channel, slot) DO NOTHING
+
+-- name: take_slot
+-- Hold one slot: free, lapsed (its holder stopped renewing) or already ours.
+UPDATE sms_channel_slot
+SET worker = :worker, expires_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '+' || :ttl || ' seconds'),
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+WHERE channel = :channel AND slot = :slot
+  AND (worker IS NULL OR worker = :worker
+       OR expires_at < strftime('%Y-%m-%d %H:%M:%f', 'now'))
+RETURNING slot
+
+-- name: renew_slots
+-- Heartbeat: keep the slots this engine still holds; those it answers are its own.
+UPDATE sms_channel_slot
+SET expires_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '+' || :ttl || ' seconds')
+WHERE channel = :channel AND worker = :worker
+RETURNING slot
+
+-- name: release_slot
+-- Give a slot up once its link is closed.
+UPDATE sms_channel_slot
+SET worker = NULL, expires_at = NULL, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'),
+    updated_by = :worker
+WHERE channel = :channel AND slot = :slot AND worker = :worker

@@ -15,6 +15,7 @@ GRANT SELECT, INSERT, UPDATE ON dbo.sms_event TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_setting TO hisms_engine;
 -- Reports and replies the database refused: parked, read by a DBA, purged after engine.parked_days.
 GRANT SELECT, INSERT, DELETE ON dbo.sms_parked TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.sms_channel_member, dbo.sms_channel_slot TO hisms_engine;
 GRANT SELECT ON dbo.sms_status TO hisms_engine;
 GRANT SELECT ON dbo.sms_schema_version TO hisms_engine;
 GRANT SELECT ON dbo.v_sms_result TO hisms_engine;

@@ -65,7 +65,7 @@ SET status = 1, attempts = attempts + 1, locked_by = @worker,
 OUTPUT inserted.id INTO @out (id);
 SELECT o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, o.phone, o.content,
        o.signature, o.priority, o.expire_at,
-       CASE WHEN o.expire_at <= SYSUTCDATETIME() THEN 1 ELSE 0 END AS expired
+       CASE WHEN o.expire_at <= SYSUTCDATETIME() THEN 1 ELSE 0 END AS expired, o.resend_from
 FROM @out x JOIN sms_outbox o ON o.id = x.id
 
 -- name: extend_lease
@@ -522,3 +522,130 @@ SET push_failures = push_failures + 1, last_error = @error, updated_at = SYSUTCD
     updated_by = @worker
 OUTPUT inserted.push_failures
 WHERE source_system = @source_system
+
+-- ---------------------------------------------------------------------------
+-- Resends after failed delivery reports, the report timeout (schema 6).
+
+-- name: accepted_parts
+-- Parts of these messages the carrier accepted whose report, if any, is DELIVRD: a retry or a
+-- resend submits only the others.
+SELECT outbox_id, seq, channel, carrier_msg_id
+FROM sms_segment
+WHERE outbox_id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$'))
+  AND submit_result = '0' AND (report_stat IS NULL OR UPPER(report_stat) = 'DELIVRD')
+
+-- name: failed_reports
+-- Messages of these ids whose every part has a report, one of them failed, still SUBMITTED:
+-- the resend policy decides whether each goes again or rolls up FAILED.
+SELECT o.id, o.phone, o.report_resends, agg.failed_stat, agg.failed_channel
+FROM sms_outbox o
+JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
+             MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
+             MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN channel END) AS failed_channel
+      FROM sms_segment
+      WHERE outbox_id IN (SELECT id FROM OPENJSON(@ids) WITH (id BIGINT '$'))
+      GROUP BY outbox_id) agg
+  ON agg.outbox_id = o.id
+WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
+  AND agg.failed_stat IS NOT NULL
+
+-- name: resend_reported
+-- SUBMITTED -> PENDING: a failed delivery report sends the message again (its failed parts),
+-- from next_attempt_at, preferably through another channel than resend_from.
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT DISTINCT id FROM OPENJSON(@rows) WITH (id BIGINT '$.id');
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_outbox t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
+UPDATE o
+SET status = 0, report_resends = o.report_resends + 1, resend_from = u.resend_from,
+    next_attempt_at = u.next_attempt_at, error_code = u.error_code, error_text = u.error_text,
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+OUTPUT inserted.id INTO @out (id)
+FROM sms_outbox o
+JOIN OPENJSON(@rows) WITH (
+         id BIGINT '$.id', resend_from NVARCHAR(32) '$.resend_from',
+         next_attempt_at DATETIME2(3) '$.next_attempt_at', error_code NVARCHAR(32) '$.error_code',
+         error_text NVARCHAR(500) '$.error_text') AS u ON o.id = u.id
+WHERE o.status = 2;
+SELECT id FROM @out
+
+-- name: expire_reports
+-- SUBMITTED -> UNKNOWN: no delivery report came within the timeout (engine.report_timeout_hours).
+SET NOCOUNT ON;
+DECLARE @out TABLE (id BIGINT);
+DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
+DECLARE @n INT;
+INSERT INTO @lock (id) SELECT id FROM sms_outbox
+WHERE status = 2
+  AND submitted_at < DATEADD(second, -CAST(@timeout AS bigint), SYSUTCDATETIME());
+SELECT @n = COUNT(*) FROM @lock l
+INNER LOOP JOIN sms_outbox t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
+UPDATE sms_outbox
+SET status = 8, error_code = 'NO_REPORT',
+    error_text = CONCAT('no delivery report within ', @hours, ' hours of submission'),
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+OUTPUT inserted.id INTO @out (id)
+WHERE id IN (SELECT id FROM @lock) AND status = 2;
+SELECT id FROM @out
+
+-- ---------------------------------------------------------------------------
+-- A channel's connections and rate shared by the engines of one database (schema 6).
+
+-- name: join_channel
+-- This engine serves the channel until expires_at (renewed by its heartbeat), holding these.
+UPDATE sms_channel_member
+SET slots = @slots, rate = @rate,
+    expires_at = DATEADD(millisecond, CAST(@ttl * 1000 AS int), SYSUTCDATETIME()),
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+WHERE channel = @channel AND worker = @worker;
+IF @@ROWCOUNT = 0
+INSERT INTO sms_channel_member (channel, worker, slots, rate, expires_at, created_by, updated_by)
+VALUES (@channel, @worker, @slots, @rate,
+        DATEADD(millisecond, CAST(@ttl * 1000 AS int), SYSUTCDATETIME()), @worker, @worker)
+
+-- name: channel_members
+-- The live engines of a channel, in a fixed order (every engine computes the same shares).
+SELECT worker FROM sms_channel_member
+WHERE channel = @channel AND expires_at > SYSUTCDATETIME()
+ORDER BY worker
+
+-- name: leave_channel
+-- This engine no longer serves the channel (it stops).
+DELETE FROM sms_channel_member WHERE channel = @channel AND worker = @worker
+
+-- name: purge_members
+-- Forget engines that stopped renewing before a time (they died).
+DELETE FROM sms_channel_member WHERE expires_at < @before
+
+-- name: open_slots
+-- The channel's connection slots 0 .. connections-1, created once.
+INSERT INTO sms_channel_slot (channel, slot, created_by, updated_by)
+SELECT @channel, u.slot, @worker, @worker
+FROM OPENJSON(@rows) WITH (slot SMALLINT '$.slot') AS u
+WHERE NOT EXISTS (SELECT 1 FROM sms_channel_slot s WITH (UPDLOCK, HOLDLOCK)
+                  WHERE s.channel = @channel AND s.slot = u.slot)
+
+-- name: take_slot
+-- Hold one slot: free, lapsed (its holder stopped renewing) or already ours.
+UPDATE sms_channel_slot
+SET worker = @worker, expires_at = DATEADD(millisecond, CAST(@ttl * 1000 AS int), SYSUTCDATETIME()),
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
+OUTPUT inserted.slot
+WHERE channel = @channel AND slot = @slot
+  AND (worker IS NULL OR worker = @worker OR expires_at < SYSUTCDATETIME())
+
+-- name: renew_slots
+-- Heartbeat: keep the slots this engine still holds; those it answers are its own.
+UPDATE sms_channel_slot
+SET expires_at = DATEADD(millisecond, CAST(@ttl * 1000 AS int), SYSUTCDATETIME())
+OUTPUT inserted.slot
+WHERE channel = @channel AND worker = @worker
+
+-- name: release_slot
+-- Give a slot up once its link is closed.
+UPDATE sms_channel_slot
+SET worker = NULL, expires_at = NULL, updated_at = SYSUTCDATETIME(), updated_by = @worker
+WHERE channel = @channel AND slot = @slot AND worker = @worker

@@ -20,7 +20,7 @@ from hisms.adapters.dbtable.poller import TablePoller, locking
 SERVERLESS = ("oracle", "sqlserver", "dm")
 SAMPLE = Path(__file__).parents[2] / "etc" / "his_mapping.example.toml"
 _TABLE = re.compile(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+) \((.*?)\n\)", re.DOTALL)
-_ADDED = re.compile(r"ALTER TABLE (\w+) ADD \(?(?:COLUMN )?(\w+)", re.IGNORECASE)
+_ADDED = re.compile(r"ALTER TABLE (\w+) ADD \(?(?:COLUMN )?(?!CONSTRAINT\b)(\w+)", re.IGNORECASE)
 
 
 def columns(dialect: str) -> dict[str, set[str]]:

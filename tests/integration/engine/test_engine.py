@@ -20,6 +20,7 @@ from hisms.engine.config import (
     Settings,
     ValidationConfig,
 )
+from hisms.engine.resend import ResendConfig, ResendRule
 from hisms.engine.status import Status
 from hisms.engine.store import open_store
 from hisms.engine.store.base import NewMessage, Store
@@ -27,8 +28,9 @@ from hisms.engine.worker import Engine
 from tests.waiting import until
 
 
-def settings(url: str, **engine: Any) -> Settings:
+def settings(url: str, resend: ResendConfig | None = None, **engine: Any) -> Settings:
     return Settings(
+        resend=resend or ResendConfig(),
         database=DatabaseConfig(url=url),
         engine=EngineConfig(
             **{
@@ -146,10 +148,39 @@ def test_failed_reports_and_replies_are_written_back(db_url: str) -> None:
     def finished() -> bool:
         return all_final(store)() and store.status_counts()["DELIVERED"] == 1
 
-    cfg = settings(db_url)
+    cfg = settings(db_url, ResendConfig(delay_seconds=0))
     asyncio.run(run_until(Engine(cfg, store, {"lb": carrier}), finished))
-    assert store.get_message(bad)["error_code"] == "UNDELIV"  # type: ignore[index]
+    failed = store.get_message(bad)
+    assert failed is not None and failed["error_code"] == "UNDELIV"
+    assert failed["attempts"] == 2  # UNDELIV sends it again once (resend.max_resends), then FAILED
+    assert failed["status"] == Status.FAILED
     assert store.get_message(ok)["status"] == Status.DELIVERED  # type: ignore[index]
+    store.close()
+
+
+def test_a_final_stat_is_not_sent_again(db_url: str) -> None:
+    store = open_store(db_url)
+    (bad,) = store.enqueue([NewMessage("13800138044", "通知", "HIS", "R2")], "t")
+    carrier = LoopbackCarrier("lb", report_delay=0.01, fail_suffixes=["44"])
+    resend = ResendConfig(delay_seconds=0, stats=ResendRule(resend=["*"], final=["UNDEL*"]))
+    engine = Engine(settings(db_url, resend), store, {"lb": carrier})
+    asyncio.run(run_until(engine, all_final(store)))
+    failed = store.get_message(bad)
+    assert failed is not None and failed["status"] == Status.FAILED
+    assert failed["attempts"] == 1 and failed["report_stat"] == "UNDELIV"
+    store.close()
+
+
+def test_a_message_without_a_report_becomes_unknown_after_the_timeout(db_url: str) -> None:
+    store = open_store(db_url)
+    (silent,) = store.enqueue([NewMessage("13800138000", "通知", "HIS", "R3")], "t")
+    carrier = LoopbackCarrier("lb", report_delay=3600)  # the report never comes in this test
+    cfg = settings(db_url, report_timeout_hours=0.5 / 3600, report_timeout_every_seconds=0.1)
+    asyncio.run(run_until(Engine(cfg, store, {"lb": carrier}), all_final(store)))
+    row = store.get_message(silent)
+    assert row is not None and row["status"] == Status.UNKNOWN
+    assert row["status_name"] == "UNKNOWN" and row["error_code"] == "NO_REPORT"
+    assert row["submitted_at"] is not None
     store.close()
 
 

@@ -31,7 +31,7 @@ def test_codes_written_by_sql_are_members() -> None:
         for body in sql.queries(dialect).values()
         for code in re.findall(r"error_code\s*=\s*'(\w+)'", body)
     }
-    assert written == {ErrorCode.WORKER_LOST, ErrorCode.CANCELLED}
+    assert written == {ErrorCode.WORKER_LOST, ErrorCode.CANCELLED, ErrorCode.NO_REPORT}
 
 
 def test_stored_strings_are_the_names() -> None:

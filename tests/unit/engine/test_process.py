@@ -7,7 +7,7 @@ from hisms.engine.config import ChannelConfig
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
 from hisms.engine.status import Status
-from hisms.engine.store.base import Claimed, WriteBack
+from hisms.engine.store.base import Accepted, Claimed, WriteBack
 from hisms.engine.validate import Rules
 
 RULES = Rules(1000, False, "")
@@ -115,3 +115,32 @@ def test_retry_delays_grow_and_are_capped() -> None:
     delays = [policy.delay(n) for n in range(1, 9)]
     assert delays[0] < 3 and delays[3] >= 8
     assert max(delays) <= 30
+
+
+def test_a_retried_long_message_submits_only_the_parts_not_yet_accepted() -> None:
+    before = {1: [Accepted(1, "cm", "id-1"), Accepted(3, "cm", "id-3")]}
+    (message,), into = process.plan(
+        [row(content="字" * 150, attempt=2)], RULES, ROUTER, NO_PROFILES, before
+    )
+    assert [p.key.seq for p in message.parts] == [2]
+    assert {p.total for p in message.parts} == {3}
+    (part,) = message.parts
+    accepted = SubmitResult(part.key, Outcome.ACCEPTED, carrier_msg_id="id-2")
+    process.settle([message], {part.key: accepted}, POLICY, into)
+    (submitted,) = into.submitted
+    assert submitted["segments"] == 3 and submitted["carrier_msg_id"] == "id-1"
+    assert [(s["seq"], s["total"]) for s in into.segments] == [(2, 3)]
+
+
+def test_a_resent_message_avoids_the_channel_whose_report_failed() -> None:
+    router = Router(
+        [
+            ChannelConfig(name="cm", protocol="cmpp", operators=["mobile"]),
+            ChannelConfig(name="backup", protocol="cmpp", operators=["mobile"]),
+        ]
+    )
+    resent = Claimed(1, 2, "HIS", None, None, "13800138000", "hi", None, 5, False, "cm")
+    outgoing, _ = process.plan([resent, row(2)], RULES, router, NO_PROFILES)
+    assert [m.channel for m in outgoing] == ["backup", "cm"]
+    assert router.route("13800138000") == "cm" and router.route("13800138000", "cm") == "backup"
+    assert ROUTER.route("13800138000", avoid="cm") == "cm"  # the only channel: the same one
