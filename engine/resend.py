@@ -4,7 +4,8 @@ The ``[resend]`` section of the configuration holds stat patterns (``fnmatch``, 
 case: ``MK:*``) in rules by operator of the number, by protocol of the channel and for
 every channel, looked up in that order: the first rule with a pattern matching the stat
 decides, its ``final`` patterns before its ``resend`` ones. A stat no rule names is
-final. A message is sent again at most ``max_resends`` times (docs/status.md).
+final. A message is sent again at most ``max_resends`` times (docs/status.md): 0 unless
+configured, the shipped etc/hisms.toml says 1.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class ResendRule(BaseModel):
 
 class ResendConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    max_resends: int = Field(1, ge=0, le=10)
+    # Off unless configured (etc/hisms.toml sets 1): a failed report is final, as before.
+    max_resends: int = Field(0, ge=0, le=10)
     delay_seconds: float = Field(30.0, ge=0)
     stats: ResendRule = ResendRule(resend=DEFAULT_RESEND, final=DEFAULT_FINAL)
     operators: dict[str, ResendRule] = {}  # mobile, unicom, telecom, broadnet, unknown

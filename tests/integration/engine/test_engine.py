@@ -148,7 +148,7 @@ def test_failed_reports_and_replies_are_written_back(db_url: str) -> None:
     def finished() -> bool:
         return all_final(store)() and store.status_counts()["DELIVERED"] == 1
 
-    cfg = settings(db_url, ResendConfig(delay_seconds=0))
+    cfg = settings(db_url, ResendConfig(max_resends=1, delay_seconds=0))
     asyncio.run(run_until(Engine(cfg, store, {"lb": carrier}), finished))
     failed = store.get_message(bad)
     assert failed is not None and failed["error_code"] == "UNDELIV"
@@ -162,7 +162,9 @@ def test_a_final_stat_is_not_sent_again(db_url: str) -> None:
     store = open_store(db_url)
     (bad,) = store.enqueue([NewMessage("13800138044", "通知", "HIS", "R2")], "t")
     carrier = LoopbackCarrier("lb", report_delay=0.01, fail_suffixes=["44"])
-    resend = ResendConfig(delay_seconds=0, stats=ResendRule(resend=["*"], final=["UNDEL*"]))
+    resend = ResendConfig(
+        max_resends=1, delay_seconds=0, stats=ResendRule(resend=["*"], final=["UNDEL*"])
+    )
     engine = Engine(settings(db_url, resend), store, {"lb": carrier})
     asyncio.run(run_until(engine, all_final(store)))
     failed = store.get_message(bad)

@@ -21,7 +21,8 @@ def failed(stat: str, phone: str = MOBILE, channel: str = "cm", resends: int = 0
 
 
 def test_defaults_resend_undeliverable_and_network_codes_and_void_blacklisted_numbers() -> None:
-    policy = ResendPolicy(ResendConfig(), PROTOCOLS)
+    assert ResendPolicy(ResendConfig(), PROTOCOLS)([failed("UNDELIV")]) == []  # off by default
+    policy = ResendPolicy(ResendConfig(max_resends=1), PROTOCOLS)
     assert policy.resends("UNDELIV", MOBILE, "cm") and policy.resends("mk:0005", MOBILE, "cm")
     assert not policy.resends("DB:0141", MOBILE, "cm")  # blacklisted
     assert not policy.resends("MN:0001", MOBILE, "cm")  # empty number
