@@ -68,7 +68,7 @@ class _Session(PduSession[SmppSimulator]):
         if isinstance(pdu, pdus.SubmitSm):
             self.on_submit(pdu)
         elif isinstance(pdu, pdus.DeliverSmResp):
-            self.sim.counters.report_acks += 1
+            self.delivered(pdu.sequence_number)
         elif isinstance(pdu, pdus.Bind):
             self.on_bind(pdu)
         elif isinstance(pdu, pdus.EnquireLink):
@@ -126,7 +126,9 @@ class _Session(PduSession[SmppSimulator]):
             report.submitted_at,
             datetime.now(),
         )
-        self.send(build_deliver_sm(receipt, self.next_seq(), report.phone, report.service_number))
+        self.send(
+            build_deliver_sm(receipt, self.delivering(report), report.phone, report.service_number)
+        )
 
     def send_mo(self, mo: PendingMo) -> None:
         content = mo.content.encode("utf-16-be")
@@ -135,7 +137,7 @@ class _Session(PduSession[SmppSimulator]):
             short, tlvs = b"", {int(Tag.MESSAGE_PAYLOAD): content}
         self.send(
             pdus.DeliverSm(
-                sequence_number=self.next_seq(),
+                sequence_number=self.delivering(mo),
                 source_addr=mo.phone,
                 destination_addr=mo.service_number,
                 data_coding=8,
