@@ -214,3 +214,26 @@ def test_an_outage_longer_than_every_retry_fails_nothing(e2e: E2E) -> None:
     finally:
         main.kill()
         main.wait()
+
+
+def test_disable_by_hand_moves_traffic_and_enable_brings_it_back(e2e: E2E) -> None:
+    main, backup = e2e.simulator(), e2e.simulator()
+    path = config(e2e, main.port, backup.port)
+    start(e2e, path)
+    parts = lambda sim: sim.call(lambda: len(sim.sim.recorded.parts))  # noqa: E731
+    e2e.insert([("HIS", f"a{i}", f"136{i:08d}", "体检提醒") for i in range(20)])
+    e2e.wait(e2e.all_final(20), 60, "the first rows on main")
+    assert (parts(main), parts(backup)) == (20, 0)
+    cli = [sys.executable, "-m", "hisms", "--config", str(path), "channel"]
+    subprocess.run([*cli, "disable", "main", "--reason", "maintenance"], check=True)
+    time.sleep(1.5)  # > health.poll_seconds: every engine has read it
+    e2e.insert([("HIS", f"b{i}", f"135{i:08d}", "体检提醒") for i in range(20)])
+    e2e.wait(e2e.all_final(40), 60, "rows on the backup")
+    assert (parts(main), parts(backup)) == (20, 20)
+    listed = subprocess.run([*cli, "list"], check=True, capture_output=True, text=True).stdout
+    assert "main (cmpp): DISABLED by cli:" in listed and ": DISABLED since" in listed
+    subprocess.run([*cli, "enable", "main"], check=True)
+    time.sleep(1.5)  # > health.poll_seconds: every engine has read it
+    e2e.insert([("HIS", f"c{i}", f"134{i:08d}", "体检提醒") for i in range(20)])
+    e2e.wait(e2e.all_final(60), 60, "rows back on main")
+    assert (parts(main), parts(backup)) == (40, 20)
