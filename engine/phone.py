@@ -14,7 +14,6 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 _FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 
 
-
 class InvalidPhone(ValueError):
     """The number is not a mainland mobile number; ``code`` goes to error_code."""
 
@@ -48,4 +47,3 @@ def normalise(raw: str | None) -> str:
             ErrorCode.PHONE_NOT_MOBILE, f"{mask(number)} is not a mainland mobile number"
         )
     return number
-

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from hisms.carrier.wire.numbers import mask
 from hisms.engine import app, phone
 from hisms.engine.health import Mode, Standing, State
 from hisms.engine.numbering import OPERATORS, NumberInfo
@@ -78,7 +79,7 @@ def route_list(obj: Any) -> None:
 @click.option("--template", default="")
 @click.option("--priority", default=5, show_default=True, type=click.IntRange(0, 9))
 @click.pass_obj
-def route_explain(obj: Any, number: str, **given: Any) -> None:
+def route_explain(obj: Any, /, number: str, **given: Any) -> None:
     """Which rule and channel a message to NUMBER would take now, and why."""
     try:
         normalised = phone.normalise(number)
@@ -126,7 +127,7 @@ def route_override(
     info = None if delete else NumberInfo(operator or "unknown", province, city, "override")
     with _store(obj) as store:
         store.set_override(normalised, info, note, _actor())
-    click.echo(f"{'deleted' if delete else 'set'} override of {phone.mask(normalised)}")
+    click.echo(f"{'deleted' if delete else 'set'} override of {mask(normalised)}")
 
 
 @route.command("history")
