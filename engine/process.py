@@ -30,13 +30,16 @@ class Outgoing:
     parts: list[Submission] = field(default_factory=list)
     facts: Facts | None = None  # what routing looked at, to fail over with
     tried: set[str] = field(default_factory=set)  # channels it was handed to
+    waits_for: str | None = None  # why no channel of its group is left, once failing over
 
     def fail_over(self, router: Router) -> Route:
         """Route again, avoiding the channels tried; on success, take the new channel."""
         assert self.facts is not None
         self.tried.add(self.channel)
         route = router.route(self.facts, avoid=self.tried)
-        if route.channel is not None:
+        if route.channel is None:
+            self.waits_for = router.route(self.facts).why if route.wait else route.why
+        else:
             self.channel = route.channel
         return route
 
@@ -134,7 +137,8 @@ def settle(
             code = failed.error_code or ErrorCode.FAILED
             into.finals.append(_final(row, Status.FAILED, code, failed.error_text, message.channel))
         elif retry is not None and (why := blocked(message.channel)) is not None:
-            into.waits.append(waiting(row, f"waiting for a channel: {why}", policy))
+            why = message.waits_for or f"waiting for a channel: {why}"
+            into.waits.append(waiting(row, why, policy))
         elif retry is not None and policy.exhausted(row.attempt):
             text = f"gave up after {row.attempt} attempts: {retry.error_text or retry.error_code}"
             code = retry.error_code or ErrorCode.FAILED
