@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -28,6 +36,9 @@ from pydantic_settings import (
 from hisms.adapters.his import Profiles, SourceProfile
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
 from hisms.engine import channel_env
+from hisms.engine.health import HealthConfig
+from hisms.engine.routing.rules import RouteTable
+from hisms.engine.routing.seed import RoutingConfig, seed_table
 from hisms.engine.validate import Rules
 
 
@@ -63,6 +74,9 @@ class EngineConfig(_Section):
     # Reports and replies the database refused (sms_parked) are deleted after this long.
     parked_days: float = Field(30.0, gt=0)
     purge_every_seconds: float = Field(3600.0, gt=0)
+    # A message whose every channel is down waits this long before it is looked at again
+    # (priority 0-1: a second); waiting is not an attempt.
+    channel_wait_seconds: float = Field(5.0, gt=0)
 
     def resolved_worker_id(self) -> str:
         return self.worker_id or f"{socket.gethostname()}:{os.getpid()}"
@@ -113,6 +127,8 @@ class Settings(BaseSettings):
     webservice: WebServiceConfig = WebServiceConfig()
     platform: PlatformConfig = PlatformConfig()
     dbtable: DbTableConfig = DbTableConfig()
+    routing: RoutingConfig = RoutingConfig()
+    health: HealthConfig = HealthConfig()
     # The hospital's time zone: where the days of v_sms_stats_daily begin.
     timezone: str = "Asia/Shanghai"
 
@@ -133,8 +149,21 @@ class Settings(BaseSettings):
         Profiles(sources)
         return sources
 
+    @model_validator(mode="after")
+    def _grouped_channels_exist(self) -> Settings:
+        known = {c.name for c in self.channels}
+        for group, members in self.routing.groups.items():
+            unknown = sorted({m.channel for m in members} - known)
+            if unknown:
+                raise ValueError(f"routing group {group!r} names unknown channels {unknown}")
+        return self
+
     def profiles(self) -> Profiles:
         return Profiles(self.sources)
+
+    def seed_routes(self) -> RouteTable:
+        """The routing of a fresh install (``hisms db init`` writes it to the database)."""
+        return seed_table(self.routing, self.channels)
 
     @classmethod
     def settings_customise_sources(

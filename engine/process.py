@@ -7,7 +7,7 @@ results into the write-back of each message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,8 @@ from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult
 from hisms.engine import segment, validate
 from hisms.engine.errors import ErrorCode
 from hisms.engine.retry import RetryPolicy
-from hisms.engine.router import Router
+from hisms.engine.router import Route, Router
+from hisms.engine.routing.rules import Facts
 from hisms.engine.status import Status
 from hisms.engine.store.base import Claimed, WriteBack
 
@@ -27,6 +28,20 @@ class Outgoing:
     channel: str
     phone: str
     parts: list[Submission] = field(default_factory=list)
+    facts: Facts | None = None  # what routing looked at, to fail over with
+    tried: set[str] = field(default_factory=set)  # channels it was handed to
+    waits_for: str | None = None  # why no channel of its group is left, once failing over
+
+    def fail_over(self, router: Router) -> Route:
+        """Route again, avoiding the channels tried; on success, take the new channel."""
+        assert self.facts is not None
+        self.tried.add(self.channel)
+        route = router.route(self.facts, avoid=self.tried)
+        if route.channel is None:
+            self.waits_for = router.route(self.facts).why if route.wait else route.why
+        else:
+            self.channel = route.channel
+        return route
 
 
 def plan(
@@ -34,6 +49,7 @@ def plan(
     rules: validate.Rules,
     router: Router,
     profiles: Profiles,
+    policy: RetryPolicy,
 ) -> tuple[list[Outgoing], WriteBack]:
     outgoing: list[Outgoing] = []
     done = WriteBack()
@@ -48,19 +64,38 @@ def plan(
         if isinstance(checked, validate.Rejection):
             done.finals.append(_final(row, Status.REJECTED, checked.code, checked.text))
             continue
-        channel = router.route(checked.phone)
-        if channel is None:
-            done.finals.append(
-                _final(
-                    row,
-                    Status.FAILED,
-                    ErrorCode.NO_CHANNEL,
-                    "no enabled channel serves this number's operator",
-                )
-            )
-            continue
-        outgoing.append(Outgoing(row, channel, checked.phone, _parts(row, checked, source)))
+        facts = _facts(row, checked, source, router)
+        route = router.route(facts)
+        if route.wait:
+            done.waits.append(waiting(row, route.why, policy))
+        elif route.channel is None:
+            done.finals.append(_final(row, Status.FAILED, ErrorCode.NO_CHANNEL, route.why))
+        else:
+            parts = _parts(row, checked, source)
+            outgoing.append(Outgoing(row, route.channel, checked.phone, parts, facts))
     return outgoing, done
+
+
+def _facts(row: Claimed, message: validate.Message, source: SourceProfile, router: Router) -> Facts:
+    return Facts(
+        router.number(message.phone),
+        source=row.source_system,
+        account=row.account or "",
+        dept=row.dept_code or "",
+        signature=validate.signature_of(message.text) or "",
+        priority=row.priority,
+    )
+
+
+def waiting(row: Claimed, why: str, policy: RetryPolicy) -> dict[str, Any]:
+    """SENDING -> PENDING without spending the attempt: no channel takes traffic now."""
+    return {
+        "id": row.id,
+        "attempt": row.attempt,
+        "next_attempt_at": policy.wait_at(row.priority),
+        "error_code": ErrorCode.WAITING_CHANNEL,
+        "error_text": _clip(why),
+    }
 
 
 def _parts(row: Claimed, message: validate.Message, source: SourceProfile) -> list[Submission]:
@@ -85,8 +120,10 @@ def settle(
     results: Mapping[SubmitKey, SubmitResult],
     policy: RetryPolicy,
     into: WriteBack,
+    blocked: Callable[[str], str | None],
 ) -> None:
-    """Add each message's outcome to ``into``."""
+    """Add each message's outcome to ``into``; ``blocked(channel)`` says why a channel takes
+    no traffic now (a part it handed back then waits, without spending an attempt)."""
     for message in outgoing:
         got = [results.get(p.key) or _missing(p.key) for p in message.parts]
         accepted = [r for r in got if r.outcome is Outcome.ACCEPTED]
@@ -99,6 +136,9 @@ def settle(
         elif failed is not None:
             code = failed.error_code or ErrorCode.FAILED
             into.finals.append(_final(row, Status.FAILED, code, failed.error_text, message.channel))
+        elif retry is not None and (why := blocked(message.channel)) is not None:
+            why = message.waits_for or f"waiting for a channel: {why}"
+            into.waits.append(waiting(row, why, policy))
         elif retry is not None and policy.exhausted(row.attempt):
             text = f"gave up after {row.attempt} attempts: {retry.error_text or retry.error_code}"
             code = retry.error_code or ErrorCode.FAILED

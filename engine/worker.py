@@ -41,11 +41,11 @@ from hisms.carrier.base import (
 )
 from hisms.carrier.wire.numbers import mask
 from hisms.engine import parking, process
+from hisms.engine.channels import Channels
 from hisms.engine.config import Settings
 from hisms.engine.errors import ErrorCode
 from hisms.engine.isolate import isolate
 from hisms.engine.retry import RetryPolicy
-from hisms.engine.router import Router
 from hisms.engine.store.base import (
     BULK,
     URGENT,
@@ -76,11 +76,15 @@ class Engine:
         self.carriers = dict(carriers)
         self.worker = self.cfg.resolved_worker_id()
         self.rules = settings.validation.rules()
-        self.router = Router([c for c in settings.channels if c.name in carriers])
+        self.channels = Channels(settings, carriers)
         self.profiles = settings.profiles()
         self.policy = RetryPolicy(
-            self.cfg.max_attempts, self.cfg.retry_base_seconds, self.cfg.retry_max_seconds
+            self.cfg.max_attempts,
+            self.cfg.retry_base_seconds,
+            self.cfg.retry_max_seconds,
+            self.cfg.channel_wait_seconds,
         )
+        self._sync_seconds = settings.health.poll_seconds
         self.counts: Counter[str] = Counter()
         self.channel_state: dict[str, ChannelState] = {}
         self._held: set[int] = set()
@@ -100,6 +104,10 @@ class Engine:
         """Run until :meth:`stop`; then finish in-flight batches and flush."""
         for carrier in self.carriers.values():
             await carrier.start(self._on_event)
+        try:
+            await self._sync()  # the database's rules and operators' modes before any claim
+        except StoreError as exc:
+            log.error("reading routing from the database failed: %s", exc)
         lanes = [
             asyncio.create_task(self._lane(URGENT, self.cfg.urgent_batch_size)),
             asyncio.create_task(self._lane(BULK, self.cfg.batch_size)),
@@ -111,6 +119,7 @@ class Engine:
             asyncio.create_task(
                 self._every(self.cfg.writeback_every_seconds, self._flush, self._arrived)
             ),
+            asyncio.create_task(self._every(self._sync_seconds, self._sync)),
         ]
         listener = self._start_listener()
         log.info("worker %s started with channels %s", self.worker, ", ".join(self.carriers))
@@ -181,12 +190,14 @@ class Engine:
         ids = [r.id for r in rows]
         self._held.update(ids)
         try:
-            outgoing, written = process.plan(rows, self.rules, self.router, self.profiles)
+            router = self.channels.router
+            outgoing, written = process.plan(rows, self.rules, router, self.profiles, self.policy)
             phones = Counter(m.phone for m in outgoing)
             self._sending.update(phones)
             try:
                 results = await self._submit(outgoing)
-                process.settle(outgoing, results, self.policy, written)
+                await self._fail_over(outgoing, results)
+                process.settle(outgoing, results, self.policy, written, router.blocked)
                 await self._write(written)
             finally:
                 self._sending -= phones  # drops the zeros: only numbers in flight stay
@@ -205,12 +216,45 @@ class Engine:
         )
         return {r.key: r for results in answers for r in results}
 
+    async def _fail_over(
+        self, outgoing: Sequence[process.Outgoing], results: dict[SubmitKey, SubmitResult]
+    ) -> None:
+        """Send each message a channel handed back because it stopped taking traffic (DOWN,
+        DISABLED) through the next channel of its group, at once: no retry timer, no
+        attempt spent. What no channel takes is left to settle as waiting."""
+        router = self.channels.router
+        candidates = list(outgoing)
+        while True:
+            moved = []
+            for m in candidates:
+                got = [results.get(p.key) for p in m.parts]
+                handed_back = any(r is None or r.outcome is Outcome.RETRY for r in got)
+                refused = any(r is not None and r.outcome is Outcome.FAILED for r in got)
+                if handed_back and not refused and router.blocked(m.channel) is not None:
+                    before = m.channel
+                    if m.fail_over(router).channel is not None:
+                        log.info("message %d fails over from %s to %s", m.row.id, before, m.channel)
+                        moved.append(m)
+            if not moved:
+                return
+            self.counts["failed_over"] += len(moved)
+            results.update(await self._submit(moved))
+            candidates = moved
+
     async def _submit_channel(
         self, channel: str, messages: list[process.Outgoing]
     ) -> list[SubmitResult]:
         parts = [p for m in messages for p in m.parts]
+        blocked = self.channels.router.blocked(channel)
+        if blocked is not None:  # it went down since these were routed: hand them back now
+            return [
+                SubmitResult(p.key, Outcome.RETRY, error_code=ErrorCode.RETRY, error_text=blocked)
+                for p in parts
+            ]
         try:
-            return await self.carriers[channel].submit(parts)
+            results = await self.carriers[channel].submit(parts)
+            self.channels.answered(channel, results)
+            return results
         except Exception as exc:
             log.exception("channel %s raised on submit", channel)
             return [
@@ -245,6 +289,7 @@ class Engine:
 
     def _on_event(self, event: CarrierEvent) -> None:
         if isinstance(event, DeliveryReport):
+            self.channels.reported(event)
             self._reports.append(event)
             self._arrived.set()
         elif isinstance(event, MoMessage):
@@ -261,11 +306,12 @@ class Engine:
             level = logging.INFO if state.up else logging.ERROR
             log.log(
                 level,
-                "channel %s is %s %s",
+                "channel %s links are %s %s",
                 state.channel,
                 "up" if state.up else "DOWN",
                 state.detail,
             )
+        self.channels.link(state)
 
     async def _flush(self) -> None:
         reports, self._reports = self._reports, []
@@ -365,6 +411,9 @@ class Engine:
             await asyncio.to_thread(
                 self.store.extend_lease, self.worker, sorted(self._held), self.cfg.lease_seconds
             )
+
+    async def _sync(self) -> None:
+        await asyncio.to_thread(self.channels.sync, self.store, self.worker, time.monotonic())
 
     async def _reclaim(self) -> None:
         back, failed = await asyncio.to_thread(

@@ -30,3 +30,6 @@ class SessionCarrier(Carrier):
 
     async def stop(self) -> None:
         await self.session.stop()
+
+    def hand_back(self, reason: str) -> int:
+        return self.session.hand_back(reason)

@@ -103,6 +103,13 @@ class ChannelSession:
         for job in self.queue.take_all():
             self._retry(job, "channel stopped")
 
+    def hand_back(self, reason: str) -> int:
+        """Finish the parts still queued as RETRY (the engine fails them over); how many."""
+        jobs = [job for job in self.queue.take_all() if not job.done]
+        for job in jobs:
+            self._retry(job, reason)
+        return len(jobs)
+
     # -- the LinkOwner the links report to -------------------------------------
 
     def settle(self, job: Job, answer: SubmitAnswer, limiter: AdaptiveRate) -> None:

@@ -31,6 +31,7 @@ from hisms.engine.store.base import (
     WriteBack,
     WriteBackResult,
 )
+from hisms.engine.store.routestore import RouteStore
 
 PHONE_COLUMN = 32  # sms_outbox.phone is varchar(32) in every dialect
 
@@ -51,7 +52,7 @@ class Tx(Protocol):
 TxT = TypeVar("TxT", bound=Tx)  # the dialect's own transaction class
 
 
-class SqlStore(Store, Generic[TxT]):
+class SqlStore(RouteStore, Store, Generic[TxT]):
     def __init__(self) -> None:
         self.queries = sql.queries(self.dialect)
 
@@ -135,7 +136,11 @@ class SqlStore(Store, Generic[TxT]):
         written = 0
         with self.transaction() as tx:
             submitted = tx.batch("mark_submitted", batch.submitted, worker=worker)
-            for name, rows in (("mark_final", batch.finals), ("mark_retry", batch.retries)):
+            for name, rows in (
+                ("mark_final", batch.finals),
+                ("mark_retry", batch.retries),
+                ("mark_waiting", batch.waits),
+            ):
                 if rows:
                     written += len(tx.batch(name, rows, worker=worker))
             written += len(submitted)

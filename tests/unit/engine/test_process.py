@@ -4,16 +4,27 @@ from hisms.adapters.his import Profiles, SourceProfile
 from hisms.carrier.base import Outcome, SubmitResult
 from hisms.engine import process
 from hisms.engine.config import ChannelConfig
+from hisms.engine.health import NOT_HERE, Standing, State
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
+from hisms.engine.routing.seed import RoutingConfig, seed_table
 from hisms.engine.status import Status
 from hisms.engine.store.base import Claimed, WriteBack
 from hisms.engine.validate import Rules
 
 RULES = Rules(1000, False, "")
-ROUTER = Router([ChannelConfig(name="cm", protocol="loopback", operators=["mobile"])])
+UP = Standing(State.UP, "", True)
+TABLE = seed_table(
+    RoutingConfig(), [ChannelConfig(name="cm", protocol="loopback", operators=["mobile"])]
+)
+ROUTER = Router(TABLE, lambda channel: UP if channel == "cm" else NOT_HERE)
+DOWN_ROUTER = Router(TABLE, lambda channel: Standing(State.DOWN, "link down", False))
 NO_PROFILES = Profiles({})
 POLICY = RetryPolicy(max_attempts=3, base_seconds=1, max_seconds=60)
+
+
+def never_blocked(channel: str) -> str | None:
+    return None
 
 
 def row(
@@ -29,7 +40,7 @@ def row(
 
 def test_plan_settles_invalid_expired_and_unroutable_rows_at_once() -> None:
     rows = [row(1, phone="123"), row(2, expired=True), row(3, phone="18612345678"), row(4)]
-    outgoing, done = process.plan(rows, RULES, ROUTER, NO_PROFILES)
+    outgoing, done = process.plan(rows, RULES, ROUTER, NO_PROFILES, POLICY)
     assert [m.row.id for m in outgoing] == [4]
     finals = {f["id"]: (f["status"], f["error_code"]) for f in done.finals}
     assert finals == {
@@ -42,19 +53,19 @@ def test_plan_settles_invalid_expired_and_unroutable_rows_at_once() -> None:
 
 def test_plan_splits_long_messages_and_carries_the_source_extension() -> None:
     profiles = Profiles({"HIS": SourceProfile(ext="01")})
-    (message,), _ = process.plan([row(content="字" * 150)], RULES, ROUTER, profiles)
+    (message,), _ = process.plan([row(content="字" * 150)], RULES, ROUTER, profiles, POLICY)
     assert [p.key.seq for p in message.parts] == [1, 2, 3]
     assert {p.total for p in message.parts} == {3}
     assert {p.src_ext for p in message.parts} == {"01"}
 
 
 def settle(rows: list[Claimed], outcome_for) -> WriteBack:  # type: ignore[no-untyped-def]
-    outgoing, into = process.plan(rows, RULES, ROUTER, NO_PROFILES)
+    outgoing, into = process.plan(rows, RULES, ROUTER, NO_PROFILES, POLICY)
     results = {}
     for message in outgoing:
         for part in message.parts:
             results[part.key] = outcome_for(part)
-    process.settle(outgoing, results, POLICY, into)
+    process.settle(outgoing, results, POLICY, into, never_blocked)
     return into
 
 
@@ -105,8 +116,8 @@ def test_transient_failure_on_the_last_attempt_is_final() -> None:
 
 
 def test_a_missing_result_counts_as_transient() -> None:
-    outgoing, into = process.plan([row()], RULES, ROUTER, NO_PROFILES)
-    process.settle(outgoing, {}, POLICY, into)
+    outgoing, into = process.plan([row()], RULES, ROUTER, NO_PROFILES, POLICY)
+    process.settle(outgoing, {}, POLICY, into, never_blocked)
     assert into.retries[0]["error_code"] == "NO_RESULT"
 
 
@@ -115,3 +126,21 @@ def test_retry_delays_grow_and_are_capped() -> None:
     delays = [policy.delay(n) for n in range(1, 9)]
     assert delays[0] < 3 and delays[3] >= 8
     assert max(delays) <= 30
+
+
+def test_a_row_whose_every_channel_is_down_waits_without_spending_its_attempt() -> None:
+    outgoing, into = process.plan([row(attempt=3)], RULES, DOWN_ROUTER, NO_PROFILES, POLICY)
+    assert outgoing == [] and into.finals == [] and into.retries == []
+    (wait,) = into.waits
+    assert wait["error_code"] == "WAITING_CHANNEL" and "cm DOWN (link down)" in wait["error_text"]
+
+
+def test_a_part_handed_back_by_a_channel_now_down_waits_even_with_no_attempts_left() -> None:
+    outgoing, into = process.plan([row(attempt=3)], RULES, ROUTER, NO_PROFILES, POLICY)
+    results = {
+        p.key: SubmitResult(p.key, Outcome.RETRY, error_text="handed back")
+        for p in outgoing[0].parts
+    }
+    process.settle(outgoing, results, POLICY, into, lambda c: f"{c} DOWN (link down)")
+    assert into.finals == [] and into.retries == []
+    assert "waiting for a channel: cm DOWN" in into.waits[0]["error_text"]
