@@ -1,13 +1,14 @@
 """One TCP link of a channel: login with backoff, the submit window, keep-alive.
 
 A :class:`Link` loops for the life of the channel: connect and log in (retried
-with tenacity's exponential backoff, so a wrong secret never becomes a hot
-loop), then serve until the link drops, then hand its unanswered submits back
-to the channel queue and start over. While serving, three tasks share the
-sans-IO connection: the reader (answers, reports, MO), the sender (takes jobs
-from the queue while the window and the rate limits allow) and the keep-alive
-(for a protocol without one, SGIP, an idle link is logged out and stays
-dormant until a part is queued).
+with exponential backoff, so a wrong secret never becomes a hot loop), then
+serve until the link drops, then hand its unanswered submits back to the
+channel queue and start over, after a wait that grows while links keep
+dropping soon after their login (:class:`~hisms.carrier.session.login.Backoff`).
+While serving, three tasks share the sans-IO connection: the reader (answers,
+reports, MO), the sender (takes jobs from the queue while the window and the
+rate limits allow) and the keep-alive (for a protocol without one, SGIP, an
+idle link is logged out and stays dormant until a part is queued).
 Every timer is an asyncio deadline; the protocol code never sleeps. The PDUs
 produced in one turn of the event loop (a window of submits, the answers to a
 read's worth of reports) go to the socket in one write at the end of the turn:
@@ -30,6 +31,7 @@ from hisms.carrier.session.adapter import Answer, PeerRequest, ProtocolAdapter, 
 from hisms.carrier.session.login import (
     LOGIN_SEQ,
     READ_SIZE,
+    Backoff,
     Connect,
     closed,
     open_with_backoff,
@@ -98,6 +100,7 @@ class Link:
         self._last_rx = 0.0
         self._probe_at: float | None = None
         self._idle = asyncio.Event()  # set when nothing is in flight
+        self._backoff = Backoff(setup.settings)
 
     async def run(self) -> None:
         while not self.stopping:
@@ -106,11 +109,11 @@ class Link:
                 self.dormant = False
             s = self.setup
             opened = await open_with_backoff(
-                s.settings, s.adapter, s.stats, self._login_failed, s.connect
+                s.settings, s.adapter, s.stats, self._login_failed, self._backoff, s.connect
             )
             reader, writer = opened.reader, opened.writer
             self._conn, self._seq = opened.conn, LOGIN_SEQ
-            reason = "stopped"
+            reason, up_since = "stopped", time.monotonic()
             try:
                 reason = await self._serve(reader, writer)
             finally:
@@ -121,7 +124,14 @@ class Link:
                 self.setup.owner.link_down(self.label, reason, self.stopping or self.dormant)
             await closed(writer)
             if not self.stopping and not self.dormant:
-                await asyncio.sleep(self.setup.settings.reconnect_min_seconds)
+                await self._wait_to_reconnect(time.monotonic() - up_since)
+
+    async def _wait_to_reconnect(self, lasted: float) -> None:
+        self._backoff.link_lasted(lasted)
+        delay = self._backoff.next()
+        if delay > self._backoff.shortest:
+            log.warning("%s: the link lasted %.1fs; next login in %.1fs", self.label, lasted, delay)
+        await asyncio.sleep(delay)
 
     async def shutdown(self) -> None:
         """Let in-flight answers arrive, then log out; the caller cancels ``run``."""

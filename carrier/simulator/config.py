@@ -40,6 +40,7 @@ class Faults:
     shuffle_reports: bool = False  # reports in random order (random extra delay)
     unknown_report_ratio: float = 0.0  # extra reports for ids never issued
     drop_idle_after: float = 0.0  # close a connection silent this long, as gateways do (0: never)
+    close_after_login: bool = False  # accept every login, then hang up at once
 
 
 @dataclass(slots=True)

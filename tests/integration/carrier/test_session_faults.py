@@ -1,5 +1,6 @@
 """The session's fault handling through each protocol's full stack, one test for all four:
-a drop with a full window, flow control, a wrong secret. (Unit tests of the same
+a drop with a full window, flow control, a wrong secret, a gateway that hangs up after
+each login. (Unit tests of the same
 behaviour without sockets: tests/unit/carrier/test_session_runtime.py.)"""
 
 from __future__ import annotations
@@ -117,3 +118,18 @@ def test_wrong_secret_backs_off_and_returns_retry(
     with caplog.at_level(logging.ERROR):
         asyncio.run(scenario())
     assert "cannot log in" in caplog.text and BAD not in caplog.text
+
+
+def test_a_gateway_that_hangs_up_after_each_login_is_redialled_with_growing_waits(
+    stack: Stack,
+) -> None:
+    async def scenario() -> None:
+        faults = Faults(close_after_login=True)
+        options = {"reconnect_min_seconds": 0.05, "reconnect_max_seconds": 5}
+        async with running(stack, faults, **options) as (sim, channel, _):
+            await asyncio.sleep(2.0)
+            # 0, 0.05, 0.15, 0.35, 0.75, 1.55 s: six, where a fixed 0.05 s wait makes ~40
+            assert 4 <= sim.counters.logins <= 7
+            assert sim.counters.login_failures == 0 and channel.stats.drops >= 4
+
+    asyncio.run(scenario())
