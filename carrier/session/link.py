@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from hisms.carrier.base import CarrierEvent
 from hisms.carrier.session.acks import answer_when_stored
-from hisms.carrier.session.adapter import Answer, PeerRequest, ProtocolAdapter, SubmitAnswer
+from hisms.carrier.session.adapter import PeerRequest, ProtocolAdapter, SubmitAnswer
 from hisms.carrier.session.login import (
     LOGIN_SEQ,
     READ_SIZE,
@@ -98,7 +98,7 @@ class Link:
         self._writer: asyncio.StreamWriter | None = None
         self._unsent: list[bytes] = []  # written at the end of this turn of the loop
         self._last_rx = 0.0
-        self._probe_at: float | None = None
+        self._heard = asyncio.Event()  # set by every read: the keep-alive's answer or more
         self._idle = asyncio.Event()  # set when nothing is in flight
         self._backoff = Backoff(setup.settings)
 
@@ -154,7 +154,7 @@ class Link:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> str:
         self._writer = writer
         self._window = asyncio.Semaphore(self.setup.settings.window)
-        self._last_rx, self._probe_at = time.monotonic(), None
+        self._last_rx = time.monotonic()
         self._idle.set()
         self.bound = True
         self.setup.owner.link_up(self.label)
@@ -184,6 +184,7 @@ class Link:
             if not data:
                 return "connection closed by the gateway"
             self._last_rx = time.monotonic()
+            self._heard.set()
             conn.receive_data(data)
 
     def _handle(self, pdu: Any) -> bool:
@@ -200,8 +201,6 @@ class Link:
             for event in events:
                 self.setup.owner.emit(event)
             return incoming.closes
-        elif isinstance(incoming, Answer) and self._probe_at is not None:
-            self._probe_at = None
         return False
 
     def _answer_later(self, reply: Any) -> Callable[[], None]:
@@ -273,24 +272,24 @@ class Link:
             self.setup.owner.resend(entry.job, "no answer in time")
 
     async def _keepalive_loop(self) -> str:
+        """A probe after every ``heartbeat_seconds`` without traffic; the link is dead when
+        nothing at all comes back within ``dead_link_seconds`` of one."""
         s = self.setup.settings
         while True:
-            now = time.monotonic()
-            if self._probe_at is not None and self._last_rx < self._probe_at:
-                if now - self._probe_at >= s.dead_link_seconds:
-                    return f"no answer to keep-alive within {s.dead_link_seconds:g}s"
-                await asyncio.sleep(self._probe_at + s.dead_link_seconds - now)
-                continue
-            self._probe_at = None
-            idle = now - self._last_rx
+            idle = time.monotonic() - self._last_rx
             if idle < s.heartbeat_seconds:
                 await asyncio.sleep(s.heartbeat_seconds - idle)
                 continue
             probe = self.setup.adapter.keepalive(self._next_seq())
             if probe is None:
                 return await self._close_idle()
+            self._heard.clear()
             self._write(probe)
-            self._probe_at = now
+            try:
+                async with asyncio.timeout(s.dead_link_seconds):
+                    await self._heard.wait()
+            except TimeoutError:
+                return f"no answer to keep-alive within {s.dead_link_seconds:g}s"
 
     async def _close_idle(self) -> str:
         """No keep-alive in the protocol (SGIP): log out of an idle link, reopen on demand."""

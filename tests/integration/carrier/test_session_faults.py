@@ -1,6 +1,6 @@
 """The session's fault handling through each protocol's full stack, one test for all four:
 a drop with a full window, flow control, a wrong secret, a gateway that hangs up after
-each login. (Unit tests of the same
+each login, and (but SGIP, which has none) keep-alives on an idle link. (Unit tests of the same
 behaviour without sockets: tests/unit/carrier/test_session_runtime.py.)"""
 
 from __future__ import annotations
@@ -131,5 +131,22 @@ def test_a_gateway_that_hangs_up_after_each_login_is_redialled_with_growing_wait
             # 0, 0.05, 0.15, 0.35, 0.75, 1.55 s: six, where a fixed 0.05 s wait makes ~40
             assert 4 <= sim.counters.logins <= 7
             assert sim.counters.login_failures == 0 and channel.stats.drops >= 4
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("name", ["cmpp", "smgp", "smpp"])
+def test_keepalives_come_every_heartbeat_while_the_link_is_idle(name: str) -> None:
+    async def scenario() -> None:
+        # The gateway closes a link silent for 0.5 s; a keep-alive every 0.2 s keeps it,
+        # however long the link may wait for the answer.
+        faults = Faults(drop_idle_after=0.5)
+        options = {"heartbeat_seconds": 0.2, "dead_link_seconds": 2.0}
+        async with running(STACKS[name], faults, **options) as (sim, channel, _):
+            await asyncio.sleep(1.5)
+            assert sim.counters.keepalives >= 5  # seven, where one per dead_link_seconds is one
+            assert sim.counters.idle_drops == 0 and sim.counters.logins == 1
+            assert channel.stats.drops == 0
+            assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
 
     asyncio.run(scenario())

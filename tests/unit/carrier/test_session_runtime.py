@@ -218,6 +218,16 @@ def test_an_idle_link_sends_keepalives_and_one_left_unanswered_drops_it() -> Non
     asyncio.run(scenario())
 
 
+def test_keepalives_come_every_heartbeat_not_every_dead_link_time() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway()
+        async with channel(gateway, heartbeat_seconds=0.05, dead_link_seconds=1.0) as _:
+            await asyncio.sleep(0.5)
+            assert gateway.pings >= 5  # about ten; one if each probe waited out the deadline
+
+    asyncio.run(scenario())
+
+
 def test_without_keepalive_an_idle_link_is_logged_out_and_reopened_on_demand() -> None:
     async def scenario() -> None:
         gateway = FakeGateway()
