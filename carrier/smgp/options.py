@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from hisms.carrier.session.options import Choice, Flag, Text, read
+from hisms.carrier.session.options import BEIJING, Choice, Flag, Text, Zone, read
 from hisms.carrier.session.settings import SessionSettings
 from hisms.carrier.smgp.pdus import LoginMode
 
@@ -40,6 +41,10 @@ class SmgpOptions(SessionSettings):
     verify_server_auth: Annotated[bool, Flag()] = Field(
         False,
         description="check AuthenticatorServer; a mismatch is logged as a warning, never refused",
+    )
+    gateway_timezone: Annotated[ZoneInfo, Zone()] = Field(
+        BEIJING,
+        description="the zone of the gateway's clock: reports' submit date and done date are in it",
     )
 
 
