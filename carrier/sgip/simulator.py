@@ -62,7 +62,7 @@ class SgipSimulator(GatewaySimulator):
         self.sp_port = sp_port  # may be set after construction, before the first report
         self.idle_seconds = idle_seconds
         self.interim_reports = interim_reports
-        self.sequences = SequenceGenerator(node_id)
+        self.sequences = SequenceGenerator(node_id, clock=self.now)
         self.outbound = _Outbound(self)
         self.outbound_binds = 0  # successful BINDs to the SP's listener
         self.unbound_by_sp = 0  # UNBINDs the SP's listener sent on that link

@@ -13,7 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+BEIJING = ZoneInfo("Asia/Shanghai")
 FAILURE_STATS = ("UNDELIV", "EXPIRED", "REJECTD", "MK:0005", "MB:0008")
 
 
@@ -53,6 +55,7 @@ class SimConfig:
     mo_delay: float = 0.05
     mo_rules: tuple[MoRule, ...] = DEFAULT_MO_RULES
     faults: Faults = field(default_factory=Faults)
+    timezone: ZoneInfo = BEIJING  # the gateway's clock, never the host's
 
 
 @dataclass(slots=True)

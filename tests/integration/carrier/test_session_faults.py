@@ -1,6 +1,7 @@
 """The session's fault handling through each protocol's full stack, one test for all four:
 a drop with a full window, flow control, a wrong secret, a gateway that hangs up after
-each login, and (but SGIP, which has none) keep-alives on an idle link. (Unit tests of the same
+each login, and (but SGIP, which has neither) keep-alives on an idle link and report
+times in the gateway's zone. (Unit tests of the same
 behaviour without sockets: tests/unit/carrier/test_session_runtime.py.)"""
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from hisms.carrier.base import ChannelState, Outcome
+from hisms.carrier.base import ChannelState, DeliveryReport, Outcome
 from hisms.carrier.simulator import Faults, GatewaySimulator, SimConfig
 
 from . import conftest as cmpp
@@ -148,5 +151,36 @@ def test_keepalives_come_every_heartbeat_while_the_link_is_idle(name: str) -> No
             assert sim.counters.idle_drops == 0 and sim.counters.logins == 1
             assert channel.stats.drops == 0
             assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
+
+    asyncio.run(scenario())
+
+
+@pytest.fixture
+def utc_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The host's local zone is UTC, as on most servers: no clock may depend on it."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("zone", [None])  # None: both sides' default
+@pytest.mark.parametrize("name", ["cmpp", "smgp", "smpp"])  # SGIP's REPORT carries no time
+def test_report_times_are_read_in_the_gateway_s_zone(
+    name: str, zone: str | None, utc_host: None
+) -> None:
+    async def scenario() -> None:
+        stack = STACKS[name]
+        config = SimConfig(stack.account, stack.secret, report_delay=0.01)
+        options: dict[str, Any] = {}
+        if zone is not None:
+            config.timezone, options["gateway_timezone"] = ZoneInfo(zone), zone
+        async with stack.gateway(config) as sim, stack.carrier(sim, **options) as (channel, ev):
+            assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
+            await wait_for(lambda: bool(ev.of(DeliveryReport)))
+            done_at = ev.of(DeliveryReport)[0].done_at
+            assert done_at is not None  # to the minute, in the gateway's zone
+            assert abs(datetime.now(UTC) - done_at) <= timedelta(minutes=1)
 
     asyncio.run(scenario())
