@@ -6,8 +6,8 @@ REPORT (status reports), each answered at once, and UNBINDs when it is done.
 A connection silent for ``idle_seconds`` is ended as the spec ends one: UNBIND,
 then close on the UNBIND_RESP or after ``dead_link_seconds`` without it (SGIP
 has no heartbeat; the SMG reconnects when it has more to send). PDUs are
-interpreted by the channel's :class:`~hisms.carrier.sgip.adapter.SgipAdapter`, so the listener
-and the submitting link treat a REPORT or DELIVER the same way.
+interpreted by the channel's :class:`~hisms.carrier.sgip.adapter.SgipAdapter`,
+so the listener and the submitting link treat a REPORT or DELIVER the same way.
 """
 
 from __future__ import annotations
