@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from hisms.carrier.cmpp.pdus import V20, V30
-from hisms.carrier.session.options import BEIJING, Choice, Flag, Integer, Text, Zone, read
+from hisms.carrier.session.options import Choice, Flag, Integer, Text, Zone, read
 from hisms.carrier.session.settings import SessionSettings
+from hisms.carrier.wire.times import GATEWAY_TZ
 
 VERSIONS = {"3.0": V30, "3": V30, "2.0": V20, "2": V20}
 
@@ -44,7 +45,7 @@ class CmppOptions(SessionSettings):
         description="check AuthenticatorISMG; a mismatch is logged as a warning, never refused",
     )
     gateway_timezone: Annotated[ZoneInfo, Zone()] = Field(
-        BEIJING,
+        GATEWAY_TZ,
         description="the zone of the gateway's clock: reports' Submit_time and Done_time are in it",
     )
 

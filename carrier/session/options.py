@@ -21,7 +21,6 @@ from pydantic_core import PydanticCustomError, core_schema
 from hisms.carrier.base import CarrierError
 
 M = TypeVar("M", bound=BaseModel)
-BEIJING = ZoneInfo("Asia/Shanghai")  # Chinese gateways' clocks, unless a channel says otherwise
 
 
 def read(model: type[M], channel: str, options: Mapping[str, Any]) -> M:

@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from hisms.carrier.simulator.config import BEIJING, Faults, SimConfig
+from hisms.carrier.simulator.config import Faults, SimConfig
 from hisms.carrier.simulator.gateway import GatewaySimulator
+from hisms.carrier.wire.times import GATEWAY_TZ
 
 Build = Callable[..., GatewaySimulator]  # (config, host=, port=, **own options)
 
@@ -45,7 +46,7 @@ _KNOBS = (
     click.Option(["--seed"], default=0, show_default=True, type=int),
     click.Option(
         ["--timezone"],
-        default=BEIJING.key,
+        default=GATEWAY_TZ.key,
         show_default=True,
         callback=_zone,
         help="the zone of the gateway's clock: report times are written in it",

@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+from hisms.carrier.wire.times import GATEWAY_TZ
+
 FAILURE_STATS = ("UNDELIV", "EXPIRED", "REJECTD", "MK:0005", "MB:0008")
 
 
@@ -55,7 +56,7 @@ class SimConfig:
     mo_delay: float = 0.05
     mo_rules: tuple[MoRule, ...] = DEFAULT_MO_RULES
     faults: Faults = field(default_factory=Faults)
-    timezone: ZoneInfo = BEIJING  # the gateway's clock, never the host's
+    timezone: ZoneInfo = GATEWAY_TZ  # the gateway's clock, never the host's
 
 
 @dataclass(slots=True)

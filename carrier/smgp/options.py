@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from hisms.carrier.session.options import BEIJING, Choice, Flag, Text, Zone, read
+from hisms.carrier.session.options import Choice, Flag, Text, Zone, read
 from hisms.carrier.session.settings import SessionSettings
 from hisms.carrier.smgp.pdus import LoginMode
+from hisms.carrier.wire.times import GATEWAY_TZ
 
 LOGIN_MODES = {"transmit": LoginMode.TRANSMIT, "send": LoginMode.SEND}
 
@@ -43,7 +44,7 @@ class SmgpOptions(SessionSettings):
         description="check AuthenticatorServer; a mismatch is logged as a warning, never refused",
     )
     gateway_timezone: Annotated[ZoneInfo, Zone()] = Field(
-        BEIJING,
+        GATEWAY_TZ,
         description="the zone of the gateway's clock: reports' submit date and done date are in it",
     )
 

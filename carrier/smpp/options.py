@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from hisms.carrier.session.options import BEIJING, Choice, Integer, Text, Zone, problem, read
+from hisms.carrier.session.options import Choice, Integer, Text, Zone, problem, read
 from hisms.carrier.session.settings import SessionSettings
+from hisms.carrier.wire.times import GATEWAY_TZ
 
 
 class BindMode(enum.Enum):
@@ -68,7 +69,7 @@ class SmppOptions(SessionSettings):
         " payload: the whole text in one message_payload",
     )
     gateway_timezone: Annotated[ZoneInfo, Zone()] = Field(
-        BEIJING,
+        GATEWAY_TZ,
         description="the zone of the SMSC's clock: receipts' submit date and done date are in it",
     )
 

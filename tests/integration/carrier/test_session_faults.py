@@ -165,7 +165,7 @@ def utc_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-@pytest.mark.parametrize("zone", [None])  # None: both sides' default
+@pytest.mark.parametrize("zone", [None, "America/New_York"])  # None: both sides' default
 @pytest.mark.parametrize("name", ["cmpp", "smgp", "smpp"])  # SGIP's REPORT carries no time
 def test_report_times_are_read_in_the_gateway_s_zone(
     name: str, zone: str | None, utc_host: None
