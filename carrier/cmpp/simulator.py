@@ -13,7 +13,6 @@ connection of the account, or after the next login, as an ISMG does.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
 
 import click
@@ -56,7 +55,7 @@ class CmppSimulator(GatewaySimulator):
 
     def next_msg_id(self) -> int:
         self._sequence = (self._sequence + 1) & 0xFFFF
-        return msgid.make(datetime.now(), self.gateway_id, self._sequence)
+        return msgid.make(self.now(), self.gateway_id, self._sequence)
 
     def session(self, writer: asyncio.StreamWriter) -> _Session:
         return _Session(self, writer)
@@ -131,7 +130,7 @@ class _Session(PduSession[CmppSimulator]):
             self.sim.accepted(msg_id, phone, pdu.src_id, body, pdu.registered_delivery == 1)
 
     def send_report(self, report: PendingReport) -> None:
-        done = datetime.now()
+        done = self.sim.now()
         content = build_report(
             Report(
                 report.msg_id,

@@ -114,6 +114,10 @@ class GatewaySimulator(ABC):
 
     # -- knobs and API for tests --------------------------------------------
 
+    def now(self) -> datetime:
+        """The gateway's clock: every time it writes is in its own zone."""
+        return datetime.now(self.config.timezone)
+
     def throttle_for(self, seconds: float) -> None:
         self.faults.throttle_until = time.monotonic() + seconds
 
@@ -170,7 +174,7 @@ class GatewaySimulator(ABC):
         self.counters.per_phone[phone] += 1
         if report:
             self._schedule_report(
-                PendingReport(msg_id, phone, self.plan.stat(), datetime.now(), service_number)
+                PendingReport(msg_id, phone, self.plan.stat(), self.now(), service_number)
             )
         for rule in self.config.mo_rules:
             if rule.keyword in text:

@@ -33,12 +33,16 @@ class PduSession(ABC, Generic[S]):
         self.unacked: dict[int, PendingReport | PendingMo] = {}
 
     async def run(self, reader: asyncio.StreamReader) -> None:
-        """Handle PDUs until the peer logs out or closes, :meth:`handle` closes, or the
-        connection stays silent for ``drop_idle_after``."""
-        idle = self.sim.faults.drop_idle_after or None
+        """Handle PDUs until the peer logs out or closes, :meth:`handle` closes, the
+        connection stays silent for ``drop_idle_after``, or (``close_after_login``) the
+        login is accepted."""
+        faults = self.sim.faults
+        idle = faults.drop_idle_after or None
         while True:
             while (pdu := self.conn.next_event()) is not NEED_DATA:
                 self.handle(pdu)
+                if faults.close_after_login and self.conn.state is State.BOUND:
+                    self.writer.close()  # after the login answer: close() flushes first
                 if self.writer.is_closing():
                     return
             if self.conn.state is State.CLOSED:

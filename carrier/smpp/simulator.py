@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import datetime
 from typing import Any
 
 from hisms.carrier.simulator import (
@@ -124,7 +123,7 @@ class _Session(PduSession[SmppSimulator]):
             report.stat,
             "000" if report.stat == "DELIVRD" else "001",
             report.submitted_at,
-            datetime.now(),
+            self.sim.now(),
         )
         self.send(
             build_deliver_sm(receipt, self.delivering(report), report.phone, report.service_number)
