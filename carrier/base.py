@@ -151,3 +151,9 @@ class Carrier(ABC):
     @abstractmethod
     async def stop(self) -> None:
         """Finish in-flight work where possible and close the links."""
+
+    def hand_back(self, reason: str) -> int:
+        """Finish every part still waiting to be sent (not in flight) as ``RETRY`` with
+        ``reason``, so the engine can send it through another channel; how many. A carrier
+        that queues nothing has nothing to hand back."""
+        return 0

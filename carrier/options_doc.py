@@ -10,6 +10,7 @@ import enum
 import inspect
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -74,6 +75,8 @@ def _default(info: FieldInfo) -> str:
         return f'"{check.name_of(value)}"'
     if isinstance(value, enum.Enum):
         return f'"{value.value}"'
+    if isinstance(value, ZoneInfo):
+        return f'"{value.key}"'
     if value is None:
         return "unlimited"
     if isinstance(value, bool):

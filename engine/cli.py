@@ -19,6 +19,7 @@ from hisms.carrier.simulator import cli as simulators
 from hisms.engine import app
 from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
+from hisms.engine.routecli import channel, route
 from hisms.engine.store.base import NewMessage, StoreError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -84,8 +85,13 @@ def _upgrade(obj: _Context, verb: str) -> None:
         applied = store.upgrade()
         version = store.schema_version()
         store.set_timezone(obj.settings.timezone)
+        seeded: list[str] = []
+        if store.load_routes() is None:  # a fresh install: the configuration's rules
+            seeded = store.save_routes(obj.settings.seed_routes(), "hisms db init")
     finally:
         store.close()
+    if seeded:
+        click.echo(f"routing from the configuration: {', '.join(seeded)}")
     if applied:
         click.echo(f"{verb} {store.dialect} schema to version {version} (applied {applied})")
     else:
@@ -211,6 +217,8 @@ def demo(db_path: str, scale: int) -> None:
 
 cli.add_command(mode)
 cli.add_command(bench)
+cli.add_command(route)
+cli.add_command(channel)
 
 
 def main() -> None:

@@ -36,7 +36,10 @@ from pydantic_settings import (
 from hisms.adapters.his import Profiles, SourceProfile
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
 from hisms.engine import channel_env
+from hisms.engine.health import HealthConfig
 from hisms.engine.resend import ResendConfig
+from hisms.engine.routing.rules import RouteTable
+from hisms.engine.routing.seed import RoutingConfig, seed_table
 from hisms.engine.validate import Rules
 
 
@@ -72,6 +75,9 @@ class EngineConfig(_Section):
     # Reports and replies the database refused (sms_parked) are deleted after this long.
     parked_days: float = Field(30.0, gt=0)
     purge_every_seconds: float = Field(3600.0, gt=0)
+    # A message whose every channel is down waits this long before it is looked at again
+    # (priority 0-1: a second); waiting is not an attempt.
+    channel_wait_seconds: float = Field(5.0, gt=0)
     # A SUBMITTED message with no delivery report after this long becomes 8 UNKNOWN.
     report_timeout_hours: float = Field(72.0, gt=0)
     report_timeout_every_seconds: float = Field(60.0, gt=0)
@@ -137,6 +143,8 @@ class Settings(BaseSettings):
     webservice: WebServiceConfig = WebServiceConfig()
     platform: PlatformConfig = PlatformConfig()
     dbtable: DbTableConfig = DbTableConfig()
+    routing: RoutingConfig = RoutingConfig()
+    health: HealthConfig = HealthConfig()
     # The hospital's time zone: where the days of v_sms_stats_daily begin.
     timezone: str = "Asia/Shanghai"
 
@@ -157,8 +165,21 @@ class Settings(BaseSettings):
         Profiles(sources)
         return sources
 
+    @model_validator(mode="after")
+    def _grouped_channels_exist(self) -> Settings:
+        known = {c.name for c in self.channels}
+        for group, members in self.routing.groups.items():
+            unknown = sorted({m.channel for m in members} - known)
+            if unknown:
+                raise ValueError(f"routing group {group!r} names unknown channels {unknown}")
+        return self
+
     def profiles(self) -> Profiles:
         return Profiles(self.sources)
+
+    def seed_routes(self) -> RouteTable:
+        """The routing of a fresh install (``hisms db init`` writes it to the database)."""
+        return seed_table(self.routing, self.channels)
 
     @classmethod
     def settings_customise_sources(

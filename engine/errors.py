@@ -42,7 +42,15 @@ class ErrorCode(enum.StrEnum):
     # Settled before submission.
     EXPIRED = "EXPIRED", "expire_at passed before the message was submitted"
     CANCELLED = "CANCELLED", "cancelled by the caller (CancelSms) while still PENDING"
-    NO_CHANNEL = "NO_CHANNEL", "no enabled channel serves the number's operator"
+    NO_CHANNEL = (
+        "NO_CHANNEL",
+        "no routing rule matches the message, or its rule's group has no channel",
+    )
+    # On a PENDING row: not an error, the reason it waits (attempts are not spent).
+    WAITING_CHANNEL = (
+        "WAITING_CHANNEL",
+        "PENDING: every channel of the message's group is DOWN, DISABLED or DRAINING",
+    )
     WORKER_LOST = "WORKER_LOST", "the lease expired max_attempts times without a result"
     # From the carrier side; on a PENDING row they are the last error before the next try.
     RETRY = (

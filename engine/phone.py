@@ -13,22 +13,6 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 # them (１３８, ＋８６); nothing else: NFKC would also turn ¹³⁸ or ①③⑧ into digits.
 _FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 
-# Number-segment prefixes per operator (MIIT allocation as of 2024).
-_OPERATOR_PREFIXES = {
-    "mobile": (
-        "134 135 136 137 138 139 147 148 150 151 152 157 158 159 172 178 182 183 184 187 188 "
-        "195 197 198"
-    ),
-    "unicom": "130 131 132 145 146 155 156 166 167 171 175 176 185 186 196",
-    "telecom": "133 149 153 173 174 177 180 181 189 190 191 193 199",
-    "broadnet": "192",
-}
-_OPERATOR_BY_PREFIX = {
-    prefix: operator
-    for operator, prefixes in _OPERATOR_PREFIXES.items()
-    for prefix in prefixes.split()
-}
-
 
 class InvalidPhone(ValueError):
     """The number is not a mainland mobile number; ``code`` goes to error_code."""
@@ -63,8 +47,3 @@ def normalise(raw: str | None) -> str:
             ErrorCode.PHONE_NOT_MOBILE, f"{mask(number)} is not a mainland mobile number"
         )
     return number
-
-
-def operator(number: str) -> str:
-    """'mobile', 'unicom', 'telecom', 'broadnet' or 'unknown' for a normalised number."""
-    return _OPERATOR_BY_PREFIX.get(number[:3], "unknown")

@@ -7,7 +7,7 @@ results into the write-back of each message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,8 @@ from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult, utc
 from hisms.engine import segment, validate
 from hisms.engine.errors import ErrorCode
 from hisms.engine.retry import RetryPolicy
-from hisms.engine.router import Router
+from hisms.engine.router import Route, Router
+from hisms.engine.routing.rules import Facts
 from hisms.engine.status import Status
 from hisms.engine.store.base import Accepted, Claimed, WriteBack
 
@@ -26,9 +27,31 @@ class Outgoing:
     row: Claimed
     channel: str
     phone: str
-    parts: list[Submission] = field(default_factory=list)  # to submit now
-    total: int = 0  # parts of the whole message
-    done: list[Accepted] = field(default_factory=list)  # accepted by an earlier attempt
+    whole: list[Submission] = field(default_factory=list)  # every part of the message
+    facts: Facts | None = None  # what routing looked at, to fail over with
+    # Parts ``channel`` accepted in an earlier attempt: not sent again. A handset joins the
+    # parts of one sender only, so a message that moves to another channel goes out whole.
+    done: list[Accepted] = field(default_factory=list)
+    tried: set[str] = field(default_factory=set)  # channels it was handed to
+    waits_for: str | None = None  # why no channel of its group is left, once failing over
+
+    @property
+    def parts(self) -> list[Submission]:
+        """The parts to submit now."""
+        sent = {a.seq for a in self.done}
+        return [p for p in self.whole if p.seq not in sent]
+
+    def fail_over(self, router: Router) -> Route:
+        """Route again, avoiding the channels tried; on success, take the new channel (for
+        every part)."""
+        assert self.facts is not None
+        self.tried.add(self.channel)
+        route = router.route(self.facts, avoid=self.tried, rather_not=self.row.resend_from)
+        if route.channel is None:
+            self.waits_for = router.route(self.facts).why if route.wait else route.why
+        else:
+            self.channel, self.done = route.channel, []
+        return route
 
 
 def plan(
@@ -36,9 +59,11 @@ def plan(
     rules: validate.Rules,
     router: Router,
     profiles: Profiles,
+    policy: RetryPolicy,
     accepted: Mapping[int, Sequence[Accepted]] | None = None,
 ) -> tuple[list[Outgoing], WriteBack]:
-    """``accepted``: parts of retried rows accepted before, which are not submitted again."""
+    """``accepted``: parts of the rows accepted before; those of the channel the row is
+    routed to now are not submitted again."""
     outgoing: list[Outgoing] = []
     done = WriteBack()
     for row in rows:
@@ -52,23 +77,41 @@ def plan(
         if isinstance(checked, validate.Rejection):
             done.finals.append(_final(row, Status.REJECTED, checked.code, checked.text))
             continue
-        channel = router.route(checked.phone, avoid=row.resend_from)
-        if channel is None:
-            done.finals.append(
-                _final(
-                    row,
-                    Status.FAILED,
-                    ErrorCode.NO_CHANNEL,
-                    "no enabled channel serves this number's operator",
-                )
-            )
-            continue
-        parts = _parts(row, checked, source)
-        before = list((accepted or {}).get(row.id, ()))
-        seqs = {a.seq for a in before}
-        todo = [p for p in parts if p.seq not in seqs]
-        outgoing.append(Outgoing(row, channel, checked.phone, todo, len(parts), before))
+        facts = _facts(row, checked, source, router)
+        route = router.route(facts, rather_not=row.resend_from)
+        if route.wait:
+            done.waits.append(waiting(row, route.why, policy))
+        elif route.channel is None:
+            done.finals.append(_final(row, Status.FAILED, ErrorCode.NO_CHANNEL, route.why))
+        else:
+            parts = _parts(row, checked, source)
+            before = list((accepted or {}).get(row.id, ()))
+            if any(a.channel != route.channel for a in before):
+                before = []  # another sender now: the handset could not join old and new parts
+            outgoing.append(Outgoing(row, route.channel, checked.phone, parts, facts, before))
     return outgoing, done
+
+
+def _facts(row: Claimed, message: validate.Message, source: SourceProfile, router: Router) -> Facts:
+    return Facts(
+        router.number(message.phone),
+        source=row.source_system,
+        account=row.account or "",
+        dept=row.dept_code or "",
+        signature=validate.signature_of(message.text) or "",
+        priority=row.priority,
+    )
+
+
+def waiting(row: Claimed, why: str, policy: RetryPolicy) -> dict[str, Any]:
+    """SENDING -> PENDING without spending the attempt: no channel takes traffic now."""
+    return {
+        "id": row.id,
+        "attempt": row.attempt,
+        "next_attempt_at": policy.wait_at(row.priority),
+        "error_code": ErrorCode.WAITING_CHANNEL,
+        "error_text": _clip(why),
+    }
 
 
 def _parts(row: Claimed, message: validate.Message, source: SourceProfile) -> list[Submission]:
@@ -93,8 +136,10 @@ def settle(
     results: Mapping[SubmitKey, SubmitResult],
     policy: RetryPolicy,
     into: WriteBack,
+    blocked: Callable[[str], str | None],
 ) -> None:
-    """Add each message's outcome to ``into``."""
+    """Add each message's outcome to ``into``; ``blocked(channel)`` says why a channel takes
+    no traffic now (a part it handed back then waits, without spending an attempt)."""
     for message in outgoing:
         got = [results.get(p.key) or _missing(p.key) for p in message.parts]
         accepted = [r for r in got if r.outcome is Outcome.ACCEPTED]
@@ -107,6 +152,9 @@ def settle(
         elif failed is not None:
             code = failed.error_code or ErrorCode.FAILED
             into.finals.append(_final(row, Status.FAILED, code, failed.error_text, message.channel))
+        elif retry is not None and (why := blocked(message.channel)) is not None:
+            why = message.waits_for or f"waiting for a channel: {why}"
+            into.waits.append(waiting(row, why, policy))
         elif retry is not None and policy.exhausted(row.attempt):
             text = f"gave up after {row.attempt} attempts: {retry.error_text or retry.error_code}"
             code = retry.error_code or ErrorCode.FAILED
@@ -134,7 +182,7 @@ def _segment(message: Outgoing, result: SubmitResult) -> dict[str, Any]:
     return {
         "outbox_id": message.row.id,
         "seq": result.key.seq,
-        "total": message.total,
+        "total": len(message.whole),
         "channel": message.channel,
         "carrier_msg_id": result.carrier_msg_id,
         "submit_result": "0",
@@ -150,7 +198,7 @@ def _submitted(message: Outgoing, accepted: list[SubmitResult]) -> dict[str, Any
         "attempt": message.row.attempt,
         "phone": message.phone,
         "channel": message.channel,
-        "segments": message.total,
+        "segments": len(message.whole),
         "carrier_msg_id": min(parts)[1],
         "submitted_at": max((r.at for r in accepted), default=utcnow()),
     }

@@ -10,7 +10,7 @@ configured, the shipped etc/hisms.toml says 1.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from fnmatch import fnmatchcase
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from hisms.carrier.base import utcnow
-from hisms.engine import phone
+from hisms.engine import numbering
 
 # Worth another try: the handset was off, out of coverage, full, or the network failed.
 DEFAULT_RESEND = ["UNDELIV", "EXPIRED", "MK:*", "MB:*"]
@@ -53,16 +53,23 @@ class ResendConfig(BaseModel):
 class ResendPolicy:
     """Decides, for messages whose every part has a report and one failed, which go again.
 
-    ``protocols`` maps a channel name to its protocol."""
+    ``protocols`` maps a channel name to its protocol; ``number`` gives a number's operator
+    (the router's, which knows ported numbers)."""
 
-    def __init__(self, config: ResendConfig, protocols: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        config: ResendConfig,
+        protocols: Mapping[str, str],
+        number: Callable[[str], numbering.NumberInfo] = numbering.lookup,
+    ) -> None:
         self.config = config
         self._protocols = dict(protocols)
+        self._number = number
 
     def resends(self, stat: str, number: str, channel: str) -> bool:
         stat = stat.strip().upper()
         rules = (
-            self.config.operators.get(phone.operator(number)),
+            self.config.operators.get(self._number(number).operator),
             self.config.protocols.get(self._protocols.get(channel, "")),
             self.config.stats,
         )

@@ -8,6 +8,8 @@ closed, so the gateway never sees more logins than ``connections``. An engine's 
 the channel's ``rate`` times the part of the slots it holds. An engine that joins takes
 free slots as the others give theirs up; the slots of one that dies lapse after
 ``share_ttl_seconds``; one that cannot renew closes its links before its lease lapses.
+Each resize is told to ``on_resize`` (channel health: an engine with no link of a channel
+is its standby, not a witness that it is down).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
@@ -57,12 +59,18 @@ class ChannelShares:
     """The engine's side task that keeps its share of every shareable channel."""
 
     def __init__(
-        self, store: Store, worker: str, cfg: EngineConfig, carriers: Mapping[str, Shareable]
+        self,
+        store: Store,
+        worker: str,
+        cfg: EngineConfig,
+        carriers: Mapping[str, Shareable],
+        on_resize: Callable[[str, int], None] = lambda channel, links: None,
     ) -> None:
         self.store = store
         self.worker = worker
         self.cfg = cfg
         self.carriers = dict(carriers)
+        self._on_resize = on_resize
         self.held: dict[str, set[int]] = {name: set() for name in carriers}
         self._renewed = time.monotonic()
 
@@ -74,7 +82,7 @@ class ChannelShares:
     async def start(self) -> None:
         """Before the carriers start: no links until slots are held."""
         for name, carrier in self.carriers.items():
-            await carrier.resize(0, None)
+            await self._resize(name, carrier, 0, None)
             connections, _ = carrier.limits()
             await asyncio.to_thread(self.store.open_slots, self.worker, name, connections)
         await self.tick()
@@ -112,7 +120,7 @@ class ChannelShares:
         target = fair_slots(share.members, self.worker, connections)
         if len(held) > target:
             keep = set(sorted(held)[:target])
-            await carrier.resize(len(keep), share_rate(rate, len(keep), connections))
+            await self._resize(name, carrier, len(keep), share_rate(rate, len(keep), connections))
             await asyncio.to_thread(
                 self.store.release_slots, self.worker, name, sorted(held - keep)
             )
@@ -130,7 +138,7 @@ class ChannelShares:
                 connections,
                 len(share.members),
             )
-            await carrier.resize(len(held), share_rate(rate, len(held), connections))
+            await self._resize(name, carrier, len(held), share_rate(rate, len(held), connections))
         self.held[name] = held
 
     async def _fence(self) -> None:
@@ -138,5 +146,9 @@ class ChannelShares:
         if self.sending:
             log.error("cannot renew connection slots: closing this engine's links")
         for name, carrier in self.carriers.items():
-            await carrier.resize(0, None)
+            await self._resize(name, carrier, 0, None)
             self.held[name] = set()
+
+    async def _resize(self, name: str, carrier: Shareable, links: int, rate: float | None) -> None:
+        await carrier.resize(links, rate)
+        self._on_resize(name, links)

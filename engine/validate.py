@@ -69,6 +69,12 @@ def check(
     return Message(number, signed)
 
 
+def signature_of(text: str) -> str | None:
+    """The 【signature】 a signed text carries, without the brackets."""
+    found = _SIGNED.search(text)
+    return found[0].strip("【】") if found else None
+
+
 def _sign(text: str, signature: str) -> str | None:
     if _SIGNED.search(text):
         return text

@@ -41,12 +41,12 @@ from hisms.carrier.base import (
 )
 from hisms.carrier.wire.numbers import mask
 from hisms.engine import parking, process
+from hisms.engine.channels import Channels
 from hisms.engine.config import Settings
 from hisms.engine.errors import ErrorCode
 from hisms.engine.isolate import isolate
 from hisms.engine.resend import ResendPolicy
 from hisms.engine.retry import RetryPolicy
-from hisms.engine.router import Router
 from hisms.engine.shares import ChannelShares, Shareable
 from hisms.engine.store.base import (
     BULK,
@@ -78,19 +78,27 @@ class Engine:
         self.carriers = dict(carriers)
         self.worker = self.cfg.resolved_worker_id()
         self.rules = settings.validation.rules()
-        self.router = Router([c for c in settings.channels if c.name in carriers])
+        self.channels = Channels(settings, carriers)
         self.profiles = settings.profiles()
         self.policy = RetryPolicy(
-            self.cfg.max_attempts, self.cfg.retry_base_seconds, self.cfg.retry_max_seconds
+            self.cfg.max_attempts,
+            self.cfg.retry_base_seconds,
+            self.cfg.retry_max_seconds,
+            self.cfg.channel_wait_seconds,
         )
-        self.resend = ResendPolicy(settings.resend, {c.name: c.protocol for c in settings.channels})
+        self.resend = ResendPolicy(
+            settings.resend,
+            {c.name: c.protocol for c in settings.channels},
+            lambda number: self.channels.router.number(number),
+        )
         shared = {n: c for n, c in carriers.items() if isinstance(c, Shareable)}
         self.shares = (
-            ChannelShares(store, self.worker, self.cfg, shared)
+            ChannelShares(store, self.worker, self.cfg, shared, self.channels.share)
             if self.cfg.share_limits and shared
             else None
         )
         self._unshared = len(shared) < len(carriers) or self.shares is None
+        self._sync_seconds = settings.health.poll_seconds
         self.counts: Counter[str] = Counter()
         self.channel_state: dict[str, ChannelState] = {}
         self._held: set[int] = set()
@@ -112,6 +120,10 @@ class Engine:
             await self._guarded(self.shares.start)
         for carrier in self.carriers.values():
             await carrier.start(self._on_event)
+        try:
+            await self._sync()  # the database's rules and operators' modes before any claim
+        except StoreError as exc:
+            log.error("reading routing from the database failed: %s", exc)
         lanes = [
             asyncio.create_task(self._lane(URGENT, self.cfg.urgent_batch_size)),
             asyncio.create_task(self._lane(BULK, self.cfg.batch_size)),
@@ -126,6 +138,7 @@ class Engine:
             asyncio.create_task(
                 self._every(self.cfg.report_timeout_every_seconds, self._expire_reports)
             ),
+            asyncio.create_task(self._every(self._sync_seconds, self._sync)),
         ]
         if self.shares is not None:
             side.append(
@@ -211,14 +224,19 @@ class Engine:
         ids = [r.id for r in rows]
         self._held.update(ids)
         try:
-            again = [r.id for r in rows if r.attempt > 1]
-            accepted = await asyncio.to_thread(self.store.accepted_parts, again) if again else {}
-            outgoing, written = process.plan(rows, self.rules, self.router, self.profiles, accepted)
+            # Every row, not only attempts after the first: a row that waited for a channel
+            # got its attempt back, and may have parts accepted before it waited.
+            accepted = await asyncio.to_thread(self.store.accepted_parts, [r.id for r in rows])
+            router = self.channels.router
+            outgoing, written = process.plan(
+                rows, self.rules, router, self.profiles, self.policy, accepted
+            )
             phones = Counter(m.phone for m in outgoing)
             self._sending.update(phones)
             try:
                 results = await self._submit(outgoing)
-                process.settle(outgoing, results, self.policy, written)
+                await self._fail_over(outgoing, results)
+                process.settle(outgoing, results, self.policy, written, router.blocked)
                 await self._write(written)
             finally:
                 self._sending -= phones  # drops the zeros: only numbers in flight stay
@@ -237,12 +255,45 @@ class Engine:
         )
         return {r.key: r for results in answers for r in results}
 
+    async def _fail_over(
+        self, outgoing: Sequence[process.Outgoing], results: dict[SubmitKey, SubmitResult]
+    ) -> None:
+        """Send each message a channel handed back because it stopped taking traffic (DOWN,
+        DISABLED) through the next channel of its group, at once: no retry timer, no
+        attempt spent. What no channel takes is left to settle as waiting."""
+        router = self.channels.router
+        candidates = list(outgoing)
+        while True:
+            moved = []
+            for m in candidates:
+                got = [results.get(p.key) for p in m.parts]
+                handed_back = any(r is None or r.outcome is Outcome.RETRY for r in got)
+                refused = any(r is not None and r.outcome is Outcome.FAILED for r in got)
+                if handed_back and not refused and router.blocked(m.channel) is not None:
+                    before = m.channel
+                    if m.fail_over(router).channel is not None:
+                        log.info("message %d fails over from %s to %s", m.row.id, before, m.channel)
+                        moved.append(m)
+            if not moved:
+                return
+            self.counts["failed_over"] += len(moved)
+            results.update(await self._submit(moved))
+            candidates = moved
+
     async def _submit_channel(
         self, channel: str, messages: list[process.Outgoing]
     ) -> list[SubmitResult]:
         parts = [p for m in messages for p in m.parts]
+        blocked = self.channels.router.blocked(channel)
+        if blocked is not None:  # it went down since these were routed: hand them back now
+            return [
+                SubmitResult(p.key, Outcome.RETRY, error_code=ErrorCode.RETRY, error_text=blocked)
+                for p in parts
+            ]
         try:
-            return await self.carriers[channel].submit(parts)
+            results = await self.carriers[channel].submit(parts)
+            self.channels.answered(channel, results)
+            return results
         except Exception as exc:
             log.exception("channel %s raised on submit", channel)
             return [
@@ -279,6 +330,7 @@ class Engine:
 
     def _on_event(self, event: CarrierEvent) -> None:
         if isinstance(event, DeliveryReport):
+            self.channels.reported(event)
             self._reports.append(event)
             self._arrived.set()
         elif isinstance(event, MoMessage):
@@ -295,11 +347,12 @@ class Engine:
             level = logging.INFO if state.up else logging.ERROR
             log.log(
                 level,
-                "channel %s is %s %s",
+                "channel %s links are %s %s",
                 state.channel,
                 "up" if state.up else "DOWN",
                 state.detail,
             )
+        self.channels.link(state)
 
     async def _flush(self) -> None:
         reports, self._reports = self._reports, []
@@ -399,6 +452,9 @@ class Engine:
             await asyncio.to_thread(
                 self.store.extend_lease, self.worker, sorted(self._held), self.cfg.lease_seconds
             )
+
+    async def _sync(self) -> None:
+        await asyncio.to_thread(self.channels.sync, self.store, self.worker, time.monotonic())
 
     async def _reclaim(self) -> None:
         back, failed = await asyncio.to_thread(

@@ -34,7 +34,7 @@ class CmppAdapter:
     def __init__(self, channel: str, options: CmppOptions) -> None:
         self.channel = channel
         self.options = options
-        self._inbound = Inbound(channel)
+        self._inbound = Inbound(channel, zone=options.gateway_timezone)
         self._connect: pdus.Connect | None = None
 
     def new_connection(self) -> Connection[Any]:

@@ -20,5 +20,5 @@ class Inbound(inbound.Inbound):
         report = deliver.report
         if report is None:
             return self.mo(deliver.src_terminal_id, deliver.dest_id, deliver.concat, deliver.text)
-        msg_id, done_at = msgid.to_str(report.msg_id), gateway_time(report.done_time)
+        msg_id, done_at = msgid.to_str(report.msg_id), gateway_time(report.done_time, self.zone)
         return self.report(msg_id, report.stat, report.dest_terminal_id, done_at=done_at)

@@ -13,7 +13,6 @@ connection of the account, or after the next login, as an ISMG does.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
 
 import click
@@ -56,16 +55,10 @@ class CmppSimulator(GatewaySimulator):
 
     def next_msg_id(self) -> int:
         self._sequence = (self._sequence + 1) & 0xFFFF
-        return msgid.make(datetime.now(), self.gateway_id, self._sequence)
+        return msgid.make(self.now(), self.gateway_id, self._sequence)
 
     def session(self, writer: asyncio.StreamWriter) -> _Session:
         return _Session(self, writer)
-
-    def logged_out(self, session: Any) -> None:
-        super().logged_out(session)
-        if isinstance(session, _Session) and session.unacked:
-            unacked, session.unacked = list(session.unacked.values()), {}
-            self.redeliver(unacked)
 
 
 class _Session(PduSession[CmppSimulator]):
@@ -73,14 +66,12 @@ class _Session(PduSession[CmppSimulator]):
 
     def __init__(self, sim: CmppSimulator, writer: asyncio.StreamWriter) -> None:
         super().__init__(sim, Connection(CmppCodec(sim.version), Role.SERVER), writer)
-        self.unacked: dict[int, PendingReport | PendingMo] = {}  # DELIVER sequence -> item
 
     def handle(self, pdu: Any) -> None:
         if isinstance(pdu, pdus.Submit):
             self.on_submit(pdu)
         elif isinstance(pdu, pdus.DeliverResp):
-            self.sim.counters.report_acks += 1
-            self.unacked.pop(pdu.sequence_id, None)
+            self.delivered(pdu.sequence_id)
         elif isinstance(pdu, pdus.Connect):
             self.on_connect(pdu)
         elif isinstance(pdu, pdus.ActiveTest):
@@ -139,7 +130,7 @@ class _Session(PduSession[CmppSimulator]):
             self.sim.accepted(msg_id, phone, pdu.src_id, body, pdu.registered_delivery == 1)
 
     def send_report(self, report: PendingReport) -> None:
-        done = datetime.now()
+        done = self.sim.now()
         content = build_report(
             Report(
                 report.msg_id,
@@ -151,8 +142,7 @@ class _Session(PduSession[CmppSimulator]):
             ),
             self.sim.report_id_width,
         )
-        seq = self.next_seq()
-        self.unacked[seq] = report
+        seq = self.delivering(report)
         self.send(
             pdus.Deliver(
                 seq,
@@ -167,8 +157,7 @@ class _Session(PduSession[CmppSimulator]):
 
     def send_mo(self, mo: PendingMo) -> None:
         content = mo.content.encode("utf-16-be")
-        seq = self.next_seq()
-        self.unacked[seq] = mo
+        seq = self.delivering(mo)
         self.send(pdus.Deliver(seq, self.sim.next_msg_id(), mo.service_number, mo.phone, content))
 
 

@@ -37,3 +37,6 @@ class SessionCarrier(Carrier):
 
     async def resize(self, connections: int, rate: float | None) -> None:
         await self.session.resize(connections, rate)
+
+    def hand_back(self, reason: str) -> int:
+        return self.session.hand_back(reason)

@@ -111,8 +111,11 @@ class ChannelSession:
 
     async def resize(self, connections: int, rate: float | None) -> None:
         """Keep ``connections`` links (extra ones are drained, logged out and closed before
-        this returns) and submit at ``rate`` for the whole channel."""
+        this returns) and submit at ``rate`` for the whole channel. With no link, the
+        channel has nothing to say of the gateway: the next link's state is news."""
         self.bucket.set_rate(rate)
+        if not self.links and connections:
+            self._down_since = time.monotonic()
         while len(self.links) < connections:
             link = Link(self._setup(self._numbered))
             self._numbered += 1
@@ -127,6 +130,15 @@ class ChannelSession:
         for task in closing:
             task.cancel()
         await asyncio.gather(*closing, return_exceptions=True)
+        if not self.links:
+            self._state = None
+
+    def hand_back(self, reason: str) -> int:
+        """Finish the parts still queued as RETRY (the engine fails them over); how many."""
+        jobs = [job for job in self.queue.take_all() if not job.done]
+        for job in jobs:
+            self._retry(job, reason)
+        return len(jobs)
 
     # -- the LinkOwner the links report to -------------------------------------
 

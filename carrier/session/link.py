@@ -1,13 +1,14 @@
 """One TCP link of a channel: login with backoff, the submit window, keep-alive.
 
 A :class:`Link` loops for the life of the channel: connect and log in (retried
-with tenacity's exponential backoff, so a wrong secret never becomes a hot
-loop), then serve until the link drops, then hand its unanswered submits back
-to the channel queue and start over. While serving, three tasks share the
-sans-IO connection: the reader (answers, reports, MO), the sender (takes jobs
-from the queue while the window and the rate limits allow) and the keep-alive
-(for a protocol without one, SGIP, an idle link is logged out and stays
-dormant until a part is queued).
+with exponential backoff, so a wrong secret never becomes a hot loop), then
+serve until the link drops, then hand its unanswered submits back to the
+channel queue and start over, after a wait that grows while links keep
+dropping soon after their login (:class:`~hisms.carrier.session.login.Backoff`).
+While serving, three tasks share the sans-IO connection: the reader (answers,
+reports, MO), the sender (takes jobs from the queue while the window and the
+rate limits allow) and the keep-alive (for a protocol without one, SGIP, an
+idle link is logged out and stays dormant until a part is queued).
 Every timer is an asyncio deadline; the protocol code never sleeps. The PDUs
 produced in one turn of the event loop (a window of submits, the answers to a
 read's worth of reports) go to the socket in one write at the end of the turn:
@@ -26,10 +27,11 @@ from typing import Any, Protocol
 
 from hisms.carrier.base import CarrierEvent
 from hisms.carrier.session.acks import answer_when_stored
-from hisms.carrier.session.adapter import Answer, PeerRequest, ProtocolAdapter, SubmitAnswer
+from hisms.carrier.session.adapter import PeerRequest, ProtocolAdapter, SubmitAnswer
 from hisms.carrier.session.login import (
     LOGIN_SEQ,
     READ_SIZE,
+    Backoff,
     Connect,
     closed,
     open_with_backoff,
@@ -96,8 +98,9 @@ class Link:
         self._writer: asyncio.StreamWriter | None = None
         self._unsent: list[bytes] = []  # written at the end of this turn of the loop
         self._last_rx = 0.0
-        self._probe_at: float | None = None
+        self._heard = asyncio.Event()  # set by every read: the keep-alive's answer or more
         self._idle = asyncio.Event()  # set when nothing is in flight
+        self._backoff = Backoff(setup.settings)
 
     async def run(self) -> None:
         while not self.stopping:
@@ -106,11 +109,11 @@ class Link:
                 self.dormant = False
             s = self.setup
             opened = await open_with_backoff(
-                s.settings, s.adapter, s.stats, self._login_failed, s.connect
+                s.settings, s.adapter, s.stats, self._login_failed, self._backoff, s.connect
             )
             reader, writer = opened.reader, opened.writer
             self._conn, self._seq = opened.conn, LOGIN_SEQ
-            reason = "stopped"
+            reason, up_since = "stopped", time.monotonic()
             try:
                 reason = await self._serve(reader, writer)
             finally:
@@ -121,7 +124,14 @@ class Link:
                 self.setup.owner.link_down(self.label, reason, self.stopping or self.dormant)
             await closed(writer)
             if not self.stopping and not self.dormant:
-                await asyncio.sleep(self.setup.settings.reconnect_min_seconds)
+                await self._wait_to_reconnect(time.monotonic() - up_since)
+
+    async def _wait_to_reconnect(self, lasted: float) -> None:
+        self._backoff.link_lasted(lasted)
+        delay = self._backoff.next()
+        if delay > self._backoff.shortest:
+            log.warning("%s: the link lasted %.1fs; next login in %.1fs", self.label, lasted, delay)
+        await asyncio.sleep(delay)
 
     async def shutdown(self) -> None:
         """Let in-flight answers arrive, then log out; the caller cancels ``run``."""
@@ -144,7 +154,7 @@ class Link:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> str:
         self._writer = writer
         self._window = asyncio.Semaphore(self.setup.settings.window)
-        self._last_rx, self._probe_at = time.monotonic(), None
+        self._last_rx = time.monotonic()
         self._idle.set()
         self.bound = True
         self.setup.owner.link_up(self.label)
@@ -174,6 +184,7 @@ class Link:
             if not data:
                 return "connection closed by the gateway"
             self._last_rx = time.monotonic()
+            self._heard.set()
             conn.receive_data(data)
 
     def _handle(self, pdu: Any) -> bool:
@@ -190,8 +201,6 @@ class Link:
             for event in events:
                 self.setup.owner.emit(event)
             return incoming.closes
-        elif isinstance(incoming, Answer) and self._probe_at is not None:
-            self._probe_at = None
         return False
 
     def _answer_later(self, reply: Any) -> Callable[[], None]:
@@ -263,24 +272,24 @@ class Link:
             self.setup.owner.resend(entry.job, "no answer in time")
 
     async def _keepalive_loop(self) -> str:
+        """A probe after every ``heartbeat_seconds`` without traffic; the link is dead when
+        nothing at all comes back within ``dead_link_seconds`` of one."""
         s = self.setup.settings
         while True:
-            now = time.monotonic()
-            if self._probe_at is not None and self._last_rx < self._probe_at:
-                if now - self._probe_at >= s.dead_link_seconds:
-                    return f"no answer to keep-alive within {s.dead_link_seconds:g}s"
-                await asyncio.sleep(self._probe_at + s.dead_link_seconds - now)
-                continue
-            self._probe_at = None
-            idle = now - self._last_rx
+            idle = time.monotonic() - self._last_rx
             if idle < s.heartbeat_seconds:
                 await asyncio.sleep(s.heartbeat_seconds - idle)
                 continue
             probe = self.setup.adapter.keepalive(self._next_seq())
             if probe is None:
                 return await self._close_idle()
+            self._heard.clear()
             self._write(probe)
-            self._probe_at = now
+            try:
+                async with asyncio.timeout(s.dead_link_seconds):
+                    await self._heard.wait()
+            except TimeoutError:
+                return f"no answer to keep-alive within {s.dead_link_seconds:g}s"
 
     async def _close_idle(self) -> str:
         """No keep-alive in the protocol (SGIP): log out of an idle link, reopen on demand."""

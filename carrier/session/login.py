@@ -2,7 +2,10 @@
 
 Every failure (refused, unreachable, timed out, garbage) waits longer than the
 last, from ``reconnect_min_seconds`` up to ``reconnect_max_seconds``, so a wrong
-secret or a dead gateway never turns into a hot reconnect loop.
+secret or a dead gateway never turns into a hot reconnect loop. A link that
+drops soon after its login counts as a failure too (a gateway that accepts the
+login and hangs up at once); only a link that stays up longer than the longest
+wait starts the backoff again from the shortest (:class:`Backoff`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from hisms.carrier.session.adapter import LoginRefused, ProtocolAdapter
 from hisms.carrier.session.settings import SessionSettings, SessionStats
@@ -30,6 +33,25 @@ class Opened:
     conn: Connection[Any]
 
 
+class Backoff:
+    """One link's wait before its next login, kept across logins and drops."""
+
+    def __init__(self, settings: SessionSettings) -> None:
+        self.shortest = settings.reconnect_min_seconds
+        self.longest = settings.reconnect_max_seconds
+        self._next = self.shortest
+
+    def next(self) -> float:
+        """The wait before this login; each one doubles the next, up to the longest."""
+        delay, self._next = self._next, min(self._next * 2, self.longest)
+        return delay
+
+    def link_lasted(self, seconds: float) -> None:
+        """A link that outlived the longest wait was no hang-up at login: start again."""
+        if seconds > self.longest:
+            self._next = self.shortest
+
+
 FailureHook = Callable[[str, float], None]  # (reason, seconds until the next try)
 # Opens a TCP stream to (host, port): asyncio.open_connection, or an in-memory one in tests.
 Connect = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
@@ -40,6 +62,7 @@ async def open_with_backoff(
     adapter: ProtocolAdapter,
     stats: SessionStats,
     failed: FailureHook,
+    backoff: Backoff,
     connect: Connect = asyncio.open_connection,
 ) -> Opened:
     def before_sleep(state: RetryCallState) -> None:
@@ -49,11 +72,7 @@ async def open_with_backoff(
         failed(reason, state.upcoming_sleep)
 
     retrying = AsyncRetrying(
-        wait=wait_exponential(
-            multiplier=settings.reconnect_min_seconds,
-            min=settings.reconnect_min_seconds,
-            max=settings.reconnect_max_seconds,
-        ),
+        wait=lambda state: backoff.next(),
         # Anything but cancellation: a surprise in login must not end the link for good.
         retry=retry_if_exception_type(Exception),
         before_sleep=before_sleep,

@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, GetCoreSchemaHandler, ValidationError
 from pydantic_core import PydanticCustomError, core_schema
@@ -142,6 +143,23 @@ class Flag(Check):
 
     def describe(self) -> str:
         return "true or false"
+
+
+@dataclass(frozen=True, slots=True)
+class Zone(Check):
+    """An IANA time zone name, read as its ZoneInfo."""
+
+    def __call__(self, value: Any) -> ZoneInfo:
+        if isinstance(value, ZoneInfo):
+            return value  # already read (the default)
+        try:
+            return ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            example = "an IANA name, e.g. Asia/Shanghai"
+            raise problem(f"unknown time zone {value!r} ({example})") from None
+
+    def describe(self) -> str:
+        return "IANA time zone"
 
 
 @dataclass(frozen=True)

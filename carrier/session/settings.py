@@ -52,8 +52,14 @@ class SessionSettings(BaseModel):
     link_wait_seconds: Timer = Field(
         15.0, description="queued parts get RETRY after this long with no link up"
     )
-    reconnect_min_seconds: Timer = Field(1.0, description="the first wait after a failed login")
-    reconnect_max_seconds: Timer = Field(60.0, description="the longest wait between logins")
+    reconnect_min_seconds: Timer = Field(
+        1.0, description="the first wait after a failed login or a dropped link"
+    )
+    reconnect_max_seconds: Timer = Field(
+        60.0,
+        description="the longest wait between logins (each failed login or link that drops"
+        " sooner than this doubles the wait)",
+    )
     drain_seconds: Timer = Field(5.0, description="on stop: how long to wait for in-flight answers")
 
 

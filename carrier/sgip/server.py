@@ -3,10 +3,11 @@
 SGIP makes the SP a server too. The SMG opens a connection, BINDs with login
 type 2 and the name and password agreed with us, then sends DELIVER (MO) and
 REPORT (status reports), each answered at once, and UNBINDs when it is done.
-A connection silent for ``idle_seconds`` is closed (SGIP has no heartbeat;
-the SMG reconnects when it has more to send). PDUs are interpreted by the
-channel's :class:`~hisms.carrier.sgip.adapter.SgipAdapter`, so the listener
-and the submitting link treat a REPORT or DELIVER the same way.
+A connection silent for ``idle_seconds`` is ended as the spec ends one: UNBIND,
+then close on the UNBIND_RESP or after ``dead_link_seconds`` without it (SGIP
+has no heartbeat; the SMG reconnects when it has more to send). PDUs are
+interpreted by the channel's :class:`~hisms.carrier.sgip.adapter.SgipAdapter`,
+so the listener and the submitting link treat a REPORT or DELIVER the same way.
 """
 
 from __future__ import annotations
@@ -88,12 +89,8 @@ class SgipServer:
         while conn.state is not State.CLOSED:
             pdu = conn.next_event()
             if pdu is NEED_DATA:
-                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
-                async with asyncio.timeout(self.idle_seconds):
-                    data = await reader.read(READ_SIZE)
-                if not data:
+                if not await self._receive(reader, writer, conn):
                     return
-                conn.receive_data(data)
             elif isinstance(pdu, pdus.Bind):
                 writer.write(conn.send(self._bind(pdu)))
             else:
@@ -110,6 +107,26 @@ class SgipServer:
                 if request.closes:
                     return
             await writer.drain()
+
+    async def _receive(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn: Connection[Any]
+    ) -> bool:
+        """Read from the SMG; False when the connection is done: closed by the SMG, silent
+        before its BIND, or silent after our UNBIND. A bound SMG silent for ``idle_seconds``
+        gets the UNBIND and ``dead_link_seconds`` to answer it."""
+        unbinding = conn.state is State.CLOSING  # only we send UNBIND without closing at once
+        wait = self.adapter.options.dead_link_seconds if unbinding else self.idle_seconds
+        try:
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
+            async with asyncio.timeout(wait):
+                data = await reader.read(READ_SIZE)
+        except TimeoutError:
+            if conn.state is not State.BOUND:
+                return False
+            writer.write(conn.send(self.adapter.logout(0)))
+            return True
+        conn.receive_data(data)
+        return bool(data)
 
     def _bind(self, pdu: pdus.Bind) -> pdus.BindResp:
         o = self.adapter.options

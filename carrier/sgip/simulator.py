@@ -62,9 +62,10 @@ class SgipSimulator(GatewaySimulator):
         self.sp_port = sp_port  # may be set after construction, before the first report
         self.idle_seconds = idle_seconds
         self.interim_reports = interim_reports
-        self.sequences = SequenceGenerator(node_id)
+        self.sequences = SequenceGenerator(node_id, clock=self.now)
         self.outbound = _Outbound(self)
         self.outbound_binds = 0  # successful BINDs to the SP's listener
+        self.unbound_by_sp = 0  # UNBINDs the SP's listener sent on that link
 
     async def start(self) -> None:
         await super().start()
@@ -126,6 +127,9 @@ class _Outbound:
         self._queue: asyncio.Queue[pdus.Pdu] = asyncio.Queue()
         self._unanswered: dict[Sequence, pdus.Pdu] = {}
         self._task: asyncio.Task[None] | None = None
+
+    def is_open(self) -> bool:
+        return True  # opened on demand; what it cannot send stays unanswered and is sent again
 
     def send_report(self, report: PendingReport) -> None:
         if self.sim.interim_reports:
@@ -193,7 +197,7 @@ class _Outbound:
             if not isinstance(answer, pdus.BindResp) or answer.result:
                 raise ConnectionError(f"the SP refused our BIND: {answer}")
             sim.outbound_binds += 1
-            answers = asyncio.create_task(self._answers(reader, conn))
+            answers = asyncio.create_task(self._answers(reader, writer, conn))
             await self._send_until_idle(writer, conn, answers)
         finally:
             if answers is not None:
@@ -225,11 +229,18 @@ class _Outbound:
             writer.write(conn.send(pdu))
             await writer.drain()
 
-    async def _answers(self, reader: asyncio.StreamReader, conn: Connection[Any]) -> None:
-        """Until the SP closes or answers our UNBIND: a RESP settles what it answers."""
+    async def _answers(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn: Connection[Any]
+    ) -> None:
+        """Until the SP closes, answers our UNBIND or sends its own (its listener idled
+        first): a RESP settles what it answers."""
         while True:
             pdu = await read_one(reader, conn)
             if isinstance(pdu, pdus.UnbindResp):
+                return
+            if isinstance(pdu, pdus.Unbind):
+                self.sim.unbound_by_sp += 1
+                writer.write(conn.send(pdus.UnbindResp(sequence=pdu.sequence)))
                 return
             if isinstance(pdu, pdus.ReportResp | pdus.DeliverResp):
                 sent = self._unanswered.pop(pdu.sequence, None)

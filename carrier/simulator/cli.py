@@ -16,13 +16,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from hisms.carrier.simulator.config import Faults, SimConfig
 from hisms.carrier.simulator.gateway import GatewaySimulator
+from hisms.carrier.wire.times import GATEWAY_TZ
 
 Build = Callable[..., GatewaySimulator]  # (config, host=, port=, **own options)
+
+
+def _zone(ctx: click.Context, param: click.Parameter, value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {value!r}") from None
+
 
 _KNOBS = (
     click.Option(["--report-delay"], default=0.5, show_default=True, type=float, help="seconds"),
@@ -34,6 +44,13 @@ _KNOBS = (
     click.Option(["--resp-delay"], default=0.0, show_default=True, type=float, help="seconds"),
     click.Option(["--mo-delay"], default=0.5, show_default=True, type=float, help="seconds"),
     click.Option(["--seed"], default=0, show_default=True, type=int),
+    click.Option(
+        ["--timezone"],
+        default=GATEWAY_TZ.key,
+        show_default=True,
+        callback=_zone,
+        help="the zone of the gateway's clock: report times are written in it",
+    ),
 )
 
 
@@ -97,6 +114,7 @@ def sim_config(account: str, secret: str, **knobs: Any) -> SimConfig:
         seed=knobs["seed"],
         mo_delay=knobs["mo_delay"],
         faults=faults,
+        timezone=knobs["timezone"],
     )
 
 

@@ -13,6 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from hisms.carrier.wire.times import GATEWAY_TZ
 
 FAILURE_STATS = ("UNDELIV", "EXPIRED", "REJECTD", "MK:0005", "MB:0008")
 
@@ -40,6 +43,7 @@ class Faults:
     shuffle_reports: bool = False  # reports in random order (random extra delay)
     unknown_report_ratio: float = 0.0  # extra reports for ids never issued
     drop_idle_after: float = 0.0  # close a connection silent this long, as gateways do (0: never)
+    close_after_login: bool = False  # accept every login, then hang up at once
 
 
 @dataclass(slots=True)
@@ -52,6 +56,7 @@ class SimConfig:
     mo_delay: float = 0.05
     mo_rules: tuple[MoRule, ...] = DEFAULT_MO_RULES
     faults: Faults = field(default_factory=Faults)
+    timezone: ZoneInfo = GATEWAY_TZ  # the gateway's clock, never the host's
 
 
 @dataclass(slots=True)

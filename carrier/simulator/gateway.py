@@ -55,6 +55,10 @@ class SimSession(Protocol):
 
     def send_mo(self, mo: PendingMo) -> None: ...
 
+    def is_open(self) -> bool:
+        """Whether what is sent now can still reach the client."""
+        ...
+
 
 class GatewaySimulator(ABC):
     def __init__(self, config: SimConfig, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -105,8 +109,14 @@ class GatewaySimulator(ABC):
             await session.run(reader)
         finally:
             self.logged_out(session)
+            unacked, session.unacked = list(session.unacked.values()), {}
+            self.redeliver(unacked)
 
     # -- knobs and API for tests --------------------------------------------
+
+    def now(self) -> datetime:
+        """The gateway's clock: every time it writes is in its own zone."""
+        return datetime.now(self.config.timezone)
 
     def throttle_for(self, seconds: float) -> None:
         self.faults.throttle_until = time.monotonic() + seconds
@@ -164,7 +174,7 @@ class GatewaySimulator(ABC):
         self.counters.per_phone[phone] += 1
         if report:
             self._schedule_report(
-                PendingReport(msg_id, phone, self.plan.stat(), datetime.now(), service_number)
+                PendingReport(msg_id, phone, self.plan.stat(), self.now(), service_number)
             )
         for rule in self.config.mo_rules:
             if rule.keyword in text:
@@ -194,10 +204,11 @@ class GatewaySimulator(ABC):
             self._later(delay, self._dispatch, unknown)
 
     def _dispatch(self, item: PendingReport | PendingMo) -> None:
-        if not self._sessions:
+        # A connection being closed would swallow it: the next login takes the backlog.
+        session = next((s for s in self._sessions if s.is_open()), None)
+        if session is None:
             self._backlog.append(item)
             return
-        session = self._sessions[0]
         if isinstance(item, PendingReport):
             self.counters.reports_sent += 1
             session.send_report(item)

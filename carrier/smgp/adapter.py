@@ -39,7 +39,7 @@ class SmgpAdapter:
     def __init__(self, channel: str, options: SmgpOptions) -> None:
         self.channel = channel
         self.options = options
-        self._inbound = Inbound(channel)
+        self._inbound = Inbound(channel, zone=options.gateway_timezone)
         self._login: pdus.Login | None = None
 
     def new_connection(self) -> Connection[Any]:

@@ -26,5 +26,5 @@ class Inbound(inbound.Inbound):
             report.stat,
             deliver.src_term_id,
             error=err if err.strip("0") else None,
-            done_at=gateway_time(report.done_date),
+            done_at=gateway_time(report.done_date, self.zone),
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import datetime
 from typing import Any
 
 from hisms.carrier.simulator import (
@@ -37,7 +36,7 @@ class SmgpSimulator(GatewaySimulator):
         self, config: SimConfig, *, gateway: str = "010061", host: str = "127.0.0.1", port: int = 0
     ) -> None:
         super().__init__(config, host, port)
-        self.msg_ids = msgid.MsgIdGenerator(gateway)
+        self.msg_ids = msgid.MsgIdGenerator(gateway, clock=self.now)
 
     def unknown_id(self) -> bytes:
         return os.urandom(msgid.LENGTH)
@@ -56,7 +55,7 @@ class _Session(PduSession[SmgpSimulator]):
         if isinstance(pdu, pdus.Submit):
             self.on_submit(pdu)
         elif isinstance(pdu, pdus.DeliverResp):
-            self.sim.counters.report_acks += 1
+            self.delivered(pdu.sequence_id)
         elif isinstance(pdu, pdus.Login):
             self.on_login(pdu)
         elif isinstance(pdu, pdus.ActiveTest):
@@ -102,24 +101,30 @@ class _Session(PduSession[SmgpSimulator]):
                 stat=report.stat,
                 err="000" if report.stat == "DELIVRD" else "006",
                 submit_date=report.submitted_at.strftime("%y%m%d%H%M"),
-                done_date=datetime.now().strftime("%y%m%d%H%M"),
+                done_date=self.sim.now().strftime("%y%m%d%H%M"),
             )
         )
-        self._deliver(report.phone, report.service_number, content, ASCII, is_report=1)
+        self._deliver(report, report.phone, report.service_number, content, ASCII, is_report=1)
 
     def send_mo(self, mo: PendingMo) -> None:
-        self._deliver(mo.phone, mo.service_number, mo.content.encode("utf-16-be"), 8)
+        self._deliver(mo, mo.phone, mo.service_number, mo.content.encode("utf-16-be"), 8)
 
     def _deliver(
-        self, phone: str, service_number: str, content: bytes, fmt: int, is_report: int = 0
+        self,
+        item: PendingReport | PendingMo,
+        phone: str,
+        service_number: str,
+        content: bytes,
+        fmt: int,
+        is_report: int = 0,
     ) -> None:
         self.send(
             pdus.Deliver(
-                sequence_id=self.next_seq(),
+                sequence_id=self.delivering(item),
                 msg_id=self.sim.msg_ids.next(),
                 is_report=is_report,
                 msg_format=fmt,
-                recv_time=datetime.now().strftime("%Y%m%d%H%M%S"),
+                recv_time=self.sim.now().strftime("%Y%m%d%H%M%S"),
                 src_term_id=phone,
                 dest_term_id=service_number,
                 content=content,

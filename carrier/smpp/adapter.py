@@ -46,7 +46,7 @@ class SmppAdapter:
         self.channel = channel
         self.options = options
         self.bind = bind
-        self._inbound = Inbound(channel)
+        self._inbound = Inbound(channel, zone=options.gateway_timezone)
 
     def new_connection(self) -> SmppConnection:
         return SmppConnection(SmppCodec(), Role.CLIENT)

@@ -22,7 +22,7 @@ class Inbound(inbound.Inbound):
         if not is_receipt(pdu):
             concat, content = read_text(pdu)
             return self.mo(pdu.source_addr, pdu.destination_addr, concat, content)
-        receipt = from_deliver_sm(pdu)
+        receipt = from_deliver_sm(pdu, self.zone)
         error = None if receipt.err in _NO_ERROR else f"{receipt.stat}:{receipt.err}"
         return self.report(
             receipt.message_id, receipt.stat, pdu.source_addr, error=error, done_at=receipt.done_at

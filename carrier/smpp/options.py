@@ -10,11 +10,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from hisms.carrier.session.options import Choice, Integer, Text, problem, read
+from hisms.carrier.session.options import Choice, Integer, Text, Zone, problem, read
 from hisms.carrier.session.settings import SessionSettings
+from hisms.carrier.wire.times import GATEWAY_TZ
 
 
 class BindMode(enum.Enum):
@@ -65,6 +67,10 @@ class SmppOptions(SessionSettings):
         LongMode.UDH,
         description="udh: esm_class 0x40 + UDH per part; sar: sar_* TLVs per part;"
         " payload: the whole text in one message_payload",
+    )
+    gateway_timezone: Annotated[ZoneInfo, Zone()] = Field(
+        GATEWAY_TZ,
+        description="the zone of the SMSC's clock: receipts' submit date and done date are in it",
     )
 
     @field_validator("data_coding")

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from hisms.carrier.smpp.pdus import ESM_DELIVERY_RECEIPT, ESM_MESSAGE_TYPE_MASK, DeliverSm, Tag
 from hisms.carrier.wire.errors import RemoteProtocolError
-from hisms.carrier.wire.times import REPORT_FORMAT, gateway_time
+from hisms.carrier.wire.times import GATEWAY_TZ, REPORT_FORMAT, gateway_time
 from hisms.carrier.wire.tlv import cstr_value, int_value
 
 # message_state TLV values (spec 5.2.28) and their receipt stat words (Table B-2).
@@ -64,8 +65,9 @@ def parse_fields(text: str) -> dict[str, str]:
     return fields
 
 
-def from_deliver_sm(pdu: DeliverSm) -> Receipt:
-    """The receipt in ``pdu``; RemoteProtocolError if no message id is anywhere."""
+def from_deliver_sm(pdu: DeliverSm, zone: ZoneInfo = GATEWAY_TZ) -> Receipt:
+    """The receipt in ``pdu``, its dates read in the SMSC's ``zone``; RemoteProtocolError
+    if no message id is anywhere."""
     raw = pdu.message_payload if pdu.message_payload is not None else pdu.short_message
     fields = parse_fields(raw.decode("latin-1"))
     message_id = pdu.receipted_message_id or fields.get("id", "")
@@ -77,8 +79,8 @@ def from_deliver_sm(pdu: DeliverSm) -> Receipt:
         message_id=message_id,
         stat=(stat or fields.get("stat", "")).upper() or "UNKNOWN",
         err=fields.get("err", ""),
-        submitted_at=gateway_time(fields.get("submit date", "")),
-        done_at=gateway_time(fields.get("done date", "")),
+        submitted_at=gateway_time(fields.get("submit date", ""), zone),
+        done_at=gateway_time(fields.get("done date", ""), zone),
         text=fields.get("text", ""),
     )
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import datetime
 from typing import Any
 
 from hisms.carrier.simulator import (
@@ -68,7 +67,7 @@ class _Session(PduSession[SmppSimulator]):
         if isinstance(pdu, pdus.SubmitSm):
             self.on_submit(pdu)
         elif isinstance(pdu, pdus.DeliverSmResp):
-            self.sim.counters.report_acks += 1
+            self.delivered(pdu.sequence_number)
         elif isinstance(pdu, pdus.Bind):
             self.on_bind(pdu)
         elif isinstance(pdu, pdus.EnquireLink):
@@ -124,9 +123,11 @@ class _Session(PduSession[SmppSimulator]):
             report.stat,
             "000" if report.stat == "DELIVRD" else "001",
             report.submitted_at,
-            datetime.now(),
+            self.sim.now(),
         )
-        self.send(build_deliver_sm(receipt, self.next_seq(), report.phone, report.service_number))
+        self.send(
+            build_deliver_sm(receipt, self.delivering(report), report.phone, report.service_number)
+        )
 
     def send_mo(self, mo: PendingMo) -> None:
         content = mo.content.encode("utf-16-be")
@@ -135,7 +136,7 @@ class _Session(PduSession[SmppSimulator]):
             short, tlvs = b"", {int(Tag.MESSAGE_PAYLOAD): content}
         self.send(
             pdus.DeliverSm(
-                sequence_number=self.next_seq(),
+                sequence_number=self.delivering(mo),
                 source_addr=mo.phone,
                 destination_addr=mo.service_number,
                 data_coding=8,

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from hisms.carrier.base import CarrierEvent, DeliveryReport, MoMessage
 from hisms.carrier.wire.numbers import national
+from hisms.carrier.wire.times import GATEWAY_TZ
 from hisms.carrier.wire.udh import Concat
 
 _Key = tuple[str, str, int, int]  # sender, service number, reference, total
 
 
 class Inbound:
-    def __init__(self, channel: str, ttl: float = 600.0) -> None:
+    def __init__(self, channel: str, ttl: float = 600.0, zone: ZoneInfo = GATEWAY_TZ) -> None:
         self.channel = channel
         self.ttl = ttl
+        self.zone = zone  # of the gateway's clock: its report times are read in it
         self._parts: dict[_Key, tuple[float, dict[int, str]]] = {}
 
     def report(

@@ -1,7 +1,8 @@
 """The times gateways write: report times in the gateway's zone, and login stamps.
 
 CMPP and SMGP reports and SMPP receipts (Appendix B) carry YYMMDDhhmm, many
-SMSCs YYMMDDhhmmss, in the gateway's local time (Beijing). Logins and SGIP
+SMSCs YYMMDDhhmmss, in the gateway's local time: Beijing (:data:`GATEWAY_TZ`)
+unless the channel's ``gateway_timezone`` says otherwise. Logins and SGIP
 sequences stamp MMDDHHMMSS.
 """
 
@@ -18,15 +19,15 @@ _LAYOUTS = {10: REPORT_FORMAT, 12: "%y%m%d%H%M%S"}
 
 
 @functools.lru_cache(maxsize=256)  # to the minute: a burst of reports shares a few values
-def gateway_time(value: str) -> datetime | None:
-    """The moment a report's YYMMDDhhmm[ss] names (what follows the digits is ignored);
-    None if unreadable."""
+def gateway_time(value: str, zone: ZoneInfo = GATEWAY_TZ) -> datetime | None:
+    """The moment a report's YYMMDDhhmm[ss], read in ``zone``, names (what follows the
+    digits is ignored); None if unreadable."""
     digits = "".join(itertools.takewhile(str.isdigit, value.strip()))
     layout = _LAYOUTS.get(len(digits))
     if layout is None:
         return None
     try:
-        return datetime.strptime(digits, layout).replace(tzinfo=GATEWAY_TZ)
+        return datetime.strptime(digits, layout).replace(tzinfo=zone)
     except ValueError:
         return None
 

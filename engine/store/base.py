@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from hisms.carrier.base import DeliveryReport
+from hisms.engine.numbering import NumberInfo
+from hisms.engine.routing.rules import RouteTable
 
 
 class StoreError(Exception):
@@ -110,16 +112,17 @@ class WriteBack:
     """The outcome of one processed batch, written in one transaction.
 
     Each list holds plain dicts keyed by the named statements' parameters
-    (``mark_submitted``, ``mark_final``, ``mark_retry``, ``save_segments``).
+    (``mark_submitted``, ``mark_final``, ``mark_retry``, ``mark_waiting``, ``save_segments``).
     """
 
     submitted: list[dict[str, Any]] = field(default_factory=list)
     finals: list[dict[str, Any]] = field(default_factory=list)
     retries: list[dict[str, Any]] = field(default_factory=list)
     segments: list[dict[str, Any]] = field(default_factory=list)
+    waits: list[dict[str, Any]] = field(default_factory=list)  # attempts given back
 
     def __len__(self) -> int:
-        return len(self.submitted) + len(self.finals) + len(self.retries)
+        return len(self.submitted) + len(self.finals) + len(self.retries) + len(self.waits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +275,45 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    # -- routing and channel health -------------------------------------------
+
+    @abstractmethod
+    def route_version(self) -> str:
+        """Changes whenever a rule, group member or number override does (cheap to ask)."""
+
+    @abstractmethod
+    def load_routes(self) -> RouteTable | None:
+        """The routing tables; None while they hold no rule (the configuration's apply)."""
+
+    @abstractmethod
+    def save_routes(self, table: RouteTable, actor: str) -> list[str]:
+        """Make the stored rules and groups those of ``table`` (overrides untouched), each
+        change audited; what changed ("rule default", "group main", ...)."""
+
+    @abstractmethod
+    def set_override(self, phone: str, info: NumberInfo | None, note: str, actor: str) -> None:
+        """Record (None: forget) the operator and region of a ported number; audited."""
+
+    @abstractmethod
+    def route_history(self, limit: int) -> list[dict[str, Any]]:
+        """The latest audited routing and channel changes, newest first."""
+
+    @abstractmethod
+    def channel_modes(self) -> list[dict[str, Any]]:
+        """Channels an operator disabled or is draining: channel, mode, reason, changed_by."""
+
+    @abstractmethod
+    def set_channel_mode(self, channel: str, mode: str, reason: str, actor: str) -> None:
+        """'ENABLED', 'DISABLED' or 'DRAINING' for every engine; audited."""
+
+    @abstractmethod
+    def save_health(self, worker: str, rows: Sequence[dict[str, Any]]) -> None:
+        """This engine's view of its channels (channel, state, reason, takes_new, since)."""
+
+    @abstractmethod
+    def channel_states(self) -> list[dict[str, Any]]:
+        """Every engine's view of every channel, with ``age_seconds`` since it was written."""
 
     # -- WebService intake and queries, result push to the platform ----------
 

@@ -34,6 +34,7 @@ from hisms.engine.store.base import (
     WriteBack,
     WriteBackResult,
 )
+from hisms.engine.store.routestore import RouteStore
 
 PHONE_COLUMN = 32  # sms_outbox.phone is varchar(32) in every dialect
 
@@ -54,7 +55,7 @@ class Tx(Protocol):
 TxT = TypeVar("TxT", bound=Tx)  # the dialect's own transaction class
 
 
-class SqlStore(Store, Generic[TxT]):
+class SqlStore(RouteStore, Store, Generic[TxT]):
     def __init__(self) -> None:
         self.queries = sql.queries(self.dialect)
 
@@ -140,12 +141,17 @@ class SqlStore(Store, Generic[TxT]):
         written = 0
         with self.transaction() as tx:
             submitted = tx.batch("mark_submitted", batch.submitted, worker=worker)
-            for name, rows in (("mark_final", batch.finals), ("mark_retry", batch.retries)):
+            for name, rows in (
+                ("mark_final", batch.finals),
+                ("mark_retry", batch.retries),
+                ("mark_waiting", batch.waits),
+            ):
                 if rows:
                     written += len(tx.batch(name, rows, worker=worker))
             written += len(submitted)
-            # Parts accepted before a retry or a refusal are kept: a retry sends only the rest.
-            kept = {r["id"] for r in submitted} | {r["id"] for r in batch.retries}
+            # Parts accepted before a retry, a wait for a channel or a refusal are kept: the
+            # next attempt sends only the rest.
+            kept = {r["id"] for r in submitted} | {r["id"] for r in (*batch.retries, *batch.waits)}
             kept |= {f["id"] for f in batch.finals if f["status"] == Status.FAILED}
             segments = [s for s in batch.segments if s["outbox_id"] in kept]
             if segments:

@@ -15,6 +15,14 @@ GRANT SELECT, INSERT, UPDATE ON hisms.sms_event TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_setting TO hisms_engine;
 -- Reports and replies the database refused: parked, read by a DBA, purged after engine.parked_days.
 GRANT SELECT, INSERT, DELETE ON hisms.sms_parked TO hisms_engine;
+-- Routing: the engine reads rules, groups, overrides and operators' modes, and writes its
+-- view of each channel's health. (Changing routing is the schema owner's: `hisms route`.)
+GRANT SELECT ON hisms.sms_route_rule TO hisms_engine;
+GRANT SELECT ON hisms.sms_channel_group TO hisms_engine;
+GRANT SELECT ON hisms.sms_number_override TO hisms_engine;
+GRANT SELECT ON hisms.sms_channel_admin TO hisms_engine;
+GRANT SELECT, INSERT, DELETE ON hisms.sms_channel_state TO hisms_engine;
+-- Connection slots and rate shared by the engines of a channel.
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_channel_member TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_channel_slot TO hisms_engine;
 GRANT SELECT ON hisms.sms_status TO hisms_engine;

@@ -16,6 +16,10 @@ GRANT SELECT ON sms_status, sms_schema_version, v_sms_result, v_sms_stats_daily 
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO hisms_engine;
 -- Reports and replies the database refused: parked, read by a DBA, purged after engine.parked_days.
 GRANT SELECT, INSERT, DELETE ON sms_parked TO hisms_engine;
+-- Routing: the engine reads rules, groups, overrides and operators' modes, and writes its
+-- view of each channel's health. (Changing routing is the schema owner's: `hisms route`.)
+GRANT SELECT ON sms_route_rule, sms_channel_group, sms_number_override, sms_channel_admin TO hisms_engine;
+GRANT SELECT, INSERT, DELETE ON sms_channel_state TO hisms_engine;
 
 -- A source system inserts only the columns it may set (the engine's columns keep their
 -- defaults) and only for its own source systems (sms_source_account); `RETURNING id` needs

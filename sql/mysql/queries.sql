@@ -159,6 +159,26 @@ SET o.status = 0, o.next_attempt_at = u.next_attempt_at, o.channel = COALESCE(u.
     o.locked_until = NULL, o.updated_at = UTC_TIMESTAMP(3), o.updated_by = %(worker)s
 WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
 
+-- name: mark_waiting
+-- SENDING -> PENDING without spending the attempt (attempts - 1): every channel of the
+-- message's group is down, disabled or draining. Fenced like mark_retry.
+SELECT u.id FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (id BIGINT PATH '$.id')) AS u ORDER BY u.id;
+SELECT id FROM sms_outbox FORCE INDEX (PRIMARY) WHERE id IN %(locked)s ORDER BY id FOR UPDATE;
+SELECT o.id
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (id BIGINT PATH '$.id', attempt INT PATH '$.attempt')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
+WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt;
+UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+           id BIGINT PATH '$.id', attempt INT PATH '$.attempt',
+           next_attempt_at DATETIME(3) PATH '$.next_attempt_at',
+           error_code VARCHAR(32) PATH '$.error_code',
+           error_text VARCHAR(500) PATH '$.error_text')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
+SET o.status = 0, o.attempts = o.attempts - 1, o.next_attempt_at = u.next_attempt_at,
+    o.error_code = u.error_code, o.error_text = u.error_text, o.locked_by = NULL,
+    o.locked_until = NULL, o.updated_at = UTC_TIMESTAMP(3), o.updated_by = %(worker)s
+WHERE o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt
+
 -- name: save_segments
 -- Record every accepted part; a retried message overwrites its earlier parts.
 INSERT INTO sms_segment (outbox_id, seq, total, channel, carrier_msg_id, submit_result,
@@ -600,3 +620,103 @@ SELECT slot FROM sms_channel_slot WHERE channel = %(channel)s AND slot IN %(lock
 UPDATE sms_channel_slot
 SET worker = NULL, expires_at = NULL, updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
 WHERE channel = %(channel)s AND slot = %(slot)s AND worker = %(worker)s
+
+-- ---------------------------------------------------------------------------
+-- Routing rules, channel groups, number overrides, channel modes and health.
+
+-- name: route_version
+-- What changes when a rule, group member or override is added, deleted or updated.
+SELECT (SELECT count(*) FROM sms_route_rule) AS rules,
+       (SELECT max(updated_at) FROM sms_route_rule) AS rules_at,
+       (SELECT count(*) FROM sms_channel_group) AS members,
+       (SELECT max(updated_at) FROM sms_channel_group) AS members_at,
+       (SELECT count(*) FROM sms_number_override) AS overrides,
+       (SELECT max(updated_at) FROM sms_number_override) AS overrides_at
+
+-- name: route_rules
+-- Every routing rule, in the order they are tried.
+SELECT name, position, group_name, operators, provinces, cities, sources, accounts, depts,
+       signatures, templates, min_priority, max_priority, enabled
+FROM sms_route_rule ORDER BY position, name
+
+-- name: route_members
+-- The channels of every group, in failover order.
+SELECT group_name, channel, weight, position FROM sms_channel_group
+ORDER BY group_name, position, channel
+
+-- name: number_overrides
+-- Operator and region of ported numbers (携号转网), over the segment's.
+SELECT phone, operator, province, city FROM sms_number_override
+
+-- name: insert_rule
+-- Add a routing rule (a change is a delete and an insert, audited by the caller).
+INSERT INTO sms_route_rule (name, position, group_name, operators, provinces, cities, sources,
+                            accounts, depts, signatures, templates, min_priority, max_priority,
+                            enabled, created_by, updated_by)
+VALUES (%(name)s, %(position)s, %(group_name)s, %(operators)s, %(provinces)s, %(cities)s,
+        %(sources)s, %(accounts)s, %(depts)s, %(signatures)s, %(templates)s, %(min_priority)s,
+        %(max_priority)s, %(enabled)s, %(actor)s, %(actor)s)
+
+-- name: delete_rule
+-- Remove a routing rule.
+DELETE FROM sms_route_rule WHERE name = %(name)s
+
+-- name: insert_member
+-- Add a channel to a group.
+INSERT INTO sms_channel_group (group_name, channel, weight, position, created_by, updated_by)
+VALUES (%(group_name)s, %(channel)s, %(weight)s, %(position)s, %(actor)s, %(actor)s)
+
+-- name: delete_group
+-- Remove every channel of a group.
+DELETE FROM sms_channel_group WHERE group_name = %(group_name)s
+
+-- name: insert_override
+-- Record the operator and region of a ported number.
+INSERT INTO sms_number_override (phone, operator, province, city, note, created_by, updated_by)
+VALUES (%(phone)s, %(operator)s, %(province)s, %(city)s, %(note)s, %(actor)s, %(actor)s)
+
+-- name: get_override
+-- One number's override, if any.
+SELECT phone, operator, province, city, note FROM sms_number_override WHERE phone = %(phone)s
+
+-- name: delete_override
+-- Forget a number's override.
+DELETE FROM sms_number_override WHERE phone = %(phone)s
+
+-- name: audit_route
+-- Record who changed a rule, group, override or channel mode, with the row before and after.
+INSERT INTO sms_route_audit (changed_by, object, name, before_json, after_json)
+VALUES (%(actor)s, %(object)s, %(name)s, %(before_json)s, %(after_json)s)
+
+-- name: route_history
+-- The latest audited changes, newest first.
+SELECT id, changed_at, changed_by, object, name, before_json, after_json
+FROM sms_route_audit ORDER BY id DESC LIMIT %(limit)s
+
+-- name: channel_modes
+-- Channels an operator disabled or is draining (the others are ENABLED).
+SELECT channel, admin_mode, reason, changed_by, changed_at FROM sms_channel_admin ORDER BY channel
+
+-- name: delete_channel_mode
+-- Back to ENABLED (or before a new mode).
+DELETE FROM sms_channel_admin WHERE channel = %(channel)s
+
+-- name: insert_channel_mode
+-- DISABLED or DRAINING, with who and why.
+INSERT INTO sms_channel_admin (channel, admin_mode, reason, changed_by)
+VALUES (%(channel)s, %(admin_mode)s, %(reason)s, %(actor)s)
+
+-- name: delete_channel_state
+-- Before an engine writes its view of a channel anew.
+DELETE FROM sms_channel_state WHERE channel = %(channel)s AND worker = %(worker)s
+
+-- name: insert_channel_state
+-- An engine's view of a channel: its state, why, and since when.
+INSERT INTO sms_channel_state (channel, worker, state, reason, takes_new, since)
+VALUES (%(channel)s, %(worker)s, %(state)s, %(reason)s, %(takes_new)s, %(since)s)
+
+-- name: channel_states
+-- Every engine's view of every channel, with how long ago it was written.
+SELECT channel, worker, state, reason, takes_new, since, updated_at,
+       TIMESTAMPDIFF(MICROSECOND, updated_at, UTC_TIMESTAMP(3)) / 1e6 AS age_seconds
+FROM sms_channel_state ORDER BY channel, worker

@@ -123,6 +123,22 @@ FROM u
 WHERE o.id = u.id AND o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
 RETURNING id
 
+-- name: mark_waiting
+-- SENDING -> PENDING without spending the attempt (attempts - 1): every channel of the
+-- message's group is down, disabled or draining. Fenced like mark_retry.
+WITH u AS (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.attempt') AS attempt,
+                  json_extract(value, '$.next_attempt_at') AS next_attempt_at,
+                  json_extract(value, '$.error_code') AS error_code,
+                  json_extract(value, '$.error_text') AS error_text
+           FROM json_each(:rows))
+UPDATE sms_outbox AS o
+SET status = 0, attempts = o.attempts - 1, next_attempt_at = u.next_attempt_at,
+    error_code = u.error_code, error_text = u.error_text, locked_by = NULL, locked_until = NULL,
+    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
+FROM u
+WHERE o.id = u.id AND o.status = 1 AND o.locked_by = :worker AND o.attempts = u.attempt
+RETURNING id
+
 -- name: save_segments
 -- Record every accepted part; a retried message overwrites its earlier parts.
 INSERT INTO sms_segment (outbox_id, seq, total, channel, carrier_msg_id, submit_result,
@@ -528,3 +544,103 @@ UPDATE sms_channel_slot
 SET worker = NULL, expires_at = NULL, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'),
     updated_by = :worker
 WHERE channel = :channel AND slot = :slot AND worker = :worker
+
+-- ---------------------------------------------------------------------------
+-- Routing rules, channel groups, number overrides, channel modes and health.
+
+-- name: route_version
+-- What changes when a rule, group member or override is added, deleted or updated.
+SELECT (SELECT count(*) FROM sms_route_rule) AS rules,
+       (SELECT max(updated_at) FROM sms_route_rule) AS rules_at,
+       (SELECT count(*) FROM sms_channel_group) AS members,
+       (SELECT max(updated_at) FROM sms_channel_group) AS members_at,
+       (SELECT count(*) FROM sms_number_override) AS overrides,
+       (SELECT max(updated_at) FROM sms_number_override) AS overrides_at
+
+-- name: route_rules
+-- Every routing rule, in the order they are tried.
+SELECT name, position, group_name, operators, provinces, cities, sources, accounts, depts,
+       signatures, templates, min_priority, max_priority, enabled
+FROM sms_route_rule ORDER BY position, name
+
+-- name: route_members
+-- The channels of every group, in failover order.
+SELECT group_name, channel, weight, position FROM sms_channel_group
+ORDER BY group_name, position, channel
+
+-- name: number_overrides
+-- Operator and region of ported numbers (携号转网), over the segment's.
+SELECT phone, operator, province, city FROM sms_number_override
+
+-- name: insert_rule
+-- Add a routing rule (a change is a delete and an insert, audited by the caller).
+INSERT INTO sms_route_rule (name, position, group_name, operators, provinces, cities, sources,
+                            accounts, depts, signatures, templates, min_priority, max_priority,
+                            enabled, created_by, updated_by)
+VALUES (:name, :position, :group_name, :operators, :provinces, :cities,
+        :sources, :accounts, :depts, :signatures, :templates, :min_priority,
+        :max_priority, :enabled, :actor, :actor)
+
+-- name: delete_rule
+-- Remove a routing rule.
+DELETE FROM sms_route_rule WHERE name = :name
+
+-- name: insert_member
+-- Add a channel to a group.
+INSERT INTO sms_channel_group (group_name, channel, weight, position, created_by, updated_by)
+VALUES (:group_name, :channel, :weight, :position, :actor, :actor)
+
+-- name: delete_group
+-- Remove every channel of a group.
+DELETE FROM sms_channel_group WHERE group_name = :group_name
+
+-- name: insert_override
+-- Record the operator and region of a ported number.
+INSERT INTO sms_number_override (phone, operator, province, city, note, created_by, updated_by)
+VALUES (:phone, :operator, :province, :city, :note, :actor, :actor)
+
+-- name: get_override
+-- One number's override, if any.
+SELECT phone, operator, province, city, note FROM sms_number_override WHERE phone = :phone
+
+-- name: delete_override
+-- Forget a number's override.
+DELETE FROM sms_number_override WHERE phone = :phone
+
+-- name: audit_route
+-- Record who changed a rule, group, override or channel mode, with the row before and after.
+INSERT INTO sms_route_audit (changed_by, object, name, before_json, after_json)
+VALUES (:actor, :object, :name, :before_json, :after_json)
+
+-- name: route_history
+-- The latest audited changes, newest first.
+SELECT id, changed_at, changed_by, object, name, before_json, after_json
+FROM sms_route_audit ORDER BY id DESC LIMIT :limit
+
+-- name: channel_modes
+-- Channels an operator disabled or is draining (the others are ENABLED).
+SELECT channel, admin_mode, reason, changed_by, changed_at FROM sms_channel_admin ORDER BY channel
+
+-- name: delete_channel_mode
+-- Back to ENABLED (or before a new mode).
+DELETE FROM sms_channel_admin WHERE channel = :channel
+
+-- name: insert_channel_mode
+-- DISABLED or DRAINING, with who and why.
+INSERT INTO sms_channel_admin (channel, admin_mode, reason, changed_by)
+VALUES (:channel, :admin_mode, :reason, :actor)
+
+-- name: delete_channel_state
+-- Before an engine writes its view of a channel anew.
+DELETE FROM sms_channel_state WHERE channel = :channel AND worker = :worker
+
+-- name: insert_channel_state
+-- An engine's view of a channel: its state, why, and since when.
+INSERT INTO sms_channel_state (channel, worker, state, reason, takes_new, since)
+VALUES (:channel, :worker, :state, :reason, :takes_new, :since)
+
+-- name: channel_states
+-- Every engine's view of every channel, with how long ago it was written.
+SELECT channel, worker, state, reason, takes_new, since, updated_at,
+       (julianday('now') - julianday(updated_at)) * 86400 AS age_seconds
+FROM sms_channel_state ORDER BY channel, worker

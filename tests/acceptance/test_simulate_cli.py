@@ -22,3 +22,9 @@ def test_each_simulator_has_its_own_help(cli) -> None:  # type: ignore[no-untype
 def test_an_unknown_protocol_is_refused(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli.run("simulate", "ucp", check=False)
     assert result.returncode == 2 and "No such command 'ucp'" in result.stderr
+
+
+def test_the_gateway_s_zone_is_checked(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli.run("simulate", "smgp", "--timezone", "Beijing", check=False)
+    assert result.returncode == 2 and "unknown time zone 'Beijing'" in result.stderr
+    assert "Asia/Shanghai" in cli.run("simulate", "smgp", "--help").stdout

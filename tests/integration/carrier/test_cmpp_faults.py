@@ -106,22 +106,6 @@ def test_keepalive_without_answer_drops_and_reconnects() -> None:
     asyncio.run(scenario())
 
 
-def test_heartbeat_keeps_an_idle_link_up() -> None:
-    async def scenario() -> None:
-        # The gateway closes a link silent for 0.3 s; ACTIVE_TEST every 0.05 s keeps it.
-        config = SimConfig(ACCOUNT, SECRET, faults=Faults(drop_idle_after=0.3))
-        async with (
-            gateway(config) as sim,
-            carrier(sim.port, heartbeat_seconds=0.05, dead_link_seconds=0.1) as (channel, _),
-        ):
-            await wait_for(lambda: sim.counters.keepalives >= 6)  # idle for over 0.6 s
-            assert sim.counters.idle_drops == 0 and sim.counters.logins == 1
-            assert channel.stats.drops == 0
-            assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
-
-    asyncio.run(scenario())
-
-
 class _RawClient:
     """A bare CMPP client that answers nothing the gateway sends it."""
 

@@ -1,5 +1,7 @@
 """The session's fault handling through each protocol's full stack, one test for all four:
-a drop with a full window, flow control, a wrong secret. (Unit tests of the same
+a drop with a full window, flow control, a wrong secret, a gateway that hangs up after
+each login, and (but SGIP, which has neither) keep-alives on an idle link and report
+times in the gateway's zone. (Unit tests of the same
 behaviour without sockets: tests/unit/carrier/test_session_runtime.py.)"""
 
 from __future__ import annotations
@@ -8,13 +10,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from hisms.carrier.base import ChannelState, Outcome
+from hisms.carrier.base import ChannelState, DeliveryReport, Outcome
 from hisms.carrier.simulator import Faults, GatewaySimulator, SimConfig
 
 from . import conftest as cmpp
@@ -117,3 +121,66 @@ def test_wrong_secret_backs_off_and_returns_retry(
     with caplog.at_level(logging.ERROR):
         asyncio.run(scenario())
     assert "cannot log in" in caplog.text and BAD not in caplog.text
+
+
+def test_a_gateway_that_hangs_up_after_each_login_is_redialled_with_growing_waits(
+    stack: Stack,
+) -> None:
+    async def scenario() -> None:
+        faults = Faults(close_after_login=True)
+        options = {"reconnect_min_seconds": 0.05, "reconnect_max_seconds": 5}
+        async with running(stack, faults, **options) as (sim, channel, _):
+            await asyncio.sleep(2.0)
+            # 0, 0.05, 0.15, 0.35, 0.75, 1.55 s: six, where a fixed 0.05 s wait makes ~40
+            assert 4 <= sim.counters.logins <= 7
+            assert sim.counters.login_failures == 0 and channel.stats.drops >= 4
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("name", ["cmpp", "smgp", "smpp"])
+def test_keepalives_come_every_heartbeat_while_the_link_is_idle(name: str) -> None:
+    async def scenario() -> None:
+        # The gateway closes a link silent for 0.5 s; a keep-alive every 0.2 s keeps it,
+        # however long the link may wait for the answer.
+        faults = Faults(drop_idle_after=0.5)
+        options = {"heartbeat_seconds": 0.2, "dead_link_seconds": 2.0}
+        async with running(STACKS[name], faults, **options) as (sim, channel, _):
+            await asyncio.sleep(1.5)
+            assert sim.counters.keepalives >= 5  # seven, where one per dead_link_seconds is one
+            assert sim.counters.idle_drops == 0 and sim.counters.logins == 1
+            assert channel.stats.drops == 0
+            assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
+
+    asyncio.run(scenario())
+
+
+@pytest.fixture
+def utc_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The host's local zone is UTC, as on most servers: no clock may depend on it."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("zone", [None, "America/New_York"])  # None: both sides' default
+@pytest.mark.parametrize("name", ["cmpp", "smgp", "smpp"])  # SGIP's REPORT carries no time
+def test_report_times_are_read_in_the_gateway_s_zone(
+    name: str, zone: str | None, utc_host: None
+) -> None:
+    async def scenario() -> None:
+        stack = STACKS[name]
+        config = SimConfig(stack.account, stack.secret, report_delay=0.01)
+        options: dict[str, Any] = {}
+        if zone is not None:
+            config.timezone, options["gateway_timezone"] = ZoneInfo(zone), zone
+        async with stack.gateway(config) as sim, stack.carrier(sim, **options) as (channel, ev):
+            assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
+            await wait_for(lambda: bool(ev.of(DeliveryReport)))
+            done_at = ev.of(DeliveryReport)[0].done_at
+            assert done_at is not None  # to the minute, in the gateway's zone
+            assert abs(datetime.now(UTC) - done_at) <= timedelta(minutes=1)
+
+    asyncio.run(scenario())

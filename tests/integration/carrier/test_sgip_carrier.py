@@ -8,10 +8,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from hisms.carrier.base import ChannelState, DeliveryReport, MoMessage, Outcome
+from hisms.carrier.session.login import read_one
+from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.client import SgipCarrier, from_config
+from hisms.carrier.sgip.codec import SgipCodec
 from hisms.carrier.sgip.msgid import Sequence
 from hisms.carrier.sgip.simulator import SgipSimulator
 from hisms.carrier.simulator import SimConfig
+from hisms.carrier.wire.connection import Connection, Role
 from tests.support import storing
 
 from .conftest import FAST, Events, long_message, parts, wait_for
@@ -145,5 +149,57 @@ def test_idle_link_is_unbound_and_reopened_on_demand() -> None:
             assert [e.up for e in ev.of(ChannelState)] == [True]  # never reported down
             await wait_for(lambda: len(ev.of(DeliveryReport)) == 2)
             assert sim.outbound_binds == 2  # the SMG's link idled out and came back too
+
+    asyncio.run(scenario())
+
+
+async def _bind_as_smg(port: int) -> tuple[asyncio.StreamReader, Any, Connection[Any]]:
+    """A bare SMG bound to the listener on ``port``: (reader, writer, connection)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    conn: Connection[Any] = Connection(SgipCodec(), Role.CLIENT)
+    bind = pdus.Bind(
+        sequence=Sequence(NODE, 0, 1),
+        login_type=pdus.LoginType.SMG_TO_SP,
+        login_name=LOGIN,
+        login_password=PASSWORD,
+    )
+    writer.write(conn.send(bind))
+    assert (await read_one(reader, conn)).result == 0
+    return reader, writer, conn
+
+
+def test_the_listener_unbinds_an_idle_smg_before_closing() -> None:
+    async def scenario() -> None:
+        async with smg() as sim, carrier(sim, idle_seconds=0.2) as (channel, _):
+            reader, writer, conn = await _bind_as_smg(channel.listen_port)
+            unbind = await asyncio.wait_for(read_one(reader, conn), 2.0)  # after 0.2 s idle
+            assert isinstance(unbind, pdus.Unbind)
+            writer.write(conn.send(pdus.UnbindResp(sequence=unbind.sequence)))
+            assert await asyncio.wait_for(reader.read(), 2.0) == b""  # then it closes
+            writer.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_listener_closes_an_smg_that_never_answers_its_unbind() -> None:
+    async def scenario() -> None:
+        options = {"idle_seconds": 0.2, "dead_link_seconds": 0.3}
+        async with smg() as sim, carrier(sim, **options) as (channel, _):
+            reader, writer, conn = await _bind_as_smg(channel.listen_port)
+            assert isinstance(await asyncio.wait_for(read_one(reader, conn), 2.0), pdus.Unbind)
+            assert await asyncio.wait_for(reader.read(), 2.0) == b""  # no answer: closed
+            writer.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_simulator_answers_the_listener_s_unbind_and_binds_again_for_more() -> None:
+    async def scenario() -> None:
+        async with smg(idle_seconds=30) as sim, carrier(sim, idle_seconds=0.2) as (channel, ev):
+            assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
+            await wait_for(lambda: sim.unbound_by_sp == 1)  # our listener idled first
+            assert (await channel.submit(parts(1, start=9)))[0].outcome is Outcome.ACCEPTED
+            await wait_for(lambda: len(ev.of(DeliveryReport)) == 2)
+            assert sim.outbound_binds == 2 and sim.counters.report_acks == 2
 
     asyncio.run(scenario())

@@ -9,7 +9,7 @@ from typing import Any
 
 from hisms.carrier.base import DeliveryReport, MoMessage, Outcome
 from hisms.carrier.session.carrier import SessionCarrier
-from hisms.carrier.simulator import Faults, SimConfig
+from hisms.carrier.simulator import SimConfig
 from hisms.carrier.smgp.client import from_config
 from hisms.carrier.smgp.simulator import SmgpSimulator
 from tests.support import storing
@@ -94,21 +94,5 @@ def test_mo_reply_by_rule_goes_to_the_extension() -> None:
             sim.send_mo("8613800000501", "TD", "11890019")
             await wait_for(lambda: len(events.of(MoMessage)) == 2)
             assert events.of(MoMessage)[1].phone == "13800000501"
-
-    asyncio.run(scenario())
-
-
-def test_heartbeat_keeps_an_idle_link_up() -> None:
-    async def scenario() -> None:
-        # The gateway closes a link silent for 0.3 s; ACTIVE_TEST every 0.05 s keeps it.
-        config = SimConfig(CLIENT, SECRET, faults=Faults(drop_idle_after=0.3))
-        async with (
-            gateway(config) as sim,
-            carrier(sim.port, heartbeat_seconds=0.05, dead_link_seconds=0.1) as (channel, _),
-        ):
-            await wait_for(lambda: sim.counters.keepalives >= 6)  # idle for over 0.6 s
-            assert sim.counters.idle_drops == 0 and sim.counters.logins == 1
-            assert channel.stats.drops == 0
-            assert (await channel.submit(parts(1)))[0].outcome is Outcome.ACCEPTED
 
     asyncio.run(scenario())

@@ -79,21 +79,6 @@ def test_unknown_command_nacked_enquire_link_answered_generic_nack_throttles() -
     asyncio.run(scenario())
 
 
-def test_keepalive_uses_enquire_link() -> None:
-    async def scenario() -> None:
-        # The SMSC closes a bind silent for 0.3 s; enquire_link every 0.05 s keeps it.
-        config = SimConfig(SYSTEM_ID, PASSWORD, faults=Faults(drop_idle_after=0.3))
-        async with (
-            smsc(config) as sim,
-            smpp_carrier(sim.port, heartbeat_seconds=0.05, dead_link_seconds=0.1) as (channel, _),
-        ):
-            await wait_for(lambda: sim.counters.keepalives >= 6)  # idle for over 0.6 s
-            assert sim.counters.idle_drops == 0 and sim.counters.logins == 1
-            assert channel.stats.drops == 0
-
-    asyncio.run(scenario())
-
-
 def test_unknown_command_to_the_simulator_gets_generic_nack() -> None:
     async def scenario() -> None:
         async with smsc() as sim:

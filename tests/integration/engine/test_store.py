@@ -13,7 +13,16 @@ import pytest
 from hisms.carrier.base import DeliveryReport, utcnow
 from hisms.engine.status import Status
 from hisms.engine.store import open_store
-from hisms.engine.store.base import BULK, URGENT, Claimed, Mo, NewMessage, Store, WriteBack
+from hisms.engine.store.base import (
+    BULK,
+    URGENT,
+    Accepted,
+    Claimed,
+    Mo,
+    NewMessage,
+    Store,
+    WriteBack,
+)
 from tests.waiting import wait_until
 
 W = "worker-a"
@@ -271,6 +280,23 @@ def test_long_message_rolls_up_when_every_part_is_reported(store: Store) -> None
     row = store.get_message(bad)
     assert row["status"] == Status.FAILED and row["error_code"] == "MK:0005"  # type: ignore[index]
     assert [p["report_stat"] for p in store.get_segments(ok)] == ["DELIVRD"] * 3
+
+
+def test_a_message_waiting_for_a_channel_keeps_the_parts_accepted_before(store: Store) -> None:
+    store.enqueue([msg(1)], "t")
+    (claimed,) = store.claim(W, BULK, 10, 30)
+    first = submitted(claimed, ["A1", "A2"]).segments[:1]  # part 1 of 2 accepted, then cm died
+    wait = {
+        "id": claimed.id,
+        "attempt": claimed.attempt,
+        "next_attempt_at": utcnow(),
+        "error_code": "WAITING_CHANNEL",
+        "error_text": "waiting for a channel: cm DOWN",
+    }
+    store.write_back(W, WriteBack(waits=[wait], segments=first))
+    (again,) = store.claim(W, BULK, 10, 30)
+    assert again.attempt == claimed.attempt  # waiting gave the attempt back
+    assert store.accepted_parts([again.id]) == {again.id: [Accepted(1, "cm", "A1")]}
 
 
 def test_report_before_submit_result_is_parked_then_matched(store: Store) -> None:

@@ -99,11 +99,13 @@ class FakeAdapter:
 
 @dataclass
 class FakeGateway:
-    """Answers logins with ``secret``, submits by ``on_submit``, pings unless ``deaf``."""
+    """Answers logins with ``secret`` (then hangs up if ``hang_up``), submits by
+    ``on_submit``, pings unless ``deaf``."""
 
     secret: str = "right"
     on_submit: Callable[[Pdu], str | None] = lambda pdu: "ok"
     deaf: bool = False  # never answers a ping: the link must notice
+    hang_up: bool = False  # accepts every login, then closes at once
     reachable: bool = True
     logins: int = 0
     submits: list[Pdu] = field(default_factory=list)
@@ -135,6 +137,8 @@ class FakeGateway:
             self.logins += 1
             ok = pdu.text == self.secret
             link.reply(Pdu("login_ok" if ok else "login_failed", pdu.seq, "" if ok else "3"))
+            if ok and self.hang_up:
+                link.close()
         elif pdu.name == "submit":
             self.submits.append(pdu)
             answer = self.on_submit(pdu)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,7 +28,14 @@ def test_defaults() -> None:
     assert cmpp.version == pdus.V30 and cmpp.fee_type == "01" and cmpp.fee_user_type == 2
     assert (cmpp.window, cmpp.connections, cmpp.max_resend) == (16, 1, 3)
     assert cmpp.rate is None and cmpp.response_timeout_seconds == 60
+    assert cmpp.gateway_timezone == ZoneInfo("Asia/Shanghai")
     assert "s3cret" not in repr(cmpp)
+
+
+def test_gateway_timezone_is_an_iana_zone() -> None:
+    assert parse("cmcc", {**GOOD, "gateway_timezone": "UTC"}).gateway_timezone == ZoneInfo("UTC")
+    with pytest.raises(CarrierError, match="'gateway_timezone': unknown time zone 'Beijing'"):
+        parse("cmcc", {**GOOD, "gateway_timezone": "Beijing"})
 
 
 def test_version_and_rates() -> None:

@@ -166,6 +166,33 @@ def test_a_wrong_secret_backs_off_and_parts_get_retry_after_the_link_wait() -> N
     asyncio.run(scenario())
 
 
+def test_a_gateway_that_hangs_up_after_each_login_is_redialled_with_growing_waits() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway(hang_up=True)
+        async with channel(gateway, reconnect_min_seconds=0.02, reconnect_max_seconds=5) as (s, _):
+            await asyncio.sleep(1.0)
+            # 0, 0.02, 0.06, 0.14, 0.30, 0.62 s: six, where a fixed 0.02 s wait makes ~50
+            assert 4 <= gateway.logins <= 7 and s.stats.drops == gateway.logins
+
+    asyncio.run(scenario())
+
+
+def test_a_link_that_stayed_up_longer_than_the_longest_wait_starts_the_backoff_again() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway(hang_up=True)
+        async with channel(gateway, reconnect_min_seconds=0.02, reconnect_max_seconds=0.2) as _:
+            await until(lambda: gateway.logins >= 5)  # the wait has grown to the longest
+            gateway.hang_up = False
+            await until(lambda: gateway.logins == 6)
+            await asyncio.sleep(0.3)
+            gateway.drop()
+            dropped = time.monotonic()
+            await until(lambda: gateway.logins == 7)
+            assert time.monotonic() - dropped < 0.15  # the shortest wait, not 0.2 s
+
+    asyncio.run(scenario())
+
+
 def test_an_unreachable_gateway_hands_parts_back_after_the_link_wait() -> None:
     async def scenario() -> None:
         async with channel(FakeGateway(reachable=False), link_wait_seconds=0.3) as (session, ev):
@@ -187,6 +214,16 @@ def test_an_idle_link_sends_keepalives_and_one_left_unanswered_drops_it() -> Non
             gateway.deaf = True
             await until(lambda: s.stats.drops == 1)
             await until(lambda: gateway.logins == 2)  # and a new link comes up
+
+    asyncio.run(scenario())
+
+
+def test_keepalives_come_every_heartbeat_not_every_dead_link_time() -> None:
+    async def scenario() -> None:
+        gateway = FakeGateway()
+        async with channel(gateway, heartbeat_seconds=0.05, dead_link_seconds=1.0) as _:
+            await asyncio.sleep(0.5)
+            assert gateway.pings >= 5  # about ten; one if each probe waited out the deadline
 
     asyncio.run(scenario())
 

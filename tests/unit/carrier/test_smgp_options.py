@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,6 +26,7 @@ def test_defaults() -> None:
     smgp = parse("ctcc", GOOD)
     assert (smgp.fee_type, smgp.fee_code, smgp.login_mode) == ("00", "000000", LoginMode.TRANSMIT)
     assert (smgp.window, smgp.connections, smgp.heartbeat_seconds) == (16, 1, 60)
+    assert smgp.gateway_timezone == ZoneInfo("Asia/Shanghai")
     assert "s3cret" not in repr(smgp)
 
 

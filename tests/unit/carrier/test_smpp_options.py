@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -26,6 +27,7 @@ def test_defaults() -> None:
     assert smpp.bind is BindMode.TRANSCEIVER and smpp.long_messages is LongMode.UDH
     assert (smpp.data_coding, smpp.dest_addr_ton, smpp.dest_addr_npi) == (8, 1, 1)
     assert (smpp.window, smpp.connections, smpp.heartbeat_seconds) == (16, 1, 60)
+    assert smpp.gateway_timezone == ZoneInfo("Asia/Shanghai")
     assert "S3cr3t!" not in repr(smpp)
 
 
@@ -48,6 +50,7 @@ def test_choices_and_session_options() -> None:
         ({"dest_addr_ton": 9}, "dest_addr_ton", "from 0 to 6"),
         ({"port": "x"}, "port", "integer"),
         ({"window": 0}, "window", "from 1 to 1024"),
+        ({"gateway_timezone": "CST"}, "gateway_timezone", "unknown time zone 'CST'"),
         ({"secret": "x"}, "secret", "unknown option"),
     ],
 )

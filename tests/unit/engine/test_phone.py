@@ -1,6 +1,6 @@
 import pytest
 
-from hisms.engine import phone
+from hisms.engine import numbering, phone
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_error_text_never_holds_the_full_number() -> None:
     ],
 )
 def test_operator_by_number_segment(number: str, operator: str) -> None:
-    assert phone.operator(number) == operator
+    assert numbering.lookup(number).operator == operator
 
 
 @pytest.mark.parametrize(

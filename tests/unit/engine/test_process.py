@@ -4,16 +4,27 @@ from hisms.adapters.his import Profiles, SourceProfile
 from hisms.carrier.base import Outcome, SubmitResult
 from hisms.engine import process
 from hisms.engine.config import ChannelConfig
+from hisms.engine.health import NOT_HERE, Standing, State
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
+from hisms.engine.routing.seed import RoutingConfig, seed_table
 from hisms.engine.status import Status
 from hisms.engine.store.base import Accepted, Claimed, WriteBack
 from hisms.engine.validate import Rules
 
 RULES = Rules(1000, False, "")
-ROUTER = Router([ChannelConfig(name="cm", protocol="loopback", operators=["mobile"])])
+UP = Standing(State.UP, "", True)
+TABLE = seed_table(
+    RoutingConfig(), [ChannelConfig(name="cm", protocol="loopback", operators=["mobile"])]
+)
+ROUTER = Router(TABLE, lambda channel: UP if channel == "cm" else NOT_HERE)
+DOWN_ROUTER = Router(TABLE, lambda channel: Standing(State.DOWN, "link down", False))
 NO_PROFILES = Profiles({})
 POLICY = RetryPolicy(max_attempts=3, base_seconds=1, max_seconds=60)
+
+
+def never_blocked(channel: str) -> str | None:
+    return None
 
 
 def row(
@@ -29,7 +40,7 @@ def row(
 
 def test_plan_settles_invalid_expired_and_unroutable_rows_at_once() -> None:
     rows = [row(1, phone="123"), row(2, expired=True), row(3, phone="18612345678"), row(4)]
-    outgoing, done = process.plan(rows, RULES, ROUTER, NO_PROFILES)
+    outgoing, done = process.plan(rows, RULES, ROUTER, NO_PROFILES, POLICY)
     assert [m.row.id for m in outgoing] == [4]
     finals = {f["id"]: (f["status"], f["error_code"]) for f in done.finals}
     assert finals == {
@@ -42,19 +53,19 @@ def test_plan_settles_invalid_expired_and_unroutable_rows_at_once() -> None:
 
 def test_plan_splits_long_messages_and_carries_the_source_extension() -> None:
     profiles = Profiles({"HIS": SourceProfile(ext="01")})
-    (message,), _ = process.plan([row(content="字" * 150)], RULES, ROUTER, profiles)
+    (message,), _ = process.plan([row(content="字" * 150)], RULES, ROUTER, profiles, POLICY)
     assert [p.key.seq for p in message.parts] == [1, 2, 3]
     assert {p.total for p in message.parts} == {3}
     assert {p.src_ext for p in message.parts} == {"01"}
 
 
 def settle(rows: list[Claimed], outcome_for) -> WriteBack:  # type: ignore[no-untyped-def]
-    outgoing, into = process.plan(rows, RULES, ROUTER, NO_PROFILES)
+    outgoing, into = process.plan(rows, RULES, ROUTER, NO_PROFILES, POLICY)
     results = {}
     for message in outgoing:
         for part in message.parts:
             results[part.key] = outcome_for(part)
-    process.settle(outgoing, results, POLICY, into)
+    process.settle(outgoing, results, POLICY, into, never_blocked)
     return into
 
 
@@ -105,8 +116,8 @@ def test_transient_failure_on_the_last_attempt_is_final() -> None:
 
 
 def test_a_missing_result_counts_as_transient() -> None:
-    outgoing, into = process.plan([row()], RULES, ROUTER, NO_PROFILES)
-    process.settle(outgoing, {}, POLICY, into)
+    outgoing, into = process.plan([row()], RULES, ROUTER, NO_PROFILES, POLICY)
+    process.settle(outgoing, {}, POLICY, into, never_blocked)
     assert into.retries[0]["error_code"] == "NO_RESULT"
 
 
@@ -120,27 +131,76 @@ def test_retry_delays_grow_and_are_capped() -> None:
 def test_a_retried_long_message_submits_only_the_parts_not_yet_accepted() -> None:
     before = {1: [Accepted(1, "cm", "id-1"), Accepted(3, "cm", "id-3")]}
     (message,), into = process.plan(
-        [row(content="字" * 150, attempt=2)], RULES, ROUTER, NO_PROFILES, before
+        [row(content="字" * 150, attempt=2)], RULES, ROUTER, NO_PROFILES, POLICY, before
     )
     assert [p.key.seq for p in message.parts] == [2]
     assert {p.total for p in message.parts} == {3}
     (part,) = message.parts
     accepted = SubmitResult(part.key, Outcome.ACCEPTED, carrier_msg_id="id-2")
-    process.settle([message], {part.key: accepted}, POLICY, into)
+    process.settle([message], {part.key: accepted}, POLICY, into, never_blocked)
     (submitted,) = into.submitted
     assert submitted["segments"] == 3 and submitted["carrier_msg_id"] == "id-1"
     assert [(s["seq"], s["total"]) for s in into.segments] == [(2, 3)]
 
 
+def two_channels(states: dict[str, Standing]) -> Router:
+    """A group of cm (weighted) and backup, as the channels' operators seed it."""
+    channels = [
+        ChannelConfig(name=name, protocol="loopback", operators=["mobile"])
+        for name in ("cm", "backup")
+    ]
+    return Router(seed_table(RoutingConfig(), channels), lambda channel: states[channel])
+
+
 def test_a_resent_message_avoids_the_channel_whose_report_failed() -> None:
-    router = Router(
-        [
-            ChannelConfig(name="cm", protocol="cmpp", operators=["mobile"]),
-            ChannelConfig(name="backup", protocol="cmpp", operators=["mobile"]),
-        ]
-    )
+    router = two_channels({"cm": UP, "backup": UP})
     resent = Claimed(1, 2, "HIS", None, None, "13800138000", "hi", None, 5, False, "cm")
-    outgoing, _ = process.plan([resent, row(2)], RULES, router, NO_PROFILES)
+    outgoing, _ = process.plan([resent, row(2)], RULES, router, NO_PROFILES, POLICY)
     assert [m.channel for m in outgoing] == ["backup", "cm"]
-    assert router.route("13800138000") == "cm" and router.route("13800138000", "cm") == "backup"
-    assert ROUTER.route("13800138000", avoid="cm") == "cm"  # the only channel: the same one
+    (alone,), _ = process.plan([resent], RULES, ROUTER, NO_PROFILES, POLICY)
+    assert alone.channel == "cm"  # the only channel of its group: the same one
+
+
+def test_a_long_message_moving_to_another_channel_goes_out_whole() -> None:
+    """A handset joins the parts of one sender only."""
+    states = {"cm": UP, "backup": UP}
+    router = two_channels(states)
+    before = {1: [Accepted(1, "cm", "id-1"), Accepted(3, "cm", "id-3")]}
+    long = row(content="字" * 150, attempt=2)
+    (message,), _ = process.plan([long], RULES, router, NO_PROFILES, POLICY, before)
+    assert message.channel == "cm" and [p.seq for p in message.parts] == [2]
+    states["cm"] = Standing(State.DOWN, "link down", False)
+    assert message.fail_over(router).channel == "backup"
+    assert [p.seq for p in message.parts] == [1, 2, 3]
+    (message,), into = process.plan([long], RULES, router, NO_PROFILES, POLICY, before)
+    assert message.channel == "backup" and [p.seq for p in message.parts] == [1, 2, 3]
+    results = {
+        p.key: SubmitResult(p.key, Outcome.ACCEPTED, carrier_msg_id=f"b-{p.seq}")
+        for p in message.parts
+    }
+    process.settle([message], results, POLICY, into, never_blocked)
+    (submitted,) = into.submitted
+    assert (submitted["channel"], submitted["carrier_msg_id"]) == ("backup", "b-1")
+    assert {(s["seq"], s["channel"], s["total"]) for s in into.segments} == {
+        (1, "backup", 3),
+        (2, "backup", 3),
+        (3, "backup", 3),
+    }
+
+
+def test_a_row_whose_every_channel_is_down_waits_without_spending_its_attempt() -> None:
+    outgoing, into = process.plan([row(attempt=3)], RULES, DOWN_ROUTER, NO_PROFILES, POLICY)
+    assert outgoing == [] and into.finals == [] and into.retries == []
+    (wait,) = into.waits
+    assert wait["error_code"] == "WAITING_CHANNEL" and "cm DOWN (link down)" in wait["error_text"]
+
+
+def test_a_part_handed_back_by_a_channel_now_down_waits_even_with_no_attempts_left() -> None:
+    outgoing, into = process.plan([row(attempt=3)], RULES, ROUTER, NO_PROFILES, POLICY)
+    results = {
+        p.key: SubmitResult(p.key, Outcome.RETRY, error_text="handed back")
+        for p in outgoing[0].parts
+    }
+    process.settle(outgoing, results, POLICY, into, lambda c: f"{c} DOWN (link down)")
+    assert into.finals == [] and into.retries == []
+    assert "waiting for a channel: cm DOWN" in into.waits[0]["error_text"]
