@@ -69,7 +69,6 @@ class ChannelSession:
         self.links = [Link(self._setup(i)) for i in range(settings.connections)]
         self._runs: dict[Link, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._numbered = settings.connections  # links made so far: names the next one
         self._on_event: EventSink | None = None
         self._state: tuple[bool, str] | None = None
         self._down_since = time.monotonic()
@@ -113,12 +112,14 @@ class ChannelSession:
         """Keep ``connections`` links (extra ones are drained, logged out and closed before
         this returns) and submit at ``rate`` for the whole channel. With no link, the
         channel has nothing to say of the gateway: the next link's state is news."""
-        self.bucket.set_rate(rate)
+        if connections:  # with none the rate is moot; links still draining keep the old one
+            self.bucket.set_rate(rate)
         if not self.links and connections:
             self._down_since = time.monotonic()
         while len(self.links) < connections:
-            link = Link(self._setup(self._numbered))
-            self._numbered += 1
+            # Named by position (cmcc#0, #1...): links are added and removed at the end, and
+            # a removed one is closed before this returns.
+            link = Link(self._setup(len(self.links)))
             self.links.append(link)
             if self._tasks:
                 self._runs[link] = asyncio.create_task(link.run())

@@ -256,3 +256,26 @@ def test_stop_logs_out_after_in_flight_answers_and_hands_back_the_queue() -> Non
             assert gateway.logouts == 1
 
     asyncio.run(scenario())
+
+
+def test_resize_keeps_links_named_by_position_and_reports_the_next_link_anew() -> None:
+    """The engines sharing a channel resize it (hisms.engine.shares): cmcc#0 stays #0."""
+
+    async def scenario() -> None:
+        async with channel(FakeGateway(), rate=50.0) as (session, events):
+            await until(lambda: session.up)
+            busy = asyncio.ensure_future(session.submit(parts(20)))
+            # A standby (the rate of no slot is 0): every link closed before it returns,
+            # the parts in flight given back to the queue.
+            await session.resize(0, 0.0)
+            assert session.links == [] and not session.up
+            await session.resize(1, 100.0)
+            assert [link.label for link in session.links] == ["fake#0"]
+            await until(lambda: session.up)
+            ups = [e.detail for e in events if isinstance(e, ChannelState) and e.up]
+            assert ups == ["1 of 1 connections up"] * 2  # the same word is news again
+            results = await session.submit(parts(3))
+            assert [r.outcome for r in results] == [Outcome.ACCEPTED] * 3
+            assert {r.outcome for r in await busy} == {Outcome.ACCEPTED}
+
+    asyncio.run(scenario())
