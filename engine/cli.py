@@ -21,6 +21,8 @@ from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
 from hisms.engine.routecli import channel, route
 from hisms.engine.store.base import NewMessage, StoreError
+from hisms.monitoring import cli as monitoring_cli
+from hisms.monitoring.metrics import Metrics
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -114,8 +116,9 @@ def run(obj: _Context) -> None:
     try:
         if store.schema_version() == 0:
             raise click.ClickException("the database has no hisms schema: run `hisms db init`")
-        with runtime.running(obj.settings, lambda: app.store_for(obj.settings)):
-            asyncio.run(app.serve(obj.settings, store))
+        metrics = Metrics(obj.settings.engine.resolved_worker_id())
+        with runtime.running(obj.settings, lambda: app.store_for(obj.settings), metrics):
+            asyncio.run(app.serve(obj.settings, store, metrics))
     finally:
         store.close()
 
@@ -219,6 +222,8 @@ cli.add_command(mode)
 cli.add_command(bench)
 cli.add_command(route)
 cli.add_command(channel)
+cli.add_command(monitoring_cli.top)
+cli.add_command(monitoring_cli.alarm)
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ from hisms.engine.health import HealthConfig
 from hisms.engine.routing.rules import RouteTable
 from hisms.engine.routing.seed import RoutingConfig, seed_table
 from hisms.engine.validate import Rules
+from hisms.monitoring.settings import AlarmConfig, MonitoringConfig
 
 
 class ConfigError(Exception):
@@ -129,6 +130,8 @@ class Settings(BaseSettings):
     dbtable: DbTableConfig = DbTableConfig()
     routing: RoutingConfig = RoutingConfig()
     health: HealthConfig = HealthConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
+    alarms: AlarmConfig = AlarmConfig()
     # The hospital's time zone: where the days of v_sms_stats_daily begin.
     timezone: str = "Asia/Shanghai"
 

@@ -40,12 +40,13 @@ from hisms.carrier.base import (
     utcnow,
 )
 from hisms.carrier.wire.numbers import mask
-from hisms.engine import parking, process
+from hisms.engine import numbering, parking, process
 from hisms.engine.channels import Channels
 from hisms.engine.config import Settings
 from hisms.engine.errors import ErrorCode
 from hisms.engine.isolate import isolate
 from hisms.engine.retry import RetryPolicy
+from hisms.engine.status import Status
 from hisms.engine.store.base import (
     BULK,
     URGENT,
@@ -58,6 +59,7 @@ from hisms.engine.store.base import (
     StoreError,
     WriteBack,
 )
+from hisms.monitoring.metrics import Metrics
 
 log = logging.getLogger(__name__)
 E = TypeVar("E", DeliveryReport, MoMessage)
@@ -70,7 +72,13 @@ GATHER_SECONDS = 0.01
 
 
 class Engine:
-    def __init__(self, settings: Settings, store: Store, carriers: Mapping[str, Carrier]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        carriers: Mapping[str, Carrier],
+        metrics: Metrics | None = None,
+    ) -> None:
         self.cfg = settings.engine
         self.store = store
         self.carriers = dict(carriers)
@@ -86,6 +94,7 @@ class Engine:
         )
         self._sync_seconds = settings.health.poll_seconds
         self.counts: Counter[str] = Counter()
+        self.metrics = metrics or Metrics(self.worker)
         self.channel_state: dict[str, ChannelState] = {}
         self._held: set[int] = set()
         self._reports: list[DeliveryReport] = []
@@ -163,7 +172,8 @@ class Engine:
             if rows:
                 idle = self.cfg.poll_min_seconds
                 self.counts["claimed"] += len(rows)
-                self._spawn(self._batch(rows), slots.release)
+                self.metrics.claimed(lane.name, len(rows))
+                self._spawn(self._batch(rows, lane.name), slots.release)
                 continue
             slots.release()
             await _wait(wake, idle)
@@ -186,7 +196,7 @@ class Engine:
 
     # -- one batch ------------------------------------------------------------
 
-    async def _batch(self, rows: list[Claimed]) -> None:
+    async def _batch(self, rows: list[Claimed], lane: str) -> None:
         ids = [r.id for r in rows]
         self._held.update(ids)
         try:
@@ -194,11 +204,13 @@ class Engine:
             outgoing, written = process.plan(rows, self.rules, router, self.profiles, self.policy)
             phones = Counter(m.phone for m in outgoing)
             self._sending.update(phones)
+            self.metrics.sending(numbering.lookup(p).operator for p in phones)
             try:
                 results = await self._submit(outgoing)
                 await self._fail_over(outgoing, results)
                 process.settle(outgoing, results, self.policy, written, router.blocked)
                 await self._write(written)
+                self.metrics.written(lane, _statuses(written))
             finally:
                 self._sending -= phones  # drops the zeros: only numbers in flight stay
         except Exception:
@@ -251,18 +263,21 @@ class Engine:
                 SubmitResult(p.key, Outcome.RETRY, error_code=ErrorCode.RETRY, error_text=blocked)
                 for p in parts
             ]
+        started = utcnow()
         try:
             results = await self.carriers[channel].submit(parts)
             self.channels.answered(channel, results)
-            return results
         except Exception as exc:
             log.exception("channel %s raised on submit", channel)
-            return [
+            results = [
                 SubmitResult(
                     p.key, Outcome.RETRY, error_code=ErrorCode.CARRIER_ERROR, error_text=str(exc)
                 )
                 for p in parts
             ]
+        for r in results:
+            self.metrics.part(channel, r.outcome.value, (r.at - started).total_seconds())
+        return results
 
     async def _write(self, batch: WriteBack) -> None:
         async for attempt in AsyncRetrying(
@@ -354,6 +369,7 @@ class Engine:
             return [], None
         written = await asyncio.to_thread(isolate, write, events)
         self.counts[counter] += len(written.stored)
+        self._observe(written.stored)
         kept, trouble = written.unwritten, written.trouble
         if written.refused:
             refused = [event for event, _ in written.refused]
@@ -365,6 +381,14 @@ class Engine:
                 _ack(refused)
         _ack(written.stored)
         return kept, trouble
+
+    def _observe(self, stored: Sequence[DeliveryReport | MoMessage]) -> None:
+        for event in stored:
+            if isinstance(event, DeliveryReport):
+                operator = numbering.lookup(event.phone).operator if event.phone else "unknown"
+                self.metrics.report(event.channel, operator, event.delivered)
+            else:
+                self.metrics.mo(event.channel)
 
     async def _park(self, refused: Sequence[tuple[E, StoreDataError]]) -> None:
         rows = [parking.parked(event, error) for event, error in refused]
@@ -420,6 +444,7 @@ class Engine:
             self.store.reclaim, self.worker, self.cfg.max_attempts
         )
         if back or failed:
+            self.metrics.reclaimed(back, failed)
             log.warning("reclaimed %d rows of dead workers, failed %d abandoned rows", back, failed)
             self._wake[BULK.name].set()
 
@@ -473,6 +498,14 @@ class Engine:
             if priority <= URGENT.max_priority:
                 loop.call_soon_threadsafe(self._wake[URGENT.name].set)
             loop.call_soon_threadsafe(self._wake[BULK.name].set)
+
+
+def _statuses(batch: WriteBack) -> list[str]:
+    """What each written-back message became: submitted, failed, rejected, expired, retry,
+    or waiting (every channel of its group down: PENDING, its attempt given back)."""
+    finals = [Status(f["status"]).name.lower() for f in batch.finals]
+    tried = ["retry"] * len(batch.retries) + ["waiting"] * len(batch.waits)
+    return ["submitted"] * len(batch.submitted) + finals + tried
 
 
 def _ack(events: Sequence[DeliveryReport | MoMessage]) -> None:

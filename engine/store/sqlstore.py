@@ -13,7 +13,7 @@ import dataclasses
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from hisms import sql
 from hisms.carrier.base import DeliveryReport
 from hisms.engine.status import Status
 from hisms.engine.store.base import (
+    AlarmEvent,
     Claimed,
     Lane,
     Mo,
@@ -246,6 +247,34 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
     def get_segments(self, outbox_id: int) -> list[Row]:
         with self.transaction() as tx:
             return tx.run("get_segments", id=outbox_id)
+
+    def record_alarms(self, events: Sequence[AlarmEvent]) -> None:
+        with self.transaction() as tx:
+            for event in events:  # a few a day: one statement each is portable
+                row = dataclasses.asdict(event)
+                row["message"], row["notified"] = event.message[:1000], event.notified[:1000]
+                tx.changed("record_alarm", **row)
+
+    def recent_alarms(self, since: datetime, limit: int) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.run("recent_alarms", since=since, limit=limit)
+
+    def day_totals(self, day: date) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.run("day_totals", day=day.isoformat())
+
+    def pending_head(self, lane: Lane, cap: int) -> tuple[float | None, int]:
+        waited: list[float] = []
+        with self.transaction() as tx:
+            for priority in range(lane.min_priority, lane.max_priority + 1):
+                waited.extend(float(r["waited"]) for r in tx.run("oldest_due", priority=priority))
+            rows = tx.run(
+                "due_backlog",
+                min_priority=lane.min_priority,
+                max_priority=lane.max_priority,
+                cap=cap,
+            )
+        return max(waited, default=None), int(rows[0]["due"])
 
     def status_counts(self) -> dict[str, int]:
         with self.transaction() as tx:

@@ -20,6 +20,8 @@ GRANT SELECT, INSERT, DELETE ON sms_parked TO hisms_engine;
 -- view of each channel's health. (Changing routing is the schema owner's: `hisms route`.)
 GRANT SELECT ON sms_route_rule, sms_channel_group, sms_number_override, sms_channel_admin TO hisms_engine;
 GRANT SELECT, INSERT, DELETE ON sms_channel_state TO hisms_engine;
+-- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`.
+GRANT SELECT, INSERT ON sms_alarm TO hisms_engine;
 
 -- A source system inserts only the columns it may set (the engine's columns keep their
 -- defaults) and only for its own source systems (sms_source_account); `RETURNING id` needs

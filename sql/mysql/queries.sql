@@ -603,3 +603,46 @@ VALUES (%(channel)s, %(worker)s, %(state)s, %(reason)s, %(takes_new)s, %(since)s
 SELECT channel, worker, state, reason, takes_new, since, updated_at,
        TIMESTAMPDIFF(MICROSECOND, updated_at, UTC_TIMESTAMP(3)) / 1e6 AS age_seconds
 FROM sms_channel_state ORDER BY channel, worker
+-- name: oldest_due
+-- Monitoring: seconds the first due PENDING row of one priority has waited (a seek on the
+-- pending index; none when the priority has no due row).
+SELECT TIMESTAMPDIFF(MICROSECOND, COALESCE(next_attempt_at, send_at, created_at),
+                     UTC_TIMESTAMP(3)) / 1000000 AS waited
+FROM sms_outbox
+WHERE status = 0 AND priority = %(priority)s
+  AND (send_at IS NULL OR send_at <= UTC_TIMESTAMP(3))
+  AND (next_attempt_at IS NULL OR next_attempt_at <= UTC_TIMESTAMP(3))
+ORDER BY id
+LIMIT 1
+
+-- name: due_backlog
+-- Monitoring: due PENDING rows of a priority range, counted up to `cap` (bounded cost).
+SELECT count(*) AS due FROM (
+    SELECT 1 FROM sms_outbox
+    WHERE status = 0 AND priority BETWEEN %(min_priority)s AND %(max_priority)s
+      AND (send_at IS NULL OR send_at <= UTC_TIMESTAMP(3))
+      AND (next_attempt_at IS NULL OR next_attempt_at <= UTC_TIMESTAMP(3))
+    LIMIT %(cap)s
+) t
+
+-- name: record_alarm
+-- Journal one alarm event (raised, repeated, cleared, test, summary) with its notifications.
+INSERT INTO sms_alarm (event_at, worker, alarm, subject, event, message, notified)
+VALUES (%(event_at)s, %(worker)s, %(alarm)s, %(subject)s, %(event)s, %(message)s, %(notified)s)
+
+-- name: recent_alarms
+-- Alarm events at or after a time, newest first, at most `limit` (`hisms alarm list`, the
+-- daily summary).
+SELECT id, event_at, worker, alarm, subject, event, message, notified
+FROM sms_alarm WHERE event_at >= %(since)s
+ORDER BY id DESC
+LIMIT %(limit)s
+
+-- name: day_totals
+-- The daily summary: one day's messages per source system and channel (v_sms_stats_daily).
+SELECT source_system, channel, SUM(messages) AS messages, SUM(submitted) AS submitted,
+       SUM(delivered) AS delivered, SUM(failed) AS failed
+FROM v_sms_stats_daily
+WHERE day = %(day)s
+GROUP BY source_system, channel
+ORDER BY source_system, channel

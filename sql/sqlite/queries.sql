@@ -535,3 +535,46 @@ VALUES (:channel, :worker, :state, :reason, :takes_new, :since)
 SELECT channel, worker, state, reason, takes_new, since, updated_at,
        (julianday('now') - julianday(updated_at)) * 86400 AS age_seconds
 FROM sms_channel_state ORDER BY channel, worker
+-- name: oldest_due
+-- Monitoring: seconds the first due PENDING row of one priority has waited (a seek on the
+-- pending index; none when the priority has no due row).
+SELECT (julianday('now') - julianday(COALESCE(next_attempt_at, send_at, created_at))) * 86400.0
+       AS waited
+FROM sms_outbox
+WHERE status = 0 AND priority = :priority
+  AND (send_at IS NULL OR send_at <= strftime('%Y-%m-%d %H:%M:%f', 'now'))
+  AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%d %H:%M:%f', 'now'))
+ORDER BY id
+LIMIT 1
+
+-- name: due_backlog
+-- Monitoring: due PENDING rows of a priority range, counted up to `cap` (bounded cost).
+SELECT count(*) AS due FROM (
+    SELECT 1 FROM sms_outbox
+    WHERE status = 0 AND priority BETWEEN :min_priority AND :max_priority
+      AND (send_at IS NULL OR send_at <= strftime('%Y-%m-%d %H:%M:%f', 'now'))
+      AND (next_attempt_at IS NULL OR next_attempt_at <= strftime('%Y-%m-%d %H:%M:%f', 'now'))
+    LIMIT :cap
+)
+
+-- name: record_alarm
+-- Journal one alarm event (raised, repeated, cleared, test, summary) with its notifications.
+INSERT INTO sms_alarm (event_at, worker, alarm, subject, event, message, notified)
+VALUES (:event_at, :worker, :alarm, :subject, :event, :message, :notified)
+
+-- name: recent_alarms
+-- Alarm events at or after a time, newest first, at most `limit` (`hisms alarm list`, the
+-- daily summary).
+SELECT id, event_at, worker, alarm, subject, event, message, notified
+FROM sms_alarm WHERE event_at >= :since
+ORDER BY id DESC
+LIMIT :limit
+
+-- name: day_totals
+-- The daily summary: one day's messages per source system and channel (v_sms_stats_daily).
+SELECT source_system, channel, SUM(messages) AS messages, SUM(submitted) AS submitted,
+       SUM(delivered) AS delivered, SUM(failed) AS failed
+FROM v_sms_stats_daily
+WHERE day = :day
+GROUP BY source_system, channel
+ORDER BY source_system, channel

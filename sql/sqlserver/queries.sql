@@ -645,3 +645,44 @@ VALUES (@channel, @worker, @state, @reason, @takes_new, @since)
 SELECT channel, worker, state, reason, takes_new, since, updated_at,
        DATEDIFF_BIG(MILLISECOND, updated_at, SYSUTCDATETIME()) / 1000.0 AS age_seconds
 FROM sms_channel_state ORDER BY channel, worker
+-- name: oldest_due
+-- Monitoring: seconds the first due PENDING row of one priority has waited (a seek on the
+-- pending index; none when the priority has no due row).
+SELECT TOP (1)
+       DATEDIFF_BIG(millisecond, COALESCE(next_attempt_at, send_at, created_at), SYSUTCDATETIME()) / 1000.0
+       AS waited
+FROM sms_outbox
+WHERE status = 0 AND priority = @priority
+  AND (send_at IS NULL OR send_at <= SYSUTCDATETIME())
+  AND (next_attempt_at IS NULL OR next_attempt_at <= SYSUTCDATETIME())
+ORDER BY id
+
+-- name: due_backlog
+-- Monitoring: due PENDING rows of a priority range, counted up to `cap` (bounded cost).
+SELECT COUNT(*) AS due FROM (
+    SELECT TOP (@cap) id FROM sms_outbox
+    WHERE status = 0 AND priority BETWEEN @min_priority AND @max_priority
+      AND (send_at IS NULL OR send_at <= SYSUTCDATETIME())
+      AND (next_attempt_at IS NULL OR next_attempt_at <= SYSUTCDATETIME())
+) t
+
+-- name: record_alarm
+-- Journal one alarm event (raised, repeated, cleared, test, summary) with its notifications.
+INSERT INTO sms_alarm (event_at, worker, alarm, subject, event, message, notified)
+VALUES (@event_at, @worker, @alarm, @subject, @event, @message, @notified)
+
+-- name: recent_alarms
+-- Alarm events at or after a time, newest first, at most `limit` (`hisms alarm list`, the
+-- daily summary).
+SELECT TOP (@limit) id, event_at, worker, alarm, subject, event, message, notified
+FROM sms_alarm WHERE event_at >= @since
+ORDER BY id DESC
+
+-- name: day_totals
+-- The daily summary: one day's messages per source system and channel (v_sms_stats_daily).
+SELECT source_system, channel, SUM(messages) AS messages, SUM(submitted) AS submitted,
+       SUM(delivered) AS delivered, SUM(failed) AS failed
+FROM v_sms_stats_daily
+WHERE day = CAST(@day AS date)
+GROUP BY source_system, channel
+ORDER BY source_system, channel
