@@ -16,9 +16,11 @@ from hisms.adapters.webservice import runtime
 from hisms.adapters.webservice.modecli import mode
 from hisms.carrier.base import CarrierError
 from hisms.carrier.simulator import cli as simulators
+from hisms.carrier.wire.numbers import mask
 from hisms.engine import app
 from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
+from hisms.engine.policycli import audit, operator
 from hisms.engine.routecli import channel, route
 from hisms.engine.store.base import NewMessage, StoreError
 
@@ -141,6 +143,8 @@ def send(obj: _Context, /, **fields: Any) -> None:
     store = app.store_for(obj.settings)
     try:
         (outbox_id,) = store.enqueue([message], actor="hisms-cli")
+        sent = {"phone": mask(message.phone or ""), "source_system": message.source_system}
+        store.audit(operator(), "send", "message", str(outbox_id), None, sent)
     finally:
         store.close()
     click.echo(outbox_id)
@@ -219,6 +223,7 @@ cli.add_command(mode)
 cli.add_command(bench)
 cli.add_command(route)
 cli.add_command(channel)
+cli.add_command(audit)
 
 
 def main() -> None:

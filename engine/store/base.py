@@ -17,6 +17,7 @@ from typing import Any
 from hisms.carrier.base import DeliveryReport
 from hisms.engine.numbering import NumberInfo
 from hisms.engine.routing.rules import RouteTable
+from hisms.engine.store.policystore import PolicyStore
 
 
 class StoreError(Exception):
@@ -136,7 +137,10 @@ class Parked:
     received_at: datetime
 
 
-class Store(ABC):
+class Store(PolicyStore, ABC):
+    """The database as the engine sees it; the content-policy operations (audit trail,
+    profiles, templates, words, blacklist) come written once from :class:`PolicyStore`."""
+
     dialect: str
 
     @abstractmethod

@@ -31,6 +31,7 @@ from hisms.engine.store.base import (
     WriteBack,
     WriteBackResult,
 )
+from hisms.engine.store.policystore import Who, audit
 from hisms.engine.store.routestore import RouteStore
 
 PHONE_COLUMN = 32  # sms_outbox.phone is varchar(32) in every dialect
@@ -276,7 +277,10 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
 
     def cancel(self, outbox_id: int, actor: str, reason: str) -> bool:
         with self.transaction() as tx:
-            return bool(tx.run("cancel_pending", id=outbox_id, actor=actor, reason=reason))
+            done = bool(tx.run("cancel_pending", id=outbox_id, actor=actor, reason=reason))
+            if done:
+                audit(tx, Who(actor), "cancel", "message", str(outbox_id), None, {"reason": reason})
+        return done
 
     def take_replies(self, source_system: str, after_id: int, limit: int, actor: str) -> list[Row]:
         with self.transaction() as tx:
@@ -301,6 +305,9 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
                 sources = [r["source_system"] for r in tx.run("source_modes")]
             rows = [{"source_system": s} for s in sources]
             done = tx.batch("set_source_mode", rows, mode=mode, actor=actor, reason=reason)
+            for r in done:
+                after = {"mode": mode, "reason": reason}
+                audit(tx, Who(actor), "update", "source_mode", r["source_system"], None, after)
         return sorted(r["source_system"] for r in done)
 
     def register_sources(self, sources: Sequence[str], mode: str, actor: str) -> list[str]:
