@@ -23,6 +23,7 @@ from hisms.engine.config import ConfigError, Settings, load
 from hisms.engine.policycli import audit, operator
 from hisms.engine.routecli import channel, route
 from hisms.engine.store.base import NewMessage, StoreError
+from hisms.engine.store.policystore import Who
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -90,10 +91,15 @@ def _upgrade(obj: _Context, verb: str) -> None:
         seeded: list[str] = []
         if store.load_routes() is None:  # a fresh install: the configuration's rules
             seeded = store.save_routes(obj.settings.seed_routes(), "hisms db init")
+        stored = {r["source_system"] for r in store.load_policy().profiles}
+        for name, profile in obj.settings.sources.items():
+            if name not in stored:  # the database's profile, once there, wins
+                store.put_policy("profile", profile.row(name), Who("hisms db init", "hisms-cli"))
+                seeded.append(f"source {name}")
     finally:
         store.close()
     if seeded:
-        click.echo(f"routing from the configuration: {', '.join(seeded)}")
+        click.echo(f"from the configuration: {', '.join(seeded)}")
     if applied:
         click.echo(f"{verb} {store.dialect} schema to version {version} (applied {applied})")
     else:

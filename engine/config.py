@@ -37,6 +37,7 @@ from hisms.adapters.his import Profiles, SourceProfile
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
 from hisms.engine import channel_env
 from hisms.engine.health import HealthConfig
+from hisms.engine.policy.settings import PolicyConfig
 from hisms.engine.routing.rules import RouteTable
 from hisms.engine.routing.seed import RoutingConfig, seed_table
 from hisms.engine.validate import Rules
@@ -129,6 +130,7 @@ class Settings(BaseSettings):
     dbtable: DbTableConfig = DbTableConfig()
     routing: RoutingConfig = RoutingConfig()
     health: HealthConfig = HealthConfig()
+    policy: PolicyConfig = PolicyConfig()
     # The hospital's time zone: where the days of v_sms_stats_daily begin.
     timezone: str = "Asia/Shanghai"
 

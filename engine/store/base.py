@@ -83,6 +83,8 @@ class Claimed:
     signature: str | None
     priority: int
     expired: bool
+    template_code: str | None = None  # with params (a JSON object) instead of content
+    params: str | None = None
 
 
 @dataclass(slots=True)
@@ -124,6 +126,8 @@ class Mo:
     content: str
     received_at: datetime
     ext_source: str | None  # source system owning the extension the reply was sent to
+    # An unsubscribe keyword (TD, 退订, ...): the categories to blacklist ("marketing,notice").
+    unsubscribe: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

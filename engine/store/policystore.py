@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from hisms.engine import phone
 from hisms.engine.routing.rows import as_json
 
 Row = dict[str, Any]
@@ -60,10 +61,14 @@ class PolicyRows:
     blacklist: list[Row]
 
 
-class _Tx(Protocol):
+class _Writes(Protocol):
+    def changed(self, name: str, /, **params: Any) -> int: ...
+
+
+class _Tx(_Writes, Protocol):
     def run(self, name: str, /, **params: Any) -> list[Row]: ...
 
-    def changed(self, name: str, /, **params: Any) -> int: ...
+    def batch(self, name: str, rows: Sequence[Row], /, **params: Any) -> list[Row]: ...
 
 
 class PolicyStore(ABC):
@@ -137,6 +142,22 @@ class PolicyStore(ABC):
                 audit(tx, who, "create", "blacklist", str(ids[-1]), None, entry)
         return ids
 
+    # -- duplicates ---------------------------------------------------------------
+
+    def first_messages(self, claims: Sequence[Row], now: datetime) -> dict[str, int]:
+        """Record each window (digest, outbox_id, expire_at) unless a live one holds its
+        digest; the first message of every window, by digest."""
+        rows = sorted(claims, key=lambda r: str(r["digest"]))  # one lock order for all
+        with self.transaction() as tx:
+            tx.batch("claim_duplicates", rows, now=now)
+            owners = tx.batch("duplicate_owners", [{"digest": r["digest"]} for r in rows])
+        return {r["digest"]: int(r["outbox_id"]) for r in owners}
+
+    def purge_duplicates(self, before: datetime) -> int:
+        """Forget windows that ended before ``before``; how many went."""
+        with self.transaction() as tx:
+            return tx.changed("purge_duplicates", before=before)
+
     def remove_blacklist(self, entry_id: int, who: Who) -> bool:
         with self.transaction() as tx:
             found = tx.run("get_blacklist", id=entry_id)
@@ -147,7 +168,32 @@ class PolicyStore(ABC):
         return True
 
 
-def audit(tx: _Tx, who: Who, action: str, obj: str, name: str, before: Json, after: Json) -> None:
+def unsubscribed(tx: _Tx, worker: str, inbox_id: int, categories: str) -> None:
+    """Blacklist the number of a stored unsubscribe reply for ``categories`` of the source
+    system it went to (every source when none is known), and show the entry on the reply."""
+    (reply,) = tx.run("inbox_reply", id=inbox_id)
+    try:
+        number = phone.normalise(reply["phone"])
+    except phone.InvalidPhone:
+        number = reply["phone"]
+    entry = {
+        "phone": number,
+        "prefix": 0,
+        "source_system": reply["source_system"],
+        "service_number": reply["service_number"],
+        "categories": categories,
+        "reason": "unsubscribed by reply",
+        "inbox_id": inbox_id,
+        "expire_at": None,
+    }
+    (got,) = tx.run("insert_blacklist", actor=worker, **entry)
+    tx.changed("mark_unsubscribed", id=inbox_id, blacklist_id=int(got["id"]), worker=worker)
+    audit(tx, Who(worker, "engine"), "unsubscribe", "blacklist", str(got["id"]), None, entry)
+
+
+def audit(
+    tx: _Writes, who: Who, action: str, obj: str, name: str, before: Json, after: Json
+) -> None:
     """Write one ``sms_audit`` row in ``tx``: the change commits with its record, or neither."""
     tx.changed(
         "audit",

@@ -24,7 +24,7 @@ GRANT SELECT, INSERT, DELETE ON sms_channel_state TO hisms_engine;
 -- Content policy: the engine reads profiles, signatures, templates and words, adds the
 -- blacklist entries of unsubscribe replies, keeps the duplicate window, and appends to the
 -- audit trail. Nobody is granted UPDATE or DELETE on sms_audit (a trigger refuses them too);
--- policy changes are the schema owner's (`hisms source|template|words|blacklist`).
+-- policy changes are the schema owner's.
 GRANT SELECT, INSERT ON sms_audit TO hisms_engine;
 GRANT SELECT ON sms_source_profile, sms_account_signature, sms_template, sms_sensitive_word TO hisms_engine;
 GRANT SELECT, INSERT ON sms_blacklist TO hisms_engine;

@@ -59,6 +59,7 @@ SET status = 1, attempts = attempts + 1, locked_by = %(worker)s,
     updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
 WHERE id IN %(locked)s;
 SELECT id, attempts AS attempt, source_system, account, dept_code, phone, content, signature,
+       template_code, params,
        priority, expire_at, expire_at <= UTC_TIMESTAMP(3) AS expired
 FROM sms_outbox WHERE id IN %(locked)s
 
@@ -746,3 +747,34 @@ INSERT INTO sms_blacklist (phone, prefix, source_system, service_number, categor
 VALUES (%(phone)s, %(prefix)s, %(source_system)s, %(service_number)s, %(categories)s,
         %(reason)s, %(inbox_id)s, %(expire_at)s, %(actor)s, %(actor)s);
 SELECT LAST_INSERT_ID() AS id
+
+-- name: claim_duplicates
+-- Record the first message of each duplicate window (rows sorted by digest: one lock order);
+-- a window that has expired is taken over, a live one is left to its first message. The
+-- outbox_id assignment reads the old expire_at: it is assigned first.
+INSERT INTO sms_duplicate (digest, outbox_id, expire_at)
+SELECT u.digest, u.outbox_id, u.expire_at
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         digest VARCHAR(64) PATH '$.digest', outbox_id BIGINT PATH '$.outbox_id',
+         expire_at DATETIME(3) PATH '$.expire_at')) AS u
+ON DUPLICATE KEY UPDATE
+    outbox_id = IF(sms_duplicate.expire_at <= %(now)s, VALUES(outbox_id), sms_duplicate.outbox_id),
+    expire_at = IF(sms_duplicate.expire_at <= %(now)s, VALUES(expire_at), sms_duplicate.expire_at)
+
+-- name: duplicate_owners
+-- The first message of each of these duplicate windows.
+SELECT d.digest, d.outbox_id
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (digest VARCHAR(64) PATH '$.digest')) AS u
+JOIN sms_duplicate d ON d.digest = u.digest
+
+-- name: purge_duplicates
+-- Forget duplicate windows that ended before a time. Run by every engine.
+DELETE FROM sms_duplicate WHERE expire_at < %(before)s
+
+-- name: inbox_reply
+-- The number, service number and source system of a stored reply (an unsubscribe's scope).
+SELECT phone, service_number, source_system, blacklist_id FROM sms_inbox WHERE id = %(id)s
+
+-- name: mark_unsubscribed
+-- Show on a reply the blacklist entry its unsubscribe keyword added.
+UPDATE sms_inbox SET blacklist_id = %(blacklist_id)s, updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s WHERE id = %(id)s

@@ -30,7 +30,7 @@ GRANT SELECT ON hisms.v_sms_stats_daily TO hisms_engine;
 -- Content policy: the engine reads profiles, signatures, templates and words, adds the
 -- blacklist entries of unsubscribe replies, keeps the duplicate window, and appends to the
 -- audit trail. Nobody is granted UPDATE or DELETE on sms_audit (a trigger refuses them too);
--- policy changes are the schema owner's (`hisms source|template|words|blacklist`).
+-- policy changes are the schema owner's.
 GRANT SELECT, INSERT ON hisms.sms_audit TO hisms_engine;
 GRANT SELECT ON hisms.sms_source_profile TO hisms_engine;
 GRANT SELECT ON hisms.sms_account_signature TO hisms_engine;

@@ -66,6 +66,7 @@ SET status = 1, attempts = attempts + 1, locked_by = :worker,
     updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
 WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j);
 SELECT id, attempts AS attempt, source_system, account, dept_code, phone, content, signature,
+       template_code, params,
        priority, expire_at,
        CASE WHEN expire_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP) THEN 1 ELSE 0 END AS expired
 FROM sms_outbox
@@ -770,3 +771,34 @@ INSERT INTO sms_blacklist (phone, prefix, source_system, service_number, categor
 VALUES (:phone, :prefix, :source_system, :service_number, :categories, :reason, :inbox_id,
         :expire_at, :actor, :actor)
 RETURNING id INTO :id
+
+-- name: claim_duplicates
+-- Record the first message of each duplicate window (rows sorted by digest: one lock order);
+-- a window that has expired is taken over, a live one is left to its first message.
+MERGE INTO sms_duplicate d
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           digest VARCHAR2(64) PATH '$.digest', outbox_id NUMBER(19) PATH '$.outbox_id',
+           expire_at TIMESTAMP PATH '$.expire_at'))) u
+ON (d.digest = u.digest)
+WHEN MATCHED THEN UPDATE SET d.outbox_id = u.outbox_id, d.expire_at = u.expire_at
+    WHERE d.expire_at <= :now
+WHEN NOT MATCHED THEN INSERT (digest, outbox_id, expire_at)
+    VALUES (u.digest, u.outbox_id, u.expire_at)
+
+-- name: duplicate_owners
+-- The first message of each of these duplicate windows.
+SELECT d.digest, d.outbox_id
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (digest VARCHAR2(64) PATH '$.digest')) u
+JOIN sms_duplicate d ON d.digest = u.digest
+
+-- name: purge_duplicates
+-- Forget duplicate windows that ended before a time. Run by every engine.
+DELETE FROM sms_duplicate WHERE expire_at < :before
+
+-- name: inbox_reply
+-- The number, service number and source system of a stored reply (an unsubscribe's scope).
+SELECT phone, service_number, source_system, blacklist_id FROM sms_inbox WHERE id = :id
+
+-- name: mark_unsubscribed
+-- Show on a reply the blacklist entry its unsubscribe keyword added.
+UPDATE sms_inbox SET blacklist_id = :blacklist_id, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker WHERE id = :id

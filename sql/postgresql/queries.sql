@@ -49,7 +49,7 @@ SET status = 1, attempts = o.attempts + 1, locked_by = %(worker)s,
 FROM due
 WHERE o.id = due.id
 RETURNING o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, o.phone, o.content,
-          o.signature, o.priority, o.expire_at, o.expire_at <= now() AS expired
+          o.signature, o.template_code, o.params, o.priority, o.expire_at, o.expire_at <= now() AS expired
 
 -- name: extend_lease
 -- Heartbeat: keep the lease of rows still in flight with this worker.
@@ -720,3 +720,30 @@ INSERT INTO sms_blacklist (phone, prefix, source_system, service_number, categor
 VALUES (%(phone)s, %(prefix)s, %(source_system)s, %(service_number)s, %(categories)s,
         %(reason)s, %(inbox_id)s, %(expire_at)s, %(actor)s, %(actor)s)
 RETURNING id
+
+-- name: claim_duplicates
+-- Record the first message of each duplicate window (rows sorted by digest: one lock order);
+-- a window that has expired is taken over, a live one is left to its first message.
+INSERT INTO sms_duplicate (digest, outbox_id, expire_at)
+SELECT u.digest, u.outbox_id, u.expire_at
+FROM unnest(%(digest)s::text[], %(outbox_id)s::bigint[], %(expire_at)s::timestamptz[])
+     AS u(digest, outbox_id, expire_at)
+ON CONFLICT (digest) DO UPDATE SET outbox_id = excluded.outbox_id, expire_at = excluded.expire_at
+WHERE sms_duplicate.expire_at <= %(now)s
+
+-- name: duplicate_owners
+-- The first message of each of these duplicate windows.
+SELECT d.digest, d.outbox_id
+FROM sms_duplicate d JOIN unnest(%(digest)s::text[]) AS u(digest) ON d.digest = u.digest
+
+-- name: purge_duplicates
+-- Forget duplicate windows that ended before a time. Run by every engine.
+DELETE FROM sms_duplicate WHERE expire_at < %(before)s
+
+-- name: inbox_reply
+-- The number, service number and source system of a stored reply (an unsubscribe's scope).
+SELECT phone, service_number, source_system, blacklist_id FROM sms_inbox WHERE id = %(id)s
+
+-- name: mark_unsubscribed
+-- Show on a reply the blacklist entry its unsubscribe keyword added.
+UPDATE sms_inbox SET blacklist_id = %(blacklist_id)s, updated_at = now(), updated_by = %(worker)s WHERE id = %(id)s

@@ -43,7 +43,8 @@ WHERE id IN (
     ORDER BY priority, id
     LIMIT :limit
 )
-RETURNING id, attempts AS attempt, source_system, account, dept_code, phone, content, signature, priority,
+RETURNING id, attempts AS attempt, source_system, account, dept_code, phone, content, signature,
+          template_code, params, priority,
           expire_at, expire_at <= strftime('%Y-%m-%d %H:%M:%f', 'now') AS expired
 
 -- name: extend_lease
@@ -677,3 +678,30 @@ INSERT INTO sms_blacklist (phone, prefix, source_system, service_number, categor
 VALUES (:phone, :prefix, :source_system, :service_number, :categories, :reason, :inbox_id,
         :expire_at, :actor, :actor)
 RETURNING id
+
+-- name: claim_duplicates
+-- Record the first message of each duplicate window; a window that has expired is taken
+-- over, a live one is left to its first message.
+INSERT INTO sms_duplicate (digest, outbox_id, expire_at)
+SELECT json_extract(value, '$.digest'), json_extract(value, '$.outbox_id'),
+       json_extract(value, '$.expire_at')
+FROM json_each(:rows) WHERE true
+ON CONFLICT (digest) DO UPDATE SET outbox_id = excluded.outbox_id, expire_at = excluded.expire_at
+WHERE sms_duplicate.expire_at <= :now
+
+-- name: duplicate_owners
+-- The first message of each of these duplicate windows.
+SELECT d.digest, d.outbox_id
+FROM sms_duplicate d JOIN json_each(:rows) u ON d.digest = json_extract(u.value, '$.digest')
+
+-- name: purge_duplicates
+-- Forget duplicate windows that ended before a time. Run by every engine.
+DELETE FROM sms_duplicate WHERE expire_at < :before
+
+-- name: inbox_reply
+-- The number, service number and source system of a stored reply (an unsubscribe's scope).
+SELECT phone, service_number, source_system, blacklist_id FROM sms_inbox WHERE id = :id
+
+-- name: mark_unsubscribed
+-- Show on a reply the blacklist entry its unsubscribe keyword added.
+UPDATE sms_inbox SET blacklist_id = :blacklist_id, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker WHERE id = :id

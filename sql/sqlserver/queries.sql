@@ -64,7 +64,7 @@ SET status = 1, attempts = attempts + 1, locked_by = @worker,
     updated_at = SYSUTCDATETIME(), updated_by = @worker
 OUTPUT inserted.id INTO @out (id);
 SELECT o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, o.phone, o.content,
-       o.signature, o.priority, o.expire_at,
+       o.signature, o.template_code, o.params, o.priority, o.expire_at,
        CASE WHEN o.expire_at <= SYSUTCDATETIME() THEN 1 ELSE 0 END AS expired
 FROM @out x JOIN sms_outbox o ON o.id = x.id
 
@@ -787,3 +787,34 @@ INSERT INTO sms_blacklist (phone, prefix, source_system, service_number, categor
 OUTPUT inserted.id
 VALUES (@phone, @prefix, @source_system, @service_number, @categories, @reason, @inbox_id,
         @expire_at, @actor, @actor)
+
+-- name: claim_duplicates
+-- Record the first message of each duplicate window (rows sorted by digest: one lock order);
+-- a window that has expired is taken over, a live one is left to its first message.
+MERGE INTO sms_duplicate WITH (HOLDLOCK) AS d
+USING (SELECT * FROM OPENJSON(@rows) WITH (digest NVARCHAR(64) '$.digest',
+                                           outbox_id BIGINT '$.outbox_id',
+                                           expire_at DATETIME2(3) '$.expire_at')) AS u
+ON d.digest = u.digest
+WHEN MATCHED AND d.expire_at <= @now THEN
+    UPDATE SET outbox_id = u.outbox_id, expire_at = u.expire_at
+WHEN NOT MATCHED THEN INSERT (digest, outbox_id, expire_at)
+    VALUES (u.digest, u.outbox_id, u.expire_at);
+
+-- name: duplicate_owners
+-- The first message of each of these duplicate windows.
+SELECT d.digest, d.outbox_id
+FROM OPENJSON(@rows) WITH (digest NVARCHAR(64) '$.digest') AS u
+JOIN sms_duplicate d ON d.digest = u.digest
+
+-- name: purge_duplicates
+-- Forget duplicate windows that ended before a time. Run by every engine.
+DELETE FROM sms_duplicate WHERE expire_at < @before
+
+-- name: inbox_reply
+-- The number, service number and source system of a stored reply (an unsubscribe's scope).
+SELECT phone, service_number, source_system, blacklist_id FROM sms_inbox WHERE id = @id
+
+-- name: mark_unsubscribed
+-- Show on a reply the blacklist entry its unsubscribe keyword added.
+UPDATE sms_inbox SET blacklist_id = @blacklist_id, updated_at = SYSUTCDATETIME(), updated_by = @worker WHERE id = @id
