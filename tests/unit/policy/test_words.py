@@ -42,3 +42,7 @@ def test_masking_replaces_the_characters_of_the_word_and_what_was_between_them()
 def test_an_empty_list_finds_nothing() -> None:
     assert not WordFilter([])
     assert WordFilter([]).hits("法轮功") == []
+
+
+def test_one_character_words_are_found_too() -> None:
+    assert [h.word for h in WordFilter(["毒"]).hits("有 毒")] == ["毒"]
