@@ -50,7 +50,7 @@ class ErrorCode(enum.StrEnum):
     )
     SIGNATURE_FOREIGN = (
         "SIGNATURE_FOREIGN",
-        "the content carries a 【signature】 other than its source system's or account's",
+        "the content carries the 【signature】 of another source system or account",
     )
     BLACKLISTED = (
         "BLACKLISTED",

@@ -51,9 +51,11 @@ class PolicySync:
         except ValueError as exc:  # two sources share an ext: keep the configuration's
             log.error("source profiles in the database ignored: %s", exc)
             profiles = self._configured
+        signatures = {r["account"]: r["signature"] for r in rows.signatures}
+        hospitals = {profiles.of(n).signature for n in profiles.names()} | set(signatures.values())
         return Policy(
             profiles,
-            signatures={r["account"]: r["signature"] for r in rows.signatures},
+            signatures=signatures,
             templates={r["code"]: Template.of_row(r) for r in rows.templates},
             blacklist=Blacklist(Entry.of_row(r) for r in rows.blacklist),
             words=WordFilter(
@@ -61,4 +63,5 @@ class PolicySync:
                 (r["word"] for r in rows.words if r["allow"]),
             ),
             unsubscribe=self._unsubscribe,
+            hospitals=frozenset(hospitals - {""}),
         )

@@ -28,6 +28,7 @@ POLICY = Policy(
     templates={"CODE": Template("CODE", "验证码{code}", "transactional", "APPROVED")},
     blacklist=Blacklist([Entry(3, "13800138000", False, None, None, "complaint", None)]),
     words=WordFilter(["大麻"]),
+    hospitals=frozenset({"市一院", "市一院九病区", "别家医院"}),
 )
 
 
@@ -58,6 +59,7 @@ def test_each_check_in_order() -> None:
     assert code(POLICY.check(row(phone="123", template_code="NOPE"), RULES, NOW)) == "PHONE_LENGTH"
     assert code(POLICY.check(row(None, template_code="NOPE"), RULES, NOW)) == "TEMPLATE_UNKNOWN"
     assert code(POLICY.check(row("【别家医院】复诊"), RULES, NOW)) == ErrorCode.SIGNATURE_FOREIGN
+    assert code(POLICY.check(row("【危急值】血钾6.8"), RULES, NOW)) == "passed"  # a tag
     assert code(POLICY.check(row(phone="13800138000"), RULES, NOW)) == ErrorCode.BLACKLISTED
     assert code(POLICY.check(row("大 麻"), RULES, NOW)) == ErrorCode.SENSITIVE_WORD
 
