@@ -37,6 +37,7 @@ from hisms.adapters.his import Profiles, SourceProfile
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
 from hisms.engine import channel_env
 from hisms.engine.health import HealthConfig
+from hisms.engine.policy.settings import PolicyConfig
 from hisms.engine.routing.rules import RouteTable
 from hisms.engine.routing.seed import RoutingConfig, seed_table
 from hisms.engine.validate import Rules
@@ -132,6 +133,7 @@ class Settings(BaseSettings):
     health: HealthConfig = HealthConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
     alarms: AlarmConfig = AlarmConfig()
+    policy: PolicyConfig = PolicyConfig()
     # The hospital's time zone: where the days of v_sms_stats_daily begin.
     timezone: str = "Asia/Shanghai"
 

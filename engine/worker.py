@@ -45,6 +45,8 @@ from hisms.engine.channels import Channels
 from hisms.engine.config import Settings
 from hisms.engine.errors import ErrorCode
 from hisms.engine.isolate import isolate
+from hisms.engine.policy.blacklist import is_unsubscribe
+from hisms.engine.policy.sync import PolicySync
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.status import Status
 from hisms.engine.store.base import (
@@ -85,7 +87,7 @@ class Engine:
         self.worker = self.cfg.resolved_worker_id()
         self.rules = settings.validation.rules()
         self.channels = Channels(settings, carriers)
-        self.profiles = settings.profiles()
+        self.policies = PolicySync(settings.profiles(), settings.policy)
         self.policy = RetryPolicy(
             self.cfg.max_attempts,
             self.cfg.retry_base_seconds,
@@ -201,7 +203,9 @@ class Engine:
         self._held.update(ids)
         try:
             router = self.channels.router
-            outgoing, written = process.plan(rows, self.rules, router, self.profiles, self.policy)
+            content = self.policies.current
+            outgoing, written = process.plan(rows, self.rules, router, content, self.policy)
+            outgoing = await self._unique(outgoing, written)
             phones = Counter(m.phone for m in outgoing)
             self._sending.update(phones)
             self.metrics.sending(numbering.lookup(p).operator for p in phones)
@@ -218,6 +222,24 @@ class Engine:
             log.exception("batch of %d rows failed; they will be reclaimed", len(rows))
         finally:
             self._held.difference_update(ids)
+
+    async def _unique(
+        self, outgoing: list[process.Outgoing], written: WriteBack
+    ) -> list[process.Outgoing]:
+        """Drop the messages another (in this batch, or any engine's before) came first in a
+        duplicate window with: the database keeps the windows, so every engine sees them."""
+        claims: dict[str, dict[str, Any]] = {}
+        now = utcnow()
+        for m in sorted(outgoing, key=lambda m: m.row.id):
+            if m.digest is not None:
+                expire_at = now + timedelta(seconds=m.window)
+                claims.setdefault(
+                    m.digest, {"digest": m.digest, "outbox_id": m.row.id, "expire_at": expire_at}
+                )
+        if not claims:
+            return outgoing
+        firsts = await asyncio.to_thread(self.store.first_messages, list(claims.values()), now)
+        return process.drop_duplicates(outgoing, firsts, written)
 
     async def _submit(self, outgoing: Sequence[process.Outgoing]) -> dict[SubmitKey, SubmitResult]:
         by_channel: dict[str, list[process.Outgoing]] = defaultdict(list)
@@ -419,13 +441,16 @@ class Engine:
             )
 
     def _mo(self, message: MoMessage) -> Mo:
+        policy = self.policies.current
+        stops = is_unsubscribe(message.content, policy.unsubscribe)
         return Mo(
             message.channel,
             message.phone,
             message.service_number,
             message.content,
             message.received_at,
-            self.profiles.owner(message.extension),
+            policy.profiles.owner(message.extension),
+            self.policies.categories if stops else None,
         )
 
     # -- side tasks -----------------------------------------------------------
@@ -438,6 +463,7 @@ class Engine:
 
     async def _sync(self) -> None:
         await asyncio.to_thread(self.channels.sync, self.store, self.worker, time.monotonic())
+        await asyncio.to_thread(self.policies.sync, self.store)
 
     async def _reclaim(self) -> None:
         back, failed = await asyncio.to_thread(
@@ -458,6 +484,7 @@ class Engine:
         gone = await asyncio.to_thread(self.store.purge_parked, before)
         if gone:
             log.info("deleted %d refused reports/replies received before %s", gone, before)
+        await asyncio.to_thread(self.store.purge_duplicates, now)
 
     async def _every(
         self,

@@ -17,6 +17,7 @@ from typing import Any
 from hisms.carrier.base import DeliveryReport
 from hisms.engine.numbering import NumberInfo
 from hisms.engine.routing.rules import RouteTable
+from hisms.engine.store.policystore import PolicyStore
 
 
 class StoreError(Exception):
@@ -82,6 +83,8 @@ class Claimed:
     signature: str | None
     priority: int
     expired: bool
+    template_code: str | None = None  # with params (a JSON object) instead of content
+    params: str | None = None
 
 
 @dataclass(slots=True)
@@ -123,6 +126,8 @@ class Mo:
     content: str
     received_at: datetime
     ext_source: str | None  # source system owning the extension the reply was sent to
+    # An unsubscribe keyword (TD, 退订, ...): the categories to blacklist ("marketing,notice").
+    unsubscribe: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +154,10 @@ class AlarmEvent:
     notified: str  # each SMS and email sent and its result
 
 
-class Store(ABC):
+class Store(PolicyStore, ABC):
+    """The database as the engine sees it; the content-policy operations (audit trail,
+    profiles, templates, words, blacklist) come written once from :class:`PolicyStore`."""
+
     dialect: str
 
     @abstractmethod
