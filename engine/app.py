@@ -14,6 +14,7 @@ from hisms.engine.config import Settings
 from hisms.engine.store import open_store
 from hisms.engine.store.base import Store
 from hisms.engine.worker import Engine
+from hisms.monitoring.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,17 @@ def carriers_for(settings: Settings) -> dict[str, Carrier]:
     }
 
 
-async def serve(settings: Settings, store: Store) -> Engine:
+async def serve(settings: Settings, store: Store, metrics: Metrics | None = None) -> Engine:
     """Run the engine until SIGINT/SIGTERM; returns it (with its counters) once stopped."""
+    from hisms.monitoring.service import monitored
+
     store.set_timezone(settings.timezone)  # the views' days, as configured
-    engine = Engine(settings, store, carriers_for(settings))
+    engine = Engine(settings, store, carriers_for(settings), metrics)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, engine.stop)
     try:
-        async with table_pollers(settings, store):
+        async with table_pollers(settings, store), monitored(settings, engine):
             await engine.run()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -87,7 +87,8 @@ class Channels:
                 # Draining or standby is no trouble: the channel is UP where it has links.
                 level = logging.INFO if now.state is State.UP else logging.ERROR
                 log.log(level, "channel %s is %s", name, now)
-            if now.state in (State.DOWN, State.DISABLED):
+            # A channel whose links are back sends what it holds, hold time or not.
+            if now.state is State.DISABLED or (now.state is State.DOWN and not now.recovering):
                 handed = self.carriers[name].hand_back(f"channel {name} {now}")
                 if handed:
                     log.warning("channel %s handed back %d queued parts to fail over", name, handed)

@@ -16,11 +16,16 @@ from hisms.adapters.webservice import runtime
 from hisms.adapters.webservice.modecli import mode
 from hisms.carrier.base import CarrierError
 from hisms.carrier.simulator import cli as simulators
+from hisms.carrier.wire.numbers import mask
 from hisms.engine import app
 from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
+from hisms.engine.policycli import audit, operator
 from hisms.engine.routecli import channel, route
 from hisms.engine.store.base import NewMessage, StoreError
+from hisms.engine.store.policystore import Who
+from hisms.monitoring import cli as monitoring_cli
+from hisms.monitoring.metrics import Metrics
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -88,10 +93,15 @@ def _upgrade(obj: _Context, verb: str) -> None:
         seeded: list[str] = []
         if store.load_routes() is None:  # a fresh install: the configuration's rules
             seeded = store.save_routes(obj.settings.seed_routes(), "hisms db init")
+        stored = {r["source_system"] for r in store.load_policy().profiles}
+        for name, profile in obj.settings.sources.items():
+            if name not in stored:  # the database's profile, once there, wins
+                store.put_policy("profile", profile.row(name), Who("hisms db init", "hisms-cli"))
+                seeded.append(f"source {name}")
     finally:
         store.close()
     if seeded:
-        click.echo(f"routing from the configuration: {', '.join(seeded)}")
+        click.echo(f"from the configuration: {', '.join(seeded)}")
     if applied:
         click.echo(f"{verb} {store.dialect} schema to version {version} (applied {applied})")
     else:
@@ -114,8 +124,9 @@ def run(obj: _Context) -> None:
     try:
         if store.schema_version() == 0:
             raise click.ClickException("the database has no hisms schema: run `hisms db init`")
-        with runtime.running(obj.settings, lambda: app.store_for(obj.settings)):
-            asyncio.run(app.serve(obj.settings, store))
+        metrics = Metrics(obj.settings.engine.resolved_worker_id())
+        with runtime.running(obj.settings, lambda: app.store_for(obj.settings), metrics):
+            asyncio.run(app.serve(obj.settings, store, metrics))
     finally:
         store.close()
 
@@ -141,6 +152,8 @@ def send(obj: _Context, /, **fields: Any) -> None:
     store = app.store_for(obj.settings)
     try:
         (outbox_id,) = store.enqueue([message], actor="hisms-cli")
+        sent = {"phone": mask(message.phone or ""), "source_system": message.source_system}
+        store.audit(operator(), "send", "message", str(outbox_id), None, sent)
     finally:
         store.close()
     click.echo(outbox_id)
@@ -219,6 +232,9 @@ cli.add_command(mode)
 cli.add_command(bench)
 cli.add_command(route)
 cli.add_command(channel)
+cli.add_command(monitoring_cli.top)
+cli.add_command(monitoring_cli.alarm)
+cli.add_command(audit)
 
 
 def main() -> None:

@@ -37,10 +37,12 @@ from hisms.adapters.his import Profiles, SourceProfile
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
 from hisms.engine import channel_env
 from hisms.engine.health import HealthConfig
+from hisms.engine.policy.settings import PolicyConfig
 from hisms.engine.resend import ResendConfig
 from hisms.engine.routing.rules import RouteTable
 from hisms.engine.routing.seed import RoutingConfig, seed_table
 from hisms.engine.validate import Rules
+from hisms.monitoring.settings import AlarmConfig, MonitoringConfig
 
 
 class ConfigError(Exception):
@@ -145,6 +147,9 @@ class Settings(BaseSettings):
     dbtable: DbTableConfig = DbTableConfig()
     routing: RoutingConfig = RoutingConfig()
     health: HealthConfig = HealthConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
+    alarms: AlarmConfig = AlarmConfig()
+    policy: PolicyConfig = PolicyConfig()
     # The hospital's time zone: where the days of v_sms_stats_daily begin.
     timezone: str = "Asia/Shanghai"
 

@@ -39,6 +39,31 @@ class ErrorCode(enum.StrEnum):
         "SIGNATURE_MISSING",
         "no 【signature】 in the content, the row, the source system or the configuration",
     )
+    # Refused by the content policy (REJECTED), in the order of the checks (docs/policy.md).
+    TEMPLATE_UNKNOWN = (
+        "TEMPLATE_UNKNOWN",
+        "template_code names no template, or one that is not APPROVED",
+    )
+    TEMPLATE_PARAMS = (
+        "TEMPLATE_PARAMS",
+        "params is not a JSON object, or lacks or adds a variable (named in error_text)",
+    )
+    SIGNATURE_FOREIGN = (
+        "SIGNATURE_FOREIGN",
+        "the content carries the 【signature】 of another source system or account",
+    )
+    BLACKLISTED = (
+        "BLACKLISTED",
+        "a blacklist entry blocks the number for this message (its id in error_text)",
+    )
+    SENSITIVE_WORD = (
+        "SENSITIVE_WORD",
+        "the content holds a sensitive word (named in error_text)",
+    )
+    DUPLICATE = (
+        "DUPLICATE",
+        "same number and text from the same source within its window (the first id in error_text)",
+    )
     # Settled before submission.
     EXPIRED = "EXPIRED", "expire_at passed before the message was submitted"
     CANCELLED = "CANCELLED", "cancelled by the caller (CancelSms) while still PENDING"

@@ -61,6 +61,10 @@ class Standing:
     state: State
     reason: str
     takes_new: bool
+    # DOWN, but its links are up again and it is only serving the hold time: routing uses
+    # it when no other channel of the group takes traffic (a lone channel is not held).
+    recovering: bool = False
+    standby: bool = False  # other engines hold its connections: they take its traffic
 
     def __str__(self) -> str:
         return f"{self.state}{' (' + self.reason + ')' if self.reason else ''}"
@@ -164,11 +168,14 @@ class ChannelHealth:
         if self.mode is Mode.DISABLED:
             return Standing(State.DISABLED, self.mode_reason or "disabled by an operator", False)
         if self._standby:
-            return Standing(State.UP, "standby: other engines hold its connections", False)
+            return Standing(
+                State.UP, "standby: other engines hold its connections", False, standby=True
+            )
         state, reason = self._health()
         if self.mode is Mode.DRAINING:
             return Standing(state, f"draining: {self.mode_reason or 'by an operator'}", False)
-        return Standing(state, reason, state is not State.DOWN)
+        recovering = state is State.DOWN and self._fine_since is not None
+        return Standing(state, reason, state is not State.DOWN, recovering)
 
     def _health(self) -> tuple[State, str]:
         if self._down is not None and not self._recovered():

@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hisms.adapters.his import Profiles, SourceProfile
 from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult, utcnow
 from hisms.engine import segment, validate
 from hisms.engine.errors import ErrorCode
+from hisms.engine.policy.check import Passed, Policy
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Route, Router
 from hisms.engine.routing.rules import Facts
@@ -29,6 +29,8 @@ class Outgoing:
     phone: str
     whole: list[Submission] = field(default_factory=list)  # every part of the message
     facts: Facts | None = None  # what routing looked at, to fail over with
+    digest: str | None = None  # its duplicate window's key (None: not checked)
+    window: int = 0  # that window's seconds
     # Parts ``channel`` accepted in an earlier attempt: not sent again. A handset joins the
     # parts of one sender only, so a message that moves to another channel goes out whole.
     done: list[Accepted] = field(default_factory=list)
@@ -58,47 +60,73 @@ def plan(
     rows: Sequence[Claimed],
     rules: validate.Rules,
     router: Router,
-    profiles: Profiles,
+    content: Policy,
     policy: RetryPolicy,
     accepted: Mapping[int, Sequence[Accepted]] | None = None,
 ) -> tuple[list[Outgoing], WriteBack]:
-    """``accepted``: parts of the rows accepted before; those of the channel the row is
-    routed to now are not submitted again."""
+    """``content``: the content policy's rules; the duplicate check comes after, with the
+    database (:func:`drop_duplicates`). ``accepted``: parts of the rows accepted before;
+    those of the channel the row is routed to now are not submitted again."""
     outgoing: list[Outgoing] = []
     done = WriteBack()
+    now = utcnow()
     for row in rows:
-        source = profiles.of(row.source_system)
         if row.expired:
             done.finals.append(
                 _final(row, Status.EXPIRED, ErrorCode.EXPIRED, "expire_at passed before submission")
             )
             continue
-        checked = validate.check(row.phone, row.content, row.signature or source.signature, rules)
+        checked = content.check(row, rules, now)
         if isinstance(checked, validate.Rejection):
             done.finals.append(_final(row, Status.REJECTED, checked.code, checked.text))
             continue
-        facts = _facts(row, checked, source, router)
+        facts = _facts(row, checked, router)
         route = router.route(facts, rather_not=row.resend_from)
         if route.wait:
             done.waits.append(waiting(row, route.why, policy))
         elif route.channel is None:
             done.finals.append(_final(row, Status.FAILED, ErrorCode.NO_CHANNEL, route.why))
         else:
-            parts = _parts(row, checked, source)
+            parts = _parts(row, checked)
+            phone = checked.message.phone
             before = list((accepted or {}).get(row.id, ()))
             if any(a.channel != route.channel for a in before):
                 before = []  # another sender now: the handset could not join old and new parts
-            outgoing.append(Outgoing(row, route.channel, checked.phone, parts, facts, before))
+            outgoing.append(
+                Outgoing(
+                    row, route.channel, phone, parts, facts, checked.digest, checked.window, before
+                )
+            )
     return outgoing, done
 
 
-def _facts(row: Claimed, message: validate.Message, source: SourceProfile, router: Router) -> Facts:
+def drop_duplicates(
+    outgoing: Sequence[Outgoing], firsts: Mapping[str, int], into: WriteBack
+) -> list[Outgoing]:
+    """The messages to send: those first in their duplicate window (``firsts``: the first
+    message id of each window); the others are REJECTED as DUPLICATE of it."""
+    kept = []
+    for message in outgoing:
+        first = firsts.get(message.digest or "", message.row.id)
+        if first == message.row.id:
+            kept.append(message)
+            continue
+        text = (
+            f"duplicate of message {first}: same number and text from "
+            f"{message.row.source_system} within {message.window} s"
+        )
+        into.finals.append(_final(message.row, Status.REJECTED, ErrorCode.DUPLICATE, text))
+    return kept
+
+
+def _facts(row: Claimed, checked: Passed, router: Router) -> Facts:
     return Facts(
-        router.number(message.phone),
+        router.number(checked.message.phone),
         source=row.source_system,
-        account=row.account or "",
-        dept=row.dept_code or "",
-        signature=validate.signature_of(message.text) or "",
+        account=row.account or checked.source.account,
+        dept=row.dept_code or checked.source.dept_code,
+        signature=validate.signature_of(checked.message.text) or "",
+        template=checked.template,
         priority=row.priority,
     )
 
@@ -114,7 +142,8 @@ def waiting(row: Claimed, why: str, policy: RetryPolicy) -> dict[str, Any]:
     }
 
 
-def _parts(row: Claimed, message: validate.Message, source: SourceProfile) -> list[Submission]:
+def _parts(row: Claimed, checked: Passed) -> list[Submission]:
+    message = checked.message
     return [
         Submission(
             key=SubmitKey(row.id, part.seq, row.attempt),
@@ -125,7 +154,7 @@ def _parts(row: Claimed, message: validate.Message, source: SourceProfile) -> li
             ref=row.id & 0xFF,
             total=part.total,
             priority=row.priority,
-            src_ext=source.ext,
+            src_ext=checked.source.ext,
         )
         for part in segment.split(message.text, ref=row.id & 0xFF)
     ]

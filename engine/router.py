@@ -5,7 +5,9 @@ Within a group, new traffic goes to the weighted channels (weight > 0) that take
 traffic, chosen at random in proportion to their weights; UP ones before DEGRADED ones.
 When no weighted channel takes traffic, the backups (weight 0) do, first in ``position``
 order. A channel that is DOWN, DISABLED or DRAINING takes none; when no channel of the
-group takes any, the message waits (it is not failed).
+group takes any, the message waits (it is not failed). The hold time after a DOWN only
+keeps traffic on another channel: a channel whose links are back takes traffic at once when
+no other channel of its group does.
 """
 
 from __future__ import annotations
@@ -66,9 +68,10 @@ class Router:
         return Route(rule, member.channel, f"rule {rule.name!r} -> group {rule.group!r}: {how}")
 
     def blocked(self, channel: str) -> str | None:
-        """Why ``channel`` takes no new traffic now; None when it does."""
+        """Why ``channel`` takes no new traffic now; None when it does, or when it is only
+        serving its hold time (routing sent it traffic because nothing else takes any)."""
         standing = self.standing(channel)
-        return None if standing.takes_new else f"{channel} {standing}"
+        return None if standing.takes_new or standing.recovering else f"{channel} {standing}"
 
     def explain(self, facts: Facts) -> list[str]:
         """Each rule tried, the group's channels and the choice, for `hisms route explain`."""
@@ -97,4 +100,7 @@ class Router:
             backup = next((m for m in open_ if standing[m.channel].state is state), None)
             if backup is not None:
                 return backup, f"{backup.channel} (backup: no weighted channel takes traffic)"
+        held = next((m for m in members if standing[m.channel].recovering), None)
+        if held is not None:
+            return held, f"{held.channel} (links back, still in its hold time: no other channel)"
         return None, "; ".join(f"{m.channel} {standing[m.channel]}" for m in members) or "none left"

@@ -37,8 +37,13 @@ class Rejection:
 
 
 def check(
-    raw_phone: str | None, content: str | None, signature: str | None, rules: Rules
+    raw_phone: str | None,
+    content: str | None,
+    signature: str | None,
+    rules: Rules,
+    signature_at: str = "start",
 ) -> Message | Rejection:
+    """``signature_at``: where a signature the content lacks goes, ``start`` or ``end``."""
     try:
         number = phone.normalise(raw_phone)
     except phone.InvalidPhone as exc:
@@ -49,7 +54,7 @@ def check(
     # The configured default stands in only where signatures are required: with
     # require_signature off the gateway (or nobody) signs, and a row's own still counts.
     fallback = rules.default_signature if rules.require_signature else ""
-    signed = _sign(text, (signature or "").strip() or fallback)
+    signed = _sign(text, (signature or "").strip() or fallback, signature_at == "end")
     if signed is None:
         if rules.require_signature:
             return Rejection(
@@ -75,9 +80,10 @@ def signature_of(text: str) -> str | None:
     return found[0].strip("【】") if found else None
 
 
-def _sign(text: str, signature: str) -> str | None:
+def _sign(text: str, signature: str, at_end: bool) -> str | None:
     if _SIGNED.search(text):
         return text
     if not signature:
         return None
-    return f"【{signature.strip('【】')}】{text}"
+    signed = f"【{signature.strip('【】')}】"
+    return f"{text}{signed}" if at_end else f"{signed}{text}"

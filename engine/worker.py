@@ -40,14 +40,17 @@ from hisms.carrier.base import (
     utcnow,
 )
 from hisms.carrier.wire.numbers import mask
-from hisms.engine import parking, process
+from hisms.engine import numbering, parking, process
 from hisms.engine.channels import Channels
 from hisms.engine.config import Settings
 from hisms.engine.errors import ErrorCode
 from hisms.engine.isolate import isolate
+from hisms.engine.policy.blacklist import is_unsubscribe
+from hisms.engine.policy.sync import PolicySync
 from hisms.engine.resend import ResendPolicy
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.shares import ChannelShares, Shareable
+from hisms.engine.status import Status
 from hisms.engine.store.base import (
     BULK,
     URGENT,
@@ -60,6 +63,7 @@ from hisms.engine.store.base import (
     StoreError,
     WriteBack,
 )
+from hisms.monitoring.metrics import Metrics
 
 log = logging.getLogger(__name__)
 E = TypeVar("E", DeliveryReport, MoMessage)
@@ -72,14 +76,20 @@ GATHER_SECONDS = 0.01
 
 
 class Engine:
-    def __init__(self, settings: Settings, store: Store, carriers: Mapping[str, Carrier]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        carriers: Mapping[str, Carrier],
+        metrics: Metrics | None = None,
+    ) -> None:
         self.cfg = settings.engine
         self.store = store
         self.carriers = dict(carriers)
         self.worker = self.cfg.resolved_worker_id()
         self.rules = settings.validation.rules()
         self.channels = Channels(settings, carriers)
-        self.profiles = settings.profiles()
+        self.policies = PolicySync(settings.profiles(), settings.policy)
         self.policy = RetryPolicy(
             self.cfg.max_attempts,
             self.cfg.retry_base_seconds,
@@ -100,6 +110,7 @@ class Engine:
         self._unshared = len(shared) < len(carriers) or self.shares is None
         self._sync_seconds = settings.health.poll_seconds
         self.counts: Counter[str] = Counter()
+        self.metrics = metrics or Metrics(self.worker)
         self.channel_state: dict[str, ChannelState] = {}
         self._held: set[int] = set()
         self._reports: list[DeliveryReport] = []
@@ -192,7 +203,8 @@ class Engine:
             if rows:
                 idle = self.cfg.poll_min_seconds
                 self.counts["claimed"] += len(rows)
-                self._spawn(self._batch(rows), slots.release)
+                self.metrics.claimed(lane.name, len(rows))
+                self._spawn(self._batch(rows, lane.name), slots.release)
                 continue
             slots.release()
             await _wait(wake, idle)
@@ -220,7 +232,7 @@ class Engine:
 
     # -- one batch ------------------------------------------------------------
 
-    async def _batch(self, rows: list[Claimed]) -> None:
+    async def _batch(self, rows: list[Claimed], lane: str) -> None:
         ids = [r.id for r in rows]
         self._held.update(ids)
         try:
@@ -228,16 +240,20 @@ class Engine:
             # got its attempt back, and may have parts accepted before it waited.
             accepted = await asyncio.to_thread(self.store.accepted_parts, [r.id for r in rows])
             router = self.channels.router
+            content = self.policies.current
             outgoing, written = process.plan(
-                rows, self.rules, router, self.profiles, self.policy, accepted
+                rows, self.rules, router, content, self.policy, accepted
             )
+            outgoing = await self._unique(outgoing, written)
             phones = Counter(m.phone for m in outgoing)
             self._sending.update(phones)
+            self.metrics.sending(numbering.lookup(p).operator for p in phones)
             try:
                 results = await self._submit(outgoing)
                 await self._fail_over(outgoing, results)
                 process.settle(outgoing, results, self.policy, written, router.blocked)
                 await self._write(written)
+                self.metrics.written(lane, _statuses(written))
             finally:
                 self._sending -= phones  # drops the zeros: only numbers in flight stay
         except Exception:
@@ -245,6 +261,24 @@ class Engine:
             log.exception("batch of %d rows failed; they will be reclaimed", len(rows))
         finally:
             self._held.difference_update(ids)
+
+    async def _unique(
+        self, outgoing: list[process.Outgoing], written: WriteBack
+    ) -> list[process.Outgoing]:
+        """Drop the messages another (in this batch, or any engine's before) came first in a
+        duplicate window with: the database keeps the windows, so every engine sees them."""
+        claims: dict[str, dict[str, Any]] = {}
+        now = utcnow()
+        for m in sorted(outgoing, key=lambda m: m.row.id):
+            if m.digest is not None:
+                expire_at = now + timedelta(seconds=m.window)
+                claims.setdefault(
+                    m.digest, {"digest": m.digest, "outbox_id": m.row.id, "expire_at": expire_at}
+                )
+        if not claims:
+            return outgoing
+        firsts = await asyncio.to_thread(self.store.first_messages, list(claims.values()), now)
+        return process.drop_duplicates(outgoing, firsts, written)
 
     async def _submit(self, outgoing: Sequence[process.Outgoing]) -> dict[SubmitKey, SubmitResult]:
         by_channel: dict[str, list[process.Outgoing]] = defaultdict(list)
@@ -290,18 +324,21 @@ class Engine:
                 SubmitResult(p.key, Outcome.RETRY, error_code=ErrorCode.RETRY, error_text=blocked)
                 for p in parts
             ]
+        started = utcnow()
         try:
             results = await self.carriers[channel].submit(parts)
             self.channels.answered(channel, results)
-            return results
         except Exception as exc:
             log.exception("channel %s raised on submit", channel)
-            return [
+            results = [
                 SubmitResult(
                     p.key, Outcome.RETRY, error_code=ErrorCode.CARRIER_ERROR, error_text=str(exc)
                 )
                 for p in parts
             ]
+        for r in results:
+            self.metrics.part(channel, r.outcome.value, (r.at - started).total_seconds())
+        return results
 
     async def _write(self, batch: WriteBack) -> None:
         async for attempt in AsyncRetrying(
@@ -395,6 +432,7 @@ class Engine:
             return [], None
         written = await asyncio.to_thread(isolate, write, events)
         self.counts[counter] += len(written.stored)
+        self._observe(written.stored)
         kept, trouble = written.unwritten, written.trouble
         if written.refused:
             refused = [event for event, _ in written.refused]
@@ -406,6 +444,14 @@ class Engine:
                 _ack(refused)
         _ack(written.stored)
         return kept, trouble
+
+    def _observe(self, stored: Sequence[DeliveryReport | MoMessage]) -> None:
+        for event in stored:
+            if isinstance(event, DeliveryReport):
+                operator = numbering.lookup(event.phone).operator if event.phone else "unknown"
+                self.metrics.report(event.channel, operator, event.delivered)
+            else:
+                self.metrics.mo(event.channel)
 
     async def _park(self, refused: Sequence[tuple[E, StoreDataError]]) -> None:
         rows = [parking.parked(event, error) for event, error in refused]
@@ -436,13 +482,16 @@ class Engine:
             )
 
     def _mo(self, message: MoMessage) -> Mo:
+        policy = self.policies.current
+        stops = is_unsubscribe(message.content, policy.unsubscribe)
         return Mo(
             message.channel,
             message.phone,
             message.service_number,
             message.content,
             message.received_at,
-            self.profiles.owner(message.extension),
+            policy.profiles.owner(message.extension),
+            self.policies.categories if stops else None,
         )
 
     # -- side tasks -----------------------------------------------------------
@@ -455,12 +504,14 @@ class Engine:
 
     async def _sync(self) -> None:
         await asyncio.to_thread(self.channels.sync, self.store, self.worker, time.monotonic())
+        await asyncio.to_thread(self.policies.sync, self.store)
 
     async def _reclaim(self) -> None:
         back, failed = await asyncio.to_thread(
             self.store.reclaim, self.worker, self.cfg.max_attempts
         )
         if back or failed:
+            self.metrics.reclaimed(back, failed)
             log.warning("reclaimed %d rows of dead workers, failed %d abandoned rows", back, failed)
             self._wake[BULK.name].set()
 
@@ -487,6 +538,7 @@ class Engine:
         gone = await asyncio.to_thread(self.store.purge_parked, before)
         if gone:
             log.info("deleted %d refused reports/replies received before %s", gone, before)
+        await asyncio.to_thread(self.store.purge_duplicates, now)
         if self.shares is not None:
             await self.shares.purge()
 
@@ -529,6 +581,14 @@ class Engine:
             if priority <= URGENT.max_priority:
                 loop.call_soon_threadsafe(self._wake[URGENT.name].set)
             loop.call_soon_threadsafe(self._wake[BULK.name].set)
+
+
+def _statuses(batch: WriteBack) -> list[str]:
+    """What each written-back message became: submitted, failed, rejected, expired, retry,
+    or waiting (every channel of its group down: PENDING, its attempt given back)."""
+    finals = [Status(f["status"]).name.lower() for f in batch.finals]
+    tried = ["retry"] * len(batch.retries) + ["waiting"] * len(batch.waits)
+    return ["submitted"] * len(batch.submitted) + finals + tried
 
 
 def _ack(events: Sequence[DeliveryReport | MoMessage]) -> None:

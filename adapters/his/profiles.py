@@ -1,17 +1,24 @@
 """Source-system profiles: what each calling system (HIS, EMR, LIS, CV, appointments...)
-gives its messages, and how a patient's reply finds its way back to it.
+gives its messages, which content policies apply to them, and how a patient's reply finds
+its way back to it.
 
-Configured under ``[sources.<SOURCE_SYSTEM>]`` in ``etc/hisms.toml``; the name is the
-``source_system`` its rows carry. The engine asks two things: the profile of a row's
-source system (:meth:`Profiles.of`) and which system owns a reply's sender extension
-(:meth:`Profiles.owner`).
+Seeded from ``[sources.<SOURCE_SYSTEM>]`` in ``etc/hisms.toml`` (the name is the
+``source_system`` its rows carry) into ``sms_source_profile`` by ``hisms db init`` and
+``upgrade``; edited at run time with ``hisms source set``. The database's profile wins over
+the configuration's. The engine asks two things: the profile of a row's source system
+(:meth:`Profiles.of`) and which system owns a reply's sender extension (:meth:`Profiles.owner`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+Category = Literal["transactional", "notice", "marketing"]
+# The columns of sms_source_profile a NULL stands for "" in.
+_TEXT = ("ext", "signature", "account", "dept_code")
 
 
 class SourceProfile(BaseModel):
@@ -19,16 +26,38 @@ class SourceProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     # Appended to a channel's service number as the sender: replies to it belong here.
-    ext: str = ""
+    ext: str = Field("", max_length=8)
     # Used when a row has none; overrides [validation].default_signature.
-    signature: str = ""
+    signature: str = Field("", max_length=32)
+    signature_at: Literal["start", "end"] = "start"  # where 【signature】 goes
+    priority: int | None = Field(None, ge=0, le=9)  # SendSms / hisms send without one
+    account: str = ""  # for rows without one (statistics, routing)
+    dept_code: str = ""
+    # transactional (critical values, verification codes) still reaches a number that
+    # unsubscribed; notice and marketing do not. A template's category wins.
+    category: Category = "notice"
+    blacklist: bool = True  # the blacklist applies
+    words: Literal["reject", "mask", "off"] = "reject"  # on a sensitive word
+    duplicate_seconds: int = Field(0, ge=0)  # same number and text within: DUPLICATE (0: off)
+
+    def row(self, source_system: str) -> dict[str, Any]:
+        """As a ``sms_source_profile`` row."""
+        row = self.model_dump()
+        row.update({k: row[k] or None for k in _TEXT}, blacklist=int(self.blacklist))
+        return {"source_system": source_system, **row}
+
+    @classmethod
+    def of_row(cls, row: Mapping[str, Any]) -> SourceProfile:
+        values = {k: v for k, v in row.items() if k != "source_system"}
+        values.update({k: values[k] or "" for k in _TEXT}, blacklist=bool(values["blacklist"]))
+        return cls(**values)
 
 
 NO_PROFILE = SourceProfile()
 
 
 class Profiles:
-    """The configured profiles, by source system and by extension."""
+    """The profiles, by source system and by extension."""
 
     def __init__(self, profiles: Mapping[str, SourceProfile]) -> None:
         self._by_name = dict(profiles)
@@ -47,3 +76,10 @@ class Profiles:
     def owner(self, ext: str) -> str | None:
         """The source system whose extension ``ext`` is, if any."""
         return self._by_ext.get(ext) if ext else None
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def over(self, rows: Mapping[str, SourceProfile]) -> Profiles:
+        """These profiles with ``rows`` (the database's) in place of theirs."""
+        return Profiles({**self._by_name, **rows})

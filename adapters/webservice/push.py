@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from tenacity import Retrying, stop_after_attempt, wait_exponential
@@ -22,7 +23,9 @@ from tenacity import Retrying, stop_after_attempt, wait_exponential
 from hisms.adapters.webservice.comeback import AUTO, Comeback
 from hisms.adapters.webservice.intake import as_datetime, status_name
 from hisms.adapters.webservice.settings import PlatformConfig
+from hisms.carrier.base import utcnow
 from hisms.engine.store.base import Store, StoreError
+from hisms.monitoring.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +76,15 @@ class ZeepPlatform:
 
 class Pusher:
     def __init__(
-        self, cfg: PlatformConfig, store: Store, worker: str, send: Send | None = None
+        self,
+        cfg: PlatformConfig,
+        store: Store,
+        worker: str,
+        send: Send | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.cfg = cfg
+        self.metrics = metrics
         self.store = store
         self.worker = worker
         self.send: Send = send or ZeepPlatform(cfg)
@@ -114,6 +123,8 @@ class Pusher:
                 self._failed(source, exc)
                 break  # later events wait: order per message is kept
             self.store.mark_pushed(event, self.worker)
+            if self.metrics is not None:
+                self.metrics.pushed(source, _age(event["event_at"]))
             done += 1
         self.pushed += done
         return done
@@ -126,6 +137,8 @@ class Pusher:
 
     def _failed(self, source: str, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"[:500]
+        if self.metrics is not None:
+            self.metrics.push_failed(source)
         failures = self.store.push_failed(source, error, self.worker)
         log.warning("push to the platform for %s failed (%d in a row): %s", source, failures, error)
         if failures < self.cfg.failure_threshold:
@@ -137,3 +150,11 @@ class Pusher:
             "(results stay in the tables; `hisms mode set platform --source %s` replays them)",
             source, failures, source, source,
         )  # fmt: skip
+
+
+def _age(value: Any) -> float:
+    """Seconds since an event's time (naive = UTC, as the stores write them)."""
+    at = as_datetime(value)
+    if at is None:
+        return 0.0
+    return (utcnow() - (at if at.tzinfo else at.replace(tzinfo=UTC))).total_seconds()

@@ -9,31 +9,39 @@ from collections.abc import Callable, Iterator
 
 from hisms.engine.config import Settings
 from hisms.engine.store.base import Store
+from hisms.monitoring.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def running(settings: Settings, open_store: Callable[[], Store]) -> Iterator[None]:
-    """Run what ``[webservice]`` and ``[platform]`` enable, each with its own store."""
+def running(
+    settings: Settings, open_store: Callable[[], Store], metrics: Metrics | None = None
+) -> Iterator[None]:
+    """Run what ``[webservice]`` and ``[platform]`` enable, each with its own store, both
+    counting into ``metrics``."""
     with contextlib.ExitStack() as stack:
         if settings.webservice.enabled:
-            _start_webservice(
-                settings, stack.enter_context(contextlib.closing(open_store())), stack
-            )
+            store = stack.enter_context(contextlib.closing(open_store()))
+            _start_webservice(settings, store, stack, metrics)
         if settings.platform.enabled:
-            _start_pusher(settings, stack.enter_context(contextlib.closing(open_store())), stack)
+            store = stack.enter_context(contextlib.closing(open_store()))
+            _start_pusher(settings, store, stack, metrics)
         yield
 
 
-def _start_webservice(settings: Settings, store: Store, stack: contextlib.ExitStack) -> None:
+def _start_webservice(
+    settings: Settings, store: Store, stack: contextlib.ExitStack, metrics: Metrics | None
+) -> None:
     from hisms.adapters.webservice.server import serve
 
-    server = serve(settings.webservice, store)
+    server = serve(settings.webservice, store, metrics)
     stack.callback(server.stop)
 
 
-def _start_pusher(settings: Settings, store: Store, stack: contextlib.ExitStack) -> None:
+def _start_pusher(
+    settings: Settings, store: Store, stack: contextlib.ExitStack, metrics: Metrics | None
+) -> None:
     from hisms.adapters.webservice.push import Pusher
 
     cfg = settings.platform
@@ -42,9 +50,8 @@ def _start_pusher(settings: Settings, store: Store, stack: contextlib.ExitStack)
     if added:
         log.info("source systems %s registered in platform mode", ", ".join(added))
     stop = threading.Event()
-    thread = threading.Thread(
-        target=Pusher(cfg, store, worker).run, args=(stop,), name="hisms-push", daemon=True
-    )
+    pusher = Pusher(cfg, store, worker, metrics=metrics)
+    thread = threading.Thread(target=pusher.run, args=(stop,), name="hisms-push", daemon=True)
     thread.start()
     log.info("pushing results to the platform at %s", cfg.wsdl)
     stack.callback(thread.join, cfg.timeout_seconds * cfg.retry_attempts + 5)

@@ -17,6 +17,7 @@ from hisms.adapters.webservice.logs import silence_spyne
 from hisms.adapters.webservice.security import Authenticator
 from hisms.adapters.webservice.settings import WebServiceConfig
 from hisms.engine.store.base import Store
+from hisms.monitoring.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,13 @@ class _Cheroot:
         self._server.stop()
 
 
-def serve(cfg: WebServiceConfig, store: Store) -> Server:
-    """Start the configured WebService; stop() it when done."""
+def serve(cfg: WebServiceConfig, store: Store, metrics: Metrics | None = None) -> Server:
+    """Start the configured WebService (its requests counted in ``metrics``); stop() it
+    when done."""
     tls = (cfg.tls_certfile, cfg.tls_keyfile) if cfg.tls_certfile else None
     app = wsgi_app(cfg, store)
+    if metrics is not None:
+        from hisms.monitoring.webservice import Counted
+
+        app = Counted(app, metrics)
     return Server(app, cfg.host, cfg.port, cfg.threads, tls, 4 * cfg.max_request_bytes).start()

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
 from hisms.carrier.cmpp.pdus import V20, V30
-from hisms.carrier.session.options import Choice, Flag, Integer, Text, Zone, read
-from hisms.carrier.session.settings import SessionSettings
-from hisms.carrier.wire.times import GATEWAY_TZ
+from hisms.carrier.session.options import Choice, Flag, Integer, Text, read
+from hisms.carrier.session.settings import ReportClock, SessionSettings
 
 VERSIONS = {"3.0": V30, "3": V30, "2.0": V20, "2": V20}
 
 
-class CmppOptions(SessionSettings):
+class CmppOptions(SessionSettings, ReportClock):
     version: Annotated[int, Choice(VERSIONS, 'must be "2.0" or "3.0"')] = Field(
         V30, description="the protocol version the gateway speaks"
     )
@@ -43,10 +41,6 @@ class CmppOptions(SessionSettings):
     verify_server_auth: Annotated[bool, Flag()] = Field(
         False,
         description="check AuthenticatorISMG; a mismatch is logged as a warning, never refused",
-    )
-    gateway_timezone: Annotated[ZoneInfo, Zone()] = Field(
-        GATEWAY_TZ,
-        description="the zone of the gateway's clock: reports' Submit_time and Done_time are in it",
     )
 
 

@@ -133,6 +133,11 @@ class Link:
             log.warning("%s: the link lasted %.1fs; next login in %.1fs", self.label, lasted, delay)
         await asyncio.sleep(delay)
 
+    @property
+    def in_flight(self) -> int:
+        """Submits sent and not answered yet: how much of the window is used."""
+        return len(self._inflight)
+
     async def shutdown(self) -> None:
         """Let in-flight answers arrive, then log out; the caller cancels ``run``."""
         self.stopping = True

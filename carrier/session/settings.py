@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hisms.carrier.session.options import Integer, Rate, Seconds, Text
+from hisms.carrier.session.options import Integer, Rate, Seconds, Text, Zone
+from hisms.carrier.wire.times import GATEWAY_TZ
 
 Timer = Annotated[float, Seconds()]
 
@@ -61,6 +63,16 @@ class SessionSettings(BaseModel):
         " sooner than this doubles the wait)",
     )
     drain_seconds: Timer = Field(5.0, description="on stop: how long to wait for in-flight answers")
+
+
+class ReportClock(BaseModel):
+    """The option of a protocol whose delivery reports carry times of the gateway's clock."""
+
+    gateway_timezone: Annotated[ZoneInfo, Zone()] = Field(
+        GATEWAY_TZ,
+        description="the zone of the gateway's clock: the submit and done times of its"
+        " delivery reports are read in it",
+    )
 
 
 @dataclass(slots=True)

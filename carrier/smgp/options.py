@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from hisms.carrier.session.options import Choice, Flag, Text, Zone, read
-from hisms.carrier.session.settings import SessionSettings
+from hisms.carrier.session.options import Choice, Flag, Text, read
+from hisms.carrier.session.settings import ReportClock, SessionSettings
 from hisms.carrier.smgp.pdus import LoginMode
-from hisms.carrier.wire.times import GATEWAY_TZ
 
 LOGIN_MODES = {"transmit": LoginMode.TRANSMIT, "send": LoginMode.SEND}
 
 
-class SmgpOptions(SessionSettings):
+class SmgpOptions(SessionSettings, ReportClock):
     client_id: Annotated[str, Text(8, required=True)] = Field(
         description="ClientID (登录账号), the login account"
     )
@@ -42,10 +40,6 @@ class SmgpOptions(SessionSettings):
     verify_server_auth: Annotated[bool, Flag()] = Field(
         False,
         description="check AuthenticatorServer; a mismatch is logged as a warning, never refused",
-    )
-    gateway_timezone: Annotated[ZoneInfo, Zone()] = Field(
-        GATEWAY_TZ,
-        description="the zone of the gateway's clock: reports' submit date and done date are in it",
     )
 
 

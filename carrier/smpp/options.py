@@ -10,13 +10,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from hisms.carrier.session.options import Choice, Integer, Text, Zone, problem, read
-from hisms.carrier.session.settings import SessionSettings
-from hisms.carrier.wire.times import GATEWAY_TZ
+from hisms.carrier.session.options import Choice, Integer, Text, problem, read
+from hisms.carrier.session.settings import ReportClock, SessionSettings
 
 
 class BindMode(enum.Enum):
@@ -37,7 +35,7 @@ def _choice(kind: type[enum.Enum]) -> Choice:
 DATA_CODINGS = (8, 0)  # 8: always UCS2; 0: default alphabet when the text allows, else 8
 
 
-class SmppOptions(SessionSettings):
+class SmppOptions(SessionSettings, ReportClock):
     system_id: Annotated[str, Text(15, required=True)] = Field(description="the login account")
     password: Annotated[str, Text(8, required=True)] = Field(
         repr=False, description="(never logged)"
@@ -67,10 +65,6 @@ class SmppOptions(SessionSettings):
         LongMode.UDH,
         description="udh: esm_class 0x40 + UDH per part; sar: sar_* TLVs per part;"
         " payload: the whole text in one message_payload",
-    )
-    gateway_timezone: Annotated[ZoneInfo, Zone()] = Field(
-        GATEWAY_TZ,
-        description="the zone of the SMSC's clock: receipts' submit date and done date are in it",
     )
 
     @field_validator("data_coding")

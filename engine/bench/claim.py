@@ -14,10 +14,21 @@ from hisms.carrier.base import utcnow
 from hisms.engine.store import open_store
 from hisms.engine.store.base import BULK, NewMessage, WriteBack
 
+# Set in each pool process: the drains start claiming together, once every one has its
+# connection, so the measure is of workers competing, not of process start-up.
+_start: Any = None
+
+
+def _ready(start: Any) -> None:
+    global _start
+    _start = start
+
 
 def drain(url: str, worker: str, batch_size: int) -> list[int]:
     """Claim and acknowledge (as SUBMITTED) until the queue stays empty; the ids handled."""
     store = open_store(url)
+    if _start is not None:
+        _start.wait(60)
     handled: list[int] = []
     empty = 0
     try:
@@ -63,7 +74,7 @@ def fill(url: str, rows: int, chunk: int = 5000) -> None:
 def drain_parallel(url: str, workers: int, batch_size: int) -> list[list[int]]:
     """Run ``workers`` drains in separate processes; the ids each handled."""
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(workers) as pool:
+    with ctx.Pool(workers, initializer=_ready, initargs=(ctx.Barrier(workers),)) as pool:
         return pool.starmap(drain, [(url, f"bench-{n}", batch_size) for n in range(workers)])
 
 

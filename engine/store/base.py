@@ -11,12 +11,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from hisms.carrier.base import DeliveryReport
 from hisms.engine.numbering import NumberInfo
 from hisms.engine.routing.rules import RouteTable
+from hisms.engine.store.policystore import PolicyStore
 
 
 class StoreError(Exception):
@@ -82,6 +83,8 @@ class Claimed:
     signature: str | None
     priority: int
     expired: bool
+    template_code: str | None = None  # with params (a JSON object) instead of content
+    params: str | None = None
     resend_from: str | None = None  # the channel whose failed report sent it again
 
 
@@ -146,6 +149,8 @@ class Mo:
     content: str
     received_at: datetime
     ext_source: str | None  # source system owning the extension the reply was sent to
+    # An unsubscribe keyword (TD, 退订, ...): the categories to blacklist ("marketing,notice").
+    unsubscribe: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +164,23 @@ class Parked:
     received_at: datetime
 
 
-class Store(ABC):
+@dataclass(frozen=True, slots=True)
+class AlarmEvent:
+    """One row of ``sms_alarm``: an alarm raised, repeated or cleared, a test, a summary."""
+
+    event_at: datetime
+    worker: str
+    alarm: str  # the rule: channel_down, database_down, ...
+    subject: str  # the channel, operator, lane or source system; "" for none
+    event: str  # RAISED, REPEATED, CLEARED, TEST, SUMMARY
+    message: str
+    notified: str  # each SMS and email sent and its result
+
+
+class Store(PolicyStore, ABC):
+    """The database as the engine sees it; the content-policy operations (audit trail,
+    profiles, templates, words, blacklist) come written once from :class:`PolicyStore`."""
+
     dialect: str
 
     @abstractmethod
@@ -260,6 +281,24 @@ class Store(ABC):
 
     @abstractmethod
     def status_counts(self) -> dict[str, int]: ...
+
+    @abstractmethod
+    def record_alarms(self, events: Sequence[AlarmEvent]) -> None:
+        """Journal alarm events in ``sms_alarm``."""
+
+    @abstractmethod
+    def recent_alarms(self, since: datetime, limit: int) -> list[dict[str, Any]]:
+        """Alarm events at or after ``since``, newest first."""
+
+    @abstractmethod
+    def day_totals(self, day: date) -> list[dict[str, Any]]:
+        """One day's messages per source system and channel (``v_sms_stats_daily``)."""
+
+    @abstractmethod
+    def pending_head(self, lane: Lane, cap: int) -> tuple[float | None, int]:
+        """Monitoring: (seconds the first due PENDING row of ``lane`` has waited, or None
+        when it has none; its due PENDING rows, counted up to ``cap``). Index seeks, for a
+        timer: never a scan of the table."""
 
     @abstractmethod
     def wait_for_work(self, timeout: float) -> int | None:

@@ -14,8 +14,10 @@ from typing import Any, Protocol
 from hisms.engine.numbering import NumberInfo
 from hisms.engine.routing import rows
 from hisms.engine.routing.rules import RouteTable, groups_of
+from hisms.engine.store.policystore import Who, audit, plain
 
 Row = dict[str, Any]
+ENABLED = {"admin_mode": "ENABLED"}  # a channel without a sms_channel_admin row
 
 
 class _Tx(Protocol):
@@ -43,7 +45,7 @@ class RouteStore(ABC):
     def save_routes(self, table: RouteTable, actor: str) -> list[str]:
         changed: list[str] = []
         with self.transaction() as tx:
-            old_rules = {r["name"]: _plain(r) for r in tx.run("route_rules")}
+            old_rules = {r["name"]: plain(r) for r in tx.run("route_rules")}
             new_rules = {r.name: rows.rule_row(r) for r in table.rules}
             for name in sorted(old_rules.keys() | new_rules.keys()):
                 before, after = old_rules.get(name), new_rules.get(name)
@@ -73,7 +75,7 @@ class RouteStore(ABC):
             }
         with self.transaction() as tx:
             found = tx.run("get_override", phone=phone)
-            before = _plain(found[0]) if found else None
+            before = plain(found[0]) if found else None
             tx.changed("delete_override", phone=phone)
             if after is not None:
                 tx.changed("insert_override", actor=actor, **after)
@@ -90,12 +92,12 @@ class RouteStore(ABC):
     def set_channel_mode(self, channel: str, mode: str, reason: str, actor: str) -> None:
         with self.transaction() as tx:
             found = [r for r in tx.run("channel_modes") if r["channel"] == channel]
-            before = {k: found[0][k] for k in ("admin_mode", "reason")} if found else None
+            before = {k: found[0][k] for k in ("admin_mode", "reason")} if found else ENABLED
             tx.changed("delete_channel_mode", channel=channel)
             after = None if mode == "ENABLED" else {"admin_mode": mode, "reason": reason or None}
             if after is not None:
                 tx.changed("insert_channel_mode", channel=channel, actor=actor, **after)
-            _audit(tx, "channel", channel, before, after or {"admin_mode": "ENABLED"}, actor)
+            _audit(tx, "channel", channel, before, after or ENABLED, actor)
 
     def save_health(self, worker: str, rows_: Sequence[Row]) -> None:
         if not rows_:
@@ -110,18 +112,10 @@ class RouteStore(ABC):
             return tx.run("channel_states")
 
 
-def _plain(row: Row) -> Row:
-    """A fetched row as the rows we write: ints as ints (drivers answer Decimal or bool)."""
-    return {
-        k: int(v) if isinstance(v, bool) or hasattr(v, "as_integer_ratio") else v
-        for k, v in row.items()
-    }
-
-
 def _grouped(members: list[Row]) -> dict[str, list[Row]]:
     named: dict[str, list[Row]] = {}
     for m in members:
-        named.setdefault(m["group_name"], []).append(_plain(m))
+        named.setdefault(m["group_name"], []).append(plain(m))
     return named
 
 
@@ -142,6 +136,10 @@ def _replace_group(
 
 
 def _audit(tx: _Tx, obj: str, name: str, before: Any, after: Any, actor: str) -> None:
+    """Record the change in sms_route_audit (what `hisms route history` shows) and in the
+    audit trail of every change, sms_audit."""
+    action = "create" if before is None else "delete" if after is None else "update"
+    audit(tx, Who(actor), action, obj, name, before, after)
     tx.changed(
         "audit_route",
         actor=actor,

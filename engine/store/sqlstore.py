@@ -13,7 +13,7 @@ import dataclasses
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from hisms.carrier.base import DeliveryReport
 from hisms.engine.status import Status
 from hisms.engine.store.base import (
     Accepted,
+    AlarmEvent,
     Claimed,
     Lane,
     Mo,
@@ -34,6 +35,7 @@ from hisms.engine.store.base import (
     WriteBack,
     WriteBackResult,
 )
+from hisms.engine.store.policystore import Who, audit, unsubscribed
 from hisms.engine.store.routestore import RouteStore
 
 PHONE_COLUMN = 32  # sms_outbox.phone is varchar(32) in every dialect
@@ -263,8 +265,11 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
         rows = [mo_row(m) for m in messages]
         with self.transaction() as tx:
-            saved = tx.batch("save_mo", rows, worker=worker, window=window)
-        return [r["outbox_id"] for r in sorted(saved, key=lambda r: r["id"])]
+            saved = sorted(tx.batch("save_mo", rows, worker=worker, window=window), key=_id)
+            for message, row in zip(messages, saved, strict=True):
+                if message.unsubscribe:
+                    unsubscribed(tx, worker, int(row["id"]), message.unsubscribe)
+        return [r["outbox_id"] for r in saved]
 
     def enqueue_keyed_then_each(
         self, messages: Sequence[NewMessage], actor: str, insert_one: Callable[[TxT, Row], int]
@@ -299,7 +304,10 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
         found: list[int | None] = []
         with self.transaction() as tx:
             for m in messages:
-                outbox_id = save_one(tx, mo_row(m), worker=worker, window=window)["outbox_id"]
+                saved = save_one(tx, mo_row(m), worker=worker, window=window)
+                if m.unsubscribe:
+                    unsubscribed(tx, worker, int(saved["id"]), m.unsubscribe)
+                outbox_id = saved["outbox_id"]
                 found.append(None if outbox_id is None else int(outbox_id))
         return found
 
@@ -323,6 +331,34 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
     def get_segments(self, outbox_id: int) -> list[Row]:
         with self.transaction() as tx:
             return tx.run("get_segments", id=outbox_id)
+
+    def record_alarms(self, events: Sequence[AlarmEvent]) -> None:
+        with self.transaction() as tx:
+            for event in events:  # a few a day: one statement each is portable
+                row = dataclasses.asdict(event)
+                row["message"], row["notified"] = event.message[:1000], event.notified[:1000]
+                tx.changed("record_alarm", **row)
+
+    def recent_alarms(self, since: datetime, limit: int) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.run("recent_alarms", since=since, limit=limit)
+
+    def day_totals(self, day: date) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.run("day_totals", day=day.isoformat())
+
+    def pending_head(self, lane: Lane, cap: int) -> tuple[float | None, int]:
+        waited: list[float] = []
+        with self.transaction() as tx:
+            for priority in range(lane.min_priority, lane.max_priority + 1):
+                waited.extend(float(r["waited"]) for r in tx.run("oldest_due", priority=priority))
+            rows = tx.run(
+                "due_backlog",
+                min_priority=lane.min_priority,
+                max_priority=lane.max_priority,
+                cap=cap,
+            )
+        return max(waited, default=None), int(rows[0]["due"])
 
     def status_counts(self) -> dict[str, int]:
         with self.transaction() as tx:
@@ -353,7 +389,10 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
 
     def cancel(self, outbox_id: int, actor: str, reason: str) -> bool:
         with self.transaction() as tx:
-            return bool(tx.run("cancel_pending", id=outbox_id, actor=actor, reason=reason))
+            done = bool(tx.run("cancel_pending", id=outbox_id, actor=actor, reason=reason))
+            if done:
+                audit(tx, Who(actor), "cancel", "message", str(outbox_id), None, {"reason": reason})
+        return done
 
     def take_replies(self, source_system: str, after_id: int, limit: int, actor: str) -> list[Row]:
         with self.transaction() as tx:
@@ -378,6 +417,9 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
                 sources = [r["source_system"] for r in tx.run("source_modes")]
             rows = [{"source_system": s} for s in sources]
             done = tx.batch("set_source_mode", rows, mode=mode, actor=actor, reason=reason)
+            for r in done:
+                after = {"mode": mode, "reason": reason}
+                audit(tx, Who(actor), "update", "source_mode", r["source_system"], None, after)
         return sorted(r["source_system"] for r in done)
 
     def register_sources(self, sources: Sequence[str], mode: str, actor: str) -> list[str]:
@@ -436,6 +478,10 @@ class PollingSqlStore(SqlStore[TxT]):
     def wait_for_work(self, timeout: float) -> int | None:
         time.sleep(timeout)
         return None
+
+
+def _id(row: Row) -> int:
+    return int(row["id"])
 
 
 def mo_row(m: Mo) -> Row:

@@ -20,12 +20,23 @@ GRANT SELECT, INSERT, DELETE ON sms_parked TO hisms_engine;
 -- view of each channel's health. (Changing routing is the schema owner's: `hisms route`.)
 GRANT SELECT ON sms_route_rule, sms_channel_group, sms_number_override, sms_channel_admin TO hisms_engine;
 GRANT SELECT, INSERT, DELETE ON sms_channel_state TO hisms_engine;
+-- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`.
+GRANT SELECT, INSERT ON sms_alarm TO hisms_engine;
+
+-- Content policy: the engine reads profiles, signatures, templates and words, adds the
+-- blacklist entries of unsubscribe replies, keeps the duplicate window, and appends to the
+-- audit trail. Nobody is granted UPDATE or DELETE on sms_audit (a trigger refuses them too);
+-- policy changes are the schema owner's.
+GRANT SELECT, INSERT ON sms_audit TO hisms_engine;
+GRANT SELECT ON sms_source_profile, sms_account_signature, sms_template, sms_sensitive_word TO hisms_engine;
+GRANT SELECT, INSERT ON sms_blacklist TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sms_duplicate TO hisms_engine;
 
 -- A source system inserts only the columns it may set (the engine's columns keep their
 -- defaults) and only for its own source systems (sms_source_account); `RETURNING id` needs
 -- SELECT on id. It reads its own rows through the v_my_ views, never updates or deletes.
 GRANT INSERT (source_system, source_ref, account, dept_code, phone, content, signature,
-              priority, send_at, expire_at) ON sms_outbox TO hisms_his;
+              priority, send_at, expire_at, template_code, params) ON sms_outbox TO hisms_his;
 GRANT SELECT (id) ON sms_outbox TO hisms_his;
 GRANT USAGE ON SEQUENCE sms_outbox_id_seq TO hisms_his;
 GRANT SELECT ON v_my_sms_result, v_my_sms_inbox, v_sms_stats_daily, sms_status TO hisms_his;

@@ -26,6 +26,8 @@ GRANT SELECT, INSERT, DELETE ON hisms_db.sms_channel_state TO 'hisms_engine'@'%'
 -- Connection slots and rate shared by the engines of a channel.
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_channel_member TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_channel_slot TO 'hisms_engine'@'%';
+-- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`.
+GRANT SELECT, INSERT ON hisms_db.sms_alarm TO 'hisms_engine'@'%';
 -- UPDATE only so that MySQL 8 allows SELECT ... FOR UPDATE on it (the report fence);
 -- the engine never changes sms_status.
 GRANT SELECT, UPDATE ON hisms_db.sms_status TO 'hisms_engine'@'%';
@@ -33,11 +35,23 @@ GRANT SELECT ON hisms_db.sms_schema_version TO 'hisms_engine'@'%';
 GRANT SELECT ON hisms_db.v_sms_result TO 'hisms_engine'@'%';
 GRANT SELECT ON hisms_db.v_sms_stats_daily TO 'hisms_engine'@'%';
 
+-- Content policy: the engine reads profiles, signatures, templates and words, adds the
+-- blacklist entries of unsubscribe replies, keeps the duplicate window, and appends to the
+-- audit trail. Nobody is granted UPDATE or DELETE on sms_audit (a trigger refuses them too);
+-- policy changes are the schema owner's.
+GRANT SELECT, INSERT ON hisms_db.sms_audit TO 'hisms_engine'@'%';
+GRANT SELECT ON hisms_db.sms_source_profile TO 'hisms_engine'@'%';
+GRANT SELECT ON hisms_db.sms_account_signature TO 'hisms_engine'@'%';
+GRANT SELECT ON hisms_db.sms_template TO 'hisms_engine'@'%';
+GRANT SELECT ON hisms_db.sms_sensitive_word TO 'hisms_engine'@'%';
+GRANT SELECT, INSERT ON hisms_db.sms_blacklist TO 'hisms_engine'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_duplicate TO 'hisms_engine'@'%';
+
 -- A source system inserts only the columns it may set (the engine's columns keep their
 -- defaults) and only for its own source systems (sms_source_account); its id is
 -- LAST_INSERT_ID(). It reads its own rows through the v_my_ views, never updates or deletes.
 GRANT INSERT (source_system, source_ref, account, dept_code, phone, content, signature,
-              priority, send_at, expire_at) ON hisms_db.sms_outbox TO 'hisms_his'@'%';
+              priority, send_at, expire_at, template_code, params) ON hisms_db.sms_outbox TO 'hisms_his'@'%';
 GRANT SELECT ON hisms_db.v_my_sms_result TO 'hisms_his'@'%';
 GRANT SELECT ON hisms_db.v_my_sms_inbox TO 'hisms_his'@'%';
 GRANT SELECT ON hisms_db.v_sms_stats_daily TO 'hisms_his'@'%';

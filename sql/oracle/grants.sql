@@ -25,17 +25,31 @@ GRANT SELECT, INSERT, DELETE ON hisms.sms_channel_state TO hisms_engine;
 -- Connection slots and rate shared by the engines of a channel.
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_channel_member TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_channel_slot TO hisms_engine;
+-- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`.
+GRANT SELECT, INSERT ON hisms.sms_alarm TO hisms_engine;
 GRANT SELECT ON hisms.sms_status TO hisms_engine;
 GRANT SELECT ON hisms.sms_schema_version TO hisms_engine;
 GRANT SELECT ON hisms.v_sms_result TO hisms_engine;
 GRANT SELECT ON hisms.v_sms_stats_daily TO hisms_engine;
+
+-- Content policy: the engine reads profiles, signatures, templates and words, adds the
+-- blacklist entries of unsubscribe replies, keeps the duplicate window, and appends to the
+-- audit trail. Nobody is granted UPDATE or DELETE on sms_audit (a trigger refuses them too);
+-- policy changes are the schema owner's.
+GRANT SELECT, INSERT ON hisms.sms_audit TO hisms_engine;
+GRANT SELECT ON hisms.sms_source_profile TO hisms_engine;
+GRANT SELECT ON hisms.sms_account_signature TO hisms_engine;
+GRANT SELECT ON hisms.sms_template TO hisms_engine;
+GRANT SELECT ON hisms.sms_sensitive_word TO hisms_engine;
+GRANT SELECT, INSERT ON hisms.sms_blacklist TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_duplicate TO hisms_engine;
 
 -- A source system inserts only the columns it may set (the engine's columns keep their
 -- defaults) and only for its own source systems (sms_source_account, names in upper case);
 -- `RETURNING id INTO :id` gives its id. It reads its own rows through the v_my_ views,
 -- never updates or deletes. Another source system: see DATABASES.md.
 GRANT INSERT (source_system, source_ref, account, dept_code, phone, content, signature,
-              priority, send_at, expire_at) ON hisms.sms_outbox TO hisms_his;
+              priority, send_at, expire_at, template_code, params) ON hisms.sms_outbox TO hisms_his;
 GRANT SELECT ON hisms.v_my_sms_result TO hisms_his;
 GRANT SELECT ON hisms.v_my_sms_inbox TO hisms_his;
 GRANT SELECT ON hisms.v_sms_stats_daily TO hisms_his;

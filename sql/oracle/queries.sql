@@ -66,6 +66,7 @@ SET status = 1, attempts = attempts + 1, locked_by = :worker,
     updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
 WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j);
 SELECT id, attempts AS attempt, source_system, account, dept_code, phone, content, signature,
+       template_code, params,
        priority, expire_at,
        CASE WHEN expire_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP) THEN 1 ELSE 0 END AS expired,
        resend_from
@@ -748,3 +749,222 @@ VALUES (:channel, :worker, :state, :reason, :takes_new, :since)
 SELECT channel, worker, state, reason, takes_new, since, updated_at,
        (CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - CAST(updated_at AS DATE)) * 86400 AS age_seconds
 FROM sms_channel_state ORDER BY channel, worker
+-- name: oldest_due
+-- Monitoring: seconds the first due PENDING row of one priority has waited (a seek on the
+-- pending index; none when the priority has no due row).
+SELECT waited FROM (
+    SELECT (CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE)
+            - CAST(COALESCE(next_attempt_at, send_at, created_at) AS DATE)) * 86400 AS waited
+    FROM sms_outbox
+    WHERE status = 0 AND priority = :priority
+      AND (send_at IS NULL OR send_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP))
+      AND (next_attempt_at IS NULL OR next_attempt_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP))
+    ORDER BY id
+) WHERE ROWNUM = 1
+
+-- name: due_backlog
+-- Monitoring: due PENDING rows of a priority range, counted up to `cap` (bounded cost).
+SELECT COUNT(*) AS due FROM (
+    SELECT 1 AS one FROM sms_outbox
+    WHERE status = 0 AND priority BETWEEN :min_priority AND :max_priority
+      AND (send_at IS NULL OR send_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP))
+      AND (next_attempt_at IS NULL OR next_attempt_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP))
+      AND ROWNUM <= :cap
+)
+
+-- name: record_alarm
+-- Journal one alarm event (raised, repeated, cleared, test, summary) with its notifications.
+INSERT INTO sms_alarm (event_at, worker, alarm, subject, event, message, notified)
+VALUES (:event_at, :worker, :alarm, :subject, :event, :message, :notified)
+
+-- name: recent_alarms
+-- Alarm events at or after a time, newest first, at most `limit` (`hisms alarm list`, the
+-- daily summary).
+SELECT * FROM (
+    SELECT id, event_at, worker, alarm, subject, event, message, notified
+    FROM sms_alarm WHERE event_at >= :since
+    ORDER BY id DESC
+) WHERE ROWNUM <= :limit
+
+-- name: day_totals
+-- The daily summary: one day's messages per source system and channel (v_sms_stats_daily).
+SELECT source_system, channel, SUM(messages) AS messages, SUM(submitted) AS submitted,
+       SUM(delivered) AS delivered, SUM(failed) AS failed
+FROM v_sms_stats_daily
+WHERE day = TO_DATE(:day, 'YYYY-MM-DD')
+GROUP BY source_system, channel
+ORDER BY source_system, channel
+
+
+-- ---------------------------------------------------------------------------
+-- Content policy (issue 16): the audit trail, source profiles, signatures, templates,
+-- the blacklist, sensitive words and the duplicate window.
+
+-- name: audit
+-- Append one row to the audit trail; the database fills db_role, and client_ip when the
+-- caller gives none (its view of the client's address).
+INSERT INTO sms_audit (actor, caller, client_ip, action, object, name, before_json, after_json)
+VALUES (:actor, :caller, coalesce(:client_ip, SYS_CONTEXT('USERENV', 'IP_ADDRESS')), :action, :object,
+        :name, :before_json, :after_json)
+
+-- name: audit_trail
+-- The audit trail, newest first, filtered by object, name, actor, action and time (NULL: any).
+SELECT id, changed_at, actor, caller, db_role, client_ip, action, object, name, before_json,
+       after_json
+FROM sms_audit
+WHERE (:object IS NULL OR object = :object)
+  AND (:name IS NULL OR name = :name)
+  AND (:actor IS NULL OR actor = :actor)
+  AND (:action IS NULL OR action = :action)
+  AND (:since IS NULL OR changed_at >= :since)
+  AND (:until IS NULL OR changed_at < :until)
+ORDER BY id DESC FETCH FIRST :limit ROWS ONLY
+
+-- name: policy_version
+-- What changes when a profile, signature, template, blacklist entry or word is added,
+-- deleted or updated.
+SELECT (SELECT count(*) FROM sms_source_profile) AS profiles,
+       (SELECT max(updated_at) FROM sms_source_profile) AS profiles_at,
+       (SELECT count(*) FROM sms_account_signature) AS signatures,
+       (SELECT max(updated_at) FROM sms_account_signature) AS signatures_at,
+       (SELECT count(*) FROM sms_template) AS templates,
+       (SELECT max(updated_at) FROM sms_template) AS templates_at,
+       (SELECT count(*) FROM sms_blacklist) AS blacklist,
+       (SELECT max(updated_at) FROM sms_blacklist) AS blacklist_at,
+       (SELECT count(*) FROM sms_sensitive_word) AS words,
+       (SELECT max(updated_at) FROM sms_sensitive_word) AS words_at FROM dual
+
+-- name: profile_rows
+-- Every source profile.
+SELECT source_system, ext, signature, signature_at, priority, account, dept_code, category,
+       blacklist, words, duplicate_seconds
+FROM sms_source_profile ORDER BY source_system
+
+-- name: get_profile
+-- One source profile, if there is one.
+SELECT source_system, ext, signature, signature_at, priority, account, dept_code, category,
+       blacklist, words, duplicate_seconds
+FROM sms_source_profile WHERE source_system = :source_system
+
+-- name: delete_profile
+-- Remove a source profile (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_source_profile WHERE source_system = :source_system
+
+-- name: insert_profile
+-- Add a source profile.
+INSERT INTO sms_source_profile (source_system, ext, signature, signature_at, priority, account,
+    dept_code, category, blacklist, words, duplicate_seconds, created_by, updated_by)
+VALUES (:source_system, :ext, :signature, :signature_at, :priority, :account, :dept_code,
+        :category, :blacklist, :words, :duplicate_seconds, :actor, :actor)
+
+-- name: account_signature_rows
+-- Every signature of an account.
+SELECT account, signature
+FROM sms_account_signature ORDER BY account
+
+-- name: get_account_signature
+-- One signature of an account, if there is one.
+SELECT account, signature
+FROM sms_account_signature WHERE account = :account
+
+-- name: delete_account_signature
+-- Remove a signature of an account (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_account_signature WHERE account = :account
+
+-- name: insert_account_signature
+-- Add a signature of an account.
+INSERT INTO sms_account_signature (account, signature, created_by, updated_by)
+VALUES (:account, :signature, :actor, :actor)
+
+-- name: template_rows
+-- Every template.
+SELECT code, body, category, state, note
+FROM sms_template ORDER BY code
+
+-- name: get_template
+-- One template, if there is one.
+SELECT code, body, category, state, note
+FROM sms_template WHERE code = :code
+
+-- name: delete_template
+-- Remove a template (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_template WHERE code = :code
+
+-- name: insert_template
+-- Add a template.
+INSERT INTO sms_template (code, body, category, state, note, created_by, updated_by)
+VALUES (:code, :body, :category, :state, :note, :actor, :actor)
+
+-- name: word_rows
+-- Every sensitive word or allowed term.
+SELECT word, allow, note
+FROM sms_sensitive_word ORDER BY word
+
+-- name: get_word
+-- One sensitive word or allowed term, if there is one.
+SELECT word, allow, note
+FROM sms_sensitive_word WHERE word = :word
+
+-- name: delete_word
+-- Remove a sensitive word or allowed term (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_sensitive_word WHERE word = :word
+
+-- name: insert_word
+-- Add a sensitive word or allowed term.
+INSERT INTO sms_sensitive_word (word, allow, note, created_by, updated_by)
+VALUES (:word, :allow, :note, :actor, :actor)
+
+-- name: blacklist_rows
+-- Every blacklist entry, expired ones too (the engine skips those).
+SELECT id, phone, prefix, source_system, service_number, categories, reason, inbox_id,
+       expire_at, created_at, created_by
+FROM sms_blacklist ORDER BY id
+
+-- name: get_blacklist
+-- One blacklist entry, if there is one.
+SELECT id, phone, prefix, source_system, service_number, categories, reason, inbox_id,
+       expire_at, created_at, created_by
+FROM sms_blacklist WHERE id = :id
+
+-- name: delete_blacklist
+-- Remove a blacklist entry.
+DELETE FROM sms_blacklist WHERE id = :id
+
+-- name: insert_blacklist
+-- Add a blacklist entry; its id.
+INSERT INTO sms_blacklist (phone, prefix, source_system, service_number, categories, reason,
+    inbox_id, expire_at, created_by, updated_by)
+VALUES (:phone, :prefix, :source_system, :service_number, :categories, :reason, :inbox_id,
+        :expire_at, :actor, :actor)
+RETURNING id INTO :id
+
+-- name: claim_duplicates
+-- Record the first message of each duplicate window (rows sorted by digest: one lock order);
+-- a window that has expired is taken over, a live one is left to its first message.
+MERGE INTO sms_duplicate d
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           digest VARCHAR2(64) PATH '$.digest', outbox_id NUMBER(19) PATH '$.outbox_id',
+           expire_at TIMESTAMP PATH '$.expire_at'))) u
+ON (d.digest = u.digest)
+WHEN MATCHED THEN UPDATE SET d.outbox_id = u.outbox_id, d.expire_at = u.expire_at
+    WHERE d.expire_at <= :now
+WHEN NOT MATCHED THEN INSERT (digest, outbox_id, expire_at)
+    VALUES (u.digest, u.outbox_id, u.expire_at)
+
+-- name: duplicate_owners
+-- The first message of each of these duplicate windows.
+SELECT d.digest, d.outbox_id
+FROM JSON_TABLE(:rows, '$[*]' COLUMNS (digest VARCHAR2(64) PATH '$.digest')) u
+JOIN sms_duplicate d ON d.digest = u.digest
+
+-- name: purge_duplicates
+-- Forget duplicate windows that ended before a time. Run by every engine.
+DELETE FROM sms_duplicate WHERE expire_at < :before
+
+-- name: inbox_reply
+-- The number, service number and source system of a stored reply (an unsubscribe's scope).
+SELECT phone, service_number, source_system, blacklist_id FROM sms_inbox WHERE id = :id
+
+-- name: mark_unsubscribed
+-- Show on a reply the blacklist entry its unsubscribe keyword added.
+UPDATE sms_inbox SET blacklist_id = :blacklist_id, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker WHERE id = :id

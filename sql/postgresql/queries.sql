@@ -49,7 +49,8 @@ SET status = 1, attempts = o.attempts + 1, locked_by = %(worker)s,
 FROM due
 WHERE o.id = due.id
 RETURNING o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, o.phone, o.content,
-          o.signature, o.priority, o.expire_at, o.expire_at <= now() AS expired, o.resend_from
+          o.signature, o.template_code, o.params, o.priority, o.expire_at,
+          o.expire_at <= now() AS expired, o.resend_from
 
 -- name: extend_lease
 -- Heartbeat: keep the lease of rows still in flight with this worker.
@@ -689,3 +690,216 @@ VALUES (%(channel)s, %(worker)s, %(state)s, %(reason)s, %(takes_new)s, %(since)s
 SELECT channel, worker, state, reason, takes_new, since, updated_at,
        extract(epoch FROM now() - updated_at) AS age_seconds
 FROM sms_channel_state ORDER BY channel, worker
+-- name: oldest_due
+-- Monitoring: seconds the first due PENDING row of one priority has waited (a seek on the
+-- pending index; none when the priority has no due row).
+SELECT EXTRACT(EPOCH FROM now() - COALESCE(next_attempt_at, send_at, created_at)) AS waited
+FROM sms_outbox
+WHERE status = 0 AND priority = %(priority)s
+  AND (send_at IS NULL OR send_at <= now())
+  AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+ORDER BY id
+LIMIT 1
+
+-- name: due_backlog
+-- Monitoring: due PENDING rows of a priority range, counted up to `cap` (bounded cost).
+SELECT count(*) AS due FROM (
+    SELECT 1 FROM sms_outbox
+    WHERE status = 0 AND priority BETWEEN %(min_priority)s AND %(max_priority)s
+      AND (send_at IS NULL OR send_at <= now())
+      AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+    LIMIT %(cap)s
+) t
+
+-- name: record_alarm
+-- Journal one alarm event (raised, repeated, cleared, test, summary) with its notifications.
+INSERT INTO sms_alarm (event_at, worker, alarm, subject, event, message, notified)
+VALUES (%(event_at)s, %(worker)s, %(alarm)s, %(subject)s, %(event)s, %(message)s, %(notified)s)
+
+-- name: recent_alarms
+-- Alarm events at or after a time, newest first, at most `limit` (`hisms alarm list`, the
+-- daily summary).
+SELECT id, event_at, worker, alarm, subject, event, message, notified
+FROM sms_alarm WHERE event_at >= %(since)s
+ORDER BY id DESC
+LIMIT %(limit)s
+
+-- name: day_totals
+-- The daily summary: one day's messages per source system and channel (v_sms_stats_daily).
+SELECT source_system, channel, SUM(messages) AS messages, SUM(submitted) AS submitted,
+       SUM(delivered) AS delivered, SUM(failed) AS failed
+FROM v_sms_stats_daily
+WHERE day = %(day)s::date
+GROUP BY source_system, channel
+ORDER BY source_system, channel
+
+
+-- ---------------------------------------------------------------------------
+-- Content policy (issue 16): the audit trail, source profiles, signatures, templates,
+-- the blacklist, sensitive words and the duplicate window.
+
+-- name: audit
+-- Append one row to the audit trail; the database fills db_role, and client_ip when the
+-- caller gives none (its view of the client's address).
+INSERT INTO sms_audit (actor, caller, client_ip, action, object, name, before_json, after_json)
+VALUES (%(actor)s, %(caller)s, coalesce(%(client_ip)s, host(inet_client_addr())), %(action)s, %(object)s,
+        %(name)s, %(before_json)s, %(after_json)s)
+
+-- name: audit_trail
+-- The audit trail, newest first, filtered by object, name, actor, action and time (NULL: any).
+SELECT id, changed_at, actor, caller, db_role, client_ip, action, object, name, before_json,
+       after_json
+FROM sms_audit
+WHERE (%(object)s::text IS NULL OR object = %(object)s)
+  AND (%(name)s::text IS NULL OR name = %(name)s)
+  AND (%(actor)s::text IS NULL OR actor = %(actor)s)
+  AND (%(action)s::text IS NULL OR action = %(action)s)
+  AND (%(since)s::timestamptz IS NULL OR changed_at >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR changed_at < %(until)s)
+ORDER BY id DESC LIMIT %(limit)s
+
+-- name: policy_version
+-- What changes when a profile, signature, template, blacklist entry or word is added,
+-- deleted or updated.
+SELECT (SELECT count(*) FROM sms_source_profile) AS profiles,
+       (SELECT max(updated_at) FROM sms_source_profile) AS profiles_at,
+       (SELECT count(*) FROM sms_account_signature) AS signatures,
+       (SELECT max(updated_at) FROM sms_account_signature) AS signatures_at,
+       (SELECT count(*) FROM sms_template) AS templates,
+       (SELECT max(updated_at) FROM sms_template) AS templates_at,
+       (SELECT count(*) FROM sms_blacklist) AS blacklist,
+       (SELECT max(updated_at) FROM sms_blacklist) AS blacklist_at,
+       (SELECT count(*) FROM sms_sensitive_word) AS words,
+       (SELECT max(updated_at) FROM sms_sensitive_word) AS words_at
+
+-- name: profile_rows
+-- Every source profile.
+SELECT source_system, ext, signature, signature_at, priority, account, dept_code, category,
+       blacklist, words, duplicate_seconds
+FROM sms_source_profile ORDER BY source_system
+
+-- name: get_profile
+-- One source profile, if there is one.
+SELECT source_system, ext, signature, signature_at, priority, account, dept_code, category,
+       blacklist, words, duplicate_seconds
+FROM sms_source_profile WHERE source_system = %(source_system)s
+
+-- name: delete_profile
+-- Remove a source profile (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_source_profile WHERE source_system = %(source_system)s
+
+-- name: insert_profile
+-- Add a source profile.
+INSERT INTO sms_source_profile (source_system, ext, signature, signature_at, priority, account,
+    dept_code, category, blacklist, words, duplicate_seconds, created_by, updated_by)
+VALUES (%(source_system)s, %(ext)s, %(signature)s, %(signature_at)s, %(priority)s,
+        %(account)s, %(dept_code)s, %(category)s, %(blacklist)s, %(words)s,
+        %(duplicate_seconds)s, %(actor)s, %(actor)s)
+
+-- name: account_signature_rows
+-- Every signature of an account.
+SELECT account, signature
+FROM sms_account_signature ORDER BY account
+
+-- name: get_account_signature
+-- One signature of an account, if there is one.
+SELECT account, signature
+FROM sms_account_signature WHERE account = %(account)s
+
+-- name: delete_account_signature
+-- Remove a signature of an account (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_account_signature WHERE account = %(account)s
+
+-- name: insert_account_signature
+-- Add a signature of an account.
+INSERT INTO sms_account_signature (account, signature, created_by, updated_by)
+VALUES (%(account)s, %(signature)s, %(actor)s, %(actor)s)
+
+-- name: template_rows
+-- Every template.
+SELECT code, body, category, state, note
+FROM sms_template ORDER BY code
+
+-- name: get_template
+-- One template, if there is one.
+SELECT code, body, category, state, note
+FROM sms_template WHERE code = %(code)s
+
+-- name: delete_template
+-- Remove a template (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_template WHERE code = %(code)s
+
+-- name: insert_template
+-- Add a template.
+INSERT INTO sms_template (code, body, category, state, note, created_by, updated_by)
+VALUES (%(code)s, %(body)s, %(category)s, %(state)s, %(note)s, %(actor)s, %(actor)s)
+
+-- name: word_rows
+-- Every sensitive word or allowed term.
+SELECT word, allow, note
+FROM sms_sensitive_word ORDER BY word
+
+-- name: get_word
+-- One sensitive word or allowed term, if there is one.
+SELECT word, allow, note
+FROM sms_sensitive_word WHERE word = %(word)s
+
+-- name: delete_word
+-- Remove a sensitive word or allowed term (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_sensitive_word WHERE word = %(word)s
+
+-- name: insert_word
+-- Add a sensitive word or allowed term.
+INSERT INTO sms_sensitive_word (word, allow, note, created_by, updated_by)
+VALUES (%(word)s, %(allow)s, %(note)s, %(actor)s, %(actor)s)
+
+-- name: blacklist_rows
+-- Every blacklist entry, expired ones too (the engine skips those).
+SELECT id, phone, prefix, source_system, service_number, categories, reason, inbox_id,
+       expire_at, created_at, created_by
+FROM sms_blacklist ORDER BY id
+
+-- name: get_blacklist
+-- One blacklist entry, if there is one.
+SELECT id, phone, prefix, source_system, service_number, categories, reason, inbox_id,
+       expire_at, created_at, created_by
+FROM sms_blacklist WHERE id = %(id)s
+
+-- name: delete_blacklist
+-- Remove a blacklist entry.
+DELETE FROM sms_blacklist WHERE id = %(id)s
+
+-- name: insert_blacklist
+-- Add a blacklist entry; its id.
+INSERT INTO sms_blacklist (phone, prefix, source_system, service_number, categories, reason,
+    inbox_id, expire_at, created_by, updated_by)
+VALUES (%(phone)s, %(prefix)s, %(source_system)s, %(service_number)s, %(categories)s,
+        %(reason)s, %(inbox_id)s, %(expire_at)s, %(actor)s, %(actor)s)
+RETURNING id
+
+-- name: claim_duplicates
+-- Record the first message of each duplicate window (rows sorted by digest: one lock order);
+-- a window that has expired is taken over, a live one is left to its first message.
+INSERT INTO sms_duplicate (digest, outbox_id, expire_at)
+SELECT u.digest, u.outbox_id, u.expire_at
+FROM unnest(%(digest)s::text[], %(outbox_id)s::bigint[], %(expire_at)s::timestamptz[])
+     AS u(digest, outbox_id, expire_at)
+ON CONFLICT (digest) DO UPDATE SET outbox_id = excluded.outbox_id, expire_at = excluded.expire_at
+WHERE sms_duplicate.expire_at <= %(now)s
+
+-- name: duplicate_owners
+-- The first message of each of these duplicate windows.
+SELECT d.digest, d.outbox_id
+FROM sms_duplicate d JOIN unnest(%(digest)s::text[]) AS u(digest) ON d.digest = u.digest
+
+-- name: purge_duplicates
+-- Forget duplicate windows that ended before a time. Run by every engine.
+DELETE FROM sms_duplicate WHERE expire_at < %(before)s
+
+-- name: inbox_reply
+-- The number, service number and source system of a stored reply (an unsubscribe's scope).
+SELECT phone, service_number, source_system, blacklist_id FROM sms_inbox WHERE id = %(id)s
+
+-- name: mark_unsubscribed
+-- Show on a reply the blacklist entry its unsubscribe keyword added.
+UPDATE sms_inbox SET blacklist_id = %(blacklist_id)s, updated_at = now(), updated_by = %(worker)s WHERE id = %(id)s

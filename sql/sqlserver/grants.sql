@@ -24,10 +24,24 @@ GRANT SELECT ON dbo.sms_channel_admin TO hisms_engine;
 GRANT SELECT, INSERT, DELETE ON dbo.sms_channel_state TO hisms_engine;
 -- Connection slots and rate shared by the engines of a channel.
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.sms_channel_member, dbo.sms_channel_slot TO hisms_engine;
+-- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`.
+GRANT SELECT, INSERT ON dbo.sms_alarm TO hisms_engine;
 GRANT SELECT ON dbo.sms_status TO hisms_engine;
 GRANT SELECT ON dbo.sms_schema_version TO hisms_engine;
 GRANT SELECT ON dbo.v_sms_result TO hisms_engine;
 GRANT SELECT ON dbo.v_sms_stats_daily TO hisms_engine;
+
+-- Content policy: the engine reads profiles, signatures, templates and words, adds the
+-- blacklist entries of unsubscribe replies, keeps the duplicate window, and appends to the
+-- audit trail. Nobody is granted UPDATE or DELETE on sms_audit (a trigger refuses them too);
+-- policy changes are the schema owner's.
+GRANT SELECT, INSERT ON dbo.sms_audit TO hisms_engine;
+GRANT SELECT ON dbo.sms_source_profile TO hisms_engine;
+GRANT SELECT ON dbo.sms_account_signature TO hisms_engine;
+GRANT SELECT ON dbo.sms_template TO hisms_engine;
+GRANT SELECT ON dbo.sms_sensitive_word TO hisms_engine;
+GRANT SELECT, INSERT ON dbo.sms_blacklist TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.sms_duplicate TO hisms_engine;
 
 -- A source system inserts for its own source systems only (sms_source_account); SQL Server
 -- grants INSERT per table, so the insert trigger refuses rows that set the engine's columns.

@@ -178,8 +178,6 @@ class E2E:
             "max_attempts": 20,
             **channel.pop("engine", {}),
         }
-        # A channel whose link came back takes traffic a second later (default 30 s).
-        health = {"up_after_seconds": 1, **channel.pop("health", {})}
         options = {
             "host": "127.0.0.1",
             "port": port,
@@ -203,8 +201,6 @@ class E2E:
             "pool_size = 6",
             "[engine]",
             *(f"{k} = {_toml(v)}" for k, v in engine.items()),
-            "[health]",
-            *(f"{k} = {_toml(v)}" for k, v in health.items()),
             "[validation]",
             'default_signature = "测试医院"',
             *(f'[sources.{name}]\next = "{ext}"' for name, ext in SOURCES.items()),

@@ -78,7 +78,7 @@ def test_wrong_secret_is_a_clear_login_error_with_backoff_and_rows_wait(e2e) -> 
         "SELECT count(*) FROM sms_outbox WHERE status = 0 AND error_code = 'WAITING_CHANNEL' "
         "AND error_text LIKE '%login refused%'"
     )
-    # The channel is DOWN: rows wait PENDING with the reason, spending no attempt.
+    # The lone channel is DOWN: rows wait for it, PENDING with the reason, no attempt spent.
     e2e.wait(lambda: e2e.query(waiting_sql)[0][0] > 0, timeout=60, what="rows waiting")
     attempts = lambda: sim.call(lambda: sim.sim.counters.logins)  # noqa: E731
     e2e.wait(lambda: attempts() >= 4, timeout=30, what="a few more rounds of backoff")
@@ -89,7 +89,7 @@ def test_wrong_secret_is_a_clear_login_error_with_backoff_and_rows_wait(e2e) -> 
     assert 2 <= logins <= watched + 4  # backoff 0.2, 0.4, 0.8, 1, 1...: no hot loop
     log = engine.log()
     assert "cannot log in to the gateway: login refused: CONNECT_RESP status 3" in log
-    assert "channel cmcc links are DOWN login refused" in log and "wrong shared secret" in log
+    assert "channel cmcc is DOWN (link down: login refused" in log and "wrong shared secret" in log
     assert engine.proc.poll() is None  # still running, still trying
     counts = e2e.counts()
     assert set(counts) <= {0, 1} and 4 not in counts  # waiting, not failed
@@ -97,4 +97,5 @@ def test_wrong_secret_is_a_clear_login_error_with_backoff_and_rows_wait(e2e) -> 
     # The operator fixes the secret on the gateway side: the next login works, rows go out.
     sim.call(lambda: setattr(sim.sim.config, "secret", "s3cret-Pa55"))
     e2e.wait(lambda: e2e.counts() == {3: rows}, timeout=30, what="rows delivered after the fix")
-    assert e2e.query("SELECT max(attempts) FROM sms_outbox") == [(1,)]  # waiting is free
+    # Waiting for the channel spent no attempt (docs/status.md): one claim that was sent.
+    assert e2e.query("SELECT max(attempts) FROM sms_outbox") == [(1,)]

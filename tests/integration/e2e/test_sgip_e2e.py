@@ -26,7 +26,6 @@ from hisms.engine.config import (
     Settings,
     ValidationConfig,
 )
-from hisms.engine.health import HealthConfig
 from hisms.engine.status import Status
 from hisms.engine.store import open_store
 from hisms.engine.store.base import NewMessage, Store
@@ -74,8 +73,6 @@ def _settings(url: str, port: int) -> Settings:
             max_attempts=20,
         ),
         validation=ValidationConfig(default_signature="测试医院"),
-        # The dropped link is up again at once: traffic waits a second, not the default 30.
-        health=HealthConfig(up_after_seconds=1),
         channels=[ChannelConfig(name="cucc", protocol="sgip", **_channel(port))],
     )
 

@@ -5,6 +5,7 @@ from hisms.carrier.base import Outcome, SubmitResult
 from hisms.engine import process
 from hisms.engine.config import ChannelConfig
 from hisms.engine.health import NOT_HERE, Standing, State
+from hisms.engine.policy.check import Policy
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
 from hisms.engine.routing.seed import RoutingConfig, seed_table
@@ -19,7 +20,7 @@ TABLE = seed_table(
 )
 ROUTER = Router(TABLE, lambda channel: UP if channel == "cm" else NOT_HERE)
 DOWN_ROUTER = Router(TABLE, lambda channel: Standing(State.DOWN, "link down", False))
-NO_PROFILES = Profiles({})
+NO_PROFILES = Policy(Profiles({}))
 POLICY = RetryPolicy(max_attempts=3, base_seconds=1, max_seconds=60)
 
 
@@ -52,7 +53,7 @@ def test_plan_settles_invalid_expired_and_unroutable_rows_at_once() -> None:
 
 
 def test_plan_splits_long_messages_and_carries_the_source_extension() -> None:
-    profiles = Profiles({"HIS": SourceProfile(ext="01")})
+    profiles = Policy(Profiles({"HIS": SourceProfile(ext="01")}))
     (message,), _ = process.plan([row(content="字" * 150)], RULES, ROUTER, profiles, POLICY)
     assert [p.key.seq for p in message.parts] == [1, 2, 3]
     assert {p.total for p in message.parts} == {3}
@@ -154,7 +155,7 @@ def two_channels(states: dict[str, Standing]) -> Router:
 
 def test_a_resent_message_avoids_the_channel_whose_report_failed() -> None:
     router = two_channels({"cm": UP, "backup": UP})
-    resent = Claimed(1, 2, "HIS", None, None, "13800138000", "hi", None, 5, False, "cm")
+    resent = Claimed(1, 2, "HIS", None, None, "13800138000", "hi", None, 5, False, resend_from="cm")
     outgoing, _ = process.plan([resent, row(2)], RULES, router, NO_PROFILES, POLICY)
     assert [m.channel for m in outgoing] == ["backup", "cm"]
     (alone,), _ = process.plan([resent], RULES, ROUTER, NO_PROFILES, POLICY)

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from hisms.engine.config import ChannelConfig
-from hisms.engine.health import NOT_HERE, Standing, State
+from hisms.engine.health import NOT_HERE, ChannelHealth, HealthConfig, Standing, State
 from hisms.engine.numbering import NumberInfo, lookup, split_region
 from hisms.engine.router import Router
 from hisms.engine.routing.rows import rule_of, rule_row
@@ -97,6 +97,25 @@ def test_a_message_waits_when_no_channel_of_its_group_takes_traffic() -> None:
     route = router({"cmcc": DOWN, "ctcc": DOWN, "backup": DOWN}).route(facts())
     assert route.channel is None and route.wait
     assert "cmcc DOWN (link down: connection refused)" in route.why
+
+
+def test_a_channel_in_its_hold_time_takes_traffic_only_when_no_other_channel_does() -> None:
+    held = Standing(State.DOWN, "link down; fine again, back in 25s", False, recovering=True)
+    alone = router({"cmcc": held, "ctcc": DOWN, "backup": DOWN})
+    route = alone.route(facts())
+    assert route.channel == "cmcc" and "hold time" in route.why
+    assert alone.blocked("cmcc") is None and alone.blocked("ctcc") is not None
+    with_backup = router({"cmcc": held, "ctcc": DOWN})
+    assert with_backup.route(facts()).channel == "backup"
+
+
+def test_a_lone_channel_whose_link_came_back_is_used_at_once() -> None:
+    health = ChannelHealth("cmcc", HealthConfig(up_after_seconds=30), clock=lambda: 0.0)
+    health.link(False, "connection closed by the gateway")
+    assert not health.standing().recovering
+    health.link(True, "1 of 1 links up")
+    standing = health.standing()
+    assert standing.state is State.DOWN and standing.recovering and not standing.takes_new
 
 
 def test_failover_avoids_the_channels_already_tried() -> None:

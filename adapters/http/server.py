@@ -1,0 +1,58 @@
+"""An ASGI app served by uvicorn inside the engine's event loop.
+
+Inside the loop, a route reads the engine's state (channels, counters) without locks;
+its handlers must therefore never block: database work goes to a thread. uvicorn's
+own signal handling and logging setup are left out: ``hisms run`` owns both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator, Sequence
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+STARTUP_SECONDS = 10.0
+
+
+class _Embedded(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield  # the engine's SIGTERM handler stops us (stop()), not uvicorn's
+
+
+class HttpServer:
+    """``routes`` on ``host:port`` (port 0 picks a free one, see :attr:`port`)."""
+
+    def __init__(self, host: str, port: int, routes: Sequence[BaseRoute]) -> None:
+        self.app = Starlette(routes=list(routes))
+        self.host = host
+        self._socket = socket.create_server((host, port), reuse_port=False)
+        self.port = int(self._socket.getsockname()[1])
+        config = uvicorn.Config(
+            self.app, log_config=None, log_level="warning", access_log=False, lifespan="off"
+        )
+        self._server = _Embedded(config)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]))
+        async with asyncio.timeout(STARTUP_SECONDS):
+            while not self._server.started:
+                if self._task.done():
+                    self._task.result()  # raises what stopped it
+                await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task
+        self._socket.close()

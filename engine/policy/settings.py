@@ -1,0 +1,15 @@
+"""The ``[policy]`` section of the configuration: what the database does not hold."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from hisms.adapters.his.profiles import Category
+
+
+class PolicyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # A reply that is one of these (full-width, case, spaces and punctuation ignored) adds a
+    # blacklist entry for the replied-to source system's categories below.
+    unsubscribe_keywords: list[str] = ["TD", "T", "退订", "N", "0000"]
+    unsubscribe_categories: list[Category] = ["notice", "marketing"]

@@ -1,0 +1,69 @@
+"""Monitoring in ``hisms run``: the HTTP server and its routes, the probe and sampling,
+the alarms."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
+from hisms.adapters.http.server import HttpServer
+from hisms.engine.config import ConfigError, Settings
+from hisms.engine.store import open_store
+from hisms.engine.worker import Engine
+from hisms.monitoring.channels import ChannelCollector
+from hisms.monitoring.health import Health
+from hisms.monitoring.routes import routes
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def monitored(settings: Settings, engine: Engine) -> AsyncIterator[Health | None]:
+    """Serve ``[monitoring]`` and run ``[alarms]`` while the engine runs (nothing when
+    both are disabled)."""
+    cfg = settings.monitoring
+    if not (cfg.enabled or settings.alarms.enabled):
+        yield None
+        return
+    metrics = engine.metrics
+    metrics.registry.register(ChannelCollector(metrics, engine.carriers, engine.channels))
+    # Its own connections: a probe must not wait for one of the engine's busy pool.
+    store = open_store(settings.database.url.get_secret_value(), 2)
+    health = Health(cfg, metrics, store, engine.channels)
+    jobs: list[Coroutine[Any, Any, None]] = [health.run()]
+    if settings.alarms.enabled:
+        from hisms.monitoring.alarming import Alarming
+
+        jobs.append(Alarming(settings, engine, health).run())
+    try:
+        async with _served(settings, health):
+            tasks = [asyncio.create_task(job) for job in jobs]
+            try:
+                yield health
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        store.close()
+
+
+@contextlib.asynccontextmanager
+async def _served(settings: Settings, health: Health) -> AsyncIterator[None]:
+    cfg = settings.monitoring
+    if not cfg.enabled:
+        yield
+        return
+    try:
+        server = HttpServer(cfg.host, cfg.port, routes(health.metrics, health))
+    except OSError as exc:  # a second engine on this host needs its own port
+        raise ConfigError(f"[monitoring] cannot listen on {cfg.host}:{cfg.port}: {exc}") from exc
+    await server.start()
+    log.info("metrics on %s/metrics, health on /healthz and /readyz", server.url)
+    try:
+        yield
+    finally:
+        await server.stop()

@@ -1,0 +1,153 @@
+"""The content policy in a running engine (loopback carrier) on every live database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from hisms.adapters.his import SourceProfile
+from hisms.carrier.base import utcnow
+from hisms.carrier.loopback.client import LoopbackCarrier
+from hisms.engine.config import (
+    ChannelConfig,
+    DatabaseConfig,
+    EngineConfig,
+    Settings,
+    ValidationConfig,
+)
+from hisms.engine.health import HealthConfig
+from hisms.engine.status import Status
+from hisms.engine.store import open_store
+from hisms.engine.store.base import NewMessage, Store
+from hisms.engine.store.policystore import AuditFilter, Who
+from hisms.engine.worker import Engine
+from tests.waiting import until
+
+OPS = Who("cli:ops", "hisms-cli")
+PATIENT = "13800138000"
+
+
+def settings(url: str, worker: str = "t", **sources: SourceProfile) -> Settings:
+    return Settings(
+        database=DatabaseConfig(url=url),
+        engine=EngineConfig(
+            worker_id=worker,
+            poll_min_seconds=0.01,
+            poll_max_seconds=0.1,
+            writeback_every_seconds=0.05,
+        ),
+        validation=ValidationConfig(default_signature="测试医院"),
+        channels=[ChannelConfig(name="lb", protocol="loopback")],
+        sources=sources,
+        health=HealthConfig(poll_seconds=0.1),
+    )
+
+
+def final(store: Store, ids: list[int]) -> Callable[[], bool]:
+    return lambda: all(store.get_message(i)["status"] >= Status.DELIVERED for i in ids)  # type: ignore[index]
+
+
+async def running(engines: list[Engine], step: Callable[[], Any]) -> None:
+    tasks = [asyncio.create_task(e.run()) for e in engines]
+    try:
+        await step()
+    finally:
+        for e in engines:
+            e.stop()
+        await asyncio.gather(*tasks)
+
+
+def test_td_reply_blocks_notices_but_not_critical_values(db_url: str) -> None:
+    store = open_store(db_url)
+    cfg = settings(
+        db_url,
+        APPT=SourceProfile(ext="04"),
+        CV=SourceProfile(ext="03", category="transactional"),
+    )
+    carrier = LoopbackCarrier("lb", report_delay=0.01, reply_rules={"预约": "ＴＤ"})
+    engine = Engine(cfg, store, {"lb": carrier})
+
+    async def step() -> None:
+        (first,) = store.enqueue([NewMessage(PATIENT, "您已预约明天门诊", "APPT")], "t")
+        await until(lambda: asyncio.to_thread(final(store, [first])), 20, "the first notice")
+
+        def blocked() -> bool:
+            hit = engine.policies.current.blacklist.hit(PATIENT, "APPT", "notice", utcnow())
+            return hit is not None
+
+        await until(blocked, 20, "the unsubscribe entry in the engine")
+        ids = store.enqueue(
+            [NewMessage(PATIENT, "复诊提醒", "APPT"), NewMessage(PATIENT, "危急值：血钾6.8", "CV")],
+            "t",
+        )
+        await until(lambda: asyncio.to_thread(final(store, ids)), 20, "both messages final")
+        notice, critical = (store.get_message(i) for i in ids)
+        assert notice["status"] == Status.REJECTED and notice["error_code"] == "BLACKLISTED"  # type: ignore[index]
+        assert critical["status"] == Status.DELIVERED  # type: ignore[index]
+        (entry,) = store.load_policy().blacklist
+        assert f"blacklist entry {entry['id']} " in notice["error_text"]  # type: ignore[index]
+        assert (entry["source_system"], entry["categories"]) == ("APPT", "marketing,notice")
+        with store.transaction() as tx:
+            (reply,) = tx.run("inbox_reply", id=entry["inbox_id"])
+        assert reply["blacklist_id"] == entry["id"]  # shown on the MO row
+        assert store.audit_trail(AuditFilter(action="unsubscribe", name=str(entry["id"])))
+
+    asyncio.run(running([engine], step))
+    store.close()
+
+
+def test_duplicates_are_rejected_across_two_engines(db_url: str) -> None:
+    stores = [open_store(db_url), open_store(db_url)]
+    stores[0].put_policy("profile", SourceProfile(duplicate_seconds=300).row("APPT"), OPS)
+    ids = stores[0].enqueue([NewMessage(PATIENT, "明天上午复诊", "APPT") for _ in range(6)], "t")
+    carriers = [LoopbackCarrier("lb", report_delay=0.01) for _ in stores]
+    engines = [
+        Engine(settings(db_url, f"e{n}"), s, {"lb": c})
+        for n, (s, c) in enumerate(zip(stores, carriers, strict=True))
+    ]
+    for e in engines:  # the duplicate window from the database before the first claim
+        e.policies.sync(e.store)
+
+    async def step() -> None:
+        await until(lambda: asyncio.to_thread(final(stores[0], ids)), 20, "every copy final")
+
+    asyncio.run(running(engines, step))
+    got = [stores[0].get_message(i) for i in ids]
+    sent = [m for m in got if m["status"] == Status.DELIVERED]  # type: ignore[index]
+    assert len(sent) == 1 and sum(len(c.submitted) for c in carriers) == 1
+    for m in got:
+        if m is not sent[0]:
+            assert m["error_code"] == "DUPLICATE"  # type: ignore[index]
+            assert f"duplicate of message {sent[0]['id']}:" in m["error_text"]  # type: ignore[index]
+    for s in stores:
+        s.close()
+
+
+def test_a_signature_change_is_picked_up_without_restart(db_url: str) -> None:
+    store = open_store(db_url)
+    carrier = LoopbackCarrier("lb", report_delay=0.01)
+    engine = Engine(settings(db_url, HIS=SourceProfile(signature="市一院")), store, {"lb": carrier})
+
+    async def step() -> None:
+        (one,) = store.enqueue([NewMessage(PATIENT, "复诊提醒", "HIS")], "t")
+        await until(lambda: asyncio.to_thread(final(store, [one])), 20, "the first message")
+        store.put_policy("profile", SourceProfile(signature="市第一人民医院").row("HIS"), OPS)
+        await until(
+            lambda: engine.policies.current.profiles.of("HIS").signature == "市第一人民医院",
+            20,
+            "the new signature in the engine",
+        )
+        (two,) = store.enqueue([NewMessage(PATIENT, "复诊提醒", "HIS")], "t")
+        await until(lambda: asyncio.to_thread(final(store, [two])), 20, "the second message")
+
+    asyncio.run(running([engine], step))
+    assert [s.text for s in carrier.submitted] == [
+        "【市一院】复诊提醒",
+        "【市第一人民医院】复诊提醒",
+    ]
+    (change,) = store.audit_trail(AuditFilter(object="profile"))
+    assert change["actor"] == "cli:ops" and change["action"] == "create"
+    assert json.loads(change["after_json"])["signature"] == "市第一人民医院"
+    store.close()

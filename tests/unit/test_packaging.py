@@ -1,0 +1,22 @@
+"""The package list in setup.cfg names every package of the tree: a folder left out is
+missing from a wheel (the editable install used in development would not notice)."""
+
+from __future__ import annotations
+
+import configparser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_setup_cfg_lists_every_package() -> None:
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    listed = set(config["options"]["packages"].split())
+    found = {
+        ".".join(("hisms", *init.parent.relative_to(ROOT).parts))
+        for init in ROOT.rglob("__init__.py")
+        if not {"tests", ".venv", ".git"} & set(init.relative_to(ROOT).parts)
+    }
+    assert found - listed == set(), "packages missing from setup.cfg"
+    assert listed - found == set(), "setup.cfg names packages that do not exist"
