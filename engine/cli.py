@@ -91,7 +91,10 @@ def _upgrade(obj: _Context, verb: str) -> None:
         version = store.schema_version()
         store.set_timezone(obj.settings.timezone)
         seeded: list[str] = []
-        if store.load_routes() is None:  # a fresh install: the configuration's rules
+        # A fresh install takes the configuration's [routing] rules. Without any, nothing
+        # is written: each engine routes by its own channels' operators, so a later change
+        # of channels cannot leave the database naming channels no engine has.
+        if obj.settings.routing.rules and store.load_routes() is None:
             seeded = store.save_routes(obj.settings.seed_routes(), "hisms db init")
         stored = {r["source_system"] for r in store.load_policy().profiles}
         for name, profile in obj.settings.sources.items():
