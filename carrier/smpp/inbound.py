@@ -2,7 +2,9 @@
 
 Receipts are parsed by :mod:`.report` (receipted_message_id and message_state
 TLVs win over the text); a failure's error code is ``stat:err`` when err says
-more than zero. Long MO messages arrive as UDH or sar_* parts.
+more than zero. Only final receipts become events (an interim ENROUTE or
+ACCEPTD must not end the part), as SGIP drops its interim reports. Long MO
+messages arrive as UDH or sar_* parts.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class Inbound(inbound.Inbound):
             concat, content = read_text(pdu)
             return self.mo(pdu.source_addr, pdu.destination_addr, concat, content)
         receipt = from_deliver_sm(pdu, self.zone)
+        if not receipt.final:
+            return []
         error = None if receipt.err in _NO_ERROR else f"{receipt.stat}:{receipt.err}"
         return self.report(
             receipt.message_id, receipt.stat, pdu.source_addr, error=error, done_at=receipt.done_at
