@@ -25,6 +25,7 @@ from hisms.carrier.smpp.pdus import (
     DeliverSm,
     Tag,
 )
+from hisms.carrier.wire import text as coding
 from hisms.carrier.wire.errors import RemoteProtocolError
 from hisms.carrier.wire.times import GATEWAY_TZ, REPORT_FORMAT, gateway_time
 from hisms.carrier.wire.tlv import cstr_value, int_value
@@ -84,7 +85,7 @@ def from_deliver_sm(pdu: DeliverSm, zone: ZoneInfo = GATEWAY_TZ) -> Receipt:
     """The receipt in ``pdu``, its dates read in the SMSC's ``zone``; RemoteProtocolError
     if no message id is anywhere."""
     raw = pdu.message_payload if pdu.message_payload is not None else pdu.short_message
-    fields = parse_fields(raw.decode("latin-1"))
+    fields = parse_fields(coding.decode(raw, coding.LATIN1))
     message_id = pdu.receipted_message_id or fields.get("id", "")
     if not message_id:
         raise RemoteProtocolError(f"delivery receipt without a message id: {raw!r}")
