@@ -176,6 +176,7 @@ class _Outbound:
                 log.info("simulator: link to the SP at port %d: %r", self.sim.sp_port, exc)
                 await asyncio.sleep(0.05)
             for pdu in self._unanswered.values():  # never answered: send again
+                self.sim.counters.redelivered += 1
                 self._queue.put_nowait(pdu)
             self._unanswered.clear()
 
@@ -242,10 +243,9 @@ class _Outbound:
                 self.sim.unbound_by_sp += 1
                 writer.write(conn.send(pdus.UnbindResp(sequence=pdu.sequence)))
                 return
-            if isinstance(pdu, pdus.ReportResp | pdus.DeliverResp):
-                sent = self._unanswered.pop(pdu.sequence, None)
-                if isinstance(sent, pdus.Report):
-                    self.sim.counters.report_acks += 1
+            answered = isinstance(pdu, pdus.ReportResp | pdus.DeliverResp)
+            if answered and self._unanswered.pop(pdu.sequence, None) is not None:
+                self.sim.counters.report_acks += 1  # as every simulator: MO included
 
 
 cli = command(
