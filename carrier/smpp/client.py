@@ -4,8 +4,10 @@ Options: :class:`~hisms.carrier.smpp.options.SmppOptions` (the table is in
 ``docs/carrier-options.md``); a transmitter+receiver channel runs a second
 session of receivers beside the submitting one.
 
-``carrier_msg_id`` is the SMSC's message_id exactly as submit_sm_resp gave it;
-receipts are matched by receipted_message_id (else the ``id:`` of the text).
+``carrier_msg_id`` is the SMSC's message_id exactly as submit_sm_resp gave it
+(or, with ``receipt_ids`` hex->decimal or decimal->hex, the number it names in
+decimal); receipts are matched by receipted_message_id (else the ``id:`` of the
+text), read the same way.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 
 from hisms.carrier.session.options import Choice, Integer, Text, Zone, problem, read
 from hisms.carrier.session.settings import SessionSettings
+from hisms.carrier.smpp.msgid import ReceiptIds
 from hisms.carrier.wire.times import GATEWAY_TZ
 
 
@@ -71,6 +72,12 @@ class SmppOptions(SessionSettings):
     gateway_timezone: Annotated[ZoneInfo, Zone()] = Field(
         GATEWAY_TZ,
         description="the zone of the SMSC's clock: receipts' submit date and done date are in it",
+    )
+    receipt_ids: Annotated[ReceiptIds, _choice(ReceiptIds)] = Field(
+        ReceiptIds.AS_IS,
+        description="how receipt ids relate to submit_sm_resp's message_id: as-is;"
+        " hex->decimal (receipts give the hex id in decimal); decimal->hex (the reverse);"
+        " with either, ids are stored as the decimal number",
     )
 
     @field_validator("data_coding")
