@@ -76,7 +76,7 @@ class SmppAdapter:
 
     def submit(self, submission: Submission, seq: int) -> pdus.SubmitSm:
         o = self.options
-        data_coding, body = self._encode(submission)
+        data_coding, body = submission.coding, submission.body
         esm_class, short_message = 0, body
         tlvs: dict[int, bytes] = {}
         if o.long_messages is LongMode.UDH:
@@ -130,11 +130,6 @@ class SmppAdapter:
         return PeerRequest(reply=_nack(pdu.sequence_number, pdus.Status.RINVCMDID))
 
     # -- internals -----------------------------------------------------------
-
-    def _encode(self, submission: Submission) -> tuple[int, bytes]:
-        if self.options.data_coding == 0:
-            return message.encode_text(submission.text)
-        return 8, submission.body
 
     def _destination(self, phone: str) -> str:
         return "86" + phone if self.options.dest_addr_ton == _INTERNATIONAL else phone

@@ -26,8 +26,10 @@ from hisms.carrier.base import (
 )
 from hisms.carrier.session.carrier import SessionCarrier
 from hisms.carrier.session.channel import ChannelSession
+from hisms.carrier.smpp import message
 from hisms.carrier.smpp.adapter import SmppAdapter
 from hisms.carrier.smpp.options import BindMode, LongMode, SmppOptions, parse
+from hisms.carrier.wire.text import UCS2
 
 
 class SmppCarrier(SessionCarrier):
@@ -41,6 +43,10 @@ class SmppCarrier(SessionCarrier):
         super().__init__(name, session)  # submits (transceivers or transmitters)
         self.options = options
         self.receivers = receivers  # receipts and MO in a transmitter+receiver channel
+
+    def coding(self, text: str) -> int:
+        """With data_coding 0, the default alphabet for a message it can hold; else UCS2."""
+        return message.choose_coding(text) if self.options.data_coding == 0 else UCS2
 
     async def start(self, on_event: EventSink) -> None:
         await super().start(on_event)

@@ -35,7 +35,7 @@ def _choice(kind: type[enum.Enum]) -> Choice:
     return Choice({m.value: m for m in kind}, "must be " + " or ".join(repr(m.value) for m in kind))
 
 
-DATA_CODINGS = (8, 0)  # 8: always UCS2; 0: default alphabet when the text allows, else 8
+DATA_CODINGS = (8, 0)  # 8: always UCS2; 0: default alphabet when the message allows, else 8
 
 
 class SmppOptions(SessionSettings):
@@ -62,7 +62,9 @@ class SmppOptions(SessionSettings):
     )
     dest_addr_npi: Annotated[int, Integer(0, 18)] = Field(1, description="1: E.164")
     data_coding: Annotated[int, Integer(0, 8)] = Field(
-        8, description="8: UCS2 always; 0: the default alphabet for plain ASCII text"
+        8,
+        description="8: UCS2 always; 0: the default alphabet for a message whose every"
+        " character it holds (160 characters, 153 per part), else UCS2: chosen once per message",
     )
     long_messages: Annotated[LongMode, _choice(LongMode)] = Field(
         LongMode.UDH,

@@ -60,8 +60,8 @@ def test_submit_in_payload_mode_uses_message_payload_only_when_long() -> None:
     assert short.short_message == BODY and not short.tlvs
 
 
-def test_data_coding_0_only_for_plain_text() -> None:
-    plain = dataclasses.replace(PART, text="See you at 9", udh=b"")
+def test_a_part_goes_in_the_coding_chosen_for_its_message() -> None:
+    plain = dataclasses.replace(PART, text="See you at 9", body=b"See you at 9", udh=b"", coding=0)
     assert adapter(data_coding=0).submit(plain, 1).data_coding == 0
     assert adapter(data_coding=0).submit(plain, 1).short_message == b"See you at 9"
     assert adapter(data_coding=0).submit(PART, 1).data_coding == 8
