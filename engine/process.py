@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult, utcnow
+from hisms.carrier.wire.text import UCS2
 from hisms.engine import segment, validate
 from hisms.engine.errors import ErrorCode
 from hisms.engine.policy.check import Passed, Policy
@@ -20,6 +22,9 @@ from hisms.engine.router import Route, Router
 from hisms.engine.routing.rules import Facts
 from hisms.engine.status import Status
 from hisms.engine.store.base import Claimed, WriteBack
+
+# (channel, text) -> the data coding the channel sends the whole text in (Carrier.coding)
+Coding = Callable[[str, str], int]
 
 
 @dataclass(slots=True)
@@ -33,9 +38,11 @@ class Outgoing:
     window: int = 0  # that window's seconds
     tried: set[str] = field(default_factory=set)  # channels it was handed to
     waits_for: str | None = None  # why no channel of its group is left, once failing over
+    split: Callable[[int], list[Submission]] | None = None  # the parts in a data coding
 
-    def fail_over(self, router: Router) -> Route:
-        """Route again, avoiding the channels tried; on success, take the new channel."""
+    def fail_over(self, router: Router, coding: Coding = lambda channel, text: UCS2) -> Route:
+        """Route again, avoiding the channels tried; on success, take the new channel, and
+        split the text again if that channel sends it in another data coding."""
         assert self.facts is not None
         self.tried.add(self.channel)
         route = router.route(self.facts, avoid=self.tried)
@@ -43,7 +50,14 @@ class Outgoing:
             self.waits_for = router.route(self.facts).why if route.wait else route.why
         else:
             self.channel = route.channel
+            self._recode(coding)
         return route
+
+    def _recode(self, coding: Coding) -> None:
+        text = "".join(p.text for p in self.parts)
+        wanted = coding(self.channel, text)
+        if self.split is not None and self.parts and self.parts[0].coding != wanted:
+            self.parts = self.split(wanted)
 
 
 def plan(
@@ -52,6 +66,7 @@ def plan(
     router: Router,
     content: Policy,
     policy: RetryPolicy,
+    coding: Coding = lambda channel, text: UCS2,
 ) -> tuple[list[Outgoing], WriteBack]:
     """``content``: the content policy's rules; the duplicate check comes after, with the
     database (:func:`drop_duplicates`)."""
@@ -75,11 +90,11 @@ def plan(
         elif route.channel is None:
             done.finals.append(_final(row, Status.FAILED, ErrorCode.NO_CHANNEL, route.why))
         else:
-            parts = _parts(row, checked)
+            split = partial(_parts, row, checked)
+            parts = split(coding(route.channel, checked.message.text))
             phone = checked.message.phone
-            outgoing.append(
-                Outgoing(row, route.channel, phone, parts, facts, checked.digest, checked.window)
-            )
+            window = checked.digest, checked.window
+            outgoing.append(Outgoing(row, route.channel, phone, parts, facts, *window, split=split))
     return outgoing, done
 
 
@@ -125,7 +140,7 @@ def waiting(row: Claimed, why: str, policy: RetryPolicy) -> dict[str, Any]:
     }
 
 
-def _parts(row: Claimed, checked: Passed) -> list[Submission]:
+def _parts(row: Claimed, checked: Passed, coding: int) -> list[Submission]:
     message = checked.message
     return [
         Submission(
@@ -138,8 +153,9 @@ def _parts(row: Claimed, checked: Passed) -> list[Submission]:
             total=part.total,
             priority=row.priority,
             src_ext=checked.source.ext,
+            coding=part.coding,
         )
-        for part in segment.split(message.text, ref=row.id & 0xFF)
+        for part in segment.split(message.text, row.id & 0xFF, coding)
     ]
 
 

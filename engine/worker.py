@@ -204,7 +204,9 @@ class Engine:
         try:
             router = self.channels.router
             content = self.policies.current
-            outgoing, written = process.plan(rows, self.rules, router, content, self.policy)
+            outgoing, written = process.plan(
+                rows, self.rules, router, content, self.policy, self._coding
+            )
             outgoing = await self._unique(outgoing, written)
             phones = Counter(m.phone for m in outgoing)
             self._sending.update(phones)
@@ -241,6 +243,9 @@ class Engine:
         firsts = await asyncio.to_thread(self.store.first_messages, list(claims.values()), now)
         return process.drop_duplicates(outgoing, firsts, written)
 
+    def _coding(self, channel: str, text: str) -> int:
+        return self.carriers[channel].coding(text)
+
     async def _submit(self, outgoing: Sequence[process.Outgoing]) -> dict[SubmitKey, SubmitResult]:
         by_channel: dict[str, list[process.Outgoing]] = defaultdict(list)
         for message in outgoing:
@@ -266,7 +271,7 @@ class Engine:
                 refused = any(r is not None and r.outcome is Outcome.FAILED for r in got)
                 if handed_back and not refused and router.blocked(m.channel) is not None:
                     before = m.channel
-                    if m.fail_over(router).channel is not None:
+                    if m.fail_over(router, self._coding).channel is not None:
                         log.info("message %d fails over from %s to %s", m.row.id, before, m.channel)
                         moved.append(m)
             if not moved:
