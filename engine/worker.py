@@ -490,6 +490,10 @@ class Engine:
         if gone:
             log.info("deleted %d refused reports/replies received before %s", gone, before)
         await asyncio.to_thread(self.store.purge_duplicates, now)
+        before = now - timedelta(days=self.cfg.alarm_days)
+        gone = await asyncio.to_thread(self.store.purge_alarms, before)
+        if gone:
+            log.info("deleted %d alarm events older than %s", gone, before)
 
     async def _every(
         self,
