@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from hisms.carrier.wire.text import UCS2
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -33,7 +35,8 @@ class SubmitKey:
 class Submission:
     """One short message part, ready for a protocol to frame.
 
-    ``body`` is the UCS2 (UTF-16-BE) text of this part without the UDH; ``udh`` is
+    ``body`` is the text of this part in ``coding`` (UCS2, i.e. UTF-16-BE, unless the
+    channel chose the default alphabet: :meth:`Carrier.coding`) without the UDH; ``udh`` is
     the concatenation header (``05 00 03 ref total seq``) or empty for a single
     part. Protocols that carry concatenation in TLVs use ``ref``/``total``/``seq``.
     """
@@ -48,6 +51,7 @@ class Submission:
     priority: int = 5
     src_ext: str = ""  # extension appended to the channel's service number (MO routing)
     want_report: bool = True
+    coding: int = UCS2  # of ``body``: the same for every part of a message
 
     @property
     def seq(self) -> int:
@@ -131,6 +135,11 @@ class Carrier(ABC):
 
     def __init__(self, name: str) -> None:
         self.name = name
+
+    def coding(self, text: str) -> int:
+        """The data coding this channel sends ``text`` in, chosen once per message; the
+        engine splits the message by it. UCS2 unless a protocol says otherwise."""
+        return UCS2
 
     @abstractmethod
     async def start(self, on_event: EventSink) -> None:

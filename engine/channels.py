@@ -103,6 +103,13 @@ class Channels:
             if table is not None:
                 self.router.table = table
                 log.info("routing: %d rules from the database", len(table.rules))
+                unknown = sorted(table.channels() - set(self.health))
+                if unknown:
+                    log.error(
+                        "routing: the database's groups name channels not configured on this"
+                        " engine: %s (their traffic waits; `hisms route list`)",
+                        ", ".join(unknown),
+                    )
             self._routes_version = version
         modes = {row["channel"]: row for row in store.channel_modes()}
         for name, health in self.health.items():

@@ -25,6 +25,7 @@ from hisms.engine.routecli import channel, route
 from hisms.engine.store.base import NewMessage, StoreError
 from hisms.engine.store.policystore import Who
 from hisms.monitoring import cli as monitoring_cli
+from hisms.monitoring import rulebook
 from hisms.monitoring.metrics import Metrics
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -91,8 +92,15 @@ def _upgrade(obj: _Context, verb: str) -> None:
         version = store.schema_version()
         store.set_timezone(obj.settings.timezone)
         seeded: list[str] = []
-        if store.load_routes() is None:  # a fresh install: the configuration's rules
+        # A fresh install takes the configuration's [routing] rules. Without any, nothing
+        # is written: each engine routes by its own channels' operators, so a later change
+        # of channels cannot leave the database naming channels no engine has.
+        if obj.settings.routing.rules and store.load_routes() is None:
             seeded = store.save_routes(obj.settings.seed_routes(), "hisms db init")
+        if not store.alarm_rules():  # likewise: the configuration's thresholds, once
+            for row in rulebook.seed_rows(obj.settings.alarms):
+                store.put_policy("alarm_rule", row, Who("hisms db init", "hisms-cli"))
+            seeded.append("alarm rules")
         stored = {r["source_system"] for r in store.load_policy().profiles}
         for name, profile in obj.settings.sources.items():
             if name not in stored:  # the database's profile, once there, wins

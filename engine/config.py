@@ -76,6 +76,8 @@ class EngineConfig(_Section):
     unmatched_report_days: float = Field(7.0, gt=0)
     # Reports and replies the database refused (sms_parked) are deleted after this long.
     parked_days: float = Field(30.0, gt=0)
+    # Alarm events (sms_alarm) are deleted after this long.
+    alarm_days: float = Field(180.0, gt=0)
     purge_every_seconds: float = Field(3600.0, gt=0)
     # A message whose every channel is down waits this long before it is looked at again
     # (priority 0-1: a second); waiting is not an attempt.

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from hisms.carrier.wire.numbers import mask, national
+from hisms.carrier.wire.numbers import MOBILE, mask, national
 from hisms.engine.errors import ErrorCode
 
 _SEPARATORS = re.compile(r"[\s\-()（）]")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 # Full-width ASCII (U+FF01..FF5E) and the ideographic space, as Chinese input methods type
 # them (１３８, ＋８６); nothing else: NFKC would also turn ¹³⁸ or ①③⑧ into digits.
 _FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
@@ -42,7 +41,7 @@ def normalise(raw: str | None) -> str:
             ErrorCode.PHONE_LENGTH,
             f"phone number {mask(raw)!r} has {len(number)} digits, expected 11",
         )
-    if not _MOBILE.match(number):
+    if not MOBILE.fullmatch(number):
         raise InvalidPhone(
             ErrorCode.PHONE_NOT_MOBILE, f"{mask(number)} is not a mainland mobile number"
         )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from hisms.carrier.base import Outcome, Submission, SubmitKey, SubmitResult, utcnow
+from hisms.carrier.wire.text import UCS2
 from hisms.engine import segment, validate
 from hisms.engine.errors import ErrorCode
 from hisms.engine.policy.check import Passed, Policy
@@ -20,6 +22,9 @@ from hisms.engine.router import Route, Router
 from hisms.engine.routing.rules import Facts
 from hisms.engine.status import Status
 from hisms.engine.store.base import Accepted, Claimed, WriteBack
+
+# (channel, text) -> the data coding the channel sends the whole text in (Carrier.coding)
+Coding = Callable[[str, str], int]
 
 
 @dataclass(slots=True)
@@ -36,6 +41,7 @@ class Outgoing:
     done: list[Accepted] = field(default_factory=list)
     tried: set[str] = field(default_factory=set)  # channels it was handed to
     waits_for: str | None = None  # why no channel of its group is left, once failing over
+    split: Callable[[int], list[Submission]] | None = None  # the parts in a data coding
 
     @property
     def parts(self) -> list[Submission]:
@@ -43,9 +49,9 @@ class Outgoing:
         sent = {a.seq for a in self.done}
         return [p for p in self.whole if p.seq not in sent]
 
-    def fail_over(self, router: Router) -> Route:
-        """Route again, avoiding the channels tried; on success, take the new channel (for
-        every part)."""
+    def fail_over(self, router: Router, coding: Coding = lambda channel, text: UCS2) -> Route:
+        """Route again, avoiding the channels tried; on success, take the new channel for
+        every part, split again if that channel sends the text in another data coding."""
         assert self.facts is not None
         self.tried.add(self.channel)
         route = router.route(self.facts, avoid=self.tried, rather_not=self.row.resend_from)
@@ -53,7 +59,14 @@ class Outgoing:
             self.waits_for = router.route(self.facts).why if route.wait else route.why
         else:
             self.channel, self.done = route.channel, []
+            self._recode(coding)
         return route
+
+    def _recode(self, coding: Coding) -> None:
+        text = "".join(p.text for p in self.whole)
+        wanted = coding(self.channel, text)
+        if self.split is not None and self.whole and self.whole[0].coding != wanted:
+            self.whole = self.split(wanted)
 
 
 def plan(
@@ -62,6 +75,7 @@ def plan(
     router: Router,
     content: Policy,
     policy: RetryPolicy,
+    coding: Coding = lambda channel, text: UCS2,
     accepted: Mapping[int, Sequence[Accepted]] | None = None,
 ) -> tuple[list[Outgoing], WriteBack]:
     """``content``: the content policy's rules; the duplicate check comes after, with the
@@ -87,15 +101,15 @@ def plan(
         elif route.channel is None:
             done.finals.append(_final(row, Status.FAILED, ErrorCode.NO_CHANNEL, route.why))
         else:
-            parts = _parts(row, checked)
+            split = partial(_parts, row, checked)
+            parts = split(coding(route.channel, checked.message.text))
             phone = checked.message.phone
             before = list((accepted or {}).get(row.id, ()))
             if any(a.channel != route.channel for a in before):
                 before = []  # another sender now: the handset could not join old and new parts
+            window = checked.digest, checked.window
             outgoing.append(
-                Outgoing(
-                    row, route.channel, phone, parts, facts, checked.digest, checked.window, before
-                )
+                Outgoing(row, route.channel, phone, parts, facts, *window, before, split=split)
             )
     return outgoing, done
 
@@ -142,7 +156,7 @@ def waiting(row: Claimed, why: str, policy: RetryPolicy) -> dict[str, Any]:
     }
 
 
-def _parts(row: Claimed, checked: Passed) -> list[Submission]:
+def _parts(row: Claimed, checked: Passed, coding: int) -> list[Submission]:
     message = checked.message
     return [
         Submission(
@@ -155,8 +169,9 @@ def _parts(row: Claimed, checked: Passed) -> list[Submission]:
             total=part.total,
             priority=row.priority,
             src_ext=checked.source.ext,
+            coding=part.coding,
         )
-        for part in segment.split(message.text, ref=row.id & 0xFF)
+        for part in segment.split(message.text, row.id & 0xFF, coding)
     ]
 
 

@@ -242,7 +242,7 @@ class Engine:
             router = self.channels.router
             content = self.policies.current
             outgoing, written = process.plan(
-                rows, self.rules, router, content, self.policy, accepted
+                rows, self.rules, router, content, self.policy, self._coding, accepted
             )
             outgoing = await self._unique(outgoing, written)
             phones = Counter(m.phone for m in outgoing)
@@ -280,6 +280,9 @@ class Engine:
         firsts = await asyncio.to_thread(self.store.first_messages, list(claims.values()), now)
         return process.drop_duplicates(outgoing, firsts, written)
 
+    def _coding(self, channel: str, text: str) -> int:
+        return self.carriers[channel].coding(text)
+
     async def _submit(self, outgoing: Sequence[process.Outgoing]) -> dict[SubmitKey, SubmitResult]:
         by_channel: dict[str, list[process.Outgoing]] = defaultdict(list)
         for message in outgoing:
@@ -305,7 +308,7 @@ class Engine:
                 refused = any(r is not None and r.outcome is Outcome.FAILED for r in got)
                 if handed_back and not refused and router.blocked(m.channel) is not None:
                     before = m.channel
-                    if m.fail_over(router).channel is not None:
+                    if m.fail_over(router, self._coding).channel is not None:
                         log.info("message %d fails over from %s to %s", m.row.id, before, m.channel)
                         moved.append(m)
             if not moved:
@@ -539,6 +542,10 @@ class Engine:
         if gone:
             log.info("deleted %d refused reports/replies received before %s", gone, before)
         await asyncio.to_thread(self.store.purge_duplicates, now)
+        before = now - timedelta(days=self.cfg.alarm_days)
+        gone = await asyncio.to_thread(self.store.purge_alarms, before)
+        if gone:
+            log.info("deleted %d alarm events older than %s", gone, before)
         if self.shares is not None:
             await self.shares.purge()
 

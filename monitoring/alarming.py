@@ -1,6 +1,7 @@
 """The alarm loop in ``hisms run``: evaluate the rules, notify, journal, send the summary.
 
-Every ``every_seconds`` the engine's tallies are sampled (:class:`History`), a
+Every ``every_seconds`` the rules' thresholds are read again when ``sms_alarm_rule``
+changed (:class:`Book`), the engine's tallies are sampled (:class:`History`), a
 :class:`View` is taken of the channels, the database probe and the backlog, the rules
 run and the :class:`Tracker` says what was raised, repeated or cleared. Each event
 is notified (SMS through another channel, email), logged with ``ALARM`` and journaled.
@@ -23,6 +24,7 @@ from hisms.monitoring.alarms import Event, Tracker
 from hisms.monitoring.health import Health
 from hisms.monitoring.journal import Journal
 from hisms.monitoring.notify import Mailer, SmsNotifier
+from hisms.monitoring.rulebook import Book
 from hisms.monitoring.rules import Condition, History, View, evaluate
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,9 @@ class Alarming:
         self.health = health
         self.zone = ZoneInfo(settings.timezone)
         self.tracker = Tracker(self.cfg.repeat_seconds, self.cfg.clear_after_seconds)
-        keep = 60 * (self.cfg.success_window_minutes + self.cfg.report_wait_minutes)
-        self.history = History(max(keep, 60 * self.cfg.engine_lost_minutes) + 60)
+        self.book = Book(self.cfg)
+        self._book_version: str | None = None
+        self.history = History(self.book.keep_seconds())
         self.sms = SmsNotifier(
             self.cfg, engine.carriers, lambda name: engine.channels.standing(name).takes_new
         )
@@ -57,12 +60,33 @@ class Alarming:
             await self.journal.drain()
 
     async def round(self) -> None:
+        await self._read_rules()
         now = time.monotonic()
         self.history.add(now, self.engine.metrics.totals())
-        for event, condition in self.tracker.update(evaluate(self.view(now), self.cfg), now):
+        holding = evaluate(self.view(now), self.book.configs)
+        for event, condition in self.tracker.update(holding, now):
             await self.announce(event, condition)
         self.journal.kick()
         await self._summary_if_due()
+
+    async def _read_rules(self) -> None:
+        """The rules' thresholds from sms_alarm_rule when they changed (kept while the
+        database is unreachable)."""
+        if not self.health.database_up:
+            return
+        store = self.health.store
+        try:
+            version = await asyncio.to_thread(store.alarm_rule_version)
+            if version == self._book_version:
+                return
+            rows = await asyncio.to_thread(store.alarm_rules)
+        except StoreError as exc:
+            log.warning("alarm rules not read: %s", exc)
+            return
+        self.book, self._book_version = Book(self.cfg, rows), version
+        self.tracker.repeats = self.book.repeats
+        self.history.keep = self.book.keep_seconds()
+        log.info("alarm rules: %d rows from the database", len(rows))
 
     def view(self, now: float) -> View:
         h = self.health

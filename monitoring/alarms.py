@@ -33,6 +33,7 @@ class Tracker:
         self._repeat = repeat_seconds
         self._clear_after = clear_after_seconds
         self.open: dict[str, _Open] = {}
+        self.repeats: dict[str, float] = {}  # by alarm, over repeat_seconds (sms_alarm_rule)
 
     def update(self, holding: Sequence[Condition], now: float) -> list[tuple[Event, Condition]]:
         """The events of this evaluation, given the conditions that hold ``now``."""
@@ -45,7 +46,7 @@ class Tracker:
                 events.append((Event.RAISED, condition))
                 continue
             alarm.condition, alarm.false_since = condition, None
-            if now - alarm.notified_at >= self._repeat:
+            if now - alarm.notified_at >= self.repeats.get(condition.alarm, self._repeat):
                 alarm.notified_at = now
                 events.append((Event.REPEATED, condition))
         for key, alarm in list(self.open.items()):

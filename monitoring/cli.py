@@ -50,7 +50,7 @@ def top(obj: _Obj, endpoints: tuple[str, ...], interval: float, once: bool) -> N
 
 @click.group()
 def alarm() -> None:
-    """Alarm events (sms_alarm) and a test notification."""
+    """Alarm events (sms_alarm), the rules' thresholds (sms_alarm_rule), a test notification."""
 
 
 @alarm.command("list")
@@ -72,6 +72,57 @@ def alarm_list(obj: _Obj, hours: float, limit: int) -> None:
         click.echo(f"{r['event_at']} {r['event']:<8} {r['alarm']}{subject}: {r['message']}")
         if r["notified"]:
             click.echo(f"{'':>8}notified: {r['notified']}")
+
+
+@alarm.command("rules")
+@click.pass_obj
+def alarm_rules(obj: _Obj) -> None:
+    """Each alarm rule: on or off, its thresholds, how often a lasting alarm is repeated
+    (sms_alarm_rule; a rule without a row keeps [alarms] of the configuration)."""
+    from hisms.engine.policycli import opened
+    from hisms.monitoring.rulebook import KEYS, Book
+
+    with opened(obj) as store:
+        rows = {r["name"]: r for r in store.alarm_rules()}
+    book = Book(obj.settings.alarms, rows.values())
+    for name, setting in book.settings.items():
+        values = " ".join(f"{k}={getattr(setting.cfg, k):g}" for k in KEYS[name])
+        row = rows.get(name)
+        by = f" ({row['updated_by']} {row['updated_at']})" if row else " (configuration)"
+        click.echo(
+            f"{name:<15} {'on ' if setting.enabled else 'off'} {values} "
+            f"repeat_seconds={setting.repeat_seconds:g}{by}"
+        )
+
+
+@alarm.command("set")
+@click.argument("rule")
+@click.argument("assignments", nargs=-1, required=True)
+@click.pass_obj
+def alarm_set(obj: _Obj, rule: str, assignments: tuple[str, ...]) -> None:
+    """Change RULE: KEY=VALUE ... (enabled, repeat_seconds or one of its thresholds, as
+    `hisms alarm rules` lists them). Running engines follow within [alarms] every_seconds;
+    audited."""
+    from hisms.engine.policycli import opened, operator
+    from hisms.monitoring.rulebook import KEYS, assign
+
+    if rule not in KEYS:
+        raise click.BadParameter(f"no such rule; the rules: {', '.join(KEYS)}", param_hint="RULE")
+    values = dict(a.partition("=")[::2] for a in assignments)
+    if any("=" not in a for a in assignments):
+        raise click.BadParameter("each change is KEY=VALUE", param_hint="ASSIGNMENTS")
+    cfg = obj.settings.alarms
+    with opened(obj) as store:
+        found = [r for r in store.alarm_rules() if r["name"] == rule]
+        try:
+            row = assign(cfg, rule, found[0] if found else None, values)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        changed = store.put_policy("alarm_rule", row, operator())
+    click.echo(
+        f"{rule}: {row['thresholds']} enabled={row['enabled']} "
+        f"repeat_seconds={row['repeat_seconds']}{'' if changed else ' (unchanged)'}"
+    )
 
 
 @alarm.command("test")

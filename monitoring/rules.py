@@ -34,14 +34,14 @@ class History:
     """The engine's tallies sampled at each evaluation, kept for the longest window."""
 
     def __init__(self, keep_seconds: float) -> None:
-        self._keep = keep_seconds
+        self.keep = keep_seconds  # widened when a rule's window is (sms_alarm_rule)
         self._times: list[float] = []
         self._totals: list[Totals] = []
 
     def add(self, at: float, totals: Totals) -> None:
         self._times.append(at)
         self._totals.append(totals)
-        drop = bisect.bisect_left(self._times, at - self._keep) - 1
+        drop = bisect.bisect_left(self._times, at - self.keep) - 1
         if drop > 0:
             del self._times[:drop], self._totals[:drop]
 
@@ -216,5 +216,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def evaluate(view: View, cfg: AlarmConfig) -> list[Condition]:
-    return [c for rule in RULES for c in rule(view, cfg)]
+def evaluate(view: View, configs: Mapping[str, AlarmConfig]) -> list[Condition]:
+    """What holds now of each rule given a configuration (a rule without one is off)."""
+    return [
+        c for rule in RULES if rule.__name__ in configs for c in rule(view, configs[rule.__name__])
+    ]

@@ -82,4 +82,8 @@ LAYOUTS: dict[type, Layout] = {
 
 class SgipCodec(LayoutCodec[Pdu]):
     def __init__(self) -> None:
-        super().__init__(_WORDS, _HEADER, LAYOUTS, COMMAND_IDS, _KINDS, MAX_LENGTH)
+        # Bytes after a complete body are ignored: go_sgip answers UNBIND with a
+        # generic response's 9 (Result, Reserve) where the spec has none.
+        super().__init__(
+            _WORDS, _HEADER, LAYOUTS, COMMAND_IDS, _KINDS, MAX_LENGTH, trailing_ok=True
+        )

@@ -7,7 +7,9 @@ binds with login type 2 and sends the REPORTs and DELIVERs (MO) that the
 shared machinery in :mod:`hisms.carrier.simulator` schedules; that link is
 unbound after ``idle_seconds`` without traffic and reopened on demand, and
 whatever it sent without an answer is sent again on the next one.
-``interim_reports`` sends a "waiting" (state 1) REPORT before each final one.
+``interim_reports`` sends a "waiting" (state 1) REPORT before each final one;
+``unbind_resp_padding`` appends that many NULs to each UNBIND_RESP, as go_sgip
+does (a generic response's Result and Reserve: 9 bytes).
 ``hisms simulate sgip`` runs :func:`cli`.
 """
 
@@ -54,6 +56,7 @@ class SgipSimulator(GatewaySimulator):
         node_id: int = 3010099999,
         idle_seconds: float = 60.0,
         interim_reports: bool = False,
+        unbind_resp_padding: int = 0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -62,6 +65,7 @@ class SgipSimulator(GatewaySimulator):
         self.sp_port = sp_port  # may be set after construction, before the first report
         self.idle_seconds = idle_seconds
         self.interim_reports = interim_reports
+        self.unbind_resp_padding = unbind_resp_padding
         self.sequences = SequenceGenerator(node_id, clock=self.now)
         self.outbound = _Outbound(self)
         self.outbound_binds = 0  # successful BINDs to the SP's listener
@@ -94,8 +98,14 @@ class _Session(PduSession[SgipSimulator]):
         elif isinstance(pdu, pdus.Bind):
             self.on_bind(pdu)
         elif isinstance(pdu, pdus.Unbind):
-            self.send(pdus.UnbindResp(sequence=pdu.sequence))
-            self.writer.close()
+            self.unbind_resp(pdu)
+
+    def unbind_resp(self, pdu: pdus.Unbind) -> None:
+        data = self.conn.send(pdus.UnbindResp(sequence=pdu.sequence))
+        padding = self.sim.unbind_resp_padding
+        length = (len(data) + padding).to_bytes(4, "big")
+        self.writer.write(length + data[4:] + bytes(padding))
+        self.writer.close()
 
     def on_bind(self, pdu: pdus.Bind) -> None:
         sim = self.sim
@@ -176,6 +186,7 @@ class _Outbound:
                 log.info("simulator: link to the SP at port %d: %r", self.sim.sp_port, exc)
                 await asyncio.sleep(0.05)
             for pdu in self._unanswered.values():  # never answered: send again
+                self.sim.counters.redelivered += 1
                 self._queue.put_nowait(pdu)
             self._unanswered.clear()
 
@@ -242,10 +253,9 @@ class _Outbound:
                 self.sim.unbound_by_sp += 1
                 writer.write(conn.send(pdus.UnbindResp(sequence=pdu.sequence)))
                 return
-            if isinstance(pdu, pdus.ReportResp | pdus.DeliverResp):
-                sent = self._unanswered.pop(pdu.sequence, None)
-                if isinstance(sent, pdus.Report):
-                    self.sim.counters.report_acks += 1
+            answered = isinstance(pdu, pdus.ReportResp | pdus.DeliverResp)
+            if answered and self._unanswered.pop(pdu.sequence, None) is not None:
+                self.sim.counters.report_acks += 1  # as every simulator: MO included
 
 
 cli = command(

@@ -71,7 +71,7 @@ class Counters:
     throttled: int = 0
     unanswered: int = 0
     reports_sent: int = 0  # report DELIVERs sent, duplicates, unknown ids and re-sends included
-    report_acks: int = 0
+    report_acks: int = 0  # reports and MO (DELIVER, deliver_sm) the client answered
     duplicate_reports: int = 0  # reports scheduled a second time (duplicate_ratio)
     unknown_reports: int = 0  # reports for ids never issued (unknown_report_ratio)
     redelivered: int = 0  # reports/MO sent again: their connection closed unacknowledged

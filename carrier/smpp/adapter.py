@@ -20,9 +20,10 @@ from hisms.carrier.session.adapter import (
     Verdict,
     with_extensions,
 )
-from hisms.carrier.smpp import message, pdus
+from hisms.carrier.smpp import message, msgid, pdus
 from hisms.carrier.smpp.codec import SmppCodec, SmppConnection, Undecodable
 from hisms.carrier.smpp.inbound import Inbound
+from hisms.carrier.smpp.msgid import ReceiptIds
 from hisms.carrier.smpp.options import LongMode, SmppOptions
 from hisms.carrier.smpp.pdus import Tag
 from hisms.carrier.smpp.status import RX_P_APPN, THROTTLING, status_code, status_text
@@ -46,7 +47,7 @@ class SmppAdapter:
         self.channel = channel
         self.options = options
         self.bind = bind
-        self._inbound = Inbound(channel, zone=options.gateway_timezone)
+        self._inbound = Inbound(channel, options.receipt_ids, zone=options.gateway_timezone)
 
     def new_connection(self) -> SmppConnection:
         return SmppConnection(SmppCodec(), Role.CLIENT)
@@ -75,7 +76,7 @@ class SmppAdapter:
 
     def submit(self, submission: Submission, seq: int) -> pdus.SubmitSm:
         o = self.options
-        data_coding, body = self._encode(submission)
+        data_coding, body = submission.coding, submission.body
         esm_class, short_message = 0, body
         tlvs: dict[int, bytes] = {}
         if o.long_messages is LongMode.UDH:
@@ -109,7 +110,7 @@ class SmppAdapter:
     def classify(self, pdu: Any) -> Incoming:
         if isinstance(pdu, pdus.SubmitSmResp | pdus.GenericNack):
             # A generic_nack refers to one of our requests; for a submit it is its answer.
-            return submit_answer(pdu)
+            return submit_answer(pdu, self.options.receipt_ids)
         if isinstance(pdu, pdus.DeliverSm):
             return self._deliver(pdu)
         if isinstance(pdu, _ANSWERS):
@@ -130,11 +131,6 @@ class SmppAdapter:
 
     # -- internals -----------------------------------------------------------
 
-    def _encode(self, submission: Submission) -> tuple[int, bytes]:
-        if self.options.data_coding == 0:
-            return message.encode_text(submission.text)
-        return 8, submission.body
-
     def _destination(self, phone: str) -> str:
         return "86" + phone if self.options.dest_addr_ton == _INTERNATIONAL else phone
 
@@ -152,10 +148,13 @@ class SmppAdapter:
         )
 
 
-def submit_answer(pdu: pdus.SubmitSmResp | pdus.GenericNack) -> SubmitAnswer:
+def submit_answer(
+    pdu: pdus.SubmitSmResp | pdus.GenericNack, receipt_ids: ReceiptIds = ReceiptIds.AS_IS
+) -> SubmitAnswer:
     seq, status = pdu.sequence_number, pdu.command_status
     if status == pdus.Status.ROK and isinstance(pdu, pdus.SubmitSmResp):
-        return SubmitAnswer(seq, Verdict.ACCEPTED, msg_id=pdu.message_id)
+        msg_id = msgid.submitted(pdu.message_id, receipt_ids)
+        return SubmitAnswer(seq, Verdict.ACCEPTED, msg_id=msg_id)
     if status == pdus.Status.ROK:  # a generic_nack without an error is still a refusal
         status = pdus.Status.RSYSERR
     verdict = Verdict.THROTTLED if status in THROTTLING else Verdict.FAILED

@@ -4,8 +4,10 @@ Options: :class:`~hisms.carrier.smpp.options.SmppOptions` (the table is in
 ``docs/carrier-options.md``); a transmitter+receiver channel runs a second
 session of receivers beside the submitting one.
 
-``carrier_msg_id`` is the SMSC's message_id exactly as submit_sm_resp gave it;
-receipts are matched by receipted_message_id (else the ``id:`` of the text).
+``carrier_msg_id`` is the SMSC's message_id exactly as submit_sm_resp gave it
+(or, with ``receipt_ids`` hex->decimal or decimal->hex, the number it names in
+decimal); receipts are matched by receipted_message_id (else the ``id:`` of the
+text), read the same way.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from hisms.carrier.base import (
 )
 from hisms.carrier.session.carrier import SessionCarrier
 from hisms.carrier.session.channel import ChannelSession
+from hisms.carrier.smpp import message
 from hisms.carrier.smpp.adapter import SmppAdapter
 from hisms.carrier.smpp.options import BindMode, LongMode, SmppOptions, parse
+from hisms.carrier.wire.text import UCS2
 
 
 class SmppCarrier(SessionCarrier):
@@ -39,6 +43,10 @@ class SmppCarrier(SessionCarrier):
         super().__init__(name, session)  # submits (transceivers or transmitters)
         self.options = options
         self.receivers = receivers  # receipts and MO in a transmitter+receiver channel
+
+    def coding(self, text: str) -> int:
+        """With data_coding 0, the default alphabet for a message it can hold; else UCS2."""
+        return message.choose_coding(text) if self.options.data_coding == 0 else UCS2
 
     async def start(self, on_event: EventSink) -> None:
         await super().start(on_event)

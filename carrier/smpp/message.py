@@ -1,8 +1,10 @@
 """Short message text over SMPP: what to send, and what a deliver_sm says.
 
-On send we use data_coding 0 for text the SMSC default alphabet surely holds
-and 8 (UCS2) for everything else; a long message goes as parts with
-esm_class 0x40 and a UDH. On receive peers choose: data_coding 0, 1, 3 or 8
+On send (option ``data_coding = 0``) we use data_coding 0 for a message whose
+every character the SMSC default alphabet surely holds and 8 (UCS2) for any
+other, chosen once for the whole message, which the engine then splits by it
+(160 characters, or 153 per part; else 70, or 67 per part); a long message
+goes as parts with esm_class 0x40 and a UDH. On receive peers choose: data_coding 0, 1, 3 or 8
 (docs/protocols.md#q8), and concatenation by UDH, by the sar_* TLVs, or the
 whole text in one message_payload (docs/protocols.md#q9).
 """
@@ -22,11 +24,9 @@ from hisms.carrier.wire.tlv import int_value
 _GSM_SAFE = frozenset(string.ascii_letters + string.digits + " \n\r!\"#%&'()*+,-./:;<=>?")
 
 
-def encode_text(text: str) -> tuple[int, bytes]:
-    """(data_coding, short_message bytes) for ``text``."""
-    if all(char in _GSM_SAFE for char in text):
-        return coding.ASCII, text.encode("ascii")
-    return coding.UCS2, coding.encode_ucs2(text)
+def choose_coding(text: str) -> int:
+    """The data_coding of a whole message: every part of it is sent in the same one."""
+    return coding.ASCII if _GSM_SAFE.issuperset(text) else coding.UCS2
 
 
 def with_udh(header: bytes, body: bytes) -> tuple[int, bytes]:

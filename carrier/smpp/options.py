@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 
 from hisms.carrier.session.options import Choice, Integer, Text, problem, read
 from hisms.carrier.session.settings import ReportClock, SessionSettings
+from hisms.carrier.smpp.msgid import ReceiptIds
 
 
 class BindMode(enum.Enum):
@@ -32,7 +33,7 @@ def _choice(kind: type[enum.Enum]) -> Choice:
     return Choice({m.value: m for m in kind}, "must be " + " or ".join(repr(m.value) for m in kind))
 
 
-DATA_CODINGS = (8, 0)  # 8: always UCS2; 0: default alphabet when the text allows, else 8
+DATA_CODINGS = (8, 0)  # 8: always UCS2; 0: default alphabet when the message allows, else 8
 
 
 class SmppOptions(SessionSettings, ReportClock):
@@ -59,12 +60,20 @@ class SmppOptions(SessionSettings, ReportClock):
     )
     dest_addr_npi: Annotated[int, Integer(0, 18)] = Field(1, description="1: E.164")
     data_coding: Annotated[int, Integer(0, 8)] = Field(
-        8, description="8: UCS2 always; 0: the default alphabet for plain ASCII text"
+        8,
+        description="8: UCS2 always; 0: the default alphabet for a message whose every"
+        " character it holds (160 characters, 153 per part), else UCS2: chosen once per message",
     )
     long_messages: Annotated[LongMode, _choice(LongMode)] = Field(
         LongMode.UDH,
         description="udh: esm_class 0x40 + UDH per part; sar: sar_* TLVs per part;"
         " payload: the whole text in one message_payload",
+    )
+    receipt_ids: Annotated[ReceiptIds, _choice(ReceiptIds)] = Field(
+        ReceiptIds.AS_IS,
+        description="how receipt ids relate to submit_sm_resp's message_id: as-is;"
+        " hex->decimal (receipts give the hex id in decimal); decimal->hex (the reverse);"
+        " with either, ids are stored as the decimal number",
     )
 
     @field_validator("data_coding")

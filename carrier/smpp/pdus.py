@@ -52,6 +52,7 @@ class Status(enum.IntEnum):
 
 # esm_class bits (spec 5.2.12)
 ESM_DELIVERY_RECEIPT = 0x04  # message type: SMSC delivery receipt
+ESM_INTERMEDIATE = 0x20  # message type: intermediate delivery notification (never final)
 ESM_MESSAGE_TYPE_MASK = 0x3C
 ESM_UDHI = 0x40  # short_message starts with a user data header
 

@@ -4,6 +4,11 @@ The text ``id:... sub:... dlvrd:... submit date:... done date:... stat:...
 err:... text:...`` is vendor specific in practice: keys change case, spacing
 varies and fields go missing (docs/protocols.md#q6), so it is parsed by keys.
 The receipted_message_id and message_state TLVs win over the text when present.
+Only a final receipt ends a part (:attr:`Receipt.final`): Table B-2 lists the
+final states and has no ENROUTE; SMSCs also send ACCEPTD ("accepted, delivery
+pending", not the spec's "read by customer service") and BUFFRED while a
+message waits, as Kannel reads them, and intermediate notifications (esm_class
+0x20) say nothing final.
 """
 
 from __future__ import annotations
@@ -13,7 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hisms.carrier.smpp.pdus import ESM_DELIVERY_RECEIPT, ESM_MESSAGE_TYPE_MASK, DeliverSm, Tag
+from hisms.carrier.smpp.pdus import (
+    ESM_DELIVERY_RECEIPT,
+    ESM_INTERMEDIATE,
+    ESM_MESSAGE_TYPE_MASK,
+    DeliverSm,
+    Tag,
+)
+from hisms.carrier.wire import text as coding
 from hisms.carrier.wire.errors import RemoteProtocolError
 from hisms.carrier.wire.times import GATEWAY_TZ, REPORT_FORMAT, gateway_time
 from hisms.carrier.wire.tlv import cstr_value, int_value
@@ -30,6 +42,8 @@ STATES = {
     8: "REJECTD",
 }
 _STATE_OF = {stat: state for state, stat in STATES.items()}
+INTERIM = frozenset({"ENROUTE", "ACCEPTD", "ACKED", "BUFFRED", "BUFFERD"})
+_RECEIPTS = (ESM_DELIVERY_RECEIPT, ESM_INTERMEDIATE)
 
 # "submit date" also appears as "submit_date" or "submitdate" in the wild.
 _KEY = re.compile(
@@ -45,10 +59,12 @@ class Receipt:
     submitted_at: datetime | None = None  # in the SMSC's zone
     done_at: datetime | None = None
     text: str = ""
+    final: bool = True  # False: the SMSC still works on it; a later receipt settles it
 
 
 def is_receipt(pdu: DeliverSm) -> bool:
-    return bool(pdu.esm_class & ESM_MESSAGE_TYPE_MASK == ESM_DELIVERY_RECEIPT)
+    """A delivery receipt or an intermediate notification: about our message, never an MO."""
+    return pdu.esm_class & ESM_MESSAGE_TYPE_MASK in _RECEIPTS
 
 
 def parse_fields(text: str) -> dict[str, str]:
@@ -69,19 +85,22 @@ def from_deliver_sm(pdu: DeliverSm, zone: ZoneInfo = GATEWAY_TZ) -> Receipt:
     """The receipt in ``pdu``, its dates read in the SMSC's ``zone``; RemoteProtocolError
     if no message id is anywhere."""
     raw = pdu.message_payload if pdu.message_payload is not None else pdu.short_message
-    fields = parse_fields(raw.decode("latin-1"))
+    fields = parse_fields(coding.decode(raw, coding.LATIN1))
     message_id = pdu.receipted_message_id or fields.get("id", "")
     if not message_id:
         raise RemoteProtocolError(f"delivery receipt without a message id: {raw!r}")
     state = pdu.message_state
-    stat = STATES.get(state, "") if state is not None else ""
+    stat = (STATES.get(state, "") if state is not None else "") or fields.get("stat", "")
+    stat = stat.strip().upper() or "UNKNOWN"
+    intermediate = pdu.esm_class & ESM_MESSAGE_TYPE_MASK == ESM_INTERMEDIATE
     return Receipt(
         message_id=message_id,
-        stat=(stat or fields.get("stat", "")).upper() or "UNKNOWN",
+        stat=stat,
         err=fields.get("err", ""),
         submitted_at=gateway_time(fields.get("submit date", ""), zone),
         done_at=gateway_time(fields.get("done date", ""), zone),
         text=fields.get("text", ""),
+        final=not intermediate and stat not in INTERIM,
     )
 
 

@@ -5,7 +5,8 @@ It reuses the sans-IO connection in the server role: checks the bind
 enquire_link and unbind, answers an unknown command with generic_nack, and
 sends receipts (standard ``id:... stat:...`` text plus receipted_message_id
 and message_state TLVs) and MO as deliver_sm to a receiver or transceiver
-bind. Long messages may come as UDH, sar_* TLVs or message_payload. Fault
+bind (``decimal_receipts``: receipts name the hex message id in decimal, as
+many SMSCs do). Long messages may come as UDH, sar_* TLVs or message_payload. Fault
 knobs, report mix and MO rules are the shared ones of
 :mod:`hisms.carrier.simulator`. ``hisms simulate smpp`` runs :func:`cli`.
 """
@@ -42,8 +43,16 @@ _SHORT = 140  # MO text longer than this goes in message_payload
 
 
 class SmppSimulator(GatewaySimulator):
-    def __init__(self, config: SimConfig, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        decimal_receipts: bool = False,  # receipts name the hex submit id in decimal
+    ) -> None:
         super().__init__(config, host, port)
+        self.decimal_receipts = decimal_receipts
         self._ids = itertools.count(0x1000)
 
     def next_msg_id(self) -> str:
@@ -118,8 +127,9 @@ class _Session(PduSession[SmppSimulator]):
         self.sim.accepted(msg_id, pdu.destination_addr, pdu.source_addr, body, report)
 
     def send_report(self, report: PendingReport) -> None:
+        msg_id = str(int(report.msg_id, 16)) if self.sim.decimal_receipts else report.msg_id
         receipt = Receipt(
-            report.msg_id,
+            msg_id,
             report.stat,
             "000" if report.stat == "DELIVRD" else "001",
             report.submitted_at,

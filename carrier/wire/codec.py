@@ -5,11 +5,14 @@ the rest of the protocol's header (CMPP and SMGP: a u32 sequence; SGIP: its
 12-byte sequence) and a body. Header and body are one layout (:mod:`.fields`),
 so a PDU's dataclass holds both. Anything malformed the peer sends raises
 :class:`RemoteProtocolError` and nothing else; a PDU we cannot encode raises
-:class:`LocalProtocolError`.
+:class:`LocalProtocolError`. Bytes after a complete body are malformed too,
+unless the codec is built with ``trailing_ok`` (SGIP: go_sgip pads its
+UNBIND_RESP); those are ignored and logged once per process and PDU type.
 """
 
 from __future__ import annotations
 
+import logging
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,8 +23,11 @@ from hisms.carrier.wire.connection import Kind, Kinds
 from hisms.carrier.wire.errors import LocalProtocolError, RemoteProtocolError
 from hisms.carrier.wire.fields import Int, Layout, Packed
 
+log = logging.getLogger("hisms.carrier")
+
 P = TypeVar("P")
 _PREFIX = struct.Struct(">II")  # length, command
+_NOTED: set[str] = set()  # PDU types whose trailing bytes were logged (once per process)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +48,11 @@ class LayoutCodec(Generic[P]):
         commands: Mapping[type, int],
         kinds: Kinds,
         max_length: int,
+        *,
+        trailing_ok: bool = False,
     ) -> None:
         self.words = words
+        self.trailing_ok = trailing_ok
         self.min_length = _PREFIX.size + sum(field.size for _, field in header)
         self.max_length = max_length
         self._kinds = kinds
@@ -71,9 +80,22 @@ class LayoutCodec(Generic[P]):
         cls = self._types.get(command)
         if cls is None:
             raise RemoteProtocolError(f"unknown {words.protocol} {words.command} 0x{command:08x}")
-        values = layout.decode(frame, _PREFIX.size, self._layouts[cls], self._what[cls])
-        pdu: P = cls(**values)
+        pdu: P = cls(**self._values(frame, cls))
         return pdu
 
     def kind(self, pdu: P) -> Kind:
         return self._kinds(pdu)
+
+    def _values(self, frame: bytes, cls: type) -> dict[str, object]:
+        compiled, what = self._layouts[cls], self._what[cls]
+        if not self.trailing_ok:
+            return layout.decode(frame, _PREFIX.size, compiled, what)
+        values, end = layout.decode_prefix(frame, _PREFIX.size, compiled, what)
+        if end < len(frame) and what not in _NOTED:
+            _NOTED.add(what)
+            log.warning(
+                "%s with %d trailing bytes after its fields: ignored (logged once per process)",
+                what,
+                len(frame) - end,
+            )
+        return values

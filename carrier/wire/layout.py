@@ -5,7 +5,8 @@ fixed-width fields (Int, Text, Raw) is packed and unpacked by one
 ``struct.Struct`` (every SUBMIT, answer and report goes through here), the
 variable fields between runs one by one. A run the fast path cannot handle is
 redone field by field, which also words the error. A body that runs short or
-has bytes left over is the peer's fault (:class:`RemoteProtocolError`), a value
+has bytes left over (unless the codec tolerates them: :func:`decode_prefix`) is
+the peer's fault (:class:`RemoteProtocolError`), a value
 that does not fit its field is ours (:class:`LocalProtocolError`).
 """
 
@@ -157,6 +158,16 @@ def _exact(raw: bytes, size: int) -> bytes:
 
 def decode(data: bytes, offset: int, compiled: Compiled, what: str) -> dict[str, Any]:
     """The attribute values in ``data[offset:]``, which the layout must take exactly."""
+    values, end = decode_prefix(data, offset, compiled, what)
+    if end != len(data):
+        raise RemoteProtocolError(f"{what} has {len(data) - end} unexpected trailing bytes")
+    return values
+
+
+def decode_prefix(
+    data: bytes, offset: int, compiled: Compiled, what: str
+) -> tuple[dict[str, Any], int]:
+    """The attribute values the layout takes from ``data[offset:]``, and where they end."""
     values: dict[Any, Any] = {}  # str keys, and None for the runs' reserved fields
     for piece in compiled:
         if isinstance(piece, _Run):
@@ -166,10 +177,8 @@ def decode(data: bytes, offset: int, compiled: Compiled, what: str) -> dict[str,
         value, offset = _read(data, offset, field, what)
         if attr:
             values[attr] = value
-    if offset != len(data):
-        raise RemoteProtocolError(f"{what} has {len(data) - offset} unexpected trailing bytes")
     values.pop(None, None)
-    return values
+    return values, offset
 
 
 def _unpack(data: bytes, offset: int, run: _Run, what: str, values: dict[str | None, Any]) -> int:

@@ -2,12 +2,16 @@
 
 The engine keeps 11-digit national numbers. SGIP wants ``86`` in front (spec
 4.2.3.3: 手机号码前加“86”); gateways and SMSCs send numbers with ``86``,
-``+86`` or ``0086``, or without.
+``+86`` or ``0086``, or without. A reply's sender is checked as an MT number
+is (:func:`sender`).
 """
 
 from __future__ import annotations
 
+import re
+
 _COUNTRY_CODES = ("+86", "0086")
+MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)  # a mainland mobile number, national form
 
 
 def national(number: str) -> str:
@@ -22,6 +26,14 @@ def national(number: str) -> str:
         if number.startswith(prefix):
             return number[len(prefix) :]
     return number[2:] if len(number) == 13 and number.startswith("86") else number
+
+
+def sender(number: str) -> str:
+    """A reply's sender as stored: the national number when it is a mainland mobile
+    number, else the value exactly as the gateway gave it (a landline, a foreign or a
+    garbled number is kept for a person to read, never dropped or half-converted)."""
+    bare = national(number)
+    return bare if MOBILE.fullmatch(bare) else number
 
 
 def with_86(number: str) -> str:

@@ -1,6 +1,7 @@
 """The routing of a fresh install, from ``[routing]`` in etc/hisms.toml (or, without one,
-from the channels' ``operators``): what ``hisms db init`` writes to the database, and what
-an engine routes by while the database holds no rule."""
+from the channels' ``operators``): what an engine routes by while the database holds no
+rule. ``hisms db init`` writes the ``[routing]`` rules to the database; the ones derived
+from the channels stay in each engine (``hisms route apply`` writes them on request)."""
 
 from __future__ import annotations
 

@@ -217,6 +217,10 @@ class Store(PolicyStore, ABC):
         """Delete parked events received before ``before``; how many went."""
 
     @abstractmethod
+    def purge_alarms(self, before: datetime) -> int:
+        """Delete alarm events that happened before ``before``; how many went."""
+
+    @abstractmethod
     def write_back(
         self, worker: str, batch: WriteBack, resend: Resender | None = None
     ) -> WriteBackResult:

@@ -1,5 +1,6 @@
 """The content-policy operations of every SQL store, over named statements: the audit trail,
-and the policy tables (source profiles, account signatures, templates, words, blacklist).
+the policy tables (source profiles, account signatures, templates, words, blacklist) and
+the alarm rules' thresholds.
 
 A change to a policy row is a delete and an insert (portable, no upsert per dialect) plus
 its ``sms_audit`` row, in one transaction, like the routing tables' changes.
@@ -27,6 +28,7 @@ KINDS = {
     "account_signature": "account",
     "template": "code",
     "word": "word",
+    "alarm_rule": "name",
 }
 
 
@@ -107,6 +109,18 @@ class PolicyStore(ABC):
                 words=[plain(r) for r in tx.run("word_rows")],
                 blacklist=[plain(r) for r in tx.run("blacklist_rows")],
             )
+
+    def alarm_rule_version(self) -> str:
+        """Changes whenever an alarm rule does (cheap to ask)."""
+        with self.transaction() as tx:
+            (row,) = tx.run("alarm_rule_version")
+        return "|".join(str(row[k]) for k in sorted(row))
+
+    def alarm_rules(self) -> list[Row]:
+        """Every row of ``sms_alarm_rule`` (name, enabled, thresholds, repeat_seconds,
+        updated_at, updated_by)."""
+        with self.transaction() as tx:
+            return [plain(r) for r in tx.run("alarm_rule_rows")]
 
     def put_policy(self, kind: str, row: Row, who: Who) -> bool:
         """Make the ``kind`` row of ``row``'s key hold ``row``; False when it already did."""

@@ -262,6 +262,10 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
         with self.transaction() as tx:
             return tx.changed("purge_parked", before=before)
 
+    def purge_alarms(self, before: datetime) -> int:
+        with self.transaction() as tx:
+            return tx.changed("purge_alarms", before=before)
+
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
         rows = [mo_row(m) for m in messages]
         with self.transaction() as tx:

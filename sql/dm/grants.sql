@@ -25,8 +25,11 @@ GRANT SELECT, INSERT, DELETE ON hisms.sms_channel_state TO hisms_engine;
 -- Connection slots and rate shared by the engines of a channel.
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_channel_member TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_channel_slot TO hisms_engine;
--- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`.
-GRANT SELECT, INSERT ON hisms.sms_alarm TO hisms_engine;
+-- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`,
+-- purged after engine.alarm_days.
+GRANT SELECT, INSERT, DELETE ON hisms.sms_alarm TO hisms_engine;
+-- Alarm rules: read by every engine; changed by `hisms alarm set` (the owner).
+GRANT SELECT ON hisms.sms_alarm_rule TO hisms_engine;
 GRANT SELECT ON hisms.sms_status TO hisms_engine;
 GRANT SELECT ON hisms.sms_schema_version TO hisms_engine;
 GRANT SELECT ON hisms.v_sms_result TO hisms_engine;

@@ -26,8 +26,11 @@ GRANT SELECT, INSERT, DELETE ON hisms_db.sms_channel_state TO 'hisms_engine'@'%'
 -- Connection slots and rate shared by the engines of a channel.
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_channel_member TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_channel_slot TO 'hisms_engine'@'%';
--- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`.
-GRANT SELECT, INSERT ON hisms_db.sms_alarm TO 'hisms_engine'@'%';
+-- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`,
+-- purged after engine.alarm_days.
+GRANT SELECT, INSERT, DELETE ON hisms_db.sms_alarm TO 'hisms_engine'@'%';
+-- Alarm rules: read by every engine; changed by `hisms alarm set` (the owner).
+GRANT SELECT ON hisms_db.sms_alarm_rule TO 'hisms_engine'@'%';
 -- UPDATE only so that MySQL 8 allows SELECT ... FOR UPDATE on it (the report fence);
 -- the engine never changes sms_status.
 GRANT SELECT, UPDATE ON hisms_db.sms_status TO 'hisms_engine'@'%';

@@ -22,8 +22,11 @@ GRANT SELECT ON sms_route_rule, sms_channel_group, sms_number_override, sms_chan
 GRANT SELECT, INSERT, DELETE ON sms_channel_state TO hisms_engine;
 -- Connection slots and rate shared by the engines of a channel.
 GRANT SELECT, INSERT, UPDATE, DELETE ON sms_channel_member, sms_channel_slot TO hisms_engine;
--- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`.
-GRANT SELECT, INSERT ON sms_alarm TO hisms_engine;
+-- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`,
+-- purged after engine.alarm_days.
+GRANT SELECT, INSERT, DELETE ON sms_alarm TO hisms_engine;
+-- Alarm rules: read by every engine; changed by `hisms alarm set` (the owner).
+GRANT SELECT ON sms_alarm_rule TO hisms_engine;
 
 -- Content policy: the engine reads profiles, signatures, templates and words, adds the
 -- blacklist entries of unsubscribe replies, keeps the duplicate window, and appends to the

@@ -24,8 +24,11 @@ GRANT SELECT ON dbo.sms_channel_admin TO hisms_engine;
 GRANT SELECT, INSERT, DELETE ON dbo.sms_channel_state TO hisms_engine;
 -- Connection slots and rate shared by the engines of a channel.
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.sms_channel_member, dbo.sms_channel_slot TO hisms_engine;
--- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`.
-GRANT SELECT, INSERT ON dbo.sms_alarm TO hisms_engine;
+-- Alarm events (raised, repeated, cleared, tests, summaries): written, read by `hisms alarm list`,
+-- purged after engine.alarm_days.
+GRANT SELECT, INSERT, DELETE ON dbo.sms_alarm TO hisms_engine;
+-- Alarm rules: read by every engine; changed by `hisms alarm set` (the owner).
+GRANT SELECT ON dbo.sms_alarm_rule TO hisms_engine;
 GRANT SELECT ON dbo.sms_status TO hisms_engine;
 GRANT SELECT ON dbo.sms_schema_version TO hisms_engine;
 GRANT SELECT ON dbo.v_sms_result TO hisms_engine;

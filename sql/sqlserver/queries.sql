@@ -987,3 +987,33 @@ SELECT phone, service_number, source_system, blacklist_id FROM sms_inbox WHERE i
 -- name: mark_unsubscribed
 -- Show on a reply the blacklist entry its unsubscribe keyword added.
 UPDATE sms_inbox SET blacklist_id = @blacklist_id, updated_at = SYSUTCDATETIME(), updated_by = @worker WHERE id = @id
+
+-- Alarm rules (issue 15): the thresholds `hisms alarm set` changes, and the journal's purge.
+
+-- name: alarm_rule_version
+-- What changes when an alarm rule is added, deleted or updated.
+SELECT (SELECT count(*) FROM sms_alarm_rule) AS rules,
+       (SELECT max(updated_at) FROM sms_alarm_rule) AS rules_at
+
+-- name: alarm_rule_rows
+-- Every alarm rule.
+SELECT name, enabled, thresholds, repeat_seconds, updated_at, updated_by
+FROM sms_alarm_rule ORDER BY name
+
+-- name: get_alarm_rule
+-- One alarm rule, if there is one.
+SELECT name, enabled, thresholds, repeat_seconds
+FROM sms_alarm_rule WHERE name = @name
+
+-- name: delete_alarm_rule
+-- Remove an alarm rule (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_alarm_rule WHERE name = @name
+
+-- name: insert_alarm_rule
+-- Add an alarm rule.
+INSERT INTO sms_alarm_rule (name, enabled, thresholds, repeat_seconds, created_by, updated_by)
+VALUES (@name, @enabled, @thresholds, @repeat_seconds, @actor, @actor)
+
+-- name: purge_alarms
+-- Forget alarm events older than a time (engine.alarm_days). Run by every engine.
+DELETE FROM sms_alarm WHERE event_at < @before

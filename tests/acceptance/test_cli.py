@@ -152,3 +152,22 @@ def test_demo_runs_end_to_end_on_a_fresh_sqlite_file(cli, tmp_path: Path) -> Non
     replies = conn.execute("SELECT count(*), count(outbox_id) FROM sms_inbox").fetchone()
     assert replies[0] > 0 and replies[0] == replies[1]
     conn.close()
+
+
+def test_channels_renamed_after_init_still_route(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # db init with one channel set writes no derived rule, so an engine configured later
+    # with other channel names routes by its own (it waited forever for the first names).
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    first = cli.write_config(tmp_path / "first.toml", url)
+    cli.run("db", "init", config=first)
+    listed = cli.run("route", "list", config=first).stdout
+    assert "the database holds no rule" in listed
+    later = tmp_path / "later.toml"
+    later.write_text(first.read_text("utf-8").replace('name = "lb"', 'name = "renamed"'), "utf-8")
+    cli.run("send", "--phone", "13800138000", "--content", "复诊提醒", config=later)
+    engine = cli.spawn("run", config=later)
+    try:
+        wait_until(lambda: counts(url).get("DELIVERED") == 1, 30, "the row delivered")
+    finally:
+        engine.send_signal(signal.SIGTERM)
+        engine.communicate(timeout=30)

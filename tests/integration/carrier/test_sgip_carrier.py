@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from hisms.carrier.sgip.codec import SgipCodec
 from hisms.carrier.sgip.msgid import Sequence
 from hisms.carrier.sgip.simulator import SgipSimulator
 from hisms.carrier.simulator import SimConfig
+from hisms.carrier.wire import codec as wire_codec
 from hisms.carrier.wire.connection import Connection, Role
 from tests.support import storing
 
@@ -203,3 +205,29 @@ def test_the_simulator_answers_the_listener_s_unbind_and_binds_again_for_more() 
             assert sim.outbound_binds == 2 and sim.counters.report_acks == 2
 
     asyncio.run(scenario())
+
+
+def test_unbind_resp_with_trailing_bytes_is_a_clean_logout(caplog: Any, monkeypatch: Any) -> None:
+    """go_sgip answers UNBIND with 9 bytes more than the spec's empty body (a generic
+    response's Result and Reserve): ignored, and said once per process, not per link."""
+    monkeypatch.setattr(wire_codec, "_NOTED", set())  # as in a fresh process
+
+    async def scenario() -> None:
+        async with (
+            smg(unbind_resp_padding=9) as sim,
+            carrier(sim, idle_seconds=0.2) as (channel, _),
+        ):
+            for start in (0, 9):  # two links, each logged out while idle
+                assert (await channel.submit(parts(1, start=start)))[0].outcome is Outcome.ACCEPTED
+                await wait_for(lambda: not channel.session.up)
+            assert sim.counters.logins == 2
+
+    with caplog.at_level(logging.INFO, logger="hisms"):
+        asyncio.run(scenario())
+    closes = [r.getMessage() for r in caplog.records if "closed:" in r.getMessage()]
+    assert len(closes) == 2 and not any("trailing" in c for c in closes), closes
+    notes = [r for r in caplog.records if "trailing" in r.getMessage()]
+    assert len(notes) == 1 and notes[0].levelno == logging.WARNING
+    assert (
+        "SGIP UnbindResp" in notes[0].getMessage() and "9 trailing bytes" in notes[0].getMessage()
+    )

@@ -36,9 +36,9 @@ def smpp_options(port: int, **overrides: Any) -> dict[str, Any]:
 
 
 @contextlib.asynccontextmanager
-async def smsc(config: SimConfig | None = None) -> AsyncIterator[SmppSimulator]:
+async def smsc(config: SimConfig | None = None, **kw: Any) -> AsyncIterator[SmppSimulator]:
     config = config or SimConfig(SYSTEM_ID, PASSWORD, report_delay=0.01, mo_delay=0.01)
-    async with SmppSimulator(config) as sim:
+    async with SmppSimulator(config, **kw) as sim:
         yield sim
 
 

@@ -1,9 +1,11 @@
-"""End to end on real sockets and real PostgreSQL: rows -> ``hisms run`` -> CMPP simulator.
+"""End to end on real sockets and real PostgreSQL: rows -> ``hisms run`` -> CMPP simulator
+(or an SGIP one: ``e2e.simulator(protocol="sgip")``).
 
 The simulator runs in a thread of the test process (its own event loop) so
 tests can read its counters and inject faults or MO; the engine is the real
 ``hisms run`` command in a subprocess, configured by a TOML file that points
-its CMPP channel at the simulator's port. Rows go in with plain SQL INSERTs,
+its channel at the simulator's port (``e2e.run(sim.port, **sim.channel)``; an
+SGIP simulator also connects back to the engine's listener). Rows go in with plain SQL INSERTs,
 as a source system in direct-table mode would write them.
 """
 
@@ -28,11 +30,19 @@ import pytest
 
 from hisms.carrier.cmpp import msgid, pdus
 from hisms.carrier.cmpp.simulator import CmppSimulator, _Session
-from hisms.carrier.simulator import PendingReport, SimConfig
+from hisms.carrier.sgip.simulator import SgipSimulator
+from hisms.carrier.simulator import GatewaySimulator, PendingReport, SimConfig
 
 ACCOUNT, SECRET = "901234", "s3cret-Pa55"
 SRC_NUMBER = "10690123"
 SOURCES = {"HIS": "01", "LIS": "02"}  # source system -> extension code
+# What a channel of each protocol needs beyond the shared session options.
+PROTOCOL_OPTIONS: dict[str, dict[str, Any]] = {
+    "cmpp": {"name": "cmcc", "version": "3.0", "source_addr": ACCOUNT, "secret": SECRET,
+             "service_id": "HISMS"},
+    "sgip": {"name": "cucc", "node_id": 3020012345, "login_name": ACCOUNT,
+             "login_password": SECRET, "listen_host": "127.0.0.1"},
+}  # fmt: skip
 T = TypeVar("T")
 
 
@@ -69,13 +79,20 @@ class RecordingSimulator(CmppSimulator):
 
 
 class SimThread:
-    """A :class:`RecordingSimulator` on its own event loop in a daemon thread."""
+    """A simulator (by default a CMPP :class:`RecordingSimulator`) on its own event loop in
+    a daemon thread; ``channel`` is what the engine's channel needs to reach it."""
 
-    def __init__(self, config: SimConfig) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        make: Callable[[SimConfig], GatewaySimulator] = lambda c: RecordingSimulator(c, pdus.V30),
+        channel: dict[str, Any] | None = None,
+    ) -> None:
+        self.channel = channel or {"protocol": "cmpp"}
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="cmpp-sim", daemon=True)
+        self.thread = threading.Thread(target=self.loop.run_forever, name="sim", daemon=True)
         self.thread.start()
-        self.sim = self.call(lambda: RecordingSimulator(config, pdus.V30))
+        self.sim: Any = self.call(lambda: make(config))
         self._await(self.sim.start())
 
     @property
@@ -156,17 +173,25 @@ class E2E:
         self.sims: list[SimThread] = []
         self.engines: list[EngineProcess] = []
 
-    def simulator(self, **config: Any) -> SimThread:
+    def simulator(self, protocol: str = "cmpp", **config: Any) -> SimThread:
         faults = config.pop("faults", None)
         settings = SimConfig(config.pop("account", ACCOUNT), config.pop("secret", SECRET), **config)
         if faults is not None:
             settings.faults = faults
-        sim = SimThread(settings)
+        if protocol == "sgip":  # the SMG connects to the engine's listener at this port
+            listen = _free_port()
+            sim = SimThread(
+                settings,
+                lambda c: SgipSimulator(c, sp_port=listen),
+                {"protocol": "sgip", "listen_port": listen},
+            )
+        else:
+            sim = SimThread(settings)
         self.sims.append(sim)
         return sim
 
-    def config(self, port: int, **channel: Any) -> Path:
-        """A hisms.toml with one CMPP channel at ``port`` (options override the defaults)."""
+    def config(self, port: int, protocol: str = "cmpp", **channel: Any) -> Path:
+        """A hisms.toml with one channel at ``port`` (options override the defaults)."""
         engine = {
             "batch_size": 500,
             "lease_seconds": 30,
@@ -181,11 +206,8 @@ class E2E:
         options = {
             "host": "127.0.0.1",
             "port": port,
-            "version": "3.0",
-            "source_addr": ACCOUNT,
-            "secret": SECRET,
+            **PROTOCOL_OPTIONS[protocol],
             "src_number": SRC_NUMBER,
-            "service_id": "HISMS",
             "window": 16,
             "connections": 1,
             "response_timeout_seconds": 5,
@@ -205,8 +227,7 @@ class E2E:
             'default_signature = "测试医院"',
             *(f'[sources.{name}]\next = "{ext}"' for name, ext in SOURCES.items()),
             "[[channels]]",
-            'name = "cmcc"',
-            'protocol = "cmpp"',
+            f'protocol = "{protocol}"',
             *(f"{k} = {_toml(v)}" for k, v in options.items()),
         ]
         path = self.tmp_path / f"hisms-{len(self.engines)}.toml"
@@ -266,6 +287,13 @@ class E2E:
         pairs = zip(self.engines, codes, strict=True)
         codes = [code for engine, code in pairs if not engine.killed]  # SIGKILLed on purpose
         assert codes == [0] * len(codes), "hisms run did not stop cleanly on SIGTERM"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _toml(value: Any) -> str:

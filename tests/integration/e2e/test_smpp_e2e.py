@@ -125,7 +125,10 @@ def test_2000_rows_through_the_smpp_simulator(pg_url: str) -> None:
         ).fetchone() or (None,)
         assert wrong == 0
         inbox = conn.execute("SELECT phone, content, outbox_id FROM sms_inbox").fetchall()
-    assert inbox == [("13700001111", "1", ask_id)]
+    # Replies are at least once: one the gateway sent again because its answer was lost
+    # with a connection (the simulator counts those) may be stored twice; none is lost.
+    assert set(inbox) == {("13700001111", "1", ask_id)}
+    assert len(inbox) <= 1 + sim.counters.redelivered
 
     long_row = store.get_message(long_id)
     segments = store.get_segments(long_id)

@@ -126,6 +126,22 @@ def test_gbk_mo() -> None:
     assert isinstance(event, MoMessage) and event.content == "取消"
 
 
+@pytest.mark.parametrize(
+    ("sender", "phone"),
+    [("8613800138000", "13800138000"), ("+86139", "+86139"), ("0086755123", "0086755123")],
+)
+def test_mo_sender_is_a_mobile_number_or_kept_as_given(
+    sender: str, phone: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    deliver = pdus.Deliver(1, 1, "10690123", sender, "好".encode("utf-16-be"))
+    request = adapter().classify(deliver)
+    assert isinstance(request, PeerRequest) and request.reply is not None
+    (event,) = request.events
+    assert isinstance(event, MoMessage) and (event.phone, event.content) == (phone, "好")
+    assert ("stored as given" in caplog.text) is (phone == sender)
+    assert sender[2:] not in caplog.text  # masked
+
+
 def test_peer_requests_and_answers() -> None:
     cmpp = adapter()
     assert cmpp.classify(pdus.ActiveTest(5)) == PeerRequest(reply=pdus.ActiveTestResp(5))

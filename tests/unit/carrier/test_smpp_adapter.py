@@ -60,8 +60,8 @@ def test_submit_in_payload_mode_uses_message_payload_only_when_long() -> None:
     assert short.short_message == BODY and not short.tlvs
 
 
-def test_data_coding_0_only_for_plain_text() -> None:
-    plain = dataclasses.replace(PART, text="See you at 9", udh=b"")
+def test_a_part_goes_in_the_coding_chosen_for_its_message() -> None:
+    plain = dataclasses.replace(PART, text="See you at 9", body=b"See you at 9", udh=b"", coding=0)
     assert adapter(data_coding=0).submit(plain, 1).data_coding == 0
     assert adapter(data_coding=0).submit(plain, 1).short_message == b"See you at 9"
     assert adapter(data_coding=0).submit(PART, 1).data_coding == 8
@@ -117,6 +117,32 @@ def test_receipt_prefers_the_tlv_id_and_is_always_answered() -> None:
     assert isinstance(report, DeliveryReport)
     assert (report.carrier_msg_id, report.stat, report.phone) == ("7b", "UNDELIV", "13800138000")
     assert report.error_code == "UNDELIV:005" and report.done_at is not None
+
+
+@pytest.mark.parametrize("stat", ["ENROUTE", "ACCEPTD", "BUFFRED", "enroute"])
+def test_interim_receipt_is_answered_but_not_passed_on(stat: str) -> None:
+    """Not a final state (spec Table B-2 lists no ENROUTE; ACCEPTD/BUFFRED as SMSCs use them,
+    and as Kannel reads them): the final receipt that follows ends the part."""
+    text = f"id:7b sub:001 dlvrd:000 submit date:2411251000 done date:2411251001 stat:{stat} err:0"
+    got = adapter().classify(_receipt(text))
+    assert isinstance(got, PeerRequest) and got.reply == pdus.DeliverSmResp(sequence_number=8)
+    assert got.events == []
+
+
+@pytest.mark.parametrize(("state", "passed_on"), [(1, False), (6, False), (2, True), (5, True)])
+def test_message_state_tlv_decides_whether_a_receipt_is_final(state: int, passed_on: bool) -> None:
+    text = "id:7b stat:DELIVRD err:000"  # the TLV wins over the text
+    got = adapter().classify(_receipt(text, message_state=bytes([state])))
+    assert isinstance(got, PeerRequest) and got.reply == pdus.DeliverSmResp(sequence_number=8)
+    assert bool(got.events) is passed_on
+
+
+def test_intermediate_delivery_notification_is_not_a_reply() -> None:
+    """esm_class 0x20 (spec 5.2.12): a notification about our message, never an MO."""
+    pdu = dataclasses.replace(_receipt("id:7b stat:ENROUTE"), esm_class=0x20)
+    got = adapter().classify(pdu)
+    assert isinstance(got, PeerRequest) and got.reply == pdus.DeliverSmResp(sequence_number=8)
+    assert got.events == []
 
 
 def test_unreadable_receipt_is_answered_with_a_permanent_error() -> None:

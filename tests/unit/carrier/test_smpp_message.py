@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import pytest
 
+from hisms.adapters.his import Profiles
 from hisms.carrier.smpp import pdus
+from hisms.carrier.smpp.adapter import SmppAdapter
+from hisms.carrier.smpp.client import from_config
 from hisms.carrier.smpp.codec import decode, encode
-from hisms.carrier.smpp.message import encode_text, read_text, sar_tlvs, with_udh
+from hisms.carrier.smpp.message import choose_coding, read_text, sar_tlvs, with_udh
 from hisms.carrier.smpp.pdus import Tag
 from hisms.carrier.wire import udh
 from hisms.carrier.wire.errors import RemoteProtocolError
+from hisms.engine import process
+from hisms.engine.config import ChannelConfig
+from hisms.engine.health import Standing, State
+from hisms.engine.policy.check import Policy
+from hisms.engine.retry import RetryPolicy
+from hisms.engine.router import Router
+from hisms.engine.routing.seed import RoutingConfig, seed_table
+from hisms.engine.store.base import Claimed
+from hisms.engine.validate import Rules
+
+SMPP = {"host": "gw", "port": 1, "system_id": "hisms", "password": "pw", "src_number": "106901"}
 
 
 def deliver(data: bytes, data_coding: int = 0, esm_class: int = 0, **tlvs: bytes) -> pdus.DeliverSm:
@@ -34,10 +48,8 @@ def deliver(data: bytes, data_coding: int = 0, esm_class: int = 0, **tlvs: bytes
         ("😷 take care", 8),
     ],
 )
-def test_encode_text_picks_the_coding(text: str, coding: int) -> None:
-    data_coding, data = encode_text(text)
-    assert data_coding == coding
-    assert read_text(deliver(data, data_coding)) == (None, text)
+def test_choose_coding(text: str, coding: int) -> None:
+    assert choose_coding(text) == coding
 
 
 @pytest.mark.parametrize(
@@ -92,3 +104,47 @@ def test_part_number_out_of_range_reads_as_a_whole_message() -> None:
 def test_udh_overrunning_the_message_is_a_remote_error() -> None:
     with pytest.raises(RemoteProtocolError):
         read_text(deliver(b"\x09\x00\x03", 0, pdus.ESM_UDHI))
+
+
+# -- data_coding 0: the coding is chosen once per message, then the text is split ----------
+
+PLAIN = ("Your appointment is on Friday at 9. Please bring your ID card and arrive early. " * 3)[
+    :171
+]
+
+
+def _submits(content: str) -> list[pdus.SubmitSm]:
+    """The submit_sm of each part of ``content`` on an SMPP channel with data_coding 0, as
+    the engine splits it and the adapter frames it."""
+    channel = from_config("intl", {**SMPP, "data_coding": 0})
+    config = ChannelConfig(name="intl", protocol="smpp", operators=["mobile"])
+    router = Router(seed_table(RoutingConfig(), [config]), lambda _: Standing(State.UP, "", True))
+    row = Claimed(7, 1, "HIS", None, None, "13800138000", content, None, 5, False)
+    (message,), _ = process.plan(
+        [row], Rules(1000, False, ""), router, Policy(Profiles({})), RetryPolicy(3, 1, 60),
+        lambda _, text: channel.coding(text),
+    )  # fmt: skip
+    adapter = SmppAdapter("intl", channel.options)
+    return [adapter.submit(part, seq) for seq, part in enumerate(message.parts, 1)]
+
+
+def test_171_plain_characters_go_as_two_default_alphabet_parts() -> None:
+    assert len(PLAIN) == 171
+    submits = _submits(PLAIN)
+    assert [(s.data_coding, len(s.short_message)) for s in submits] == [(0, 6 + 153), (0, 6 + 18)]
+    assert b"".join(s.short_message[6:] for s in submits) == PLAIN.encode("ascii")
+
+
+@pytest.mark.parametrize("odd", ["_", "中"])  # '_' is not where ASCII has it in GSM 03.38
+def test_one_character_outside_the_default_alphabet_makes_every_part_ucs2(odd: str) -> None:
+    text = odd + PLAIN[1:]
+    submits = _submits(text)
+    assert [s.data_coding for s in submits] == [8, 8, 8]  # 171 UCS2 units: 3 parts of <= 67
+    assert b"".join(s.short_message[6:] for s in submits) == text.encode("utf-16-be")
+
+
+def test_a_160_character_plain_message_is_one_default_alphabet_part() -> None:
+    short = PLAIN[:159] + "."
+    (submit,) = _submits(short)
+    assert (submit.data_coding, submit.esm_class) == (0, 0)
+    assert submit.short_message == short.encode("ascii")

@@ -36,6 +36,9 @@ def test_choices_and_session_options() -> None:
     smpp = parse("intl", {**options, "heartbeat_seconds": 15, "rate": 300})
     assert smpp.bind is BindMode.PAIR and smpp.long_messages is LongMode.SAR
     assert (smpp.window, smpp.heartbeat_seconds, smpp.rate) == (32, 15, 300)
+    assert parse("intl", {**GOOD, "receipt_ids": "hex->decimal"}).receipt_ids.value == (
+        "hex->decimal"
+    )
 
 
 @pytest.mark.parametrize(
@@ -47,6 +50,7 @@ def test_choices_and_session_options() -> None:
         ({"bind": "trx"}, "bind", "'transceiver' or 'transmitter+receiver'"),
         ({"long_messages": "split"}, "long_messages", "'udh' or 'sar' or 'payload'"),
         ({"data_coding": 3}, "data_coding", "must be 8 (UCS2) or 0"),
+        ({"receipt_ids": "hex"}, "receipt_ids", "'as-is' or 'hex->decimal' or 'decimal->hex'"),
         ({"dest_addr_ton": 9}, "dest_addr_ton", "from 0 to 6"),
         ({"port": "x"}, "port", "integer"),
         ({"window": 0}, "window", "from 1 to 1024"),

@@ -155,3 +155,9 @@ def test_vendor_stat_gets_no_message_state() -> None:
     pdu = build_deliver_sm(Receipt(message_id="1", stat="MK:0001"), 1, "1", "2")
     assert pdu.message_state is None
     assert from_deliver_sm(pdu).stat == "MK:0001"
+
+
+def test_receipt_text_is_decoded_storable() -> None:
+    """A NUL in the text (C-minded SMSCs) must not reach the database (issue 12)."""
+    receipt = from_deliver_sm(receipt_pdu(b"id:12\x0034 stat:DELIVRD err:000 text:ab\x00c"))
+    assert (receipt.message_id, receipt.text) == ("1234", "abc")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hisms.carrier.wire.numbers import mask, national, with_86
+from hisms.carrier.wire.numbers import mask, national, sender, with_86
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,23 @@ def test_national(wire: str, bare: str) -> None:
 )
 def test_mask(number: str | None, masked: str) -> None:
     assert mask(number) == masked
+
+
+@pytest.mark.parametrize(
+    ("wire", "stored"),
+    [
+        ("8613912345678", "13912345678"),
+        ("+8613912345678", "13912345678"),
+        ("13912345678 ", "13912345678"),
+        # Not a mainland mobile number: kept as the gateway gave it, never dropped.
+        ("+86139", "+86139"),
+        ("139", "139"),
+        ("01012345678", "01012345678"),  # a landline
+        ("+85291234567", "+85291234567"),
+        ("1391234567x", "1391234567x"),
+        ("１３９１２３４５６７８", "１３９１２３４５６７８"),  # digits, but not ASCII ones
+        ("", ""),
+    ],
+)
+def test_sender_is_a_mobile_number_or_kept_as_given(wire: str, stored: str) -> None:
+    assert sender(wire) == stored

@@ -132,7 +132,7 @@ def test_retry_delays_grow_and_are_capped() -> None:
 def test_a_retried_long_message_submits_only_the_parts_not_yet_accepted() -> None:
     before = {1: [Accepted(1, "cm", "id-1"), Accepted(3, "cm", "id-3")]}
     (message,), into = process.plan(
-        [row(content="字" * 150, attempt=2)], RULES, ROUTER, NO_PROFILES, POLICY, before
+        [row(content="字" * 150, attempt=2)], RULES, ROUTER, NO_PROFILES, POLICY, accepted=before
     )
     assert [p.key.seq for p in message.parts] == [2]
     assert {p.total for p in message.parts} == {3}
@@ -168,12 +168,12 @@ def test_a_long_message_moving_to_another_channel_goes_out_whole() -> None:
     router = two_channels(states)
     before = {1: [Accepted(1, "cm", "id-1"), Accepted(3, "cm", "id-3")]}
     long = row(content="字" * 150, attempt=2)
-    (message,), _ = process.plan([long], RULES, router, NO_PROFILES, POLICY, before)
+    (message,), _ = process.plan([long], RULES, router, NO_PROFILES, POLICY, accepted=before)
     assert message.channel == "cm" and [p.seq for p in message.parts] == [2]
     states["cm"] = Standing(State.DOWN, "link down", False)
     assert message.fail_over(router).channel == "backup"
     assert [p.seq for p in message.parts] == [1, 2, 3]
-    (message,), into = process.plan([long], RULES, router, NO_PROFILES, POLICY, before)
+    (message,), into = process.plan([long], RULES, router, NO_PROFILES, POLICY, accepted=before)
     assert message.channel == "backup" and [p.seq for p in message.parts] == [1, 2, 3]
     results = {
         p.key: SubmitResult(p.key, Outcome.ACCEPTED, carrier_msg_id=f"b-{p.seq}")
@@ -205,3 +205,21 @@ def test_a_part_handed_back_by_a_channel_now_down_waits_even_with_no_attempts_le
     process.settle(outgoing, results, POLICY, into, lambda c: f"{c} DOWN (link down)")
     assert into.finals == [] and into.retries == []
     assert "waiting for a channel: cm DOWN" in into.waits[0]["error_text"]
+
+
+def test_a_message_failing_over_to_a_channel_of_another_coding_is_split_again() -> None:
+    """Planned for a default-alphabet channel (2 parts of <= 153), handed to a UCS2 one."""
+    channels = [ChannelConfig(name=n, protocol="loopback", operators=["mobile"]) for n in "ab"]
+    router = Router(seed_table(RoutingConfig(), channels), lambda channel: UP)
+    codings = {"a": 0, "b": 8}  # as an SMPP channel with data_coding 0, and a CMPP one
+
+    def coding(channel: str, text: str) -> int:
+        return codings[channel]
+
+    text = "Please come at 9. " * 9 + "Bring your ID."
+    (message,), _ = process.plan([row(content=text)], RULES, router, NO_PROFILES, POLICY, coding)
+    assert message.channel == "a" and [p.coding for p in message.parts] == [0, 0]
+    assert message.fail_over(router, coding).channel == "b"
+    assert [p.coding for p in message.parts] == [8, 8, 8]
+    assert "".join(p.text for p in message.parts) == text
+    assert message.parts[0].body == message.parts[0].text.encode("utf-16-be")

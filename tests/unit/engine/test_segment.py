@@ -1,6 +1,7 @@
 import pytest
 
 from hisms.carrier.wire import udh
+from hisms.carrier.wire.text import ASCII, UCS2
 from hisms.engine import segment
 
 
@@ -39,3 +40,13 @@ def test_emoji_is_never_split_across_parts() -> None:
 def test_too_many_parts_is_refused() -> None:
     with pytest.raises(ValueError, match="maximum"):
         segment.split("x" * (67 * 256), ref=1)
+
+
+def test_the_default_alphabet_holds_160_characters_or_153_per_part() -> None:
+    assert [(p.text, p.coding, p.udh) for p in segment.split("a" * 160, 5, ASCII)] == [
+        ("a" * 160, ASCII, b"")
+    ]
+    parts = segment.split("a" * 171, ref=5, coding=ASCII)
+    assert [(len(p.text), p.coding, len(p.body)) for p in parts] == [(153, 0, 153), (18, 0, 18)]
+    assert parts[0].body == b"a" * 153 and parts[1].udh == bytes([5, 0, 3, 5, 2, 2])
+    assert [p.coding for p in segment.split("a" * 171, ref=5)] == [UCS2] * 3  # 67 per part

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hisms.engine.health import State
 from hisms.monitoring.alarms import Event, Tracker
+from hisms.monitoring.rulebook import Book
 from hisms.monitoring.rules import Condition, History, View, evaluate
 from hisms.monitoring.settings import AlarmConfig
 from hisms.monitoring.standings import ChannelView
@@ -36,7 +37,7 @@ def _view(now: float = 1000.0, **changes: object) -> View:
 
 
 def _alarms(view: View) -> list[tuple[str, str]]:
-    return [(c.alarm, c.subject) for c in evaluate(view, CFG)]
+    return [(c.alarm, c.subject) for c in evaluate(view, Book(CFG).configs)]
 
 
 def test_a_healthy_engine_raises_nothing() -> None:
@@ -47,7 +48,7 @@ def test_a_channel_down_longer_than_its_threshold_and_its_operator() -> None:
     recent = {**UP, "cmcc": _channel("cmcc", State.DOWN, 20)}
     assert _alarms(_view(channels=recent)) == []  # down for 20 s only
     old = {**UP, "cmcc": _channel("cmcc", State.DOWN, 100)}
-    (condition,) = evaluate(_view(channels=old), CFG)
+    (condition,) = evaluate(_view(channels=old), Book(CFG).configs)
     assert condition.avoid == ("cmcc",) and "DOWN for 100s: link down" in condition.text
     disabled = {**UP, "cmcc": _channel("cmcc", State.DISABLED, 100)}
     assert _alarms(_view(channels=disabled)) == []  # an operator's choice, not a fault
@@ -80,7 +81,7 @@ def test_report_return_compares_reports_with_parts_sent_one_wait_earlier() -> No
     history.add(400.0, {("parts", "cmcc", "accepted"): 100})
     history.add(1000.0, {("parts", "cmcc", "accepted"): 100, ("reports", "cmcc", "delivered"): 90})
     cfg = CFG.model_copy(update={"report_wait_minutes": 5, "success_window_minutes": 10})
-    (condition,) = evaluate(_view(history=history), cfg)
+    (condition,) = evaluate(_view(history=history), Book(cfg).configs)
     assert condition.alarm == "report_return" and "90 reports for 100 parts" in condition.text
 
 

@@ -1,0 +1,18 @@
+-- hisms schema, version 9: alarm rules in the database (issue 15). Seeded from [alarms] by
+-- hisms db init and upgrade while the table is empty; engines read it every
+-- alarms.every_seconds (a change is picked up when count(*) or max(updated_at) changes);
+-- `hisms alarm set` changes a rule, audited in sms_audit (object 'alarm_rule'). Every
+-- rule without a row keeps the configuration's thresholds.
+
+-- One built-in rule (docs/ops.md#alarms): whether it runs, its thresholds and how often
+-- a lasting alarm is notified again.
+CREATE TABLE sms_alarm_rule (
+    name            VARCHAR2(32)   PRIMARY KEY,   -- channel_down, backlog, ... (docs/ops.md#alarms)
+    enabled         NUMBER(1)      DEFAULT 1 NOT NULL CHECK (enabled IN (0, 1)),
+    thresholds      VARCHAR2(1000) NOT NULL,      -- JSON object of the [alarms] keys the rule reads
+    repeat_seconds  NUMBER(10)     NOT NULL CHECK (repeat_seconds > 0),
+    created_at      TIMESTAMP(3)   DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP) NOT NULL,
+    created_by      VARCHAR2(64)   DEFAULT USER NOT NULL,
+    updated_at      TIMESTAMP(3)   DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP) NOT NULL,
+    updated_by      VARCHAR2(64)   DEFAULT USER NOT NULL
+);
