@@ -20,7 +20,8 @@ from hisms.carrier.wire.numbers import mask
 from hisms.engine import app
 from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
-from hisms.engine.policycli import audit, operator
+from hisms.engine.listcli import blacklist, words
+from hisms.engine.policycli import audit, operator, source, template
 from hisms.engine.routecli import channel, route
 from hisms.engine.store.base import NewMessage, StoreError
 from hisms.engine.store.policystore import Who
@@ -243,6 +244,8 @@ cli.add_command(channel)
 cli.add_command(monitoring_cli.top)
 cli.add_command(monitoring_cli.alarm)
 cli.add_command(audit)
+for group in (blacklist, words, template, source):
+    cli.add_command(group)
 
 
 def main() -> None:
