@@ -142,8 +142,12 @@ def run(obj: _Context) -> None:
 
 @cli.command()
 @click.option("--phone", required=True)
-@click.option("--content", required=True)
-@click.option("--priority", default=5, show_default=True, type=click.IntRange(0, 9))
+@click.option("--content", help="The text; or --template with --param.")
+@click.option("--template", "template_code", help="An approved template's code.")
+@click.option("--param", "params", multiple=True, help="A template variable: name=value.")
+@click.option(
+    "--priority", type=click.IntRange(0, 9), help="Default: the source profile's, else 5."
+)
 @click.option("--send-at", type=click.DateTime(), help="Local time to send at.")
 @click.option("--expire-at", type=click.DateTime(), help="Local time after which not to send.")
 @click.option("--source-system", default="DEFAULT", show_default=True)
@@ -154,9 +158,12 @@ def run(obj: _Context) -> None:
 @click.pass_obj
 def send(obj: _Context, /, **fields: Any) -> None:
     """Enqueue one message; prints its outbox id."""
+    if (fields["content"] is None) == (fields["template_code"] is None):
+        raise click.UsageError("give --content or --template")
     values: dict[str, Any] = {
         k: _local(v) if isinstance(v, datetime) else v for k, v in fields.items()
     }
+    values["params"] = _params(values.pop("params")) if fields["template_code"] else None
     message = NewMessage(**values)
     store = app.store_for(obj.settings)
     try:
@@ -166,6 +173,14 @@ def send(obj: _Context, /, **fields: Any) -> None:
     finally:
         store.close()
     click.echo(outbox_id)
+
+
+def _params(given: tuple[str, ...]) -> str:
+    """``name=value`` options as the JSON object ``sms_outbox.params`` holds."""
+    pairs = [p.partition("=") for p in given]
+    if bad := [name for name, eq, _ in pairs if not eq or not name]:
+        raise click.BadParameter(f"{bad[0]!r} is not name=value", param_hint="--param")
+    return json.dumps({name: value for name, _, value in pairs}, ensure_ascii=False)
 
 
 def _local(value: datetime) -> datetime:
