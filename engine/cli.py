@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -21,9 +22,10 @@ from hisms.engine import app
 from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
 from hisms.engine.listcli import blacklist, words
+from hisms.engine.policy.wordfile import load_file
 from hisms.engine.policycli import audit, operator, source, template
 from hisms.engine.routecli import channel, route
-from hisms.engine.store.base import NewMessage, StoreError
+from hisms.engine.store.base import NewMessage, Store, StoreError
 from hisms.engine.store.policystore import Who
 from hisms.monitoring import cli as monitoring_cli
 from hisms.monitoring import rulebook
@@ -133,6 +135,8 @@ def run(obj: _Context) -> None:
     try:
         if store.schema_version() == 0:
             raise click.ClickException("the database has no hisms schema: run `hisms db init`")
+        if obj.settings.policy.words_file:
+            _load_words(store, Path(obj.settings.policy.words_file))
         metrics = Metrics(obj.settings.engine.resolved_worker_id())
         with runtime.running(obj.settings, lambda: app.store_for(obj.settings), metrics):
             asyncio.run(app.serve(obj.settings, store, metrics))
@@ -173,6 +177,16 @@ def send(obj: _Context, /, **fields: Any) -> None:
     finally:
         store.close()
     click.echo(outbox_id)
+
+
+def _load_words(store: Store, path: Path) -> None:
+    """The configured word file into the database; an unchanged file writes nothing."""
+    try:
+        added, removed = load_file(store, path, Who("hisms run", "engine"))
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"[policy] words_file: {exc}") from None
+    if added or removed:
+        logging.getLogger(__name__).info("%s: %d words added, %d removed", path, added, removed)
 
 
 def _params(given: tuple[str, ...]) -> str:

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import json
+import signal
 from pathlib import Path
 
 import pytest
 
 from hisms.engine.store import open_store
 from hisms.engine.store.policystore import AuditFilter
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -105,3 +108,82 @@ def test_source_set_and_list(cli, config: Path, sqlite_url: str) -> None:  # typ
     refused = run("source", "set", "HIS", "--ext", "123456789", check=False)
     assert refused.returncode != 0 and "ext" in refused.stderr
     assert audited(sqlite_url, "profile") == [("update", "HIS"), ("create", "HIS")]
+
+
+def test_send_a_template_missing_a_variable_is_rejected_naming_it(
+    cli, config: Path, sqlite_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    run = lambda *a, **k: cli.run(*a, config=config, **k)  # noqa: E731
+    run("template", "add", "FZ", "{patient}您好，请于{time}复诊", "--approved")
+    run("source", "set", "HIS", "--priority", "3")
+    send = ("send", "--phone", "13800138000", "--source-system", "HIS", "--template", "FZ")
+    missing = run(*send, "--param", "patient=张三").stdout.strip()
+    whole = run(*send, "--param", "patient=张三", "--param", "time=明天上午").stdout.strip()
+    assert run(*send, "--param", "patient", check=False).returncode != 0
+    assert run("send", "--phone", "13800138000", check=False).returncode != 0
+    engine = cli.spawn("run", config=config)
+    try:
+        wait_until(
+            lambda: sum(counts(sqlite_url).get(s, 0) for s in ("DELIVERED", "REJECTED")) == 2,
+            30,
+            "both messages final",
+        )
+    finally:
+        engine.send_signal(signal.SIGTERM)
+        engine.communicate(timeout=30)
+    rejected = json.loads(run("status", missing, "--json").stdout)
+    assert rejected["error_code"] == "TEMPLATE_PARAMS" and rejected["priority"] == 3
+    assert "missing variable time" in rejected["error_text"]
+    assert json.loads(run("status", whole, "--json").stdout)["status_name"] == "DELIVERED"
+    assert [n for a, n in audited(sqlite_url, "message") if a == "send"] == [whole, missing]
+
+
+def counts(url: str) -> dict[str, int]:
+    store = open_store(url)
+    try:
+        return store.status_counts()
+    finally:
+        store.close()
+
+
+def test_run_loads_the_configured_word_file_when_it_changed(
+    cli, config: Path, sqlite_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    regulator = tmp_path / "words.txt"
+    regulator.write_text("赌博\n代开发票\n", "utf-8")
+    with config.open("a", encoding="utf-8") as toml:
+        toml.write(f"[policy]\nwords_file = {str(regulator)!r}\n")
+    cli.run("words", "add", "大麻", config=config)
+
+    def loads() -> int:
+        return [a for a, _ in audited(sqlite_url, "word")].count("load")
+
+    def start_and_stop() -> list[str]:
+        before = loads()
+        engine = cli.spawn("run", config=config)
+        try:
+            wait_until(lambda: loads() > before, 30, "the file loaded")
+        finally:
+            engine.send_signal(signal.SIGTERM)
+            engine.communicate(timeout=30)
+        return cli.run("words", "list", config=config).stdout.split()
+
+    assert start_and_stop() == ["代开发票", "大麻", "赌博"]
+    regulator.write_text("赌博\n", "utf-8")
+    assert start_and_stop() == ["大麻", "赌博"]
+    engine = cli.spawn("run", config=config)  # the file unchanged: nothing written
+    try:
+        wait_until(
+            lambda: "started" in (engine.stdout.readline() if engine.stdout else ""),
+            30,
+            "the engine started",
+        )
+    finally:
+        engine.send_signal(signal.SIGTERM)
+        engine.communicate(timeout=30)
+    assert loads() == 2
+    missing = cli.write_config(tmp_path / "missing.toml", sqlite_url)
+    with missing.open("a", encoding="utf-8") as toml:
+        toml.write(f"[policy]\nwords_file = {str(tmp_path / 'nope.txt')!r}\n")
+    refused = cli.run("run", config=missing, check=False)
+    assert refused.returncode != 0 and "words_file" in refused.stderr
