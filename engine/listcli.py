@@ -66,19 +66,12 @@ def blacklist_remove(obj: Any, entry_id: int) -> None:
 
 
 @blacklist.command("list")
-@click.option("--phone", help="Entries that name this number (exact or prefix).")
 @click.pass_obj
-def blacklist_list(obj: Any, phone: str | None) -> None:
+def blacklist_list(obj: Any) -> None:
     """Every entry, expired ones too; numbers masked."""
     with opened(obj) as store:
         rows = store.load_policy().blacklist
     for r in rows:
-        if (
-            phone
-            and not phone.endswith(r["phone"])
-            and not (r["prefix"] and phone.startswith(r["phone"]))
-        ):
-            continue
         number = f"{r['phone']}*" if r["prefix"] else mask(r["phone"])
         scope = " ".join(
             f"{k}={r[k]}" for k in ("source_system", "categories", "expire_at") if r[k]
