@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -20,9 +21,11 @@ from hisms.carrier.wire.numbers import mask
 from hisms.engine import app
 from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
-from hisms.engine.policycli import audit, operator
+from hisms.engine.listcli import blacklist, words
+from hisms.engine.policy.wordfile import load_file
+from hisms.engine.policycli import audit, operator, source, template
 from hisms.engine.routecli import channel, route
-from hisms.engine.store.base import NewMessage, StoreError
+from hisms.engine.store.base import NewMessage, Store, StoreError
 from hisms.engine.store.policystore import Who
 from hisms.monitoring import cli as monitoring_cli
 from hisms.monitoring import rulebook
@@ -132,6 +135,8 @@ def run(obj: _Context) -> None:
     try:
         if store.schema_version() == 0:
             raise click.ClickException("the database has no hisms schema: run `hisms db init`")
+        if obj.settings.policy.words_file:
+            _load_words(store, Path(obj.settings.policy.words_file))
         metrics = Metrics(obj.settings.engine.resolved_worker_id())
         with runtime.running(obj.settings, lambda: app.store_for(obj.settings), metrics):
             asyncio.run(app.serve(obj.settings, store, metrics))
@@ -141,8 +146,12 @@ def run(obj: _Context) -> None:
 
 @cli.command()
 @click.option("--phone", required=True)
-@click.option("--content", required=True)
-@click.option("--priority", default=5, show_default=True, type=click.IntRange(0, 9))
+@click.option("--content", help="The text; or --template with --param.")
+@click.option("--template", "template_code", help="An approved template's code.")
+@click.option("--param", "params", multiple=True, help="A template variable: name=value.")
+@click.option(
+    "--priority", type=click.IntRange(0, 9), help="Default: the source profile's, else 5."
+)
 @click.option("--send-at", type=click.DateTime(), help="Local time to send at.")
 @click.option("--expire-at", type=click.DateTime(), help="Local time after which not to send.")
 @click.option("--source-system", default="DEFAULT", show_default=True)
@@ -153,9 +162,12 @@ def run(obj: _Context) -> None:
 @click.pass_obj
 def send(obj: _Context, /, **fields: Any) -> None:
     """Enqueue one message; prints its outbox id."""
+    if (fields["content"] is None) == (fields["template_code"] is None):
+        raise click.UsageError("give --content or --template")
     values: dict[str, Any] = {
         k: _local(v) if isinstance(v, datetime) else v for k, v in fields.items()
     }
+    values["params"] = _params(values.pop("params")) if fields["template_code"] else None
     message = NewMessage(**values)
     store = app.store_for(obj.settings)
     try:
@@ -165,6 +177,24 @@ def send(obj: _Context, /, **fields: Any) -> None:
     finally:
         store.close()
     click.echo(outbox_id)
+
+
+def _load_words(store: Store, path: Path) -> None:
+    """The configured word file into the database; an unchanged file writes nothing."""
+    try:
+        added, removed = load_file(store, path, Who("hisms run", "engine"))
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"[policy] words_file: {exc}") from None
+    if added or removed:
+        logging.getLogger(__name__).info("%s: %d words added, %d removed", path, added, removed)
+
+
+def _params(given: tuple[str, ...]) -> str:
+    """``name=value`` options as the JSON object ``sms_outbox.params`` holds."""
+    pairs = [p.partition("=") for p in given]
+    if bad := [name for name, eq, _ in pairs if not eq or not name]:
+        raise click.BadParameter(f"{bad[0]!r} is not name=value", param_hint="--param")
+    return json.dumps({name: value for name, _, value in pairs}, ensure_ascii=False)
 
 
 def _local(value: datetime) -> datetime:
@@ -243,6 +273,8 @@ cli.add_command(channel)
 cli.add_command(monitoring_cli.top)
 cli.add_command(monitoring_cli.alarm)
 cli.add_command(audit)
+for group in (blacklist, words, template, source):
+    cli.add_command(group)
 
 
 def main() -> None:

@@ -93,7 +93,11 @@ class Router:
         for state in (State.UP, State.DEGRADED):
             weighted = [m for m in open_ if m.weight > 0 and standing[m.channel].state is state]
             if weighted:
-                (chosen,) = self._rng.choices(weighted, weights=[m.weight for m in weighted])
+                (chosen,) = (
+                    weighted
+                    if len(weighted) == 1
+                    else self._rng.choices(weighted, weights=[m.weight for m in weighted])
+                )
                 total = sum(m.weight for m in weighted)
                 return chosen, f"{chosen.channel} (weight {chosen.weight} of {total})"
         for state in (State.UP, State.DEGRADED):

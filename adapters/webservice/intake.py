@@ -21,7 +21,15 @@ from hisms.engine.store.base import NewMessage, Store
 T = TypeVar("T")
 # Characters each field may hold: its sms_outbox column on the narrowest dialect (Content:
 # Oracle's NVARCHAR2(2000)). Longer would fail the INSERT; it is refused before.
-WIDTHS = {"SourceRef": 64, "Account": 32, "Dept": 32, "Signature": 32, "Content": 2000}
+WIDTHS = {
+    "SourceRef": 64,
+    "Account": 32,
+    "Dept": 32,
+    "Signature": 32,
+    "Content": 2000,
+    "TemplateCode": 64,
+    "Params": 4000,  # Oracle's JSON_TABLE column of enqueue
+}
 MAX_BATCH_REF = 50  # leaves room for "#position" in source_ref
 
 
@@ -65,15 +73,21 @@ def fits(field: str, value: str | None, where: str = "") -> None:
 
 
 def checked(message: NewMessage) -> NewMessage:
-    """The message with its number normalised, or Refused naming the wrong field."""
-    required("Content", message.content)
-    if not 0 <= message.priority <= 9:
+    """The message with its number normalised, or Refused naming the wrong field. A
+    template's variables are checked by the engine (a wrong one is REJECTED naming it)."""
+    if message.template_code is None:
+        required("Content", message.content)
+    elif message.content is not None:
+        raise Refused("Client.InvalidField", "give Content or TemplateCode, not both")
+    if message.priority is not None and not 0 <= message.priority <= 9:
         raise Refused("Client.InvalidField", f"Priority {message.priority} is not within 0..9")
     fits("SourceRef", message.source_ref)
     fits("Account", message.account)
     fits("Dept", message.dept_code)
     fits("Signature", message.signature)
     fits("Content", message.content)
+    fits("TemplateCode", message.template_code)
+    fits("Params", message.params)
     return replace(
         message,
         phone=valid_phone(message.phone),

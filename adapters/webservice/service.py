@@ -92,8 +92,8 @@ def log_fault(ctx: Any) -> None:
 
 
 def _message(phone: str | None, content: str | None, **fields: Any) -> NewMessage:
-    priority = fields.pop("priority")
-    return NewMessage(phone, content, priority=5 if priority is None else priority, **fields)
+    """No Priority: the source profile's default (the enqueue statement resolves it)."""
+    return NewMessage(phone, content, **fields)
 
 
 def _status(row: dict[str, Any]) -> MessageStatus:
@@ -129,18 +129,20 @@ def _reply(row: dict[str, Any]) -> Reply:
 
 class SmsService(ServiceBase):
     @rpc(
-        Required, Required, Unicode, Unicode, Integer, DateTime, DateTime, Unicode, Unicode,
-        Unicode, _returns=SendResult,
+        Required, Unicode, Unicode, Unicode, Integer, DateTime, DateTime, Unicode, Unicode,
+        Unicode, Unicode, Unicode, _returns=SendResult,
     )  # fmt: skip
     def SendSms(ctx: MethodContext, Phone: str | None, Content: str | None,
                 SourceSystem: str | None, SourceRef: str | None, Priority: int | None,
                 SendAt: datetime | None, ExpireAt: datetime | None, Account: str | None,
-                Dept: str | None, Signature: str | None) -> SendResult:  # fmt: skip
-        """Enqueue one message; a repeated (SourceSystem, SourceRef) returns the first MsgId."""
+                Dept: str | None, Signature: str | None, TemplateCode: str | None,
+                Params: str | None) -> SendResult:  # fmt: skip
+        """Enqueue one message (Content, or TemplateCode with Params: a JSON object); a
+        repeated (SourceSystem, SourceRef) returns the first MsgId."""
         message = _message(
             Phone, Content, source_system=SourceSystem, source_ref=SourceRef, priority=Priority,
             send_at=SendAt, expire_at=ExpireAt, account=Account, dept_code=Dept,
-            signature=Signature,
+            signature=Signature, template_code=TemplateCode, params=Params,
         )  # fmt: skip
         return SendResult(MsgId=_call(ctx, intake.send_one, message))
 

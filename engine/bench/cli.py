@@ -181,6 +181,23 @@ def bench_e2e(obj: _Obj, /, **options: Any) -> None:
     )
 
 
+@bench.command("words")
+@click.option("--words", "word_count", default=10_000, show_default=True, type=click.IntRange(1))
+@click.option("--messages", default=2_000, show_default=True, type=click.IntRange(1))
+@click.option("--rounds", default=5, show_default=True, type=click.IntRange(1))
+def bench_words(word_count: int, messages: int, rounds: int) -> None:
+    """Microseconds per message of the sensitive-word check with WORDS generated words
+    (no database: the check alone, best of ROUNDS passes over MESSAGES texts)."""
+    from hisms.engine.bench import words
+
+    result = words.run(word_count, messages, rounds)
+    _report(
+        result,
+        f"words: {result['us_per_message']} us per message without a hit, "
+        f"{result['us_per_message_with_a_hit']} us with one ({word_count} words)",
+    )
+
+
 def _url(obj: _Obj) -> str:
     return obj.settings.database.url.get_secret_value()
 

@@ -69,6 +69,8 @@ class Blacklist:
 
     def hit(self, phone: str, source_system: str, category: str, now: datetime) -> Entry | None:
         """The first entry that blocks this message, if any."""
+        if not self._exact and not self._lengths:
+            return None  # the usual case, checked for every message
         found = list(self._exact.get(phone, ()))
         for n in self._lengths:
             found.extend(self._prefixes.get(phone[:n], ()))

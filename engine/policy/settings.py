@@ -13,3 +13,5 @@ class PolicyConfig(BaseModel):
     # blacklist entry for the replied-to source system's categories below.
     unsubscribe_keywords: list[str] = ["TD", "T", "退订", "N", "0000"]
     unsubscribe_categories: list[Category] = ["notice", "marketing"]
+    # The regulator's word list, one word a line, loaded into the database by `hisms run`.
+    words_file: str = ""

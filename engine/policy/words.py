@@ -44,7 +44,7 @@ class WordFilter:
 
     def hits(self, text: str) -> list[Hit]:
         """The sensitive words in ``text``, allowed terms left out, in order."""
-        return self._hits(folded(text))
+        return self._hits(folded(text)) if self else []
 
     def mask(self, text: str) -> str:
         """``text`` with the characters of each hit replaced by ``*`` (separators inside a hit

@@ -53,9 +53,12 @@ class NewMessage:
     account: str | None = None
     dept_code: str | None = None
     signature: str | None = None
-    priority: int = 5
+    # None: the source profile's default priority, else 5 (resolved by the enqueue statement)
+    priority: int | None = None
     send_at: datetime | None = None
     expire_at: datetime | None = None
+    template_code: str | None = None  # with params (a JSON object) instead of content
+    params: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -122,6 +122,12 @@ class PolicyStore(ABC):
         with self.transaction() as tx:
             return [plain(r) for r in tx.run("alarm_rule_rows")]
 
+    def policy_row(self, kind: str, key: str) -> Row | None:
+        """The ``kind`` row with this key, if there is one."""
+        with self.transaction() as tx:
+            found = tx.run(f"get_{kind}", **{KINDS[kind]: key})
+        return plain(found[0]) if found else None
+
     def put_policy(self, kind: str, row: Row, who: Who) -> bool:
         """Make the ``kind`` row of ``row``'s key hold ``row``; False when it already did."""
         key = {KINDS[kind]: row[KINDS[kind]]}
@@ -144,6 +150,24 @@ class PolicyStore(ABC):
             tx.changed(f"delete_{kind}", **{KINDS[kind]: key})
             audit(tx, who, "delete", kind, key, plain(found[0]), None)
         return True
+
+    def load_words(self, words: Iterable[str], note: str, who: Who) -> tuple[int, int]:
+        """Make the sensitive words noted ``note`` (a file's) be ``words``: add the missing
+        ones, remove those no longer listed; words added otherwise are left alone. How many
+        were added and removed; one audit row when anything changed."""
+        wanted = set(words) - {""}
+        with self.transaction() as tx:
+            rows = tx.run("word_rows")
+            added = sorted(wanted - {r["word"] for r in rows})
+            gone = sorted({r["word"] for r in rows if r["note"] == note} - wanted)
+            for word in gone:
+                tx.changed("delete_word", word=word)
+            for word in added:
+                tx.changed("insert_word", actor=who.actor, word=word, allow=0, note=note)
+            if added or gone:
+                counts = ({"removed": len(gone)}, {"added": len(added), "listed": len(wanted)})
+                audit(tx, who, "load", "word", note, *counts)
+        return len(added), len(gone)
 
     def add_blacklist(self, entries: Sequence[Row], who: Who) -> list[int]:
         """Add blacklist entries (phone, prefix, source_system, service_number, categories,

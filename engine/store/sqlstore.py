@@ -513,6 +513,8 @@ def message_row(m: NewMessage) -> Row:
         "priority": m.priority,
         "send_at": m.send_at,
         "expire_at": m.expire_at,
+        "template_code": m.template_code or None,
+        "params": _storable(m.params),
     }
 
 

@@ -20,16 +20,20 @@
 -- Insert messages in the given order; a (source_system, source_ref) already present is kept
 -- as it is (idempotent intake). The store reads ids back with lookup_refs / LAST_INSERT_ID().
 INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
-                        priority, send_at, expire_at, created_by, updated_by)
+                        priority, send_at, expire_at, template_code, params,
+                        created_by, updated_by)
 SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
-       u.priority, u.send_at, u.expire_at, %(actor)s, %(actor)s
+       COALESCE(u.priority, (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = u.source_system), 5),
+       u.send_at, u.expire_at, u.template_code, u.params, %(actor)s, %(actor)s
 FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
          ord FOR ORDINALITY,
          source_system VARCHAR(32) PATH '$.source_system', source_ref VARCHAR(64) PATH '$.source_ref',
          account VARCHAR(32) PATH '$.account', dept_code VARCHAR(32) PATH '$.dept_code',
          phone VARCHAR(32) PATH '$.phone', content TEXT PATH '$.content',
          signature VARCHAR(32) PATH '$.signature', priority SMALLINT PATH '$.priority',
-         send_at DATETIME(3) PATH '$.send_at', expire_at DATETIME(3) PATH '$.expire_at')) AS u
+         send_at DATETIME(3) PATH '$.send_at', expire_at DATETIME(3) PATH '$.expire_at',
+         template_code VARCHAR(64) PATH '$.template_code', params TEXT PATH '$.params')) AS u
 ORDER BY u.ord
 ON DUPLICATE KEY UPDATE id = id
 
@@ -374,16 +378,21 @@ INSERT INTO sms_schema_version (version, name) VALUES (%(version)s, %(name)s)
 -- One chunk of a SendBatch: like enqueue, every row tagged with the batch id. Answers the
 -- affected-row count, which counts a kept duplicate as 0 (the session has no FOUND_ROWS).
 INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
-                        priority, send_at, expire_at, batch_id, created_by, updated_by)
+                        priority, send_at, expire_at, template_code, params,
+                        batch_id, created_by, updated_by)
 SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
-       u.priority, u.send_at, u.expire_at, %(batch_id)s, %(actor)s, %(actor)s
+       COALESCE(u.priority, (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = u.source_system), 5),
+       u.send_at, u.expire_at, u.template_code, u.params, %(batch_id)s,
+       %(actor)s, %(actor)s
 FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
          ord FOR ORDINALITY,
          source_system VARCHAR(32) PATH '$.source_system', source_ref VARCHAR(64) PATH '$.source_ref',
          account VARCHAR(32) PATH '$.account', dept_code VARCHAR(32) PATH '$.dept_code',
          phone VARCHAR(32) PATH '$.phone', content TEXT PATH '$.content',
          signature VARCHAR(32) PATH '$.signature', priority SMALLINT PATH '$.priority',
-         send_at DATETIME(3) PATH '$.send_at', expire_at DATETIME(3) PATH '$.expire_at')) AS u
+         send_at DATETIME(3) PATH '$.send_at', expire_at DATETIME(3) PATH '$.expire_at',
+         template_code VARCHAR(64) PATH '$.template_code', params TEXT PATH '$.params')) AS u
 ORDER BY u.ord
 ON DUPLICATE KEY UPDATE id = id
 

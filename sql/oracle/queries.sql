@@ -27,20 +27,27 @@ USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
            dept_code VARCHAR2(32) PATH '$.dept_code', phone VARCHAR2(32) PATH '$.phone',
            content NVARCHAR2(2000) PATH '$.content', signature NVARCHAR2(32) PATH '$.signature',
            priority NUMBER(1) PATH '$.priority', send_at TIMESTAMP PATH '$.send_at',
-           expire_at TIMESTAMP PATH '$.expire_at'))) u
+           expire_at TIMESTAMP PATH '$.expire_at',
+           template_code VARCHAR2(64) PATH '$.template_code',
+           params VARCHAR2(4000) PATH '$.params'))) u
 ON (o.source_system = u.source_system AND o.source_ref = u.source_ref)
 WHEN NOT MATCHED THEN INSERT (source_system, source_ref, account, dept_code, phone, content,
-                              signature, priority, send_at, expire_at, created_by, updated_by)
+                              signature, priority, send_at, expire_at, template_code, params,
+                              created_by, updated_by)
 VALUES (u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
-        u.priority, u.send_at, u.expire_at, :actor, :actor)
+        COALESCE(u.priority, (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = u.source_system), 5),
+        u.send_at, u.expire_at, u.template_code, u.params, :actor, :actor)
 
 -- name: enqueue_unkeyed
 -- One message without a caller reference, which the MERGE of enqueue cannot answer with its
 -- id (MERGE has no RETURNING): the store inserts each such row by itself.
 INSERT INTO sms_outbox (source_system, account, dept_code, phone, content, signature, priority,
-                        send_at, expire_at, created_by, updated_by)
-VALUES (:source_system, :account, :dept_code, :phone, :content, :signature, :priority, :send_at,
-        :expire_at, :actor, :actor)
+                        send_at, expire_at, template_code, params, created_by, updated_by)
+VALUES (:source_system, :account, :dept_code, :phone, :content, :signature,
+        COALESCE(:priority, (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = :source_system), 5),
+        :send_at, :expire_at, :template_code, :params, :actor, :actor)
 RETURNING id INTO :id
 
 -- name: lookup_refs
@@ -399,13 +406,17 @@ USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
            dept_code VARCHAR2(32) PATH '$.dept_code', phone VARCHAR2(32) PATH '$.phone',
            content NVARCHAR2(2000) PATH '$.content', signature NVARCHAR2(32) PATH '$.signature',
            priority NUMBER(1) PATH '$.priority', send_at TIMESTAMP PATH '$.send_at',
-           expire_at TIMESTAMP PATH '$.expire_at'))) u
+           expire_at TIMESTAMP PATH '$.expire_at',
+           template_code VARCHAR2(64) PATH '$.template_code',
+           params VARCHAR2(4000) PATH '$.params'))) u
 ON (o.source_system = u.source_system AND o.source_ref = u.source_ref)
 WHEN NOT MATCHED THEN INSERT (source_system, source_ref, account, dept_code, phone, content,
-                              signature, priority, send_at, expire_at, batch_id, created_by,
-                              updated_by)
+                              signature, priority, send_at, expire_at, template_code, params,
+                              batch_id, created_by, updated_by)
 VALUES (u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
-        u.priority, u.send_at, u.expire_at, :batch_id, :actor, :actor)
+        COALESCE(u.priority, (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = u.source_system), 5),
+        u.send_at, u.expire_at, u.template_code, u.params, :batch_id, :actor, :actor)
 
 -- name: batch_of_ref
 -- The batch id a caller reference already belongs to (a repeated SendBatch answers with it).

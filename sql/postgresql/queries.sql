@@ -10,15 +10,19 @@
 -- Insert messages in the given order; a (source_system, source_ref) already present is skipped
 -- (idempotent intake). Ids grow in input order, which is how callers pair them with inputs.
 INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
-                        priority, send_at, expire_at, created_by, updated_by)
+                        priority, send_at, expire_at, template_code, params,
+                        created_by, updated_by)
 SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
-       u.priority, u.send_at, u.expire_at, %(actor)s, %(actor)s
+       COALESCE(u.priority, (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = u.source_system), 5),
+       u.send_at, u.expire_at, u.template_code, u.params, %(actor)s, %(actor)s
 FROM unnest(%(source_system)s::text[], %(source_ref)s::text[], %(account)s::text[],
             %(dept_code)s::text[], %(phone)s::text[], %(content)s::text[], %(signature)s::text[],
-            %(priority)s::smallint[], %(send_at)s::timestamptz[], %(expire_at)s::timestamptz[])
+            %(priority)s::smallint[], %(send_at)s::timestamptz[], %(expire_at)s::timestamptz[],
+            %(template_code)s::text[], %(params)s::text[])
      WITH ORDINALITY
      AS u(source_system, source_ref, account, dept_code, phone, content, signature, priority,
-          send_at, expire_at, ord)
+          send_at, expire_at, template_code, params, ord)
 ORDER BY u.ord
 ON CONFLICT (source_system, source_ref) DO NOTHING
 RETURNING id, source_system, source_ref
@@ -360,15 +364,20 @@ INSERT INTO sms_schema_version (version, name) VALUES (%(version)s, %(name)s)
 -- name: enqueue_batch
 -- One chunk of a SendBatch: like enqueue, every row tagged with the batch id.
 INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
-                        priority, send_at, expire_at, batch_id, created_by, updated_by)
+                        priority, send_at, expire_at, template_code, params,
+                        batch_id, created_by, updated_by)
 SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
-       u.priority, u.send_at, u.expire_at, %(batch_id)s, %(actor)s, %(actor)s
+       COALESCE(u.priority, (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = u.source_system), 5),
+       u.send_at, u.expire_at, u.template_code, u.params, %(batch_id)s,
+       %(actor)s, %(actor)s
 FROM unnest(%(source_system)s::text[], %(source_ref)s::text[], %(account)s::text[],
             %(dept_code)s::text[], %(phone)s::text[], %(content)s::text[], %(signature)s::text[],
-            %(priority)s::smallint[], %(send_at)s::timestamptz[], %(expire_at)s::timestamptz[])
+            %(priority)s::smallint[], %(send_at)s::timestamptz[], %(expire_at)s::timestamptz[],
+            %(template_code)s::text[], %(params)s::text[])
      WITH ORDINALITY
      AS u(source_system, source_ref, account, dept_code, phone, content, signature, priority,
-          send_at, expire_at, ord)
+          send_at, expire_at, template_code, params, ord)
 ORDER BY u.ord
 ON CONFLICT (source_system, source_ref) DO NOTHING
 RETURNING id

@@ -9,12 +9,17 @@
 -- Insert messages in the given order; a (source_system, source_ref) already present is skipped
 -- (idempotent intake). Ids grow in input order, which is how callers pair them with inputs.
 INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
-                        priority, send_at, expire_at, created_by, updated_by)
+                        priority, send_at, expire_at, template_code, params,
+                        created_by, updated_by)
 SELECT json_extract(value, '$.source_system'), json_extract(value, '$.source_ref'),
        json_extract(value, '$.account'), json_extract(value, '$.dept_code'),
        json_extract(value, '$.phone'), json_extract(value, '$.content'),
-       json_extract(value, '$.signature'), json_extract(value, '$.priority'),
-       json_extract(value, '$.send_at'), json_extract(value, '$.expire_at'), :actor, :actor
+       json_extract(value, '$.signature'),
+       COALESCE(json_extract(value, '$.priority'),
+                (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = json_extract(value, '$.source_system')), 5),
+       json_extract(value, '$.send_at'), json_extract(value, '$.expire_at'),
+       json_extract(value, '$.template_code'), json_extract(value, '$.params'), :actor, :actor
 FROM json_each(:rows) WHERE true ORDER BY key
 ON CONFLICT (source_system, source_ref) DO NOTHING
 RETURNING id, source_system, source_ref
@@ -317,12 +322,17 @@ INSERT INTO sms_schema_version (version, name) VALUES (:version, :name)
 -- name: enqueue_batch
 -- One chunk of a SendBatch: like enqueue, every row tagged with the batch id.
 INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
-                        priority, send_at, expire_at, batch_id, created_by, updated_by)
+                        priority, send_at, expire_at, template_code, params,
+                        batch_id, created_by, updated_by)
 SELECT json_extract(value, '$.source_system'), json_extract(value, '$.source_ref'),
        json_extract(value, '$.account'), json_extract(value, '$.dept_code'),
        json_extract(value, '$.phone'), json_extract(value, '$.content'),
-       json_extract(value, '$.signature'), json_extract(value, '$.priority'),
-       json_extract(value, '$.send_at'), json_extract(value, '$.expire_at'), :batch_id,
+       json_extract(value, '$.signature'),
+       COALESCE(json_extract(value, '$.priority'),
+                (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = json_extract(value, '$.source_system')), 5),
+       json_extract(value, '$.send_at'), json_extract(value, '$.expire_at'),
+       json_extract(value, '$.template_code'), json_extract(value, '$.params'), :batch_id,
        :actor, :actor
 FROM json_each(:rows) WHERE true ORDER BY key
 ON CONFLICT (source_system, source_ref) DO NOTHING

@@ -20,17 +20,21 @@
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
 INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
-                        priority, send_at, expire_at, created_by, updated_by)
+                        priority, send_at, expire_at, template_code, params,
+                        created_by, updated_by)
 OUTPUT inserted.id INTO @out (id)
 SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
-       u.priority, u.send_at, u.expire_at, @actor, @actor
+       COALESCE(u.priority, (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = u.source_system), 5),
+       u.send_at, u.expire_at, u.template_code, u.params, @actor, @actor
 FROM OPENJSON(@rows) AS j
 CROSS APPLY OPENJSON(j.value) WITH (
          source_system NVARCHAR(32) '$.source_system', source_ref NVARCHAR(64) '$.source_ref',
          account NVARCHAR(32) '$.account', dept_code NVARCHAR(32) '$.dept_code',
          phone NVARCHAR(32) '$.phone', content NVARCHAR(MAX) '$.content',
          signature NVARCHAR(32) '$.signature', priority SMALLINT '$.priority',
-         send_at DATETIME2(3) '$.send_at', expire_at DATETIME2(3) '$.expire_at') AS u
+         send_at DATETIME2(3) '$.send_at', expire_at DATETIME2(3) '$.expire_at',
+         template_code NVARCHAR(64) '$.template_code', params NVARCHAR(MAX) '$.params') AS u
 WHERE u.source_ref IS NULL
    OR NOT EXISTS (SELECT 1 FROM sms_outbox o WITH (UPDLOCK, HOLDLOCK)
                   WHERE o.source_system = u.source_system AND o.source_ref = u.source_ref)
@@ -414,16 +418,20 @@ INSERT INTO sms_schema_version (version, name) VALUES (@version, @name)
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
 INSERT INTO sms_outbox (source_system, source_ref, account, dept_code, phone, content, signature,
-                        priority, send_at, expire_at, batch_id, created_by, updated_by)
+                        priority, send_at, expire_at, template_code, params,
+                        batch_id, created_by, updated_by)
 OUTPUT inserted.id INTO @out (id)
 SELECT u.source_system, u.source_ref, u.account, u.dept_code, u.phone, u.content, u.signature,
-       u.priority, u.send_at, u.expire_at, @batch_id, @actor, @actor
+       COALESCE(u.priority, (SELECT p.priority FROM sms_source_profile p
+                 WHERE p.source_system = u.source_system), 5),
+       u.send_at, u.expire_at, u.template_code, u.params, @batch_id, @actor, @actor
 FROM OPENJSON(@rows) WITH (
          source_system NVARCHAR(32) '$.source_system', source_ref NVARCHAR(64) '$.source_ref',
          account NVARCHAR(32) '$.account', dept_code NVARCHAR(32) '$.dept_code',
          phone NVARCHAR(32) '$.phone', content NVARCHAR(MAX) '$.content',
          signature NVARCHAR(32) '$.signature', priority SMALLINT '$.priority',
-         send_at DATETIME2(3) '$.send_at', expire_at DATETIME2(3) '$.expire_at') AS u
+         send_at DATETIME2(3) '$.send_at', expire_at DATETIME2(3) '$.expire_at',
+         template_code NVARCHAR(64) '$.template_code', params NVARCHAR(MAX) '$.params') AS u
 WHERE u.source_ref IS NULL
    OR NOT EXISTS (SELECT 1 FROM sms_outbox o WITH (UPDLOCK, HOLDLOCK)
                   WHERE o.source_system = u.source_system AND o.source_ref = u.source_ref);

@@ -62,3 +62,11 @@ def test_bench_intake_via_sendbatch_posts_soap_over_http(bench, pg_url: str) -> 
     )
     assert (result["via"], result["rows"], result["requests"]) == ("sendbatch", 1200, 3)
     assert _counts(pg_url) == {0: 1200}
+
+
+def test_bench_words_prints_the_cost_per_message(cli) -> None:  # type: ignore[no-untyped-def]
+    done = cli.run("bench", "words", "--words", "300", "--messages", "50", "--rounds", "1")
+    result = json.loads(done.stdout)
+    assert (result["benchmark"], result["words"], result["messages"]) == ("words", 300, 50)
+    assert result["us_per_message"] > 0 and result["us_per_message_with_a_hit"] > 0
+    assert "us per message" in done.stderr

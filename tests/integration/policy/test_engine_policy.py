@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -150,4 +152,71 @@ def test_a_signature_change_is_picked_up_without_restart(db_url: str) -> None:
     (change,) = store.audit_trail(AuditFilter(object="profile"))
     assert change["actor"] == "cli:ops" and change["action"] == "create"
     assert json.loads(change["after_json"])["signature"] == "市第一人民医院"
+    store.close()
+
+
+FZ = {"code": "FZ", "body": "{patient}您好，请于{time}复诊", "category": "notice"}
+
+
+def test_a_template_with_a_missing_variable_is_rejected_naming_it(db_url: str) -> None:
+    store = open_store(db_url)
+    store.put_policy("template", {**FZ, "state": "APPROVED", "note": None}, OPS)
+    engine = Engine(settings(db_url), store, {"lb": LoopbackCarrier("lb", report_delay=0.01)})
+    given = [{"patient": "张三"}, {"patient": "张三", "time": "明天上午"}]
+    ids = store.enqueue(
+        [NewMessage(PATIENT, None, template_code="FZ", params=json.dumps(p)) for p in given], "t"
+    )
+
+    async def step() -> None:
+        await until(lambda: asyncio.to_thread(final(store, ids)), 20, "both messages final")
+
+    asyncio.run(running([engine], step))
+    missing, whole = (store.get_message(i) for i in ids)
+    assert missing["status"] == Status.REJECTED and missing["error_code"] == "TEMPLATE_PARAMS"  # type: ignore[index]
+    assert "missing variable time" in missing["error_text"]  # type: ignore[index]
+    assert whole["status"] == Status.DELIVERED  # type: ignore[index]
+    store.close()
+
+
+def test_a_source_default_priority_applies_when_a_message_gives_none(db_url: str) -> None:
+    store = open_store(db_url)
+    store.put_policy("profile", SourceProfile(priority=2).row("CV"), OPS)
+    ids = store.enqueue(
+        [
+            NewMessage(PATIENT, "危急值", "CV"),
+            NewMessage(PATIENT, "危急值", "CV", priority=7),
+            NewMessage(PATIENT, "复诊提醒", "APPT"),
+        ],
+        "t",
+    )
+    ids.append(store.enqueue([NewMessage(PATIENT, "危急值", "CV", source_ref="R1")], "t")[0])
+    assert store.enqueue_batch("B", [NewMessage(PATIENT, "危急值", "CV")], "t") == 1
+    got = [store.get_message(i)["priority"] for i in ids]  # type: ignore[index]
+    assert got == [2, 7, 5, 2]
+    store.close()
+
+
+def test_a_row_inserted_by_sql_with_a_template_is_rendered_or_rejected(sqlite_url: str) -> None:
+    store = open_store(sqlite_url)
+    store.put_policy("template", {**FZ, "state": "APPROVED", "note": None}, OPS)
+    store.put_policy("profile", SourceProfile(priority=2).row("HIS"), OPS)
+    path = sqlite_url.removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        for params in ('{"time": "明天"}', '{"patient": "张三", "time": "明天"}'):
+            db.execute(
+                "INSERT INTO sms_outbox (source_system, phone, template_code, params) "
+                "VALUES ('HIS', ?, 'FZ', ?)",
+                (PATIENT, params),
+            )
+    ids = [1, 2]
+    engine = Engine(settings(sqlite_url), store, {"lb": LoopbackCarrier("lb", report_delay=0.01)})
+
+    async def step() -> None:
+        await until(lambda: asyncio.to_thread(final(store, ids)), 20, "both rows final")
+
+    asyncio.run(running([engine], step))
+    missing, whole = (store.get_message(i) for i in ids)
+    assert "missing variable patient" in missing["error_text"]  # type: ignore[index]
+    assert whole["status"] == Status.DELIVERED  # type: ignore[index]
+    assert whole["priority"] == 5  # a raw INSERT keeps the column default, not the profile's
     store.close()

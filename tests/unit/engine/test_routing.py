@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from hisms.engine import numbering
 from hisms.engine.config import ChannelConfig
 from hisms.engine.health import NOT_HERE, ChannelHealth, HealthConfig, Standing, State
 from hisms.engine.numbering import NumberInfo, lookup, split_region
@@ -192,3 +193,10 @@ def test_seed_without_rules_gives_each_operator_its_serving_channels_first_one_w
 def test_rules_must_name_configured_groups() -> None:
     with pytest.raises(ValueError, match=r"not in \[routing.groups\]"):
         RoutingConfig(rules=[RuleConfig(name="x", group="nope")])
+
+
+def test_a_number_s_operator_and_region_are_those_of_its_seven_digit_segment() -> None:
+    rng = random.Random(3)
+    for _ in range(300):
+        number = rng.choice("3456789").join(("1", f"{rng.randrange(10**9):09d}"))
+        assert lookup(number) == numbering._parsed(number)  # the library, number by number
