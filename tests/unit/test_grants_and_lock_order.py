@@ -28,6 +28,9 @@ MULTI_ROW = (
     "match_unmatched",
     "roll_up",
 )
+# Run only under the report fence, where no two of them share a row: on PostgreSQL the
+# lock-order step there halved bench e2e (3,748 msgs/s without it, ~1,900 with).
+FENCED = {("postgresql", "apply_reports"), ("postgresql", "roll_up")}
 # How each dialect locks in id order before it changes anything.
 ID_ORDER = {
     "postgresql": r"ORDER BY (\w+\.)?id FOR UPDATE",
@@ -64,6 +67,9 @@ def test_every_multi_row_update_locks_its_rows_in_id_order_first(dialect: str) -
         statement = re.sub(r"\s+", " ", without_comments(queries[name]))
         if (dialect, name) == ("mysql", "extend_lease"):  # one primary-key read by an IN list
             assert statement.startswith("UPDATE sms_outbox FORCE INDEX (PRIMARY)")
+            continue
+        if (dialect, name) in FENCED:
+            assert not re.search(ID_ORDER[dialect], statement), (dialect, name)
             continue
         lock, change = re.search(ID_ORDER[dialect], statement), _CHANGE.search(statement)
         assert lock and change and lock.start() < change.start(), (dialect, name)
