@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import Counter as Tally
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -25,6 +26,7 @@ class Metrics:
 
     def __init__(self, worker: str) -> None:
         self.worker = worker
+        self._children: dict[tuple[Any, ...], Any] = {}
         # Parts by (channel, outcome) and reports by (channel, operator, result), in plain
         # numbers for the success ratios and the alarms' windows.
         self.parts: Tally[tuple[str, str]] = Tally()
@@ -132,13 +134,21 @@ class Metrics:
             self.traffic[operator] = now
 
     def written(self, lane: str, statuses: Iterable[str]) -> None:
-        for status in statuses:
-            self._messages.labels(self.worker, lane, status).inc()
+        for status, n in Tally(statuses).items():
+            self._child(self._messages, self.worker, lane, status).inc(n)
 
     def part(self, channel: str, outcome: str, seconds: float) -> None:
         self.parts[channel, outcome] += 1
-        self._parts.labels(self.worker, channel, outcome).inc()
-        self._submit_seconds.labels(self.worker, channel).observe(seconds)
+        self._child(self._parts, self.worker, channel, outcome).inc()
+        self._child(self._submit_seconds, self.worker, channel).observe(seconds)
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, kept: prometheus-client's lookup is costly per part."""
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def report(self, channel: str, operator: str, delivered: bool) -> None:
         result = "delivered" if delivered else "undelivered"

@@ -109,6 +109,11 @@ class RouteTable:
     rules: tuple[Rule, ...]
     members: tuple[Member, ...]
     overrides: Mapping[str, NumberInfo] = field(default_factory=dict)  # by number
+    # The rule each set of facts matched: a bulk send repeats a few thousand of them, and a
+    # reloaded table is a new table (so nothing here goes stale).
+    _matched: dict[Facts, Rule | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.rules, key=lambda r: (r.position, r.name)))
@@ -120,7 +125,13 @@ class RouteTable:
         )
 
     def first_match(self, facts: Facts) -> Rule | None:
-        return next((r for r in self.rules if r.mismatch(facts) is None), None)
+        if facts in self._matched:
+            return self._matched[facts]
+        if len(self._matched) >= 100_000:
+            self._matched.clear()
+        rule = next((r for r in self.rules if r.mismatch(facts) is None), None)
+        self._matched[facts] = rule
+        return rule
 
     def channels(self) -> set[str]:
         return {m.channel for m in self.members}
