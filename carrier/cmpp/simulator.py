@@ -60,18 +60,26 @@ class CmppSimulator(GatewaySimulator):
     def session(self, writer: asyncio.StreamWriter) -> _Session:
         return _Session(self, writer)
 
+    def logged_out(self, session: Any) -> None:
+        super().logged_out(session)
+        if isinstance(session, _Session) and session.unacked:
+            unacked, session.unacked = list(session.unacked.values()), {}
+            self.redeliver(unacked)
+
 
 class _Session(PduSession[CmppSimulator]):
     """One SP connection, gateway side."""
 
     def __init__(self, sim: CmppSimulator, writer: asyncio.StreamWriter) -> None:
         super().__init__(sim, Connection(CmppCodec(sim.version), Role.SERVER), writer)
+        self.unacked: dict[int, PendingReport | PendingMo] = {}  # DELIVER sequence -> item
 
     def handle(self, pdu: Any) -> None:
         if isinstance(pdu, pdus.Submit):
             self.on_submit(pdu)
         elif isinstance(pdu, pdus.DeliverResp):
-            self.delivered(pdu.sequence_id)
+            self.sim.counters.report_acks += 1
+            self.unacked.pop(pdu.sequence_id, None)
         elif isinstance(pdu, pdus.Connect):
             self.on_connect(pdu)
         elif isinstance(pdu, pdus.ActiveTest):
@@ -142,7 +150,8 @@ class _Session(PduSession[CmppSimulator]):
             ),
             self.sim.report_id_width,
         )
-        seq = self.delivering(report)
+        seq = self.next_seq()
+        self.unacked[seq] = report
         self.send(
             pdus.Deliver(
                 seq,
@@ -157,7 +166,8 @@ class _Session(PduSession[CmppSimulator]):
 
     def send_mo(self, mo: PendingMo) -> None:
         content = mo.content.encode("utf-16-be")
-        seq = self.delivering(mo)
+        seq = self.next_seq()
+        self.unacked[seq] = mo
         self.send(pdus.Deliver(seq, self.sim.next_msg_id(), mo.service_number, mo.phone, content))
 
 

@@ -138,9 +138,6 @@ class _Outbound:
         self._unanswered: dict[Sequence, pdus.Pdu] = {}
         self._task: asyncio.Task[None] | None = None
 
-    def is_open(self) -> bool:
-        return True  # opened on demand; what it cannot send stays unanswered and is sent again
-
     def send_report(self, report: PendingReport) -> None:
         if self.sim.interim_reports:
             self._put(self._report(report, pdus.State.WAITING, 0))

@@ -55,10 +55,6 @@ class SimSession(Protocol):
 
     def send_mo(self, mo: PendingMo) -> None: ...
 
-    def is_open(self) -> bool:
-        """Whether what is sent now can still reach the client."""
-        ...
-
 
 class GatewaySimulator(ABC):
     def __init__(self, config: SimConfig, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -109,8 +105,6 @@ class GatewaySimulator(ABC):
             await session.run(reader)
         finally:
             self.logged_out(session)
-            unacked, session.unacked = list(session.unacked.values()), {}
-            self.redeliver(unacked)
 
     # -- knobs and API for tests --------------------------------------------
 
@@ -204,11 +198,10 @@ class GatewaySimulator(ABC):
             self._later(delay, self._dispatch, unknown)
 
     def _dispatch(self, item: PendingReport | PendingMo) -> None:
-        # A connection being closed would swallow it: the next login takes the backlog.
-        session = next((s for s in self._sessions if s.is_open()), None)
-        if session is None:
+        if not self._sessions:
             self._backlog.append(item)
             return
+        session = self._sessions[0]
         if isinstance(item, PendingReport):
             self.counters.reports_sent += 1
             session.send_report(item)

@@ -14,7 +14,6 @@ import asyncio
 from abc import ABC, abstractmethod
 from typing import Any, Generic, TypeVar
 
-from hisms.carrier.simulator.config import PendingMo, PendingReport
 from hisms.carrier.simulator.gateway import Decision, GatewaySimulator
 from hisms.carrier.wire.connection import NEED_DATA, Connection, State
 
@@ -28,9 +27,6 @@ class PduSession(ABC, Generic[S]):
         self.conn = conn
         self.writer = writer
         self._seq = 0
-        # DELIVER sequence -> what it carries, until the client answers it; the gateway
-        # sends it again on another connection if this one closes first.
-        self.unacked: dict[int, PendingReport | PendingMo] = {}
 
     async def run(self, reader: asyncio.StreamReader) -> None:
         """Handle PDUs until the peer logs out or closes, :meth:`handle` closes, the
@@ -93,20 +89,6 @@ class PduSession(ABC, Generic[S]):
             asyncio.get_running_loop().call_later(delay, self.send, pdu)
         else:
             self.send(pdu)
-
-    def is_open(self) -> bool:
-        return not self.writer.is_closing() and self.conn.state is not State.CLOSED
-
-    def delivering(self, item: PendingReport | PendingMo) -> int:
-        """The sequence number for a DELIVER of ``item``, kept until :meth:`delivered`."""
-        seq = self.next_seq()
-        self.unacked[seq] = item
-        return seq
-
-    def delivered(self, seq: int) -> None:
-        """The client answered the DELIVER ``seq``."""
-        self.sim.counters.report_acks += 1
-        self.unacked.pop(seq, None)
 
     def next_seq(self) -> int:
         self._seq = self._seq % 0x7FFFFFFF + 1

@@ -55,7 +55,7 @@ class _Session(PduSession[SmgpSimulator]):
         if isinstance(pdu, pdus.Submit):
             self.on_submit(pdu)
         elif isinstance(pdu, pdus.DeliverResp):
-            self.delivered(pdu.sequence_id)
+            self.sim.counters.report_acks += 1
         elif isinstance(pdu, pdus.Login):
             self.on_login(pdu)
         elif isinstance(pdu, pdus.ActiveTest):
@@ -104,23 +104,17 @@ class _Session(PduSession[SmgpSimulator]):
                 done_date=self.sim.now().strftime("%y%m%d%H%M"),
             )
         )
-        self._deliver(report, report.phone, report.service_number, content, ASCII, is_report=1)
+        self._deliver(report.phone, report.service_number, content, ASCII, is_report=1)
 
     def send_mo(self, mo: PendingMo) -> None:
-        self._deliver(mo, mo.phone, mo.service_number, mo.content.encode("utf-16-be"), 8)
+        self._deliver(mo.phone, mo.service_number, mo.content.encode("utf-16-be"), 8)
 
     def _deliver(
-        self,
-        item: PendingReport | PendingMo,
-        phone: str,
-        service_number: str,
-        content: bytes,
-        fmt: int,
-        is_report: int = 0,
+        self, phone: str, service_number: str, content: bytes, fmt: int, is_report: int = 0
     ) -> None:
         self.send(
             pdus.Deliver(
-                sequence_id=self.delivering(item),
+                sequence_id=self.next_seq(),
                 msg_id=self.sim.msg_ids.next(),
                 is_report=is_report,
                 msg_format=fmt,

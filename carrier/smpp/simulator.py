@@ -76,7 +76,7 @@ class _Session(PduSession[SmppSimulator]):
         if isinstance(pdu, pdus.SubmitSm):
             self.on_submit(pdu)
         elif isinstance(pdu, pdus.DeliverSmResp):
-            self.delivered(pdu.sequence_number)
+            self.sim.counters.report_acks += 1
         elif isinstance(pdu, pdus.Bind):
             self.on_bind(pdu)
         elif isinstance(pdu, pdus.EnquireLink):
@@ -135,9 +135,7 @@ class _Session(PduSession[SmppSimulator]):
             report.submitted_at,
             self.sim.now(),
         )
-        self.send(
-            build_deliver_sm(receipt, self.delivering(report), report.phone, report.service_number)
-        )
+        self.send(build_deliver_sm(receipt, self.next_seq(), report.phone, report.service_number))
 
     def send_mo(self, mo: PendingMo) -> None:
         content = mo.content.encode("utf-16-be")
@@ -146,7 +144,7 @@ class _Session(PduSession[SmppSimulator]):
             short, tlvs = b"", {int(Tag.MESSAGE_PAYLOAD): content}
         self.send(
             pdus.DeliverSm(
-                sequence_number=self.delivering(mo),
+                sequence_number=self.next_seq(),
                 source_addr=mo.phone,
                 destination_addr=mo.service_number,
                 data_coding=8,

@@ -82,7 +82,9 @@ def test_drop_with_a_full_window_resubmits_and_bounds_duplicates(stack: Stack) -
             assert sim.counters.duplicates <= 10  # at most one window
             assert sim.counters.accepted == 400 + sim.counters.duplicates
             assert [e.up for e in events.of(ChannelState)][:3] == [True, False, True]
-            await wait_for(lambda: sim.counters.report_acks == sim.counters.accepted)
+            # Reports sent into the dropped link are lost with it on the simulators that do
+            # not send them again (only CMPP's does): at most a window of them.
+            await wait_for(lambda: sim.counters.accepted - sim.counters.report_acks <= 10)
 
     asyncio.run(scenario())
 
