@@ -14,9 +14,11 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	$(BIN)/hisms demo --db hisms-demo.db
 
+# Three pytest workers: most tests wait on sockets and the database, so on two cores three
+# workers halve the wall time (tests/integration/e2e: 126 s -> 68 s).
 test: lint
 	HISMS_TEST_PG=$$(scripts/ensure-postgres) HISMS_TEST_MYSQL=$$(scripts/ensure-mariadb) \
-		$(BIN)/pytest -q
+		$(BIN)/pytest -q -n 3
 
 # The repo root is the package hisms (package_dir hisms = .): mypy finds it through a link
 # of that name. Its settings, and which packages it checks, are in setup.cfg [mypy].
