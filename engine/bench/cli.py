@@ -194,7 +194,8 @@ def bench_words(word_count: int, messages: int, rounds: int) -> None:
     _report(
         result,
         f"words: {result['us_per_message']} us per message without a hit, "
-        f"{result['us_per_message_with_a_hit']} us with one ({word_count} words)",
+        f"{result['us_per_message_with_a_hit']} us with one, "
+        f"{result['us_per_message_with_a_spaced_hit']} us with one spaced out ({word_count} words)",
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hisms.engine.bench import words as bench_words
+from hisms.engine.policy.text import folded
 from hisms.engine.policy.words import WordFilter
 
 WORDS = ["大麻", "法轮功", "代开发票", "乳交", "falun", "冰毒"]
@@ -46,3 +48,19 @@ def test_an_empty_list_finds_nothing() -> None:
 
 def test_one_character_words_are_found_too() -> None:
     assert [h.word for h in WordFilter(["毒"]).hits("有 毒")] == ["毒"]
+
+
+def test_the_automaton_finds_what_a_plain_search_finds_in_a_long_list() -> None:
+    """Matching runs over UTF-8 bytes: a word is found only where it stands as characters."""
+    listed = bench_words.words(3000, seed=7)
+    check, keys = WordFilter(listed), [(w, folded(w)) for w in listed]
+    for i, text in enumerate(bench_words.messages(200, seed=7)):
+        text = f"{text}{' '.join(listed[i])}" if i % 2 else text
+        flat = folded(text)
+        expected = {w for w, key in keys if key in flat}
+        assert {h.word for h in check.hits(text)} == expected
+
+
+def test_folding_sweeps_separators_that_normalising_or_case_folding_makes() -> None:
+    assert folded("１½ ＴＤ，退。订") == "112td退订"
+    assert folded("İ") == "i"
