@@ -6,6 +6,7 @@ Every check runs before anything is written, so a refused request leaves no row.
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -38,6 +39,7 @@ class Item:
     phone: str | None
     content: str | None = None
     source_ref: str | None = None
+    params: str | None = None  # this number's template variables, over the batch's Params
 
 
 def required(name: str, value: T | None) -> T:
@@ -127,21 +129,63 @@ def send_batch(
 def _batch_messages(
     common: NewMessage, batch_ref: str | None, items: Sequence[Item]
 ) -> Iterator[NewMessage]:
-    base = checked(
-        replace(common, phone=items[0].phone, content=common.content or items[0].content)
-    )
+    """Each number's message: the item's own Content, else the batch's template with the
+    batch's Params and the item's over them, else the batch's Content."""
+    template = common.template_code
+    if common.params is not None and template is None:
+        raise Refused("Client.InvalidField", "Params needs TemplateCode")
+    shared = _params_object(common.params, "Params") if template else {}
+    first = common.content or (None if template else items[0].content)
+    base = checked(replace(common, phone=items[0].phone, content=first))
     for position, item in enumerate(items, 1):
         where = f"Items[{position}]."
-        content = item.content or common.content
-        if not content:
-            raise Refused(
-                "Client.MissingField", f"Items[{position}] has no Content and the batch neither"
-            )
-        fits("Content", content, where)
         fits("SourceRef", item.source_ref, where)
         ref = item.source_ref or (f"{batch_ref}#{position}" if batch_ref else None)
         number = valid_phone(item.phone, f"{where}Phone")
-        yield replace(base, phone=number, content=content, source_ref=ref)
+        content, template, params = _batch_text(common, item, shared, where)
+        yield replace(
+            base,
+            phone=number,
+            source_ref=ref,
+            content=content,
+            template_code=template,
+            params=params,
+        )
+
+
+def _batch_text(
+    common: NewMessage, item: Item, shared: dict[str, Any], where: str
+) -> tuple[str | None, str | None, str | None]:
+    """The content, template_code and params of one item of a batch."""
+    if item.content and item.params is not None:
+        raise Refused("Client.InvalidField", f"{where[:-1]} gives Content and Params: one of them")
+    if item.content:
+        fits("Content", item.content, where)
+        return item.content, None, None
+    if common.template_code:
+        own = _params_object(item.params, f"{where}Params")
+        params = json.dumps({**shared, **own}, ensure_ascii=False)
+        fits("Params", params, where)
+        return None, common.template_code, params
+    if item.params is not None:
+        raise Refused("Client.InvalidField", f"{where}Params needs the batch's TemplateCode")
+    if not common.content:
+        raise Refused("Client.MissingField", f"{where[:-1]} has no Content and the batch neither")
+    return common.content, None, None
+
+
+def _params_object(text: str | None, field: str) -> dict[str, Any]:
+    """Template variables given as a JSON object (absent: none); what they hold is the
+    engine's to check against the template."""
+    if text is None or not text.strip():
+        return {}
+    try:
+        values = json.loads(text)
+    except ValueError as exc:
+        raise Refused("Client.InvalidField", f"{field} is not JSON: {exc}") from None
+    if not isinstance(values, dict):
+        raise Refused("Client.InvalidField", f"{field} is not a JSON object")
+    return values
 
 
 def _chunks(messages: Sequence[NewMessage], size: int) -> Iterable[Sequence[NewMessage]]:

@@ -148,18 +148,21 @@ class SmsService(ServiceBase):
 
     @rpc(
         Array(BatchItem, min_occurs=1), Unicode, Unicode, Unicode, Integer, DateTime, DateTime,
-        Unicode, Unicode, Unicode, _returns=BatchResult,
+        Unicode, Unicode, Unicode, Unicode, Unicode, _returns=BatchResult,
     )  # fmt: skip
     def SendBatch(ctx: MethodContext, Items: list[BatchItem] | None, Content: str | None,
                   SourceSystem: str | None, BatchRef: str | None, Priority: int | None,
                   SendAt: datetime | None, ExpireAt: datetime | None, Account: str | None,
-                  Dept: str | None, Signature: str | None) -> BatchResult:  # fmt: skip
-        """Enqueue many numbers (one Content, or per item); answers with the batch id."""
+                  Dept: str | None, Signature: str | None, TemplateCode: str | None,
+                  Params: str | None) -> BatchResult:  # fmt: skip
+        """Enqueue many numbers (one Content, or per item; or TemplateCode with the batch's
+        Params and each item's over them); answers with the batch id."""
         common = _message(
             None, Content, source_system=SourceSystem, priority=Priority, send_at=SendAt,
             expire_at=ExpireAt, account=Account, dept_code=Dept, signature=Signature,
+            template_code=TemplateCode, params=Params,
         )  # fmt: skip
-        items = [intake.Item(i.Phone, i.Content, i.SourceRef) for i in Items or ()]
+        items = [intake.Item(i.Phone, i.Content, i.SourceRef, i.Params) for i in Items or ()]
         chunk = ctx.transport.req_env[SETTINGS].batch_chunk
         batch_id, accepted = _call(ctx, intake.send_batch, common, BatchRef, items, chunk)
         return BatchResult(BatchId=batch_id, Total=len(items), Accepted=accepted)

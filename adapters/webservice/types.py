@@ -23,6 +23,8 @@ class BatchItem(_Model):
     Phone = Required
     Content = Unicode  # overrides the batch's Content for this number
     SourceRef = Unicode  # default: BatchRef#position
+    # This number's template variables (a JSON object), over the batch's Params
+    Params = Unicode
 
 
 class BatchResult(_Model):

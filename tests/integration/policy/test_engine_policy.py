@@ -155,6 +155,32 @@ def test_a_signature_change_is_picked_up_without_restart(db_url: str) -> None:
     store.close()
 
 
+def test_sensitive_words_with_spacing_tricks_and_a_medical_trap(db_url: str) -> None:
+    store = open_store(db_url)
+    for word, allow in (("大麻", 0), ("法轮功", 0), ("大麻风", 1)):
+        store.put_policy("word", {"word": word, "allow": allow, "note": None}, OPS)
+    store.put_policy("profile", SourceProfile(words="mask").row("MASK"), OPS)
+    texts = ("出售 大 麻，价格面议", "法．轮＊功", "您的大麻风复查结果已出，请到皮肤科就诊")
+    ids = store.enqueue([NewMessage(PATIENT, t, "HIS") for t in texts], "t")
+    ids += store.enqueue([NewMessage("13800138001", texts[0], "MASK")], "t")
+    carrier = LoopbackCarrier("lb", report_delay=0.01)
+    engine = Engine(settings(db_url), store, {"lb": carrier})
+
+    async def step() -> None:
+        await until(lambda: asyncio.to_thread(final(store, ids)), 20, "every message final")
+
+    asyncio.run(running([engine], step))
+    spaced, wide, trap, masked = (store.get_message(i) for i in ids)
+    assert (spaced["error_code"], spaced["error_text"]) == ("SENSITIVE_WORD", "sensitive word 大麻")  # type: ignore[index]
+    assert (wide["error_code"], wide["error_text"]) == ("SENSITIVE_WORD", "sensitive word 法轮功")  # type: ignore[index]
+    assert trap["status"] == masked["status"] == Status.DELIVERED  # type: ignore[index]
+    assert sorted(s.text for s in carrier.submitted) == sorted(
+        ["【测试医院】您的大麻风复查结果已出，请到皮肤科就诊", "【测试医院】出售 ***，价格面议"]
+    )
+    assert len(store.audit_trail(AuditFilter(object="word", action="create"))) == 3
+    store.close()
+
+
 FZ = {"code": "FZ", "body": "{patient}您好，请于{time}复诊", "category": "notice"}
 
 
