@@ -495,6 +495,7 @@ class Engine:
             message.received_at,
             policy.profiles.owner(message.extension),
             self.policies.categories if stops else None,
+            confirm=stops and self.policies.confirms,
         )
 
     # -- side tasks -----------------------------------------------------------

@@ -13,7 +13,7 @@ from hisms.adapters.his import Profiles, SourceProfile
 from hisms.engine.policy.blacklist import Blacklist, Entry, keywords
 from hisms.engine.policy.check import Policy
 from hisms.engine.policy.settings import PolicyConfig
-from hisms.engine.policy.templates import Template
+from hisms.engine.policy.templates import UNSUBSCRIBE_REPLY, Template
 from hisms.engine.policy.words import WordFilter
 from hisms.engine.store.policystore import PolicyRows, PolicyStore
 
@@ -25,7 +25,15 @@ class PolicySync:
         self._configured = configured
         self._unsubscribe = keywords(config.unsubscribe_keywords)
         self.categories = ",".join(sorted(config.unsubscribe_categories))
-        self.current = Policy(configured, unsubscribe=self._unsubscribe)
+        # the confirmation of an unsubscribe, a template of the engine's own beside the
+        # database's (docs/policy.md#blacklist)
+        self._own = (
+            {UNSUBSCRIBE_REPLY: Template.unsubscribe_reply(config.unsubscribe_reply)}
+            if config.unsubscribe_reply.strip()
+            else {}
+        )
+        self.confirms = bool(self._own)
+        self.current = Policy(configured, templates=self._own, unsubscribe=self._unsubscribe)
         self._version: str | None = None
 
     def sync(self, store: PolicyStore) -> None:
@@ -56,7 +64,7 @@ class PolicySync:
         return Policy(
             profiles,
             signatures=signatures,
-            templates={r["code"]: Template.of_row(r) for r in rows.templates},
+            templates={**{r["code"]: Template.of_row(r) for r in rows.templates}, **self._own},
             blacklist=Blacklist(Entry.of_row(r) for r in rows.blacklist),
             words=WordFilter(
                 (r["word"] for r in rows.words if not r["allow"]),

@@ -16,6 +16,9 @@ from typing import Any
 from hisms.engine.errors import ErrorCode
 
 _FIELD = re.compile(r"\{\{|\}\}|\{(\w+)\}")
+# The code of the confirmation an unsubscribe reply gets ([policy] unsubscribe_reply): a
+# template the engine holds itself, transactional, so the fresh blacklist entry lets it by.
+UNSUBSCRIBE_REPLY = "UNSUBSCRIBE_REPLY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,13 @@ class Template:
     @classmethod
     def of_row(cls, row: Mapping[str, Any]) -> Template:
         return cls(row["code"], row["body"], row["category"], row["state"])
+
+    @classmethod
+    def unsubscribe_reply(cls, text: str) -> Template:
+        """The confirmation of an unsubscribe: ``text`` as written (its braces are not
+        variables)."""
+        body = text.replace("{", "{{").replace("}", "}}")
+        return cls(UNSUBSCRIBE_REPLY, body, "transactional", "APPROVED")
 
     def variables(self) -> set[str]:
         return {m[1] for m in _FIELD.finditer(self.body) if m[1]}

@@ -154,6 +154,8 @@ class Mo:
     ext_source: str | None  # source system owning the extension the reply was sent to
     # An unsubscribe keyword (TD, 退订, ...): the categories to blacklist ("marketing,notice").
     unsubscribe: str | None = None
+    # Answer an unsubscribe with the confirmation ([policy] unsubscribe_reply), once.
+    confirm: bool = False
 
 
 @dataclass(frozen=True, slots=True)

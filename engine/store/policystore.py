@@ -206,27 +206,34 @@ class PolicyStore(ABC):
         return True
 
 
-def unsubscribed(tx: _Tx, worker: str, inbox_id: int, categories: str) -> None:
+def unsubscribed(tx: _Tx, worker: str, inbox_id: int, categories: str) -> tuple[int, str, str]:
     """Blacklist the number of a stored unsubscribe reply for ``categories`` of the source
-    system it went to (every source when none is known), and show the entry on the reply."""
+    system it went to (every source when none is known), and show the entry on the reply;
+    (the entry's id, the number, the source system). A reply the carrier delivered again
+    finds the entry its first delivery added: it is shown, not added (nor audited) twice."""
     (reply,) = tx.run("inbox_reply", id=inbox_id)
     try:
         number = phone.normalise(reply["phone"])
     except phone.InvalidPhone:
         number = reply["phone"]
-    entry = {
-        "phone": number,
-        "prefix": 0,
-        "source_system": reply["source_system"],
-        "service_number": reply["service_number"],
-        "categories": categories,
-        "reason": "unsubscribed by reply",
-        "inbox_id": inbox_id,
-        "expire_at": None,
-    }
-    (got,) = tx.run("insert_blacklist", actor=worker, **entry)
-    tx.changed("mark_unsubscribed", id=inbox_id, blacklist_id=int(got["id"]), worker=worker)
-    audit(tx, Who(worker, "engine"), "unsubscribe", "blacklist", str(got["id"]), None, entry)
+    scope = {"phone": number, "source_system": reply["source_system"], "categories": categories}
+    known = tx.run("unsubscribe_entry", **scope)
+    if known and known[0]["id"] is not None:
+        entry_id = int(known[0]["id"])
+    else:
+        entry = {
+            **scope,
+            "prefix": 0,
+            "service_number": reply["service_number"],
+            "reason": "unsubscribed by reply",
+            "inbox_id": inbox_id,
+            "expire_at": None,
+        }
+        (got,) = tx.run("insert_blacklist", actor=worker, **entry)
+        entry_id = int(got["id"])
+        audit(tx, Who(worker, "engine"), "unsubscribe", "blacklist", str(entry_id), None, entry)
+    tx.changed("mark_unsubscribed", id=inbox_id, blacklist_id=entry_id, worker=worker)
+    return entry_id, number, reply["source_system"] or ""
 
 
 def audit(

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from hisms import sql
 from hisms.carrier.base import DeliveryReport
+from hisms.engine.policy.templates import UNSUBSCRIBE_REPLY
 from hisms.engine.status import Status
 from hisms.engine.store.base import (
     Accepted,
@@ -272,7 +273,7 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
             saved = sorted(tx.batch("save_mo", rows, worker=worker, window=window), key=_id)
             for message, row in zip(messages, saved, strict=True):
                 if message.unsubscribe:
-                    unsubscribed(tx, worker, int(row["id"]), message.unsubscribe)
+                    _unsubscribe(tx, worker, int(row["id"]), message)
         return [r["outbox_id"] for r in saved]
 
     def enqueue_keyed_then_each(
@@ -310,7 +311,7 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
             for m in messages:
                 saved = save_one(tx, mo_row(m), worker=worker, window=window)
                 if m.unsubscribe:
-                    unsubscribed(tx, worker, int(saved["id"]), m.unsubscribe)
+                    _unsubscribe(tx, worker, int(saved["id"]), m)
                 outbox_id = saved["outbox_id"]
                 found.append(None if outbox_id is None else int(outbox_id))
         return found
@@ -497,6 +498,24 @@ def mo_row(m: Mo) -> Row:
         "received_at": m.received_at,
         "ext_source": m.ext_source,
     }
+
+
+def _unsubscribe(tx: Any, worker: str, inbox_id: int, mo: Mo) -> None:
+    """Blacklist the number of an unsubscribe reply and, when configured, enqueue its
+    confirmation in the same transaction: a message like any other (routed, signed,
+    reported), keyed by the entry so that a reply delivered again adds no second one."""
+    assert mo.unsubscribe is not None
+    entry_id, number, source = unsubscribed(tx, worker, inbox_id, mo.unsubscribe)
+    if mo.confirm:
+        confirmation = NewMessage(
+            number,
+            None,
+            source or "DEFAULT",
+            source_ref=f"unsubscribe:{entry_id}",
+            template_code=UNSUBSCRIBE_REPLY,
+            params="{}",
+        )
+        tx.batch("enqueue", [message_row(confirmation)], actor=worker)
 
 
 def message_row(m: NewMessage) -> Row:

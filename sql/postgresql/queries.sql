@@ -898,6 +898,13 @@ DELETE FROM sms_duplicate WHERE expire_at < %(before)s
 -- The number, service number and source system of a stored reply (an unsubscribe's scope).
 SELECT phone, service_number, source_system, blacklist_id FROM sms_inbox WHERE id = %(id)s
 
+-- name: unsubscribe_entry
+-- The entry an earlier unsubscribe reply of this number added for this scope, if it is
+-- still there: a redelivered reply shows it instead of adding another (and its confirmation).
+SELECT min(id) AS id FROM sms_blacklist
+WHERE phone = %(phone)s AND prefix = 0 AND inbox_id IS NOT NULL
+  AND source_system IS NOT DISTINCT FROM %(source_system)s AND categories = %(categories)s
+
 -- name: mark_unsubscribed
 -- Show on a reply the blacklist entry its unsubscribe keyword added.
 UPDATE sms_inbox SET blacklist_id = %(blacklist_id)s, updated_at = now(), updated_by = %(worker)s WHERE id = %(id)s

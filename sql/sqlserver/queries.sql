@@ -992,6 +992,14 @@ DELETE FROM sms_duplicate WHERE expire_at < @before
 -- The number, service number and source system of a stored reply (an unsubscribe's scope).
 SELECT phone, service_number, source_system, blacklist_id FROM sms_inbox WHERE id = @id
 
+-- name: unsubscribe_entry
+-- The entry an earlier unsubscribe reply of this number added for this scope, if it is
+-- still there: a redelivered reply shows it instead of adding another (and its confirmation).
+SELECT min(id) AS id FROM sms_blacklist
+WHERE phone = @phone AND prefix = 0 AND inbox_id IS NOT NULL
+  AND (source_system = @source_system OR (source_system IS NULL AND @source_system IS NULL))
+  AND categories = @categories
+
 -- name: mark_unsubscribed
 -- Show on a reply the blacklist entry its unsubscribe keyword added.
 UPDATE sms_inbox SET blacklist_id = @blacklist_id, updated_at = SYSUTCDATETIME(), updated_by = @worker WHERE id = @id

@@ -191,7 +191,9 @@ class E2E:
         return sim
 
     def config(self, port: int, protocol: str = "cmpp", **channel: Any) -> Path:
-        """A hisms.toml with one channel at ``port`` (options override the defaults)."""
+        """A hisms.toml with one channel at ``port`` (options override the defaults;
+        ``policy`` gives the ``[policy]`` section)."""
+        policy = channel.pop("policy", {})
         engine = {
             "batch_size": 500,
             "lease_seconds": 30,
@@ -226,6 +228,8 @@ class E2E:
             "[validation]",
             'default_signature = "测试医院"',
             *(f'[sources.{name}]\next = "{ext}"' for name, ext in SOURCES.items()),
+            "[policy]",
+            *(f"{k} = {_toml(v)}" for k, v in policy.items()),
             "[[channels]]",
             f'protocol = "{protocol}"',
             *(f"{k} = {_toml(v)}" for k, v in options.items()),

@@ -22,7 +22,7 @@ from hisms.engine.config import (
 from hisms.engine.health import HealthConfig
 from hisms.engine.status import Status
 from hisms.engine.store import open_store
-from hisms.engine.store.base import NewMessage, Store
+from hisms.engine.store.base import Mo, NewMessage, Store
 from hisms.engine.store.policystore import AuditFilter, Who
 from hisms.engine.worker import Engine
 from tests.waiting import until
@@ -245,4 +245,27 @@ def test_a_row_inserted_by_sql_with_a_template_is_rendered_or_rejected(sqlite_ur
     assert "missing variable patient" in missing["error_text"]  # type: ignore[index]
     assert whole["status"] == Status.DELIVERED  # type: ignore[index]
     assert whole["priority"] == 5  # a raw INSERT keeps the column default, not the profile's
+    store.close()
+
+
+def test_a_redelivered_unsubscribe_adds_one_entry_and_one_confirmation(db_url: str) -> None:
+    store = open_store(db_url)
+    td = Mo("cm", PATIENT, "1069012304", "TD", utcnow(), "APPT", "marketing,notice", True)
+    other = Mo("cm", "13800138009", "1069012304", "退订", utcnow(), None, "notice", False)
+    store.save_mo("w", [td, other], 3600)
+    store.save_mo("w", [td], 3600)  # the carrier delivers it again
+    entries = store.load_policy().blacklist
+    assert [(e["phone"], e["source_system"], e["categories"]) for e in entries] == [
+        (PATIENT, "APPT", "marketing,notice"),
+        ("13800138009", None, "notice"),
+    ]
+    with store.transaction() as tx:
+        shown = [tx.run("inbox_reply", id=n)[0]["blacklist_id"] for n in (1, 2, 3)]
+    assert shown == [entries[0]["id"], entries[1]["id"], entries[0]["id"]]
+    assert len(store.audit_trail(AuditFilter(action="unsubscribe"))) == 2
+    (confirmation,) = store.find_messages(
+        ids=[], refs=[("APPT", f"unsubscribe:{entries[0]['id']}")]
+    )
+    assert confirmation["phone"] == PATIENT and confirmation["status"] == Status.PENDING
+    assert store.status_counts()["PENDING"] == 1  # none for the reply that asked for none
     store.close()
