@@ -409,7 +409,11 @@ class Engine:
 
     def _save_mo(self, mos: Sequence[MoMessage]) -> None:
         window = self.cfg.mo_correlation_hours * 3600
-        self.store.save_mo(self.worker, [self._mo(m) for m in mos], window)
+        replies = [self._mo(m) for m in mos]
+        self.store.save_mo(self.worker, replies, window)
+        if any(r.unsubscribe for r in replies):
+            # this engine blocks the number from now on, not from its next policy poll
+            self.policies.sync(self.store)
 
     def _waiting_for_their_mt(
         self, mos: list[MoMessage]
