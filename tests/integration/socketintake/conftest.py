@@ -29,7 +29,9 @@ LISTENER = {"enabled": True, "port": 0, "poll_seconds": 0.05, "keepalive_seconds
 
 class IntakeThread:
     def __init__(self, url: str, **listeners: dict[str, Any]) -> None:
-        intake = {name: {**LISTENER, "accounts": ACCOUNTS, **cfg} for name, cfg in listeners.items()}
+        intake = {
+            name: {**LISTENER, "accounts": ACCOUNTS, **cfg} for name, cfg in listeners.items()
+        }
         self.settings = Settings(database={"url": url}, intake=intake)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -69,13 +71,17 @@ class Db:
     def deliver(self, outbox_id: int, stat: str = "DELIVRD") -> None:
         status = 3 if stat == "DELIVRD" else 4
         self.query(
-            "UPDATE sms_outbox SET status = ?, report_stat = ? WHERE id = ?", status, stat, outbox_id
+            "UPDATE sms_outbox SET status = ?, report_stat = ? WHERE id = ?",
+            status,
+            stat,
+            outbox_id,
         )
 
     def reply(self, phone: str, content: str, source: str = "LIS") -> None:
         self.query(
             "INSERT INTO sms_inbox (channel, phone, service_number, content, received_at,"
-            " source_system) VALUES ('cmcc', ?, '1069012302', ?, strftime('%Y-%m-%d %H:%M:%f', 'now'), ?)",
+            " source_system) VALUES ('cmcc', ?, '1069012302', ?,"
+            " strftime('%Y-%m-%d %H:%M:%f', 'now'), ?)",
             phone, content, source,
         )  # fmt: skip
 

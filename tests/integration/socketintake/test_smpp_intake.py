@@ -14,7 +14,10 @@ smpplib_client = pytest.importorskip("smpplib.client", reason="smpplib not insta
 import smpplib.consts  # noqa: E402
 import smpplib.gsm  # noqa: E402
 
-LONG = "您的检验报告已出，请登录医院公众号查看详细结果；如有疑问请于工作日到门诊三楼检验科咨询，谢谢配合。" * 2
+LONG = (
+    "您的检验报告已出，请登录医院公众号查看详细结果；如有疑问请于工作日到门诊三楼检验科咨询，谢谢配合。"
+    * 2
+)
 
 
 def _client(port: int, sent: list[Any], got: list[Any]) -> Any:
@@ -74,9 +77,7 @@ def test_smpplib_submits_and_gets_receipts_and_mo(
         client.disconnect()
 
 
-def test_throttled_over_the_rate_and_bad_logins(
-    serve: Callable[..., IntakeThread], db: Db
-) -> None:
+def test_throttled_over_the_rate_and_bad_logins(serve: Callable[..., IntakeThread], db: Db) -> None:
     accounts = {"lis": {"password": "s3cret", "source_system": "LIS", "rate": 1}}
     served = serve(smpp={"accounts": accounts})
     sent: list[Any] = []
