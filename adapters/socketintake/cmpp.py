@@ -26,6 +26,7 @@ from hisms.carrier.cmpp.codec import CmppCodec
 from hisms.carrier.cmpp.report import Report, build_report
 from hisms.carrier.wire import text, udh
 from hisms.carrier.wire.connection import Connection, Role
+from hisms.carrier.wire.errors import RemoteProtocolError
 from hisms.engine import segment
 
 BAD_SOURCE, AUTH_ERROR, BAD_VERSION, OTHER = 2, 3, 4, 5
@@ -40,9 +41,7 @@ class CmppLink(IntakeLink):
 
     def handle(self, pdu: Any) -> None:
         if isinstance(pdu, pdus.Submit):
-            concat, body = udh.split_content(pdu.msg_content, pdu.tp_udhi)
-            words = text.decode(body, pdu.msg_fmt)
-            self.take_submit(pdu.sequence_id, pdu.dest_terminal_ids, concat, words)
+            self.on_submit(pdu)
         elif isinstance(pdu, pdus.DeliverResp):
             self.answered(pdu.sequence_id, pdu.result == 0)
         elif isinstance(pdu, pdus.Connect):
@@ -58,6 +57,15 @@ class CmppLink(IntakeLink):
             self.send(pdus.QueryResp(pdu.sequence_id, pdu.time, pdu.query_type, pdu.query_code))
         elif isinstance(pdu, pdus.Cancel):  # the engine may have sent it already
             self.send(pdus.CancelResp(pdu.sequence_id, 1))
+
+    def on_submit(self, pdu: pdus.Submit) -> None:
+        try:
+            concat, body = udh.split_content(pdu.msg_content, pdu.tp_udhi)
+        except RemoteProtocolError:  # a UDH that overruns the message
+            self.refuse(pdu.sequence_id, Refusal.TOO_LONG)
+            return
+        words = text.decode(body, pdu.msg_fmt)
+        self.take_submit(pdu.sequence_id, pdu.dest_terminal_ids, concat, words)
 
     def on_connect(self, pdu: pdus.Connect) -> None:
         account = self.intake.account(pdu.source_addr)

@@ -1,15 +1,17 @@
 """The ``[intake.cmpp]`` and ``[intake.smpp]`` configuration sections.
 
 Each names where to listen, which peers may connect, and the logins: a login is a
-source system's account (its password best given in the environment,
-``HISMS_INTAKE__SMPP__ACCOUNTS__<LOGIN>__PASSWORD``; never logged).
+source system's account. Its password is best kept out of the file: ``password_env`` names
+the environment variable that holds it (read when the configuration loads; never logged).
+The ``HISMS_INTAKE__...`` overrides cannot name a login, as they lower-case the keys.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
 class _Section(BaseModel):
@@ -19,10 +21,22 @@ class _Section(BaseModel):
 class IntakeAccount(_Section):
     """One login (CMPP Source_Addr / SMPP system_id) and the source system it sends for."""
 
-    password: SecretStr
+    password: SecretStr = SecretStr("")
+    password_env: str = ""  # the environment variable holding the password, if set
     source_system: str = Field(min_length=1, max_length=32)
     rate: float | None = Field(None, gt=0)  # submits per second over all its links; None: any
     max_links: int = Field(4, ge=1)  # connections at once
+
+    @model_validator(mode="after")
+    def _password(self) -> IntakeAccount:
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise ValueError(f"password_env: {self.password_env} is not set")
+            self.password = SecretStr(value)
+        if not self.password.get_secret_value():
+            raise ValueError("give password_env (or password)")
+        return self
 
 
 class ListenerConfig(_Section):
