@@ -9,20 +9,27 @@ intake (sending, reports, replies) is played with SQL: a status change or an
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hisms.adapters.socketintake.server import IntakeServer, running
+from hisms.carrier.cmpp import auth, pdus
+from hisms.carrier.cmpp.codec import CmppCodec
+from hisms.carrier.wire import udh
+from hisms.carrier.wire.connection import NEED_DATA, Connection, Role
 from hisms.engine.config import Settings
 from hisms.engine.store import open_store
 
+PHONE = "13800138000"
 ACCOUNTS = {"lis": {"password": "s3cret", "source_system": "LIS"}}
 LISTENER = {"enabled": True, "port": 0, "poll_seconds": 0.05, "keepalive_seconds": 5}
 
@@ -95,6 +102,54 @@ def wait(predicate: Callable[[], bool], what: str, timeout: float = 10.0) -> Non
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+class Sp:
+    """A blocking CMPP 3.0 client over the sans-IO connection in the client role."""
+
+    def __init__(self, port: int, login: str = "lis", secret: str = "s3cret") -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.conn: Connection[Any] = Connection(CmppCodec(pdus.V30), Role.CLIENT)
+        self.seq = 0
+        self.send(auth.connect(self.next(), login, secret, pdus.V30, datetime.now()))
+        self.login = self.read(pdus.ConnectResp)
+
+    def next(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def send(self, pdu: Any) -> None:
+        self.sock.sendall(self.conn.send(pdu))
+
+    def read(self, kind: type, timeout: float = 5) -> Any:
+        self.sock.settimeout(timeout)
+        while True:
+            pdu = self.conn.next_event()
+            if pdu is NEED_DATA:
+                data = self.sock.recv(65536)
+                self.conn.receive_data(data)
+                if not data:
+                    return None
+            elif isinstance(pdu, kind):
+                return pdu
+
+    def submit(self, text: str, phone: str = PHONE) -> list[pdus.SubmitResp]:
+        body = text.encode("utf-16-be")
+        parts = (
+            [body] if len(body) <= 140 else [body[i : i + 134] for i in range(0, len(body), 134)]
+        )
+        for n, part in enumerate(parts, 1):
+            header = udh.build(7, len(parts), n) if len(parts) > 1 else b""
+            self.send(
+                pdus.Submit(
+                    self.next(), (phone,), header + part, pk_total=len(parts), pk_number=n,
+                    tp_udhi=1 if header else 0, msg_src="lis", src_id="10690123",
+                )
+            )  # fmt: skip
+        return [self.read(pdus.SubmitResp) for _ in parts]
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 @pytest.fixture

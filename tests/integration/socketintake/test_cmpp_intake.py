@@ -8,66 +8,11 @@ from __future__ import annotations
 import socket
 import struct
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
 import pytest
 
-from hisms.carrier.cmpp import auth, pdus
-from hisms.carrier.cmpp.codec import CmppCodec
-from hisms.carrier.wire import udh
-from hisms.carrier.wire.connection import NEED_DATA, Connection, Role
-from tests.integration.socketintake.conftest import Db, IntakeThread, wait
-
-PHONE = "13800138000"
-
-
-class Sp:
-    """A blocking CMPP 3.0 client over the sans-IO connection in the client role."""
-
-    def __init__(self, port: int, login: str = "lis", secret: str = "s3cret") -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.conn: Connection[Any] = Connection(CmppCodec(pdus.V30), Role.CLIENT)
-        self.seq = 0
-        self.send(auth.connect(self.next(), login, secret, pdus.V30, datetime.now()))
-        self.login = self.read(pdus.ConnectResp)
-
-    def next(self) -> int:
-        self.seq += 1
-        return self.seq
-
-    def send(self, pdu: Any) -> None:
-        self.sock.sendall(self.conn.send(pdu))
-
-    def read(self, kind: type, timeout: float = 5) -> Any:
-        self.sock.settimeout(timeout)
-        while True:
-            pdu = self.conn.next_event()
-            if pdu is NEED_DATA:
-                data = self.sock.recv(65536)
-                self.conn.receive_data(data)
-                if not data:
-                    return None
-            elif isinstance(pdu, kind):
-                return pdu
-
-    def submit(self, text: str, phone: str = PHONE) -> list[pdus.SubmitResp]:
-        body = text.encode("utf-16-be")
-        parts = (
-            [body] if len(body) <= 140 else [body[i : i + 134] for i in range(0, len(body), 134)]
-        )
-        for n, part in enumerate(parts, 1):
-            header = udh.build(7, len(parts), n) if len(parts) > 1 else b""
-            self.send(
-                pdus.Submit(
-                    self.next(), (phone,), header + part, pk_total=len(parts), pk_number=n,
-                    tp_udhi=1 if header else 0, msg_src="lis", src_id="10690123",
-                )
-            )  # fmt: skip
-        return [self.read(pdus.SubmitResp) for _ in parts]
-
-    def close(self) -> None:
-        self.sock.close()
+from hisms.carrier.cmpp import pdus
+from tests.integration.socketintake.conftest import PHONE, Db, IntakeThread, Sp, wait
 
 
 def test_own_client_short_long_report_and_mo(serve: Callable[..., IntakeThread], db: Db) -> None:
