@@ -1,9 +1,10 @@
 """Submits from every link into ``sms_outbox``, many per transaction.
 
 A link awaits :meth:`Enqueuer.put` and answers its client only once that returns: the
-rows are committed. Submits arriving while a transaction runs wait for the next one,
-which takes them all (up to ``batch``), so a busy intake writes in batches and an idle
-one without delay.
+rows are committed. ``writers`` transactions run at once (each on its own pooled
+connection); submits arriving while they run wait for the next free one, which takes
+them all (up to ``batch``), so a busy intake writes in batches and an idle one without
+delay.
 """
 
 from __future__ import annotations
@@ -19,20 +20,25 @@ _Item = tuple[str, list[NewMessage], asyncio.Future[list[int]]]
 
 
 class Enqueuer:
-    def __init__(self, store: Store, batch: int = 500) -> None:
+    def __init__(self, store: Store, writers: int, batch: int = 500) -> None:
         self.store = store
+        self.writers = writers
         self.batch = batch
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="hisms-intake-enqueue")
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"hisms-intake-enqueue-{n}")
+            for n in range(self.writers)
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     async def put(self, actor: str, messages: list[NewMessage]) -> list[int]:
         """The outbox ids of ``messages``, once committed; the store's error otherwise."""

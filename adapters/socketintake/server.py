@@ -108,7 +108,8 @@ async def running(
     added = await asyncio.to_thread(store.register_sources, sources, "table", worker)
     if added:  # their reports and MO are recorded in sms_event from now on
         log.info("intake: source systems %s registered (table mode)", ", ".join(added))
-    enqueuer = Enqueuer(store)
+    # One connection of the pool stays free for the feeds' reads and acknowledgements.
+    enqueuer = Enqueuer(store, writers=max(1, settings.database.pool_size - 1))
     enqueuer.start()
     servers = [
         IntakeServer(Intake(name, cfg, store, enqueuer, worker), LINKS[name])
