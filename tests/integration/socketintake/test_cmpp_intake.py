@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from hisms.carrier.cmpp import pdus
+from hisms.carrier.wire import udh
 from tests.integration.socketintake.conftest import PHONE, Db, IntakeThread, Sp, wait
 
 
@@ -115,3 +116,33 @@ def test_bad_logins_garbage_and_allow_list(serve: Callable[..., IntakeThread], d
     walled = serve(cmpp={"allow_ips": ["10.0.0.0/8"]})
     with socket.create_connection(("127.0.0.1", walled.port("cmpp")), timeout=5) as sock:
         assert sock.recv(100) == b""
+
+
+def test_keepalive_probes_a_silent_client_and_drops_a_dead_one(
+    serve: Callable[..., IntakeThread],
+) -> None:
+    served = serve(cmpp={"keepalive_seconds": 0.3})
+    sp = Sp(served.port("cmpp"))
+    try:
+        probe = sp.read(pdus.ActiveTest, timeout=2)
+        sp.send(pdus.ActiveTestResp(probe.sequence_id))  # alive: kept
+        again = sp.read(pdus.ActiveTest, timeout=2)
+        assert again.sequence_id != probe.sequence_id
+        assert sp.read(pdus.ActiveTest, timeout=2) is None  # unanswered: dropped (EOF)
+    finally:
+        sp.close()
+
+
+def test_a_long_message_missing_parts_is_refused(
+    serve: Callable[..., IntakeThread], db: Db
+) -> None:
+    served = serve(cmpp={"parts_timeout_seconds": 0.2, "keepalive_seconds": 0.3})
+    sp = Sp(served.port("cmpp"))
+    try:
+        content = udh.build(9, 2, 1) + "只有第一段".encode("utf-16-be")
+        sp.send(pdus.Submit(sp.next(), (PHONE,), content, pk_total=2, tp_udhi=1))
+        refused = sp.read(pdus.SubmitResp, timeout=3)
+        assert refused.result == 9 and refused.msg_id == 0
+    finally:
+        sp.close()
+    assert db.query("SELECT count(*) FROM sms_outbox") == [(0,)]

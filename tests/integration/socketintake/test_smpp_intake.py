@@ -100,3 +100,29 @@ def test_throttled_over_the_rate_and_bad_logins(serve: Callable[..., IntakeThrea
             bad.bind_transceiver(system_id="lis", password="wrong")
     finally:
         bad.disconnect()
+
+
+def test_sar_parts_and_message_payload(serve: Callable[..., IntakeThread], db: Db) -> None:
+    served = serve(smpp={})
+    sent: list[Any] = []
+    client = _client(served.port("smpp"), sent, [])
+    body = LONG.encode("utf-16-be")
+    halves = [body[: len(body) // 2], body[len(body) // 2 :]]
+    try:
+        client.bind_transmitter(system_id="lis", password="s3cret")
+        for seq, half in enumerate(halves, 1):
+            client.send_message(
+                destination_addr="13800138000", short_message=half, data_coding=8,
+                sar_msg_ref_num=300, sar_total_segments=2, sar_segment_seqnum=seq,
+            )  # fmt: skip
+        client.send_message(
+            destination_addr="13800138001", short_message=b"", message_payload=body, data_coding=8
+        )
+        while len(sent) < 3:
+            client.read_once()
+    finally:
+        client.disconnect()
+    ids = [int(resp.message_id) for resp in sent]
+    assert ids[0] == ids[1] != ids[2]
+    rows = db.query("SELECT id, phone, content FROM sms_outbox ORDER BY id")
+    assert rows == [(ids[0], "13800138000", LONG), (ids[2], "13800138001", LONG)]
