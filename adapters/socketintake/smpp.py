@@ -10,7 +10,8 @@ answer is ESME_RTHROTTLED; a bad number ESME_RINVDSTADR; too long ESME_RINVMSGLE
 row the database refuses ESME_RSUBMITFAIL; a database outage ESME_RSYSERR. Receipts go
 out as deliver_sm (esm_class 0x04, the standard text with the row's id, and the
 receipted_message_id and message_state TLVs); MO as deliver_sm in UCS2 (a long one in
-message_payload). Garbage with a readable header is answered generic_nack.
+message_payload). Once bound, a PDU with a readable header but an unknown command or a
+broken body is answered generic_nack; before the bind it closes the link.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from hisms.carrier.smpp.codec import SmppCodec, SmppConnection, Undecodable
 from hisms.carrier.smpp.message import read_text
 from hisms.carrier.smpp.pdus import Status, Tag
 from hisms.carrier.smpp.report import Receipt, build_deliver_sm
-from hisms.carrier.wire.connection import Role
+from hisms.carrier.wire.connection import Role, State
 from hisms.carrier.wire.errors import RemoteProtocolError
 
 SYSTEM_ID = "HISMS"
@@ -114,7 +115,11 @@ class SmppLink(IntakeLink):
         self.send(pdus.EnquireLink(sequence_number=self.next_seq()))
 
     def nack(self, seq: int, status: int) -> None:
-        self.send(pdus.GenericNack(sequence_number=seq, command_status=status))
+        """generic_nack, once bound; garbage before the bind closes the link."""
+        if self.conn.state is State.BOUND:
+            self.send(pdus.GenericNack(sequence_number=seq, command_status=status))
+        else:
+            self.writer.close()
 
     def event_pdus(self, event: Event) -> list[tuple[int, Any]]:
         seq = self.next_seq()

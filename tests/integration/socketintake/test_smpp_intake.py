@@ -3,6 +3,8 @@ with their ids, receipts and an MO come back as deliver_sm and are recorded as a
 
 from __future__ import annotations
 
+import socket
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -126,3 +128,21 @@ def test_sar_parts_and_message_payload(serve: Callable[..., IntakeThread], db: D
     assert ids[0] == ids[1] != ids[2]
     rows = db.query("SELECT id, phone, content FROM sms_outbox ORDER BY id")
     assert rows == [(ids[0], "13800138000", LONG), (ids[2], "13800138001", LONG)]
+
+
+def test_an_unknown_command_gets_generic_nack_and_the_link_stays(
+    serve: Callable[..., IntakeThread],
+) -> None:
+    served = serve(smpp={})
+    bind = b"lis\0s3cret\0\0" + bytes((0x34, 0, 0, 0))
+    with socket.create_connection(("127.0.0.1", served.port("smpp")), timeout=5) as sock:
+        sock.sendall(struct.pack(">IIII", 16 + len(bind), 0x00000009, 0, 1) + bind)
+        assert struct.unpack(">IIII", sock.recv(100)[:16])[1:] == (0x80000009, 0, 1)  # bound
+        sock.sendall(struct.pack(">IIII", 16, 0x00000099, 0, 7))  # no such command
+        nack = sock.recv(100)
+        assert struct.unpack(">IIII", nack) == (16, 0x80000000, 0x03, 7)  # ESME_RINVCMDID
+        sock.sendall(struct.pack(">IIII", 16, 0x00000015, 0, 8))  # enquire_link
+        assert struct.unpack(">IIII", sock.recv(100)) == (16, 0x80000015, 0, 8)
+    with socket.create_connection(("127.0.0.1", served.port("smpp")), timeout=5) as sock:
+        sock.sendall(struct.pack(">IIII", 16, 0x00000099, 0, 7))  # before any bind
+        assert sock.recv(100) == b""  # closed
