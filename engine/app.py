@@ -33,6 +33,7 @@ def carriers_for(settings: Settings) -> dict[str, Carrier]:
 
 async def serve(settings: Settings, store: Store, metrics: Metrics | None = None) -> Engine:
     """Run the engine until SIGINT/SIGTERM; returns it (with its counters) once stopped."""
+    from hisms.adapters.socketintake.server import running
     from hisms.monitoring.service import monitored
 
     store.set_timezone(settings.timezone)  # the views' days, as configured
@@ -41,7 +42,11 @@ async def serve(settings: Settings, store: Store, metrics: Metrics | None = None
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, engine.stop)
     try:
-        async with table_pollers(settings, store), monitored(settings, engine):
+        async with (
+            table_pollers(settings, store),
+            running(settings, lambda: store_for(settings)),
+            monitored(settings, engine),
+        ):
             await engine.run()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -34,6 +34,7 @@ from pydantic_settings import (
 )
 
 from hisms.adapters.his import Profiles, SourceProfile
+from hisms.adapters.socketintake.settings import IntakeConfig
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
 from hisms.engine import channel_env
 from hisms.engine.health import HealthConfig
@@ -146,6 +147,7 @@ class Settings(BaseSettings):
     sources: dict[str, SourceProfile] = {}  # by source_system
     webservice: WebServiceConfig = WebServiceConfig()
     platform: PlatformConfig = PlatformConfig()
+    intake: IntakeConfig = IntakeConfig()  # CMPP and SMPP servers for hospital systems
     dbtable: DbTableConfig = DbTableConfig()
     routing: RoutingConfig = RoutingConfig()
     health: HealthConfig = HealthConfig()

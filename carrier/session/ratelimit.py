@@ -18,8 +18,8 @@ _MIN_RATE = 1.0
 class TokenBucket:
     """``rate`` tokens per second with a burst of ``burst``; ``rate=None`` never waits."""
 
-    def __init__(self, rate: float | None, burst: float | None = None) -> None:
-        self._tokens = 0.0
+    def __init__(self, rate: float | None, burst: float | None = None, full: bool = False) -> None:
+        self._tokens = float("inf") if full else 0.0  # full: the burst is there at once
         self._stamp = time.monotonic()
         self.set_rate(rate, burst)
 
@@ -36,6 +36,10 @@ class TokenBucket:
     async def acquire(self) -> None:
         while (delay := self._take()) > 0:
             await asyncio.sleep(delay)
+
+    def try_take(self) -> bool:
+        """Take a token if one is there now, without waiting (a server's throttle check)."""
+        return self._take() == 0.0
 
     def _take(self) -> float:
         """0 if a token was taken, else the seconds until one is due."""

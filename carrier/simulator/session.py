@@ -14,47 +14,29 @@ import asyncio
 from abc import ABC, abstractmethod
 from typing import Any, Generic, TypeVar
 
+from hisms.carrier.session.serving import ServerLink
 from hisms.carrier.simulator.gateway import Decision, GatewaySimulator
-from hisms.carrier.wire.connection import NEED_DATA, Connection, State
+from hisms.carrier.wire.connection import Connection, State
 
-READ_SIZE = 65536
 S = TypeVar("S", bound=GatewaySimulator)
 
 
-class PduSession(ABC, Generic[S]):
+class PduSession(ServerLink, ABC, Generic[S]):
     def __init__(self, sim: S, conn: Connection[Any], writer: asyncio.StreamWriter) -> None:
+        super().__init__(conn, writer)
         self.sim = sim
-        self.conn = conn
-        self.writer = writer
-        self._seq = 0
 
-    async def run(self, reader: asyncio.StreamReader) -> None:
-        """Handle PDUs until the peer logs out or closes, :meth:`handle` closes, the
-        connection stays silent for ``drop_idle_after``, or (``close_after_login``) the
-        login is accepted."""
-        faults = self.sim.faults
-        idle = faults.drop_idle_after or None
-        while True:
-            while (pdu := self.conn.next_event()) is not NEED_DATA:
-                self.handle(pdu)
-                if faults.close_after_login and self.conn.state is State.BOUND:
-                    self.writer.close()  # after the login answer: close() flushes first
-                if self.writer.is_closing():
-                    return
-            if self.conn.state is State.CLOSED:
-                return
-            try:
-                async with asyncio.timeout(idle):
-                    data = await reader.read(READ_SIZE)
-            except TimeoutError:
-                self.sim.counters.idle_drops += 1
-                return
-            if not data:
-                return
-            self.conn.receive_data(data)
+    def idle_after(self) -> float | None:
+        return self.sim.faults.drop_idle_after or None
 
-    @abstractmethod
-    def handle(self, pdu: Any) -> None: ...
+    def on_idle(self) -> bool:
+        self.sim.counters.idle_drops += 1
+        return False
+
+    def served(self, pdu: Any) -> None:
+        """After each PDU: the ``close_after_login`` fault hangs up once logged in."""
+        if self.sim.faults.close_after_login and self.conn.state is State.BOUND:
+            self.writer.close()  # after the login answer: close() flushes first
 
     @abstractmethod
     def throttled(self, pdu: Any) -> Any:
@@ -78,10 +60,6 @@ class PduSession(ABC, Generic[S]):
         self.sim.counters.keepalives += 1
         self.send(reply)
 
-    def send(self, pdu: Any) -> None:
-        if not self.writer.is_closing() and self.conn.state is not State.CLOSED:
-            self.writer.write(self.conn.send(pdu))
-
     def answer(self, pdu: Any) -> None:
         """A submit answer, after the ``resp_delay`` fault (now when 0)."""
         delay = self.sim.faults.resp_delay
@@ -89,7 +67,3 @@ class PduSession(ABC, Generic[S]):
             asyncio.get_running_loop().call_later(delay, self.send, pdu)
         else:
             self.send(pdu)
-
-    def next_seq(self) -> int:
-        self._seq = self._seq % 0x7FFFFFFF + 1
-        return self._seq

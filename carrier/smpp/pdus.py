@@ -43,10 +43,12 @@ class Status(enum.IntEnum):
     RINVBNDSTS = 0x04
     RALYBND = 0x05
     RSYSERR = 0x08
+    RINVDSTADR = 0x0B
     RBINDFAIL = 0x0D
     RINVPASWD = 0x0E
     RINVSYSID = 0x0F
     RMSGQFUL = 0x14
+    RSUBMITFAIL = 0x45
     RTHROTTLED = 0x58
 
 

@@ -59,14 +59,34 @@ def bench_claim(obj: _Obj, rows: int, workers: int, batch_size: int) -> None:
 )
 @click.option(
     "--via",
-    type=click.Choice(["table", "sendbatch"]),
+    type=click.Choice(["table", "sendbatch", "smpp-server", "cmpp-server"]),
     default="table",
     show_default=True,
-    help="table: INSERTs into sms_outbox; sendbatch: SOAP SendBatch over HTTP on 127.0.0.1.",
+    help="table: INSERTs into sms_outbox; sendbatch: SOAP SendBatch over HTTP on 127.0.0.1; "
+    "smpp-server / cmpp-server: submits to the socket intake on 127.0.0.1, one link a writer.",
+)
+@click.option(
+    "--window",
+    default=16,
+    show_default=True,
+    type=click.IntRange(1, 1024),
+    help="With --via smpp-server / cmpp-server: unanswered submits per link.",
 )
 @click.pass_obj
-def bench_intake(obj: _Obj, rows: int, writers: int, batch_size: int, via: str) -> None:
+def bench_intake(
+    obj: _Obj, rows: int, writers: int, batch_size: int, via: str, window: int
+) -> None:
     """Rows/s taken in by concurrent HIS-like writers (scratch database!)."""
+    if via.endswith("-server"):
+        from hisms.engine.bench import sockets
+
+        result = sockets.intake(_url(obj), via, rows, writers, window)
+        _report(
+            result,
+            f"intake via {via}: {result['rows_per_second']} rows/s ({writers} links, "
+            f"window {window}, {result['database']})",
+        )
+        return
     if via == "sendbatch":
         from hisms.engine.bench import soap
 

@@ -417,3 +417,16 @@ class Store(PolicyStore, ABC):
     @abstractmethod
     def push_failed(self, source_system: str, error: str, worker: str) -> int:
         """Count a failed push; the number of consecutive failures now."""
+
+    # -- the socket intake: reports and replies sent back over a client's link --
+
+    @abstractmethod
+    def socket_events(
+        self, source_system: str, since: datetime, limit: int
+    ) -> list[dict[str, Any]]:
+        """Final-status and MO events of ``source_system`` its socket client has not
+        answered, recorded at or after ``since``, oldest first."""
+
+    @abstractmethod
+    def ack_socket_event(self, event: dict[str, Any], worker: str) -> bool:
+        """The client answered ``event`` (an MO becomes CONSUMED); False if already so."""

@@ -457,6 +457,17 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
             )
         return int(rows[0]["push_failures"]) if rows else 0
 
+    def socket_events(self, source_system: str, since: datetime, limit: int) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.run("socket_events", source_system=source_system, since=since, limit=limit)
+
+    def ack_socket_event(self, event: Row, worker: str) -> bool:
+        with self.transaction() as tx:
+            first = tx.changed("ack_socket_event", id=event["id"], worker=worker) > 0
+            if first and event["kind"] == "MO":
+                tx.run("consume_pushed_mo", id=event["id"], worker=worker)
+        return first
+
     # -- dialect hooks --------------------------------------------------------
 
     def id_list(self, ids: Sequence[int]) -> Any:

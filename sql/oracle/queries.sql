@@ -450,7 +450,7 @@ WHERE id = :id AND status = 0
 -- MO replies of a source system after a cursor (an inbox id), marked CONSUMED as they are read,
 -- the store fetches :limit rows of the first cursor.
 SELECT id FROM sms_inbox
-WHERE source_system = :source_system AND id > :after
+WHERE source_system = :source_system
 ORDER BY id
 FOR UPDATE;
 UPDATE sms_inbox
@@ -1017,3 +1017,23 @@ VALUES (:name, :enabled, :thresholds, :repeat_seconds, :actor, :actor)
 -- name: purge_alarms
 -- Forget alarm events older than a time (engine.alarm_days). Run by every engine.
 DELETE FROM sms_alarm WHERE event_at < :before
+
+-- ---------------------------------------------------------------------------
+-- The socket intake (schema 13): reports and replies sent back over a client's link.
+
+-- name: socket_events
+-- Reports (final statuses) and replies of one source system its socket client has not
+-- answered yet, recorded since a time, oldest first.
+SELECT id, source_system, kind, outbox_id, inbox_id, source_ref, status, report_stat,
+       error_code, error_text, phone, content, service_number, event_at
+FROM sms_event
+WHERE source_system = :source_system AND socket_acked_at IS NULL
+  AND event_at >= :since AND (kind = 'MO' OR status >= 3)
+ORDER BY id FETCH FIRST :limit ROWS ONLY
+
+-- name: ack_socket_event
+-- The source system's socket client answered this report or reply: never sent again.
+UPDATE sms_event
+SET socket_acked_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), socket_acked_by = :worker, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP),
+    updated_by = :worker
+WHERE id = :id AND socket_acked_at IS NULL

@@ -404,7 +404,7 @@ RETURNING id
 UPDATE sms_inbox
 SET status = 1, updated_at = now(), updated_by = %(actor)s
 WHERE id IN (SELECT id FROM sms_inbox
-             WHERE source_system = %(source_system)s AND id > %(after)s
+             WHERE source_system = %(source_system)s
              ORDER BY id LIMIT %(limit)s)
 RETURNING id, channel, phone, service_number, content, received_at, outbox_id
 
@@ -938,3 +938,23 @@ VALUES (%(name)s, %(enabled)s, %(thresholds)s, %(repeat_seconds)s, %(actor)s, %(
 -- name: purge_alarms
 -- Forget alarm events older than a time (engine.alarm_days). Run by every engine.
 DELETE FROM sms_alarm WHERE event_at < %(before)s
+
+-- ---------------------------------------------------------------------------
+-- The socket intake (schema 13): reports and replies sent back over a client's link.
+
+-- name: socket_events
+-- Reports (final statuses) and replies of one source system its socket client has not
+-- answered yet, recorded since a time, oldest first.
+SELECT id, source_system, kind, outbox_id, inbox_id, source_ref, status, report_stat,
+       error_code, error_text, phone, content, service_number, event_at
+FROM sms_event
+WHERE source_system = %(source_system)s AND socket_acked_at IS NULL
+  AND event_at >= %(since)s AND (kind = 'MO' OR status >= 3)
+ORDER BY id LIMIT %(limit)s
+
+-- name: ack_socket_event
+-- The source system's socket client answered this report or reply: never sent again.
+UPDATE sms_event
+SET socket_acked_at = now(), socket_acked_by = %(worker)s, updated_at = now(),
+    updated_by = %(worker)s
+WHERE id = %(id)s AND socket_acked_at IS NULL

@@ -473,7 +473,7 @@ SELECT id FROM @out
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
 WITH r AS (SELECT TOP (@limit) * FROM sms_inbox WITH (ROWLOCK, UPDLOCK)
-           WHERE source_system = @source_system AND id > @after ORDER BY id)
+           WHERE source_system = @source_system ORDER BY id)
 UPDATE r
 SET status = 1, updated_at = SYSUTCDATETIME(), updated_by = @actor
 OUTPUT inserted.id INTO @out (id);
@@ -1033,3 +1033,23 @@ VALUES (@name, @enabled, @thresholds, @repeat_seconds, @actor, @actor)
 -- name: purge_alarms
 -- Forget alarm events older than a time (engine.alarm_days). Run by every engine.
 DELETE FROM sms_alarm WHERE event_at < @before
+
+-- ---------------------------------------------------------------------------
+-- The socket intake (schema 13): reports and replies sent back over a client's link.
+
+-- name: socket_events
+-- Reports (final statuses) and replies of one source system its socket client has not
+-- answered yet, recorded since a time, oldest first.
+SELECT TOP (@limit) id, source_system, kind, outbox_id, inbox_id, source_ref, status, report_stat,
+       error_code, error_text, phone, content, service_number, event_at
+FROM sms_event
+WHERE source_system = @source_system AND socket_acked_at IS NULL
+  AND event_at >= @since AND (kind = 'MO' OR status >= 3)
+ORDER BY id
+
+-- name: ack_socket_event
+-- The source system's socket client answered this report or reply: never sent again.
+UPDATE sms_event
+SET socket_acked_at = SYSUTCDATETIME(), socket_acked_by = @worker, updated_at = SYSUTCDATETIME(),
+    updated_by = @worker
+WHERE id = @id AND socket_acked_at IS NULL

@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import shutil
 import socket
-import subprocess
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -41,27 +39,6 @@ from tests.support import storing
 PEERS = Path(__file__).parent / "peers"
 SYSTEM_ID, PASSWORD = "hisms", "Pa55w0rd"
 TEXT = "您的检验报告已出，请预约复诊"
-
-
-@pytest.fixture(scope="session")
-def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """npm ``smpp`` installed from peers/package.json into a temporary directory."""
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        pytest.skip("npm smpp peer: node/npm are not installed")
-    where = tmp_path_factory.mktemp("npm")
-    shutil.copy(PEERS / "package.json", where)
-    done = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=where,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"npm smpp peer: npm install failed (offline?): {done.stderr.strip()[:300]}")
-    return where / "node_modules"
 
 
 def _free_port() -> int:

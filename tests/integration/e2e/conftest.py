@@ -192,8 +192,10 @@ class E2E:
 
     def config(self, port: int, protocol: str = "cmpp", **channel: Any) -> Path:
         """A hisms.toml with one channel at ``port`` (options override the defaults;
-        ``policy`` gives the ``[policy]`` section)."""
+        ``policy`` gives the ``[policy]`` section; ``intake={"smpp": {...}}`` adds
+        [intake.*] sections, ``accounts`` a table each)."""
         policy = channel.pop("policy", {})
+        intake: dict[str, dict[str, Any]] = channel.pop("intake", {})
         engine = {
             "batch_size": 500,
             "lease_seconds": 30,
@@ -233,6 +235,7 @@ class E2E:
             "[[channels]]",
             f'protocol = "{protocol}"',
             *(f"{k} = {_toml(v)}" for k, v in options.items()),
+            *_intake_toml(intake),
         ]
         path = self.tmp_path / f"hisms-{len(self.engines)}.toml"
         path.write_text("\n".join(text) + "\n", "utf-8")
@@ -298,6 +301,17 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def _intake_toml(intake: dict[str, dict[str, Any]]) -> list[str]:
+    lines = []
+    for name, listener in intake.items():
+        lines.append(f"[intake.{name}]")
+        lines += [f"{k} = {_toml(v)}" for k, v in listener.items() if k != "accounts"]
+        for login, account in listener.get("accounts", {}).items():
+            lines.append(f"[intake.{name}.accounts.{login}]")
+            lines += [f"{k} = {_toml(v)}" for k, v in account.items()]
+    return lines
 
 
 def _toml(value: Any) -> str:
