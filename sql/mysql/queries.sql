@@ -978,3 +978,31 @@ VALUES (%(name)s, %(enabled)s, %(thresholds)s, %(repeat_seconds)s, %(actor)s, %(
 -- name: purge_alarms
 -- Forget alarm events older than a time (engine.alarm_days). Run by every engine.
 DELETE FROM sms_alarm WHERE event_at < %(before)s
+
+-- name: get_setting
+-- One setting the views read (sms_setting), e.g. the time zone `hisms db upgrade` recorded.
+SELECT value FROM sms_setting WHERE name = %(name)s
+
+-- name: database_clock
+-- The database server's clock in UTC, for `hisms doctor`'s skew check.
+SELECT UTC_TIMESTAMP(6) AS now
+
+-- name: has_privilege
+-- Whether the connected account holds `privilege` on `table_name` of this database, granted
+-- globally, on the database or on the table (roles are not followed: grant to the account).
+SELECT COUNT(*) AS allowed FROM (
+    SELECT privilege_type, grantee FROM information_schema.user_privileges
+    UNION ALL
+    SELECT privilege_type, grantee FROM information_schema.schema_privileges
+    WHERE table_schema = DATABASE()
+    UNION ALL
+    SELECT privilege_type, grantee FROM information_schema.table_privileges
+    WHERE table_schema = DATABASE() AND table_name = %(table_name)s
+) granted
+WHERE privilege_type = %(privilege)s
+  AND grantee = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''',
+                       SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')
+
+-- name: data_directory
+-- Where the server keeps its files.
+SELECT @@datadir AS path

@@ -898,3 +898,19 @@ VALUES (:name, :enabled, :thresholds, :repeat_seconds, :actor, :actor)
 -- name: purge_alarms
 -- Forget alarm events older than a time (engine.alarm_days). Run by every engine.
 DELETE FROM sms_alarm WHERE event_at < :before
+
+-- name: get_setting
+-- One setting the views read (sms_setting), e.g. the time zone `hisms db upgrade` recorded.
+SELECT value FROM sms_setting WHERE name = :name
+
+-- name: database_clock
+-- The clock SQLite reads is this host's: there is no server to be skewed against.
+SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now
+
+-- name: has_privilege
+-- SQLite has no grants: the file's permissions decide, and `hisms doctor` checks those.
+SELECT 1 AS allowed
+
+-- name: data_directory
+-- The database file, whose folder's free space `hisms doctor` reports.
+SELECT file AS path FROM pragma_database_list WHERE name = 'main'

@@ -1025,3 +1025,19 @@ VALUES (@name, @enabled, @thresholds, @repeat_seconds, @actor, @actor)
 -- name: purge_alarms
 -- Forget alarm events older than a time (engine.alarm_days). Run by every engine.
 DELETE FROM sms_alarm WHERE event_at < @before
+
+-- name: get_setting
+-- One setting the views read (sms_setting), e.g. the time zone `hisms db upgrade` recorded.
+SELECT value FROM sms_setting WHERE name = @name
+
+-- name: database_clock
+-- The database server's clock in UTC, for `hisms doctor`'s skew check.
+SELECT SYSUTCDATETIME() AS now
+
+-- name: has_privilege
+-- Whether the connected account may run `privilege` on `table_name`.
+SELECT HAS_PERMS_BY_NAME(@table_name, 'OBJECT', @privilege) AS allowed
+
+-- name: data_directory
+-- Where the instance creates its data files.
+SELECT CAST(SERVERPROPERTY('InstanceDefaultDataPath') AS NVARCHAR(400)) AS path
