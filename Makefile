@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint dist clean
 
 $(STAMP): setup.cfg pyproject.toml
 	scripts/bootstrap-venv $(PYTHON) $(VENV)
@@ -28,5 +28,9 @@ lint: $(STAMP)
 	mkdir -p $(VENV)/mypy-path && ln -sfn $(CURDIR) $(VENV)/mypy-path/hisms
 	$(BIN)/mypy
 
+# The offline bundle for hospital servers without internet (docs/install.md).
+dist: $(STAMP)
+	PYTHON=$(BIN)/python scripts/build-bundle
+
 clean:
-	rm -rf $(VENV) .pgtest .mytest hisms-demo.db*
+	rm -rf $(VENV) .pgtest .mytest hisms-demo.db* dist

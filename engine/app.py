@@ -41,6 +41,7 @@ async def serve(settings: Settings, store: Store, metrics: Metrics | None = None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, engine.stop)
+    loop.add_signal_handler(signal.SIGHUP, engine.reload)  # `systemctl reload hisms`
     try:
         async with (
             table_pollers(settings, store),
@@ -49,7 +50,7 @@ async def serve(settings: Settings, store: Store, metrics: Metrics | None = None
         ):
             await engine.run()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
     return engine
 

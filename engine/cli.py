@@ -21,6 +21,7 @@ from hisms.carrier.wire.numbers import mask
 from hisms.engine import app
 from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
+from hisms.engine.doctor.cli import doctor
 from hisms.engine.listcli import blacklist, words
 from hisms.engine.policy.wordfile import load_file
 from hisms.engine.policycli import audit, operator, source, template
@@ -82,10 +83,30 @@ def db_init(obj: _Context) -> None:
 
 
 @db.command("upgrade")
+@click.option("--dry-run", is_flag=True, help="Print the migrations it would apply; apply none.")
 @click.pass_obj
-def db_upgrade(obj: _Context) -> None:
+def db_upgrade(obj: _Context, dry_run: bool) -> None:
     """Apply every migration not applied yet."""
-    _upgrade(obj, "upgraded")
+    if dry_run:
+        _plan(obj)
+    else:
+        _upgrade(obj, "upgraded")
+
+
+def _plan(obj: _Context) -> None:
+    store = app.store_for(obj.settings)
+    try:
+        version = store.schema_version()
+    finally:
+        store.close()
+    pending = [(v, name) for v, name, _ in sql.migrations(store.dialect) if v > version]
+    click.echo(f"{store.dialect} schema at version {version}")
+    for v, name in pending:
+        click.echo(f"would apply {v:04d}_{name} (sql/{store.dialect}/migrations/)")
+    if not pending:
+        click.echo("nothing to do")
+    else:
+        click.echo(f"`hisms db sql --dialect {store.dialect}` prints the DDL of each")
 
 
 def _upgrade(obj: _Context, verb: str) -> None:
@@ -273,6 +294,7 @@ cli.add_command(channel)
 cli.add_command(monitoring_cli.top)
 cli.add_command(monitoring_cli.alarm)
 cli.add_command(audit)
+cli.add_command(doctor)
 for group in (blacklist, words, template, source):
     cli.add_command(group)
 

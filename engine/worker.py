@@ -109,6 +109,7 @@ class Engine:
         )
         self._unshared = len(shared) < len(carriers) or self.shares is None
         self._sync_seconds = settings.health.poll_seconds
+        self._reloads: set[asyncio.Task[None]] = set()
         self.counts: Counter[str] = Counter()
         self.metrics = metrics or Metrics(self.worker)
         self.channel_state: dict[str, ChannelState] = {}
@@ -177,6 +178,14 @@ class Engine:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def reload(self) -> None:
+        """SIGHUP: read routing, channel modes and the content policy from the database now
+        rather than at the next ``health.poll_seconds``; links stay up."""
+        log.info("reloading routing, channel modes and the content policy from the database")
+        task = asyncio.get_running_loop().create_task(self._sync())
+        self._reloads.add(task)  # held until done: the loop keeps only weak references
+        task.add_done_callback(self._reloads.discard)
 
     # -- claiming -------------------------------------------------------------
 

@@ -62,3 +62,26 @@ def dialects() -> list[str]:
         for p in root.iterdir()
         if p.is_dir() and (p.joinpath("queries.sql").is_file() or p.name in BORROWS)
     )
+
+
+_GRANT = re.compile(r"^GRANT\s+([A-Z, ]+?)\s+ON\s+([\w.,\s]+?)\s+TO\s+([^;]+);", re.M | re.I)
+_TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def engine_grants(dialect: str) -> list[tuple[str, str]]:
+    """(table, privilege) the engine's account is granted by ``dialect``'s grants.sql, in the
+    file's order: what ``hisms doctor`` checks the configured account holds. Empty for a
+    dialect without grants (SQLite)."""
+    grants = _part(dialect, "grants.sql")
+    if not grants.is_file():
+        return []
+    needed: list[tuple[str, str]] = []
+    for privileges, tables, grantees in _GRANT.findall(grants.read_text("utf-8")):
+        if "hisms_engine" not in grantees.lower():
+            continue
+        for table in tables.split(","):
+            name = table.strip().split(".")[-1].lower()
+            for privilege in privileges.split(","):
+                if privilege.strip().upper() in _TABLE_PRIVILEGES:
+                    needed.append((name, privilege.strip().upper()))
+    return needed

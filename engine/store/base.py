@@ -283,6 +283,23 @@ class Store(PolicyStore, ABC):
         """Record the hospital's time zone (an IANA name), where the views' days begin."""
 
     @abstractmethod
+    def get_setting(self, name: str) -> str | None:
+        """A recorded setting (``timezone``, ...), None if never recorded."""
+
+    @abstractmethod
+    def database_clock(self) -> datetime:
+        """The database server's time, timezone-aware."""
+
+    @abstractmethod
+    def missing_grants(self) -> list[tuple[str, str]]:
+        """(table, privilege) the engine needs (the dialect's grants.sql) that the connected
+        account does not hold."""
+
+    @abstractmethod
+    def data_directory(self) -> str | None:
+        """Where the server keeps its files (a file for SQLite), None where it will not say."""
+
+    @abstractmethod
     def get_message(self, outbox_id: int) -> dict[str, Any] | None: ...
 
     @abstractmethod

@@ -63,6 +63,9 @@ class PostgresStore(SqlStore[_Tx]):
             open=False,
         )
         try:
+            # One plain connection first: a refused login fails at once, saying why (the
+            # pool would retry it for its whole timeout, then say only that it timed out).
+            psycopg.connect(conninfo, connect_timeout=10).close()
             self._pool.open(wait=True, timeout=10)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc

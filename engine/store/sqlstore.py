@@ -13,7 +13,7 @@ import dataclasses
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from hisms.engine.store.base import (
     Resender,
     Share,
     Store,
+    StoreError,
     WriteBack,
     WriteBackResult,
 )
@@ -325,6 +326,38 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
             tx.run(
                 "put_setting", name="utc_offset_minutes", value=str(offset // timedelta(minutes=1))
             )
+
+    # -- deployment checks (hisms doctor) ----------------------------------------
+
+    def get_setting(self, name: str) -> str | None:
+        with self.transaction() as tx:
+            rows = tx.run("get_setting", name=name)
+        return str(rows[0]["value"]) if rows else None
+
+    def database_clock(self) -> datetime:
+        with self.transaction() as tx:
+            value = tx.run("database_clock")[0]["now"]
+        now = datetime.fromisoformat(value) if isinstance(value, str) else value  # SQLite: text
+        assert isinstance(now, datetime)
+        # Dialects without a zoned type answer in UTC (their statements ask for it).
+        return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+    def missing_grants(self) -> list[tuple[str, str]]:
+        missing = []
+        with self.transaction() as tx:
+            for table, privilege in sql.engine_grants(self.dialect):
+                rows = tx.run("has_privilege", table_name=table, privilege=privilege)
+                if not rows[0]["allowed"]:
+                    missing.append((table, privilege))
+        return missing
+
+    def data_directory(self) -> str | None:
+        try:
+            with self.transaction() as tx:
+                path = tx.run("data_directory")[0]["path"]
+        except StoreError:  # PostgreSQL tells only superusers and pg_read_all_settings
+            return None
+        return str(path) if path else None
 
     # -- queries --------------------------------------------------------------
 

@@ -1005,3 +1005,31 @@ UPDATE sms_event
 SET socket_acked_at = UTC_TIMESTAMP(3), socket_acked_by = %(worker)s, updated_at = UTC_TIMESTAMP(3),
     updated_by = %(worker)s
 WHERE id = %(id)s AND socket_acked_at IS NULL
+
+-- name: get_setting
+-- One setting the views read (sms_setting), e.g. the time zone `hisms db upgrade` recorded.
+SELECT value FROM sms_setting WHERE name = %(name)s
+
+-- name: database_clock
+-- The database server's clock in UTC, for `hisms doctor`'s skew check.
+SELECT UTC_TIMESTAMP(6) AS now
+
+-- name: has_privilege
+-- Whether the connected account holds `privilege` on `table_name` of this database, granted
+-- globally, on the database or on the table (roles are not followed: grant to the account).
+SELECT COUNT(*) AS allowed FROM (
+    SELECT privilege_type, grantee FROM information_schema.user_privileges
+    UNION ALL
+    SELECT privilege_type, grantee FROM information_schema.schema_privileges
+    WHERE table_schema = DATABASE()
+    UNION ALL
+    SELECT privilege_type, grantee FROM information_schema.table_privileges
+    WHERE table_schema = DATABASE() AND table_name = %(table_name)s
+) granted
+WHERE privilege_type = %(privilege)s
+  AND grantee = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''',
+                       SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')
+
+-- name: data_directory
+-- Where the server keeps its files.
+SELECT @@datadir AS path

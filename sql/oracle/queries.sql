@@ -1037,3 +1037,26 @@ UPDATE sms_event
 SET socket_acked_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), socket_acked_by = :worker, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP),
     updated_by = :worker
 WHERE id = :id AND socket_acked_at IS NULL
+
+-- name: get_setting
+-- One setting the views read (sms_setting), e.g. the time zone `hisms db upgrade` recorded.
+SELECT value FROM sms_setting WHERE name = :name
+
+-- name: database_clock
+-- The database server's clock in UTC, for `hisms doctor`'s skew check.
+SELECT SYS_EXTRACT_UTC(SYSTIMESTAMP) AS now FROM dual
+
+-- name: has_privilege
+-- Whether the connected account owns `table_name` or holds `privilege` on it, itself or
+-- through an enabled role.
+SELECT COUNT(*) AS allowed FROM (
+    SELECT 1 AS one FROM user_objects WHERE object_name = UPPER(:table_name)
+    UNION ALL
+    SELECT 1 FROM all_tab_privs
+    WHERE table_name = UPPER(:table_name) AND privilege = :privilege
+      AND (grantee = USER OR grantee IN (SELECT role FROM session_roles))
+)
+
+-- name: data_directory
+-- Not readable without DBA views: `hisms doctor` says so.
+SELECT NULL AS path FROM dual

@@ -958,3 +958,19 @@ UPDATE sms_event
 SET socket_acked_at = now(), socket_acked_by = %(worker)s, updated_at = now(),
     updated_by = %(worker)s
 WHERE id = %(id)s AND socket_acked_at IS NULL
+
+-- name: get_setting
+-- One setting the views read (sms_setting), e.g. the time zone `hisms db upgrade` recorded.
+SELECT value FROM sms_setting WHERE name = %(name)s
+
+-- name: database_clock
+-- The database server's clock, for `hisms doctor`'s skew check.
+SELECT now() AS now
+
+-- name: has_privilege
+-- Whether the connected account may run `privilege` on `table_name` (`hisms doctor`).
+SELECT has_table_privilege(%(table_name)s, %(privilege)s) AS allowed
+
+-- name: data_directory
+-- Where the server keeps its files (superusers and pg_read_all_settings only; else an error).
+SELECT current_setting('data_directory') AS path

@@ -925,3 +925,19 @@ UPDATE sms_event
 SET socket_acked_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), socket_acked_by = :worker, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'),
     updated_by = :worker
 WHERE id = :id AND socket_acked_at IS NULL
+
+-- name: get_setting
+-- One setting the views read (sms_setting), e.g. the time zone `hisms db upgrade` recorded.
+SELECT value FROM sms_setting WHERE name = :name
+
+-- name: database_clock
+-- The clock SQLite reads is this host's: there is no server to be skewed against.
+SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now
+
+-- name: has_privilege
+-- SQLite has no grants: the file's permissions decide, and `hisms doctor` checks those.
+SELECT 1 AS allowed
+
+-- name: data_directory
+-- The database file, whose folder's free space `hisms doctor` reports.
+SELECT file AS path FROM pragma_database_list WHERE name = 'main'

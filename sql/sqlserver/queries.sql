@@ -1053,3 +1053,19 @@ UPDATE sms_event
 SET socket_acked_at = SYSUTCDATETIME(), socket_acked_by = @worker, updated_at = SYSUTCDATETIME(),
     updated_by = @worker
 WHERE id = @id AND socket_acked_at IS NULL
+
+-- name: get_setting
+-- One setting the views read (sms_setting), e.g. the time zone `hisms db upgrade` recorded.
+SELECT value FROM sms_setting WHERE name = @name
+
+-- name: database_clock
+-- The database server's clock in UTC, for `hisms doctor`'s skew check.
+SELECT SYSUTCDATETIME() AS now
+
+-- name: has_privilege
+-- Whether the connected account may run `privilege` on `table_name`.
+SELECT HAS_PERMS_BY_NAME(@table_name, 'OBJECT', @privilege) AS allowed
+
+-- name: data_directory
+-- Where the instance creates its data files.
+SELECT CAST(SERVERPROPERTY('InstanceDefaultDataPath') AS NVARCHAR(400)) AS path
