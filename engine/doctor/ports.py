@@ -16,6 +16,9 @@ def listeners(settings: Settings) -> list[tuple[str, str, int]]:
         found.append(("webservice", settings.webservice.host, settings.webservice.port))
     if settings.monitoring.enabled and settings.monitoring.port:
         found.append(("metrics", settings.monitoring.host, settings.monitoring.port))
+    for name, intake in (("cmpp", settings.intake.cmpp), ("smpp", settings.intake.smpp)):
+        if intake.enabled and intake.port:
+            found.append((f"intake.{name}", intake.host, intake.port))
     return found
 
 

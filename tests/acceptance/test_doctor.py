@@ -132,3 +132,19 @@ def test_upgrade_dry_run_lists_the_migrations_and_applies_none(tmp_path: Path) -
     assert "schema at version 0" in hisms("db", "upgrade", "--dry-run", config=config).stdout
     hisms("db", "upgrade", config=config)
     assert "nothing to do" in hisms("db", "upgrade", "--dry-run", config=config).stdout
+
+
+def test_a_taken_listening_port_is_reported(tmp_path: Path, sqlite_url: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "hisms.toml"
+        config.write_text(
+            f'[database]\nurl = "{sqlite_url}"\n'
+            f"[intake.smpp]\nenabled = true\nport = {port}\n",
+            "utf-8",
+        )
+        code, found = doctor(secured(config))
+    assert code == 1 and found["port intake.smpp"]["verdict"] == "fail"
+    assert f"sport = :{port}" in found["port intake.smpp"]["fix"]
