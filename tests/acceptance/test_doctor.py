@@ -141,8 +141,7 @@ def test_a_taken_listening_port_is_reported(tmp_path: Path, sqlite_url: str) -> 
         port = taken.getsockname()[1]
         config = tmp_path / "hisms.toml"
         config.write_text(
-            f'[database]\nurl = "{sqlite_url}"\n'
-            f"[intake.smpp]\nenabled = true\nport = {port}\n",
+            f'[database]\nurl = "{sqlite_url}"\n[intake.smpp]\nenabled = true\nport = {port}\n',
             "utf-8",
         )
         code, found = doctor(secured(config))
