@@ -10,6 +10,7 @@ and key joined by ``__``, e.g. ``HISMS_DATABASE__URL`` or
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 import socket
 import tomllib
 from pathlib import Path
@@ -213,7 +214,7 @@ class _Environment(EnvSettingsSource):
         self._init = init
 
     def __call__(self) -> dict[str, Any]:
-        data = super().__call__()
+        data = _spelled_as_in(super().__call__(), self._init)
         named = data.get("channels")
         if isinstance(named, dict):  # by name; a JSON list in HISMS_CHANNELS replaces them all
             channels = self._init.get("channels", Settings.model_fields["channels"].default)
@@ -224,6 +225,20 @@ class _Environment(EnvSettingsSource):
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
         return data
+
+
+def _spelled_as_in(env: dict[str, Any], file: Mapping[str, Any]) -> dict[str, Any]:
+    """The environment's keys come lower-cased; a table the file keys by name
+    (``[webservice.clients.ESB]``, ``[sources.HIS]``, an intake login) keeps its spelling, so
+    ``HISMS_WEBSERVICE__CLIENTS__ESB__PASSWORD`` sets that entry's password instead of
+    adding an entry ``esb`` beside it."""
+    spelled: dict[str, Any] = {}
+    for key, value in env.items():
+        name = key if key in file else next((k for k in file if k.lower() == key.lower()), key)
+        inner = file.get(name)
+        both = isinstance(value, dict) and isinstance(inner, Mapping)
+        spelled[name] = _spelled_as_in(value, inner) if both else value
+    return spelled
 
 
 def _plain(channel: Any) -> Any:

@@ -3,7 +3,7 @@
 Each names where to listen, which peers may connect, and the logins: a login is a
 source system's account. Its password is best kept out of the file: ``password_env`` names
 the environment variable that holds it (read when the configuration loads; never logged).
-The ``HISMS_INTAKE__...`` overrides cannot name a login, as they lower-case the keys.
+``HISMS_INTAKE__SMPP__ACCOUNTS__<LOGIN>__PASSWORD`` works too (engine/config.py keeps the login's case).
 """
 
 from __future__ import annotations

@@ -93,3 +93,21 @@ def test_a_wrong_channel_override_is_a_clear_error(  # type: ignore[no-untyped-d
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=re.escape(problem)):
         load(path)
+
+
+def test_an_environment_variable_sets_the_entry_the_file_names_whatever_its_case(
+    tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "hisms.toml"
+    path.write_text(
+        '[webservice.clients.ESB]\npassword = "in-the-file"\nsources = ["HIS"]\n'
+        '[sources.HIS]\next = "01"\n',
+        "utf-8",
+    )
+    monkeypatch.setenv("HISMS_WEBSERVICE__CLIENTS__ESB__PASSWORD", "from-env")
+    monkeypatch.setenv("HISMS_SOURCES__HIS__SIGNATURE", "协和医院")
+    settings = load(path)
+    assert list(settings.webservice.clients) == ["ESB"]  # not a second client "esb"
+    assert settings.webservice.clients["ESB"].password.get_secret_value() == "from-env"
+    assert settings.webservice.clients["ESB"].sources == ["HIS"]
+    assert list(settings.sources) == ["HIS"] and settings.sources["HIS"].signature == "协和医院"
