@@ -3,7 +3,7 @@
 Each names where to listen, which peers may connect, and the logins: a login is a
 source system's account. Its password is best kept out of the file: ``password_env`` names
 the environment variable that holds it (read when the configuration loads; never logged).
-``HISMS_INTAKE__SMPP__ACCOUNTS__<LOGIN>__PASSWORD`` works too (engine/config.py keeps the login's case).
+``HISMS_INTAKE__SMPP__ACCOUNTS__<LOGIN>__PASSWORD`` works too (the login keeps its case).
 """
 
 from __future__ import annotations
