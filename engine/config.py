@@ -10,9 +10,9 @@ and key joined by ``__``, e.g. ``HISMS_DATABASE__URL`` or
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 import socket
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
