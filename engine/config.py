@@ -236,8 +236,9 @@ def _spelled_as_in(env: dict[str, Any], file: Mapping[str, Any]) -> dict[str, An
     for key, value in env.items():
         name = key if key in file else next((k for k in file if k.lower() == key.lower()), key)
         inner = file.get(name)
-        both = isinstance(value, dict) and isinstance(inner, Mapping)
-        spelled[name] = _spelled_as_in(value, inner) if both else value
+        if isinstance(value, dict) and isinstance(inner, Mapping):
+            value = _spelled_as_in(value, inner)
+        spelled[name] = value
     return spelled
 
 
