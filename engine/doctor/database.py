@@ -13,6 +13,8 @@ from hisms.engine.store.base import Store
 
 SKEW_WARN, SKEW_FAIL = 1.0, 5.0  # seconds: leases, send_at and report times ride on the clocks
 DISK_WARN, DISK_FAIL = 0.20, 0.10  # free fraction of the data directory's filesystem
+NTP = "synchronise both hosts with NTP (chrony)"
+ROOM = "free space or grow the volume; move old months out (docs/dba.md)"
 
 
 def checks(store: Store, timezone: str) -> Iterator[Finding]:
@@ -70,12 +72,7 @@ def grants(store: Store) -> Finding:
 def clock(store: Store) -> Finding:
     skew = (store.database_clock() - datetime.now(UTC)).total_seconds()
     detail = f"database clock {skew:+.2f} s from this host's"
-    fix = "synchronise both hosts with NTP (chrony)"
-    if abs(skew) > SKEW_FAIL:
-        return failed("clock", detail, fix)
-    if abs(skew) > SKEW_WARN:
-        return Finding("clock", Verdict.WARN, detail, fix)
-    return passed("clock", detail)
+    return graded("clock", abs(skew) > SKEW_FAIL, abs(skew) > SKEW_WARN, detail, NTP)
 
 
 def zone(store: Store, timezone: str) -> Finding:
@@ -100,9 +97,13 @@ def disk(store: Store) -> Finding:
     usage = shutil.disk_usage(folder)
     free = usage.free / usage.total
     detail = f"{folder}: {usage.free / 2**30:.1f} GiB free ({free:.0%})"
-    fix = "free space or grow the volume; `hisms db archive` moves old months out"
-    if free < DISK_FAIL:
-        return failed("disk", detail, fix)
-    if free < DISK_WARN:
-        return Finding("disk", Verdict.WARN, detail, fix)
-    return passed("disk", detail)
+    return graded("disk", free < DISK_FAIL, free < DISK_WARN, detail, ROOM)
+
+
+def graded(check: str, bad: bool, poor: bool, detail: str, fix: str) -> Finding:
+    """A measured check: failed when ``bad``, a warning when only ``poor``."""
+    if bad:
+        return failed(check, detail, fix)
+    if poor:
+        return Finding(check, Verdict.WARN, detail, fix)
+    return passed(check, detail)
