@@ -1033,3 +1033,154 @@ WHERE privilege_type = %(privilege)s
 -- name: data_directory
 -- Where the server keeps its files.
 SELECT @@datadir AS path
+
+
+-- ---------------------------------------------------------------------------
+-- Accounts, quotas, the report rollup and billing (issue 17).
+
+-- name: account_rows
+-- Every billing account.
+SELECT account, name, dept_code, price, prices, daily_quota, monthly_quota, over_quota, enabled
+FROM sms_account ORDER BY account
+
+-- name: get_account
+-- One billing account, if there is one.
+SELECT account, name, dept_code, price, prices, daily_quota, monthly_quota, over_quota, enabled
+FROM sms_account WHERE account = %(account)s
+
+-- name: delete_account
+-- Remove a billing account (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_account WHERE account = %(account)s
+
+-- name: insert_account
+-- Add a billing account.
+INSERT INTO sms_account (account, name, dept_code, price, prices, daily_quota, monthly_quota,
+                         over_quota, enabled, created_by, updated_by)
+VALUES (%(account)s, %(name)s, %(dept_code)s, %(price)s, %(prices)s, %(daily_quota)s,
+        %(monthly_quota)s, %(over_quota)s, %(enabled)s, %(actor)s, %(actor)s)
+
+-- name: account_version
+-- What changes when an account is added, deleted or updated.
+SELECT count(*) AS accounts, max(updated_at) AS accounts_at FROM sms_account
+
+-- name: open_usage
+-- The quota counter of an account's day or month, created at 0 when missing.
+INSERT IGNORE INTO sms_account_usage (account, period, starts)
+VALUES (%(account)s, %(period)s, %(starts)s)
+
+-- name: take_usage
+-- Charge segments to a quota counter only if they fit (the row lock orders the engines).
+UPDATE sms_account_usage
+SET segments = segments + %(segments)s, updated_at = UTC_TIMESTAMP(3)
+WHERE account = %(account)s AND period = %(period)s AND starts = %(starts)s
+  AND segments + %(segments)s <= %(quota)s
+
+-- name: give_usage
+-- Give back segments charged to a counter (the month refused what the day took).
+UPDATE sms_account_usage
+SET segments = segments - %(segments)s, updated_at = UTC_TIMESTAMP(3)
+WHERE account = %(account)s AND period = %(period)s AND starts = %(starts)s
+
+-- name: mark_charged
+-- Record on a message what its quotas were charged; a message charged before is not again.
+UPDATE sms_outbox SET charged_segments = %(segments)s
+WHERE id = %(id)s AND charged_segments IS NULL
+
+-- name: usage_rows
+-- Quota counters from a day on (`hisms account usage`).
+SELECT account, period, starts, segments FROM sms_account_usage
+WHERE starts >= %(since)s ORDER BY account, period, starts
+
+-- name: rollup_take
+-- The rollup step's work: final messages not rolled up yet, oldest first, locked so that
+-- two engines never count one message twice (SKIP LOCKED: each takes other rows).
+SELECT id, status, created_at, account, dept_code, source_system, channel, phone, segments,
+       submitted_at, created_by, template_code
+FROM sms_outbox FORCE INDEX (ix_sms_outbox_unrolled)
+WHERE rolled_status IS NULL AND status >= 3
+ORDER BY id
+LIMIT %(limit)s
+FOR UPDATE SKIP LOCKED
+
+-- name: rollup_add
+-- Add counts to the rollup (one row per hour and dimensions).
+INSERT INTO sms_rollup (hour, day, account, dept_code, source_system, channel, operator, status,
+                        intake, template_code, messages, segments, submitted, submitted_segments)
+SELECT u.hour, u.day, u.account, u.dept_code, u.source_system, u.channel, u.operator, u.status,
+       u.intake, u.template_code, u.messages, u.segments, u.submitted, u.submitted_segments
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         hour DATETIME PATH '$.hour', day DATE PATH '$.day',
+         account VARCHAR(32) PATH '$.account', dept_code VARCHAR(32) PATH '$.dept_code',
+         source_system VARCHAR(32) PATH '$.source_system', channel VARCHAR(32) PATH '$.channel',
+         operator VARCHAR(16) PATH '$.operator', status SMALLINT PATH '$.status',
+         intake VARCHAR(16) PATH '$.intake', template_code VARCHAR(64) PATH '$.template_code',
+         messages BIGINT PATH '$.messages', segments BIGINT PATH '$.segments',
+         submitted BIGINT PATH '$.submitted',
+         submitted_segments BIGINT PATH '$.submitted_segments')) AS u
+ON DUPLICATE KEY UPDATE
+    messages = sms_rollup.messages + VALUES(messages),
+    segments = sms_rollup.segments + VALUES(segments),
+    submitted = sms_rollup.submitted + VALUES(submitted),
+    submitted_segments = sms_rollup.submitted_segments + VALUES(submitted_segments)
+
+-- name: rollup_mark
+-- Messages now counted: their status, and the account and department they were counted
+-- under when the row had none (the profile's, the default).
+UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+           id BIGINT PATH '$.id', account VARCHAR(32) PATH '$.account',
+           dept_code VARCHAR(32) PATH '$.dept_code')) AS u
+STRAIGHT_JOIN sms_outbox o FORCE INDEX (PRIMARY) ON o.id = u.id
+SET o.rolled_status = o.status, o.account = COALESCE(o.account, u.account),
+    o.dept_code = COALESCE(o.dept_code, u.dept_code)
+
+-- name: rollup_clear
+-- `hisms report rebuild`: forget the rollup ...
+DELETE FROM sms_rollup
+
+-- name: rollup_reset
+-- ... and mark every message not rolled up.
+UPDATE sms_outbox SET rolled_status = NULL WHERE rolled_status IS NOT NULL
+
+-- name: rollup_days
+-- Report rows: the rollup per local day, one dimension (`by`) and status, days [since, until).
+SELECT day, CASE %(by)s WHEN 'account' THEN account WHEN 'dept' THEN dept_code
+                        WHEN 'source' THEN source_system WHEN 'channel' THEN channel
+                        WHEN 'operator' THEN operator WHEN 'template' THEN template_code
+                        WHEN 'intake' THEN intake ELSE '-' END AS dim,
+       status, SUM(messages) AS messages, SUM(segments) AS segments,
+       SUM(submitted) AS submitted, SUM(submitted_segments) AS submitted_segments
+FROM sms_rollup
+WHERE day >= %(since)s AND day < %(until)s AND (%(account)s IS NULL OR account = %(account)s)
+GROUP BY 1, 2, 3
+
+-- name: rollup_check
+-- The rollup per day and status, to compare with the raw rows.
+SELECT day, status, SUM(messages) AS messages, SUM(segments) AS segments,
+       SUM(submitted) AS submitted
+FROM sms_rollup GROUP BY day, status
+
+-- name: inflight
+-- Messages not final yet created in [since, until): the reports add them to the rollup's.
+SELECT id, status, created_at, account, dept_code, source_system, channel, phone, segments,
+       submitted_at, created_by, template_code
+FROM sms_outbox
+WHERE status IN (0, 1, 2) AND created_at >= %(since)s AND created_at < %(until)s
+
+-- name: mo_hours
+-- Replies (MO) received in [since, until) per hour, source system and channel.
+SELECT DATE_FORMAT(received_at, '%%Y-%%m-%%d %%H:00:00') AS hour,
+       COALESCE(source_system, '-') AS source_system, channel, COUNT(*) AS messages
+FROM sms_inbox
+WHERE received_at >= %(since)s AND received_at < %(until)s
+GROUP BY 1, 2, 3
+
+-- name: statement_rows
+-- The reconciliation of one account's submitted messages created in [since, until).
+SELECT o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at,
+       SUM(s.submit_result = '0') AS accepted,
+       SUM(UPPER(s.report_stat) = 'DELIVRD') AS delivered
+FROM sms_outbox o LEFT JOIN sms_segment s ON s.outbox_id = o.id
+WHERE o.account = %(account)s AND o.created_at >= %(since)s AND o.created_at < %(until)s
+  AND o.submitted_at IS NOT NULL
+GROUP BY o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at
+ORDER BY o.id

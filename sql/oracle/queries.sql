@@ -1060,3 +1060,164 @@ SELECT COUNT(*) AS allowed FROM (
 -- name: data_directory
 -- Not readable without DBA views: `hisms doctor` says so.
 SELECT NULL AS path FROM dual
+
+
+-- ---------------------------------------------------------------------------
+-- Accounts, quotas, the report rollup and billing (issue 17).
+
+-- name: account_rows
+-- Every billing account.
+SELECT account, name, dept_code, price, prices, daily_quota, monthly_quota, over_quota, enabled
+FROM sms_account ORDER BY account
+
+-- name: get_account
+-- One billing account, if there is one.
+SELECT account, name, dept_code, price, prices, daily_quota, monthly_quota, over_quota, enabled
+FROM sms_account WHERE account = :account
+
+-- name: delete_account
+-- Remove a billing account (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_account WHERE account = :account
+
+-- name: insert_account
+-- Add a billing account.
+INSERT INTO sms_account (account, name, dept_code, price, prices, daily_quota, monthly_quota,
+                         over_quota, enabled, created_by, updated_by)
+VALUES (:account, :name, :dept_code, :price, :prices, :daily_quota,
+        :monthly_quota, :over_quota, :enabled, :actor, :actor)
+
+-- name: account_version
+-- What changes when an account is added, deleted or updated.
+SELECT count(*) AS accounts, max(updated_at) AS accounts_at FROM sms_account
+
+-- name: open_usage
+-- The quota counter of an account's day or month, created at 0 when missing.
+MERGE INTO sms_account_usage u
+USING (SELECT :account AS account, :period AS period, CAST(:starts AS DATE) AS starts FROM dual ) n
+ON (u.account = n.account AND u.period = n.period AND u.starts = n.starts)
+WHEN NOT MATCHED THEN INSERT (account, period, starts) VALUES (n.account, n.period, n.starts)
+
+-- name: take_usage
+-- Charge segments to a quota counter only if they fit (the row lock orders the engines).
+UPDATE sms_account_usage
+SET segments = segments + :segments, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP)
+WHERE account = :account AND period = :period AND starts = CAST(:starts AS DATE)
+  AND segments + :segments <= :quota
+
+-- name: give_usage
+-- Give back segments charged to a counter (the month refused what the day took).
+UPDATE sms_account_usage
+SET segments = segments - :segments, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP)
+WHERE account = :account AND period = :period AND starts = CAST(:starts AS DATE)
+
+-- name: mark_charged
+-- Record on a message what its quotas were charged; a message charged before is not again.
+UPDATE sms_outbox SET charged_segments = :segments
+WHERE id = :id AND charged_segments IS NULL
+
+-- name: usage_rows
+-- Quota counters from a day on (`hisms account usage`).
+SELECT account, period, starts, segments FROM sms_account_usage
+WHERE starts >= CAST(:since AS DATE) ORDER BY account, period, starts
+
+-- name: rollup_clear
+-- `hisms report rebuild`: forget the rollup ...
+DELETE FROM sms_rollup
+
+-- name: rollup_reset
+-- ... and mark every message not rolled up.
+UPDATE sms_outbox SET rolled_status = NULL WHERE rolled_status IS NOT NULL
+
+-- name: rollup_check
+-- The rollup per day and status, to compare with the raw rows.
+SELECT day, status, SUM(messages) AS messages, SUM(segments) AS segments,
+       SUM(submitted) AS submitted
+FROM sms_rollup GROUP BY day, status
+
+-- name: inflight
+-- Messages not final yet created in [since, until): the reports add them to the rollup's.
+SELECT id, status, created_at, account, dept_code, source_system, channel, phone, segments,
+       submitted_at, created_by, template_code
+FROM sms_outbox
+WHERE status IN (0, 1, 2) AND created_at >= :since AND created_at < :until
+
+-- name: statement_rows
+-- The reconciliation of one account's submitted messages created in [since, until).
+SELECT o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at,
+       SUM(CASE WHEN s.submit_result = '0' THEN 1 ELSE 0 END) AS accepted,
+       SUM(CASE WHEN UPPER(s.report_stat) = 'DELIVRD' THEN 1 ELSE 0 END) AS delivered
+FROM sms_outbox o LEFT JOIN sms_segment s ON s.outbox_id = o.id
+WHERE o.account = :account AND o.created_at >= :since AND o.created_at < :until
+  AND o.submitted_at IS NOT NULL
+GROUP BY o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at
+ORDER BY o.id
+
+-- name: rollup_days
+-- Report rows: the rollup per local day, one dimension (`by`) and status, days [since, until).
+SELECT day, CASE :by WHEN 'account' THEN account WHEN 'dept' THEN dept_code
+                     WHEN 'source' THEN source_system WHEN 'channel' THEN channel
+                     WHEN 'operator' THEN operator WHEN 'template' THEN template_code
+                     WHEN 'intake' THEN intake ELSE '-' END AS dim,
+       status, SUM(messages) AS messages, SUM(segments) AS segments,
+       SUM(submitted) AS submitted, SUM(submitted_segments) AS submitted_segments
+FROM sms_rollup
+WHERE day >= CAST(:since AS DATE) AND day < CAST(:until AS DATE)
+  AND (:account IS NULL OR account = :account)
+GROUP BY day, CASE :by WHEN 'account' THEN account WHEN 'dept' THEN dept_code
+                       WHEN 'source' THEN source_system WHEN 'channel' THEN channel
+                       WHEN 'operator' THEN operator WHEN 'template' THEN template_code
+                       WHEN 'intake' THEN intake ELSE '-' END, status
+
+-- name: rollup_take
+-- The rollup step's work: final messages not rolled up yet, oldest first, locked so that
+-- two engines never count one message twice (SKIP LOCKED: each takes other rows).
+SELECT id, status, created_at, account, dept_code, source_system, channel, phone, segments,
+       submitted_at, created_by, template_code
+FROM sms_outbox
+WHERE id IN (SELECT id FROM sms_outbox
+             WHERE (CASE WHEN status >= 3 AND rolled_status IS NULL THEN id END) IS NOT NULL
+             ORDER BY id FETCH FIRST :limit ROWS ONLY)
+FOR UPDATE SKIP LOCKED
+
+-- name: rollup_add
+-- Add counts to the rollup (one row per hour and dimensions).
+MERGE INTO sms_rollup r
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           hour TIMESTAMP PATH '$.hour', day DATE PATH '$.day',
+           account VARCHAR2(32) PATH '$.account', dept_code VARCHAR2(32) PATH '$.dept_code',
+           source_system VARCHAR2(32) PATH '$.source_system', channel VARCHAR2(32) PATH '$.channel',
+           operator VARCHAR2(16) PATH '$.operator', status NUMBER(5) PATH '$.status',
+           intake VARCHAR2(16) PATH '$.intake', template_code VARCHAR2(64) PATH '$.template_code',
+           messages NUMBER(19) PATH '$.messages', segments NUMBER(19) PATH '$.segments',
+           submitted NUMBER(19) PATH '$.submitted',
+           submitted_segments NUMBER(19) PATH '$.submitted_segments'))) u
+ON (r.day = u.day AND r.hour = u.hour AND r.account = u.account AND r.dept_code = u.dept_code
+    AND r.source_system = u.source_system AND r.channel = u.channel AND r.operator = u.operator
+    AND r.status = u.status AND r.intake = u.intake AND r.template_code = u.template_code)
+WHEN MATCHED THEN UPDATE SET r.messages = r.messages + u.messages,
+    r.segments = r.segments + u.segments, r.submitted = r.submitted + u.submitted,
+    r.submitted_segments = r.submitted_segments + u.submitted_segments
+WHEN NOT MATCHED THEN INSERT (hour, day, account, dept_code, source_system, channel, operator,
+    status, intake, template_code, messages, segments, submitted, submitted_segments)
+    VALUES (u.hour, u.day, u.account, u.dept_code, u.source_system, u.channel, u.operator,
+            u.status, u.intake, u.template_code, u.messages, u.segments, u.submitted,
+            u.submitted_segments)
+
+-- name: rollup_mark
+-- Messages now counted: their status, and the account and department they were counted
+-- under when the row had none (the profile's, the default).
+MERGE INTO sms_outbox o
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           id NUMBER(19) PATH '$.id', account VARCHAR2(32) PATH '$.account',
+           dept_code VARCHAR2(32) PATH '$.dept_code'))) u
+ON (o.id = u.id)
+WHEN MATCHED THEN UPDATE SET o.rolled_status = o.status,
+    o.account = COALESCE(o.account, u.account), o.dept_code = COALESCE(o.dept_code, u.dept_code)
+
+-- name: mo_hours
+-- Replies (MO) received in [since, until) per hour, source system and channel.
+SELECT TRUNC(received_at, 'HH24') AS hour, COALESCE(source_system, '-') AS source_system,
+       channel, COUNT(*) AS messages
+FROM sms_inbox
+WHERE received_at >= :since AND received_at < :until
+GROUP BY TRUNC(received_at, 'HH24'), COALESCE(source_system, '-'), channel

@@ -974,3 +974,158 @@ SELECT has_table_privilege(%(table_name)s, %(privilege)s) AS allowed
 -- name: data_directory
 -- Where the server keeps its files (superusers and pg_read_all_settings only; else an error).
 SELECT current_setting('data_directory') AS path
+
+
+-- ---------------------------------------------------------------------------
+-- Accounts, quotas, the report rollup and billing (issue 17).
+
+-- name: account_rows
+-- Every billing account.
+SELECT account, name, dept_code, price, prices, daily_quota, monthly_quota, over_quota, enabled
+FROM sms_account ORDER BY account
+
+-- name: get_account
+-- One billing account, if there is one.
+SELECT account, name, dept_code, price, prices, daily_quota, monthly_quota, over_quota, enabled
+FROM sms_account WHERE account = %(account)s
+
+-- name: delete_account
+-- Remove a billing account (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_account WHERE account = %(account)s
+
+-- name: insert_account
+-- Add a billing account.
+INSERT INTO sms_account (account, name, dept_code, price, prices, daily_quota, monthly_quota,
+                         over_quota, enabled, created_by, updated_by)
+VALUES (%(account)s, %(name)s, %(dept_code)s, %(price)s, %(prices)s, %(daily_quota)s,
+        %(monthly_quota)s, %(over_quota)s, %(enabled)s, %(actor)s, %(actor)s)
+
+-- name: account_version
+-- What changes when an account is added, deleted or updated.
+SELECT count(*) AS accounts, max(updated_at) AS accounts_at FROM sms_account
+
+-- name: open_usage
+-- The quota counter of an account's day or month, created at 0 when missing.
+INSERT INTO sms_account_usage (account, period, starts)
+VALUES (%(account)s, %(period)s, %(starts)s::date)
+ON CONFLICT (account, period, starts) DO NOTHING
+
+-- name: take_usage
+-- Charge segments to a quota counter only if they fit (the guard makes several engines exact:
+-- the row lock orders them, and each sees the other's charge).
+UPDATE sms_account_usage
+SET segments = segments + %(segments)s, updated_at = now()
+WHERE account = %(account)s AND period = %(period)s AND starts = %(starts)s::date
+  AND segments + %(segments)s <= %(quota)s
+
+-- name: give_usage
+-- Give back segments charged to a counter (the month refused what the day took).
+UPDATE sms_account_usage
+SET segments = segments - %(segments)s, updated_at = now()
+WHERE account = %(account)s AND period = %(period)s AND starts = %(starts)s::date
+
+-- name: mark_charged
+-- Record on a message what its quotas were charged; a message charged before is not again.
+UPDATE sms_outbox SET charged_segments = %(segments)s
+WHERE id = %(id)s AND charged_segments IS NULL
+
+-- name: usage_rows
+-- Quota counters from a day on (`hisms account usage`).
+SELECT account, period, starts, segments FROM sms_account_usage
+WHERE starts >= %(since)s::date ORDER BY account, period, starts
+
+-- name: rollup_take
+-- The rollup step's work: final messages not rolled up yet, oldest first, locked so that
+-- two engines never count one message twice (SKIP LOCKED: each takes other rows).
+SELECT id, status, created_at, account, dept_code, source_system, channel, phone, segments,
+       submitted_at, created_by, template_code
+FROM sms_outbox
+WHERE status >= 3 AND rolled_status IS NULL
+ORDER BY id
+LIMIT %(limit)s
+FOR UPDATE SKIP LOCKED
+
+-- name: rollup_add
+-- Add counts to the rollup (one row per hour and dimensions), rows in key order.
+INSERT INTO sms_rollup AS r (hour, day, account, dept_code, source_system, channel, operator,
+                             status, intake, template_code, messages, segments, submitted,
+                             submitted_segments)
+SELECT * FROM unnest(%(hour)s::timestamptz[], %(day)s::date[], %(account)s::text[],
+                     %(dept_code)s::text[], %(source_system)s::text[], %(channel)s::text[],
+                     %(operator)s::text[], %(status)s::smallint[], %(intake)s::text[],
+                     %(template_code)s::text[], %(messages)s::bigint[], %(segments)s::bigint[],
+                     %(submitted)s::bigint[], %(submitted_segments)s::bigint[])
+ON CONFLICT (day, hour, account, dept_code, source_system, channel, operator, status, intake,
+             template_code)
+DO UPDATE SET messages = r.messages + excluded.messages, segments = r.segments + excluded.segments,
+              submitted = r.submitted + excluded.submitted,
+              submitted_segments = r.submitted_segments + excluded.submitted_segments
+
+-- name: rollup_mark
+-- Messages now counted: their status, and the account and department they were counted
+-- under when the row had none (the profile's, the default).
+UPDATE sms_outbox o
+SET rolled_status = o.status, account = coalesce(o.account, u.account),
+    dept_code = coalesce(o.dept_code, u.dept_code)
+FROM unnest(%(id)s::bigint[], %(account)s::text[], %(dept_code)s::text[])
+     AS u(id, account, dept_code)
+WHERE o.id = u.id
+
+-- name: rollup_clear
+-- `hisms report rebuild`: forget the rollup ...
+DELETE FROM sms_rollup
+
+-- name: rollup_reset
+-- ... and mark every message not rolled up.
+UPDATE sms_outbox SET rolled_status = NULL WHERE rolled_status IS NOT NULL
+
+-- name: rollup_days
+-- Report rows: the rollup per local day, one dimension (`by`: account, dept, source, channel,
+-- operator, template, intake; anything else: none) and status, for days [since, until).
+SELECT day, CASE %(by)s WHEN 'account' THEN account WHEN 'dept' THEN dept_code
+                        WHEN 'source' THEN source_system WHEN 'channel' THEN channel
+                        WHEN 'operator' THEN operator WHEN 'template' THEN template_code
+                        WHEN 'intake' THEN intake ELSE '-' END AS dim,
+       status, sum(messages) AS messages, sum(segments) AS segments,
+       sum(submitted) AS submitted, sum(submitted_segments) AS submitted_segments
+FROM sms_rollup
+WHERE day >= %(since)s::date AND day < %(until)s::date
+  AND (%(account)s::text IS NULL OR account = %(account)s)
+GROUP BY 1, 2, 3
+
+-- name: rollup_check
+-- The rollup per day and status, to compare with the raw rows (tests, `hisms report check`).
+SELECT day, status, sum(messages) AS messages, sum(segments) AS segments,
+       sum(submitted) AS submitted
+FROM sms_rollup GROUP BY day, status
+
+-- name: inflight
+-- Messages not final yet created in [since, until): the reports add them to the rollup's.
+-- One branch per status, each on its partial index.
+SELECT id, status, created_at, account, dept_code, source_system, channel, phone, segments,
+       submitted_at, created_by, template_code
+FROM (SELECT * FROM sms_outbox WHERE status = 0
+      UNION ALL SELECT * FROM sms_outbox WHERE status = 1
+      UNION ALL SELECT * FROM sms_outbox WHERE status = 2) o
+WHERE created_at >= %(since)s AND created_at < %(until)s
+
+-- name: mo_hours
+-- Replies (MO) received in [since, until) per hour, source system and channel.
+SELECT date_trunc('hour', received_at) AS hour, coalesce(source_system, '-') AS source_system,
+       channel, count(*) AS messages
+FROM sms_inbox
+WHERE received_at >= %(since)s AND received_at < %(until)s
+GROUP BY 1, 2, 3
+
+-- name: statement_rows
+-- The reconciliation of one account's submitted messages created in [since, until): the
+-- engine's written-back status and segments beside the carrier's parts (accepted by the
+-- submit answers, DELIVRD by the reports).
+SELECT o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at,
+       count(s.id) FILTER (WHERE s.submit_result = '0') AS accepted,
+       count(s.id) FILTER (WHERE upper(s.report_stat) = 'DELIVRD') AS delivered
+FROM sms_outbox o LEFT JOIN sms_segment s ON s.outbox_id = o.id
+WHERE o.account = %(account)s AND o.created_at >= %(since)s AND o.created_at < %(until)s
+  AND o.submitted_at IS NOT NULL
+GROUP BY o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at
+ORDER BY o.id

@@ -941,3 +941,150 @@ SELECT 1 AS allowed
 -- name: data_directory
 -- The database file, whose folder's free space `hisms doctor` reports.
 SELECT file AS path FROM pragma_database_list WHERE name = 'main'
+
+
+-- ---------------------------------------------------------------------------
+-- Accounts, quotas, the report rollup and billing (issue 17). SQLite's writers are
+-- serialised (BEGIN IMMEDIATE): no row locks are needed for exact quotas and rollups.
+
+-- name: account_rows
+-- Every billing account.
+SELECT account, name, dept_code, price, prices, daily_quota, monthly_quota, over_quota, enabled
+FROM sms_account ORDER BY account
+
+-- name: get_account
+-- One billing account, if there is one.
+SELECT account, name, dept_code, price, prices, daily_quota, monthly_quota, over_quota, enabled
+FROM sms_account WHERE account = :account
+
+-- name: delete_account
+-- Remove a billing account (a change is a delete and an insert, audited by the caller).
+DELETE FROM sms_account WHERE account = :account
+
+-- name: insert_account
+-- Add a billing account.
+INSERT INTO sms_account (account, name, dept_code, price, prices, daily_quota, monthly_quota,
+                         over_quota, enabled, created_by, updated_by)
+VALUES (:account, :name, :dept_code, :price, :prices, :daily_quota, :monthly_quota,
+        :over_quota, :enabled, :actor, :actor)
+
+-- name: account_version
+-- What changes when an account is added, deleted or updated.
+SELECT count(*) AS accounts, max(updated_at) AS accounts_at FROM sms_account
+
+-- name: open_usage
+-- The quota counter of an account's day or month, created at 0 when missing.
+INSERT OR IGNORE INTO sms_account_usage (account, period, starts)
+VALUES (:account, :period, :starts)
+
+-- name: take_usage
+-- Charge segments to a quota counter only if they fit.
+UPDATE sms_account_usage
+SET segments = segments + :segments, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
+WHERE account = :account AND period = :period AND starts = :starts
+  AND segments + :segments <= :quota
+
+-- name: give_usage
+-- Give back segments charged to a counter (the month refused what the day took).
+UPDATE sms_account_usage
+SET segments = segments - :segments, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
+WHERE account = :account AND period = :period AND starts = :starts
+
+-- name: mark_charged
+-- Record on a message what its quotas were charged; a message charged before is not again.
+UPDATE sms_outbox SET charged_segments = :segments WHERE id = :id AND charged_segments IS NULL
+
+-- name: usage_rows
+-- Quota counters from a day on (`hisms account usage`).
+SELECT account, period, starts, segments FROM sms_account_usage
+WHERE starts >= :since ORDER BY account, period, starts
+
+-- name: rollup_take
+-- The rollup step's work: final messages not rolled up yet, oldest first.
+SELECT id, status, created_at, account, dept_code, source_system, channel, phone, segments,
+       submitted_at, created_by, template_code
+FROM sms_outbox
+WHERE status >= 3 AND rolled_status IS NULL
+ORDER BY id
+LIMIT :limit
+
+-- name: rollup_add
+-- Add counts to the rollup (one row per hour and dimensions).
+INSERT INTO sms_rollup (hour, day, account, dept_code, source_system, channel, operator, status,
+                        intake, template_code, messages, segments, submitted, submitted_segments)
+SELECT substr(json_extract(value, '$.hour'), 1, 19), json_extract(value, '$.day'),
+       json_extract(value, '$.account'), json_extract(value, '$.dept_code'),
+       json_extract(value, '$.source_system'), json_extract(value, '$.channel'),
+       json_extract(value, '$.operator'), json_extract(value, '$.status'),
+       json_extract(value, '$.intake'), json_extract(value, '$.template_code'),
+       json_extract(value, '$.messages'), json_extract(value, '$.segments'),
+       json_extract(value, '$.submitted'), json_extract(value, '$.submitted_segments')
+FROM json_each(:rows) WHERE true
+ON CONFLICT (day, hour, account, dept_code, source_system, channel, operator, status, intake,
+             template_code)
+DO UPDATE SET messages = messages + excluded.messages, segments = segments + excluded.segments,
+              submitted = submitted + excluded.submitted,
+              submitted_segments = submitted_segments + excluded.submitted_segments
+
+-- name: rollup_mark
+-- Messages now counted: their status, and the account and department they were counted
+-- under when the row had none (the profile's, the default).
+WITH u AS (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.account') AS account,
+                  json_extract(value, '$.dept_code') AS dept_code
+           FROM json_each(:rows))
+UPDATE sms_outbox AS o
+SET rolled_status = o.status, account = coalesce(o.account, u.account),
+    dept_code = coalesce(o.dept_code, u.dept_code)
+FROM u WHERE o.id = u.id
+
+-- name: rollup_clear
+-- `hisms report rebuild`: forget the rollup ...
+DELETE FROM sms_rollup
+
+-- name: rollup_reset
+-- ... and mark every message not rolled up.
+UPDATE sms_outbox SET rolled_status = NULL WHERE rolled_status IS NOT NULL
+
+-- name: rollup_days
+-- Report rows: the rollup per local day, one dimension (`by`) and status, days [since, until).
+SELECT day, CASE :by WHEN 'account' THEN account WHEN 'dept' THEN dept_code
+                     WHEN 'source' THEN source_system WHEN 'channel' THEN channel
+                     WHEN 'operator' THEN operator WHEN 'template' THEN template_code
+                     WHEN 'intake' THEN intake ELSE '-' END AS dim,
+       status, sum(messages) AS messages, sum(segments) AS segments,
+       sum(submitted) AS submitted, sum(submitted_segments) AS submitted_segments
+FROM sms_rollup
+WHERE day >= :since AND day < :until AND (:account IS NULL OR account = :account)
+GROUP BY 1, 2, 3
+
+-- name: rollup_check
+-- The rollup per day and status, to compare with the raw rows.
+SELECT day, status, sum(messages) AS messages, sum(segments) AS segments,
+       sum(submitted) AS submitted
+FROM sms_rollup GROUP BY day, status
+
+-- name: inflight
+-- Messages not final yet created in [since, until): the reports add them to the rollup's.
+SELECT id, status, created_at, account, dept_code, source_system, channel, phone, segments,
+       submitted_at, created_by, template_code
+FROM sms_outbox
+WHERE status IN (0, 1, 2) AND created_at >= :since AND created_at < :until
+
+-- name: mo_hours
+-- Replies (MO) received in [since, until) per hour, source system and channel.
+SELECT substr(received_at, 1, 13) || ':00:00' AS hour, coalesce(source_system, '-') AS source_system,
+       channel, count(*) AS messages
+FROM sms_inbox
+WHERE received_at >= :since AND received_at < :until
+GROUP BY 1, 2, 3
+
+-- name: statement_rows
+-- The reconciliation of one account's submitted messages created in [since, until).
+SELECT o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at,
+       count(s.id) FILTER (WHERE s.submit_result = '0') AS accepted,
+       count(s.id) FILTER (WHERE upper(s.report_stat) = 'DELIVRD') AS delivered
+FROM sms_outbox o LEFT JOIN sms_segment s ON s.outbox_id = o.id
+WHERE o.account = :account AND o.created_at >= :since AND o.created_at < :until
+  AND o.submitted_at IS NOT NULL
+GROUP BY o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at
+ORDER BY o.id
