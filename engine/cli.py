@@ -25,6 +25,7 @@ from hisms.engine.doctor.cli import doctor
 from hisms.engine.listcli import blacklist, words
 from hisms.engine.policy.wordfile import load_file
 from hisms.engine.policycli import audit, operator, source, template
+from hisms.engine.reports.cli import account_group, bill, report
 from hisms.engine.routecli import channel, route
 from hisms.engine.store.base import NewMessage, Store, StoreError
 from hisms.engine.store.policystore import Who
@@ -295,7 +296,7 @@ cli.add_command(monitoring_cli.top)
 cli.add_command(monitoring_cli.alarm)
 cli.add_command(audit)
 cli.add_command(doctor)
-for group in (blacklist, words, template, source):
+for group in (blacklist, words, template, source, report, bill, account_group):
     cli.add_command(group)
 
 

@@ -130,6 +130,18 @@ _CHANNEL_DEFAULTS = {
 }
 
 
+class BillingConfig(_Section):
+    """Billing accounts and the report rollup (docs/reports.md)."""
+
+    # The account of messages whose row and source profile give none ("": no account).
+    default_account: str = Field("", max_length=32)
+    # A message held over its account's quota is looked at again after this long.
+    quota_recheck_seconds: float = Field(60.0, gt=0)
+    # The engine adds final messages to sms_rollup every this long, this many at a time.
+    rollup_every_seconds: float = Field(5.0, gt=0)
+    rollup_batch: int = Field(5000, ge=1, le=50000)
+
+
 class DbTableConfig(_Section):
     """Legacy HIS tables to poll: one mapping file each (etc/his_mapping.example.toml)."""
 
@@ -155,6 +167,7 @@ class Settings(BaseSettings):
     monitoring: MonitoringConfig = MonitoringConfig()
     alarms: AlarmConfig = AlarmConfig()
     policy: PolicyConfig = PolicyConfig()
+    billing: BillingConfig = BillingConfig()
     # The hospital's time zone: where the days of v_sms_stats_daily begin.
     timezone: str = "Asia/Shanghai"
 

@@ -76,6 +76,16 @@ class ErrorCode(enum.StrEnum):
         "WAITING_CHANNEL",
         "PENDING: every channel of the message's group is DOWN, DISABLED or DRAINING",
     )
+    # Billing accounts (docs/reports.md): a held message is PENDING, not an error.
+    QUOTA_HELD = (
+        "QUOTA_HELD",
+        "PENDING: its account's daily or monthly quota is used up (held until it allows)",
+    )
+    QUOTA_EXCEEDED = (
+        "QUOTA_EXCEEDED",
+        "its account's daily or monthly quota is used up, and the account refuses (REJECT)",
+    )
+    ACCOUNT_DISABLED = "ACCOUNT_DISABLED", "its billing account is disabled (sms_account.enabled)"
     WORKER_LOST = "WORKER_LOST", "the lease expired max_attempts times without a result"
     # From the carrier side; on a PENDING row they are the last error before the next try.
     RETRY = (

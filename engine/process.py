@@ -87,19 +87,19 @@ def plan(
     for row in rows:
         if row.expired:
             done.finals.append(
-                _final(row, Status.EXPIRED, ErrorCode.EXPIRED, "expire_at passed before submission")
+                final(row, Status.EXPIRED, ErrorCode.EXPIRED, "expire_at passed before submission")
             )
             continue
         checked = content.check(row, rules, now)
         if isinstance(checked, validate.Rejection):
-            done.finals.append(_final(row, Status.REJECTED, checked.code, checked.text))
+            done.finals.append(final(row, Status.REJECTED, checked.code, checked.text))
             continue
         facts = _facts(row, checked, router)
         route = router.route(facts, rather_not=row.resend_from)
         if route.wait:
             done.waits.append(waiting(row, route.why, policy))
         elif route.channel is None:
-            done.finals.append(_final(row, Status.FAILED, ErrorCode.NO_CHANNEL, route.why))
+            done.finals.append(final(row, Status.FAILED, ErrorCode.NO_CHANNEL, route.why))
         else:
             split = partial(_parts, row, checked)
             parts = split(coding(route.channel, checked.message.text))
@@ -129,7 +129,7 @@ def drop_duplicates(
             f"duplicate of message {first}: same number and text from "
             f"{message.row.source_system} within {message.window} s"
         )
-        into.finals.append(_final(message.row, Status.REJECTED, ErrorCode.DUPLICATE, text))
+        into.finals.append(final(message.row, Status.REJECTED, ErrorCode.DUPLICATE, text))
     return kept
 
 
@@ -195,14 +195,14 @@ def settle(
             into.submitted.append(_submitted(message, accepted))
         elif failed is not None:
             code = failed.error_code or ErrorCode.FAILED
-            into.finals.append(_final(row, Status.FAILED, code, failed.error_text, message.channel))
+            into.finals.append(final(row, Status.FAILED, code, failed.error_text, message.channel))
         elif retry is not None and (why := blocked(message.channel)) is not None:
             why = message.waits_for or f"waiting for a channel: {why}"
             into.waits.append(waiting(row, why, policy))
         elif retry is not None and policy.exhausted(row.attempt):
             text = f"gave up after {row.attempt} attempts: {retry.error_text or retry.error_code}"
             code = retry.error_code or ErrorCode.FAILED
-            into.finals.append(_final(row, Status.FAILED, code, text, message.channel))
+            into.finals.append(final(row, Status.FAILED, code, text, message.channel))
         elif retry is not None:
             into.retries.append(
                 {
@@ -248,7 +248,7 @@ def _submitted(message: Outgoing, accepted: list[SubmitResult]) -> dict[str, Any
     }
 
 
-def _final(
+def final(
     row: Claimed, status: Status, code: str, text: str | None, channel: str | None = None
 ) -> dict[str, Any]:
     return {

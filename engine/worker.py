@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from tenacity import (
     AsyncRetrying,
@@ -41,6 +42,8 @@ from hisms.carrier.base import (
 )
 from hisms.carrier.wire.numbers import mask
 from hisms.engine import numbering, parking, process
+from hisms.engine.billing import quota
+from hisms.engine.billing.accounts import Account, Owners
 from hisms.engine.channels import Channels
 from hisms.engine.config import Settings
 from hisms.engine.errors import ErrorCode
@@ -110,6 +113,10 @@ class Engine:
         self._unshared = len(shared) < len(carriers) or self.shares is None
         self._sync_seconds = settings.health.poll_seconds
         self._reloads: set[asyncio.Task[None]] = set()
+        self.billing = settings.billing
+        self.zone = ZoneInfo(settings.timezone)
+        self.accounts: dict[str, Account] = {}
+        self._accounts_version: str | None = None
         self.counts: Counter[str] = Counter()
         self.metrics = metrics or Metrics(self.worker)
         self.channel_state: dict[str, ChannelState] = {}
@@ -151,6 +158,7 @@ class Engine:
                 self._every(self.cfg.report_timeout_every_seconds, self._expire_reports)
             ),
             asyncio.create_task(self._every(self._sync_seconds, self._sync)),
+            asyncio.create_task(self._every(self.billing.rollup_every_seconds, self._roll_up)),
         ]
         if self.shares is not None:
             side.append(
@@ -254,6 +262,7 @@ class Engine:
                 rows, self.rules, router, content, self.policy, self._coding, accepted
             )
             outgoing = await self._unique(outgoing, written)
+            outgoing = await self._quota(outgoing, written)
             phones = Counter(m.phone for m in outgoing)
             self._sending.update(phones)
             self.metrics.sending(numbering.lookup(p).operator for p in phones)
@@ -288,6 +297,22 @@ class Engine:
             return outgoing
         firsts = await asyncio.to_thread(self.store.first_messages, list(claims.values()), now)
         return process.drop_duplicates(outgoing, firsts, written)
+
+    async def _quota(
+        self, outgoing: list[process.Outgoing], written: WriteBack
+    ) -> list[process.Outgoing]:
+        """Charge the messages of accounts with quotas; hold or refuse those over them."""
+        if not self.accounts:
+            return outgoing
+        today = utcnow().astimezone(self.zone).date()
+        found = quota.sort_out(outgoing, self._owners().of, self.accounts, today, written)
+        fits = await asyncio.to_thread(self.store.charge, found.charges) if found.charges else set()
+        recheck = utcnow() + timedelta(seconds=self.billing.quota_recheck_seconds)
+        return quota.settle(found, fits, recheck, written)
+
+    def _owners(self) -> Owners:
+        profiles = self.policies.current.profiles
+        return Owners(profiles, self.accounts, self.billing.default_account)
 
     def _coding(self, channel: str, text: str) -> int:
         return self.carriers[channel].coding(text)
@@ -522,6 +547,27 @@ class Engine:
     async def _sync(self) -> None:
         await asyncio.to_thread(self.channels.sync, self.store, self.worker, time.monotonic())
         await asyncio.to_thread(self.policies.sync, self.store)
+        await asyncio.to_thread(self._sync_accounts)
+
+    def _sync_accounts(self) -> None:
+        version = self.store.account_version()
+        if version == self._accounts_version:
+            return
+        accounts = {}
+        for row in self.store.accounts():
+            try:
+                accounts[row["account"]] = Account.of_row(row)
+            except ValueError as exc:  # a DBA's bad row: that account is not applied
+                log.error("billing account %s ignored: %s", row["account"], exc)
+        self.accounts, self._accounts_version = accounts, version
+
+    async def _roll_up(self) -> None:
+        """Add final messages to sms_rollup until none are left (each step one transaction)."""
+        owners, batch = self._owners(), self.billing.rollup_batch
+        while not self._stop.is_set():
+            done = await asyncio.to_thread(self.store.roll_up_step, batch, self.zone, owners.of)
+            if done < batch:
+                return
 
     async def _reclaim(self) -> None:
         back, failed = await asyncio.to_thread(

@@ -17,6 +17,7 @@ from typing import Any
 from hisms.carrier.base import DeliveryReport
 from hisms.engine.numbering import NumberInfo
 from hisms.engine.routing.rules import RouteTable
+from hisms.engine.store.accountstore import AccountStore
 from hisms.engine.store.policystore import PolicyStore
 
 
@@ -182,7 +183,7 @@ class AlarmEvent:
     notified: str  # each SMS and email sent and its result
 
 
-class Store(PolicyStore, ABC):
+class Store(PolicyStore, AccountStore, ABC):
     """The database as the engine sees it; the content-policy operations (audit trail,
     profiles, templates, words, blacklist) come written once from :class:`PolicyStore`."""
 

@@ -29,6 +29,7 @@ KINDS = {
     "template": "code",
     "word": "word",
     "alarm_rule": "name",
+    "account": "account",
 }
 
 

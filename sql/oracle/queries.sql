@@ -1221,3 +1221,7 @@ SELECT TRUNC(received_at, 'HH24') AS hour, COALESCE(source_system, '-') AS sourc
 FROM sms_inbox
 WHERE received_at >= :since AND received_at < :until
 GROUP BY TRUNC(received_at, 'HH24'), COALESCE(source_system, '-'), channel
+
+-- name: unmark_charged
+-- A message whose segments did not fit its quotas: not charged after all.
+UPDATE sms_outbox SET charged_segments = NULL WHERE id = :id

@@ -1129,3 +1129,7 @@ WHERE o.account = %(account)s AND o.created_at >= %(since)s AND o.created_at < %
   AND o.submitted_at IS NOT NULL
 GROUP BY o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at
 ORDER BY o.id
+
+-- name: unmark_charged
+-- A message whose segments did not fit its quotas: not charged after all.
+UPDATE sms_outbox SET charged_segments = NULL WHERE id = %(id)s

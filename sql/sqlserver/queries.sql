@@ -1226,3 +1226,7 @@ SELECT DATEADD(hour, DATEDIFF(hour, 0, received_at), 0) AS hour,
 FROM sms_inbox
 WHERE received_at >= @since AND received_at < @until
 GROUP BY DATEADD(hour, DATEDIFF(hour, 0, received_at), 0), COALESCE(source_system, '-'), channel
+
+-- name: unmark_charged
+-- A message whose segments did not fit its quotas: not charged after all.
+UPDATE sms_outbox SET charged_segments = NULL WHERE id = @id

@@ -1,0 +1,1 @@
+"""Billing accounts (子账户): prices, quotas, consumption detail and reconciliation."""
