@@ -56,7 +56,7 @@ class Account(BaseModel):
         prices = {k: str(v) for k, v in self.prices.items()}
         return {
             **self.model_dump(exclude={"prices", "enabled"}),
-            "price": self.price,
+            "price": str(self.price),  # exact in every driver (SQLite has no Decimal)
             "prices": json.dumps(prices, sort_keys=True) if prices else None,
             "enabled": int(self.enabled),
         }

@@ -230,7 +230,8 @@ def account_set(obj: Any, /, name: str, **given: Any) -> None:
             account = Account(**values)
         except pydantic.ValidationError as exc:
             raise click.BadParameter(_first_error(exc)) from None
-        changed = store.put_policy("account", account.row(), operator())
+        same = row is not None and Account.of_row(row) == account
+        changed = not same and store.put_policy("account", account.row(), operator())
     click.echo(f"account {name} {'saved' if changed else 'unchanged'}")
 
 

@@ -170,7 +170,7 @@ def _dim_header(by: str) -> str:
         "operator": "Operator 运营商",
         "template": "Template 模板",
         "intake": "Intake 接口",
-    }.get(by, "-")
+    }.get(by, "All 全部")
 
 
 def totals(table: Table) -> list[Any]:

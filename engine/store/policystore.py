@@ -256,7 +256,9 @@ def audit(
 
 def plain(row: Row) -> Row:
     """A fetched row as the rows we write: ints as ints (drivers answer Decimal or bool)."""
-    return {
-        k: int(v) if isinstance(v, bool) or hasattr(v, "as_integer_ratio") else v
-        for k, v in row.items()
-    }
+    return {k: int(v) if isinstance(v, bool) or _integral(v) else v for k, v in row.items()}
+
+
+def _integral(value: Any) -> bool:
+    """A number without a fraction (a price of 0.05 stays what it is)."""
+    return hasattr(value, "as_integer_ratio") and value == int(value)
