@@ -226,3 +226,27 @@ def _url(obj: _Obj) -> str:
 def _report(result: dict[str, Any], summary: str) -> None:
     click.echo(json.dumps(result, ensure_ascii=False))
     click.echo(summary, err=True)
+
+
+@bench.command("report")
+@click.option("--messages", default=10_000_000, show_default=True, type=click.IntRange(1))
+@click.option("--month", default="2001-01", show_default=True, help="YYYY-MM to generate.")
+@click.option("--per-bucket", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--rounds", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option("--export-rows", default=1_000_000, show_default=True, type=click.IntRange(1))
+@click.pass_obj
+def bench_report(obj: _Obj, /, **options: Any) -> None:
+    """A month's reports on the generated rollup of MESSAGES messages, and the time and peak
+    memory of an Excel export of EXPORT_ROWS rows (scratch database: it adds rollup rows)."""
+    from hisms.engine.bench import report
+
+    result = report.run(_url(obj), zone=obj.settings.timezone, **options)
+    slowest = max(result["reports"], key=lambda r: r["ms_best"])
+    _report(
+        result,
+        f"report: a month of {result['messages']} messages ({result['rollup_rows']} rollup "
+        f"rows), slowest kind {slowest['kind']} by {slowest['by']} {slowest['ms_best']} ms "
+        f"(first {slowest['ms_first']} ms); export of {result['export_rows']} rows "
+        f"{result['export_seconds']} s, peak {result['export_peak_rss_mb']} MB "
+        f"({result['database']})",
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from hisms.adapters.his.profiles import Profiles
 from hisms.adapters.his import SourceProfile
+from hisms.adapters.his.profiles import Profiles
 from hisms.carrier.base import Submission, SubmitKey
 from hisms.engine.billing import quota
 from hisms.engine.billing.accounts import Account, Owners
