@@ -2,6 +2,7 @@
 (``hisms bench report``).
 
 The rollup of MESSAGES messages over one month is generated straight into ``sms_rollup``
+and ``sms_rollup_day``
 (about ``per_bucket`` messages per row, as hourly traffic of 20 accounts, 5 source
 systems, 3 channels, 4 operators, 30 templates spreads): the report reads only that table,
 so its time depends on the rollup's rows, not on the raw history. Then each report kind is
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 from hisms.adapters.his.profiles import Profiles
 from hisms.engine.billing.accounts import Owners
 from hisms.engine.reports import export, periods, tables
+from hisms.engine.reports.rollup import by_day
 from hisms.engine.store import open_store
 from hisms.engine.store.base import Store
 
@@ -94,6 +96,7 @@ def fill(store: Store, rows: Iterator[dict[str, Any]], batch: int = 5000) -> int
 def _write(store: Store, rows: list[dict[str, Any]]) -> int:
     with store.transaction() as tx:
         tx.batch("rollup_add", rows)
+        tx.batch("rollup_day_add", by_day(rows))  # as the engine's step does
     return len(rows)
 
 

@@ -35,6 +35,17 @@ DIMENSIONS = (
     "template_code",
 )
 MEASURES = ("messages", "segments", "submitted", "submitted_segments")
+# sms_rollup_day's dim_name values and the sms_rollup column each counts by (none: totals)
+BY_COLUMN = {
+    "none": None,
+    "account": "account",
+    "dept": "dept_code",
+    "source": "source_system",
+    "channel": "channel",
+    "operator": "operator",
+    "template": "template_code",
+    "intake": "intake",
+}
 
 
 def intake_of(created_by: str | None) -> str:
@@ -64,7 +75,8 @@ def utc(value: datetime | str) -> datetime:
 class Counted:
     """A batch of messages as rollup rows (summed per bucket) and the owners to write back."""
 
-    rows: list[Row]
+    rows: list[Row]  # sms_rollup
+    days: list[Row]  # sms_rollup_day
     owners: list[Row]  # id, account, dept_code
 
 
@@ -95,11 +107,26 @@ def count(rows: Iterable[Row], zone: ZoneInfo, owner: Owner) -> Counted:
         total[2] += submitted
         total[3] += segments if submitted else 0
     names = ("hour", "day", *DIMENSIONS)
-    out = [
+    rows = [
         {**dict(zip(names, k, strict=True)), **dict(zip(MEASURES, v, strict=True))}
         for k, v in sorted(sums.items(), key=_order)
     ]
-    return Counted(out, owners)
+    return Counted(rows, by_day(rows), owners)
+
+
+def by_day(rows: Iterable[Row]) -> list[Row]:
+    """``sms_rollup`` rows summed per local day, status and each dimension in turn."""
+    sums: dict[tuple[str, str, str, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for r in rows:
+        for name, column in BY_COLUMN.items():
+            total = sums[(r["day"], name, r[column] if column else NONE, r["status"])]
+            for i, measure in enumerate(MEASURES):
+                total[i] += r[measure]
+    keys = ("day", "dim_name", "dim_value", "status")
+    return [
+        {**dict(zip(keys, k, strict=True)), **dict(zip(MEASURES, v, strict=True))}
+        for k, v in sorted(sums.items())
+    ]
 
 
 def _order(item: tuple[tuple[Any, ...], list[int]]) -> tuple[Any, ...]:

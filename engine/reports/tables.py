@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from hisms.engine.reports import periods
 from hisms.engine.reports.periods import Period
-from hisms.engine.reports.rollup import Owner, count, local_day
+from hisms.engine.reports.rollup import BY_COLUMN, Owner, count, local_day
 from hisms.engine.status import Status
 from hisms.engine.store.accountstore import AccountStore
 
@@ -40,15 +40,7 @@ KINDS = {
 }
 BY = ("account", "dept", "source", "channel", "operator", "template")
 # sms_rollup's column of each --by value
-COLUMN = {
-    "account": "account",
-    "dept": "dept_code",
-    "source": "source_system",
-    "channel": "channel",
-    "operator": "operator",
-    "template": "template_code",
-    "intake": "intake",
-}
+COLUMN = {k: v for k, v in BY_COLUMN.items() if v is not None}
 MO_BY = ("source", "channel")
 STATUS_COLUMNS = {
     Status.DELIVERED: "delivered",

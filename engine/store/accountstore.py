@@ -90,6 +90,7 @@ class AccountStore(ABC):
                 return 0
             counted = count(taken, zone, owner)
             tx.batch("rollup_add", counted.rows)
+            tx.batch("rollup_day_add", counted.days)
             tx.batch("rollup_mark", counted.owners)
         return len(taken)
 
@@ -97,6 +98,7 @@ class AccountStore(ABC):
         """Forget the rollup: every message is rolled up again by the next steps."""
         with self.transaction() as tx:
             tx.changed("rollup_clear")
+            tx.changed("rollup_day_clear")
             tx.changed("rollup_reset")
 
     def rollup_totals(self) -> list[Row]:
@@ -105,9 +107,12 @@ class AccountStore(ABC):
             return tx.run("rollup_check")
 
     def report_days(self, since: date, until: date, by: str, account: str | None) -> list[Row]:
-        """The rollup per local day in [since, until), ``by`` dimension and status."""
+        """The rollup per local day in [since, until), ``by`` dimension and status: from the
+        daily rollup, or for one account from the hourly one (by its account index)."""
         params = {"since": since.isoformat(), "until": until.isoformat(), "by": by}
         with self.transaction() as tx:
+            if account is None:
+                return tx.run("rollup_day_read", **params)
             return tx.run("rollup_days", account=account, **params)
 
     def inflight(self, since: datetime, until: datetime) -> list[Row]:

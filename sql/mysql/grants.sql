@@ -31,6 +31,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_channel_slot TO 'hisms_engi
 GRANT SELECT, INSERT, DELETE ON hisms_db.sms_alarm TO 'hisms_engine'@'%';
 -- Alarm rules: read by every engine; changed by `hisms alarm set` (the owner).
 GRANT SELECT ON hisms_db.sms_alarm_rule TO 'hisms_engine'@'%';
+
+-- Billing accounts (read), the quota counters (charged) and the report rollup (kept);
+-- accounts and `hisms report rebuild` are the schema owner's.
+GRANT SELECT ON hisms_db.sms_account TO 'hisms_engine'@'%';
+GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_account_usage TO 'hisms_engine'@'%';
+GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_rollup TO 'hisms_engine'@'%';
 -- UPDATE only so that MySQL 8 allows SELECT ... FOR UPDATE on it (the report fence);
 -- the engine never changes sms_status.
 GRANT SELECT, UPDATE ON hisms_db.sms_status TO 'hisms_engine'@'%';

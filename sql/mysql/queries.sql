@@ -1188,3 +1188,31 @@ ORDER BY o.id
 -- name: unmark_charged
 -- A message whose segments did not fit its quotas: not charged after all.
 UPDATE sms_outbox SET charged_segments = NULL WHERE id = %(id)s
+
+-- name: rollup_day_add
+-- Add counts to the daily rollup (one row per local day, dimension, value and status).
+INSERT INTO sms_rollup_day (day, dim_name, dim_value, status, messages, segments, submitted,
+                            submitted_segments)
+SELECT u.day, u.dim_name, u.dim_value, u.status, u.messages, u.segments, u.submitted,
+       u.submitted_segments
+FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
+         day DATE PATH '$.day', dim_name VARCHAR(16) PATH '$.dim_name',
+         dim_value VARCHAR(64) PATH '$.dim_value', status SMALLINT PATH '$.status',
+         messages BIGINT PATH '$.messages', segments BIGINT PATH '$.segments',
+         submitted BIGINT PATH '$.submitted',
+         submitted_segments BIGINT PATH '$.submitted_segments')) AS u
+ON DUPLICATE KEY UPDATE
+    messages = sms_rollup_day.messages + VALUES(messages),
+    segments = sms_rollup_day.segments + VALUES(segments),
+    submitted = sms_rollup_day.submitted + VALUES(submitted),
+    submitted_segments = sms_rollup_day.submitted_segments + VALUES(submitted_segments)
+
+-- name: rollup_day_clear
+-- `hisms report rebuild`: forget the daily rollup too.
+DELETE FROM sms_rollup_day
+
+-- name: rollup_day_read
+-- Report rows: the daily rollup of one dimension (`by`; none: totals), days [since, until).
+SELECT day, dim_value AS dim, status, messages, segments, submitted, submitted_segments
+FROM sms_rollup_day
+WHERE dim_name = %(by)s AND day >= %(since)s AND day < %(until)s

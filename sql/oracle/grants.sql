@@ -30,6 +30,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_channel_slot TO hisms_engine;
 GRANT SELECT, INSERT, DELETE ON hisms.sms_alarm TO hisms_engine;
 -- Alarm rules: read by every engine; changed by `hisms alarm set` (the owner).
 GRANT SELECT ON hisms.sms_alarm_rule TO hisms_engine;
+
+-- Billing accounts (read), the quota counters (charged) and the report rollup (kept);
+-- accounts and `hisms report rebuild` are the schema owner's.
+GRANT SELECT ON hisms.sms_account TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE ON hisms.sms_account_usage TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE ON hisms.sms_rollup TO hisms_engine;
 GRANT SELECT ON hisms.sms_status TO hisms_engine;
 GRANT SELECT ON hisms.sms_schema_version TO hisms_engine;
 GRANT SELECT ON hisms.v_sms_result TO hisms_engine;

@@ -1225,3 +1225,32 @@ GROUP BY TRUNC(received_at, 'HH24'), COALESCE(source_system, '-'), channel
 -- name: unmark_charged
 -- A message whose segments did not fit its quotas: not charged after all.
 UPDATE sms_outbox SET charged_segments = NULL WHERE id = :id
+
+-- name: rollup_day_add
+-- Add counts to the daily rollup (one row per local day, dimension, value and status).
+MERGE INTO sms_rollup_day r
+USING (SELECT * FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
+           day DATE PATH '$.day', dim_name VARCHAR2(16) PATH '$.dim_name',
+           dim_value VARCHAR2(64) PATH '$.dim_value', status NUMBER(5) PATH '$.status',
+           messages NUMBER(19) PATH '$.messages', segments NUMBER(19) PATH '$.segments',
+           submitted NUMBER(19) PATH '$.submitted',
+           submitted_segments NUMBER(19) PATH '$.submitted_segments'))) u
+ON (r.day = u.day AND r.dim_name = u.dim_name AND r.dim_value = u.dim_value
+    AND r.status = u.status)
+WHEN MATCHED THEN UPDATE SET r.messages = r.messages + u.messages,
+    r.segments = r.segments + u.segments, r.submitted = r.submitted + u.submitted,
+    r.submitted_segments = r.submitted_segments + u.submitted_segments
+WHEN NOT MATCHED THEN INSERT (day, dim_name, dim_value, status, messages, segments, submitted,
+    submitted_segments)
+    VALUES (u.day, u.dim_name, u.dim_value, u.status, u.messages, u.segments, u.submitted,
+            u.submitted_segments)
+
+-- name: rollup_day_clear
+-- `hisms report rebuild`: forget the daily rollup too.
+DELETE FROM sms_rollup_day
+
+-- name: rollup_day_read
+-- Report rows: the daily rollup of one dimension (`by`; none: totals), days [since, until).
+SELECT day, dim_value AS dim, status, messages, segments, submitted, submitted_segments
+FROM sms_rollup_day
+WHERE dim_name = :by AND day >= CAST(:since AS DATE) AND day < CAST(:until AS DATE)

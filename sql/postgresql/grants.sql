@@ -28,6 +28,11 @@ GRANT SELECT, INSERT, DELETE ON sms_alarm TO hisms_engine;
 -- Alarm rules: read by every engine; changed by `hisms alarm set` (the owner).
 GRANT SELECT ON sms_alarm_rule TO hisms_engine;
 
+-- Billing accounts (read), the quota counters (charged) and the report rollup (kept);
+-- accounts and `hisms report rebuild` are the schema owner's.
+GRANT SELECT ON sms_account TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE ON sms_account_usage, sms_rollup TO hisms_engine;
+
 -- Content policy: the engine reads profiles, signatures, templates and words, adds the
 -- blacklist entries of unsubscribe replies, keeps the duplicate window, and appends to the
 -- audit trail. Nobody is granted UPDATE or DELETE on sms_audit (a trigger refuses them too);

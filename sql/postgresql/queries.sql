@@ -1133,3 +1133,25 @@ ORDER BY o.id
 -- name: unmark_charged
 -- A message whose segments did not fit its quotas: not charged after all.
 UPDATE sms_outbox SET charged_segments = NULL WHERE id = %(id)s
+
+-- name: rollup_day_add
+-- Add counts to the daily rollup (one row per local day, dimension, value and status).
+INSERT INTO sms_rollup_day AS r (day, dim_name, dim_value, status, messages, segments, submitted,
+                                 submitted_segments)
+SELECT * FROM unnest(%(day)s::date[], %(dim_name)s::text[], %(dim_value)s::text[],
+                     %(status)s::smallint[], %(messages)s::bigint[], %(segments)s::bigint[],
+                     %(submitted)s::bigint[], %(submitted_segments)s::bigint[])
+ON CONFLICT (day, dim_name, dim_value, status)
+DO UPDATE SET messages = r.messages + excluded.messages, segments = r.segments + excluded.segments,
+              submitted = r.submitted + excluded.submitted,
+              submitted_segments = r.submitted_segments + excluded.submitted_segments
+
+-- name: rollup_day_clear
+-- `hisms report rebuild`: forget the daily rollup too.
+DELETE FROM sms_rollup_day
+
+-- name: rollup_day_read
+-- Report rows: the daily rollup of one dimension (`by`; none: totals), days [since, until).
+SELECT day, dim_value AS dim, status, messages, segments, submitted, submitted_segments
+FROM sms_rollup_day
+WHERE dim_name = %(by)s AND day >= %(since)s::date AND day < %(until)s::date

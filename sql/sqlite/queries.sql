@@ -1092,3 +1092,27 @@ ORDER BY o.id
 -- name: unmark_charged
 -- A message whose segments did not fit its quotas: not charged after all.
 UPDATE sms_outbox SET charged_segments = NULL WHERE id = :id
+
+-- name: rollup_day_add
+-- Add counts to the daily rollup (one row per local day, dimension, value and status).
+INSERT INTO sms_rollup_day (day, dim_name, dim_value, status, messages, segments, submitted,
+                            submitted_segments)
+SELECT json_extract(value, '$.day'), json_extract(value, '$.dim_name'),
+       json_extract(value, '$.dim_value'), json_extract(value, '$.status'),
+       json_extract(value, '$.messages'), json_extract(value, '$.segments'),
+       json_extract(value, '$.submitted'), json_extract(value, '$.submitted_segments')
+FROM json_each(:rows) WHERE true
+ON CONFLICT (day, dim_name, dim_value, status)
+DO UPDATE SET messages = messages + excluded.messages, segments = segments + excluded.segments,
+              submitted = submitted + excluded.submitted,
+              submitted_segments = submitted_segments + excluded.submitted_segments
+
+-- name: rollup_day_clear
+-- `hisms report rebuild`: forget the daily rollup too.
+DELETE FROM sms_rollup_day
+
+-- name: rollup_day_read
+-- Report rows: the daily rollup of one dimension (`by`; none: totals), days [since, until).
+SELECT day, dim_value AS dim, status, messages, segments, submitted, submitted_segments
+FROM sms_rollup_day
+WHERE dim_name = :by AND day >= :since AND day < :until

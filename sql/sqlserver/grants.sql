@@ -29,6 +29,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.sms_channel_member, dbo.sms_channel_
 GRANT SELECT, INSERT, DELETE ON dbo.sms_alarm TO hisms_engine;
 -- Alarm rules: read by every engine; changed by `hisms alarm set` (the owner).
 GRANT SELECT ON dbo.sms_alarm_rule TO hisms_engine;
+
+-- Billing accounts (read), the quota counters (charged) and the report rollup (kept);
+-- accounts and `hisms report rebuild` are the schema owner's.
+GRANT SELECT ON dbo.sms_account TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE ON dbo.sms_account_usage TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE ON dbo.sms_rollup TO hisms_engine;
 GRANT SELECT ON dbo.sms_status TO hisms_engine;
 GRANT SELECT ON dbo.sms_schema_version TO hisms_engine;
 GRANT SELECT ON dbo.v_sms_result TO hisms_engine;

@@ -1230,3 +1230,31 @@ GROUP BY DATEADD(hour, DATEDIFF(hour, 0, received_at), 0), COALESCE(source_syste
 -- name: unmark_charged
 -- A message whose segments did not fit its quotas: not charged after all.
 UPDATE sms_outbox SET charged_segments = NULL WHERE id = @id
+
+-- name: rollup_day_add
+-- Add counts to the daily rollup (one row per local day, dimension, value and status).
+MERGE INTO sms_rollup_day WITH (HOLDLOCK) AS r
+USING (SELECT * FROM OPENJSON(@rows) WITH (
+           day DATE '$.day', dim_name NVARCHAR(16) '$.dim_name',
+           dim_value NVARCHAR(64) '$.dim_value', status SMALLINT '$.status',
+           messages BIGINT '$.messages', segments BIGINT '$.segments',
+           submitted BIGINT '$.submitted', submitted_segments BIGINT '$.submitted_segments')) AS u
+ON r.day = u.day AND r.dim_name = u.dim_name AND r.dim_value = u.dim_value
+   AND r.status = u.status
+WHEN MATCHED THEN UPDATE SET messages = r.messages + u.messages,
+    segments = r.segments + u.segments, submitted = r.submitted + u.submitted,
+    submitted_segments = r.submitted_segments + u.submitted_segments
+WHEN NOT MATCHED THEN INSERT (day, dim_name, dim_value, status, messages, segments, submitted,
+    submitted_segments)
+    VALUES (u.day, u.dim_name, u.dim_value, u.status, u.messages, u.segments, u.submitted,
+            u.submitted_segments);
+
+-- name: rollup_day_clear
+-- `hisms report rebuild`: forget the daily rollup too.
+DELETE FROM sms_rollup_day
+
+-- name: rollup_day_read
+-- Report rows: the daily rollup of one dimension (`by`; none: totals), days [since, until).
+SELECT day, dim_value AS dim, status, messages, segments, submitted, submitted_segments
+FROM sms_rollup_day
+WHERE dim_name = @by AND day >= CAST(@since AS DATE) AND day < CAST(@until AS DATE)

@@ -53,3 +53,15 @@ CREATE TABLE sms_rollup (
                  intake, template_code)
 );
 CREATE INDEX ix_sms_rollup_account ON sms_rollup (account, day);
+
+CREATE TABLE sms_rollup_day (
+    day             DATE NOT NULL,
+    dim_name        VARCHAR(16) NOT NULL,
+    dim_value       VARCHAR(64) NOT NULL,
+    status          NUMBER(5) NOT NULL,
+    messages        NUMBER(19) DEFAULT 0 NOT NULL,
+    segments        NUMBER(19) DEFAULT 0 NOT NULL,
+    submitted       NUMBER(19) DEFAULT 0 NOT NULL,
+    submitted_segments NUMBER(19) DEFAULT 0 NOT NULL,
+    PRIMARY KEY (day, dim_name, dim_value, status)
+);

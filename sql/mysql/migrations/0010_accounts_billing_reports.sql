@@ -52,3 +52,15 @@ CREATE TABLE sms_rollup (
                  intake, template_code),
     INDEX ix_sms_rollup_account (account, day)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+CREATE TABLE sms_rollup_day (
+    day             DATE NOT NULL,
+    dim_name        VARCHAR(16) NOT NULL,
+    dim_value       VARCHAR(64) NOT NULL,
+    status          SMALLINT NOT NULL,
+    messages        BIGINT NOT NULL DEFAULT 0,
+    segments        BIGINT NOT NULL DEFAULT 0,
+    submitted       BIGINT NOT NULL DEFAULT 0,
+    submitted_segments BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, dim_name, dim_value, status)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -63,3 +63,19 @@ CREATE TABLE sms_rollup (
                  intake, template_code)
 );
 CREATE INDEX ix_sms_rollup_account ON sms_rollup (account, day);
+
+-- The same counts per local day and one dimension at a time (dim_name: none, account,
+-- dept, source, channel, operator, template, intake; dim_value '-' for none): what a
+-- month's report reads, a few thousand rows whatever the traffic. Kept by the same
+-- step, in the same transaction, as sms_rollup.
+CREATE TABLE sms_rollup_day (
+    day             date NOT NULL,
+    dim_name        varchar(16) NOT NULL,
+    dim_value       varchar(64) NOT NULL,
+    status          smallint NOT NULL,
+    messages        bigint NOT NULL DEFAULT 0,
+    segments        bigint NOT NULL DEFAULT 0,
+    submitted       bigint NOT NULL DEFAULT 0,
+    submitted_segments bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, dim_name, dim_value, status)
+);

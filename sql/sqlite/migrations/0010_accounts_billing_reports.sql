@@ -51,3 +51,15 @@ CREATE TABLE sms_rollup (
                  intake, template_code)
 );
 CREATE INDEX ix_sms_rollup_account ON sms_rollup (account, day);
+
+CREATE TABLE sms_rollup_day (
+    day             TEXT NOT NULL,
+    dim_name        TEXT NOT NULL,
+    dim_value       TEXT NOT NULL,
+    status          INTEGER NOT NULL,
+    messages        INTEGER NOT NULL DEFAULT 0,
+    segments        INTEGER NOT NULL DEFAULT 0,
+    submitted       INTEGER NOT NULL DEFAULT 0,
+    submitted_segments INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, dim_name, dim_value, status)
+);

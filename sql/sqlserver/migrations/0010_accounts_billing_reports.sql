@@ -51,3 +51,15 @@ CREATE TABLE sms_rollup (
                  intake, template_code)
 );
 CREATE INDEX ix_sms_rollup_account ON sms_rollup (account, day);
+
+CREATE TABLE sms_rollup_day (
+    day             DATE NOT NULL,
+    dim_name        NVARCHAR(16) NOT NULL,
+    dim_value       NVARCHAR(64) NOT NULL,
+    status          SMALLINT NOT NULL,
+    messages        BIGINT NOT NULL DEFAULT 0,
+    segments        BIGINT NOT NULL DEFAULT 0,
+    submitted       BIGINT NOT NULL DEFAULT 0,
+    submitted_segments BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, dim_name, dim_value, status)
+);

@@ -61,16 +61,29 @@ def rollup_totals(store: Store) -> Counter[tuple[date, int, str]]:
     return +counted
 
 
+def daily_totals(store: Store) -> Counter[tuple[date, int, str]]:
+    counted: Counter[tuple[date, int, str]] = Counter()
+    for r in store.report_days(date(2026, 1, 1), date(2027, 1, 1), "none", None):
+        day = r["day"] if isinstance(r["day"], date) else date.fromisoformat(str(r["day"])[:10])
+        for name in ("messages", "segments", "submitted"):
+            counted[(day, int(r["status"]), name)] += int(r[name])
+    return +counted
+
+
 def test_the_rollup_equals_the_raw_rows_and_a_rebuild_gives_it_again(
     store: Store, db_url: str, loaded: dict[str, int]
 ) -> None:
     assert rollup_totals(store) == +raw_totals(db_url)
+    assert daily_totals(store) == +raw_totals(db_url)
+    by_account = store.report_days(date(2026, 1, 1), date(2027, 1, 1), "account", None)
+    assert sum(int(r["messages"]) for r in by_account) == 5
     before = sorted(map(str, store.rollup_totals()))
     store.reset_rollup()
     assert store.rollup_totals() == []
     while store.roll_up_step(2, ZONE, history.owners().of):
         pass
     assert sorted(map(str, store.rollup_totals())) == before
+    assert daily_totals(store) == +raw_totals(db_url)
 
 
 def test_messages_without_an_account_get_the_one_they_are_counted_under(

@@ -98,6 +98,13 @@ def test_messages_are_summed_per_hour_local_day_and_dimensions() -> None:
         },
     ]
     assert counted.owners[0] == {"id": 1, "account": "A", "dept_code": "D"}
+    days = {
+        (d["day"], d["dim_name"], d["dim_value"], d["status"]): d["messages"] for d in counted.days
+    }
+    assert days[("2026-11-03", "none", "-", 3)] == 2
+    assert days[("2026-11-03", "operator", "mobile", 3)] == 2
+    assert days[("2026-11-02", "intake", "soap", 6)] == 1
+    assert len(days) == 2 * 8  # two (day, status) pairs, each under the eight dimensions
 
 
 def test_an_account_comes_from_the_row_then_the_profile_then_the_default() -> None:
