@@ -188,9 +188,9 @@ class Engine:
         self._stop.set()
 
     def reload(self) -> None:
-        """SIGHUP: read routing, channel modes and the content policy from the database now
-        rather than at the next ``health.poll_seconds``; links stay up."""
-        log.info("reloading routing, channel modes and the content policy from the database")
+        """SIGHUP: read routing, channel modes, the content policy and the billing accounts
+        from the database now rather than at the next ``health.poll_seconds``; links stay up."""
+        log.info("reloading routing, channel modes and the content policy (and accounts)")
         task = asyncio.get_running_loop().create_task(self._sync())
         self._reloads.add(task)  # held until done: the loop keeps only weak references
         task.add_done_callback(self._reloads.discard)
