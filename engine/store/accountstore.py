@@ -97,9 +97,11 @@ class AccountStore(ABC):
     def reset_rollup(self) -> None:
         """Forget the rollup: every message is rolled up again by the next steps."""
         with self.transaction() as tx:
+            # Marks first: the UPDATE waits for an engine's step holding some of those rows,
+            # so the DELETEs after it see that step's rollup rows and remove them too.
+            tx.changed("rollup_reset")
             tx.changed("rollup_clear")
             tx.changed("rollup_day_clear")
-            tx.changed("rollup_reset")
 
     def rollup_totals(self) -> list[Row]:
         """Messages, segments and submitted per local day and status, from the rollup."""
