@@ -98,9 +98,9 @@ def _plan(obj: _Context) -> None:
     store = app.store_for(obj.settings)
     try:
         version = store.schema_version()
+        pending = store.pending_migrations()
     finally:
         store.close()
-    pending = [(v, name) for v, name, _ in sql.migrations(store.dialect) if v > version]
     click.echo(f"{store.dialect} schema at version {version}")
     for v, name in pending:
         click.echo(f"would apply {v:04d}_{name} (sql/{store.dialect}/migrations/)")

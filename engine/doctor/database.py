@@ -38,10 +38,11 @@ def schema(store: Store) -> Finding:
     want = max(version for version, _, _ in sql.migrations(store.dialect))
     if have == 0:
         return failed("schema", "no hisms schema in this database", "hisms db init")
-    if have < want:
+    if pending := store.pending_migrations():
+        names = ", ".join(f"{v:04d}_{name}" for v, name in pending)
         return failed(
             "schema",
-            f"version {have}, this hisms needs {want}",
+            f"version {have}, this hisms also needs {names}",
             "hisms db upgrade --dry-run, then hisms db upgrade (docs/install.md#upgrades)",
         )
     if have > want:

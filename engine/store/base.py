@@ -194,6 +194,11 @@ class Store(PolicyStore, AccountStore, ABC):
         """Apply every migration not applied yet; the versions applied."""
 
     @abstractmethod
+    def pending_migrations(self) -> list[tuple[int, str]]:
+        """(version, name) of each migration of this release not applied yet, in order: by
+        the versions recorded, not the newest, so one merged later with a lower number runs."""
+
+    @abstractmethod
     def schema_version(self) -> int: ...
 
     @abstractmethod

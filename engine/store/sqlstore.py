@@ -71,15 +71,21 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
 
     def upgrade(self) -> list[int]:
         applied = []
-        current = self.schema_version()
+        due = {version for version, _ in self.pending_migrations()}
         for version, name, ddl in sql.migrations(self.dialect):
-            if version <= current:
+            if version not in due:
                 continue
             with self.transaction() as tx:
                 tx.script(ddl)
                 tx.run("record_migration", version=version, name=name)
             applied.append(version)
         return applied
+
+    def pending_migrations(self) -> list[tuple[int, str]]:
+        with self.transaction() as tx:
+            present = tx.run("schema_present")[0]["present"]
+            done = {int(r["version"]) for r in tx.run("applied_migrations")} if present else set()
+        return [(v, name) for v, name, _ in sql.migrations(self.dialect) if v not in done]
 
     def schema_version(self) -> int:
         with self.transaction() as tx:

@@ -357,6 +357,10 @@ GROUP BY s.code, s.name ORDER BY s.code
 SELECT COUNT(*) AS present FROM information_schema.tables
 WHERE table_schema = DATABASE() AND table_name = 'sms_schema_version'
 
+-- name: applied_migrations
+-- Every schema version applied: one merged later with a lower number is still due.
+SELECT version FROM sms_schema_version
+
 -- name: schema_version
 -- The newest schema version applied.
 SELECT COALESCE(MAX(version), 0) AS version FROM sms_schema_version

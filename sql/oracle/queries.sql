@@ -375,6 +375,10 @@ GROUP BY s.code, s.name ORDER BY s.code
 -- Whether the version table exists (a fresh schema has none).
 SELECT COUNT(*) AS present FROM user_tables WHERE table_name = 'SMS_SCHEMA_VERSION'
 
+-- name: applied_migrations
+-- Every schema version applied: one merged later with a lower number is still due.
+SELECT version FROM sms_schema_version
+
 -- name: schema_version
 -- The newest schema version applied.
 SELECT COALESCE(MAX(version), 0) AS version FROM sms_schema_version

@@ -333,6 +333,10 @@ GROUP BY s.code, s.name ORDER BY s.code
 -- Whether the version table exists (a fresh database has none).
 SELECT to_regclass('sms_schema_version') IS NOT NULL AS present
 
+-- name: applied_migrations
+-- Every schema version applied: one merged later with a lower number is still due.
+SELECT version FROM sms_schema_version
+
 -- name: schema_version
 -- The newest schema version applied.
 SELECT coalesce(max(version), 0) AS version FROM sms_schema_version

@@ -302,6 +302,10 @@ GROUP BY s.code, s.name ORDER BY s.code
 -- Whether the version table exists (a fresh database has none).
 SELECT count(*) AS present FROM sqlite_master WHERE type = 'table' AND name = 'sms_schema_version'
 
+-- name: applied_migrations
+-- Every schema version applied: one merged later with a lower number is still due.
+SELECT version FROM sms_schema_version
+
 -- name: schema_version
 -- The newest schema version applied.
 SELECT coalesce(max(version), 0) AS version FROM sms_schema_version

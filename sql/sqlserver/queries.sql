@@ -396,6 +396,10 @@ GROUP BY s.code, s.name ORDER BY s.code
 -- Whether the version table exists (a fresh database has none).
 SELECT CASE WHEN OBJECT_ID('sms_schema_version', 'U') IS NULL THEN 0 ELSE 1 END AS present
 
+-- name: applied_migrations
+-- Every schema version applied: one merged later with a lower number is still due.
+SELECT version FROM sms_schema_version
+
 -- name: schema_version
 -- The newest schema version applied.
 SELECT COALESCE(MAX(version), 0) AS version FROM sms_schema_version
