@@ -98,7 +98,7 @@ class HttpCarrier(Carrier):
     async def start(self, on_event: EventSink) -> None:
         self._sink = on_event
         on_event(ChannelState(self.name, up=True, detail=type(self.provider).__name__))
-        if self.settings.poll_reports and self.provider.polls:
+        if (self.settings.poll_reports and self.provider.polls) or self.provider.pulls_replies:
             self._spawn(self._poll_loop())
 
     async def stop(self) -> None:
@@ -269,22 +269,27 @@ class HttpCarrier(Carrier):
         return True
 
     async def _poll_loop(self) -> None:
+        polls_reports = self.settings.poll_reports and self.provider.polls
         while True:
             await asyncio.sleep(self.settings.poll_every_seconds)
-            due = self.pending.due(utcnow())
-            if not due:
-                continue
-            try:
-                found = await self.provider.poll(due)
-            except (httpx.HTTPError, OSError, TimeoutError) as exc:
-                log.warning("%s: polling %d reports failed: %s", self.name, len(due), exc)
-                continue
-            except Exception:
-                log.exception("%s: polling reports failed", self.name)
-                continue
-            self.stats.polled += len(found)
-            for event in found:
-                self._emit(event)
+            due = self.pending.due(utcnow()) if polls_reports else []
+            if due:
+                await self._polled(f"polling {len(due)} reports", self.provider.poll(due))
+            if self.provider.pulls_replies:
+                await self._polled("pulling replies", self.provider.pull_replies())
+
+    async def _polled(self, what: str, asked: Coroutine[Any, Any, list[Pushed]]) -> None:
+        try:
+            found = await asked
+        except (httpx.HTTPError, OSError, TimeoutError) as exc:
+            log.warning("%s: %s failed: %s", self.name, what, exc)
+            return
+        except Exception:
+            log.exception("%s: %s failed", self.name, what)
+            return
+        self.stats.polled += len(found)
+        for event in found:
+            self._emit(event)
 
     def _emit(self, event: ChannelState | Pushed) -> None:
         if isinstance(event, DeliveryReport):

@@ -54,6 +54,7 @@ class Provider(ABC):
     max_numbers = 1  # numbers one request may carry (with the same text)
     push_kinds: tuple[str, ...] = ("report", "mo")  # the callback paths it serves
     polls = False  # whether :meth:`poll` asks the provider (else nothing is polled)
+    pulls_replies = False  # whether :meth:`pull_replies` asks the provider for replies
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -72,6 +73,11 @@ class Provider(ABC):
     async def poll(self, sent: Sequence[Sent]) -> list[Pushed]:
         """Reports (and replies) for parts sent and not reported; the ones still unknown are
         simply absent. Only called when :attr:`polls`."""
+        return []
+
+    async def pull_replies(self) -> list[Pushed]:
+        """Replies (and reports) waiting at the provider, each once; only called when
+        :attr:`pulls_replies`, every ``poll_every_seconds``."""
         return []
 
     async def close(self) -> None:  # noqa: B027 (most providers hold nothing of their own)
