@@ -193,7 +193,7 @@ class GatewayOptions(HttpSettings, ReportClock):
     )
     report_time: Annotated[str, Path()] = Field("", description="in a report: the done time")
     time_format: Annotated[str, Text(64)] = Field(
-        "%Y-%m-%d %H:%M:%S", description="of report_time and mo_time (strftime)"
+        "%Y-%m-%d %H:%M:%S", description="of report_time (strftime)"
     )
     delivered: Annotated[tuple[str, ...], Words()] = Field(
         ("DELIVRD",), description="the report stats that mean delivered (stored as DELIVRD)"
@@ -206,7 +206,6 @@ class GatewayOptions(HttpSettings, ReportClock):
     mo_ext: Annotated[str, Path()] = Field(
         "extno", description="in a reply: the extension it was sent to"
     )
-    mo_time: Annotated[str, Path()] = Field("", description="in a reply: when it was sent")
     src_number: Annotated[str, Text(21, digits=True)] = Field(
         "", description="the service number the extension follows (for sms_inbox)"
     )

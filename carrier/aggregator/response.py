@@ -148,12 +148,10 @@ def replies(opts: GatewayOptions, channel: str, data: Any) -> list[MoMessage]:
         text = _text(jmespath.search(opts.mo_text, item))
         if not phone or text is None:
             raise Unreadable(f"a reply without {opts.mo_phone} or {opts.mo_text}")
-        ext = _text(jmespath.search(opts.mo_ext, item)) if opts.mo_ext else ""
-        ext = ext or ""
-        received = _time(opts, item, opts.mo_time) or datetime.now(UTC)
-        out.append(
-            MoMessage(channel, sender(phone), opts.src_number + ext, text, received, extension=ext)
-        )
+        ext = (_text(jmespath.search(opts.mo_ext, item)) if opts.mo_ext else "") or ""
+        # Received now, as the binary carriers' replies are: the gateway's own time (to the
+        # second) could precede the MT's submission and miss the correlation window.
+        out.append(MoMessage(channel, sender(phone), opts.src_number + ext, text, extension=ext))
     return out
 
 

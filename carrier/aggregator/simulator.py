@@ -6,9 +6,9 @@ lower-case hex MD5 of account + secret + timestamp. A wrong account or signature
 answered ``{"code":"103"}`` with HTTP 200, as such gateways do; ``108`` is flow control,
 per-number ``104`` an invalid number. Accepted numbers get ``msgid`` and ``fee`` (the
 parts billed: 70 characters, 67 a part beyond). Reports and replies are pushed as JSON
-to ``--report-url`` and ``--mo-url`` (re-pushed twice on an error answer); what is not
-pushed (no URL, dropped by ``--drop-push-ratio``, refused) waits for ``POST /sms/report``
-and ``POST /sms/mo`` (signed like a send), which hand each out once.
+to ``--report-url`` and ``--mo-url``, up to 100 a push (sent again twice after an error
+answer); what is not pushed (no URL, dropped by ``--drop-push-ratio``, refused) waits for
+``POST /sms/report`` and ``POST /sms/mo`` (signed like a send), which hand each out once.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import itertools
 import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,6 +40,8 @@ from hisms.engine.segment import count
 
 log = logging.getLogger(__name__)
 PUSH_TRIES = 3
+PUSH_BATCH = 100  # reports (or replies) in one push
+PUSHERS = 4  # pushes of a kind in flight at once
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SERVICE_NUMBER = "10690000"
 
@@ -82,7 +83,10 @@ class HttpGatewaySimulator:
         self.port = self.server.port
         self._ids = itertools.count(int(time.time()) % 100_000 * 100_000)
         self._queues: dict[str, list[dict[str, str]]] = {"report": [], "mo": []}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._outgoing: dict[str, list[dict[str, str]]] = {"report": [], "mo": []}
+        self._ready = {"report": asyncio.Event(), "mo": asyncio.Event()}
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._tasks: list[asyncio.Task[None]] = []
         self._client = httpx.AsyncClient(timeout=5.0, trust_env=False)
 
     @property
@@ -90,11 +94,21 @@ class HttpGatewaySimulator:
         return self.server.url
 
     async def __aenter__(self) -> HttpGatewaySimulator:
-        await self.server.start()
+        await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for task in list(self._tasks):
+        await self.stop()
+
+    async def start(self) -> None:
+        await self.server.start()
+        for kind in ("report", "mo"):
+            self._tasks += [asyncio.create_task(self._pusher(kind)) for _ in range(PUSHERS)]
+
+    async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.server.stop()
@@ -107,7 +121,7 @@ class HttpGatewaySimulator:
 
     def send_mo(self, phone: str, content: str, ext: str = "") -> None:
         """A handset sends ``content`` to the service number with extension ``ext``."""
-        self._later(0.0, self._deliver, "mo", self._mo(phone, content, ext))
+        self._later(0.0, "mo", self._mo(phone, content, ext))
 
     def pending(self, kind: str) -> int:
         """Reports (``report``) or replies (``mo``) waiting for a pull."""
@@ -155,12 +169,10 @@ class HttpGatewaySimulator:
             "errcode": stat,
             "time": "",
         }
-        self._later(self.config.report_delay, self._deliver, "report", report)
+        self._later(self.config.report_delay, "report", report)
         for rule in self.config.mo_rules:
             if rule.keyword in content:
-                self._later(
-                    self.config.mo_delay, self._deliver, "mo", self._mo(number, rule.reply, ext)
-                )
+                self._later(self.config.mo_delay, "mo", self._mo(number, rule.reply, ext))
                 break
         return {"mobile": number, "code": "0", "msgid": msg_id, "fee": count(content)}
 
@@ -203,42 +215,54 @@ class HttpGatewaySimulator:
     def _mo(self, phone: str, content: str, ext: str) -> dict[str, str]:
         return {"mobile": phone, "content": content, "extno": ext, "destid": SERVICE_NUMBER + ext}
 
-    async def _deliver(self, kind: str, item: dict[str, str]) -> None:
+    def _due(self, kind: str, item: dict[str, str]) -> None:
+        """A report or reply is due: pushed by a pusher, or kept for a pull."""
         item["time"] = datetime.now(self.config.timezone).strftime(TIME_FORMAT)
         if kind == "report":
             self.counters.reports_sent += 1
         else:
             self.counters.mo_sent += 1
-        url = self.report_url if kind == "report" else self.mo_url
-        if not url:
+        if not (self.report_url if kind == "report" else self.mo_url):
             self._queues[kind].append(item)
-            return
-        if self.plan.chance(self.drop_push_ratio):
+        elif self.plan.chance(self.drop_push_ratio):
             self.push.dropped += 1
             self._queues[kind].append(item)
-            return
+        else:
+            self._outgoing[kind].append(item)
+            self._ready[kind].set()
+
+    async def _pusher(self, kind: str) -> None:
+        """Pushes what is due, up to PUSH_BATCH items a request, as aggregators batch them;
+        what is refused PUSH_TRIES times waits for a pull."""
         key = "reports" if kind == "report" else "mos"
-        for attempt in range(PUSH_TRIES):
-            self.push.pushes += 1
-            try:
-                answer = await self._client.post(url, json={key: [item]})
-                if answer.status_code == 200 and answer.json().get("code") == "0":
-                    self.counters.report_acks += 1
-                    return
-            except (httpx.HTTPError, ValueError) as exc:
-                log.debug("push to %s failed: %s", url, exc)
-            self.push.push_failures += 1
-            await asyncio.sleep(0.2 * (attempt + 1))
-        self._queues[kind].append(item)  # never taken: left for a pull
+        while True:
+            await self._ready[kind].wait()
+            batch = self._outgoing[kind][:PUSH_BATCH]
+            del self._outgoing[kind][:PUSH_BATCH]
+            if not self._outgoing[kind]:
+                self._ready[kind].clear()
+            url = self.report_url if kind == "report" else self.mo_url
+            for attempt in range(PUSH_TRIES):
+                self.push.pushes += 1
+                try:
+                    answer = await self._client.post(url, json={key: batch})
+                    if answer.status_code == 200 and answer.json().get("code") == "0":
+                        self.counters.report_acks += len(batch)
+                        break
+                except (httpx.HTTPError, ValueError) as exc:
+                    log.debug("push to %s failed: %s", url, exc)
+                self.push.push_failures += 1
+                await asyncio.sleep(0.2 * (attempt + 1))
+            else:
+                self._queues[kind].extend(batch)  # never taken: left for a pull
 
-    def _later(self, delay: float, push: Callable[[str, dict[str, str]], Any], *args: Any) -> None:
-        async def fire() -> None:
-            await asyncio.sleep(delay)
-            await push(*args)
+    def _later(self, delay: float, kind: str, item: dict[str, str]) -> None:
+        def fire() -> None:
+            self._timers.discard(handle)
+            self._due(kind, item)
 
-        task = asyncio.ensure_future(fire())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        handle = asyncio.get_running_loop().call_later(delay, fire)
+        self._timers.add(handle)
 
 
 @click.command("http", context_settings={"show_default": True})

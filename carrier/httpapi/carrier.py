@@ -174,7 +174,7 @@ class HttpCarrier(Carrier):
         try:
             answers = await self.provider.send(parts)
         except (httpx.HTTPError, OSError, TimeoutError) as exc:
-            text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            text = _described(exc)
             log.warning("%s: request failed: %s", self.name, text)
             return [Answer(Verdict.RETRY, code=ErrorCode.RETRY, text=text) for _ in parts]
         if len(answers) != len(parts):
@@ -282,7 +282,7 @@ class HttpCarrier(Carrier):
         try:
             found = await asked
         except (httpx.HTTPError, OSError, TimeoutError) as exc:
-            log.warning("%s: %s failed: %s", self.name, what, exc)
+            log.warning("%s: %s failed: %s", self.name, what, _described(exc))
             return
         except Exception:
             log.exception("%s: %s failed", self.name, what)
@@ -301,6 +301,10 @@ class HttpCarrier(Carrier):
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _described(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _resolve(loop: asyncio.AbstractEventLoop, ack: asyncio.Future[None]) -> None:
