@@ -46,6 +46,30 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SERVICE_NUMBER = "10690000"
 
 
+def channel_options(gateway: str, account: str, secret: str) -> dict[str, Any]:
+    """The options of an ``http`` channel for this API at ``gateway`` (http://host:port):
+    those of ``etc/http-gateway.toml``, which a unit test keeps equal."""
+    signed = {"account": "{key}", "timestamp": "{timestamp}", "sign": "{sign}"}
+    return {
+        "url": f"{gateway}/sms/send",
+        "report_pull_url": f"{gateway}/sms/report",
+        "key": account,
+        "secret": secret,
+        "numbers_per_request": 100,
+        "sign_method": "md5",
+        "sign_template": "{key}{secret}{timestamp}",
+        "items_path": "data",
+        "item_result_path": "code",
+        "billed_path": "fee",
+        "report_error": "errcode",
+        "report_time": "time",
+        "src_number": SERVICE_NUMBER,
+        "body": {"mobile": "{phones}", "content": "{text}", "extno": "{ext}", **signed},
+        "pull_body": signed,
+        "codes": {"103": "auth", "108": "throttled", "104": "rejected", "105": "rejected"},
+    }
+
+
 def md5_sign(account: str, secret: str, timestamp: str) -> str:
     """The aggregator's signature (the sample's ``sign_template`` {key}{secret}{timestamp})."""
     data = f"{account}{secret}{timestamp}".encode()

@@ -153,3 +153,22 @@ def test_reports_and_replies_from_a_push() -> None:
         response.reports(o, "agg", {"reports": [{"mobile": "1"}]})
     with pytest.raises(response.Unreadable):
         response.read_body("json", b"{not json")
+
+
+def test_the_sample_speaks_the_simulator_s_api() -> None:
+    """etc/http-gateway.toml and the simulator's channel_options (the bench's channel) read
+    the same: every option the latter sets, the sample sets alike (or to a default)."""
+    from hisms.carrier.aggregator.simulator import channel_options
+
+    ours = parse("agg", channel_options("http://127.0.0.1:7893", "hisms", "s3cret"))
+    theirs = opts()
+    for name in GatewayOptions.model_fields:
+        if name in ("rate", "report_wait_seconds", "poll_every_seconds", "mo_pull_url"):
+            continue  # tuning and the optional MO pull: the sample's choices
+        mine, sample_value = getattr(ours, name), getattr(theirs, name)
+        if name == "codes":  # the sample names more of the aggregator's codes
+            assert mine.items() <= sample_value.items()
+        elif name == "body":
+            assert mine == {k: sample_value[k] for k in mine}
+        else:
+            assert mine == sample_value, name
