@@ -118,7 +118,8 @@ class HttpCarrier(Carrier):
         return self.settings.connections, self.settings.rate
 
     async def resize(self, connections: int, rate: float | None) -> None:
-        self.rate = AdaptiveRate(rate)
+        if rate != self.rate.configured:  # an unchanged share keeps what throttling taught
+            self.rate = AdaptiveRate(rate)
         await self.gate.resize(connections)
 
     # -- submitting --------------------------------------------------------------

@@ -222,3 +222,23 @@ def test_provider_splits_is_one_part_of_the_whole_text() -> None:
 
     (whole,) = segment.split("长" * 300, 7, PROVIDER_SPLITS)
     assert (whole.total, whole.udh, whole.text) == (1, b"", "长" * 300)
+
+
+@run
+async def test_the_collector_shows_the_http_counters() -> None:
+    from unittest.mock import MagicMock
+
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from hisms.monitoring.channels import ChannelCollector
+
+    c, _ = await started([Verdict.THROTTLED, Verdict.ACCEPTED], poll_reports=False)
+    await c.submit([part(1)])
+    metrics = MagicMock(worker="w", reports={})
+    registry = CollectorRegistry()
+    registry.register(ChannelCollector(metrics, {"ch": c}, MagicMock()))
+    text = generate_latest(registry).decode()
+    assert 'hisms_http_throttled_total{channel="ch",worker="w"} 1.0' in text
+    assert 'hisms_http_requests_total{channel="ch",worker="w"} 2.0' in text
+    assert 'hisms_http_unreported{channel="ch",worker="w"} 1.0' in text
+    await c.stop()
