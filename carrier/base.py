@@ -72,6 +72,9 @@ class SubmitResult:
     error_code: str | None = None
     error_text: str | None = None
     at: datetime = field(default_factory=utcnow)
+    # The parts the provider billed for an accepted whole message (HTTP carriers that split
+    # long text themselves: ``PROVIDER_SPLITS``), when its answer says; else None.
+    billed: int | None = None
 
 
 # Called by the consumer once a report or reply is stored: only then does the carrier

@@ -18,6 +18,7 @@ PROTOCOLS = {
     "sgip": "hisms.carrier.sgip.client",
     "smgp": "hisms.carrier.smgp.client",
     "smpp": "hisms.carrier.smpp.client",
+    "http": "hisms.carrier.aggregator.client",
 }
 
 # Gateway simulators for ``hisms simulate PROTOCOL``: a module with a click command ``cli``.
@@ -26,6 +27,7 @@ SIMULATORS = {
     "sgip": "hisms.carrier.sgip.simulator",
     "smgp": "hisms.carrier.smgp.simulator",
     "smpp": "hisms.carrier.smpp.simulator",
+    "http": "hisms.carrier.aggregator.simulator",
 }
 
 

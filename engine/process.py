@@ -226,7 +226,7 @@ def _segment(message: Outgoing, result: SubmitResult) -> dict[str, Any]:
     return {
         "outbox_id": message.row.id,
         "seq": result.key.seq,
-        "total": len(message.whole),
+        "total": _billed(message, result),
         "channel": message.channel,
         "carrier_msg_id": result.carrier_msg_id,
         "submit_result": "0",
@@ -246,6 +246,13 @@ def _submitted(message: Outgoing, accepted: list[SubmitResult]) -> dict[str, Any
         "carrier_msg_id": min(parts)[1],
         "submitted_at": max((r.at for r in accepted), default=utcnow()),
     }
+
+
+def _billed(message: Outgoing, result: SubmitResult) -> int:
+    """The message's parts: those the provider billed when it split the text itself (one
+    part submitted: PROVIDER_SPLITS) and said so, else the parts submitted. Roll-up counts
+    the segment rows against ``sms_outbox.segments``, never this."""
+    return result.billed if result.billed is not None else len(message.whole)
 
 
 def final(

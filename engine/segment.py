@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hisms.carrier.wire import udh
-from hisms.carrier.wire.text import ASCII, UCS2
+from hisms.carrier.wire.text import ASCII, PROVIDER_SPLITS, UCS2
 
 SINGLE_UNITS = 70
 PART_UNITS = 67
@@ -45,7 +45,10 @@ def count(text: str) -> int:
 
 def split(text: str, ref: int, coding: int = UCS2) -> list[Part]:
     """The parts of ``text`` in ``coding`` (UCS2, or ASCII for the default alphabet);
-    ``ref`` (0-255) ties the parts together on the handset."""
+    ``ref`` (0-255) ties the parts together on the handset. ``PROVIDER_SPLITS``: the whole
+    text as one part (in UTF-8), which the channel's provider splits itself."""
+    if coding == PROVIDER_SPLITS:
+        return [Part(1, 1, text, text.encode("utf-8"), b"", coding)]
     single, per_part, encoding = _CAPACITY[coding]
     if _units(text, coding) <= single:
         return [Part(1, 1, text, text.encode(encoding), b"", coding)]

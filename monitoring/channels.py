@@ -1,4 +1,5 @@
-"""What the channels show at scrape time: link states, windows, queues, session counters.
+"""What the channels show at scrape time: link states, windows, queues, session counters,
+and the HTTP carriers' requests in flight, unreported parts and counters.
 
 Read from the carriers and the engine's channel health when ``/metrics`` is asked,
 on the engine's event loop (the carriers' state is not thread-safe). A carrier
@@ -8,11 +9,13 @@ without the shared session (loopback) shows only its channel state.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import fields
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from hisms.carrier.base import Carrier
+from hisms.carrier.httpapi.carrier import HttpCarrier, HttpStats
 from hisms.carrier.session import SessionCarrier, SessionStats
 from hisms.engine.channels import Channels
 from hisms.engine.health import State
@@ -31,6 +34,18 @@ _STATS_HELP = {
     "login_failures": "refused or failed logins",
     "drops": "bound links lost",
 }
+
+_HTTP_HELP = {
+    "requests": "requests sent to the provider, throttled ones sent again included",
+    "accepted": "parts the provider accepted",
+    "failed": "parts the provider refused for good",
+    "retried": "parts handed back to the engine as RETRY",
+    "throttled": "throttled answers",
+    "refused_key": "answers refusing the channel's key or signature",
+    "pushes": "reports and replies the provider pushed",
+    "polled": "reports and replies polled from the provider",
+}
+assert set(_HTTP_HELP) == {f.name for f in fields(HttpStats)}
 
 
 class ChannelCollector(Collector):
@@ -60,6 +75,7 @@ class ChannelCollector(Collector):
                 state.add_metric([worker, name, str(each)], 1 if view.state is each else 0)
         yield from (up, state, takes)
         yield from self._sessions(worker)
+        yield from self._http(worker)
         yield self._report_ratio(worker)
 
     def _sessions(self, worker: str) -> Iterator[Metric]:
@@ -82,6 +98,23 @@ class ChannelCollector(Collector):
             queued.add_metric([worker, name], len(session.queue))
             _add_stats(counters, worker, name, session.stats)
         yield from (link_up, used, size, queued, *counters.values())
+
+    def _http(self, worker: str) -> Iterator[Metric]:
+        carriers = {n: c for n, c in self._carriers.items() if isinstance(c, HttpCarrier)}
+        in_flight = _gauge("hisms_http_in_flight", "requests awaiting an answer", "channel")
+        unreported = _gauge(
+            "hisms_http_unreported", "accepted parts without a report, polled when due", "channel"
+        )
+        counters = {
+            field: CounterMetricFamily(f"hisms_http_{field}", text, labels=["worker", "channel"])
+            for field, text in _HTTP_HELP.items()
+        }
+        for name, carrier in carriers.items():
+            in_flight.add_metric([worker, name], carrier.gate.busy)
+            unreported.add_metric([worker, name], len(carrier.pending))
+            for field, family in counters.items():
+                family.add_metric([worker, name], getattr(carrier.stats, field))
+        yield from (in_flight, unreported, *counters.values())
 
     def _report_ratio(self, worker: str) -> Metric:
         ratio = _gauge(

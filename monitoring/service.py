@@ -1,5 +1,6 @@
 """Monitoring in ``hisms run``: the HTTP server and its routes, the probe and sampling,
-the alarms."""
+the alarms. The same server takes the pushes of the HTTP carriers (``/callbacks/...``),
+so it runs whenever a channel needs it, monitoring or not."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
+from starlette.routing import Route
+
 from hisms.adapters.http.server import HttpServer
+from hisms.carrier.httpapi.carrier import HttpCarrier
 from hisms.engine.config import ConfigError, Settings
 from hisms.engine.store import open_store
 from hisms.engine.worker import Engine
@@ -25,8 +29,10 @@ async def monitored(settings: Settings, engine: Engine) -> AsyncIterator[Health 
     """Serve ``[monitoring]`` and run ``[alarms]`` while the engine runs (nothing when
     both are disabled)."""
     cfg = settings.monitoring
+    pushes = callback_routes(engine)
     if not (cfg.enabled or settings.alarms.enabled):
-        yield None
+        async with _served(settings, [], pushes):
+            yield None
         return
     metrics = engine.metrics
     metrics.registry.register(ChannelCollector(metrics, engine.carriers, engine.channels))
@@ -39,7 +45,8 @@ async def monitored(settings: Settings, engine: Engine) -> AsyncIterator[Health 
 
         jobs.append(Alarming(settings, engine, health).run())
     try:
-        async with _served(settings, health):
+        watched = routes(health.metrics, health) if cfg.enabled else []
+        async with _served(settings, watched, pushes):
             tasks = [asyncio.create_task(job) for job in jobs]
             try:
                 yield health
@@ -51,18 +58,35 @@ async def monitored(settings: Settings, engine: Engine) -> AsyncIterator[Health 
         store.close()
 
 
+def callback_routes(engine: Engine) -> list[Route]:
+    """The push routes of the engine's carriers that take pushes (the HTTP carriers)."""
+    return [
+        route
+        for carrier in engine.carriers.values()
+        if isinstance(carrier, HttpCarrier)
+        for route in carrier.routes()
+    ]
+
+
 @contextlib.asynccontextmanager
-async def _served(settings: Settings, health: Health) -> AsyncIterator[None]:
+async def _served(
+    settings: Settings, watched: list[Route], pushes: list[Route]
+) -> AsyncIterator[None]:
+    """The monitoring routes and the carriers' push routes on [monitoring]'s host and
+    port; no server when there are neither."""
     cfg = settings.monitoring
-    if not cfg.enabled:
+    if not (watched or pushes):
         yield
         return
     try:
-        server = HttpServer(cfg.host, cfg.port, routes(health.metrics, health))
+        server = HttpServer(cfg.host, cfg.port, [*watched, *pushes])
     except OSError as exc:  # a second engine on this host needs its own port
         raise ConfigError(f"[monitoring] cannot listen on {cfg.host}:{cfg.port}: {exc}") from exc
     await server.start()
-    log.info("metrics on %s/metrics, health on /healthz and /readyz", server.url)
+    if watched:
+        log.info("metrics on %s/metrics, health on /healthz and /readyz", server.url)
+    for route in pushes:
+        log.info("pushes taken on %s%s", server.url, route.path)
     try:
         yield
     finally:

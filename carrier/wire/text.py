@@ -17,6 +17,9 @@ LATIN1 = 3
 BINARY = 4
 UCS2 = 8
 GBK = 15
+# Not a data coding: the channel's provider splits long text itself (the HTTP carriers), so
+# the engine hands it the whole message as one part, and the provider bills the parts.
+PROVIDER_SPLITS = -1
 
 _CODECS = {0: "ascii", 1: "ascii", 3: "latin-1", 8: "utf-16-be", 15: "gbk"}
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

@@ -167,11 +167,20 @@ def bench_priority(obj: _Obj, bulk: int, urgent: int, batch_size: int) -> None:
     help="Seconds the simulator waits before each delivery report.",
 )
 @click.option(
+    "--protocol",
+    type=click.Choice(["cmpp", "http"]),
+    default="cmpp",
+    show_default=True,
+    help="cmpp: CMPP 3.0 (--window x --connections); http: the generic HTTP gateway "
+    "(100 numbers a request, 4 x --connections requests in flight, reports pushed).",
+)
+@click.option(
     "--force", is_flag=True, help="Run although sms_outbox has (finished) rows; they are ignored."
 )
 @click.pass_obj
 def bench_e2e(obj: _Obj, /, **options: Any) -> None:
-    """Messages/s from INSERT to DELIVERED through CMPP to a simulator, with latencies.
+    """Messages/s from INSERT to DELIVERED through CMPP (or the generic HTTP gateway) to a
+    simulator, with latencies.
 
     The simulator and the engine run in processes of their own; rows are inserted at
     the offered rate. PostgreSQL only, on a scratch database: it refuses a database
@@ -191,7 +200,7 @@ def bench_e2e(obj: _Obj, /, **options: Any) -> None:
     _report(
         result,
         f"e2e: {result['messages_per_second']} msgs/s INSERT->DELIVERED, {result['rows']} rows "
-        f"{offered} (CMPP window {result['window']} x "
+        f"{offered} ({result['protocol']}, window {result['window']} x "
         f"{result['connections']} connections, batch {result['batch_size']} x "
         f"{result['inflight_batches']} in flight, postgresql); ms p50/p95/p99: insert->submit "
         f"{submit['p50']}/{submit['p95']}/{submit['p99']}, insert->delivered "

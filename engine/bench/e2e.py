@@ -1,6 +1,7 @@
-"""``hisms bench e2e``: messages/s from INSERT to DELIVERED through CMPP, with latencies.
+"""``hisms bench e2e``: messages/s from INSERT to DELIVERED through CMPP (or the generic
+HTTP gateway, ``--protocol http``), with latencies.
 
-Three processes, so none shares a GIL with another: the CMPP simulator and the
+Three processes, so none shares a GIL with another: the gateway simulator and the
 engine (as ``hisms run`` builds it) each run in a child process
 (:mod:`hisms.engine.bench.e2e_procs`); this one INSERTs rows at the offered rate,
 as a HIS writing to ``sms_outbox`` would, and waits until every row is final.
@@ -20,6 +21,7 @@ import contextlib
 import logging
 import multiprocessing
 import queue
+import socket
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -29,10 +31,13 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
+from hisms.carrier.aggregator.simulator import channel_options
 from hisms.engine.bench import e2e_procs as procs
 from hisms.engine.config import ChannelConfig, Settings, ValidationConfig
+from hisms.monitoring.settings import AlarmConfig, MonitoringConfig
 
 CONTENT = "您的检验报告已出，请登录查看。"
+PROTOCOLS = {"cmpp": "CMPP 3.0", "http": "generic HTTP gateway (etc/http-gateway.toml's API)"}
 STALL_SECONDS = 60.0  # no row became final for this long: something is wrong, stop
 FRACTIONS = (0.5, 0.95, 0.99)
 
@@ -87,6 +92,7 @@ class Options:
     inflight: int = 4
     pool_size: int = 8
     report_delay: float = 0.1
+    protocol: str = "cmpp"  # or "http": the generic HTTP gateway and its simulator
     force: bool = False
 
     def rows_per_insert(self) -> int:
@@ -111,7 +117,9 @@ def _run(base: Settings, opts: Options) -> dict[str, Any]:
         _check_scratch(conn, opts.force)
         kids = _Children()
         try:
-            settings = _settings(base, opts, kids.start_simulator(opts.report_delay))
+            pushes = _free_port()  # the engine's HTTP server, for an HTTP gateway's pushes
+            port = kids.start_simulator(opts.protocol, opts.report_delay, _pushes_to(pushes))
+            settings = _settings(base, opts, port, pushes)
             kids.start_engine(settings)
             cpu = time.process_time()
             lo, hi = _insert(conn, opts, tag)
@@ -126,8 +134,8 @@ def _run(base: Settings, opts: Options) -> dict[str, Any]:
     return {
         "benchmark": "e2e",
         "database": "postgresql",
-        "protocol": "CMPP 3.0",
         **{k: v for k, v in asdict(opts).items() if k not in ("force", "inflight")},
+        "protocol": PROTOCOLS[opts.protocol],
         "insert_batch": opts.rows_per_insert(),
         "inflight_batches": engine.inflight_batches,
         "writeback_every_seconds": engine.writeback_every_seconds,
@@ -178,20 +186,27 @@ def _check_scratch(conn: psycopg.Connection[Any], force: bool) -> None:
         )
 
 
-def _settings(base: Settings, opts: Options, port: int) -> Settings:
-    """The configured engine tunables, with the bench's batch sizes and a CMPP channel."""
-    channel = ChannelConfig(
-        name=procs.CHANNEL,
-        protocol="cmpp",
-        host="127.0.0.1",
-        port=port,
-        version="3.0",
-        source_addr=procs.ACCOUNT,
-        secret=procs.SECRET,
-        src_number=procs.SRC_NUMBER,
-        window=opts.window,
-        connections=opts.connections,
-    )
+def _settings(base: Settings, opts: Options, port: int, pushes: int) -> Settings:
+    """The configured engine tunables, with the bench's batch sizes and a channel to the
+    simulator at ``port`` (an HTTP one's pushes to the engine's server on ``pushes``)."""
+    if opts.protocol == "http":
+        gateway = channel_options(f"http://127.0.0.1:{port}", procs.ACCOUNT, procs.SECRET)
+        channel = ChannelConfig(
+            name=procs.CHANNEL, protocol="http", **gateway, connections=opts.connections * 4
+        )
+    else:
+        channel = ChannelConfig(
+            name=procs.CHANNEL,
+            protocol="cmpp",
+            host="127.0.0.1",
+            port=port,
+            version="3.0",
+            source_addr=procs.ACCOUNT,
+            secret=procs.SECRET,
+            src_number=procs.SRC_NUMBER,
+            window=opts.window,
+            connections=opts.connections,
+        )
     engine = {"worker_id": "bench-e2e", "batch_size": opts.batch_size}
     return base.model_copy(
         update={
@@ -199,8 +214,20 @@ def _settings(base: Settings, opts: Options, port: int) -> Settings:
             "engine": base.engine.model_copy(update={**engine, "inflight_batches": opts.inflight}),
             "validation": ValidationConfig(default_signature="测试医院"),
             "channels": [channel],
+            "monitoring": MonitoringConfig(host="127.0.0.1", port=pushes),
+            "alarms": AlarmConfig(),
         }
     )
+
+
+def _pushes_to(port: int) -> str:
+    return f"http://127.0.0.1:{port}/callbacks/{procs.CHANNEL}/report"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _insert(conn: psycopg.Connection[Any], opts: Options, tag: str) -> tuple[int, int]:
@@ -278,13 +305,15 @@ class _Children:
         self._out: dict[str, Any] = {}
         self._procs: dict[str, BaseProcess] = {}
 
-    def start_simulator(self, report_delay: float) -> int:
+    def start_simulator(self, protocol: str, report_delay: float, pushes_to: str) -> int:
         ports = self._ctx.Queue()
-        self._spawn("simulator", procs.simulator, report_delay, ports, self._stop)
+        self._spawn(
+            "simulator", procs.simulator, protocol, report_delay, pushes_to, ports, self._stop
+        )
         try:
             return int(ports.get(timeout=30))
         except queue.Empty:
-            raise BenchError("the CMPP simulator did not start within 30 s") from None
+            raise BenchError(f"the {protocol} simulator did not start within 30 s") from None
 
     def start_engine(self, settings: Settings) -> None:
         ready = self._ctx.Event()

@@ -1,4 +1,5 @@
-"""The two child processes of ``hisms bench e2e``: the CMPP simulator and the engine.
+"""The two child processes of ``hisms bench e2e``: the gateway simulator (CMPP, or the
+generic HTTP gateway's, which pushes reports to the engine's HTTP server) and the engine.
 
 Each runs in its own (spawned) process so neither shares a GIL with the other or
 with the inserter. Each reports back through a queue when it stops: its counters
@@ -16,14 +17,17 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 from typing import Any
 
+from hisms.carrier import registry
+from hisms.carrier.aggregator.simulator import HttpGatewaySimulator
+from hisms.carrier.base import Carrier
 from hisms.carrier.cmpp import pdus
-from hisms.carrier.cmpp.client import from_config
 from hisms.carrier.cmpp.simulator import CmppSimulator
 from hisms.carrier.session.carrier import SessionCarrier
 from hisms.carrier.simulator import SimConfig
 from hisms.engine import app
 from hisms.engine.config import Settings
 from hisms.engine.worker import Engine
+from hisms.monitoring.service import monitored
 
 ACCOUNT, SECRET, SRC_NUMBER = "901234", "bench-e2e-secret", "10690123"
 CHANNEL = "bench"
@@ -32,13 +36,24 @@ READY_TIMEOUT_SECONDS = 30.0
 
 
 def simulator(
-    report_delay: float, port: Queue[int], stop: Event, out: Queue[dict[str, Any]]
+    protocol: str,
+    report_delay: float,
+    pushes_to: str,
+    port: Queue[int],
+    stop: Event,
+    out: Queue[dict[str, Any]],
 ) -> None:
-    """Run a CMPP 3.0 gateway simulator until ``stop``; puts its port, then its counters."""
+    """Run a CMPP 3.0 (or generic HTTP gateway) simulator until ``stop``; puts its port,
+    then its counters. The HTTP one pushes reports to ``pushes_to``."""
 
     async def main() -> dict[str, Any]:
         config = SimConfig(ACCOUNT, SECRET, report_delay=report_delay)
-        async with CmppSimulator(config, pdus.V30) as sim:
+        sim: CmppSimulator | HttpGatewaySimulator
+        if protocol == "http":
+            sim = HttpGatewaySimulator(config, report_url=pushes_to)
+        else:
+            sim = CmppSimulator(config, pdus.V30)
+        async with sim:
             port.put(sim.port)
             while not stop.is_set():
                 await asyncio.sleep(0.1)
@@ -64,23 +79,27 @@ def engine(settings: Settings, log_level: int, ready: Event, out: Queue[dict[str
 
 async def _serve(settings: Settings, store: Any, ready: Event) -> dict[str, int]:
     (channel,) = settings.channels
-    carrier = from_config(CHANNEL, channel.options())
+    carrier = registry.create(channel.protocol, CHANNEL, channel.options())
     worker = Engine(settings, store, {CHANNEL: carrier})
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, worker.stop)
-    task = asyncio.create_task(worker.run())
-    if await _logged_in(carrier, task):
-        ready.set()
-    else:
-        worker.stop()  # the parent, waiting for ``ready``, says the login failed
-    await task
+    async with monitored(settings, worker):  # an HTTP carrier's pushes come in there
+        task = asyncio.create_task(worker.run())
+        if await _logged_in(carrier, task):
+            ready.set()
+        else:
+            worker.stop()  # the parent, waiting for ``ready``, says the login failed
+        await task
     return dict(worker.counts)
 
 
-async def _logged_in(carrier: SessionCarrier, task: asyncio.Task[None]) -> bool:
+async def _logged_in(carrier: Carrier, task: asyncio.Task[None]) -> bool:
+    """Every link of a session carrier logged in (an HTTP carrier has none to wait for)."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while not all(link.bound for link in carrier.session.links):
+    while isinstance(carrier, SessionCarrier) and not all(
+        link.bound for link in carrier.session.links
+    ):
         if task.done() or time.monotonic() > deadline:
             return False
         await asyncio.sleep(0.02)

@@ -91,3 +91,12 @@ def test_refuses_a_database_that_is_not_a_scratch_one(e2e, pg_url: str) -> None:
     result = _result(e2e("--count", "10", "--force"))
     assert result["rows"] == 10  # the earlier row is neither touched nor counted
     assert _counts(pg_url) == {7: 1, 3: 10}
+
+
+def test_the_http_gateway_is_measured_the_same_way(e2e, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    done = e2e("--protocol", "http", "--count", "300")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["protocol"].startswith("generic HTTP gateway")
+    assert result["statuses"] == {"DELIVERED": 300} and result["rows"] == 300
+    assert 3 <= result["simulator_submits"] < 300  # 100 numbers a request
+    assert _counts(pg_url) == {3: 300}
