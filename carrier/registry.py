@@ -28,6 +28,8 @@ SIMULATORS = {
     "smgp": "hisms.carrier.smgp.simulator",
     "smpp": "hisms.carrier.smpp.simulator",
     "http": "hisms.carrier.aggregator.simulator",
+    "aliyun": "hisms.carrier.aliyun.simulator",
+    "tencent": "hisms.carrier.tencent.simulator",
 }
 
 

@@ -1,0 +1,1 @@
+"""What the cloud SMS carriers (Aliyun, Tencent) share: error verdicts, template mapping."""
