@@ -52,6 +52,10 @@ class Submission:
     src_ext: str = ""  # extension appended to the channel's service number (MO routing)
     want_report: bool = True
     coding: int = UCS2  # of ``body``: the same for every part of a message
+    # The row's template code ("" without) and its params (a JSON object): the cloud
+    # providers send the template registered with them, not the text.
+    template: str = ""
+    params: str | None = None
 
     @property
     def seq(self) -> int:

@@ -170,6 +170,8 @@ def _parts(row: Claimed, checked: Passed, coding: int) -> list[Submission]:
             priority=row.priority,
             src_ext=checked.source.ext,
             coding=part.coding,
+            template=checked.template,
+            params=row.params if checked.template else None,
         )
         for part in segment.split(message.text, row.id & 0xFF, coding)
     ]

@@ -1,1 +1,1 @@
-"""What the cloud SMS carriers (Aliyun, Tencent) share: error verdicts, template mapping."""
+"""What the cloud SMS carriers (Aliyun, Tencent) share: our templates as the provider's."""
