@@ -19,6 +19,8 @@ PROTOCOLS = {
     "smgp": "hisms.carrier.smgp.client",
     "smpp": "hisms.carrier.smpp.client",
     "http": "hisms.carrier.aggregator.client",
+    "aliyun": "hisms.carrier.aliyun.client",
+    "tencent": "hisms.carrier.tencent.client",
 }
 
 # Gateway simulators for ``hisms simulate PROTOCOL``: a module with a click command ``cli``.

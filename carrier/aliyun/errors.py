@@ -7,7 +7,7 @@ raises as ``ClientException``/``ServerException`` with the same ``code``.
 
 from __future__ import annotations
 
-from hisms.carrier.cloud.verdict import Kind, Table
+from hisms.carrier.httpapi.answers import Verdict, classify
 
 OK = "OK"
 BUSINESS_LIMIT = "isv.BUSINESS_LIMIT_CONTROL"
@@ -27,34 +27,32 @@ BLACK_KEY = "isv.BLACK_KEY_CONTROL_LIMIT"
 UNKNOWN_ACTION = "InvalidAction.NotFound"
 MISSING_PARAMETER = "MissingParameter"
 
-TABLE = Table(
-    exact={
-        OK: Kind.OK,
-        BUSINESS_LIMIT: Kind.THROTTLE,
-        THROTTLING_USER: Kind.THROTTLE,
-        "Throttling": Kind.THROTTLE,
-        "isv.DAY_LIMIT_CONTROL": Kind.THROTTLE,
-        NONCE_USED: Kind.TRANSIENT,
-        SIGNATURE_MISMATCH: Kind.AUTH,
-        "IncompleteSignature": Kind.AUTH,
-        UNKNOWN_ACCESS_KEY: Kind.AUTH,
-        "InvalidAccessKeyId.Inactive": Kind.AUTH,
-        TIME_EXPIRED: Kind.AUTH,  # our clock is off: every request would fail alike
-        "isv.AMOUNT_NOT_ENOUGH": Kind.AUTH,
-        "isv.OUT_OF_SERVICE": Kind.AUTH,
-        "isv.ACCOUNT_NOT_EXISTS": Kind.AUTH,
-        "isv.ACCOUNT_ABNORMAL": Kind.AUTH,
-        "isv.PRODUCT_UN_SUBSCRIPT": Kind.AUTH,
-        "isv.PRODUCT_UNSUBSCRIBE": Kind.AUTH,
-        "isv.RAM_PERMISSION_DENY": Kind.AUTH,
-        "isp.RAM_PERMISSION_DENY": Kind.AUTH,
-        "isp.SYSTEM_ERROR": Kind.TRANSIENT,
-    },
-    prefixes=(
-        ("isv.", Kind.REFUSED),  # the message's own fault: number, template, sign, content
-        ("Forbidden", Kind.AUTH),
-        ("InvalidAccessKeyId", Kind.AUTH),
-        ("Throttling", Kind.THROTTLE),
-        ("isp.", Kind.TRANSIENT),
-    ),
-)
+# The rest of a code's family by its prefix (``isv.*``); a code nowhere here is REJECTED.
+TABLE: dict[str, Verdict] = {
+    BUSINESS_LIMIT: Verdict.THROTTLED,
+    THROTTLING_USER: Verdict.THROTTLED,
+    "Throttling*": Verdict.THROTTLED,
+    "isv.DAY_LIMIT_CONTROL": Verdict.THROTTLED,
+    NONCE_USED: Verdict.RETRY,
+    "isp.*": Verdict.RETRY,  # the provider's own trouble
+    "InternalError*": Verdict.RETRY,
+    "ServiceUnavailable*": Verdict.RETRY,
+    SIGNATURE_MISMATCH: Verdict.AUTH,
+    "IncompleteSignature": Verdict.AUTH,
+    "InvalidAccessKeyId*": Verdict.AUTH,
+    TIME_EXPIRED: Verdict.AUTH,  # our clock is off: every request would fail alike
+    "Forbidden*": Verdict.AUTH,
+    "isv.AMOUNT_NOT_ENOUGH": Verdict.AUTH,  # the account, not the message: channel DOWN
+    "isv.OUT_OF_SERVICE": Verdict.AUTH,
+    "isv.ACCOUNT_NOT_EXISTS": Verdict.AUTH,
+    "isv.ACCOUNT_ABNORMAL": Verdict.AUTH,
+    "isv.PRODUCT_UN_SUBSCRIPT": Verdict.AUTH,
+    "isv.PRODUCT_UNSUBSCRIBE": Verdict.AUTH,
+    "isv.RAM_PERMISSION_DENY": Verdict.AUTH,
+    "isp.RAM_PERMISSION_DENY": Verdict.AUTH,
+    "isv.*": Verdict.REJECTED,  # the message's own fault: number, template, sign, content
+}
+
+
+def verdict(code: str) -> Verdict:
+    return classify(code, TABLE, frozenset({OK}))

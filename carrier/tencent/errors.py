@@ -7,7 +7,7 @@ A request-level error comes as ``Response.Error.Code`` (the SDK raises
 
 from __future__ import annotations
 
-from hisms.carrier.cloud.verdict import Kind, Table
+from hisms.carrier.httpapi.answers import Verdict, classify
 
 OK = "Ok"
 THIRTY_SECOND_LIMIT = "LimitExceeded.PhoneNumberThirtySecondLimit"
@@ -25,25 +25,22 @@ APP_ID_UNKNOWN = "InvalidParameterValue.SdkAppIdNotExist"
 UNKNOWN_ACTION = "InvalidAction"
 INVALID_PARAMETER = "InvalidParameter"
 
-TABLE = Table(
-    exact={
-        OK: Kind.OK,
-        NUMBER_COUNT_LIMIT: Kind.REFUSED,  # our request's fault, not flow control
-        REQUEST_LIMIT: Kind.THROTTLE,
-        APP_ID_UNKNOWN: Kind.AUTH,  # the channel's SmsSdkAppId: every message alike
-        "FailedOperation.InsufficientBalanceInSmsPackage": Kind.AUTH,
-        "UnauthorizedOperation.SmsSdkAppIdVerifyFail": Kind.AUTH,
-        "UnauthorizedOperation.SerivceSuspendDueToArrears": Kind.AUTH,
-    },
-    prefixes=(
-        ("LimitExceeded.", Kind.THROTTLE),
-        ("RequestLimitExceeded", Kind.THROTTLE),
-        ("AuthFailure", Kind.AUTH),
-        ("UnauthorizedOperation", Kind.AUTH),
-        ("FailedOperation.", Kind.REFUSED),
-        ("InvalidParameter", Kind.REFUSED),
-        ("MissingParameter", Kind.REFUSED),
-        ("UnsupportedOperation", Kind.REFUSED),
-        ("InternalError", Kind.TRANSIENT),
-    ),
-)
+# The rest of a code's family by its prefix (``LimitExceeded.*``); a code nowhere here is
+# REJECTED (``FailedOperation.*``, ``InvalidParameterValue.*``: the message's own fault).
+TABLE: dict[str, Verdict] = {
+    NUMBER_COUNT_LIMIT: Verdict.REJECTED,  # our request's fault, not flow control
+    "LimitExceeded.*": Verdict.THROTTLED,
+    "RequestLimitExceeded*": Verdict.THROTTLED,
+    "InternalError*": Verdict.RETRY,
+    "ResourceUnavailable*": Verdict.RETRY,
+    "ServerNetworkError": Verdict.RETRY,  # the SDK's codes for a transport problem
+    "ClientNetworkError": Verdict.RETRY,
+    "AuthFailure*": Verdict.AUTH,
+    "UnauthorizedOperation*": Verdict.AUTH,
+    APP_ID_UNKNOWN: Verdict.AUTH,  # the channel's SmsSdkAppId: every message alike
+    "FailedOperation.InsufficientBalanceInSmsPackage": Verdict.AUTH,
+}
+
+
+def verdict(code: str) -> Verdict:
+    return classify(code, TABLE, frozenset({OK}))
