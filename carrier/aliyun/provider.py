@@ -172,7 +172,8 @@ def _request(part: Submission, call: Call) -> models.SendSmsRequest:
 
 
 def _refusal(code: str, text: str) -> Answer:
-    return Answer(errors.verdict(code), code=code, text=text[:200])
+    # error_code keeps 32 characters, and Tencent's codes run longer: error_text has it whole.
+    return Answer(errors.verdict(code), code=code, text=f"{code}: {text}"[:300])
 
 
 def _when(text: Any) -> datetime | None:

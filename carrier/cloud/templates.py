@@ -52,6 +52,7 @@ class TemplateMap:
     text_template: ProviderTemplate | None  # for messages without a template of ours
     text_param: str  # the name of that template's one variable (Aliyun)
     sign_name: str  # when the text carries no 【signature】
+    by_position: bool = False  # the provider takes parameters in order (Tencent)
 
     def call(self, template: str, params: str | None, text: str) -> Call | Unmapped:
         """``template``/``params``: the row's (``""``/None without); ``text``: as signed."""
@@ -69,7 +70,7 @@ class TemplateMap:
             if missing:
                 return Unmapped(f"template {template!r}: no value for {', '.join(missing)}")
             ordered = [values[name] for name in mapped.params]
-        elif len(values) > 1:
+        elif len(values) > 1 and self.by_position:
             return Unmapped(f"template {template!r}: several variables, and no params order")
         else:
             ordered = list(values.values())
@@ -90,7 +91,7 @@ def _unsigned(text: str, sign: str) -> str:
     return text[: -len(mark)] if text.endswith(mark) else text
 
 
-def parse(name: str, options: Mapping[str, Any]) -> TemplateMap:
+def parse(name: str, options: Mapping[str, Any], by_position: bool = False) -> TemplateMap:
     """The ``templates``, ``text_template``, ``text_param`` and ``sign_name`` options;
     ValueError naming the channel and key for a malformed one."""
     raw = options.get("templates", {})
@@ -103,6 +104,7 @@ def parse(name: str, options: Mapping[str, Any]) -> TemplateMap:
         None if text is None or text == "" else _one(name, "text_template", text),
         str(options.get("text_param", "content")),
         str(options.get("sign_name", "")),
+        by_position,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict, deque
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -59,7 +59,7 @@ class TencentProvider(Provider):
     def __init__(self, name: str, settings: TencentSettings) -> None:
         super().__init__(name)
         self.settings = settings
-        self.templates: TemplateMap = parse_templates(name, settings.model_dump())
+        self.templates: TemplateMap = parse_templates(name, settings.model_dump(), by_position=True)
         http = HttpProfile(
             protocol=settings.scheme,
             endpoint=settings.endpoint,
@@ -121,10 +121,10 @@ class TencentProvider(Provider):
 
     def _reply(self, item: dict[str, Any]) -> MoMessage:
         extend = str(item.get("extend") or "")
-        at = item.get("time")
-        when = datetime.fromtimestamp(int(at), UTC) if at else datetime.now(UTC)
+        # received_at stays our clock's: the provider's whole seconds could fall before
+        # the MT's submission and miss the correlation.
         return MoMessage(
-            self.name, sender(str(item["mobile"])), extend, str(item["text"]), when, extend
+            self.name, sender(str(item["mobile"])), extend, str(item["text"]), extension=extend
         )
 
     def push_reply(self, stored: bool) -> Response:
@@ -182,7 +182,8 @@ def _one(statuses: deque[Any]) -> Answer:
 
 
 def _answer(code: str, text: str) -> Answer:
-    return Answer(errors.verdict(code), code=code, text=text[:200])
+    # error_code keeps 32 characters, and Tencent's codes run longer: error_text has it whole.
+    return Answer(errors.verdict(code), code=code, text=f"{code}: {text}"[:300])
 
 
 def _array(body: Any) -> list[dict[str, Any]]:

@@ -46,7 +46,7 @@ def test_the_channel_sign_name_stands_in_for_a_text_without_a_signature() -> Non
 def test_what_cannot_be_mapped_says_why(
     options: dict[str, object], template: str, params: str | None, why: str
 ) -> None:
-    found = parse("c", options).call(template, params, "无签名文本")
+    found = parse("c", options, by_position=True).call(template, params, "无签名文本")
     assert isinstance(found, Unmapped) and why in found.text
 
 
@@ -57,3 +57,8 @@ def test_what_cannot_be_mapped_says_why(
 def test_malformed_options_name_the_channel(options: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="channel 'c'"):
         parse("c", options)
+
+
+def test_named_parameters_need_no_order() -> None:
+    call = parse("c", {**OPTIONS, "templates": {"FZ": "SMS_1"}}).call("FZ", PARAMS, "【院】x")
+    assert isinstance(call, Call) and call.named == {"time": "明天", "patient": "张三"}
