@@ -205,7 +205,7 @@ class AliyunSimulator(CloudSimulator):
             "SmsSendDetailDTOs": {"SmsSendDetailDTO": [_detail(s) for s in shown]},
         }
 
-    def report_push(self, sent: Sent) -> Any:
+    def report_push(self, sent: Sent) -> list[dict[str, Any]]:
         assert sent.done_at is not None
         return [
             {

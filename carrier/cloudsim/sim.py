@@ -29,6 +29,10 @@ from hisms.carrier.simulator.config import Counters, ReportPlan, SimConfig
 from hisms.carrier.wire.numbers import MOBILE, national
 
 log = logging.getLogger(__name__)
+# The providers push reports in batches (a JSON array each), over a few connections.
+PUSH_EVERY = 0.05  # seconds a report waits for others to share its push
+PUSH_BATCH = 100  # reports in one push at most
+PUSHES_AT_ONCE = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +97,10 @@ class CloudSimulator(ABC):
         self._ids = itertools.count(1)
         self._server = HttpServer(host, port, self.routes())
         self.port = self._server.port
-        self._client = httpx.AsyncClient(timeout=5.0)
+        self._client = httpx.AsyncClient(timeout=30.0)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._reports_out: list[Sent] = []  # waiting for the next batch push
+        self._pushing = asyncio.Semaphore(PUSHES_AT_ONCE)
 
     async def __aenter__(self) -> CloudSimulator:
         await self._server.start()
@@ -116,8 +122,9 @@ class CloudSimulator(ABC):
         """The provider's API."""
 
     @abstractmethod
-    def report_push(self, sent: Sent) -> Any:
-        """The JSON the provider pushes for one delivery report."""
+    def report_push(self, sent: Sent) -> list[dict[str, Any]]:
+        """The items of the JSON array the provider pushes for one delivery report (a push
+        carries the reports of up to ``PUSH_BATCH`` messages)."""
 
     @abstractmethod
     def reply_push(self, reply: Reply) -> Any:
@@ -172,7 +179,21 @@ class CloudSimulator(ABC):
         sent.stat, sent.done_at = self.plan.stat(), self.now()
         self.book.unpulled_reports.append(sent)
         self.counters.reports_sent += 1
-        self._push(self.hooks.report_url, self.report_push(sent))
+        if not self.hooks.report_url:
+            return
+        if self.plan.chance(self.hooks.drop_ratio):
+            self.pushes_dropped += 1
+            return
+        self._reports_out.append(sent)
+        if len(self._reports_out) == 1:
+            self._later(PUSH_EVERY, self._push_reports())
+
+    async def _push_reports(self) -> None:
+        while self._reports_out:
+            batch = self._reports_out[:PUSH_BATCH]
+            del self._reports_out[:PUSH_BATCH]
+            body = [item for sent in batch for item in self.report_push(sent)]
+            self._later(0, self._post(self.hooks.report_url, body))
 
     def _push(self, url: str, body: Any) -> None:
         if not url:
@@ -183,6 +204,10 @@ class CloudSimulator(ABC):
         self._later(0, self._post(url, body))
 
     async def _post(self, url: str, body: Any) -> None:
+        async with self._pushing:
+            await self._post_now(url, body)
+
+    async def _post_now(self, url: str, body: Any) -> None:
         try:
             answer = await self._client.post(url, json=body)
             if answer.status_code != 200:

@@ -179,7 +179,7 @@ class TencentSimulator(CloudSimulator):
         )
         return {"PullSmsReplyStatusSet": [_reply(r) for r in taken]}
 
-    def report_push(self, sent: Sent) -> Any:
+    def report_push(self, sent: Sent) -> list[dict[str, Any]]:
         assert sent.done_at is not None
         return [
             {

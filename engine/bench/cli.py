@@ -210,6 +210,30 @@ def bench_e2e(obj: _Obj, /, **options: Any) -> None:
     )
 
 
+@bench.command("cloud")
+@click.option("--provider", type=click.Choice(["aliyun", "tencent"]), required=True)
+@click.option("--count", default=5_000, show_default=True, type=click.IntRange(1))
+@click.option("--connections", default=16, show_default=True, type=click.IntRange(1, 256))
+@click.option("--report-delay", default=0.1, show_default=True, type=click.FloatRange(0))
+@click.pass_obj
+def bench_cloud(
+    obj: _Obj, provider: str, count: int, connections: int, report_delay: float
+) -> None:
+    """Messages/s from enqueue to DELIVERED through a cloud SMS carrier (the official SDK)
+    and its simulator, reports pushed back; on the configured database (a scratch one)."""
+    from hisms.engine.bench import cloud
+
+    try:
+        result = cloud.run(obj.settings, provider, count, connections, report_delay)
+    except cloud.BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _report(
+        result,
+        f"cloud {provider}: {result['messages_per_second']} msgs/s enqueue->final, "
+        f"{count} rows, {connections} requests in flight, {result['database']}",
+    )
+
+
 @bench.command("words")
 @click.option("--words", "word_count", default=10_000, show_default=True, type=click.IntRange(1))
 @click.option("--messages", default=2_000, show_default=True, type=click.IntRange(1))
