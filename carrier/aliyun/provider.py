@@ -132,7 +132,19 @@ class AliyunProvider(Provider):
     # -- polling ----------------------------------------------------------------
 
     async def poll(self, sent: Sequence[Sent]) -> list[Pushed]:
-        found = await asyncio.gather(*(self._query(s) for s in sent))
+        """One QuerySendDetails per part, ``connections`` at a time; a part whose query
+        fails is simply asked again at the next poll."""
+        gate = asyncio.Semaphore(self.settings.connections)
+
+        async def query(one: Sent) -> DeliveryReport | None:
+            async with gate:
+                try:
+                    return await self._query(one)
+                except Exception as exc:  # the SDK's own errors and transport trouble alike
+                    log.warning("%s: QuerySendDetails failed: %s", self.name, exc)
+                    return None
+
+        found = await asyncio.gather(*(query(s) for s in sent))
         return [report for report in found if report is not None]
 
     async def _query(self, sent: Sent) -> DeliveryReport | None:
