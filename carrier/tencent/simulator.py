@@ -228,7 +228,6 @@ def _reply(reply: Reply) -> dict[str, Any]:
         "SignName": reply.sign,
         "ReplyContent": reply.content,
         "ReplyTime": reply.at.strftime("%Y-%m-%d %H:%M:%S"),
-        "ReplyUnixTime": int(reply.at.timestamp()),
     }
 
 
