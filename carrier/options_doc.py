@@ -16,6 +16,7 @@ from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
 from hisms.carrier.aggregator.options import GatewayOptions
+from hisms.carrier.aliyun.provider import AliyunSettings
 from hisms.carrier.cmpp.options import CmppOptions
 from hisms.carrier.httpapi.settings import HttpSettings
 from hisms.carrier.session.options import Check, Choice
@@ -23,6 +24,7 @@ from hisms.carrier.session.settings import SessionSettings
 from hisms.carrier.sgip.options import SgipOptions
 from hisms.carrier.smgp.options import SmgpOptions
 from hisms.carrier.smpp.options import SmppOptions
+from hisms.carrier.tencent.provider import TencentSettings
 
 MODELS: dict[str, type[BaseModel]] = {
     "cmpp": CmppOptions,
@@ -30,6 +32,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "smgp": SmgpOptions,
     "smpp": SmppOptions,
     "http": GatewayOptions,
+    "aliyun": AliyunSettings,
+    "tencent": TencentSettings,
 }
 # The options a protocol shares with others, by the model they come from: each table shows
 # only what its protocol adds.

@@ -6,8 +6,24 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from hisms.carrier.cloud.templates import table
 from hisms.carrier.httpapi.settings import HttpSettings
-from hisms.carrier.session.options import Choice, Text
+from hisms.carrier.session.options import Check, Choice, Text, problem
+
+
+class ProviderTemplates(Check):
+    """Our template codes to the provider's (:mod:`hisms.carrier.cloud.templates`)."""
+
+    def __call__(self, value: Any) -> Any:
+        try:
+            table(value)
+        except ValueError as exc:
+            raise problem(str(exc)) from None
+        return value
+
+    def describe(self) -> str:
+        return 'a table: CODE = "provider code" or { code = "...", params = [...] }'
+
 
 Scheme = Annotated[
     str, Choice({"https": "https", "http": "http"}, 'must be "https" or "http" (a simulator)')
@@ -19,11 +35,11 @@ class CloudSettings(HttpSettings):
     sign_name: Annotated[str, Text(64)] = Field(
         "", description="the approved sign name (签名) for texts that carry no 【signature】"
     )
-    templates: dict[str, Any] = Field(
+    templates: Annotated[dict[str, Any], ProviderTemplates()] = Field(
         default_factory=dict,
-        description='our template code -> the provider\'s: "CODE" or { code, params = [...] }',
+        description="our template codes to the provider's ([cloud-sms.md](cloud-sms.md))",
     )
-    text_template: str = Field(
+    text_template: Annotated[str, Text(64)] = Field(
         "", description="the provider template (one variable) for texts without a template"
     )
     text_param: Annotated[str, Text(64)] = Field(

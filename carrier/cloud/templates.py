@@ -94,21 +94,29 @@ def _unsigned(text: str, sign: str) -> str:
 def parse(name: str, options: Mapping[str, Any], by_position: bool = False) -> TemplateMap:
     """The ``templates``, ``text_template``, ``text_param`` and ``sign_name`` options;
     ValueError naming the channel and key for a malformed one."""
-    raw = options.get("templates", {})
-    if not isinstance(raw, Mapping):
-        raise ValueError(f"channel {name!r}: templates must be a table of OUR_CODE = ...")
-    templates = {str(k): _one(name, f"templates.{k}", v) for k, v in raw.items()}
-    text = options.get("text_template")
+    try:
+        templates = table(options.get("templates", {}))
+        text = options.get("text_template")
+        text_template = None if text is None or text == "" else _one("text_template", text)
+    except ValueError as exc:
+        raise ValueError(f"channel {name!r}: {exc}") from None
     return TemplateMap(
         templates,
-        None if text is None or text == "" else _one(name, "text_template", text),
+        text_template,
         str(options.get("text_param", "content")),
         str(options.get("sign_name", "")),
         by_position,
     )
 
 
-def _one(name: str, key: str, value: Any) -> ProviderTemplate:
+def table(raw: Any) -> dict[str, ProviderTemplate]:
+    """The ``templates`` option read; ValueError naming the entry that is malformed."""
+    if not isinstance(raw, Mapping):
+        raise ValueError("templates must be a table of OUR_CODE = ...")
+    return {str(k): _one(f"templates.{k}", v) for k, v in raw.items()}
+
+
+def _one(key: str, value: Any) -> ProviderTemplate:
     if isinstance(value, str | int) and str(value):
         return ProviderTemplate(str(value))
     if isinstance(value, Mapping) and value.get("code"):
@@ -116,6 +124,6 @@ def _one(name: str, key: str, value: Any) -> ProviderTemplate:
         if isinstance(params, list) and all(isinstance(p, str) for p in params):
             return ProviderTemplate(str(value["code"]), tuple(params))
     raise ValueError(
-        f"channel {name!r}: {key} must be the provider's template code, or "
+        f"{key} must be the provider's template code, or "
         '{ code = "...", params = ["our", "names", "in order"] }'
     )
