@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 
 from hisms.carrier.aliyun import errors
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission
-from hisms.carrier.cloud.options import CloudSettings
+from hisms.carrier.cloud.options import CloudSettings, require_credentials
 from hisms.carrier.cloud.templates import UNMAPPED, Call, TemplateMap, Unmapped
 from hisms.carrier.cloud.templates import parse as parse_templates
 from hisms.carrier.httpapi.answers import Answer, Verdict
@@ -53,6 +53,7 @@ class AliyunProvider(Provider):
 
     def __init__(self, name: str, settings: AliyunSettings) -> None:
         super().__init__(name)
+        require_credentials(name, settings)
         self.settings = settings
         self.templates: TemplateMap = parse_templates(name, settings.model_dump())
         self.client = Client(

@@ -45,3 +45,12 @@ class CloudSettings(HttpSettings):
     text_param: Annotated[str, Text(64)] = Field(
         "content", description="that template's variable name (Aliyun)"
     )
+
+
+def require_credentials(name: str, settings: CloudSettings) -> None:
+    """ValueError unless the channel has its key and secret (the SDKs refuse empty ones)."""
+    if not settings.key or not settings.secret.get_secret_value():
+        raise ValueError(
+            f"channel {name!r}: key and secret are required "
+            f"(the secret from HISMS_CHANNELS__{name.upper()}__SECRET)"
+        )

@@ -25,7 +25,7 @@ from tencentcloud.sms.v20210111 import models
 from tencentcloud.sms.v20210111.sms_client_async import SmsClient
 
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission
-from hisms.carrier.cloud.options import CloudSettings
+from hisms.carrier.cloud.options import CloudSettings, require_credentials
 from hisms.carrier.cloud.templates import UNMAPPED, TemplateMap, Unmapped
 from hisms.carrier.cloud.templates import parse as parse_templates
 from hisms.carrier.httpapi.answers import Answer, Verdict
@@ -58,6 +58,7 @@ class TencentProvider(Provider):
 
     def __init__(self, name: str, settings: TencentSettings) -> None:
         super().__init__(name)
+        require_credentials(name, settings)
         self.settings = settings
         self.templates: TemplateMap = parse_templates(name, settings.model_dump(), by_position=True)
         http = HttpProfile(

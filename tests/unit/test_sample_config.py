@@ -24,13 +24,23 @@ def test_sample_loads_and_every_channel_builds(monkeypatch) -> None:  # type: ig
     assert cmpp.src_number == "10690123" and cmpp.window == 16 and cmpp.connections == 2
 
 
-def test_commented_loopback_channel_builds_too() -> None:
+def test_commented_channels_build_too() -> None:
     lines = SAMPLE.read_text("utf-8").splitlines()
-    start = lines.index("# [[channels]]")
-    block = "\n".join(line.removeprefix("# ") for line in lines[start:] if line.startswith("# "))
-    (channel,) = tomllib.loads(block)["channels"]
-    options = {k: v for k, v in channel.items() if k not in ("name", "protocol", "enabled")}
-    assert registry.create(channel["protocol"], channel["name"], options).name == "loopback"
+    built = []
+    for start, line in enumerate(lines):
+        if line != "# [[channels]]":
+            continue
+        block = [line]
+        for following in lines[start + 1 :]:
+            if not following.startswith("# ") or following == "# [[channels]]":
+                break
+            block.append(following)
+        (channel,) = tomllib.loads("\n".join(b.removeprefix("# ") for b in block))["channels"]
+        options = {k: v for k, v in channel.items() if k not in ("name", "protocol", "enabled")}
+        if channel["protocol"] in ("aliyun", "tencent"):
+            options["secret"] = "from the environment"
+        built.append(registry.create(channel["protocol"], channel["name"], options).name)
+    assert built == ["loopback", "aliyun", "tencent"]
 
 
 def test_every_key_is_commented() -> None:
