@@ -168,6 +168,10 @@ class Carrier(ABC):
     async def stop(self) -> None:
         """Finish in-flight work where possible and close the links."""
 
+    def address(self) -> tuple[str, int] | None:
+        """The gateway's host and port, for ``hisms doctor`` to reach; None: nothing to reach."""
+        return None
+
     def hand_back(self, reason: str) -> int:
         """Finish every part still waiting to be sent (not in flight) as ``RETRY`` with
         ``reason``, so the engine can send it through another channel; how many. A carrier

@@ -21,7 +21,7 @@ from hisms.carrier.base import Submission, utcnow
 from hisms.carrier.httpapi.answers import Answer
 from hisms.carrier.httpapi.carrier import HttpCarrier
 from hisms.carrier.httpapi.client import open_client
-from hisms.carrier.httpapi.provider import Provider, Push, Pushed, PushError, Sent
+from hisms.carrier.httpapi.provider import Provider, Push, Pushed, PushError, Sent, url_address
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,9 @@ class GatewayProvider(Provider):
         self.max_numbers = opts.numbers_per_request
         self.polls = bool(opts.report_pull_url)
         self.pulls_replies = bool(opts.mo_pull_url)
+
+    def address(self) -> tuple[str, int]:
+        return url_address(self.opts.url)
 
     async def send(self, parts: Sequence[Submission]) -> list[Answer]:
         req = request.build(self.opts, self.opts.url, self.opts.body, parts, utcnow(), _nonce())

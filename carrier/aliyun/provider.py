@@ -29,7 +29,7 @@ from hisms.carrier.cloud.options import CloudSettings, require_credentials
 from hisms.carrier.cloud.templates import UNMAPPED, Call, TemplateMap, Unmapped
 from hisms.carrier.cloud.templates import parse as parse_templates
 from hisms.carrier.httpapi.answers import Answer, Verdict
-from hisms.carrier.httpapi.provider import Provider, Push, Pushed, PushError, Sent
+from hisms.carrier.httpapi.provider import Provider, Push, Pushed, PushError, Sent, url_address
 from hisms.carrier.session.options import Text
 from hisms.carrier.wire.numbers import sender
 from hisms.carrier.wire.times import GATEWAY_TZ
@@ -69,6 +69,9 @@ class AliyunProvider(Provider):
             )
         )
         self.runtime = RuntimeOptions(ignore_ssl=not settings.verify_tls)
+
+    def address(self) -> tuple[str, int]:
+        return url_address(f"{self.settings.scheme}://{self.settings.endpoint}")
 
     async def send(self, parts: Sequence[Submission]) -> list[Answer]:
         return [await self._send_one(part) for part in parts]

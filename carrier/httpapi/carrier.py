@@ -114,6 +114,9 @@ class HttpCarrier(Carrier):
 
     # -- shared limits (engine/shares.py) --------------------------------------
 
+    def address(self) -> tuple[str, int] | None:
+        return self.provider.address()
+
     def limits(self) -> tuple[int, float | None]:
         return self.settings.connections, self.settings.rate
 

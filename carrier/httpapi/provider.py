@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from starlette.responses import Response
 
@@ -80,5 +81,15 @@ class Provider(ABC):
         :attr:`pulls_replies`, every ``poll_every_seconds``."""
         return []
 
+    def address(self) -> tuple[str, int] | None:
+        """The API's host and port (``hisms doctor`` reaches it); None: not known."""
+        return None
+
     async def close(self) -> None:  # noqa: B027 (most providers hold nothing of their own)
         """Release what the provider holds (an SDK's client)."""
+
+
+def url_address(url: str) -> tuple[str, int]:
+    """Host and port of an http(s) URL, the scheme's port when it names none."""
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)

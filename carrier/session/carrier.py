@@ -38,5 +38,8 @@ class SessionCarrier(Carrier):
     async def resize(self, connections: int, rate: float | None) -> None:
         await self.session.resize(connections, rate)
 
+    def address(self) -> tuple[str, int]:
+        return self.session.settings.host, self.session.settings.port
+
     def hand_back(self, reason: str) -> int:
         return self.session.hand_back(reason)

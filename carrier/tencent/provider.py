@@ -29,7 +29,7 @@ from hisms.carrier.cloud.options import CloudSettings, require_credentials
 from hisms.carrier.cloud.templates import UNMAPPED, TemplateMap, Unmapped
 from hisms.carrier.cloud.templates import parse as parse_templates
 from hisms.carrier.httpapi.answers import Answer, Verdict
-from hisms.carrier.httpapi.provider import Provider, Push, Pushed, PushError, Sent
+from hisms.carrier.httpapi.provider import Provider, Push, Pushed, PushError, Sent, url_address
 from hisms.carrier.session.options import Flag, Text
 from hisms.carrier.tencent import errors
 from hisms.carrier.wire.numbers import sender
@@ -74,6 +74,9 @@ class TencentProvider(Provider):
 
     async def close(self) -> None:
         await self.client.close()
+
+    def address(self) -> tuple[str, int]:
+        return url_address(f"{self.settings.scheme}://{self.settings.endpoint}")
 
     async def send(self, parts: Sequence[Submission]) -> list[Answer]:
         first = parts[0]  # the parts share their text: one template and its params

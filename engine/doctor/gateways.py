@@ -1,4 +1,5 @@
-"""Each enabled channel's gateway: reachable over TCP, and our login accepted (nothing sent)."""
+"""Each enabled channel's gateway: reachable over TCP, and for the binary protocols our login
+accepted (nothing is sent)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import contextlib
 from typing import Any
 
 from hisms.carrier import registry
-from hisms.carrier.base import CarrierError, CarrierEvent, ChannelState
+from hisms.carrier.base import Carrier, CarrierError, CarrierEvent, ChannelState
+from hisms.carrier.session.carrier import SessionCarrier
 from hisms.engine.config import ChannelConfig
 from hisms.engine.doctor.findings import Finding, Verdict, failed, passed
 
@@ -15,18 +17,24 @@ from hisms.engine.doctor.findings import Finding, Verdict, failed, passed
 # this host keeps it.
 _PROBE: dict[str, Any] = {"connections": 1}
 _PROBE_BY_PROTOCOL: dict[str, dict[str, Any]] = {"sgip": {"listen_port": 0}}
+_OPTIONS_FIX = "fix the channel's options (docs/carrier-options.md)"
 
 
 async def channel(config: ChannelConfig, timeout: float, login: bool) -> list[Finding]:
     check = f"channel {config.name}"
-    options = config.options()
-    if "host" not in options:
+    probe = {**config.options(), **_PROBE, **_PROBE_BY_PROTOCOL.get(config.protocol.lower(), {})}
+    try:
+        carrier = registry.create(config.protocol, config.name, probe)
+    except CarrierError as exc:
+        return [failed(check, str(exc), _OPTIONS_FIX)]
+    address = carrier.address()
+    if address is None:
         return [Finding(check, Verdict.SKIP, f"{config.protocol}: no gateway to reach")]
-    host, port = str(options["host"]), int(options["port"])
-    reach = await _connect(check, host, port, timeout)
-    if reach.verdict is not Verdict.PASS or not login:
+    reach = await _connect(check, *address, timeout)
+    # An HTTP API has no login to try without sending: its key is checked by the first request.
+    if reach.verdict is not Verdict.PASS or not login or not isinstance(carrier, SessionCarrier):
         return [reach]
-    return [reach, await _login(config, options, timeout)]
+    return [reach, await _login(config, carrier, timeout)]
 
 
 async def _connect(check: str, host: str, port: int, timeout: float) -> Finding:
@@ -45,13 +53,8 @@ async def _connect(check: str, host: str, port: int, timeout: float) -> Finding:
     return passed(check, f"{host}:{port} reachable")
 
 
-async def _login(config: ChannelConfig, options: dict[str, Any], timeout: float) -> Finding:
+async def _login(config: ChannelConfig, carrier: Carrier, timeout: float) -> Finding:
     check = f"login {config.name}"
-    try:
-        probe = {**options, **_PROBE, **_PROBE_BY_PROTOCOL.get(config.protocol.lower(), {})}
-        carrier = registry.create(config.protocol, config.name, probe)
-    except CarrierError as exc:
-        return failed(check, str(exc), "fix the channel's options (docs/carrier-options.md)")
     states: asyncio.Queue[ChannelState] = asyncio.Queue()
 
     def on_event(event: CarrierEvent) -> None:
@@ -65,7 +68,7 @@ async def _login(config: ChannelConfig, options: dict[str, Any], timeout: float)
     except TimeoutError:
         return failed(check, f"no answer to the login in {timeout:g} s", "check the account")
     except CarrierError as exc:
-        return failed(check, str(exc), "fix the channel's options (docs/carrier-options.md)")
+        return failed(check, str(exc), _OPTIONS_FIX)
     finally:
         await carrier.stop()
     if not state.up:

@@ -147,3 +147,22 @@ def test_a_taken_listening_port_is_reported(tmp_path: Path, sqlite_url: str) -> 
         code, found = doctor(secured(config))
     assert code == 1 and found["port intake.smpp"]["verdict"] == "fail"
     assert f"sport = :{port}" in found["port intake.smpp"]["fix"]
+
+
+def test_an_http_gateway_is_reached_at_its_url_and_not_logged_in(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    sample = (Path(__file__).parents[2] / "etc" / "http-gateway.toml").read_text("utf-8")
+    with socket.socket() as gateway:
+        gateway.bind(("127.0.0.1", 0))
+        gateway.listen()
+        config = tmp_path / "hisms.toml"
+        port = gateway.getsockname()[1]
+        database = f'[database]\nurl = "{sqlite_url}"\n'
+        config.write_text(database + sample.replace(":7893", f":{port}"), "utf-8")
+        code, found = doctor(secured(config))
+    assert found["channel agg"]["verdict"] == "pass", found["channel agg"]
+    assert f"127.0.0.1:{port} reachable" in found["channel agg"]["detail"]
+    assert "login agg" not in found  # an HTTP API's key is checked by its first request
+    code, found = doctor(config)  # the gateway is gone
+    assert code == 1 and found["channel agg"]["verdict"] == "fail"
