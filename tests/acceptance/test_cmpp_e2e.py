@@ -2,8 +2,9 @@
 
 Both sides are the real commands, each in its own process, as an operator
 would run them (the shell equivalent is in the docstring of
-:func:`test_end_to_end_rate_through_the_cmpp_simulator`). Prints the figures;
-the assertions are only floors that catch a collapse.
+:func:`test_end_to_end_rate_through_the_cmpp_simulator`). Prints the figures and asserts
+that every row and report arrived; rates are `hisms bench`'s, not a test's (on a loaded
+machine a floor only measures the load).
 """
 
 from __future__ import annotations
@@ -146,7 +147,6 @@ def test_end_to_end_rate_through_the_cmpp_simulator(
         f"{ROWS / to_submitted:.0f}/s); CPU s: engine {used['engine']:.1f}, "
         f"simulator {used['sim']:.1f}"
     )
-    assert rate > 500  # the tenders' lowest figure
 
 
 @pytest.mark.slow
@@ -189,4 +189,3 @@ def test_simulator_capacity_in_its_own_process(simulator: tuple[_Proc, int]) -> 
         f"\nCMPP simulator (own process, {connections} connections, window 64): {rate:.0f} "
         f"submits/s answered with a report each; simulator CPU {share:.0%} of a core"
     )
-    assert rate > 2000

@@ -1,4 +1,5 @@
-"""The simulator's command line, and how many submits per second it sustains."""
+"""The simulator's command line, and a burst through it on one and two connections (the rate
+is printed; `hisms bench` measures it: a timed assertion would only measure the machine)."""
 
 from __future__ import annotations
 
@@ -47,9 +48,9 @@ def test_cli_simulator_serves_a_client() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("connections", [1, 2])
-def test_throughput_with_reports(connections: int) -> None:
-    """Client and simulator share this process and one core: a lower bound."""
-    count = 20_000
+def test_a_burst_is_accepted_and_reported_part_for_part(connections: int) -> None:
+    """Client and simulator share this process and one core."""
+    count = 5_000
 
     async def scenario() -> float:
         config = SimConfig(ACCOUNT, SECRET, report_delay=0.01)
@@ -65,8 +66,8 @@ def test_throughput_with_reports(connections: int) -> None:
             await wait_for(lambda: len(events.of(DeliveryReport)) == count, timeout=60)
             elapsed = time.monotonic() - started
             assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert len({r.carrier_msg_id for r in results}) == count  # an id each
             return count / elapsed
 
     rate = asyncio.run(scenario())
     print(f"CMPP simulator + client, {connections} connection(s): {rate:.0f} submits+reports/s")
-    assert rate > 2000
