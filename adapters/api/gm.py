@@ -3,7 +3,7 @@
 SM4 is gmssl's. SM3 is OpenSSL's through :mod:`hashlib` when the linked OpenSSL has it
 (3.0 does: C speed, and it hashes a streamed body piece by piece); otherwise gmssl's, which
 is pure Python (about 100 KB/s) and hashes the whole body at once. Both are checked against
-the standard's vectors (tests/unit/adapters/api/test_gm.py).
+the standard's vectors (tests/unit/api/test_gm.py).
 """
 
 from __future__ import annotations
