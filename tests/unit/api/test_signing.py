@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from pathlib import Path
+from typing import Any
 
 from hisms.adapters.api import signing
 from hisms.adapters.api.ratelimit import Bucket, retry_after
@@ -39,3 +42,23 @@ def test_a_bucket_lets_a_burst_through_then_says_how_long_to_wait() -> None:
     assert retry_after(0.5) == 1
     now[0] = 0.5
     assert bucket.take() == 0.0
+
+
+def test_the_documented_python_signing_matches_the_server() -> None:
+    doc = Path(__file__).parents[3] / "docs" / "integration.md"
+    snippet = re.search(r"```python\n(.*?)```", doc.read_text("utf-8"), re.S)
+    assert snippet, "docs/integration.md has no Python signing example"
+    namespace: dict[str, Any] = {}
+    exec(snippet[1], namespace)
+    body = b'{"phone": "13800138000"}'
+    for digest, algorithm in (("sha256", Algorithm.HMAC_SHA256), ("sm3", Algorithm.HMAC_SM3)):
+        headers = namespace["signed_headers"](
+            "k", "s3cret", "POST", "/api/v1/messages", body, digest
+        )
+        hasher = algorithm.hasher()
+        hasher.update(body)
+        expected = signing.signature(
+            algorithm, "s3cret", "POST", "/api/v1/messages", headers[signing.TIMESTAMP],
+            headers[signing.NONCE], hasher.digest(),
+        )  # fmt: skip
+        assert signing.matches(expected, headers[signing.SIGNATURE])
