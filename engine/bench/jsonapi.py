@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import logging
 import secrets
 import threading
 import time
@@ -32,6 +33,7 @@ TEXT = "体检通知：请于周五上午空腹到体检中心。"
 
 def batches(url: str, rows: int, writers: int, batch_size: int) -> dict[str, Any]:
     """Rows/s accepted by POST /batches: ``writers`` clients, ``batch_size`` numbers each."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
     secret = secrets.token_urlsafe(16)
     caller = ApiCaller(
         key=KEY, secret=SecretStr(secret), sources=["BENCH"], rate_per_second=1e6, burst=10**6

@@ -511,7 +511,7 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
     def take_nonce(self, key: str, expires_at: datetime) -> bool:
         try:
             with self.transaction() as tx:
-                return tx.changed("take_nonce", key=key, expires_at=expires_at) == 1
+                return tx.changed("take_nonce", nonce_key=key, expires_at=expires_at) == 1
         except StoreDataError:  # another engine inserted the same key between check and insert
             return False
 

@@ -1224,7 +1224,7 @@ WHERE dim_name = %(by)s AND day >= %(since)s AND day < %(until)s
 -- name: take_nonce
 -- Remember a request nonce unless an engine already has (no row changed = a replay; the
 -- no-op update changes nothing, and INSERT IGNORE would hide other errors).
-INSERT INTO sms_nonce (nonce_key, expires_at) VALUES (%(key)s, %(expires_at)s)
+INSERT INTO sms_nonce (nonce_key, expires_at) VALUES (%(nonce_key)s, %(expires_at)s)
 ON DUPLICATE KEY UPDATE nonce_key = nonce_key
 
 -- name: purge_nonces

@@ -1263,7 +1263,7 @@ WHERE dim_name = :by AND day >= CAST(:since AS DATE) AND day < CAST(:until AS DA
 -- Remember a request nonce unless an engine already has (no row changed = a replay; two
 -- engines racing on one nonce: the loser's unique-key error is a replay too, see the store).
 MERGE INTO sms_nonce n
-USING (SELECT :key AS nonce_key, :expires_at AS expires_at FROM dual) v
+USING (SELECT :nonce_key AS nonce_key, :expires_at AS expires_at FROM dual) v
 ON (n.nonce_key = v.nonce_key)
 WHEN NOT MATCHED THEN INSERT (nonce_key, expires_at) VALUES (v.nonce_key, v.expires_at)
 

@@ -1162,7 +1162,7 @@ WHERE dim_name = %(by)s AND day >= %(since)s::date AND day < %(until)s::date
 
 -- name: take_nonce
 -- Remember a request nonce unless an engine already has (no row changed = a replay).
-INSERT INTO sms_nonce (nonce_key, expires_at) VALUES (%(key)s, %(expires_at)s)
+INSERT INTO sms_nonce (nonce_key, expires_at) VALUES (%(nonce_key)s, %(expires_at)s)
 ON CONFLICT (nonce_key) DO NOTHING
 
 -- name: purge_nonces

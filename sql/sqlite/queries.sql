@@ -1123,7 +1123,7 @@ WHERE dim_name = :by AND day >= :since AND day < :until
 
 -- name: take_nonce
 -- Remember a request nonce unless an engine already has (no row changed = a replay).
-INSERT INTO sms_nonce (nonce_key, expires_at) VALUES (:key, :expires_at)
+INSERT INTO sms_nonce (nonce_key, expires_at) VALUES (:nonce_key, :expires_at)
 ON CONFLICT (nonce_key) DO NOTHING
 
 -- name: purge_nonces

@@ -1267,8 +1267,8 @@ WHERE dim_name = @by AND day >= CAST(@since AS DATE) AND day < CAST(@until AS DA
 -- Remember a request nonce unless an engine already has (no row changed = a replay; two
 -- engines racing on one nonce: the loser's unique-key error is a replay too, see the store).
 INSERT INTO sms_nonce (nonce_key, expires_at)
-SELECT @key, @expires_at
-WHERE NOT EXISTS (SELECT 1 FROM sms_nonce WITH (UPDLOCK, HOLDLOCK) WHERE nonce_key = @key)
+SELECT @nonce_key, @expires_at
+WHERE NOT EXISTS (SELECT 1 FROM sms_nonce WITH (UPDLOCK, HOLDLOCK) WHERE nonce_key = @nonce_key)
 
 -- name: purge_nonces
 -- Forget nonces whose request could no longer pass the clock-skew check.
