@@ -18,6 +18,7 @@ import anyio.from_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Scope
 
@@ -81,9 +82,18 @@ def _caller(request: Request) -> Caller:
 def _handlers(api: FastAPI) -> None:
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused)
+        caller = request.scope.get("state", {}).get(CALLER)
         log.info("%s %s for %s refused: %s", request.method, request.url.path,
-                 _caller(request).name, masked(exc.text))  # fmt: skip
+                 caller.name if caller else "?", masked(exc.text))  # fmt: skip
         return answer(exc)
+
+    async def unrouted(request: Request, exc: Exception) -> Response:
+        """No such operation (404) or method (405): the WebService's codes for the same."""
+        assert isinstance(exc, HTTPException)
+        code = {404: "Client.ResourceNotFound", 405: "Client.RequestNotAllowed"}.get(
+            exc.status_code, "Client"
+        )
+        return answer(Refused(code, f"{request.method} {request.url.path}: {exc.detail}"))
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -103,6 +113,7 @@ def _handlers(api: FastAPI) -> None:
         return answer(Refused("Server", "internal error; see the server log"))
 
     api.add_exception_handler(Refused, refused)
+    api.add_exception_handler(HTTPException, unrouted)
     api.add_exception_handler(RequestValidationError, invalid)
     api.add_exception_handler(StoreError, database)
     api.add_exception_handler(Exception, internal)

@@ -19,6 +19,8 @@ STATUS = {
     "Client.Authentication": 401,
     "Client.Forbidden": 403,
     "Client.NotFound": 404,
+    "Client.ResourceNotFound": 404,
+    "Client.RequestNotAllowed": 405,
     "Client.NotCancellable": 409,
     "Client.TooLarge": 413,
     RATE_LIMITED: 429,

@@ -106,11 +106,11 @@ def sm4_decrypt(key: bytes, data: bytes) -> bytes:
 
 def _padding(cipher: CryptSM4, data: bytes) -> int:
     """The PKCS#7 pad length of the last block (0 when it is not valid padding)."""
-    last = sm4_decrypt_block(cipher, data[-BLOCK:], data[-2 * BLOCK : -BLOCK])
+    last = _plain_block(cipher, data[-BLOCK:], data[-2 * BLOCK : -BLOCK])
     n = last[-1]
     return n if 1 <= n <= BLOCK and last[-n:] == bytes([n]) * n else 0
 
 
-def sm4_decrypt_block(cipher: CryptSM4, block: bytes, previous: bytes) -> bytes:
+def _plain_block(cipher: CryptSM4, block: bytes, previous: bytes) -> bytes:
     plain = func.list_to_bytes(cipher.one_round(cipher.sk, func.bytes_to_list(block)))
     return bytes(a ^ b for a, b in zip(plain, previous, strict=True))

@@ -174,6 +174,16 @@ def test_a_bad_number_or_body_is_a_json_error_with_its_code(
     assert "priority" in response.json()["message"]
 
 
+def test_no_such_operation_or_method_has_the_webservices_codes(
+    api_store: Store, make_client: Make
+) -> None:
+    client = make_client(api_store)
+    response = client.call("GET", "/nothing-here")
+    assert (response.status_code, response.json()["code"]) == (404, "Client.ResourceNotFound")
+    response = client.call("DELETE", "/messages/1")
+    assert (response.status_code, response.json()["code"]) == (405, "Client.RequestNotAllowed")
+
+
 def test_the_address_allow_list_applies(api_store: Store, make_client: Make) -> None:
     client = make_client(api_store, HIS={"allow_ips": ["10.0.0.0/8"]})
     response = client.call("GET", "/replies")
