@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import ssl
 import subprocess
@@ -114,3 +116,21 @@ def test_mutual_tls_refuses_a_client_without_a_certificate(
     trusted.load_cert_chain(pki["cli.pem"], pki["cli.key"])
     response = served.client(verify=trusted).call("GET", "/replies")
     assert response.json() == {"replies": [], "next_cursor": 0}
+
+
+@pytest.mark.parametrize("algorithm", ["HMAC-SHA256", "HMAC-SM3"])
+def test_the_documented_curl_example_is_accepted(
+    store: Store, serve: Serve, algorithm: str
+) -> None:
+    if not (shutil.which("curl") and shutil.which("openssl")):
+        pytest.skip("curl and openssl are needed")
+    caller = {"key": "esb-0f3a9c51", "secret": "change-me", "algorithm": algorithm}
+    served = serve(store, ESB=caller)
+    doc = (Path(__file__).parents[3] / "docs" / "integration.md").read_text("utf-8")
+    script = re.search(r"```sh\n(KEY=.*?)```", doc, re.S)
+    assert script, "docs/integration.md has no curl example"
+    shell = script[1].replace("127.0.0.1:9108", f"127.0.0.1:{served.server.port}")
+    if algorithm == "HMAC-SM3":
+        shell = shell.replace("-sha256", "-sm3")
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == {"msg_id": 1}
