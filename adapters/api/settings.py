@@ -47,7 +47,7 @@ class ApiConfig(_Section):
 
     enabled: bool = False
     allow_ips: list[str] = []  # addresses or networks (10.0.0.0/8); empty = any
-    max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024)  # 600,000 numbers: ~25 MB NDJSON
+    max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024)  # 600,000 numbers: ~16 MB of NDJSON
     max_clock_skew_seconds: float = Field(300.0, gt=0)
     # HTTPS for the whole server (/metrics too); with tls_client_ca every client must show
     # a certificate that CA issued (mutual TLS).
