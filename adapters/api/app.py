@@ -6,7 +6,6 @@ Each runs its database work in a thread: the app is served inside the engine's e
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import traceback
@@ -131,7 +130,7 @@ def _routes(api: FastAPI, cfg: ApiConfig, store: Store) -> None:
             source_ref=body.source_ref, priority=body.priority, send_at=body.send_at,
             expire_at=body.expire_at, account=body.account, dept_code=body.dept,
             signature=body.signature, template_code=body.template_code,
-            params=None if body.params is None else json.dumps(body.params, ensure_ascii=False),
+            params=batch.as_json(body.params),
         )  # fmt: skip
         msg_id = await run_in_threadpool(intake.send_one, store, _caller(request), message)
         return models.SendResult(msg_id=msg_id)
@@ -271,6 +270,7 @@ def _batch(
         None, header.content, source_system=header.source_system or "",
         priority=header.priority, send_at=header.send_at, expire_at=header.expire_at,
         account=header.account, dept_code=header.dept, signature=header.signature,
+        template_code=header.template_code, params=batch.as_json(header.params),
     )  # fmt: skip
     batch_id, total, accepted = intake.send_batch(
         store, caller, common, header.batch_ref, items, chunk, verify

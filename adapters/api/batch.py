@@ -7,8 +7,9 @@ are skipped. A line that is not such an object is refused naming its line number
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -48,9 +49,14 @@ def read(next_chunk: Callable[[], bytes | None]) -> tuple[BatchHeader, Iterator[
     def items() -> Iterator[Item]:
         for number, line in numbered:
             item = _parsed(BatchItem, number, line)
-            yield Item(item.phone, item.content, item.source_ref)
+            yield Item(item.phone, item.content, item.source_ref, as_json(item.params))
 
     return header, items()
+
+
+def as_json(params: dict[str, Any] | None) -> str | None:
+    """Template variables as the JSON object text ``sms_outbox.params`` holds."""
+    return None if params is None else json.dumps(params, ensure_ascii=False)
 
 
 def _parsed(model: type[M], number: int, line: bytes) -> M:

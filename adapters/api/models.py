@@ -72,6 +72,8 @@ class BatchHeader(_Body):
     account: str | None = None
     dept: str | None = None
     signature: str | None = None
+    template_code: str | None = None  # instead of content: with params and each item's
+    params: dict[str, Any] | None = None  # variables every number shares
 
 
 class BatchItem(_Body):
@@ -80,6 +82,7 @@ class BatchItem(_Body):
     phone: str
     content: str | None = None  # this number's own text, instead of the batch's
     source_ref: str | None = None
+    params: dict[str, Any] | None = None  # this number's variables, over the batch's
 
 
 class BatchResult(_Body):

@@ -198,3 +198,19 @@ def test_the_openapi_document_is_served_with_examples(api_store: Store, make_cli
     batch = doc["paths"]["/batches"]["post"]["requestBody"]["content"]["application/x-ndjson"]
     assert batch["example"].count("\n") == 3
     assert doc["paths"]["/messages"]["post"]["responses"]["429"]["content"]
+
+
+def test_a_batch_with_a_template_merges_each_numbers_params(
+    api_store: Store, make_client: Make, sqlite_url: str
+) -> None:
+    client = make_client(api_store)
+    header = {"batch_ref": "T-1", "template_code": "APPT", "params": {"dept": "内科"}}
+    lines = [header, {"phone": "13800138000", "params": {"name": "张三"}}, {"phone": "13900139000"}]
+    answer = client.batch(lines)
+    assert answer.json()["accepted"] == 2, answer.text
+    first = client.call("GET", "/messages/by-ref/HIS/T-1%231").json()
+    row = outbox(sqlite_url, first["msg_id"])
+    assert (row["template_code"], json.loads(row["params"])) == (
+        "APPT",
+        {"dept": "内科", "name": "张三"},
+    )
