@@ -433,7 +433,7 @@ WHERE id = %(id)s AND status = 0
 -- name: take_replies
 -- MO replies of a source system after a cursor (an inbox id), marked CONSUMED as they are read.
 SELECT id FROM sms_inbox
-WHERE source_system = %(source_system)s
+WHERE source_system = %(source_system)s AND id > %(after)s
 ORDER BY id LIMIT %(limit)s
 FOR UPDATE;
 UPDATE sms_inbox

@@ -454,7 +454,7 @@ WHERE id = :id AND status = 0
 -- MO replies of a source system after a cursor (an inbox id), marked CONSUMED as they are read,
 -- the store fetches :limit rows of the first cursor.
 SELECT id FROM sms_inbox
-WHERE source_system = :source_system
+WHERE source_system = :source_system AND id > :after
 ORDER BY id
 FOR UPDATE;
 UPDATE sms_inbox

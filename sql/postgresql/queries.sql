@@ -408,7 +408,7 @@ RETURNING id
 UPDATE sms_inbox
 SET status = 1, updated_at = now(), updated_by = %(actor)s
 WHERE id IN (SELECT id FROM sms_inbox
-             WHERE source_system = %(source_system)s
+             WHERE source_system = %(source_system)s AND id > %(after)s
              ORDER BY id LIMIT %(limit)s)
 RETURNING id, channel, phone, service_number, content, received_at, outbox_id
 

@@ -375,7 +375,7 @@ RETURNING id
 UPDATE sms_inbox
 SET status = 1, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :actor
 WHERE id IN (SELECT id FROM sms_inbox
-             WHERE source_system = :source_system
+             WHERE source_system = :source_system AND id > :after
              ORDER BY id LIMIT :limit)
 RETURNING id, channel, phone, service_number, content, received_at, outbox_id
 

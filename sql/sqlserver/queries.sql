@@ -477,7 +477,7 @@ SELECT id FROM @out
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
 WITH r AS (SELECT TOP (@limit) * FROM sms_inbox WITH (ROWLOCK, UPDLOCK)
-           WHERE source_system = @source_system ORDER BY id)
+           WHERE source_system = @source_system AND id > @after ORDER BY id)
 UPDATE r
 SET status = 1, updated_at = SYSUTCDATETIME(), updated_by = @actor
 OUTPUT inserted.id INTO @out (id);
