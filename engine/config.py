@@ -34,6 +34,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from hisms.adapters.api.settings import ApiConfig
 from hisms.adapters.his import Profiles, SourceProfile
 from hisms.adapters.socketintake.settings import IntakeConfig
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
@@ -159,6 +160,7 @@ class Settings(BaseSettings):
     channels: list[ChannelConfig] = [ChannelConfig(name="loopback", protocol="loopback")]
     sources: dict[str, SourceProfile] = {}  # by source_system
     webservice: WebServiceConfig = WebServiceConfig()
+    api: ApiConfig = ApiConfig()
     platform: PlatformConfig = PlatformConfig()
     intake: IntakeConfig = IntakeConfig()  # CMPP and SMPP servers for hospital systems
     dbtable: DbTableConfig = DbTableConfig()

@@ -12,7 +12,8 @@ from typing import Any
 
 from starlette.routing import Route
 
-from hisms.adapters.http.server import HttpServer
+from hisms.adapters.api.mount import api_routes
+from hisms.adapters.http.server import HttpServer, Tls
 from hisms.carrier.httpapi.carrier import HttpCarrier
 from hisms.engine.config import ConfigError, Settings
 from hisms.engine.store import open_store
@@ -72,22 +73,33 @@ def callback_routes(engine: Engine) -> list[Route]:
 async def _served(
     settings: Settings, watched: list[Route], pushes: list[Route]
 ) -> AsyncIterator[None]:
-    """The monitoring routes and the carriers' push routes on [monitoring]'s host and
-    port; no server when there are neither."""
+    """The monitoring routes, the carriers' push routes and the [api] (under /api/v1) on
+    [monitoring]'s host and port; no server when there are none of them."""
     cfg = settings.monitoring
-    if not (watched or pushes):
-        yield
-        return
-    try:
-        server = HttpServer(cfg.host, cfg.port, [*watched, *pushes])
-    except OSError as exc:  # a second engine on this host needs its own port
-        raise ConfigError(f"[monitoring] cannot listen on {cfg.host}:{cfg.port}: {exc}") from exc
-    await server.start()
-    if watched:
-        log.info("metrics on %s/metrics, health on /healthz and /readyz", server.url)
-    for route in pushes:
-        log.info("pushes taken on %s%s", server.url, route.path)
-    try:
-        yield
-    finally:
-        await server.stop()
+    with api_routes(settings) as mounted:
+        if not (watched or pushes or mounted):
+            yield
+            return
+        try:
+            server = HttpServer(cfg.host, cfg.port, [*watched, *pushes, *mounted], _tls(settings))
+        except OSError as exc:  # a second engine on this host needs its own port
+            raise ConfigError(
+                f"[monitoring] cannot listen on {cfg.host}:{cfg.port}: {exc}"
+            ) from exc
+        await server.start()
+        if watched:
+            log.info("metrics on %s/metrics, health on /healthz and /readyz", server.url)
+        for route in pushes:
+            log.info("pushes taken on %s%s", server.url, route.path)
+        try:
+            yield
+        finally:
+            await server.stop()
+
+
+def _tls(settings: Settings) -> Tls | None:
+    """HTTPS (and mutual TLS) as [api] configures it, for the whole server."""
+    api = settings.api
+    if not (api.enabled and api.tls_certfile):
+        return None
+    return Tls(api.tls_certfile, api.tls_keyfile, api.tls_client_ca)

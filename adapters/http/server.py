@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import uvicorn
 from starlette.applications import Starlette
@@ -25,23 +27,39 @@ class _Embedded(uvicorn.Server):
         yield  # the engine's SIGTERM handler stops us (stop()), not uvicorn's
 
 
+@dataclass(frozen=True, slots=True)
+class Tls:
+    """HTTPS: the server's certificate and key; with ``client_ca``, mutual TLS (every
+    client shows a certificate that CA issued)."""
+
+    certfile: str
+    keyfile: str
+    client_ca: str = ""
+
+
 class HttpServer:
     """``routes`` on ``host:port`` (port 0 picks a free one, see :attr:`port`)."""
 
-    def __init__(self, host: str, port: int, routes: Sequence[BaseRoute]) -> None:
+    def __init__(
+        self, host: str, port: int, routes: Sequence[BaseRoute], tls: Tls | None = None
+    ) -> None:
         self.app = Starlette(routes=list(routes))
         self.host = host
+        self.scheme = "https" if tls else "http"
         self._socket = socket.create_server((host, port), reuse_port=False)
         self.port = int(self._socket.getsockname()[1])
         config = uvicorn.Config(
-            self.app, log_config=None, log_level="warning", access_log=False, lifespan="off"
-        )
+            self.app, log_config=None, log_level="warning", access_log=False, lifespan="off",
+            ssl_certfile=tls.certfile if tls else None, ssl_keyfile=tls.keyfile if tls else None,
+            ssl_ca_certs=tls.client_ca if tls and tls.client_ca else None,
+            ssl_cert_reqs=ssl.CERT_REQUIRED if tls and tls.client_ca else ssl.CERT_NONE,
+        )  # fmt: skip
         self._server = _Embedded(config)
         self._task: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from hisms.adapters.webservice.faults import Refused
 from hisms.adapters.webservice.security import Caller
@@ -32,6 +33,8 @@ WIDTHS = {
     "Params": 4000,  # Oracle's JSON_TABLE column of enqueue
 }
 MAX_BATCH_REF = 50  # leaves room for "#position" in source_ref
+SPOOL_BYTES = 8 * 1024 * 1024  # checked batch rows kept in memory before a temporary file
+_SPOOLED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # dumps makes one a call
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +103,7 @@ def checked(message: NewMessage) -> NewMessage:
 
 def send_one(store: Store, caller: Caller, message: NewMessage) -> int:
     message = checked(replace(message, source_system=source_for(caller, message.source_system)))
-    return store.enqueue([message], actor=f"ws:{caller.name}")[0]
+    return store.enqueue([message], actor=caller.actor)[0]
 
 
 def send_batch(
@@ -108,49 +111,64 @@ def send_batch(
     caller: Caller,
     common: NewMessage,
     batch_ref: str | None,
-    items: Sequence[Item],
+    items: Iterable[Item],
     chunk: int,
-) -> tuple[str, int]:
-    """Check every number, then insert in chunks; (batch id, rows inserted now)."""
-    if not items:
-        raise Refused("Client.MissingField", "required field Items is missing or empty")
+    before_writing: Callable[[], None] = lambda: None,
+) -> tuple[str, int, int]:
+    """Check every number, then insert in chunks; (batch id, items, rows inserted now).
+
+    ``items`` may be a stream: checked rows wait in a spool (in memory up to
+    :data:`SPOOL_BYTES`, then a temporary file), not as Python objects, so a 600,000-number
+    batch costs a few bytes per number. ``before_writing`` runs once all are checked (the
+    JSON API checks the body's signature there): whatever it raises, nothing is written.
+    """
     if batch_ref and len(batch_ref) > MAX_BATCH_REF:
         raise Refused("Client.InvalidField", f"BatchRef is longer than {MAX_BATCH_REF} characters")
     common = replace(common, source_system=source_for(caller, common.source_system))
-    messages = list(_batch_messages(common, batch_ref, items))
-    first_ref = messages[0].source_ref
-    known = store.batch_of_ref(common.source_system, first_ref) if first_ref else None
-    batch_id = known or uuid.uuid4().hex
-    actor = f"ws:{caller.name}"
-    accepted = sum(store.enqueue_batch(batch_id, part, actor) for part in _chunks(messages, chunk))
-    return batch_id, accepted
+    with tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8") as spool:
+        base, total = _spool_checked(common, batch_ref, iter(items), spool)
+        before_writing()
+        spool.seek(0)
+        rows = (json.loads(line) for line in spool)
+        messages = (
+            replace(base, phone=p, source_ref=r, content=c, template_code=t, params=v)
+            for p, r, c, t, v in rows
+        )
+        first = next(messages)
+        ref = first.source_ref
+        known = store.batch_of_ref(base.source_system, ref) if ref else None
+        batch_id = known or uuid.uuid4().hex
+        parts = _chunks(itertools.chain([first], messages), chunk)
+        accepted = sum(store.enqueue_batch(batch_id, part, caller.actor) for part in parts)
+    return batch_id, total, accepted
 
 
-def _batch_messages(
-    common: NewMessage, batch_ref: str | None, items: Sequence[Item]
-) -> Iterator[NewMessage]:
-    """Each number's message: the item's own Content, else the batch's template with the
-    batch's Params and the item's over them, else the batch's Content."""
+def _spool_checked(
+    common: NewMessage, batch_ref: str | None, items: Iterator[Item], spool: IO[str]
+) -> tuple[NewMessage, int]:
+    """Each number checked and written to ``spool`` as [phone, source_ref, content,
+    template_code, params]: the item's own Content, else the batch's template with the
+    batch's Params and the item's over them, else the batch's Content. The message they
+    share and how many there were."""
     template = common.template_code
     if common.params is not None and template is None:
         raise Refused("Client.InvalidField", "Params needs TemplateCode")
+    head = next(items, None)
+    if head is None:
+        raise Refused("Client.MissingField", "required field Items is missing or empty")
     shared = _params_object(common.params, "Params") if template else {}
-    first = common.content or (None if template else items[0].content)
-    base = checked(replace(common, phone=items[0].phone, content=first))
-    for position, item in enumerate(items, 1):
+    first = common.content or (None if template else head.content)
+    base = checked(replace(common, phone=head.phone, content=first))
+    total = 0
+    for position, item in enumerate(itertools.chain([head], items), 1):
         where = f"Items[{position}]."
         fits("SourceRef", item.source_ref, where)
         ref = item.source_ref or (f"{batch_ref}#{position}" if batch_ref else None)
         number = valid_phone(item.phone, f"{where}Phone")
         content, template, params = _batch_text(common, item, shared, where)
-        yield replace(
-            base,
-            phone=number,
-            source_ref=ref,
-            content=content,
-            template_code=template,
-            params=params,
-        )
+        spool.write(_SPOOLED.encode([number, ref, content, template, params]) + "\n")
+        total = position
+    return base, total
 
 
 def _batch_text(
@@ -188,7 +206,7 @@ def _params_object(text: str | None, field: str) -> dict[str, Any]:
     return values
 
 
-def _chunks(messages: Sequence[NewMessage], size: int) -> Iterable[Sequence[NewMessage]]:
+def _chunks(messages: Iterable[NewMessage], size: int) -> Iterable[Sequence[NewMessage]]:
     it = iter(messages)
     while part := list(itertools.islice(it, size)):
         yield part
@@ -224,18 +242,18 @@ def cancel(
     ref: str | None,
     reason: str | None,
 ) -> dict[str, Any]:
-    row = _one(store, caller, outbox_id, source, ref)
+    row = one(store, caller, outbox_id, source, ref)
     text = (reason or "").strip()[:400] or "cancelled by the caller"
-    if not store.cancel(row["id"], f"ws:{caller.name}", f"cancelled by {caller.name}: {text}"):
-        now = _one(store, caller, row["id"], None, None)
+    if not store.cancel(row["id"], caller.actor, f"cancelled by {caller.name}: {text}"):
+        now = one(store, caller, row["id"], None, None)
         raise Refused(
             "Client.NotCancellable",
             f"message {row['id']} is {now['status_name']}; only PENDING messages can be cancelled",
         )
-    return _one(store, caller, row["id"], None, None)
+    return one(store, caller, row["id"], None, None)
 
 
-def _one(
+def one(
     store: Store, caller: Caller, outbox_id: int | None, source: str | None, ref: str | None
 ) -> dict[str, Any]:
     if outbox_id is None and not ref:
@@ -263,7 +281,7 @@ def replies(
 ) -> tuple[list[dict[str, Any]], int]:
     """MO after the cursor (``limit``, at most ``page``), now CONSUMED; the next cursor."""
     size = min(max(limit or 100, 1), page)
-    rows = store.take_replies(source_for(caller, source), cursor or 0, size, f"ws:{caller.name}")
+    rows = store.take_replies(source_for(caller, source), cursor or 0, size, caller.actor)
     return rows, (rows[-1]["id"] if rows else cursor or 0)
 
 

@@ -2,9 +2,9 @@
 
 PasswordDigest = Base64(SHA1(nonce + created + password)), the OASIS UsernameToken
 profile 1.0 that .NET (WCF), Java (CXF, Axis2) and zeep send. A digest token must
-carry a fresh Created and a Nonce never seen within the skew window (replay).
-Nonces are remembered per process: run one WebService instance per allow-listed
-caller set, or accept that a replay across two instances is not detected.
+carry a fresh Created and a Nonce never seen within the skew window (replay); nonces
+are kept in the database (:mod:`hisms.adapters.nonces`), so a replay sent to another
+engine instance is refused too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import binascii
 import hashlib
 import hmac
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from hisms.adapters.nonces import NonceBook
 from hisms.adapters.webservice.faults import Refused
 from hisms.adapters.webservice.settings import ClientConfig
 
@@ -48,6 +48,11 @@ class Token:
 class Caller:
     name: str
     sources: tuple[str, ...]  # source systems it may act for
+    via: str = "ws"  # how it came in: the actor of its rows is "<via>:<name>"
+
+    @property
+    def actor(self) -> str:
+        return f"{self.via}:{self.name}"
 
 
 def read_token(header: etree._Element | None) -> Token:
@@ -84,13 +89,13 @@ class Authenticator:
         self,
         clients: Mapping[str, ClientConfig],
         max_skew: float,
+        nonces: NonceBook,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._clients = {name.casefold(): (name, c) for name, c in clients.items()}
         self._max_skew = max_skew
         self._clock = clock
-        self._nonces: dict[bytes, float] = {}
-        self._lock = threading.Lock()
+        self._nonces = nonces
 
     def verify(self, token: Token) -> Caller:
         known = self._clients.get(token.username.casefold())
@@ -104,7 +109,8 @@ class Authenticator:
         elif token.digest:
             raise Refused("Client.Authentication", "a PasswordDigest token needs wsu:Created")
         if token.nonce is not None:
-            self._remember(token.nonce)
+            if not self._nonces.fresh(known[0], token.nonce):
+                raise Refused("Client.Authentication", "UsernameToken Nonce already used (replay)")
         elif token.digest:
             raise Refused("Client.Authentication", "a PasswordDigest token needs a Nonce")
         name, client = known
@@ -133,12 +139,3 @@ class Authenticator:
                 f"UsernameToken Created {created} is {abs(age):.0f} s off the server clock, "
                 f"more than {self._max_skew:.0f} s: stale token or clock skew",
             )
-
-    def _remember(self, nonce: bytes) -> None:
-        now = self._clock()
-        with self._lock:
-            if self._nonces.get(nonce, 0.0) > now:
-                raise Refused("Client.Authentication", "UsernameToken Nonce already used (replay)")
-            if len(self._nonces) > 10_000:
-                self._nonces = {n: t for n, t in self._nonces.items() if t > now}
-            self._nonces[nonce] = now + 2 * self._max_skew

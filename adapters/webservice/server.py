@@ -11,6 +11,7 @@ from typing import Any
 
 from spyne.server.wsgi import WsgiApplication
 
+from hisms.adapters.nonces import NonceBook
 from hisms.adapters.webservice import service
 from hisms.adapters.webservice.guard import Guard, Wsgi
 from hisms.adapters.webservice.logs import silence_spyne
@@ -32,7 +33,9 @@ def wsgi_app(cfg: WebServiceConfig, store: Store) -> Wsgi:
         environ[service.SETTINGS] = cfg
         return spyne_app(environ, start_response)
 
-    auth = Authenticator(cfg.clients, cfg.max_clock_skew_seconds)
+    # Nonces outlive the window either side of the server clock a Created may fall in.
+    nonces = NonceBook(store, "ws", 2 * cfg.max_clock_skew_seconds)
+    auth = Authenticator(cfg.clients, cfg.max_clock_skew_seconds, nonces)
     batches = (cfg.max_concurrent_batches, cfg.batch_wait_seconds)
     return Guard(bound, auth, cfg.allow_ips, cfg.max_request_bytes, *batches)
 

@@ -164,8 +164,8 @@ class SmsService(ServiceBase):
         )  # fmt: skip
         items = [intake.Item(i.Phone, i.Content, i.SourceRef, i.Params) for i in Items or ()]
         chunk = ctx.transport.req_env[SETTINGS].batch_chunk
-        batch_id, accepted = _call(ctx, intake.send_batch, common, BatchRef, items, chunk)
-        return BatchResult(BatchId=batch_id, Total=len(items), Accepted=accepted)
+        batch_id, total, accepted = _call(ctx, intake.send_batch, common, BatchRef, items, chunk)
+        return BatchResult(BatchId=batch_id, Total=total, Accepted=accepted)
 
     @rpc(Array(Long), Unicode, Array(Unicode), _returns=Array(MessageStatus))
     def QueryStatus(

@@ -54,15 +54,16 @@ def bench_claim(obj: _Obj, rows: int, workers: int, batch_size: int) -> None:
     default=1,
     show_default=True,
     type=click.IntRange(1, 1_000_000),
-    help="Rows per INSERT transaction (numbers per request with --via sendbatch); "
+    help="Rows per INSERT transaction (numbers per request with --via sendbatch or http); "
     "1 = single-row INSERTs as most HIS do.",
 )
 @click.option(
     "--via",
-    type=click.Choice(["table", "sendbatch", "smpp-server", "cmpp-server"]),
+    type=click.Choice(["table", "sendbatch", "http", "smpp-server", "cmpp-server"]),
     default="table",
     show_default=True,
     help="table: INSERTs into sms_outbox; sendbatch: SOAP SendBatch over HTTP on 127.0.0.1; "
+    "http: the JSON API's NDJSON batches (HMAC-SM3 signed) over HTTP on 127.0.0.1; "
     "smpp-server / cmpp-server: submits to the socket intake on 127.0.0.1, one link a writer.",
 )
 @click.option(
@@ -91,6 +92,10 @@ def bench_intake(
         from hisms.engine.bench import soap
 
         result = soap.sendbatch(_url(obj), rows, writers, batch_size)
+    elif via == "http":
+        from hisms.engine.bench import jsonapi
+
+        result = jsonapi.batches(_url(obj), rows, writers, batch_size)
     else:
         from hisms.engine.bench import load
 

@@ -453,3 +453,14 @@ class Store(PolicyStore, AccountStore, ABC):
     @abstractmethod
     def ack_socket_event(self, event: dict[str, Any], worker: str) -> bool:
         """The client answered ``event`` (an MO becomes CONSUMED); False if already so."""
+
+    # -- request nonces (JSON API signatures, WebService UsernameTokens) ----------
+
+    @abstractmethod
+    def take_nonce(self, key: str, expires_at: datetime) -> bool:
+        """Remember ``key`` until ``expires_at``; False when an engine already has it (a
+        replay)."""
+
+    @abstractmethod
+    def purge_nonces(self, before: datetime) -> int:
+        """Forget nonces that expired before ``before``."""

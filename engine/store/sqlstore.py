@@ -33,6 +33,7 @@ from hisms.engine.store.base import (
     Resender,
     Share,
     Store,
+    StoreDataError,
     StoreError,
     WriteBack,
     WriteBackResult,
@@ -506,6 +507,17 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
             if first and event["kind"] == "MO":
                 tx.run("consume_pushed_mo", id=event["id"], worker=worker)
         return first
+
+    def take_nonce(self, key: str, expires_at: datetime) -> bool:
+        try:
+            with self.transaction() as tx:
+                return tx.changed("take_nonce", nonce_key=key, expires_at=expires_at) == 1
+        except StoreDataError:  # another engine inserted the same key between check and insert
+            return False
+
+    def purge_nonces(self, before: datetime) -> int:
+        with self.transaction() as tx:
+            return tx.changed("purge_nonces", before=before)
 
     # -- dialect hooks --------------------------------------------------------
 

@@ -27,6 +27,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON sms_channel_member, sms_channel_slot TO 
 GRANT SELECT, INSERT, DELETE ON sms_alarm TO hisms_engine;
 -- Alarm rules: read by every engine; changed by `hisms alarm set` (the owner).
 GRANT SELECT ON sms_alarm_rule TO hisms_engine;
+-- Request nonces of the JSON API and the WebService: taken once, purged once expired.
+GRANT SELECT, INSERT, DELETE ON sms_nonce TO hisms_engine;
 
 -- Billing accounts (read), the quota counters (charged) and the report rollup (kept);
 -- accounts and `hisms report rebuild` are the schema owner's.

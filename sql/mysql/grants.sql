@@ -37,6 +37,9 @@ GRANT SELECT ON hisms_db.sms_alarm_rule TO 'hisms_engine'@'%';
 GRANT SELECT ON hisms_db.sms_account TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_account_usage TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_rollup TO 'hisms_engine'@'%';
+
+-- Request nonces of the JSON API and the WebService: taken once, purged once expired.
+GRANT SELECT, INSERT, DELETE ON hisms_db.sms_nonce TO 'hisms_engine'@'%';
 -- UPDATE only so that MySQL 8 allows SELECT ... FOR UPDATE on it (the report fence);
 -- the engine never changes sms_status.
 GRANT SELECT, UPDATE ON hisms_db.sms_status TO 'hisms_engine'@'%';

@@ -433,7 +433,7 @@ WHERE id = %(id)s AND status = 0
 -- name: take_replies
 -- MO replies of a source system after a cursor (an inbox id), marked CONSUMED as they are read.
 SELECT id FROM sms_inbox
-WHERE source_system = %(source_system)s
+WHERE source_system = %(source_system)s AND id > %(after)s
 ORDER BY id LIMIT %(limit)s
 FOR UPDATE;
 UPDATE sms_inbox
@@ -1220,3 +1220,13 @@ DELETE FROM sms_rollup_day
 SELECT day, dim_value AS dim, status, messages, segments, submitted, submitted_segments
 FROM sms_rollup_day
 WHERE dim_name = %(by)s AND day >= %(since)s AND day < %(until)s
+
+-- name: take_nonce
+-- Remember a request nonce unless an engine already has (no row changed = a replay; the
+-- no-op update changes nothing, and INSERT IGNORE would hide other errors).
+INSERT INTO sms_nonce (nonce_key, expires_at) VALUES (%(nonce_key)s, %(expires_at)s)
+ON DUPLICATE KEY UPDATE nonce_key = nonce_key
+
+-- name: purge_nonces
+-- Forget nonces whose request could no longer pass the clock-skew check.
+DELETE FROM sms_nonce WHERE expires_at < %(before)s

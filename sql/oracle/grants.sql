@@ -36,6 +36,9 @@ GRANT SELECT ON hisms.sms_alarm_rule TO hisms_engine;
 GRANT SELECT ON hisms.sms_account TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_account_usage TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_rollup TO hisms_engine;
+
+-- Request nonces of the JSON API and the WebService: taken once, purged once expired.
+GRANT SELECT, INSERT, DELETE ON hisms.sms_nonce TO hisms_engine;
 GRANT SELECT ON hisms.sms_status TO hisms_engine;
 GRANT SELECT ON hisms.sms_schema_version TO hisms_engine;
 GRANT SELECT ON hisms.v_sms_result TO hisms_engine;

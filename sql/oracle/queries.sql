@@ -454,7 +454,7 @@ WHERE id = :id AND status = 0
 -- MO replies of a source system after a cursor (an inbox id), marked CONSUMED as they are read,
 -- the store fetches :limit rows of the first cursor.
 SELECT id FROM sms_inbox
-WHERE source_system = :source_system
+WHERE source_system = :source_system AND id > :after
 ORDER BY id
 FOR UPDATE;
 UPDATE sms_inbox
@@ -1258,3 +1258,15 @@ DELETE FROM sms_rollup_day
 SELECT day, dim_value AS dim, status, messages, segments, submitted, submitted_segments
 FROM sms_rollup_day
 WHERE dim_name = :by AND day >= CAST(:since AS DATE) AND day < CAST(:until AS DATE)
+
+-- name: take_nonce
+-- Remember a request nonce unless an engine already has (no row changed = a replay; two
+-- engines racing on one nonce: the loser's unique-key error is a replay too, see the store).
+MERGE INTO sms_nonce n
+USING (SELECT :nonce_key AS nonce_key, :expires_at AS expires_at FROM dual) v
+ON (n.nonce_key = v.nonce_key)
+WHEN NOT MATCHED THEN INSERT (nonce_key, expires_at) VALUES (v.nonce_key, v.expires_at)
+
+-- name: purge_nonces
+-- Forget nonces whose request could no longer pass the clock-skew check.
+DELETE FROM sms_nonce WHERE expires_at < :before

@@ -408,7 +408,7 @@ RETURNING id
 UPDATE sms_inbox
 SET status = 1, updated_at = now(), updated_by = %(actor)s
 WHERE id IN (SELECT id FROM sms_inbox
-             WHERE source_system = %(source_system)s
+             WHERE source_system = %(source_system)s AND id > %(after)s
              ORDER BY id LIMIT %(limit)s)
 RETURNING id, channel, phone, service_number, content, received_at, outbox_id
 
@@ -1159,3 +1159,12 @@ DELETE FROM sms_rollup_day
 SELECT day, dim_value AS dim, status, messages, segments, submitted, submitted_segments
 FROM sms_rollup_day
 WHERE dim_name = %(by)s AND day >= %(since)s::date AND day < %(until)s::date
+
+-- name: take_nonce
+-- Remember a request nonce unless an engine already has (no row changed = a replay).
+INSERT INTO sms_nonce (nonce_key, expires_at) VALUES (%(nonce_key)s, %(expires_at)s)
+ON CONFLICT (nonce_key) DO NOTHING
+
+-- name: purge_nonces
+-- Forget nonces whose request could no longer pass the clock-skew check.
+DELETE FROM sms_nonce WHERE expires_at < %(before)s

@@ -375,7 +375,7 @@ RETURNING id
 UPDATE sms_inbox
 SET status = 1, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :actor
 WHERE id IN (SELECT id FROM sms_inbox
-             WHERE source_system = :source_system
+             WHERE source_system = :source_system AND id > :after
              ORDER BY id LIMIT :limit)
 RETURNING id, channel, phone, service_number, content, received_at, outbox_id
 
@@ -1120,3 +1120,12 @@ DELETE FROM sms_rollup_day
 SELECT day, dim_value AS dim, status, messages, segments, submitted, submitted_segments
 FROM sms_rollup_day
 WHERE dim_name = :by AND day >= :since AND day < :until
+
+-- name: take_nonce
+-- Remember a request nonce unless an engine already has (no row changed = a replay).
+INSERT INTO sms_nonce (nonce_key, expires_at) VALUES (:nonce_key, :expires_at)
+ON CONFLICT (nonce_key) DO NOTHING
+
+-- name: purge_nonces
+-- Forget nonces whose request could no longer pass the clock-skew check.
+DELETE FROM sms_nonce WHERE expires_at < :before

@@ -35,6 +35,9 @@ GRANT SELECT ON dbo.sms_alarm_rule TO hisms_engine;
 GRANT SELECT ON dbo.sms_account TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_account_usage TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_rollup TO hisms_engine;
+
+-- Request nonces of the JSON API and the WebService: taken once, purged once expired.
+GRANT SELECT, INSERT, DELETE ON dbo.sms_nonce TO hisms_engine;
 GRANT SELECT ON dbo.sms_status TO hisms_engine;
 GRANT SELECT ON dbo.sms_schema_version TO hisms_engine;
 GRANT SELECT ON dbo.v_sms_result TO hisms_engine;

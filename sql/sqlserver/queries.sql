@@ -477,7 +477,7 @@ SELECT id FROM @out
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
 WITH r AS (SELECT TOP (@limit) * FROM sms_inbox WITH (ROWLOCK, UPDLOCK)
-           WHERE source_system = @source_system ORDER BY id)
+           WHERE source_system = @source_system AND id > @after ORDER BY id)
 UPDATE r
 SET status = 1, updated_at = SYSUTCDATETIME(), updated_by = @actor
 OUTPUT inserted.id INTO @out (id);
@@ -1262,3 +1262,14 @@ DELETE FROM sms_rollup_day
 SELECT day, dim_value AS dim, status, messages, segments, submitted, submitted_segments
 FROM sms_rollup_day
 WHERE dim_name = @by AND day >= CAST(@since AS DATE) AND day < CAST(@until AS DATE)
+
+-- name: take_nonce
+-- Remember a request nonce unless an engine already has (no row changed = a replay; two
+-- engines racing on one nonce: the loser's unique-key error is a replay too, see the store).
+INSERT INTO sms_nonce (nonce_key, expires_at)
+SELECT @nonce_key, @expires_at
+WHERE NOT EXISTS (SELECT 1 FROM sms_nonce WITH (UPDLOCK, HOLDLOCK) WHERE nonce_key = @nonce_key)
+
+-- name: purge_nonces
+-- Forget nonces whose request could no longer pass the clock-skew check.
+DELETE FROM sms_nonce WHERE expires_at < @before

@@ -64,6 +64,15 @@ def test_bench_intake_via_sendbatch_posts_soap_over_http(bench, pg_url: str) -> 
     assert _counts(pg_url) == {0: 1200}
 
 
+def test_bench_intake_via_http_streams_signed_ndjson(bench, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    result = bench(
+        "intake", "--via", "http", "--rows", "1200", "--writers", "2", "--batch-size", "500"
+    )
+    assert (result["via"], result["rows"], result["requests"]) == ("http", 1200, 3)
+    assert result["algorithm"] == "HMAC-SM3"
+    assert _counts(pg_url) == {0: 1200}
+
+
 def test_bench_words_prints_the_cost_per_message(cli) -> None:  # type: ignore[no-untyped-def]
     done = cli.run("bench", "words", "--words", "300", "--messages", "50", "--rounds", "1")
     result = json.loads(done.stdout)

@@ -4,24 +4,47 @@ from __future__ import annotations
 
 import base64
 import re
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import etree
 
+from hisms.adapters.nonces import NonceBook
 from hisms.adapters.webservice.faults import Refused
 from hisms.adapters.webservice.guard import parse
 from hisms.adapters.webservice.security import Authenticator, Token, digest, read_token
 from hisms.adapters.webservice.settings import ClientConfig
+from hisms.engine.store import open_store
+from hisms.engine.store.base import Store
 
 NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 CREATED = "2023-11-14T22:13:20Z"
 
 
+@pytest.fixture(scope="module")
+def nonce_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """Nonces live in the database (sms_nonce): one SQLite file for this module."""
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('nonces') / 'hisms.db'}")
+    store.upgrade()
+    yield store
+    store.close()
+
+
+@pytest.fixture(autouse=True)
+def _nonces(nonce_store: Store) -> None:
+    global NONCES
+    NONCES = NonceBook(nonce_store, f"ws-{uuid.uuid4().hex}", 600, clock=lambda: NOW)
+
+
+NONCES: NonceBook
+
+
 def auth(skew: float = 300) -> Authenticator:
     clients = {"HIS": ClientConfig(password="s3cret", sources=["HIS", "LIS"])}
-    return Authenticator(clients, skew, clock=lambda: NOW)
+    return Authenticator(clients, skew, NONCES, clock=lambda: NOW)
 
 
 def token(password: str = "s3cret", nonce: bytes = b"n" * 16, created: str = CREATED) -> Token:
@@ -57,11 +80,13 @@ def test_bad_tokens_are_refused(tok: Token, message: str) -> None:
         auth().verify(tok)
 
 
-def test_a_nonce_is_accepted_once() -> None:
+def test_a_nonce_is_accepted_once_by_every_instance() -> None:
     checker = auth()
     checker.verify(token())
     with pytest.raises(Refused, match="replay"):
         checker.verify(token())
+    with pytest.raises(Refused, match="replay"):  # another engine: the same database
+        auth().verify(token())
     checker.verify(token(nonce=b"other-nonce"))
 
 
@@ -103,7 +128,7 @@ def test_a_digest_token_carrying_the_clear_text_password_is_refused() -> None:
         auth().verify(Token("HIS", "s3cret", True, b"n" * 16, CREATED))
 
 
-def test_the_readme_shows_how_to_compute_a_digest_the_server_accepts() -> None:
+def test_the_readme_shows_how_to_compute_a_digest_the_server_accepts(nonce_store: Store) -> None:
     readme = Path(__file__).parents[3] / "adapters" / "webservice" / "README.md"
     snippet = re.search(r"```python\n(.*?)```", readme.read_text(), re.S)
     assert snippet, "README has no Python example of a PasswordDigest"
@@ -111,5 +136,6 @@ def test_the_readme_shows_how_to_compute_a_digest_the_server_accepts() -> None:
     exec(snippet[1], namespace)
     password, nonce, created = namespace["username_token"]("s3cret")
     token = Token("HIS", password, True, base64.b64decode(nonce), created)
-    checker = Authenticator({"HIS": ClientConfig(password="s3cret")}, 300)  # the real clock
+    nonces = NonceBook(nonce_store, "ws", 600)  # the real clock
+    checker = Authenticator({"HIS": ClientConfig(password="s3cret")}, 300, nonces)
     assert checker.verify(token).name == "HIS"

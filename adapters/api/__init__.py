@@ -1,0 +1,1 @@
+"""The HTTP/HTTPS JSON API: the WebService's operations as signed JSON requests."""
