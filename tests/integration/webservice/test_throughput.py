@@ -38,7 +38,6 @@ def test_send_batch_of_100k_numbers(ws: Live) -> None:
     assert sum(ws.store.status_counts().values()) == NUMBERS
     print(f"\nSendBatch {NUMBERS} numbers ({len(body) / 1e6:.1f} MB): {elapsed:.2f} s, "
           f"{NUMBERS / elapsed:,.0f} rows/s")  # fmt: skip
-    assert elapsed < 30
 
 
 def test_send_sms_requests_per_second(ws: Live) -> None:
