@@ -76,6 +76,8 @@ LISTEN_SLICE_SECONDS = 1.0
 # write per arrival would hold the database's attention (SQLite's one writer above all);
 # a gateway waiting for our answers loses no more than this per window.
 GATHER_SECONDS = 0.01
+# Why a stopping engine's unsent parts went back (error_text of their PENDING rows).
+STOPPING = "engine stopping: handed back unsent"
 
 
 class Engine:
@@ -127,6 +129,7 @@ class Engine:
         self._failing_since: float | None = None  # when writing reports/MO began to fail
         self._arrived = asyncio.Event()  # reports or MO wait to be stored (and answered)
         self._stop = asyncio.Event()
+        self._draining = False  # stopping: nothing more goes to the carriers
         self._unlisten = threading.Event()  # the LISTEN thread's stop: asyncio's is not thread-safe
         self._wake = {URGENT.name: asyncio.Event(), BULK.name: asyncio.Event()}
         self._batches: set[asyncio.Task[None]] = set()
@@ -168,14 +171,15 @@ class Engine:
         log.info("worker %s started with channels %s", self.worker, ", ".join(self.carriers))
         await self._stop.wait()
         self._unlisten.set()
+        handed = self._hand_back()  # first: a lane waiting for a free slot waits for it
         for wake in self._wake.values():
             wake.set()
         await asyncio.gather(*lanes)
-        if self._batches:
-            await asyncio.gather(*self._batches, return_exceptions=True)
-        await self._flush()  # answered while the links are still up
+        await self._drain(handed)
         for carrier in self.carriers.values():
-            await carrier.stop()
+            await carrier.stop()  # each link waits for its in-flight answers, then logs out
+        # What the links closed on comes back as RETRY; the write-backs may take a lease.
+        await self._batches_done(self.cfg.lease_seconds, "written back")
         await _cancel(side)
         await self._flush()
         if self.shares is not None:
@@ -186,6 +190,45 @@ class Engine:
 
     def stop(self) -> None:
         self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def _hand_back(self) -> int:
+        """SIGTERM: the parts still queued for the links go back at once (their rows PENDING,
+        due now, the attempt given back, no lease to wait for), as does every part not yet
+        submitted (``_blocked``); how many were queued."""
+        self._draining = True
+        return sum(carrier.hand_back(STOPPING) for carrier in self.carriers.values())
+
+    async def _drain(self, handed: int) -> None:
+        """Once no lane claims: what is on the wire gets ``drain_seconds`` to be answered and
+        written back; reports and MO are flushed (and answered) while the links are up."""
+        log.info(
+            "stopping: %d queued parts handed back, waiting up to %gs for %d batches in flight",
+            handed,
+            self.cfg.drain_seconds,
+            len(self._batches),
+        )
+        await self._batches_done(self.cfg.drain_seconds, "answered")
+        await self._flush()
+
+    async def _batches_done(self, seconds: float, what: str) -> None:
+        if not self._batches:
+            return
+        _, late = await asyncio.wait(set(self._batches), timeout=seconds)
+        if late:
+            log.warning(
+                "%d batches not %s within %gs; their rows come back after their lease",
+                len(late),
+                what,
+                seconds,
+            )
+
+    def _blocked(self, channel: str) -> str | None:
+        """Why ``channel`` takes nothing now: this engine is stopping, or the router's reason."""
+        return STOPPING if self._draining else self.channels.router.blocked(channel)
 
     def reload(self) -> None:
         """SIGHUP: read routing, channel modes, the content policy and the billing accounts
@@ -269,7 +312,8 @@ class Engine:
             try:
                 results = await self._submit(outgoing)
                 await self._fail_over(outgoing, results)
-                process.settle(outgoing, results, self.policy, written, router.blocked)
+                due = utcnow() if self._draining else None  # handed back: for anyone, now
+                process.settle(outgoing, results, self.policy, written, self._blocked, due)
                 await self._write(written)
                 self.metrics.written(lane, _statuses(written))
             finally:
@@ -355,8 +399,8 @@ class Engine:
         self, channel: str, messages: list[process.Outgoing]
     ) -> list[SubmitResult]:
         parts = [p for m in messages for p in m.parts]
-        blocked = self.channels.router.blocked(channel)
-        if blocked is not None:  # it went down since these were routed: hand them back now
+        blocked = self._blocked(channel)
+        if blocked is not None:  # down since these were routed, or stopping: hand them back
             return [
                 SubmitResult(p.key, Outcome.RETRY, error_code=ErrorCode.RETRY, error_text=blocked)
                 for p in parts
@@ -364,7 +408,8 @@ class Engine:
         started = utcnow()
         try:
             results = await self.carriers[channel].submit(parts)
-            self.channels.answered(channel, results)
+            if not self._draining:  # handed back is no verdict on the channel's health
+                self.channels.answered(channel, results)
         except Exception as exc:
             log.exception("channel %s raised on submit", channel)
             results = [

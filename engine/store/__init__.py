@@ -52,7 +52,9 @@ def open_store(url: str, pool_size: int = 4) -> Store:
 
 # libpq's multi-host form, ``postgresql://user@h1:5432,h2:5432/db``, which SQLAlchemy's URL
 # parser rejects (the port "5432,h2:5432"): the hosts move to the query, where it keeps them.
-_MULTI_HOST = re.compile(r"^(?P<head>[\w+]+://(?:[^@/?#]*@)?)(?P<hosts>[^@/?#]*,[^@/?#]*)(?P<tail>.*)$")
+_MULTI_HOST = re.compile(
+    r"^(?P<head>[\w+]+://(?:[^@/?#]*@)?)(?P<hosts>[^@/?#]*,[^@/?#]*)(?P<tail>.*)$"
+)
 
 
 def _hosts_in_query(url: str) -> str:

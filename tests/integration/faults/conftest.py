@@ -210,13 +210,14 @@ def standby(private_pg: Cluster) -> Iterator[Cluster]:
     replica = Cluster(home / "data", _free_port(), private_pg.as_user, private_pg.bindir)
     backup = [str(replica.bindir / "pg_basebackup"), "-D", str(replica.data), "-R", "-X", "stream"]
     where = ["-h", "127.0.0.1", "-p", str(private_pg.port), "-U", "postgres"]
-    subprocess.run([*replica.as_user, *backup, *where], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [*replica.as_user, *backup, *where], check=True, capture_output=True, timeout=120
+    )
     replica.start()
     try:
         with psycopg.connect(private_pg.url, autocommit=True) as conn:
             wait_until(
-                lambda: conn.execute("SELECT count(*) FROM pg_stat_replication").fetchone()
-                == (1,),
+                lambda: conn.execute("SELECT count(*) FROM pg_stat_replication").fetchone() == (1,),
                 30,
                 "the standby streaming",
             )

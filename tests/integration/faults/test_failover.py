@@ -51,7 +51,9 @@ def test_a_failover_to_the_promoted_standby_loses_nothing(
         wait_moving(world, lambda: accepted() >= ROWS // 3, "traffic before the failover", accepted)
         private_pg.stop("immediate")  # the primary crashes
         standby.promote()
-        wait_moving(world, world.all_final(ROWS), "every row final on the new primary", world.counts)
+        wait_moving(
+            world, world.all_final(ROWS), "every row final on the new primary", world.counts
+        )
 
         c = simulator_counters(sim)
         # The batches in flight when the primary died: their write-back is retried for a
