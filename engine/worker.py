@@ -127,6 +127,7 @@ class Engine:
         self._mos: list[MoMessage] = []
         self._sending: Counter[str] = Counter()  # numbers in batches not yet written back
         self._failing_since: float | None = None  # when writing reports/MO began to fail
+        self._refusing: dict[str, str] = {}  # claim, write-back, flush -> the database's error
         self._arrived = asyncio.Event()  # reports or MO wait to be stored (and answered)
         self._stop = asyncio.Event()
         self._draining = False  # stopping: nothing more goes to the carriers
@@ -195,6 +196,16 @@ class Engine:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    def writes_refused(self) -> str | None:
+        """Why the database takes none of this engine's writes (read-only, disk full, a
+        standby after a failover), while its last claim, write-back or flush failed; the
+        monitoring probe, which only reads, counts it as the database being down."""
+        if not self._refusing:
+            return None
+        return "; ".join(
+            f"{what}: {' '.join(why.split())[:200]}" for what, why in self._refusing.items()
+        )
+
     def _hand_back(self) -> int:
         """SIGTERM: the parts still queued for the links go back at once (their rows PENDING,
         due now, the attempt given back, no lease to wait for), as does every part not yet
@@ -259,7 +270,10 @@ class Engine:
                 )
             except StoreError as exc:
                 log.error("claim failed on lane %s: %s", lane.name, exc)
+                self._refusing["claim"] = str(exc)
                 rows = []
+            else:
+                self._refusing.pop("claim", None)
             if rows:
                 idle = self.cfg.poll_min_seconds
                 self.counts["claimed"] += len(rows)
@@ -434,6 +448,7 @@ class Engine:
                 result = await asyncio.to_thread(
                     self.store.write_back, self.worker, batch, self.resend
                 )
+        self._refusing.pop("write-back", None)
         self.counts["submitted"] += len(batch.submitted)
         self.counts["final"] += len(batch.finals)
         self.counts["retried"] += len(batch.retries)
@@ -443,6 +458,7 @@ class Engine:
     def _write_back_retried(self, state: RetryCallState) -> None:
         self.counts["retried_write_backs"] += 1
         error = state.outcome.exception() if state.outcome else None
+        self._refusing["write-back"] = str(error)
         self.counts["deadlocks"] += isinstance(error, StoreDeadlock)
 
     # -- carrier events -------------------------------------------------------
@@ -550,6 +566,7 @@ class Engine:
         """Count a flush that must be retried; log an outage when it starts and when it ends,
         not at every flush (five times a second)."""
         if trouble is None:
+            self._refusing.pop("flush", None)
             if self._failing_since is not None:
                 log.info(
                     "writing reports/MO works again after %.1f s",
@@ -558,6 +575,7 @@ class Engine:
                 self._failing_since = None
             return
         self.counts["retried_flushes"] += 1
+        self._refusing["flush"] = str(trouble)
         self.counts["deadlocks"] += isinstance(trouble, StoreDeadlock)
         if self._failing_since is None:
             self._failing_since = time.monotonic()
