@@ -108,9 +108,11 @@ class PostgresStore(SqlStore[_Tx]):
     def wait_for_work(self, timeout: float) -> int | None:
         listener = self._listener
         connecting = listener is None or listener.closed
+        started = time.monotonic()
         try:
             if listener is None or connecting:
-                # Bounded: a server that accepts no connection must not hold the wake-ups.
+                # Bounded: a server that accepts no connection, or accepts and never answers,
+                # must not hold the wake-ups (libpq waits at least 2 s).
                 listener = self._listener = psycopg.connect(
                     self._conninfo, autocommit=True, connect_timeout=max(1, int(timeout))
                 )
@@ -123,7 +125,7 @@ class PostgresStore(SqlStore[_Tx]):
             log.warning("LISTEN connection lost (%s); falling back to polling", exc)
             self._close_listener()
             if connecting:  # the server is down or restarting: one try per slice, no hot loop
-                time.sleep(timeout)
+                time.sleep(max(0.0, timeout - (time.monotonic() - started)))
             return None
 
     def close(self) -> None:

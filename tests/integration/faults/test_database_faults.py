@@ -21,6 +21,7 @@ from tests.integration.faults.conftest import (
     check_statuses,
     crash_bound,
     rows,
+    silent_server,
     simulator_counters,
     summary,
     terminate_backends,
@@ -166,3 +167,21 @@ def test_a_database_refusing_writes_stops_claims_raises_the_alarm_and_loses_noth
     _assert_nothing_lost(e2e, total, crash_bound())
     raised = e2e.query("SELECT count(*) FROM sms_alarm WHERE alarm = 'database_down'")
     assert raised[0][0] >= 1  # journaled once the database took writes again
+
+
+def test_a_listen_server_that_never_answers_costs_one_bounded_wait(pg_url: str) -> None:
+    """The LISTEN connection's server accepts TCP and says nothing (a hung host, a firewall
+    that swallows the startup): each wait gives up after its connect_timeout, falls back to
+    polling and tries again; nothing hangs, and the store's own transactions go on."""
+    store = open_store(pg_url)
+    try:
+        with silent_server() as port:
+            store._conninfo = f"host=127.0.0.1 port={port} user=postgres"  # type: ignore[attr-defined]
+            started = time.monotonic()
+            assert [store.wait_for_work(1.0) for _ in range(2)] == [None, None]
+            took = time.monotonic() - started
+            print(f"\ntwo waits on a silent server took {took:.1f}s")
+            assert took < 2 * 2 + 1.5  # connect_timeout each (libpq's least: 2 s), no more
+            assert store.enqueue([NewMessage(phone="13800138000", content="x", priority=0)], "t")
+    finally:
+        store.close()
