@@ -37,7 +37,7 @@ def open_store(url: str, pool_size: int = 4) -> Store:
     takes libpq's several hosts, ``postgresql://user@h1:5432,h2:5432/db?target_session_attrs=
     read-write``, or SQLAlchemy's ``?host=h1:5432&host=h2:5432``."""
     try:
-        parsed = make_url(_hosts_in_query(url))
+        parsed = make_url(hosts_in_query(url))
     except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise StoreError(f"database url is not valid: {exc}") from exc
     scheme = parsed.get_backend_name()
@@ -57,7 +57,7 @@ _MULTI_HOST = re.compile(
 )
 
 
-def _hosts_in_query(url: str) -> str:
+def hosts_in_query(url: str) -> str:
     """``scheme://user@h1:p1,h2:p2/db?x`` -> ``scheme://user@/db?x&host=h1:p1&host=h2:p2``;
     any other URL unchanged."""
     match = _MULTI_HOST.match(url)

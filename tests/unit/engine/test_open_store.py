@@ -80,3 +80,13 @@ def test_sqlite_opens_a_real_store() -> None:
 def test_a_port_that_is_no_number_is_refused_clearly() -> None:
     with pytest.raises(StoreError, match="database url is not valid"):
         open_store("postgresql://u@db1:54x2/hisms")
+
+
+def test_the_legacy_table_poller_keeps_every_host_of_a_multi_host_url() -> None:
+    from hisms.adapters.dbtable.poller import sqlalchemy_url
+
+    url = sqlalchemy_url("postgresql://u@db1:5432,db2:5433/his?target_session_attrs=read-write")
+    assert url == (
+        "postgresql+psycopg://u@/his?host=db1%3A5432&host=db2%3A5433"
+        "&target_session_attrs=read-write"
+    )
