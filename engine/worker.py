@@ -272,8 +272,9 @@ class Engine:
                 log.error("claim failed on lane %s: %s", lane.name, exc)
                 self._refusing["claim"] = str(exc)
                 rows = []
-            else:
+            else:  # the outbox takes writes again (a write-back that gave up stays no cause)
                 self._refusing.pop("claim", None)
+                self._refusing.pop("write-back", None)
             if rows:
                 idle = self.cfg.poll_min_seconds
                 self.counts["claimed"] += len(rows)
