@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 
@@ -40,7 +41,7 @@ async def serve(settings: Settings, store: Store, metrics: Metrics | None = None
     engine = Engine(settings, store, carriers_for(settings), metrics)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, engine.stop)
+        loop.add_signal_handler(sig, _stop_then_exit, engine, sig)
     loop.add_signal_handler(signal.SIGHUP, engine.reload)  # `systemctl reload hisms`
     try:
         async with (
@@ -53,6 +54,19 @@ async def serve(settings: Settings, store: Store, metrics: Metrics | None = None
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
     return engine
+
+
+def _stop_then_exit(engine: Engine, sig: signal.Signals) -> None:
+    """The first SIGTERM/SIGINT drains; a second one exits at once, as kill -9 would: rows
+    held come back after their lease, unanswered reports and MO are sent again by the
+    gateway (README, guarantees)."""
+    if not engine.stopping:
+        log.info("%s: draining (send it again to exit at once)", sig.name)
+        engine.stop()
+        return
+    log.warning("%s again: exiting without draining", sig.name)
+    logging.shutdown()
+    os._exit(128 + sig)
 
 
 @contextlib.asynccontextmanager

@@ -67,6 +67,9 @@ class EngineConfig(_Section):
     urgent_batch_size: int = Field(20, ge=1, le=1000)
     inflight_batches: int = Field(4, ge=1, le=64)
     lease_seconds: float = Field(60.0, gt=0)
+    # SIGTERM: how long batches on the wire may take to be answered and written back before
+    # the links close; unsent rows are handed back at once, not after this.
+    drain_seconds: float = Field(10.0, ge=0)
     max_attempts: int = Field(5, ge=1)
     retry_base_seconds: float = Field(5.0, gt=0)
     retry_max_seconds: float = Field(600.0, gt=0)

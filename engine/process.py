@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -145,12 +146,15 @@ def _facts(row: Claimed, checked: Passed, router: Router) -> Facts:
     )
 
 
-def waiting(row: Claimed, why: str, policy: RetryPolicy) -> dict[str, Any]:
-    """SENDING -> PENDING without spending the attempt: no channel takes traffic now."""
+def waiting(
+    row: Claimed, why: str, policy: RetryPolicy, due: datetime | None = None
+) -> dict[str, Any]:
+    """SENDING -> PENDING without spending the attempt: no channel takes traffic now (due
+    after ``channel_wait_seconds``), or this engine is stopping (``due`` now)."""
     return {
         "id": row.id,
         "attempt": row.attempt,
-        "next_attempt_at": policy.wait_at(row.priority),
+        "next_attempt_at": due or policy.wait_at(row.priority),
         "error_code": ErrorCode.WAITING_CHANNEL,
         "error_text": _clip(why),
     }
@@ -183,9 +187,11 @@ def settle(
     policy: RetryPolicy,
     into: WriteBack,
     blocked: Callable[[str], str | None],
+    due: datetime | None = None,
 ) -> None:
     """Add each message's outcome to ``into``; ``blocked(channel)`` says why a channel takes
-    no traffic now (a part it handed back then waits, without spending an attempt)."""
+    no traffic now (a part it handed back then waits, without spending an attempt, until
+    ``due`` if given)."""
     for message in outgoing:
         got = [results.get(p.key) or _missing(p.key) for p in message.parts]
         accepted = [r for r in got if r.outcome is Outcome.ACCEPTED]
@@ -200,7 +206,7 @@ def settle(
             into.finals.append(final(row, Status.FAILED, code, failed.error_text, message.channel))
         elif retry is not None and (why := blocked(message.channel)) is not None:
             why = message.waits_for or f"waiting for a channel: {why}"
-            into.waits.append(waiting(row, why, policy))
+            into.waits.append(waiting(row, why, policy, due))
         elif retry is not None and policy.exhausted(row.attempt):
             text = f"gave up after {row.attempt} attempts: {retry.error_text or retry.error_code}"
             code = retry.error_code or ErrorCode.FAILED

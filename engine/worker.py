@@ -76,6 +76,8 @@ LISTEN_SLICE_SECONDS = 1.0
 # write per arrival would hold the database's attention (SQLite's one writer above all);
 # a gateway waiting for our answers loses no more than this per window.
 GATHER_SECONDS = 0.01
+# Why a stopping engine's unsent parts went back (error_text of their PENDING rows).
+STOPPING = "engine stopping: handed back unsent"
 
 
 class Engine:
@@ -125,8 +127,10 @@ class Engine:
         self._mos: list[MoMessage] = []
         self._sending: Counter[str] = Counter()  # numbers in batches not yet written back
         self._failing_since: float | None = None  # when writing reports/MO began to fail
+        self._refusing: dict[str, str] = {}  # claim, write-back, flush -> the database's error
         self._arrived = asyncio.Event()  # reports or MO wait to be stored (and answered)
         self._stop = asyncio.Event()
+        self._draining = False  # stopping: nothing more goes to the carriers
         self._unlisten = threading.Event()  # the LISTEN thread's stop: asyncio's is not thread-safe
         self._wake = {URGENT.name: asyncio.Event(), BULK.name: asyncio.Event()}
         self._batches: set[asyncio.Task[None]] = set()
@@ -168,14 +172,15 @@ class Engine:
         log.info("worker %s started with channels %s", self.worker, ", ".join(self.carriers))
         await self._stop.wait()
         self._unlisten.set()
+        handed = self._hand_back()  # first: a lane waiting for a free slot waits for it
         for wake in self._wake.values():
             wake.set()
         await asyncio.gather(*lanes)
-        if self._batches:
-            await asyncio.gather(*self._batches, return_exceptions=True)
-        await self._flush()  # answered while the links are still up
+        await self._drain(handed)
         for carrier in self.carriers.values():
-            await carrier.stop()
+            await carrier.stop()  # each link waits for its in-flight answers, then logs out
+        # What the links closed on comes back as RETRY; the write-backs may take a lease.
+        await self._batches_done(self.cfg.lease_seconds, "written back")
         await _cancel(side)
         await self._flush()
         if self.shares is not None:
@@ -186,6 +191,55 @@ class Engine:
 
     def stop(self) -> None:
         self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def writes_refused(self) -> str | None:
+        """Why the database takes none of this engine's writes (read-only, disk full, a
+        standby after a failover), while its last claim, write-back or flush failed; the
+        monitoring probe, which only reads, counts it as the database being down."""
+        if not self._refusing:
+            return None
+        return "; ".join(
+            f"{what}: {' '.join(why.split())[:200]}" for what, why in self._refusing.items()
+        )
+
+    def _hand_back(self) -> int:
+        """SIGTERM: the parts still queued for the links go back at once (their rows PENDING,
+        due now, the attempt given back, no lease to wait for), as does every part not yet
+        submitted (``_blocked``); how many were queued."""
+        self._draining = True
+        return sum(carrier.hand_back(STOPPING) for carrier in self.carriers.values())
+
+    async def _drain(self, handed: int) -> None:
+        """Once no lane claims: what is on the wire gets ``drain_seconds`` to be answered and
+        written back; reports and MO are flushed (and answered) while the links are up."""
+        log.info(
+            "stopping: %d queued parts handed back, waiting up to %gs for %d batches in flight",
+            handed,
+            self.cfg.drain_seconds,
+            len(self._batches),
+        )
+        await self._batches_done(self.cfg.drain_seconds, "answered")
+        await self._flush()
+
+    async def _batches_done(self, seconds: float, what: str) -> None:
+        if not self._batches:
+            return
+        _, late = await asyncio.wait(set(self._batches), timeout=seconds)
+        if late:
+            log.warning(
+                "%d batches not %s within %gs; their rows come back after their lease",
+                len(late),
+                what,
+                seconds,
+            )
+
+    def _blocked(self, channel: str) -> str | None:
+        """Why ``channel`` takes nothing now: this engine is stopping, or the router's reason."""
+        return STOPPING if self._draining else self.channels.router.blocked(channel)
 
     def reload(self) -> None:
         """SIGHUP: read routing, channel modes, the content policy and the billing accounts
@@ -216,7 +270,11 @@ class Engine:
                 )
             except StoreError as exc:
                 log.error("claim failed on lane %s: %s", lane.name, exc)
+                self._refusing["claim"] = str(exc)
                 rows = []
+            else:  # the outbox takes writes again (a write-back that gave up stays no cause)
+                self._refusing.pop("claim", None)
+                self._refusing.pop("write-back", None)
             if rows:
                 idle = self.cfg.poll_min_seconds
                 self.counts["claimed"] += len(rows)
@@ -269,7 +327,8 @@ class Engine:
             try:
                 results = await self._submit(outgoing)
                 await self._fail_over(outgoing, results)
-                process.settle(outgoing, results, self.policy, written, router.blocked)
+                due = utcnow() if self._draining else None  # handed back: for anyone, now
+                process.settle(outgoing, results, self.policy, written, self._blocked, due)
                 await self._write(written)
                 self.metrics.written(lane, _statuses(written))
             finally:
@@ -355,8 +414,8 @@ class Engine:
         self, channel: str, messages: list[process.Outgoing]
     ) -> list[SubmitResult]:
         parts = [p for m in messages for p in m.parts]
-        blocked = self.channels.router.blocked(channel)
-        if blocked is not None:  # it went down since these were routed: hand them back now
+        blocked = self._blocked(channel)
+        if blocked is not None:  # down since these were routed, or stopping: hand them back
             return [
                 SubmitResult(p.key, Outcome.RETRY, error_code=ErrorCode.RETRY, error_text=blocked)
                 for p in parts
@@ -364,7 +423,8 @@ class Engine:
         started = utcnow()
         try:
             results = await self.carriers[channel].submit(parts)
-            self.channels.answered(channel, results)
+            if not self._draining:  # handed back is no verdict on the channel's health
+                self.channels.answered(channel, results)
         except Exception as exc:
             log.exception("channel %s raised on submit", channel)
             results = [
@@ -389,6 +449,7 @@ class Engine:
                 result = await asyncio.to_thread(
                     self.store.write_back, self.worker, batch, self.resend
                 )
+        self._refusing.pop("write-back", None)
         self.counts["submitted"] += len(batch.submitted)
         self.counts["final"] += len(batch.finals)
         self.counts["retried"] += len(batch.retries)
@@ -398,6 +459,7 @@ class Engine:
     def _write_back_retried(self, state: RetryCallState) -> None:
         self.counts["retried_write_backs"] += 1
         error = state.outcome.exception() if state.outcome else None
+        self._refusing["write-back"] = str(error)
         self.counts["deadlocks"] += isinstance(error, StoreDeadlock)
 
     # -- carrier events -------------------------------------------------------
@@ -505,6 +567,7 @@ class Engine:
         """Count a flush that must be retried; log an outage when it starts and when it ends,
         not at every flush (five times a second)."""
         if trouble is None:
+            self._refusing.pop("flush", None)
             if self._failing_since is not None:
                 log.info(
                     "writing reports/MO works again after %.1f s",
@@ -513,6 +576,7 @@ class Engine:
                 self._failing_since = None
             return
         self.counts["retried_flushes"] += 1
+        self._refusing["flush"] = str(trouble)
         self.counts["deadlocks"] += isinstance(trouble, StoreDeadlock)
         if self._failing_since is None:
             self._failing_since = time.monotonic()

@@ -30,6 +30,7 @@ class Health:
         metrics: Metrics,
         store: Store,
         channels: Channels,
+        writes_refused: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.cfg = cfg
         self.metrics = metrics
@@ -39,6 +40,7 @@ class Health:
         self.database_changed_at = time.monotonic()  # when database_up last changed
         self.pending: dict[str, tuple[float | None, int]] = {}  # lane -> (oldest age, backlog)
         self.channels = channels
+        self._writes_refused = writes_refused
         self._probing: asyncio.Task[int] | None = None
 
     # -- readiness --------------------------------------------------------------
@@ -68,7 +70,9 @@ class Health:
 
     async def probe(self) -> None:
         """Ask the database for its schema version within the deadline. A probe still
-        hanging from before is awaited, not doubled: a dead server must not pile up threads."""
+        hanging from before is awaited, not doubled: a dead server must not pile up threads.
+        A database that answers but refuses the engine's writes (read-only, disk full) is
+        down too: nothing is claimed, reports and MO wait unanswered."""
         if self._probing is None or self._probing.done():
             self._probing = asyncio.ensure_future(asyncio.to_thread(self.store.schema_version))
         try:
@@ -78,7 +82,8 @@ class Health:
         except StoreError as exc:
             self._database(False, " ".join(str(exc).split())[:300])
         else:
-            self._database(True, "")
+            refused = self._writes_refused()
+            self._database(refused is None, f"writes refused: {refused}" if refused else "")
 
     def _database(self, up: bool, error: str) -> None:
         if up != self.database_up:

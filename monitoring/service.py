@@ -39,7 +39,7 @@ async def monitored(settings: Settings, engine: Engine) -> AsyncIterator[Health 
     metrics.registry.register(ChannelCollector(metrics, engine.carriers, engine.channels))
     # Its own connections: a probe must not wait for one of the engine's busy pool.
     store = open_store(settings.database.url.get_secret_value(), 2)
-    health = Health(cfg, metrics, store, engine.channels)
+    health = Health(cfg, metrics, store, engine.channels, engine.writes_refused)
     jobs: list[Coroutine[Any, Any, None]] = [health.run()]
     if settings.alarms.enabled:
         from hisms.monitoring.alarming import Alarming

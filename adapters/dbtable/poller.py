@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.expression import TableClause
 
 from hisms.adapters.dbtable.mapping import Mapping
+from hisms.engine.store import hosts_in_query
 from hisms.engine.store.base import NewMessage, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ _RESULT = {2: "submitted", 3: "delivered", 4: "failed", 5: "failed", 6: "failed"
 
 
 def sqlalchemy_url(url: str) -> str:
-    parsed = make_url(url)
+    parsed = make_url(hosts_in_query(url))  # a primary and its standbys: SQLAlchemy's form
     driver = _DRIVERS.get(parsed.drivername)
     return parsed.set(drivername=driver).render_as_string(False) if driver else url
 

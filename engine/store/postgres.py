@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 from psycopg.types.array import ListBinaryDumper
 from psycopg_pool import ConnectionPool
@@ -76,15 +77,24 @@ class PostgresStore(SqlStore[_Tx]):
 
     @classmethod
     def from_url(cls, url: URL, pool_size: int) -> Self:
-        """``postgresql://user@host/db`` (``kingbase://`` for KingbaseES), any driver suffix."""
-        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        return cls(conninfo, pool_size)
+        """``postgresql://user@host/db`` (``kingbase://`` for KingbaseES), any driver suffix;
+        several hosts (``?host=h1:5432&host=h2:5432``, see ``open_store``) for a primary
+        and its standbys, with ``target_session_attrs=read-write`` to find the primary."""
+        return cls(conninfo(url), pool_size)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[_Tx]:
         try:
-            with self._pool.connection() as conn, conn.transaction():
-                yield _Tx(conn, self.queries)
+            with self._pool.connection() as conn:
+                try:
+                    with conn.transaction():
+                        yield _Tx(conn, self.queries)
+                except psycopg.errors.ReadOnlySqlTransaction:
+                    # A session opened read-only (default_transaction_read_only, a standby a
+                    # failover left behind) stays so: closed, the pool opens a new one, which
+                    # target_session_attrs=read-write sends to a primary that takes writes.
+                    conn.close()
+                    raise
         except (psycopg.Error, UnicodeError) as exc:
             refused = isinstance(exc, psycopg.DataError | psycopg.IntegrityError)  # SQLSTATE 22, 23
             deadlock = isinstance(exc, psycopg.errors.DeadlockDetected)
@@ -98,9 +108,11 @@ class PostgresStore(SqlStore[_Tx]):
     def wait_for_work(self, timeout: float) -> int | None:
         listener = self._listener
         connecting = listener is None or listener.closed
+        started = time.monotonic()
         try:
             if listener is None or connecting:
-                # Bounded: a server that accepts no connection must not hold the wake-ups.
+                # Bounded: a server that accepts no connection, or accepts and never answers,
+                # must not hold the wake-ups (libpq waits at least 2 s).
                 listener = self._listener = psycopg.connect(
                     self._conninfo, autocommit=True, connect_timeout=max(1, int(timeout))
                 )
@@ -113,7 +125,7 @@ class PostgresStore(SqlStore[_Tx]):
             log.warning("LISTEN connection lost (%s); falling back to polling", exc)
             self._close_listener()
             if connecting:  # the server is down or restarting: one try per slice, no hot loop
-                time.sleep(timeout)
+                time.sleep(max(0.0, timeout - (time.monotonic() - started)))
             return None
 
     def close(self) -> None:
@@ -125,6 +137,30 @@ class PostgresStore(SqlStore[_Tx]):
             with contextlib.suppress(psycopg.Error):
                 self._listener.close()
             self._listener = None
+
+
+def conninfo(url: URL) -> str:
+    """libpq's keyword/value string for ``url``. SQLAlchemy keeps several hosts as a tuple
+    of ``host:port`` in the query, which rendered back as a URL libpq reads as the last
+    host alone: they become libpq's lists, ``host=h1,h2 port=p1,p2``."""
+    params: dict[str, Any] = {k: v for k, v in url.query.items() if k not in ("host", "port")}
+    hosts = url.query.get("host", url.host)
+    if isinstance(hosts, tuple):
+        pairs = [h.rpartition(":") if ":" in h and h[-1] != "]" else (h, "", "") for h in hosts]
+        params["host"] = ",".join(h.strip("[]") for h, _, _ in pairs)
+        ports = [p for _, _, p in pairs]
+        if any(ports):  # libpq: one port for all, or one per host (empty: the default)
+            params["port"] = ",".join(ports)
+    else:
+        params["host"] = hosts
+        params["port"] = url.query.get("port", url.port)
+    return make_conninfo(
+        "",
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        **{k: v for k, v in params.items() if v is not None},
+    )
 
 
 def _binary_arrays(conn: psycopg.Connection[Any]) -> None:

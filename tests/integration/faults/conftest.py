@@ -11,11 +11,13 @@ received beyond one per part; every message here has one part).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +151,10 @@ class Cluster:
     def stop(self, mode: str = "fast", check: bool = True) -> None:
         self.ctl("stop", "-m", mode, "-w", check=check)
 
+    def promote(self) -> None:
+        """A standby becomes a primary that takes writes (what a failover tool does)."""
+        self.ctl("promote", "-w")
+
     def restart(self) -> None:
         """A fast restart: every session is terminated, new ones are refused until it is up."""
         self.ctl("restart", "-m", "fast", "-w", "-l", str(self.log))
@@ -193,6 +199,60 @@ def private_pg() -> Iterator[Cluster]:
     finally:
         cluster.stop("immediate", check=False)  # a failed test may have left it stopped
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def standby(private_pg: Cluster) -> Iterator[Cluster]:
+    """A streaming replica of ``private_pg`` (pg_basebackup -R), started on its own port;
+    the primary commits only once the standby has the WAL (synchronous_standby_names)."""
+    home = private_pg.data.parent / "standby"
+    home.mkdir()
+    if private_pg.as_user:
+        shutil.chown(home, "postgres")
+    replica = Cluster(home / "data", _free_port(), private_pg.as_user, private_pg.bindir)
+    backup = [str(replica.bindir / "pg_basebackup"), "-D", str(replica.data), "-R", "-X", "stream"]
+    where = ["-h", "127.0.0.1", "-p", str(private_pg.port), "-U", "postgres"]
+    subprocess.run(
+        [*replica.as_user, *backup, *where], check=True, capture_output=True, timeout=120
+    )
+    replica.start()
+    try:
+        with psycopg.connect(private_pg.url, autocommit=True) as conn:
+            wait_until(
+                lambda: conn.execute("SELECT count(*) FROM pg_stat_replication").fetchone() == (1,),
+                30,
+                "the standby streaming",
+            )
+            conn.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
+            conn.execute("SELECT pg_reload_conf()")
+        yield replica
+    finally:
+        replica.stop("immediate", check=False)
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[int]:
+    """A port that accepts TCP connections and never sends a byte (a hung gateway or
+    database server); closed, with every connection it took, at the end."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    taken: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError, OSError):
+                taken.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, name="silent-server", daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in [*taken, listener]:
+            conn.close()
 
 
 def terminate_backends(url: str) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+import psycopg
 import pytest
 
 from hisms.engine.store import open_store
@@ -20,11 +21,13 @@ from tests.integration.faults.conftest import (
     check_statuses,
     crash_bound,
     rows,
+    silent_server,
     simulator_counters,
     summary,
     terminate_backends,
     wait_moving,
 )
+from tests.integration.monitoring.conftest import run_monitored
 
 
 def _cut_during_run(e2e: E2E, total: int, cuts: int, cut: object) -> list[object]:
@@ -108,5 +111,77 @@ def test_listen_waits_between_reconnects_while_the_server_is_down(private_pg: Cl
             except StoreError:
                 continue
         assert store.wait_for_work(10) == 0  # woken by the insert's NOTIFY
+    finally:
+        store.close()
+
+
+def _read_only(url: str, on: bool) -> None:
+    """The database refuses writes from new sessions (as a full disk or a standby does);
+    the sessions already open are terminated so that the engine's are refused too."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET default_transaction_read_only = off")  # this session may write
+        name = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        setting = (
+            "SET default_transaction_read_only = on"
+            if on
+            else "RESET default_transaction_read_only"
+        )
+        conn.execute(f'ALTER DATABASE "{name}" {setting}')
+    if on:
+        terminate_backends(url)
+
+
+@pytest.mark.slow
+def test_a_database_refusing_writes_stops_claims_raises_the_alarm_and_loses_nothing(
+    e2e: E2E,
+) -> None:
+    total = 3000
+    sim = e2e.simulator(report_delay=0.1, fail_ratio=0.05, seed=41, mo_rules=())
+    e2e.insert(rows(total))
+    alarms = {
+        "enabled": True,
+        "every_seconds": 0.2,
+        "database_down_seconds": 1,
+        "clear_after_seconds": 1,
+    }
+    monitoring = {"enabled": True, "port": 0, "probe_every_seconds": 0.2}
+    engine = run_monitored(
+        e2e, sim.port, {"monitoring": monitoring, "alarms": alarms}, engine=ENGINE
+    )
+    accepted = lambda: simulator_counters(sim).accepted  # noqa: E731
+    wait_moving(e2e, lambda: accepted() >= total // 3, "traffic before the fault", accepted)
+
+    _read_only(e2e.url, on=True)
+    wait_moving(e2e, lambda: "ALARM database_down" in engine.log(), "the alarm", engine.log)
+    log = engine.log()
+    assert "writes refused" in log and "read-only transaction" in log
+    held = e2e.counts()
+    # Nothing is claimed while writes are refused: what was in flight is all that moves.
+    time.sleep(2)
+    assert accepted() - held.get(2, 0) - held.get(3, 0) - held.get(4, 0) <= crash_bound()
+
+    _read_only(e2e.url, on=False)  # the engine's read-only sessions are not terminated
+    wait_moving(e2e, e2e.all_final(total), "every row final once writes are taken", e2e.counts)
+    wait_moving(e2e, lambda: "RECOVERED database_down" in engine.log(), "recovery", engine.log)
+    # Reports were answered only once stored: none was lost while the database refused them.
+    _assert_nothing_lost(e2e, total, crash_bound())
+    raised = e2e.query("SELECT count(*) FROM sms_alarm WHERE alarm = 'database_down'")
+    assert raised[0][0] >= 1  # journaled once the database took writes again
+
+
+def test_a_listen_server_that_never_answers_costs_one_bounded_wait(pg_url: str) -> None:
+    """The LISTEN connection's server accepts TCP and says nothing (a hung host, a firewall
+    that swallows the startup): each wait gives up after its connect_timeout, falls back to
+    polling and tries again; nothing hangs, and the store's own transactions go on."""
+    store = open_store(pg_url)
+    try:
+        with silent_server() as port:
+            store._conninfo = f"host=127.0.0.1 port={port} user=postgres"  # type: ignore[attr-defined]
+            started = time.monotonic()
+            assert [store.wait_for_work(1.0) for _ in range(2)] == [None, None]
+            took = time.monotonic() - started
+            print(f"\ntwo waits on a silent server took {took:.1f}s")
+            assert took < 2 * 2 + 1.5  # connect_timeout each (libpq's least: 2 s), no more
+            assert store.enqueue([NewMessage(phone="13800138000", content="x", priority=0)], "t")
     finally:
         store.close()

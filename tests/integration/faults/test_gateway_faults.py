@@ -12,10 +12,12 @@ from tests.integration.faults.conftest import (
     E2E,
     check_statuses,
     rows,
+    silent_server,
     simulator_counters,
     summary,
     wait_moving,
 )
+from tests.integration.monitoring.conftest import SimAt, sim_config
 
 WINDOW, CONNECTIONS = 16, 2
 LINKS = {"window": WINDOW, "connections": CONNECTIONS, "response_timeout_seconds": 2}
@@ -140,3 +142,32 @@ def _unmatched(e2e: E2E) -> int:
     return int(
         e2e.query("SELECT count(*) FROM sms_report_unmatched WHERE matched_at IS NULL")[0][0]
     )
+
+
+@pytest.mark.slow
+def test_a_gateway_that_never_answers_the_login_holds_nothing_and_loses_nothing(
+    e2e: E2E,
+) -> None:
+    """The gateway accepts TCP and says nothing: each login gives up after
+    connect_timeout_seconds, the channel is marked DOWN, the rows wait PENDING without
+    spending attempts; a working gateway at the same address then sends each once."""
+    total = 300
+    e2e.insert(rows(total))
+    with silent_server() as port:
+        engine = e2e.run(port, connect_timeout_seconds=1, engine={"max_attempts": 2})
+        waiting = "SELECT count(*), max(attempts) FROM sms_outbox WHERE error_code = %s"
+        wait_moving(
+            e2e,
+            lambda: e2e.query(waiting, "WAITING_CHANNEL")[0][0] == total,
+            "the channel DOWN and every row waiting for it",
+            engine.log,
+        )
+        assert "cannot log in to the gateway" in engine.log() and "is DOWN" in engine.log()
+        # Waiting is no attempt: nothing fails however long the gateway stays silent.
+        assert e2e.query(waiting, "WAITING_CHANNEL") == [(total, 0)]
+        assert e2e.counts() == {0: total}
+    sim = SimAt(sim_config(), port)
+    e2e.sims.append(sim)
+    wait_moving(e2e, e2e.all_final(total), "every row final at the working gateway", e2e.counts)
+    assert summary(sim, total, 0) == 0
+    assert check_statuses(e2e, sim) == {3: total}

@@ -13,11 +13,20 @@ from hisms.engine.store import STORES, open_store
 from hisms.engine.store.base import StoreError
 from hisms.engine.store.sqlite import SqliteStore
 
+PG = "user=u password=pw dbname=hisms"
 ODBC = "DRIVER={ODBC Driver 18 for SQL Server};SERVER=db1,1433;DATABASE=hisms;UID=sa;PWD={pw}"
 CASES = [
     ("sqlite:////var/lib/hisms.db", ("/var/lib/hisms.db",), {}),
-    ("postgresql+psycopg://u:pw@db1:5433/hisms", ("postgresql://u:pw@db1:5433/hisms", 3), {}),
-    ("kingbase://u:pw@db1:54321/hisms", ("postgresql://u:pw@db1:54321/hisms", 3), {}),
+    ("postgresql+psycopg://u:pw@db1:5433/hisms", (f"{PG} host=db1 port=5433", 3), {}),
+    ("kingbase://u:pw@db1:54321/hisms", (f"{PG} host=db1 port=54321", 3), {}),
+    # A primary and its standby: libpq's list and SQLAlchemy's repeated host, each host
+    # kept (rendered back as a URL, SQLAlchemy's form reached libpq as its last host alone).
+    (
+        "postgresql://u:pw@db1:5432,db2:5433/hisms?target_session_attrs=read-write",
+        (f"{PG} target_session_attrs=read-write host=db1,db2 port=5432,5433", 3),
+        {},
+    ),
+    ("postgresql://u:pw@/hisms?host=db1&host=db2", (f"{PG} host=db1,db2", 3), {}),
     (
         "mariadb://u:pw@db1/hisms",
         (3,),
@@ -66,3 +75,18 @@ def test_sqlite_opens_a_real_store() -> None:
         assert isinstance(store, SqliteStore) and store.schema_version() == 0
     finally:
         store.close()
+
+
+def test_a_port_that_is_no_number_is_refused_clearly() -> None:
+    with pytest.raises(StoreError, match="database url is not valid"):
+        open_store("postgresql://u@db1:54x2/hisms")
+
+
+def test_the_legacy_table_poller_keeps_every_host_of_a_multi_host_url() -> None:
+    from hisms.adapters.dbtable.poller import sqlalchemy_url
+
+    url = sqlalchemy_url("postgresql://u@db1:5432,db2:5433/his?target_session_attrs=read-write")
+    assert url == (
+        "postgresql+psycopg://u@/his?host=db1%3A5432&host=db2%3A5433"
+        "&target_session_attrs=read-write"
+    )

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from hisms.adapters.his import Profiles, SourceProfile
@@ -205,6 +207,17 @@ def test_a_part_handed_back_by_a_channel_now_down_waits_even_with_no_attempts_le
     process.settle(outgoing, results, POLICY, into, lambda c: f"{c} DOWN (link down)")
     assert into.finals == [] and into.retries == []
     assert "waiting for a channel: cm DOWN" in into.waits[0]["error_text"]
+
+
+def test_parts_handed_back_by_a_stopping_engine_are_due_at_once() -> None:
+    """SIGTERM: not after channel_wait_seconds, for whichever engine claims next."""
+    outgoing, into = process.plan([row(attempt=2)], RULES, ROUTER, NO_PROFILES, POLICY)
+    results = {p.key: SubmitResult(p.key, Outcome.RETRY) for p in outgoing[0].parts}
+    now = datetime.now(UTC)
+    process.settle(outgoing, results, POLICY, into, lambda c: "engine stopping", now)
+    (wait,) = into.waits
+    assert wait["next_attempt_at"] == now and wait["attempt"] == 2
+    assert "engine stopping" in wait["error_text"]
 
 
 def test_a_message_failing_over_to_a_channel_of_another_coding_is_split_again() -> None:

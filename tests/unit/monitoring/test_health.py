@@ -3,6 +3,7 @@ the routing gives it that takes traffic (the engine's channel health)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from hisms.carrier import registry
@@ -60,3 +61,20 @@ def test_a_standby_engine_is_ready() -> None:
         health.channels.share(name, 0)
     assert health.problems() == []
     assert not health.channels.standing("cmcc").takes_new  # routing sends nothing here
+
+
+def test_a_database_that_answers_but_refuses_the_engines_writes_is_down() -> None:
+    class Answers:
+        def schema_version(self) -> int:
+            return 17
+
+    refused: list[str | None] = ["claim: cannot execute UPDATE in a read-only transaction"]
+    health = _health([], [])
+    health.store = Answers()  # type: ignore[assignment]
+    health._writes_refused = lambda: refused[0]
+    asyncio.run(health.probe())
+    assert health.database_up is False
+    assert health.database_error == f"writes refused: {refused[0]}"
+    refused[0] = None  # the engine's next claim went through
+    asyncio.run(health.probe())
+    assert health.database_up is True
