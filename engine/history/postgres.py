@@ -98,17 +98,19 @@ class PgHistory(History):
     def drop(self, parts: Sequence[Part]) -> None:
         with self._tx() as conn:
             for part in parts:
+                if part.table == "sms_outbox":  # its references need not stay unique now
+                    conn.execute(
+                        sql.SQL(
+                            "DELETE FROM sms_outbox_ref r USING {} o WHERE r.outbox_id = o.id"
+                            " AND r.source_system = o.source_system AND r.source_ref = o.source_ref"
+                        ).format(sql.Identifier(part.name))
+                    )
                 conn.execute(
                     sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(
                         sql.Identifier(part.table), sql.Identifier(part.name)
                     )
                 )
                 conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(part.name)))
-                if part.table == "sms_outbox":  # the ids it held need not stay unique
-                    conn.execute(
-                        "DELETE FROM sms_outbox_ref WHERE outbox_id >= %s AND outbox_id < %s",
-                        (part.lo if part.lo is not None else -(2**63), part.hi),
-                    )
 
     def restore(self, entry: Entry, source: GzipFile) -> str:
         if entry.table not in TABLES:

@@ -377,8 +377,8 @@ RETURNING id
 
 -- name: batch_of_ref
 -- The batch id a caller reference already belongs to (a repeated SendBatch answers with it).
-SELECT batch_id FROM sms_outbox
-WHERE source_system = %(source_system)s AND source_ref = %(source_ref)s
+SELECT o.batch_id FROM sms_outbox_ref r JOIN sms_outbox o ON o.id = r.outbox_id
+WHERE r.source_system = %(source_system)s AND r.source_ref = %(source_ref)s
 
 -- name: find_by_ids
 -- Messages as v_sms_result shows them, with their batch, by outbox id.

@@ -210,7 +210,6 @@ CREATE TABLE sms_outbox_ref (
     outbox_id       bigint      NOT NULL,
     PRIMARY KEY (source_system, source_ref)
 );
-CREATE INDEX ix_sms_outbox_ref_outbox ON sms_outbox_ref (outbox_id);
 INSERT INTO sms_outbox_ref SELECT source_system, source_ref, id FROM sms_outbox_legacy
 WHERE source_ref IS NOT NULL;
 
