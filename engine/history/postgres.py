@@ -20,7 +20,7 @@ from hisms.engine.history.files import NULL, Entry
 from hisms.engine.history.months import add_months
 
 _CSV = sql.SQL("(FORMAT csv, HEADER true, NULL {})").format(sql.Literal(NULL))
-_BLOCK = 1 << 16
+_BLOCK = 1 << 20
 # FOR VALUES FROM (MINVALUE) TO ('2026110000000000'): the id range of a partition.
 _BOUNDS = re.compile(r"FROM \('?(MINVALUE|\d+)'?\) TO \('?(\d+)'?\)")
 
@@ -90,9 +90,14 @@ class PgHistory(History):
             count = conn.execute(
                 sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(part.name))
             ).fetchone()
+            pending = bytearray()  # COPY yields a row at a time: compress in larger pieces
             with conn.cursor().copy(query) as copy:
                 for block in copy:
-                    sink.write(block)
+                    pending += block
+                    if len(pending) >= _BLOCK:
+                        sink.write(pending)
+                        pending.clear()
+            sink.write(pending)
         return int(count[0]) if count else 0
 
     def drop(self, parts: Sequence[Part]) -> None:
