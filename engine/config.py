@@ -115,7 +115,7 @@ class HistoryConfig(_Section):
     # Rows deleted per transaction by the trim and by the batched archive.
     batch_rows: int = Field(5000, ge=100)
     # Months of partitions created ahead of this one (PostgreSQL), at start and hourly.
-    partitions_ahead: int = Field(2, ge=1, le=24)
+    partitions_ahead: int = Field(1, ge=1, le=24)
 
 
 class ValidationConfig(_Section):

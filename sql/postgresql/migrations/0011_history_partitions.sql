@@ -256,4 +256,4 @@ CREATE INDEX ix_sms_segment_id ON sms_segment (id);
 -- The engine's trim of pushed events.
 CREATE INDEX ix_sms_event_pushed ON sms_event (event_at) WHERE pushed_at IS NOT NULL;
 
-SELECT count(*) FROM sms_create_partitions(2);
+SELECT count(*) FROM sms_create_partitions(1);
