@@ -37,8 +37,9 @@ INSERT INTO sms_partitioned VALUES
 -- The month partition of `tbl` that holds `month` (any instant in it), created when missing.
 -- Rows that fell into the default partition meanwhile are moved into it. Returns its name,
 -- or NULL when it existed.
+-- SECURITY DEFINER: the engines' account creates partitions without owning the tables.
 CREATE FUNCTION sms_create_partition(tbl text, month timestamptz) RETURNS text
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     lo      bigint := sms_month_base(month);
     hi      bigint := sms_month_base((date_trunc('month', month AT TIME ZONE 'UTC')
@@ -63,7 +64,7 @@ $$;
 
 -- This month's partitions and the next `ahead` months' of every partitioned table.
 CREATE FUNCTION sms_create_partitions(ahead integer, today timestamptz DEFAULT now())
-RETURNS SETOF text LANGUAGE plpgsql AS $$
+RETURNS SETOF text LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     t    record;
     m    integer;
@@ -79,6 +80,9 @@ BEGIN
     END LOOP;
 END
 $$;
+
+REVOKE EXECUTE ON FUNCTION sms_create_partition(text, timestamptz),
+    sms_create_partitions(integer, timestamptz) FROM PUBLIC;
 
 -- Every partition with its bounds, rows (planner estimate) and size.
 CREATE VIEW v_sms_partition AS
