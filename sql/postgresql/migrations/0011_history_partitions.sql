@@ -221,9 +221,6 @@ WHERE source_ref IS NOT NULL;
 CREATE FUNCTION sms_outbox_ref_claim() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path FROM CURRENT AS $$
 BEGIN
-    IF NEW.source_ref IS NULL THEN
-        RETURN NEW;
-    END IF;
     INSERT INTO sms_outbox_ref (source_system, source_ref, outbox_id)
     VALUES (NEW.source_system, NEW.source_ref, NEW.id) ON CONFLICT DO NOTHING;
     IF FOUND THEN
@@ -233,7 +230,7 @@ BEGIN
 END
 $$;
 CREATE TRIGGER trg_sms_outbox_ref BEFORE INSERT ON sms_outbox
-    FOR EACH ROW EXECUTE FUNCTION sms_outbox_ref_claim();
+    FOR EACH ROW WHEN (NEW.source_ref IS NOT NULL) EXECUTE FUNCTION sms_outbox_ref_claim();
 
 -- A fresh database has nothing to keep below this month: its empty old tables go, so that
 -- any month can have a partition (a restored archive, a test's past month).
