@@ -51,7 +51,7 @@ def old_url(pg_url: str) -> str:
 def test_upgrade_keeps_every_row_and_carries_on(old_url: str) -> None:
     store = open_store(old_url)
     try:
-        assert store.upgrade() == [11]
+        assert 11 in store.upgrade()
         repeat, fresh = (
             NewMessage("13800138000", "again", "HIS", "r5"),
             NewMessage("13900139000", "new", "HIS", "n1"),
