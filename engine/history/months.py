@@ -46,8 +46,3 @@ def label(start: datetime) -> str:
     """``2026-04``: the name a month goes by in partitions, files and manifests."""
     return f"{start.year:04d}-{start.month:02d}"
 
-
-def first_id(start: datetime) -> int:
-    """The first id of the month beginning at ``start`` (PostgreSQL ids encode the month:
-    yyyymm * 10^10 + a sequence; sql/postgresql/migrations/0011_history_partitions.sql)."""
-    return (start.year * 100 + start.month) * 10_000_000_000
