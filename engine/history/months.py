@@ -45,4 +45,3 @@ def cutoff(now: datetime, months: int) -> datetime:
 def label(start: datetime) -> str:
     """``2026-04``: the name a month goes by in partitions, files and manifests."""
     return f"{start.year:04d}-{start.month:02d}"
-
