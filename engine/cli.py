@@ -22,6 +22,7 @@ from hisms.engine import app
 from hisms.engine.bench.cli import bench
 from hisms.engine.config import ConfigError, Settings, load
 from hisms.engine.doctor.cli import doctor
+from hisms.engine.history import cli as history_cli
 from hisms.engine.listcli import blacklist, words
 from hisms.engine.policy.wordfile import load_file
 from hisms.engine.policycli import audit, operator, source, template
@@ -73,7 +74,7 @@ def cli(ctx: click.Context, config_path: str | None, log_level: str) -> None:
 
 @cli.group()
 def db() -> None:
-    """Create, upgrade and print the database schema."""
+    """Create, upgrade and print the database schema; partitions, archives, restores."""
 
 
 @db.command("init")
@@ -288,6 +289,8 @@ def demo(db_path: str, scale: int) -> None:
     demo_module.main(db_path, scale)
 
 
+for command in (history_cli.partitions, history_cli.archive, history_cli.restore_archive):
+    db.add_command(command)
 cli.add_command(mode)
 cli.add_command(bench)
 cli.add_command(route)

@@ -107,6 +107,20 @@ class EngineConfig(_Section):
         return self.worker_id or f"{socket.gethostname()}:{os.getpid()}"
 
 
+class HistoryConfig(_Section):
+    """How long the history stays in the tables (docs/dba.md#history)."""
+
+    # Months of sms_outbox, sms_segment, sms_inbox and sms_event kept; `hisms db archive`
+    # refuses anything younger.
+    retention_months: int = Field(6, ge=1)
+    # Pushed sms_event rows (the push queue) are deleted by the engines after this long.
+    event_retention_days: float = Field(30.0, gt=0)
+    # Rows deleted per transaction by the trim and by the batched archive.
+    batch_rows: int = Field(5000, ge=100)
+    # Months of partitions created ahead of this one (PostgreSQL), at start and hourly.
+    partitions_ahead: int = Field(1, ge=1, le=24)
+
+
 class ValidationConfig(_Section):
     max_chars: int = Field(1000, ge=1, le=10000)
     require_signature: bool = True
@@ -159,6 +173,7 @@ class Settings(BaseSettings):
     database: DatabaseConfig = DatabaseConfig()
     engine: EngineConfig = EngineConfig()
     validation: ValidationConfig = ValidationConfig()
+    history: HistoryConfig = HistoryConfig()
     resend: ResendConfig = ResendConfig()
     channels: list[ChannelConfig] = [ChannelConfig(name="loopback", protocol="loopback")]
     sources: dict[str, SourceProfile] = {}  # by source_system

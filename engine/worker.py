@@ -89,6 +89,7 @@ class Engine:
         metrics: Metrics | None = None,
     ) -> None:
         self.cfg = settings.engine
+        self.history = settings.history
         self.store = store
         self.carriers = dict(carriers)
         self.worker = self.cfg.resolved_worker_id()
@@ -147,6 +148,7 @@ class Engine:
             await self._sync()  # the database's rules and operators' modes before any claim
         except StoreError as exc:
             log.error("reading routing from the database failed: %s", exc)
+        await self._guarded(self._history)  # this month's partitions exist before any intake
         lanes = [
             asyncio.create_task(self._lane(URGENT, self.cfg.urgent_batch_size)),
             asyncio.create_task(self._lane(BULK, self.cfg.batch_size)),
@@ -672,6 +674,17 @@ class Engine:
             log.info("deleted %d alarm events older than %s", gone, before)
         if self.shares is not None:
             await self.shares.purge()
+        await self._history()
+
+    async def _history(self) -> None:
+        """Next months' partitions before they are needed, and the pushed events trimmed."""
+        made = await asyncio.to_thread(self.store.create_partitions, self.history.partitions_ahead)
+        if made:
+            log.info("created partitions %s", ", ".join(made))
+        before = utcnow() - timedelta(days=self.history.event_retention_days)
+        gone = await asyncio.to_thread(self.store.trim_events, before, self.history.batch_rows)
+        if gone:
+            log.info("deleted %d pushed events older than %s", gone, before)
 
     async def _every(
         self,

@@ -239,6 +239,34 @@ def bench_cloud(
     )
 
 
+@bench.command("history")
+@click.option("--rows", default=10_000_000, show_default=True, type=click.IntRange(7))
+@click.option("--months", default=7, show_default=True, type=click.IntRange(7, 24))
+@click.option("--pending", default=10_000, show_default=True, type=click.IntRange(1))
+@click.option("--lookups", default=200, show_default=True, type=click.IntRange(1))
+@click.pass_obj
+def bench_history(obj: _Obj, rows: int, months: int, pending: int, lookups: int) -> None:
+    """Claim latency as ROWS of generated history fill MONTHS past months, phone lookups,
+    and the oldest month's archive (time, peak memory). PostgreSQL, on a scratch database:
+    it refuses one with messages."""
+    from hisms.engine.bench import history
+
+    try:
+        result = history.run(_url(obj), rows, months, pending, lookups)
+    except history.BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    first, last = result["claim_by_history"][0], result["claim_by_history"][-1]
+    lookup, archived = result["phone_lookup"], result["archive"]
+    _report(
+        result,
+        f"history: claim p50 {first['claim_ms_p50']} ms with no history, "
+        f"{last['claim_ms_p50']} ms with {last['history_rows']} rows ({pending} pending); "
+        f"phone lookup p50/p95 {lookup['ms_p50']}/{lookup['ms_p95']} ms; archive of "
+        f"{archived['rows']} rows in {archived['seconds']} s, Python peak "
+        f"{archived['python_peak_bytes'] // 1024} KiB",
+    )
+
+
 @bench.command("words")
 @click.option("--words", "word_count", default=10_000, show_default=True, type=click.IntRange(1))
 @click.option("--messages", default=2_000, show_default=True, type=click.IntRange(1))

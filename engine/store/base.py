@@ -232,6 +232,16 @@ class Store(PolicyStore, AccountStore, ABC):
         """Delete alarm events that happened before ``before``; how many went."""
 
     @abstractmethod
+    def trim_events(self, before: datetime, batch: int) -> int:
+        """Delete pushed ``sms_event`` rows older than ``before``, ``batch`` rows per
+        transaction (so the push queue is never locked long); how many went."""
+
+    @abstractmethod
+    def create_partitions(self, ahead: int) -> list[str]:
+        """Create this month's partitions and the next ``ahead`` months' where the
+        database partitions the history; the names of those created."""
+
+    @abstractmethod
     def write_back(
         self, worker: str, batch: WriteBack, resend: Resender | None = None
     ) -> WriteBackResult:

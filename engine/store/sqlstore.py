@@ -275,6 +275,19 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
         with self.transaction() as tx:
             return tx.changed("purge_alarms", before=before)
 
+    def trim_events(self, before: datetime, batch: int) -> int:
+        gone = 0
+        while True:
+            with self.transaction() as tx:
+                changed = tx.changed("trim_events", before=before, batch=batch)
+            gone += changed
+            if changed < batch:
+                return gone
+
+    def create_partitions(self, ahead: int) -> list[str]:
+        with self.transaction() as tx:
+            return [str(r["name"]) for r in tx.run("create_partitions", ahead=ahead)]
+
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
         rows = [mo_row(m) for m in messages]
         with self.transaction() as tx:

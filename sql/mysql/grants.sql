@@ -12,7 +12,8 @@ GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_segment TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_report_unmatched TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_inbox TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_source_mode TO 'hisms_engine'@'%';
-GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_event TO 'hisms_engine'@'%';
+-- DELETE: the engines trim pushed events older than history.event_retention_days.
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_event TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_setting TO 'hisms_engine'@'%';
 -- Reports and replies the database refused: parked, read by a DBA, purged after engine.parked_days.
 GRANT SELECT, INSERT, DELETE ON hisms_db.sms_parked TO 'hisms_engine'@'%';

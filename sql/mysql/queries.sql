@@ -1230,3 +1230,13 @@ ON DUPLICATE KEY UPDATE nonce_key = nonce_key
 -- name: purge_nonces
 -- Forget nonces whose request could no longer pass the clock-skew check.
 DELETE FROM sms_nonce WHERE expires_at < %(before)s
+
+-- name: trim_events
+-- Forget up to `batch` pushed events older than a time (history.event_retention_days).
+DELETE FROM sms_event WHERE pushed_at IS NOT NULL AND event_at < %(before)s
+ORDER BY event_at LIMIT %(batch)s
+
+-- name: create_partitions
+-- The tables are not partitioned here: none to create (`hisms db archive` deletes old
+-- months in batches).
+SELECT NULL AS name FROM DUAL WHERE %(ahead)s < 0

@@ -11,7 +11,8 @@ GRANT SELECT, INSERT, UPDATE ON hisms.sms_segment TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_report_unmatched TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_inbox TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_source_mode TO hisms_engine;
-GRANT SELECT, INSERT, UPDATE ON hisms.sms_event TO hisms_engine;
+-- DELETE: the engines trim pushed events older than history.event_retention_days.
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_event TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_setting TO hisms_engine;
 -- Reports and replies the database refused: parked, read by a DBA, purged after engine.parked_days.
 GRANT SELECT, INSERT, DELETE ON hisms.sms_parked TO hisms_engine;

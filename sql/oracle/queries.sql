@@ -1270,3 +1270,12 @@ WHEN NOT MATCHED THEN INSERT (nonce_key, expires_at) VALUES (v.nonce_key, v.expi
 -- name: purge_nonces
 -- Forget nonces whose request could no longer pass the clock-skew check.
 DELETE FROM sms_nonce WHERE expires_at < :before
+
+-- name: trim_events
+-- Forget up to `batch` pushed events older than a time (history.event_retention_days).
+DELETE FROM sms_event WHERE pushed_at IS NOT NULL AND event_at < :before AND ROWNUM <= :batch
+
+-- name: create_partitions
+-- The tables are not partitioned here: none to create (`hisms db archive` deletes old
+-- months in batches).
+SELECT NULL AS name FROM dual WHERE :ahead < 0

@@ -10,6 +10,12 @@ GRANT USAGE ON SCHEMA public TO hisms_engine, hisms_his;
 
 GRANT SELECT, INSERT, UPDATE ON sms_outbox, sms_segment, sms_inbox, sms_source_mode, sms_event,
     sms_setting TO hisms_engine;
+-- DELETE on sms_event: the engines trim pushed events (history.event_retention_days).
+-- sms_outbox_ref: intake answers a repeated reference with the original id; the engines
+-- create the coming months' partitions through sms_create_partitions (SECURITY DEFINER).
+GRANT DELETE ON sms_event TO hisms_engine;
+GRANT SELECT ON sms_outbox_ref, sms_partitioned, v_sms_partition TO hisms_engine;
+GRANT EXECUTE ON FUNCTION sms_create_partitions(integer, timestamptz) TO hisms_engine;
 -- DELETE: the engine's hourly purge of parked reports (engine.unmatched_report_days).
 GRANT SELECT, INSERT, UPDATE, DELETE ON sms_report_unmatched TO hisms_engine;
 GRANT SELECT ON sms_status, sms_schema_version, v_sms_result, v_sms_stats_daily TO hisms_engine;

@@ -24,13 +24,13 @@ FROM unnest(%(source_system)s::text[], %(source_ref)s::text[], %(account)s::text
      AS u(source_system, source_ref, account, dept_code, phone, content, signature, priority,
           send_at, expire_at, template_code, params, ord)
 ORDER BY u.ord
-ON CONFLICT (source_system, source_ref) DO NOTHING
+ON CONFLICT DO NOTHING  -- sms_outbox_ref skips a repeated (source_system, source_ref)
 RETURNING id, source_system, source_ref
 
 -- name: lookup_refs
 -- Ids of messages by caller reference, to answer a repeated intake with the original id.
-SELECT o.id, o.source_system, o.source_ref
-FROM sms_outbox o
+SELECT o.outbox_id AS id, o.source_system, o.source_ref
+FROM sms_outbox_ref o
 JOIN unnest(%(source_system)s::text[], %(source_ref)s::text[]) AS u(source_system, source_ref)
   ON o.source_system = u.source_system AND o.source_ref = u.source_ref
 
@@ -372,13 +372,13 @@ FROM unnest(%(source_system)s::text[], %(source_ref)s::text[], %(account)s::text
      AS u(source_system, source_ref, account, dept_code, phone, content, signature, priority,
           send_at, expire_at, template_code, params, ord)
 ORDER BY u.ord
-ON CONFLICT (source_system, source_ref) DO NOTHING
+ON CONFLICT DO NOTHING  -- sms_outbox_ref skips a repeated (source_system, source_ref)
 RETURNING id
 
 -- name: batch_of_ref
 -- The batch id a caller reference already belongs to (a repeated SendBatch answers with it).
-SELECT batch_id FROM sms_outbox
-WHERE source_system = %(source_system)s AND source_ref = %(source_ref)s
+SELECT o.batch_id FROM sms_outbox_ref r JOIN sms_outbox o ON o.id = r.outbox_id
+WHERE r.source_system = %(source_system)s AND r.source_ref = %(source_ref)s
 
 -- name: find_by_ids
 -- Messages as v_sms_result shows them, with their batch, by outbox id.
@@ -1168,3 +1168,12 @@ ON CONFLICT (nonce_key) DO NOTHING
 -- name: purge_nonces
 -- Forget nonces whose request could no longer pass the clock-skew check.
 DELETE FROM sms_nonce WHERE expires_at < %(before)s
+
+-- name: trim_events
+-- Forget up to `batch` pushed events older than a time (history.event_retention_days).
+DELETE FROM sms_event WHERE id IN (
+    SELECT id FROM sms_event WHERE pushed_at IS NOT NULL AND event_at < %(before)s LIMIT %(batch)s)
+
+-- name: create_partitions
+-- This month's partitions and the next `ahead` months' (the names of those created).
+SELECT name FROM sms_create_partitions(%(ahead)s) AS name

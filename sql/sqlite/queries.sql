@@ -1129,3 +1129,12 @@ ON CONFLICT (nonce_key) DO NOTHING
 -- name: purge_nonces
 -- Forget nonces whose request could no longer pass the clock-skew check.
 DELETE FROM sms_nonce WHERE expires_at < :before
+
+-- name: trim_events
+-- Forget up to `batch` pushed events older than a time (history.event_retention_days).
+DELETE FROM sms_event WHERE id IN (
+    SELECT id FROM sms_event WHERE pushed_at IS NOT NULL AND event_at < :before LIMIT :batch)
+
+-- name: create_partitions
+-- SQLite has no partitions: none to create (`hisms db archive` deletes old months in batches).
+SELECT NULL AS name WHERE 0 AND :ahead

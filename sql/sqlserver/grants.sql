@@ -11,7 +11,8 @@ GRANT SELECT, INSERT, UPDATE ON dbo.sms_segment TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.sms_report_unmatched TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_inbox TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_source_mode TO hisms_engine;
-GRANT SELECT, INSERT, UPDATE ON dbo.sms_event TO hisms_engine;
+-- DELETE: the engines trim pushed events older than history.event_retention_days.
+GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.sms_event TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_setting TO hisms_engine;
 -- Reports and replies the database refused: parked, read by a DBA, purged after engine.parked_days.
 GRANT SELECT, INSERT, DELETE ON dbo.sms_parked TO hisms_engine;

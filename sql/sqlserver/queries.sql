@@ -1273,3 +1273,12 @@ WHERE NOT EXISTS (SELECT 1 FROM sms_nonce WITH (UPDLOCK, HOLDLOCK) WHERE nonce_k
 -- name: purge_nonces
 -- Forget nonces whose request could no longer pass the clock-skew check.
 DELETE FROM sms_nonce WHERE expires_at < @before
+
+-- name: trim_events
+-- Forget up to `batch` pushed events older than a time (history.event_retention_days).
+DELETE TOP (@batch) FROM sms_event WHERE pushed_at IS NOT NULL AND event_at < @before
+
+-- name: create_partitions
+-- The tables are not partitioned here: none to create (`hisms db archive` deletes old
+-- months in batches).
+SELECT NULL AS name WHERE @ahead < 0

@@ -35,9 +35,16 @@ def columns(dialect: str) -> dict[str, set[str]]:
     return found
 
 
+# PostgreSQL's monthly partitions need these (migration 0011); the other dialects keep
+# their tables whole and (source_system, source_ref) unique in sms_outbox itself.
+POSTGRES_PARTITIONING = {"sms_outbox_ref", "sms_partitioned"}
+
+
 @pytest.mark.parametrize("dialect", ["mysql", "kingbase", *SERVERLESS])
 def test_every_dialect_has_the_contract_tables_and_columns(dialect: str) -> None:
     want, got = columns("postgresql"), columns(dialect)
+    if dialect != "kingbase":
+        want = {t: c for t, c in want.items() if t not in POSTGRES_PARTITIONING}
     assert set(got) == set(want)
     for table, names in want.items():
         renamed = {"mode": "mode_name"} if dialect in ("oracle", "dm") else {}
