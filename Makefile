@@ -18,7 +18,7 @@ demo: $(STAMP)
 # workers halve the wall time (tests/integration/e2e: 126 s -> 68 s).
 test: lint
 	HISMS_TEST_PG=$$(scripts/ensure-postgres) HISMS_TEST_MYSQL=$$(scripts/ensure-mariadb) \
-		$(BIN)/pytest -q -n 3
+		HISMS_TEST_CHROMIUM=$$(scripts/ensure-chromium) $(BIN)/pytest -q -n 3
 
 # The repo root is the package hisms (package_dir hisms = .): mypy finds it through a link
 # of that name. Its settings, and which packages it checks, are in setup.cfg [mypy].

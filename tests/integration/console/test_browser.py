@@ -1,0 +1,233 @@
+"""The console in Debian's Chromium (Playwright), served by a real ``hisms run`` with the
+loopback carrier: log in, lock-out, send to DELIVERED, search and export, department scope,
+CSRF, the auditor. One engine and one browser for the module; screenshots of every page in
+tests/artifacts/console/ (look at them)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.acceptance.conftest import hisms, write_config
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("HISMS_TEST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parents[2] / "artifacts" / "console"
+PASSWORD = "Console-test-1"
+USERS = {"admin": "admin", "ward": "dept", "lab": "dept", "audit": "auditor", "locked": "operator"}
+PAGES = ["/", "/send", "/messages", "/replies", "/templates", "/blacklist", "/words",
+         "/profiles", "/channels", "/alarms", "/audit", "/users"]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running ``hisms run`` with the console on; its base URL."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/ensure-chromium (make test does)")
+    folder = tmp_path_factory.mktemp("console")
+    port = _free_port()
+    config = write_config(folder / "hisms.toml", f"sqlite:///{folder / 'h.db'}", report_delay=0.2)
+    config.write_text(
+        config.read_text("utf-8").replace(
+            "[[channels]]",
+            f"[monitoring]\nenabled = true\nport = {port}\n"
+            "[console]\nenabled = true\nrefresh_seconds = 2\nsample_seconds = 1\n"
+            "max_failed_logins = 3\n[[channels]]",
+        ),
+        "utf-8",
+    )
+    hisms("db", "init", config=config)
+    for name, role in USERS.items():
+        dept = ["--dept", "ICU" if name == "ward" else "LAB"] if role == "dept" else []
+        hisms("user", "add", name, "--role", role, *dept, "--password", PASSWORD, config=config)
+    engine = subprocess.Popen(
+        [sys.executable, "-m", "hisms", "--config", str(config), "run"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/console"
+    try:
+        _wait_listening(port, engine)
+        yield base
+    finally:
+        engine.terminate()
+        engine.communicate(timeout=20)
+
+
+def _wait_listening(port: int, engine: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if engine.poll() is not None:
+            raise AssertionError(f"hisms run stopped: {engine.stderr.read() if engine.stderr else ''}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError("the console did not start listening within 30 s")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def login(page: object, base: str, user: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/login")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", user)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+
+
+def shot(page: object, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def send(page: object, base: str, phones: str, text: str, dept: str | None = None) -> str:
+    """Send through the form; the page it lands on."""
+    page.goto(f"{base}/send")  # type: ignore[attr-defined]
+    page.fill("#phones", phones)  # type: ignore[attr-defined]
+    page.fill("#content", text)  # type: ignore[attr-defined]
+    if dept:
+        page.fill("#dept_code", dept)  # type: ignore[attr-defined]
+    page.click("#send-button")  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"/messages"))  # type: ignore[attr-defined]
+    return str(page.url)  # type: ignore[attr-defined]
+
+
+def test_login_then_every_page_renders(console: str, page: object) -> None:
+    login(page, console, "admin")
+    page.wait_for_selector("#send-rate")  # type: ignore[attr-defined]  (htmx filled the tiles)
+    for path in PAGES:
+        answer = page.goto(f"{console}{path}")  # type: ignore[attr-defined]
+        assert answer.status == 200, path
+        assert page.locator("nav.side a.on").count() == 1, path  # type: ignore[attr-defined]
+        shot(page, "page" + path.replace("/", "-").rstrip("-"))
+    page.goto(f"{console}/")  # type: ignore[attr-defined]
+    page.wait_for_selector("#chart canvas")  # type: ignore[attr-defined]
+    page.wait_for_timeout(2500)  # type: ignore[attr-defined]  (a second sample: a line)
+    shot(page, "dashboard")
+
+
+def test_a_wrong_password_then_the_lock_out(console: str, page: object) -> None:
+    login(page, console, "locked", "Not-the-password-1")
+    assert "用户名或密码错误" in page.inner_text("[role=alert]")  # type: ignore[attr-defined]
+    shot(page, "login-wrong")
+    for _ in range(2):
+        login(page, console, "locked", "Not-the-password-1")
+    login(page, console, "locked")  # the right password, too late
+    assert "锁定" in page.inner_text("[role=alert]")  # type: ignore[attr-defined]
+    shot(page, "login-locked")
+
+
+def test_a_message_sent_in_the_form_reaches_delivered(console: str, page: object) -> None:
+    login(page, console, "admin")
+    page.goto(f"{console}/send")  # type: ignore[attr-defined]
+    page.fill("#phones", "13800138000")  # type: ignore[attr-defined]
+    page.fill("#content", "您好，您的检查报告已出，请于明天上午到门诊三楼取报告。")  # type: ignore[attr-defined]
+    page.fill("#signature", "市一医院")  # type: ignore[attr-defined]
+    page.click("text=预览")  # type: ignore[attr-defined]
+    assert page.inner_text("#parts") == "1"  # type: ignore[attr-defined]
+    shot(page, "send-preview")
+    page.click("#send-button")  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"/messages/\d+$"))  # type: ignore[attr-defined]
+    for _ in range(50):
+        if page.inner_text("#status") == "已送达":  # type: ignore[attr-defined]
+            break
+        page.wait_for_timeout(200)  # type: ignore[attr-defined]
+        page.reload()  # type: ignore[attr-defined]
+    assert page.inner_text("#status") == "已送达"  # type: ignore[attr-defined]
+    assert "DELIVRD" in page.inner_text("main")  # type: ignore[attr-defined]
+    shot(page, "message-delivered")
+
+
+def test_search_and_export_to_excel(console: str, page: object) -> None:
+    login(page, console, "admin")
+    landed = send(page, console, "13900139001\n13900139002", "批量复诊提醒")
+    assert "batch_id=" in landed
+    assert page.locator("#results tr").count() == 3  # type: ignore[attr-defined]
+    page.goto(f"{console}/messages?phone=13900139002")  # type: ignore[attr-defined]
+    assert page.locator("#results tr").count() == 2  # type: ignore[attr-defined]
+    with page.expect_download() as got:  # type: ignore[attr-defined]
+        page.click("#export")  # type: ignore[attr-defined]
+    path = ARTIFACTS / "export.xlsx"
+    got.value.save_as(path)
+    rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("编号", "手机号码", "内容")
+    assert [r[1:3] for r in rows[1:]] == [("13900139002", "批量复诊提醒")]
+    shot(page, "messages-search")
+
+
+def test_a_department_user_sees_only_its_department(console: str, page: object) -> None:
+    login(page, console, "admin")
+    other = send(page, console, "13700137000", "检验科的短信", dept="LAB")
+    other_id = other.rsplit("/", 1)[1]
+    page.context.clear_cookies()  # type: ignore[attr-defined]
+    login(page, console, "ward")
+    mine = send(page, console, "13600136000", "ICU 的短信")
+    page.goto(f"{console}/messages")  # type: ignore[attr-defined]
+    shown = page.inner_text("#results")  # type: ignore[attr-defined]
+    assert "ICU 的短信" in shown and "检验科的短信" not in shown
+    page.goto(f"{console}/messages?dept_code=LAB")  # type: ignore[attr-defined]  (edited URL)
+    assert "检验科的短信" not in page.inner_text("#results")  # type: ignore[attr-defined]
+    answer = page.goto(f"{console}/messages/{other_id}")  # type: ignore[attr-defined]
+    assert answer.status == 403
+    assert page.goto(mine).status == 200  # type: ignore[attr-defined]
+
+
+def test_a_post_without_its_csrf_token_is_refused(console: str, page: object) -> None:
+    login(page, console, "admin")
+    page.wait_for_url(re.compile(r"/console/$"))  # type: ignore[attr-defined]
+    form = {"phones": "13800138001", "content": "no token"}
+    refused = page.request.post(f"{console}/send", form=form)  # type: ignore[attr-defined]
+    assert refused.status == 403
+    wrong = page.request.post(  # type: ignore[attr-defined]
+        f"{console}/send", form={**form, "csrf_token": "forged"}
+    )
+    assert wrong.status == 403
+    page.goto(f"{console}/messages?phone=13800138001")  # type: ignore[attr-defined]
+    assert "no token" not in page.inner_text("#results")  # type: ignore[attr-defined]
+
+
+def test_an_auditor_reads_but_cannot_send(console: str, page: object) -> None:
+    login(page, console, "audit")
+    page.wait_for_url(re.compile(r"/console/$"))  # type: ignore[attr-defined]
+    assert page.locator("nav.side >> text=发送短信").count() == 0  # type: ignore[attr-defined]
+    assert page.goto(f"{console}/send").status == 403  # type: ignore[attr-defined]
+    assert page.goto(f"{console}/audit").status == 200  # type: ignore[attr-defined]
+    shot(page, "audit-as-auditor")
+    page.goto(f"{console}/messages")  # type: ignore[attr-defined]
+    token = page.get_attribute("body", "hx-headers")  # type: ignore[attr-defined]
+    csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', token or "")
+    assert csrf is not None
+    form = {"phones": "13800138002", "content": "auditor", "csrf_token": csrf[1]}
+    answer = page.request.post(f"{console}/send", form=form)  # type: ignore[attr-defined]
+    assert answer.status == 403
