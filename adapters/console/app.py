@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hisms.adapters.console import auth, dashboard, messages, sending, tables
+from hisms.adapters.console import auth, dashboard, messages, sending, tables, upload
 from hisms.adapters.console.sampler import Sampler
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import User
@@ -81,6 +81,10 @@ def routes(console: Console) -> list[BaseRoute]:
         ("/send", sending.form, ["GET"]),
         ("/send/preview", sending.preview, ["POST"]),
         ("/send", sending.send, ["POST"]),
+        ("/send/upload", upload.form, ["GET"]),
+        ("/send/upload", upload.start, ["POST"]),
+        ("/send/upload/{job}", upload.progress, ["GET"]),
+        ("/send/upload/{job}/errors.csv", upload.errors, ["GET"]),
         ("/messages", messages.search, ["GET"]),
         ("/messages.xlsx", messages.export, ["GET"]),
         ("/messages/{id:int}", messages.detail, ["GET"]),

@@ -129,8 +129,8 @@ async def cancel(console: Console, request: Request, user: User) -> Response:
     outbox_id = int(request.path_params["id"])
     await console.db(_one, console, outbox_id, user)  # its department, else 403
     actor = f"console:{user.username}"
+    # store.cancel writes the audit row itself
     await console.db(console.store.cancel, outbox_id, actor, f"voided by {actor}")
-    await console.db(console.store.audit, who(request, user), "cancel", "message", str(outbox_id))
     return console.redirect(f"/messages/{outbox_id}")
 
 

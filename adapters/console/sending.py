@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -43,13 +43,13 @@ class Draft:
 
 @page("send")
 async def form(console: Console, request: Request, user: User) -> Response:
-    choices = await console.db(_choices, console)
-    return console.render(request, "send.html", user=user, **choices, values={})
+    given = await console.db(choices, console)
+    return console.render(request, "send.html", user=user, **given, values={})
 
 
 @page("send")
 async def preview(console: Console, request: Request, user: User) -> Response:
-    draft = await console.db(_draft, console, await request.form(), user)
+    draft = await console.db(read_draft, console, await request.form(), user)
     return console.render(request, "send_preview.html", user=user, draft=draft,
                           parts=segment.count(draft.text) if draft.text else 0)  # fmt: skip
 
@@ -57,7 +57,7 @@ async def preview(console: Console, request: Request, user: User) -> Response:
 @page("send")
 async def send(console: Console, request: Request, user: User) -> Response:
     values = await request.form()
-    draft = await console.db(_draft, console, values, user)
+    draft = await console.db(read_draft, console, values, user)
     problem = draft.problem or (f"号码有误：{'、'.join(draft.bad[:5])}" if draft.bad else None)
     if problem is None:
         try:
@@ -66,9 +66,9 @@ async def send(console: Console, request: Request, user: User) -> Response:
             problem = exc.text
         else:
             return console.redirect(done)
-    choices = await console.db(_choices, console)
+    given = await console.db(choices, console)
     return console.render(request, "send.html", 400, user=user, error=problem,
-                          values=dict(values), **choices)  # fmt: skip
+                          values=dict(values), **given)  # fmt: skip
 
 
 def _enqueue(console: Console, draft: Draft, request: Request, user: User) -> str:
@@ -87,7 +87,7 @@ def _enqueue(console: Console, draft: Draft, request: Request, user: User) -> st
     return f"/messages?batch_id={batch_id}"
 
 
-def _draft(console: Console, values: FormData, user: User) -> Draft:
+def read_draft(console: Console, values: Mapping[str, Any], user: User) -> Draft:
     numbers, bad = _numbers(str(values.get("phones") or ""))
 
     def get(key: str) -> str | None:
@@ -176,7 +176,7 @@ def _local(value: str | None, console: Console) -> datetime | None:
     return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(console.zone))
 
 
-def _choices(console: Console) -> dict[str, Any]:
+def choices(console: Console) -> dict[str, Any]:
     policy = console.store.load_policy()
     return {
         "sources": sorted({"DEFAULT", *(r["source_system"] for r in policy.profiles)}),

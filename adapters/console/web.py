@@ -55,6 +55,16 @@ STATUS_NAMES = {
 }
 
 
+NAV = ["/", "/send", "/send/upload", "/messages", "/replies", "/templates", "/blacklist",
+       "/words", "/profiles", "/channels", "/alarms", "/audit", "/users"]  # fmt: skip
+
+
+def current_nav(root: str, path: str) -> str:
+    """The menu entry a page belongs to: the longest one its path starts with."""
+    inside = path.removeprefix(root) or "/"
+    return max((n for n in NAV if inside == n or inside.startswith(n.rstrip("/") + "/")), key=len)
+
+
 def allowed(user: User, action: str) -> bool:
     return user.role in PERMISSIONS[action]
 
@@ -86,6 +96,7 @@ class Console:
             lstrip_blocks=True,
         )
         env.globals.update(root=root, allowed=allowed, roles=ROLE_NAMES, statuses=STATUS_NAMES)
+        env.globals["current_nav"] = functools.partial(current_nav, root)
         env.filters["mask"] = mask
         env.filters["when"] = functools.partial(when, ZoneInfo(zone))
         return cls(store, cfg, root, zone, Users(store, cfg), env, sampler)

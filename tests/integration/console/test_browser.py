@@ -12,10 +12,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from hisms.adapters.console.settings import ConsoleConfig
@@ -28,8 +29,8 @@ CHROMIUM = os.environ.get("HISMS_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[2] / "artifacts" / "console"
 PASSWORD = "Console-test-1"
 USERS = {"admin": "admin", "ward": "dept", "lab": "dept", "audit": "auditor", "locked": "operator"}
-PAGES = ["/", "/send", "/messages", "/replies", "/templates", "/blacklist", "/words",
-         "/profiles", "/channels", "/alarms", "/audit", "/users"]  # fmt: skip
+PAGES = ["/", "/send", "/send/upload", "/messages", "/replies", "/templates", "/blacklist",
+         "/words", "/profiles", "/channels", "/alarms", "/audit", "/users"]  # fmt: skip
 
 
 def _free_port() -> int:
@@ -238,3 +239,35 @@ def test_an_auditor_reads_but_cannot_send(console: str, page: Page) -> None:
     form = {"phones": "13800138002", "content": "auditor", "csrf_token": csrf[1]}
     answer = page.request.post(f"{console}/send", form=form)
     assert answer.status == 403
+
+
+def test_an_upload_of_10000_numbers_shows_its_progress_to_the_end(
+    console: str, page: Page, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["手机号码"])
+    for i in range(10_000):
+        sheet.append([f"135{i:08d}"])
+    sheet.append(["12345"])  # not a number
+    sheet.append(["13500000007"])  # a duplicate
+    upload = tmp_path / "numbers.xlsx"
+    book.save(upload)
+    login(page, console, "admin")
+    page.goto(f"{console}/send/upload")
+    page.set_input_files("#file", str(upload))
+    page.fill("#content", "体检通知：请于本周内到体检中心完成年度体检。")
+    tomorrow = datetime.now() + timedelta(days=1)  # scheduled: the engine leaves them be
+    page.fill("#send_at", tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    page.click("#upload-button")
+    page.wait_for_url(re.compile(r"/send/upload/\w+$"))
+    page.wait_for_selector("#batch-link", timeout=60_000)
+    shot(page, "upload-done")
+    assert "完成" in page.inner_text("#upload-state")
+    assert page.inner_text("#inserted") == "10000"
+    with page.expect_download() as got:
+        page.click("#errors-link")
+    refused = got.value.path().read_text("utf-8-sig").splitlines()
+    assert len(refused) == 3 and "重复号码" in refused[2]
+    page.click("#batch-link")
+    assert page.locator("#results tr").count() == 51  # a page of the batch, and more
