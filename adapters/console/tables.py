@@ -233,6 +233,19 @@ async def user_disable(console: Console, request: Request, user: User) -> Respon
     return console.redirect("/users")
 
 
+@page("users")
+async def user_password(console: Console, request: Request, user: User) -> Response:
+    """An administrator sets another user's password (which also lifts a lock-out)."""
+    form = await request.form()
+    name = str(request.path_params["key"])
+    try:
+        await console.db(console.users.set_password, name, str(form.get("password") or ""),
+                         who(request, user))  # fmt: skip
+    except UserError as exc:
+        return await _listing(console, request, user, "users", str(exc))
+    return console.redirect("/users")
+
+
 ROUTES = [
     ("/templates", templates, ["GET"]),
     ("/templates", template_save, ["POST"]),
@@ -252,4 +265,5 @@ ROUTES = [
     ("/users", users, ["GET"]),
     ("/users", user_add, ["POST"]),
     ("/users/{key}/disable", user_disable, ["POST"]),
+    ("/users/{key}/password", user_password, ["POST"]),
 ]

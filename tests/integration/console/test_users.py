@@ -42,6 +42,8 @@ def test_wrong_passwords_lock_the_user_out_even_from_the_right_one(store: Store)
         users(store).login("alice", GOOD, BROWSER)
     actions = [r["action"] for r in store.audit_trail(AuditFilter(object="user"))]
     assert actions[:3] == ["login-refused", "lock", "login-failed"]
+    with pytest.raises(UserError, match="不能与原密码相同"):
+        users(store).set_password("alice", GOOD, ADMIN)
     users(store).set_password("alice", "Another-pass-2", ADMIN)  # lifts the lock
     assert users(store).login("alice", "Another-pass-2", BROWSER).failed_logins == 0
 
@@ -49,6 +51,8 @@ def test_wrong_passwords_lock_the_user_out_even_from_the_right_one(store: Store)
 def test_unknown_and_disabled_users_are_refused(store: Store) -> None:
     with pytest.raises(UserError, match="用户名或密码错误"):
         users(store).login("nobody", GOOD, BROWSER)
+    with pytest.raises(UserError, match="没有用户 nobody"):
+        users(store).set_disabled("nobody", True, ADMIN)
     users(store).add("bob", GOOD, Role.AUDITOR, None, ADMIN)
     users(store).set_disabled("bob", True, ADMIN)
     with pytest.raises(UserError, match="停用"):
