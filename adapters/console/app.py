@@ -16,22 +16,23 @@ from starlette.staticfiles import StaticFiles
 
 from hisms.adapters.console import auth, dashboard, messages, sending, tables, upload
 from hisms.adapters.console.sampler import Sampler
-from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import HERE, Console, Forbidden, Handler
+from hisms.engine.config import Settings
 from hisms.engine.store.base import Store
 
 ROOT = "/console"
 Open = Callable[[Console, Request], Awaitable[Response]]
 
 
-def mount(store: Store, cfg: ConsoleConfig, zone: str, sampler: Sampler) -> Mount:
+def mount(store: Store, settings: Settings, sampler: Sampler) -> Mount:
     """The console under /console, for the ASGI server of ``hisms run`` or ``hisms console``."""
-    return Mount(ROOT, app=create(store, cfg, zone, sampler))
+    return Mount(ROOT, app=create(store, settings, sampler))
 
 
-def create(store: Store, cfg: ConsoleConfig, zone: str, sampler: Sampler) -> Starlette:
-    console = Console.create(store, cfg, ROOT, zone, sampler)
+def create(store: Store, settings: Settings, sampler: Sampler) -> Starlette:
+    cfg = settings.console
+    console = Console.create(store, cfg, ROOT, settings.timezone, sampler, settings.alarms)
     secret = cfg.secret_key.get_secret_value() or secrets.token_urlsafe(32)
     session = Middleware(
         SessionMiddleware,

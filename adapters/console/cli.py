@@ -34,7 +34,7 @@ def console(obj: Any, host: str | None, port: int | None) -> None:
             raise click.ClickException("the database has no hisms schema: run `hisms db init`")
         endpoints = settings.monitoring.endpoints or [settings.monitoring.local_endpoint()]
         sampler = Sampler(scraped(endpoints), cfg.sample_seconds)
-        routes = [mount(store, cfg, settings.timezone, sampler)]
+        routes = [mount(store, settings, sampler)]
         asyncio.run(_serve(routes, host or cfg.host, cfg.port if port is None else port, sampler))
     finally:
         store.close()

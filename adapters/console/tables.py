@@ -19,6 +19,7 @@ from hisms.adapters.his import SourceProfile
 from hisms.adapters.his.profiles import NO_PROFILE
 from hisms.engine import phone
 from hisms.engine.store.policystore import AuditFilter
+from hisms.monitoring.rulebook import KEYS, Book, assign
 
 MODES = ("ENABLED", "DISABLED", "DRAINING")
 CATEGORIES = ("transactional", "notice", "marketing")
@@ -52,7 +53,14 @@ def _channels(console: Console) -> dict[str, Any]:
 
 def _alarms(console: Console) -> dict[str, Any]:
     since = datetime.now(UTC) - timedelta(days=1)
-    return {"events": console.store.recent_alarms(since, 200), "rules": console.store.alarm_rules()}
+    rows = {r["name"]: r for r in console.store.alarm_rules()}
+    rules = [
+        {"name": name, "enabled": s.enabled, "repeat_seconds": s.repeat_seconds,
+         "values": " ".join(f"{k}={getattr(s.cfg, k):g}" for k in KEYS[name]),
+         "row": rows.get(name)}
+        for name, s in Book(console.alarms, rows.values()).settings.items()
+    ]  # fmt: skip
+    return {"events": console.store.recent_alarms(since, 200), "rules": rules}
 
 
 def _users(console: Console) -> dict[str, Any]:
@@ -194,6 +202,31 @@ async def alarms(console: Console, request: Request, user: User) -> Response:
     return await _listing(console, request, user, "alarms")
 
 
+@page("edit")
+async def alarm_rule(console: Console, request: Request, user: User) -> Response:
+    """Change a rule as `hisms alarm set` does: enabled, repeat_seconds and its thresholds."""
+    form = await request.form()
+    name = str(request.path_params["key"])
+    if name not in KEYS:
+        return await _listing(console, request, user, "alarms", f"没有告警规则 {name}")
+    pairs = _text(form, "values").split()
+    values = dict(p.partition("=")[::2] for p in pairs)
+    values["enabled"] = "1" if form.get("enabled") == "1" else "0"
+    values["repeat_seconds"] = _text(form, "repeat_seconds") or values.get("repeat_seconds", "")
+    if not values["repeat_seconds"]:
+        del values["repeat_seconds"]
+    rows = await console.db(console.store.alarm_rules)
+    found = next((r for r in rows if r["name"] == name), None)
+    try:
+        if any("=" not in p for p in pairs):
+            raise ValueError("阈值应写作 名称=值，以空格分隔")
+        row = assign(console.alarms, name, found, values)
+    except ValueError as exc:
+        return await _listing(console, request, user, "alarms", str(exc))
+    await console.db(console.store.put_policy, "alarm_rule", row, who(request, user))
+    return console.redirect("/alarms")
+
+
 @page("audit")
 async def audit(console: Console, request: Request, user: User) -> Response:
     q = request.query_params
@@ -261,6 +294,7 @@ ROUTES = [
     ("/channels", channels, ["GET"]),
     ("/channels/{key}/mode", channel_mode, ["POST"]),
     ("/alarms", alarms, ["GET"]),
+    ("/alarms/{key}", alarm_rule, ["POST"]),
     ("/audit", audit, ["GET"]),
     ("/users", users, ["GET"]),
     ("/users", user_add, ["POST"]),

@@ -28,6 +28,7 @@ from hisms.carrier.wire.numbers import mask
 from hisms.engine.status import Status
 from hisms.engine.store.base import Store
 from hisms.engine.store.policystore import Who
+from hisms.monitoring.settings import AlarmConfig
 
 HERE = Path(__file__).parent
 P = ParamSpec("P")
@@ -84,10 +85,17 @@ class Console:
     users: Users
     env: Environment
     sampler: Sampler
+    alarms: AlarmConfig  # the configuration's thresholds, under the rows of sms_alarm_rule
 
     @classmethod
     def create(
-        cls, store: Store, cfg: ConsoleConfig, root: str, zone: str, sampler: Sampler
+        cls,
+        store: Store,
+        cfg: ConsoleConfig,
+        root: str,
+        zone: str,
+        sampler: Sampler,
+        alarms: AlarmConfig,
     ) -> Console:
         env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -99,7 +107,7 @@ class Console:
         env.globals["current_nav"] = functools.partial(current_nav, root)
         env.filters["mask"] = mask
         env.filters["when"] = functools.partial(when, ZoneInfo(zone))
-        return cls(store, cfg, root, zone, Users(store, cfg), env, sampler)
+        return cls(store, cfg, root, zone, Users(store, cfg), env, sampler, alarms)
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn`` in a worker thread: the store blocks, the event loop must not."""

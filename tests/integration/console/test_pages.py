@@ -7,6 +7,7 @@ import asyncio
 import io
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict, replace
 from datetime import timedelta
 
 import httpx
@@ -19,6 +20,7 @@ from hisms.adapters.console.sampler import Sampler
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import Role, Users
 from hisms.carrier.base import utcnow
+from hisms.engine.config import Settings
 from hisms.engine.store.base import NewMessage, Store
 from hisms.engine.store.policystore import AuditFilter, Who
 from hisms.monitoring.top import Scrape
@@ -33,12 +35,12 @@ Scenario = Callable[[Client], Awaitable[None]]
 @pytest.fixture
 def browse(store: Store) -> Callable[[Scenario], None]:
     """Run a scenario against the console in process (httpx over ASGI, cookies kept)."""
-    cfg = ConsoleConfig()
-    people = Users(store, cfg)
+    settings = Settings()
+    people = Users(store, settings.console)
     people.add("admin", PASSWORD, Role.ADMIN, None, Who("test"))
     people.add("ward", PASSWORD, Role.DEPT, "ICU", Who("test"))
     sampler = Sampler(lambda: Scrape(0.0), 60)
-    app = Starlette(routes=[mount(store, cfg, "Asia/Shanghai", sampler)])
+    app = Starlette(routes=[mount(store, settings, sampler)])
 
     async def run(scenario: Scenario) -> None:
         transport = httpx.ASGITransport(app=app)
@@ -131,3 +133,50 @@ def test_changes_need_the_csrf_token_and_are_audited(
     (audited,) = store.audit_trail(AuditFilter(object="template"))
     assert (audited["actor"], audited["caller"]) == ("console:admin", "console")
     assert audited["client_ip"] == "127.0.0.1"
+
+
+def test_an_expired_password_must_be_changed_before_anything_else(
+    store: Store, browse: Callable[[Scenario], None]
+) -> None:
+    user = Users(store, ConsoleConfig()).get("admin")
+    assert user is not None
+    old = replace(user, password_changed_at=utcnow() - timedelta(days=91))
+    with store.transaction() as tx:
+        tx.changed("update_user", actor="test", **asdict(old))
+
+    async def scenario(client: Client) -> None:
+        token = _token((await client.get("/console/login")).text)
+        form = {"username": "admin", "password": PASSWORD, "csrf_token": token}
+        answer = await client.post("/console/login", data=form)
+        assert answer.headers["location"] == "/console/password"
+        held = await client.get("/console/messages")
+        assert (held.status_code, held.headers["location"]) == (303, "/console/password")
+        page = await client.get("/console/password")
+        assert "密码已过期" in page.text
+        token = _token(page.text)
+        change = {"old": PASSWORD, "new": "Fresh-pass-91", "again": "Fresh-pass-91"}
+        done = await client.post("/console/password", data={**change, "csrf_token": token})
+        assert done.headers["location"] == "/console/"
+        assert (await client.get("/console/messages")).status_code == 200
+
+    browse(scenario)
+
+
+def test_an_alarm_rule_is_changed_as_hisms_alarm_set_does(
+    store: Store, browse: Callable[[Scenario], None]
+) -> None:
+    async def scenario(client: Client) -> None:
+        token = await login(client, "admin")
+        page = await client.get("/console/alarms")
+        assert "backlog_above=50000" in page.text
+        change = {"enabled": "1", "values": "backlog_above=2000", "repeat_seconds": "600"}
+        done = await client.post("/console/alarms/backlog", data={**change, "csrf_token": token})
+        assert done.status_code == 303
+        wrong = {**change, "values": "backlog_above=-5", "csrf_token": token}
+        refused = await client.post("/console/alarms/backlog", data=wrong)
+        assert refused.status_code == 400 and "backlog_above" in refused.text
+
+    browse(scenario)
+    (row,) = [r for r in store.alarm_rules() if r["name"] == "backlog"]
+    assert (row["enabled"], row["repeat_seconds"]) == (1, 600)
+    assert '"backlog_above": 2000' in row["thresholds"]
