@@ -29,7 +29,9 @@ async def live(console: Console, request: Request, user: User) -> Response:
     figures = await console.db(_figures, console.store)
     points = console.sampler.points
     latest = points[-1] if points else None
-    return console.render(request, "dashboard_live.html", user=user, latest=latest, **figures)
+    unanswered = console.sampler.last.errors if console.sampler.last else 0
+    return console.render(request, "dashboard_live.html", user=user, latest=latest,
+                          unanswered=unanswered, **figures)  # fmt: skip
 
 
 @page("read")

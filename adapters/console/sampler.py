@@ -7,15 +7,29 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from hisms.monitoring.metrics import Metrics
-from hisms.monitoring.top import Scrape, read, scrape
+from hisms.monitoring.top import fetch
 
 HOUR = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The engines' counters and gauges at one moment, summed over engines and channels."""
+
+    at: float  # monotonic seconds
+    accepted: float = 0.0  # parts the gateways accepted
+    delivered: float = 0.0  # delivery reports DELIVRD
+    undelivered: float = 0.0  # other delivery reports
+    backlog: float = 0.0  # due PENDING rows, every lane
+    oldest: float = 0.0  # seconds the oldest due row has waited
+    errors: int = 0  # endpoints that did not answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,40 +37,56 @@ class Point:
     at: float  # wall-clock seconds
     send_rate: float  # parts accepted by the gateways per second
     success: float | None  # delivered reports in percent of the reports of the interval
-    backlog: float  # due PENDING rows, summed over engines and lanes
-    oldest: float  # seconds the oldest due row has waited
+    backlog: float
+    oldest: float
 
 
-def in_process(metrics: Metrics) -> Callable[[], Scrape]:
+def read(pages: Iterable[str], at: float, errors: int = 0) -> Reading:
+    """A Reading of ``/metrics`` pages (Prometheus text)."""
+    sums = {"accepted": 0.0, "delivered": 0.0, "undelivered": 0.0, "backlog": 0.0}
+    oldest = 0.0
+    for page in pages:
+        for family in text_string_to_metric_families(page):
+            for s in family.samples:
+                if s.name == "hisms_parts_total" and s.labels.get("outcome") == "accepted":
+                    sums["accepted"] += s.value
+                elif s.name == "hisms_reports_total":
+                    sums[s.labels["result"]] += s.value
+                elif s.name == "hisms_backlog_rows":
+                    sums["backlog"] += s.value
+                elif s.name == "hisms_oldest_pending_seconds":
+                    oldest = max(oldest, s.value)
+    return Reading(at, oldest=oldest, errors=errors, **sums)
+
+
+def in_process(metrics: Metrics) -> Callable[[], Reading]:
     """Read the engine's own registry (no HTTP)."""
+    return lambda: read([generate_latest(metrics.registry).decode()], time.monotonic())
 
-    def reading() -> Scrape:
-        into = Scrape(time.monotonic())
-        read(generate_latest(metrics.registry).decode(), into)
-        return into
+
+def scraped(endpoints: list[str]) -> Callable[[], Reading]:
+    """Scrape the engines' ``/metrics``; one that does not answer counts in ``errors``."""
+
+    def reading() -> Reading:
+        pages, errors = [], 0
+        for endpoint in endpoints:
+            try:
+                pages.append(fetch(endpoint))
+            except OSError:
+                errors += 1
+        return read(pages, time.monotonic(), errors)
 
     return reading
-
-
-def scraped(endpoints: list[str]) -> Callable[[], Scrape]:
-    return lambda: scrape(endpoints)
-
-
-def _totals(s: Scrape) -> tuple[float, float, float]:
-    accepted = sum(v for k, v in s.counters.items() if k[2] == "accepted")
-    delivered = sum(v for k, v in s.reports.items() if k[2] == "delivered")
-    reports = delivered + sum(v for k, v in s.reports.items() if k[2] == "undelivered")
-    return accepted, delivered, reports
 
 
 class Sampler:
     """One reading every ``every`` seconds while the console runs; an hour of points."""
 
-    def __init__(self, reading: Callable[[], Scrape], every: float) -> None:
+    def __init__(self, reading: Callable[[], Reading], every: float) -> None:
         self._reading = reading
         self._every = every
         self.points: deque[Point] = deque(maxlen=int(HOUR / every) + 1)
-        self.last: Scrape | None = None
+        self.last: Reading | None = None
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -75,19 +105,19 @@ class Sampler:
             self.add(now, time.time())
             await asyncio.sleep(self._every)
 
-    def add(self, now: Scrape, wall: float) -> None:
+    def add(self, now: Reading, wall: float) -> None:
         before, self.last = self.last, now
         if before is None or now.at <= before.at:
             return
-        (a1, d1, r1), (a0, d0, r0) = _totals(now), _totals(before)
         seconds = now.at - before.at
-        reports = r1 - r0
+        delivered = now.delivered - before.delivered
+        reports = delivered + now.undelivered - before.undelivered
         self.points.append(
             Point(
                 at=wall,
-                send_rate=max(a1 - a0, 0) / seconds,
-                success=100 * (d1 - d0) / reports if reports > 0 else None,
-                backlog=sum(now.backlog.values()),
-                oldest=max(now.oldest.values(), default=0.0),
+                send_rate=max(now.accepted - before.accepted, 0) / seconds,
+                success=100 * delivered / reports if reports > 0 else None,
+                backlog=now.backlog,
+                oldest=now.oldest,
             )
         )

@@ -16,14 +16,13 @@ from openpyxl import load_workbook
 from starlette.applications import Starlette
 
 from hisms.adapters.console.app import mount
-from hisms.adapters.console.sampler import Sampler
+from hisms.adapters.console.sampler import Reading, Sampler
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import Role, Users
 from hisms.carrier.base import utcnow
 from hisms.engine.config import Settings
 from hisms.engine.store.base import NewMessage, Store
 from hisms.engine.store.policystore import AuditFilter, Who
-from hisms.monitoring.top import Scrape
 
 PASSWORD = "Pages-test-1"
 
@@ -39,7 +38,7 @@ def browse(store: Store) -> Callable[[Scenario], None]:
     people = Users(store, settings.console)
     people.add("admin", PASSWORD, Role.ADMIN, None, Who("test"))
     people.add("ward", PASSWORD, Role.DEPT, "ICU", Who("test"))
-    sampler = Sampler(lambda: Scrape(0.0), 60)
+    sampler = Sampler(lambda: Reading(0.0), 60)
     app = Starlette(routes=[mount(store, settings, sampler)])
 
     async def run(scenario: Scenario) -> None:

@@ -6,27 +6,34 @@ from __future__ import annotations
 import json
 
 import pytest
+from prometheus_client import generate_latest
 
 from hisms.adapters.console.dashboard import active_alarms
-from hisms.adapters.console.sampler import Sampler
+from hisms.adapters.console.sampler import Reading, Sampler, read
 from hisms.adapters.console.sending import _numbers, _params
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import password_problem
-from hisms.monitoring.top import Scrape
+from hisms.monitoring.metrics import Metrics
 
 
-def scrape(at: float, accepted: float, delivered: float, undelivered: float) -> Scrape:
-    s = Scrape(at)
-    s.counters[("w1", "cmcc", "accepted")] = accepted
-    s.reports[("w1", "cmcc", "delivered")] = delivered
-    s.reports[("w1", "cmcc", "undelivered")] = undelivered
-    s.backlog[("w1", "bulk")] = 40
-    s.oldest[("w1", "bulk")] = 3.5
-    return s
+def scrape(at: float, accepted: float, delivered: float, undelivered: float) -> Reading:
+    return Reading(at, accepted, delivered, undelivered, backlog=40, oldest=3.5)
+
+
+def test_a_reading_sums_the_engines_pages() -> None:
+    metrics = Metrics("w1")
+    metrics.part("cmcc", "accepted", 0.01)
+    metrics.part("cmcc", "accepted", 0.01)
+    metrics.part("cmcc", "retry", 0.01)
+    metrics.report("cmcc", "mobile", delivered=True)
+    metrics.report("cmcc", "mobile", delivered=False)
+    page = generate_latest(metrics.registry).decode()
+    got = read([page, page], 5.0, errors=1)
+    assert (got.accepted, got.delivered, got.undelivered, got.errors) == (4, 2, 2, 1)
 
 
 def test_rates_are_differences_between_two_readings() -> None:
-    sampler = Sampler(lambda: Scrape(0), 10)
+    sampler = Sampler(lambda: Reading(0), 10)
     sampler.add(scrape(100, 1000, 900, 50), 1e9)
     assert not sampler.points  # one reading: no rate yet
     sampler.add(scrape(110, 1500, 1280, 70), 1e9 + 10)
@@ -38,7 +45,7 @@ def test_rates_are_differences_between_two_readings() -> None:
 
 
 def test_an_hour_of_points_is_kept() -> None:
-    sampler = Sampler(lambda: Scrape(0), 10)
+    sampler = Sampler(lambda: Reading(0), 10)
     for i in range(500):
         sampler.add(scrape(i * 10, i, 0, 0), i * 10)
     assert len(sampler.points) == 361
