@@ -4,6 +4,7 @@ goes through (logged in, password not expired, role allowed, CSRF on POST)."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -102,12 +103,20 @@ def routes(console: Console) -> list[BaseRoute]:
     ]
 
 
+USER_SECONDS = 5.0  # a disabled user's open sessions end within this
+
+
 async def _user(console: Console, request: Request) -> User | None:
-    """The session's user while it exists and is not disabled."""
+    """The session's user while it exists and is not disabled (its row read again every
+    few seconds, not on every request of every open page)."""
     name = request.session.get("user")
     if not name:
         return None
-    user = await console.db(console.users.get, str(name))
+    known: dict[str, tuple[float, User | None]] = console.cache.setdefault("users", {})
+    at, user = known.get(str(name), (0.0, None))
+    if time.monotonic() - at > USER_SECONDS:
+        user = await console.db(console.users.get, str(name))
+        known[str(name)] = (time.monotonic(), user)
     if user is None or user.disabled:
         request.session.clear()
         return None

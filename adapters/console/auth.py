@@ -23,6 +23,7 @@ async def login(console: Console, request: Request) -> Response:
         return console.render(request, "login.html", 401, error=str(exc), username=name)
     request.session.clear()  # a new session for the logged-in user (no fixation)
     request.session["user"] = user.username
+    console.forget_user(user.username)
     if console.users.expired(user):
         return console.redirect("/password")
     return console.redirect("/")
@@ -48,6 +49,7 @@ async def password(console: Console, request: Request, user: User) -> Response:
         if new != again:
             raise UserError("两次输入的新密码不一致")
         await console.db(console.users.set_password, user.username, new, who(request, user))
+        console.forget_user(user.username)
     except UserError as exc:
         return console.render(request, "password.html", 400, user=user, error=str(exc))
     return console.redirect("/")

@@ -263,6 +263,7 @@ async def user_disable(console: Console, request: Request, user: User) -> Respon
         raise Forbidden("an administrator cannot disable itself")
     disabled = form.get("disabled") == "1"
     await console.db(console.users.set_disabled, name, disabled, who(request, user))
+    console.forget_user(name)
     return console.redirect("/users")
 
 

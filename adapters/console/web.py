@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -86,6 +86,7 @@ class Console:
     env: Environment
     sampler: Sampler
     alarms: AlarmConfig  # the configuration's thresholds, under the rows of sms_alarm_rule
+    cache: dict[str, Any] = field(default_factory=dict)  # what the pages share for a while
 
     @classmethod
     def create(
@@ -119,6 +120,10 @@ class Console:
         values.update(request=request, csrf=csrf_token(request), user=values.get("user"))
         html = self.env.get_template(name).render(**values)
         return HTMLResponse(html, status_code=status_code)
+
+    def forget_user(self, username: str) -> None:
+        """Read this user's row again at its next request (it just changed)."""
+        self.cache.get("users", {}).pop(username, None)
 
     def url(self, path: str) -> str:
         return f"{self.root}{path}"
