@@ -179,3 +179,15 @@ def test_an_alarm_rule_is_changed_as_hisms_alarm_set_does(
     (row,) = [r for r in store.alarm_rules() if r["name"] == "backlog"]
     assert (row["enabled"], row["repeat_seconds"]) == (1, 600)
     assert '"backlog_above": 2000' in row["thresholds"]
+
+
+def test_the_session_cookie_is_http_only_and_same_site(browse: Callable[[Scenario], None]) -> None:
+    async def scenario(client: Client) -> None:
+        cookie = (await client.get("/console/login")).headers["set-cookie"].lower()
+        assert cookie.startswith("hisms_console=")
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        assert "secure" not in cookie  # without TLS; [console] secure_cookies adds it
+        anonymous = await client.get("/console/messages")
+        assert (anonymous.status_code, anonymous.headers["location"]) == (303, "/console/login")
+
+    browse(scenario)
