@@ -25,6 +25,8 @@ from hisms.engine.store import open_store
 from hisms.engine.store.policystore import Who
 from tests.acceptance.conftest import hisms, write_config
 
+# One worker runs the module (make test: --dist loadgroup): one engine and one browser.
+pytestmark = pytest.mark.xdist_group("console-browser")
 CHROMIUM = os.environ.get("HISMS_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[2] / "artifacts" / "console"
 PASSWORD = "Console-test-1"
