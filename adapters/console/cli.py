@@ -1,19 +1,25 @@
-"""``hisms console`` (the console alone) and ``hisms user add|passwd|disable``."""
+"""``hisms console`` (the console alone) and ``hisms user add|passwd|disable``.
+
+The console's modules (Starlette, Jinja2, argon2) are imported by these commands only, so
+every other ``hisms`` command starts without them."""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hisms.adapters.console.app import ROOT, mount
-from hisms.adapters.console.sampler import Sampler, scraped
-from hisms.adapters.console.users import Role, UserError, Users
 from hisms.engine import app
 from hisms.engine.store.policystore import Who
+
+if TYPE_CHECKING:
+    from hisms.adapters.console.sampler import Sampler
+    from hisms.adapters.console.users import Users
+
+ROLES = ("admin", "operator", "dept", "auditor")  # hisms.adapters.console.users.Role
 
 
 def _who() -> Who:
@@ -26,6 +32,9 @@ def _who() -> Who:
 @click.pass_obj
 def console(obj: Any, host: str | None, port: int | None) -> None:
     """Serve the web console alone (rates from [monitoring] endpoints) until SIGINT/SIGTERM."""
+    from hisms.adapters.console.app import mount
+    from hisms.adapters.console.sampler import Sampler, scraped
+
     settings = obj.settings
     cfg = settings.console
     store = app.store_for(settings)
@@ -41,6 +50,7 @@ def console(obj: Any, host: str | None, port: int | None) -> None:
 
 
 async def _serve(routes: list[Any], host: str, port: int, sampler: Sampler) -> None:
+    from hisms.adapters.console.app import ROOT
     from hisms.adapters.http.server import HttpServer
 
     server = HttpServer(host, port, routes)
@@ -63,6 +73,8 @@ def user() -> None:
 
 
 def _users(obj: Any) -> tuple[Users, Any]:
+    from hisms.adapters.console.users import Users
+
     store = app.store_for(obj.settings)
     return Users(store, obj.settings.console), store
 
@@ -75,13 +87,15 @@ def _password(given: str | None) -> str:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default="admin",
+@click.option("--role", type=click.Choice(ROLES), default="admin",
               show_default=True)  # fmt: skip
 @click.option("--dept", "dept", help="A department user's department (sms_outbox.dept_code).")
 @click.option("--password", envvar="HISMS_USER_PASSWORD", help="Default: asked (hidden).")
 @click.pass_obj
 def user_add(obj: Any, username: str, role: str, dept: str | None, password: str | None) -> None:
     """Add a user (the first administrator: `hisms user add admin`)."""
+    from hisms.adapters.console.users import Role, UserError
+
     users, store = _users(obj)
     try:
         users.add(username, _password(password), Role(role), dept, _who())
@@ -98,6 +112,8 @@ def user_add(obj: Any, username: str, role: str, dept: str | None, password: str
 @click.pass_obj
 def user_passwd(obj: Any, username: str, password: str | None) -> None:
     """Set a user's password (and lift a lock-out)."""
+    from hisms.adapters.console.users import UserError
+
     users, store = _users(obj)
     try:
         users.set_password(username, _password(password), _who())
@@ -114,6 +130,8 @@ def user_passwd(obj: Any, username: str, password: str | None) -> None:
 @click.pass_obj
 def user_disable(obj: Any, username: str, enable: bool) -> None:
     """Disable a user (its sessions end at their next request)."""
+    from hisms.adapters.console.users import UserError
+
     users, store = _users(obj)
     try:
         users.set_disabled(username, not enable, _who())

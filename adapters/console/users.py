@@ -4,6 +4,7 @@ lock-out after failed logins; every login and change in ``sms_audit`` (object 'u
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -16,8 +17,13 @@ from hisms.adapters.console.settings import ConsoleConfig
 from hisms.engine.store.policystore import PolicyStore, Who, audit
 
 _HASHER = PasswordHasher()
-# Checked against a missing user too, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not a password of anybody")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against a missing user too, so a wrong name takes as long as a wrong
+    password (made on first use: a hash costs tens of milliseconds and 64 MiB)."""
+    return _HASHER.hash("not a password of anybody")
 
 
 class Role(enum.StrEnum):
@@ -129,7 +135,7 @@ class Users:
         user = self.get(username)
         now = _now()
         if user is None:
-            _matches(_DUMMY_HASH, password)
+            _matches(_dummy_hash(), password)
             self._store.audit(who, "login-failed", "user", username, None, {"why": "unknown"})
             raise UserError("用户名或密码错误")
         if user.locked_until and user.locked_until > now:
