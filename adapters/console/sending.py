@@ -82,7 +82,7 @@ def _enqueue(console: Console, draft: Draft, request: Request, user: User) -> st
         console.store.audit(who(request, user), "send", "message", str(outbox_id), None, sent)
         return f"/messages/{outbox_id}"
     items = [intake.Item(n) for n in draft.numbers]
-    batch_id, _ = intake.send_batch(console.store, caller, message, None, items, CHUNK)
+    batch_id, _, _ = intake.send_batch(console.store, caller, message, None, items, CHUNK)
     console.store.audit(who(request, user), "send", "batch", batch_id, None, sent)
     return f"/messages?batch_id={batch_id}"
 
