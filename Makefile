@@ -15,10 +15,11 @@ demo: $(STAMP)
 	$(BIN)/hisms demo --db hisms-demo.db
 
 # Three pytest workers: most tests wait on sockets and the database, so on two cores three
-# workers halve the wall time (tests/integration/e2e: 126 s -> 68 s).
+# workers halve the wall time (tests/integration/e2e: 126 s -> 68 s). loadgroup keeps the
+# tests marked xdist_group (one engine and browser per module) on one worker.
 test: lint
 	HISMS_TEST_PG=$$(scripts/ensure-postgres) HISMS_TEST_MYSQL=$$(scripts/ensure-mariadb) \
-		$(BIN)/pytest -q -n 3
+		HISMS_TEST_CHROMIUM=$$(scripts/ensure-chromium) $(BIN)/pytest -q -n 3 --dist loadgroup
 
 # The repo root is the package hisms (package_dir hisms = .): mypy finds it through a link
 # of that name. Its settings, and which packages it checks, are in setup.cfg [mypy].

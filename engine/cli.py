@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from hisms import sql
+from hisms.adapters.console import cli as console_cli
 from hisms.adapters.webservice import runtime
 from hisms.adapters.webservice.modecli import mode
 from hisms.carrier.base import CarrierError
@@ -299,6 +300,8 @@ cli.add_command(monitoring_cli.top)
 cli.add_command(monitoring_cli.alarm)
 cli.add_command(audit)
 cli.add_command(doctor)
+cli.add_command(console_cli.console)
+cli.add_command(console_cli.user)
 for group in (blacklist, words, template, source, report, bill, account_group):
     cli.add_command(group)
 

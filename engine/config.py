@@ -35,6 +35,7 @@ from pydantic_settings import (
 )
 
 from hisms.adapters.api.settings import ApiConfig
+from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.his import Profiles, SourceProfile
 from hisms.adapters.socketintake.settings import IntakeConfig
 from hisms.adapters.webservice.settings import PlatformConfig, WebServiceConfig
@@ -188,6 +189,7 @@ class Settings(BaseSettings):
     alarms: AlarmConfig = AlarmConfig()
     policy: PolicyConfig = PolicyConfig()
     billing: BillingConfig = BillingConfig()
+    console: ConsoleConfig = ConsoleConfig()
     # The hospital's time zone: where the days of v_sms_stats_daily begin.
     timezone: str = "Asia/Shanghai"
 

@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from hisms.adapters.api.mount import api_routes
 from hisms.adapters.http.server import HttpServer, Tls
@@ -27,11 +27,11 @@ log = logging.getLogger(__name__)
 
 @contextlib.asynccontextmanager
 async def monitored(settings: Settings, engine: Engine) -> AsyncIterator[Health | None]:
-    """Serve ``[monitoring]`` and run ``[alarms]`` while the engine runs (nothing when
-    both are disabled)."""
+    """Serve ``[monitoring]`` and ``[console]`` and run ``[alarms]`` while the engine runs
+    (nothing when all are disabled)."""
     cfg = settings.monitoring
     pushes = callback_routes(engine)
-    if not (cfg.enabled or settings.alarms.enabled):
+    if not (cfg.enabled or settings.alarms.enabled or settings.console.enabled):
         async with _served(settings, [], pushes):
             yield None
         return
@@ -46,8 +46,11 @@ async def monitored(settings: Settings, engine: Engine) -> AsyncIterator[Health 
 
         jobs.append(Alarming(settings, engine, health).run())
     try:
-        watched = routes(health.metrics, health) if cfg.enabled else []
-        async with _served(settings, watched, pushes):
+        watched: list[BaseRoute] = [*routes(health.metrics, health)] if cfg.enabled else []
+        async with (
+            _console(settings, health) as console,
+            _served(settings, [*watched, *console], pushes),
+        ):
             tasks = [asyncio.create_task(job) for job in jobs]
             try:
                 yield health
@@ -70,8 +73,27 @@ def callback_routes(engine: Engine) -> list[Route]:
 
 
 @contextlib.asynccontextmanager
+async def _console(settings: Settings, health: Health) -> AsyncIterator[list[BaseRoute]]:
+    """The web console's routes ([console] enabled) over its own store, its rates read
+    from this engine's registry."""
+    if not settings.console.enabled:
+        yield []
+        return
+    from hisms.adapters.console.app import mount
+    from hisms.adapters.console.sampler import Sampler, in_process
+
+    store = open_store(settings.database.url.get_secret_value(), 4)
+    sampler = Sampler(in_process(health.metrics), settings.console.sample_seconds)
+    try:
+        yield [mount(store, settings, sampler)]
+    finally:
+        await sampler.stop()
+        store.close()
+
+
+@contextlib.asynccontextmanager
 async def _served(
-    settings: Settings, watched: list[Route], pushes: list[Route]
+    settings: Settings, watched: list[BaseRoute], pushes: list[Route]
 ) -> AsyncIterator[None]:
     """The monitoring routes, the carriers' push routes and the [api] (under /api/v1) on
     [monitoring]'s host and port; no server when there are none of them."""
@@ -87,8 +109,10 @@ async def _served(
                 f"[monitoring] cannot listen on {cfg.host}:{cfg.port}: {exc}"
             ) from exc
         await server.start()
-        if watched:
+        if settings.monitoring.enabled:
             log.info("metrics on %s/metrics, health on /healthz and /readyz", server.url)
+        if settings.console.enabled:
+            log.info("console on %s/console/", server.url)
         for route in pushes:
             log.info("pushes taken on %s%s", server.url, route.path)
         try:

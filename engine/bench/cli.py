@@ -285,6 +285,39 @@ def bench_words(word_count: int, messages: int, rounds: int) -> None:
     )
 
 
+@bench.command("console")
+@click.option("--sessions", default=2500, show_default=True, type=click.IntRange(1, 20_000))
+@click.option("--seconds", default=30.0, show_default=True, type=click.FloatRange(1, 3600))
+@click.option(
+    "--think",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 600),
+    help="Seconds between a user's requests (the dashboard refreshes every 5 s).",
+)
+@click.option(
+    "--messages",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Rows to add to the outbox first, for the searches to look through.",
+)
+@click.pass_obj
+def bench_console(obj: _Obj, sessions: int, seconds: float, think: float, messages: int) -> None:
+    """Concurrent logged-in users on the web console: dashboard and searches, p50/p95/p99.
+
+    Runs `hisms console` on the configured database (a scratch one: it adds a bench user)."""
+    from hisms.engine.bench import console
+
+    result = console.console(_url(obj), sessions, seconds, think, messages)
+    dash, search = result.get("dashboard_ms", {}), result.get("search_ms", {})
+    _report(
+        result,
+        f"console: {sessions} sessions, {result['requests_per_second']} req/s, dashboard p95 "
+        f"{dash.get('p95')} ms, search p95 {search.get('p95')} ms, errors {result['errors']}",
+    )
+
+
 def _url(obj: _Obj) -> str:
     return obj.settings.database.url.get_secret_value()
 

@@ -40,6 +40,8 @@ GRANT SELECT, INSERT, UPDATE ON hisms.sms_rollup TO hisms_engine;
 
 -- Request nonces of the JSON API and the WebService: taken once, purged once expired.
 GRANT SELECT, INSERT, DELETE ON hisms.sms_nonce TO hisms_engine;
+-- Console users: the console (in hisms run or hisms console) logs them in and changes them.
+GRANT SELECT, INSERT, UPDATE ON hisms.sms_user TO hisms_engine;
 GRANT SELECT ON hisms.sms_status TO hisms_engine;
 GRANT SELECT ON hisms.sms_schema_version TO hisms_engine;
 GRANT SELECT ON hisms.v_sms_result TO hisms_engine;

@@ -35,6 +35,8 @@ GRANT SELECT, INSERT, DELETE ON sms_alarm TO hisms_engine;
 GRANT SELECT ON sms_alarm_rule TO hisms_engine;
 -- Request nonces of the JSON API and the WebService: taken once, purged once expired.
 GRANT SELECT, INSERT, DELETE ON sms_nonce TO hisms_engine;
+-- Console users: the console (in hisms run or hisms console) logs them in and changes them.
+GRANT SELECT, INSERT, UPDATE ON sms_user TO hisms_engine;
 
 -- Billing accounts (read), the quota counters (charged) and the report rollup (kept);
 -- accounts and `hisms report rebuild` are the schema owner's.

@@ -41,6 +41,8 @@ GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_rollup TO 'hisms_engine'@'%';
 
 -- Request nonces of the JSON API and the WebService: taken once, purged once expired.
 GRANT SELECT, INSERT, DELETE ON hisms_db.sms_nonce TO 'hisms_engine'@'%';
+-- Console users: the console (in hisms run or hisms console) logs them in and changes them.
+GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_user TO 'hisms_engine'@'%';
 -- UPDATE only so that MySQL 8 allows SELECT ... FOR UPDATE on it (the report fence);
 -- the engine never changes sms_status.
 GRANT SELECT, UPDATE ON hisms_db.sms_status TO 'hisms_engine'@'%';

@@ -1240,3 +1240,69 @@ ORDER BY event_at LIMIT %(batch)s
 -- The tables are not partitioned here: none to create (`hisms db archive` deletes old
 -- months in batches).
 SELECT NULL AS name FROM DUAL WHERE %(ahead)s < 0
+
+-- ---------------------------------------------------------------------------
+-- The web console (issue 19): its users, and the searches of its pages.
+
+-- name: user_get
+-- One console user, if there is one.
+SELECT username, password_hash, user_role, dept_code, display_name, disabled, failed_logins,
+       locked_until, password_changed_at, last_login_at
+FROM sms_user WHERE username = %(username)s
+
+-- name: user_rows
+-- Every console user.
+SELECT username, password_hash, user_role, dept_code, display_name, disabled, failed_logins,
+       locked_until, password_changed_at, last_login_at, updated_at, updated_by
+FROM sms_user ORDER BY username
+
+-- name: insert_user
+-- Add a console user (`hisms user add`, the users page; audited by the caller).
+INSERT INTO sms_user (username, password_hash, user_role, dept_code, display_name, disabled,
+    failed_logins, locked_until, password_changed_at, last_login_at, created_by, updated_by)
+VALUES (%(username)s, %(password_hash)s, %(user_role)s, %(dept_code)s, %(display_name)s, %(disabled)s,
+        %(failed_logins)s, %(locked_until)s, %(password_changed_at)s, %(last_login_at)s, %(actor)s, %(actor)s)
+
+-- name: update_user
+-- Write a console user's row back: a login, a wrong password, a new password, a new role.
+UPDATE sms_user SET password_hash = %(password_hash)s, user_role = %(user_role)s,
+    dept_code = %(dept_code)s, display_name = %(display_name)s, disabled = %(disabled)s,
+    failed_logins = %(failed_logins)s, locked_until = %(locked_until)s,
+    password_changed_at = %(password_changed_at)s, last_login_at = %(last_login_at)s,
+    updated_at = UTC_TIMESTAMP(3), updated_by = %(actor)s
+WHERE username = %(username)s
+
+-- name: console_messages
+-- The messages page: newest first, each filter NULL for any; before_id pages on.
+SELECT r.id, r.source_system, r.account, r.dept_code, r.phone, r.content, r.priority,
+       r.status, r.status_name, r.attempts, r.channel, r.segments, r.created_at, r.send_at,
+       r.submitted_at, r.report_stat, r.report_at, r.error_code, r.error_text, o.batch_id
+FROM v_sms_result r JOIN sms_outbox o ON o.id = r.id
+WHERE (%(phone)s IS NULL OR r.phone = %(phone)s)
+  AND (%(status)s IS NULL OR r.status = %(status)s)
+  AND (%(source_system)s IS NULL OR r.source_system = %(source_system)s)
+  AND (%(batch_id)s IS NULL OR o.batch_id = %(batch_id)s)
+  AND (%(channel)s IS NULL OR r.channel = %(channel)s)
+  AND (%(dept_code)s IS NULL OR r.dept_code = %(dept_code)s)
+  AND (%(since)s IS NULL OR r.created_at >= %(since)s)
+  AND (%(until)s IS NULL OR r.created_at < %(until)s)
+  AND (%(before_id)s IS NULL OR r.id < %(before_id)s)
+ORDER BY r.id DESC
+LIMIT %(limit)s
+
+-- name: console_replies
+-- The replies page: MO newest first, with the MT each answers (NULL filters: any).
+SELECT i.id, i.channel, i.phone, i.service_number, i.content, i.received_at, i.outbox_id,
+       i.source_system, i.status, i.blacklist_id, o.content AS mt_content, o.dept_code
+FROM sms_inbox i LEFT JOIN sms_outbox o ON o.id = i.outbox_id
+WHERE (%(phone)s IS NULL OR i.phone = %(phone)s)
+  AND (%(dept_code)s IS NULL OR o.dept_code = %(dept_code)s)
+  AND (%(since)s IS NULL OR i.received_at >= %(since)s)
+  AND (%(until)s IS NULL OR i.received_at < %(until)s)
+ORDER BY i.id DESC
+LIMIT %(limit)s
+
+-- name: message_replies
+-- The replies that answer one message.
+SELECT id, phone, service_number, content, received_at, blacklist_id
+FROM sms_inbox WHERE outbox_id = %(id)s ORDER BY id

@@ -1279,3 +1279,69 @@ DELETE FROM sms_event WHERE pushed_at IS NOT NULL AND event_at < :before AND ROW
 -- The tables are not partitioned here: none to create (`hisms db archive` deletes old
 -- months in batches).
 SELECT NULL AS name FROM dual WHERE :ahead < 0
+
+-- ---------------------------------------------------------------------------
+-- The web console (issue 19): its users, and the searches of its pages.
+
+-- name: user_get
+-- One console user, if there is one.
+SELECT username, password_hash, user_role, dept_code, display_name, disabled, failed_logins,
+       locked_until, password_changed_at, last_login_at
+FROM sms_user WHERE username = :username
+
+-- name: user_rows
+-- Every console user.
+SELECT username, password_hash, user_role, dept_code, display_name, disabled, failed_logins,
+       locked_until, password_changed_at, last_login_at, updated_at, updated_by
+FROM sms_user ORDER BY username
+
+-- name: insert_user
+-- Add a console user (`hisms user add`, the users page; audited by the caller).
+INSERT INTO sms_user (username, password_hash, user_role, dept_code, display_name, disabled,
+    failed_logins, locked_until, password_changed_at, last_login_at, created_by, updated_by)
+VALUES (:username, :password_hash, :user_role, :dept_code, :display_name, :disabled,
+        :failed_logins, :locked_until, :password_changed_at, :last_login_at, :actor, :actor)
+
+-- name: update_user
+-- Write a console user's row back: a login, a wrong password, a new password, a new role.
+UPDATE sms_user SET password_hash = :password_hash, user_role = :user_role,
+    dept_code = :dept_code, display_name = :display_name, disabled = :disabled,
+    failed_logins = :failed_logins, locked_until = :locked_until,
+    password_changed_at = :password_changed_at, last_login_at = :last_login_at,
+    updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :actor
+WHERE username = :username
+
+-- name: console_messages
+-- The messages page: newest first, each filter NULL for any; before_id pages on.
+SELECT r.id, r.source_system, r.account, r.dept_code, r.phone, r.content, r.priority,
+       r.status, r.status_name, r.attempts, r.channel, r.segments, r.created_at, r.send_at,
+       r.submitted_at, r.report_stat, r.report_at, r.error_code, r.error_text, o.batch_id
+FROM v_sms_result r JOIN sms_outbox o ON o.id = r.id
+WHERE (:phone IS NULL OR r.phone = :phone)
+  AND (:status IS NULL OR r.status = :status)
+  AND (:source_system IS NULL OR r.source_system = :source_system)
+  AND (:batch_id IS NULL OR o.batch_id = :batch_id)
+  AND (:channel IS NULL OR r.channel = :channel)
+  AND (:dept_code IS NULL OR r.dept_code = :dept_code)
+  AND (:since IS NULL OR r.created_at >= :since)
+  AND (:until IS NULL OR r.created_at < :until)
+  AND (:before_id IS NULL OR r.id < :before_id)
+ORDER BY r.id DESC
+FETCH FIRST :limit ROWS ONLY
+
+-- name: console_replies
+-- The replies page: MO newest first, with the MT each answers (NULL filters: any).
+SELECT i.id, i.channel, i.phone, i.service_number, i.content, i.received_at, i.outbox_id,
+       i.source_system, i.status, i.blacklist_id, o.content AS mt_content, o.dept_code
+FROM sms_inbox i LEFT JOIN sms_outbox o ON o.id = i.outbox_id
+WHERE (:phone IS NULL OR i.phone = :phone)
+  AND (:dept_code IS NULL OR o.dept_code = :dept_code)
+  AND (:since IS NULL OR i.received_at >= :since)
+  AND (:until IS NULL OR i.received_at < :until)
+ORDER BY i.id DESC
+FETCH FIRST :limit ROWS ONLY
+
+-- name: message_replies
+-- The replies that answer one message.
+SELECT id, phone, service_number, content, received_at, blacklist_id
+FROM sms_inbox WHERE outbox_id = :id ORDER BY id

@@ -39,6 +39,8 @@ GRANT SELECT, INSERT, UPDATE ON dbo.sms_rollup TO hisms_engine;
 
 -- Request nonces of the JSON API and the WebService: taken once, purged once expired.
 GRANT SELECT, INSERT, DELETE ON dbo.sms_nonce TO hisms_engine;
+-- Console users: the console (in hisms run or hisms console) logs them in and changes them.
+GRANT SELECT, INSERT, UPDATE ON dbo.sms_user TO hisms_engine;
 GRANT SELECT ON dbo.sms_status TO hisms_engine;
 GRANT SELECT ON dbo.sms_schema_version TO hisms_engine;
 GRANT SELECT ON dbo.v_sms_result TO hisms_engine;

@@ -79,3 +79,12 @@ def test_bench_words_prints_the_cost_per_message(cli) -> None:  # type: ignore[n
     assert (result["benchmark"], result["words"], result["messages"]) == ("words", 300, 50)
     assert result["us_per_message"] > 0 and result["us_per_message_with_a_hit"] > 0
     assert "us per message" in done.stderr
+
+
+def test_bench_console_loads_the_pages_of_logged_in_sessions(bench, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    result = bench("console", "--sessions", "8", "--seconds", "2", "--think", "0.2",
+                   "--messages", "100")  # fmt: skip
+    assert result["errors"] == {} and result["sessions"] == 8
+    assert result["dashboard_ms"]["count"] > 8 and result["search_ms"]["count"] > 0
+    assert result["login_ms"]["p50"] > 0
+    assert sum(_counts(pg_url).values()) == 100

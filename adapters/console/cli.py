@@ -1,0 +1,142 @@
+"""``hisms console`` (the console alone) and ``hisms user add|passwd|disable``.
+
+The console's modules (Starlette, Jinja2, argon2) are imported by these commands only, so
+every other ``hisms`` command starts without them."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import signal
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from hisms.engine import app
+from hisms.engine.store.policystore import Who
+
+if TYPE_CHECKING:
+    from hisms.adapters.console.sampler import Sampler
+    from hisms.adapters.console.users import Users
+
+ROLES = ("admin", "operator", "dept", "auditor")  # hisms.adapters.console.users.Role
+
+
+def _who() -> Who:
+    return Who(f"cli:{getpass.getuser()}", "hisms-cli")
+
+
+@click.command("console")
+@click.option("--host", help="Default: [console] host.")
+@click.option("--port", type=int, help="Default: [console] port.")
+@click.pass_obj
+def console(obj: Any, host: str | None, port: int | None) -> None:
+    """Serve the web console alone (rates from [monitoring] endpoints) until SIGINT/SIGTERM."""
+    from hisms.adapters.console.app import mount
+    from hisms.adapters.console.sampler import Sampler, scraped
+
+    settings = obj.settings
+    cfg = settings.console
+    store = app.store_for(settings)
+    try:
+        if store.schema_version() == 0:
+            raise click.ClickException("the database has no hisms schema: run `hisms db init`")
+        endpoints = settings.monitoring.endpoints or [settings.monitoring.local_endpoint()]
+        sampler = Sampler(scraped(endpoints), cfg.sample_seconds)
+        routes = [mount(store, settings, sampler)]
+        asyncio.run(_serve(routes, host or cfg.host, cfg.port if port is None else port, sampler))
+    finally:
+        store.close()
+
+
+async def _serve(routes: list[Any], host: str, port: int, sampler: Sampler) -> None:
+    from hisms.adapters.console.app import ROOT
+    from hisms.adapters.http.server import HttpServer
+
+    server = HttpServer(host, port, routes)
+    await server.start()
+    click.echo(f"console on {server.url}{ROOT}/", err=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await sampler.stop()
+        await server.stop()
+
+
+@click.group()
+def user() -> None:
+    """Console users: add, change a password, disable (audited)."""
+
+
+def _users(obj: Any) -> tuple[Users, Any]:
+    from hisms.adapters.console.users import Users
+
+    store = app.store_for(obj.settings)
+    return Users(store, obj.settings.console), store
+
+
+def _password(given: str | None) -> str:
+    if given is not None:
+        return given
+    return str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="admin",
+              show_default=True)  # fmt: skip
+@click.option("--dept", "dept", help="A department user's department (sms_outbox.dept_code).")
+@click.option("--password", envvar="HISMS_USER_PASSWORD", help="Default: asked (hidden).")
+@click.pass_obj
+def user_add(obj: Any, username: str, role: str, dept: str | None, password: str | None) -> None:
+    """Add a user (the first administrator: `hisms user add admin`)."""
+    from hisms.adapters.console.users import Role, UserError
+
+    users, store = _users(obj)
+    try:
+        users.add(username, _password(password), Role(role), dept, _who())
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"user {username}: added ({role})")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password", envvar="HISMS_USER_PASSWORD", help="Default: asked (hidden).")
+@click.pass_obj
+def user_passwd(obj: Any, username: str, password: str | None) -> None:
+    """Set a user's password (and lift a lock-out)."""
+    from hisms.adapters.console.users import UserError
+
+    users, store = _users(obj)
+    try:
+        users.set_password(username, _password(password), _who())
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"user {username}: password changed")
+
+
+@user.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Enable the user again.")
+@click.pass_obj
+def user_disable(obj: Any, username: str, enable: bool) -> None:
+    """Disable a user (its sessions end at their next request)."""
+    from hisms.adapters.console.users import UserError
+
+    users, store = _users(obj)
+    try:
+        users.set_disabled(username, not enable, _who())
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"user {username}: {'enabled' if enable else 'disabled'}")

@@ -1,0 +1,200 @@
+"""Messages and replies: search (a department user within its department, whatever the
+URL says), one message with its parts, reports and replies, resend or void, and the
+export of a result list to Excel."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hisms.adapters.console.users import User
+from hisms.adapters.console.web import STATUS_NAMES, Console, Forbidden, page, when, who
+from hisms.engine import phone
+from hisms.engine.status import Status
+from hisms.engine.store.base import NewMessage
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+COLUMNS = [  # (column, heading) of the export
+    ("id", "编号"), ("phone", "手机号码"), ("content", "内容"), ("status", "状态"),
+    ("source_system", "来源系统"), ("dept_code", "科室"), ("account", "账户"),
+    ("channel", "通道"), ("batch_id", "批次"), ("segments", "条数"),
+    ("created_at", "创建时间"), ("submitted_at", "提交时间"), ("report_at", "回执时间"),
+    ("report_stat", "回执"), ("error_code", "错误码"), ("error_text", "错误说明"),
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """The search form; empty fields are None (any)."""
+
+    phone: str | None = None
+    status: int | None = None
+    source_system: str | None = None
+    batch_id: str | None = None
+    channel: str | None = None
+    dept_code: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_id: int | None = None
+
+    @classmethod
+    def of(cls, request: Request, user: User, zone: str) -> Search:
+        q = request.query_params
+        text = {f.name: (q.get(f.name) or "").strip() or None for f in fields(cls)}
+        number = text["phone"]
+        if number:  # a wrong number is searched as typed: it finds nothing, not something else
+            with contextlib.suppress(phone.InvalidPhone):
+                number = phone.normalise(number)
+        return cls(
+            phone=number,
+            status=_int(text["status"]),
+            source_system=text["source_system"],
+            batch_id=text["batch_id"],
+            channel=text["channel"],
+            dept_code=user.scope or text["dept_code"],  # the URL cannot widen a department
+            since=_time(text["since"], zone),
+            until=_time(text["until"], zone),
+            before_id=_int(text["before_id"]),
+        )
+
+    def params(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@page("read")
+async def search(console: Console, request: Request, user: User) -> Response:
+    where = Search.of(request, user, console.zone)
+    rows = await console.db(_rows, console, where, console.cfg.page_rows)
+    q = request.query_params
+    more = None
+    if len(rows) == console.cfg.page_rows:
+        more = urlencode({**q, "before_id": rows[-1]["id"]})
+    query = urlencode({k: v for k, v in q.items() if k != "before_id"})
+    return console.render(
+        request, "messages.html", user=user, rows=rows, more=more, q=q, query=query
+    )
+
+
+@page("read")
+async def export(console: Console, request: Request, user: User) -> Response:
+    where = Search.of(request, user, console.zone)
+    rows = await console.db(_rows, console, where, console.cfg.export_rows)
+    body = _workbook(rows, console.zone)
+    shown = {k: str(v) for k, v in where.params().items() if v is not None and k != "phone"}
+    await console.db(console.store.audit, who(request, user), "export", "message",
+                     f"{len(rows)} rows", None, shown)  # fmt: skip
+    name = f"messages-{datetime.now(ZoneInfo(console.zone)):%Y%m%d-%H%M%S}.xlsx"
+    return Response(body, media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+@page("read")
+async def detail(console: Console, request: Request, user: User) -> Response:
+    outbox_id = int(request.path_params["id"])
+    message, parts, replies = await console.db(_one, console, outbox_id, user)
+    return console.render(request, "message.html", user=user, m=message, parts=parts,
+                          replies=replies)  # fmt: skip
+
+
+@page("send")
+async def resend(console: Console, request: Request, user: User) -> Response:
+    """A failed, expired or unknown message sent again as a new message (the same number,
+    text and source), audited with the original's id."""
+    outbox_id = int(request.path_params["id"])
+    message, _, _ = await console.db(_one, console, outbox_id, user)
+    if message["status"] not in (Status.FAILED, Status.EXPIRED, Status.UNKNOWN):
+        raise Forbidden(f"message {outbox_id} is not failed")
+    again = NewMessage(
+        phone=message["phone"], content=message["content"], source_system=message["source_system"],
+        account=message["account"], dept_code=message["dept_code"], priority=message["priority"],
+    )  # fmt: skip
+    (new_id,) = await console.db(console.store.enqueue, [again], f"console:{user.username}")
+    await console.db(console.store.audit, who(request, user), "resend", "message",
+                     str(outbox_id), None, {"new_id": new_id})  # fmt: skip
+    return console.redirect(f"/messages/{new_id}")
+
+
+@page("send")
+async def cancel(console: Console, request: Request, user: User) -> Response:
+    """Void a message still waiting to be sent (PENDING -> CANCELLED)."""
+    outbox_id = int(request.path_params["id"])
+    await console.db(_one, console, outbox_id, user)  # its department, else 403
+    actor = f"console:{user.username}"
+    # store.cancel writes the audit row itself
+    await console.db(console.store.cancel, outbox_id, actor, f"voided by {actor}")
+    return console.redirect(f"/messages/{outbox_id}")
+
+
+@page("read")
+async def replies(console: Console, request: Request, user: User) -> Response:
+    q = request.query_params
+    number = (q.get("phone") or "").strip() or None
+    params = {
+        "phone": number,
+        "dept_code": user.scope,
+        "since": _time(q.get("since"), console.zone),
+        "until": _time(q.get("until"), console.zone),
+        "before_id": _int(q.get("before_id")),
+        "limit": console.cfg.page_rows,
+    }
+    rows = await console.db(_run, console, "console_replies", params)
+    return console.render(request, "replies.html", user=user, rows=rows, q=q)
+
+
+def _rows(console: Console, where: Search, limit: int) -> list[dict[str, Any]]:
+    return _run(console, "console_messages", {**where.params(), "limit": limit})
+
+
+def _run(console: Console, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    with console.store.transaction() as tx:
+        return tx.run(name, **params)
+
+
+def _one(
+    console: Console, outbox_id: int, user: User
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    message = console.store.get_message(outbox_id)
+    if message is None or (user.scope and message["dept_code"] != user.scope):
+        raise Forbidden(f"message {outbox_id}")  # another department's: as if absent
+    replies = _run(console, "message_replies", {"id": outbox_id})
+    return message, console.store.get_segments(outbox_id), replies
+
+
+def _workbook(rows: list[dict[str, Any]], zone: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("短信")
+    sheet.append([heading for _, heading in COLUMNS])
+    for row in rows:
+        sheet.append([_cell(key, row.get(key), zone) for key, _ in COLUMNS])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(key: str, value: Any, zone: str) -> Any:
+    if key == "status":
+        return STATUS_NAMES.get(Status(int(value)), str(value))
+    if key.endswith("_at"):
+        return when(ZoneInfo(zone), value)
+    return value
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.strip().lstrip("-").isdigit() else None
+
+
+def _time(text: str | None, zone: str) -> datetime | None:
+    """A datetime-local field in the hospital's zone; a wrong one is ignored."""
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,184 @@
+"""The send page: one or many numbers, a text or a template with variables, a signature,
+priority and time; a preview with the segment count; enqueued through the same intake
+functions as the SOAP WebService (the same checks, the same rows)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hisms.adapters.console.users import User
+from hisms.adapters.console.web import Console, page, who
+from hisms.adapters.webservice import intake
+from hisms.adapters.webservice.faults import Refused
+from hisms.adapters.webservice.security import Caller
+from hisms.carrier.wire.numbers import mask
+from hisms.engine import phone, segment
+from hisms.engine.policy.templates import Refused as TemplateRefused
+from hisms.engine.policy.templates import Template, render
+from hisms.engine.store.base import NewMessage
+
+CHUNK = 500  # rows per INSERT of a batch
+MAX_NUMBERS = 10_000  # in the text box; a bigger list is an upload
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The form, read and checked: what preview shows and send enqueues."""
+
+    numbers: list[str]
+    bad: list[str]  # what was typed that is not a mobile number
+    message: NewMessage
+    text: str | None  # the text to send, template rendered and signed; None: refused
+    problem: str | None
+
+
+@page("send")
+async def form(console: Console, request: Request, user: User) -> Response:
+    given = await console.db(choices, console)
+    return console.render(request, "send.html", user=user, **given, values={})
+
+
+@page("send")
+async def preview(console: Console, request: Request, user: User) -> Response:
+    draft = await console.db(read_draft, console, await request.form(), user)
+    return console.render(request, "send_preview.html", user=user, draft=draft,
+                          parts=segment.count(draft.text) if draft.text else 0)  # fmt: skip
+
+
+@page("send")
+async def send(console: Console, request: Request, user: User) -> Response:
+    values = await request.form()
+    draft = await console.db(read_draft, console, values, user)
+    problem = draft.problem or (f"号码有误：{'、'.join(draft.bad[:5])}" if draft.bad else None)
+    if problem is None:
+        try:
+            done = await console.db(_enqueue, console, draft, request, user)
+        except Refused as exc:
+            problem = exc.text
+        else:
+            return console.redirect(done)
+    given = await console.db(choices, console)
+    return console.render(request, "send.html", 400, user=user, error=problem,
+                          values=dict(values), **given)  # fmt: skip
+
+
+def _enqueue(console: Console, draft: Draft, request: Request, user: User) -> str:
+    """Enqueue and audit; the page to go to (the message, or the batch's messages)."""
+    message = draft.message
+    caller = Caller(f"console:{user.username}", (message.source_system,))
+    sent = {"numbers": len(draft.numbers), "first": mask(draft.numbers[0]),
+            "source_system": message.source_system}  # fmt: skip
+    if len(draft.numbers) == 1:
+        outbox_id = intake.send_one(console.store, caller, message)
+        console.store.audit(who(request, user), "send", "message", str(outbox_id), None, sent)
+        return f"/messages/{outbox_id}"
+    items = [intake.Item(n) for n in draft.numbers]
+    batch_id, _, _ = intake.send_batch(console.store, caller, message, None, items, CHUNK)
+    console.store.audit(who(request, user), "send", "batch", batch_id, None, sent)
+    return f"/messages?batch_id={batch_id}"
+
+
+def read_draft(console: Console, values: Mapping[str, Any], user: User) -> Draft:
+    numbers, bad = _numbers(str(values.get("phones") or ""))
+
+    def get(key: str) -> str | None:
+        return str(values.get(key) or "").strip() or None
+
+    code, content = get("template_code"), get("content")
+    params, problem = _params(get("params") or "") if code else (None, None)
+    message = NewMessage(
+        phone=numbers[0] if numbers else None,
+        content=None if code else content,
+        source_system=get("source_system") or "DEFAULT",
+        account=get("account"),
+        dept_code=user.scope or get("dept_code"),
+        signature=get("signature"),
+        priority=_priority(get("priority")),
+        send_at=_local(get("send_at"), console),
+        template_code=code,
+        params=params,
+    )
+    if not numbers and not problem:
+        problem = "请填写至少一个手机号码"
+    elif len(numbers) > MAX_NUMBERS:
+        problem = f"一次最多 {MAX_NUMBERS} 个号码"
+    rendered = None if problem else _text(console, message)
+    if isinstance(rendered, TemplateRefused):
+        return Draft(numbers, bad, message, None, rendered.text)
+    if rendered is None and not problem:
+        problem = "请填写短信内容或选择模板"
+    return Draft(numbers, bad, message, rendered, problem)
+
+
+def _priority(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+def _text(console: Console, message: NewMessage) -> str | TemplateRefused | None:
+    body: str | TemplateRefused | None = message.content
+    if message.template_code:
+        rows = console.store.load_policy().templates
+        templates = {r["code"]: Template.of_row(r) for r in rows}
+        body = render(templates, message.template_code, message.params)
+    if isinstance(body, str) and message.signature:
+        return f"【{message.signature.strip('【】')}】{body}"
+    return body
+
+
+def _numbers(text: str) -> tuple[list[str], list[str]]:
+    """Distinct mobile numbers in typing order, and what is not one. Lines, commas and
+    semicolons separate numbers; spaces too, unless they are inside one (+86 138 0013 8000)."""
+    numbers: dict[str, None] = {}
+    bad = []
+    for chunk in re.split(r"[\n,;，；、]+", text):
+        pieces = [chunk] if _number(chunk) else chunk.split()
+        for raw in pieces:
+            if number := _number(raw):
+                numbers[number] = None
+            elif raw.strip():
+                bad.append(raw.strip()[:20])
+    return list(numbers), bad
+
+
+def _number(raw: str) -> str | None:
+    try:
+        return phone.normalise(raw)
+    except phone.InvalidPhone:
+        return None
+
+
+def _params(text: str) -> tuple[str | None, str | None]:
+    """``name=value`` lines as the JSON object sms_outbox.params holds; or the problem."""
+    values: dict[str, Any] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, eq, value = line.partition("=")
+        if not eq or not name.strip():
+            return None, f"模板变量“{line.strip()[:30]}”应写作 名称=值"
+        values[name.strip()] = value.strip()
+    return json.dumps(values, ensure_ascii=False), None
+
+
+def _local(value: str | None, console: Console) -> datetime | None:
+    """A datetime-local field, in the hospital's time zone."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(console.zone))
+
+
+def choices(console: Console) -> dict[str, Any]:
+    policy = console.store.load_policy()
+    return {
+        "sources": sorted({"DEFAULT", *(r["source_system"] for r in policy.profiles)}),
+        "templates": [r for r in policy.templates if r["state"] == "APPROVED"],
+    }

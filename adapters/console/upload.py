@@ -1,0 +1,209 @@
+"""Bulk sending from an Excel or CSV file of numbers (the tenders' 600,000): the file is
+read row by row, checked, and inserted into the outbox as one batch in chunks, in a
+background thread whose progress the page polls; the rows refused are downloadable."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hisms.adapters.console.sending import choices, read_draft
+from hisms.adapters.console.users import User
+from hisms.adapters.console.web import Console, Forbidden, page, who
+from hisms.adapters.webservice import intake
+from hisms.adapters.webservice.faults import Refused
+from hisms.engine import phone
+from hisms.engine.store.base import NewMessage, Store
+from hisms.engine.store.policystore import Who
+
+log = logging.getLogger(__name__)
+CHUNK = 1000  # rows per INSERT transaction
+MAX_ROWS = 600_000
+HEADINGS = {"手机号码", "手机号", "号码", "phone", "mobile"}  # a first row to skip
+
+
+@dataclass
+class Job:
+    """One upload: where it is, what it refused. Read by the progress requests."""
+
+    id: str
+    owner: str
+    name: str
+    read: int = 0  # rows read from the file
+    total: int = 0  # numbers to insert (known once the file is read)
+    inserted: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, value, why)
+    batch_id: str | None = None
+    done: bool = False
+    problem: str | None = None  # the whole upload failed
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.inserted / self.total) if self.total else 0
+
+
+JOBS: dict[str, Job] = {}  # by id; an upload lives as long as the process
+
+
+@page("send")
+async def form(console: Console, request: Request, user: User) -> Response:
+    given = await console.db(choices, console)
+    return console.render(request, "upload.html", user=user, values={}, **given)
+
+
+@page("send")
+async def start(console: Console, request: Request, user: User) -> Response:
+    values = await request.form()
+    upload = values.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        problem: str | None = "请选择 Excel（.xlsx）或 CSV 文件"
+    else:
+        # The text, template and times as the send page checks them, for a placeholder number.
+        fields = {k: v for k, v in values.items() if isinstance(v, str)}
+        draft = await console.db(read_draft, console, _with_phone(fields), user)
+        problem = draft.problem
+    if problem is None:
+        assert isinstance(upload, UploadFile)
+        suffix = Path(upload.filename or "").suffix.lower()
+        if suffix not in (".xlsx", ".csv"):
+            problem = "只支持 .xlsx 与 .csv 文件"
+    if problem is not None:
+        given = await console.db(choices, console)
+        return console.render(request, "upload.html", 400, user=user, error=problem,
+                              values=dict(values), **given)  # fmt: skip
+    assert isinstance(upload, UploadFile)
+    path = await console.db(_spool, upload)
+    job = Job(uuid.uuid4().hex, user.username, upload.filename or "")
+    JOBS[job.id] = job
+    message = replace(draft.message, phone=None)
+    task = asyncio.create_task(
+        asyncio.to_thread(run, console.store, job, path, message, who(request, user))
+    )
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
+    return console.redirect(f"/send/upload/{job.id}")
+
+
+_RUNNING: set[asyncio.Task[None]] = set()  # keeps the tasks referenced while they run
+
+
+@page("send")
+async def progress(console: Console, request: Request, user: User) -> Response:
+    job = _job(request, user)
+    if not request.headers.get("hx-request"):
+        return console.render(request, "upload_job.html", user=user, job=job)
+    stop = 286 if job.done else 200  # htmx stops polling on 286
+    return console.render(request, "upload_progress.html", stop, user=user, job=job)
+
+
+@page("send")
+async def errors(console: Console, request: Request, user: User) -> Response:
+    job = _job(request, user)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["行号", "内容", "原因"])
+    writer.writerows(job.errors)
+    attachment = f'attachment; filename="errors-{job.id[:8]}.csv"'
+    # With a BOM, so that Excel opens the UTF-8 as such
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": attachment})  # fmt: skip
+
+
+def _job(request: Request, user: User) -> Job:
+    job = JOBS.get(str(request.path_params["job"]))
+    if job is None or job.owner != user.username:
+        raise Forbidden("not this user's upload")
+    return job
+
+
+def _with_phone(fields: dict[str, str]) -> dict[str, str]:
+    return {**fields, "phones": "13800000000"}
+
+
+def _spool(upload: UploadFile) -> Path:
+    """The upload in a file of our own: the request's copy goes when the request ends."""
+    upload.file.seek(0)
+    with tempfile.NamedTemporaryFile(delete=False, suffix=Path(upload.filename or "").suffix) as f:
+        shutil.copyfileobj(upload.file, f)
+    return Path(f.name)
+
+
+def run(store: Store, job: Job, path: Path, message: NewMessage, actor: Who) -> None:
+    """Read, check and insert (in a worker thread); the job records how far it got."""
+    try:
+        numbers = _read(job, path)
+        job.total = len(numbers)
+        if numbers:
+            base = intake.checked(replace(message, phone=numbers[0]))
+            job.batch_id = uuid.uuid4().hex
+            for start in range(0, len(numbers), CHUNK):
+                chunk = [replace(base, phone=n) for n in numbers[start : start + CHUNK]]
+                store.enqueue_batch(job.batch_id, chunk, actor.actor)
+                job.inserted += len(chunk)
+            shown = {"numbers": job.total, "refused": len(job.errors), "file": job.name}
+            store.audit(actor, "send", "batch", job.batch_id, None, shown)
+    except Refused as exc:
+        job.problem = exc.text
+    except Exception as exc:  # the page says why, the log the rest
+        log.exception("upload %s failed", job.id)
+        job.problem = f"上传失败：{exc}"
+
+    finally:
+        job.done = True
+        path.unlink(missing_ok=True)
+
+
+def _read(job: Job, path: Path) -> list[str]:
+    """The distinct numbers of the first column; each refused row in ``job.errors``."""
+    numbers: dict[str, None] = {}
+    for row, value in _cells(path):
+        job.read = row
+        text = str(value or "").strip()
+        if row == 1 and text.lower() in HEADINGS:
+            continue
+        if len(numbers) >= MAX_ROWS:
+            job.errors.append((row, text[:20], f"超过 {MAX_ROWS} 个号码"))
+            continue
+        try:
+            number = phone.normalise(text)
+        except phone.InvalidPhone as exc:
+            job.errors.append((row, text[:20], exc.text))
+            continue
+        if number in numbers:
+            job.errors.append((row, text[:20], "重复号码"))
+        numbers[number] = None
+    return list(numbers)
+
+
+def _cells(path: Path) -> Iterator[tuple[int, Any]]:
+    """(row number, first cell) of each row: streamed, never the whole sheet in memory."""
+    if path.suffix == ".csv":
+        data = path.read_bytes()  # a few MB for 600,000 numbers
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("gb18030")  # what Excel writes on a Chinese Windows
+        for row, cells in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
+            yield row, cells[0] if cells else ""
+        return
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for row, first in enumerate(book.worksheets[0].iter_rows(max_col=1, values_only=True), 1):
+            value = first[0] if first else ""
+            yield row, int(value) if isinstance(value, float) and value.is_integer() else value
+    finally:
+        book.close()
