@@ -9,6 +9,7 @@ reconnects all stay inside the carrier; the engine only sees these types.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -118,6 +119,24 @@ class MoMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class MoPart:
+    """One part of a long uplink reply (UDH or SMPP sar_*). The engine stores each part before
+    the gateway is answered, and joins the set once every part is in, whichever link or
+    engine received the others: parts never wait in memory."""
+
+    channel: str
+    phone: str
+    service_number: str
+    ref: int  # the handset's reference, shared by the parts of one reply
+    total: int
+    seq: int  # 1-based
+    content: str
+    received_at: datetime = field(default_factory=utcnow)
+    extension: str = ""
+    ack: Ack | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelState:
     """Reported whenever a channel's health changes, for logs, alarms and ``stats``."""
 
@@ -127,7 +146,7 @@ class ChannelState:
     at: datetime = field(default_factory=utcnow)
 
 
-CarrierEvent = DeliveryReport | MoMessage | ChannelState
+CarrierEvent = DeliveryReport | MoMessage | MoPart | ChannelState
 EventSink = Callable[[CarrierEvent], None]
 
 
@@ -155,6 +174,12 @@ class Carrier(ABC):
         A report or reply with an ``ack`` is answered to the gateway only when the
         consumer calls it, after storing the event; one never acked is re-sent by the
         gateway (on another connection or after a reconnect)."""
+
+    def hold_events(self, room: asyncio.Event) -> None:
+        """Before :meth:`start`: while ``room`` is clear (the engine holds as many unstored
+        events as it may), stop reading from the gateway; unanswered, it stops sending once
+        its window is full. A carrier that reads no gateway has nothing to hold."""
+        return None
 
     @abstractmethod
     async def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:

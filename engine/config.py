@@ -79,6 +79,12 @@ class EngineConfig(_Section):
     reclaim_every_seconds: float = Field(5.0, gt=0)
     writeback_every_seconds: float = Field(0.2, gt=0)
     mo_correlation_hours: float = Field(72.0, gt=0)
+    # Parts of a long reply wait for their siblings in sms_mo_part; a set still incomplete
+    # after this long is stored as it is (sms_inbox.parts_missing > 0).
+    mo_parts_seconds: float = Field(600.0, gt=0)
+    # Reports and replies received but not yet stored, at most: past it the links stop
+    # reading, and the gateways, unanswered, stop sending (their windows fill).
+    event_queue_limit: int = Field(10000, ge=1)
     # Parked reports nothing matched (or matched long ago) are deleted after this long.
     unmatched_report_days: float = Field(7.0, gt=0)
     # Reports and replies the database refused (sms_parked) are deleted after this long.

@@ -8,7 +8,7 @@ import json
 import re
 from datetime import datetime
 
-from hisms.carrier.base import DeliveryReport, MoMessage
+from hisms.carrier.base import DeliveryReport, MoMessage, MoPart
 from hisms.carrier.wire.numbers import mask
 from hisms.engine.store.base import Parked, StoreDataError
 
@@ -24,7 +24,7 @@ def storable(text: str) -> str:
     return _UNSTORABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
-def parked(event: DeliveryReport | MoMessage, error: StoreDataError) -> Parked:
+def parked(event: DeliveryReport | MoMessage | MoPart, error: StoreDataError) -> Parked:
     fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event) if f.name != "ack"}
     text = json.dumps(fields, ensure_ascii=False, default=_iso)  # NUL becomes \u0000 here
     return Parked(
@@ -36,7 +36,7 @@ def parked(event: DeliveryReport | MoMessage, error: StoreDataError) -> Parked:
     )
 
 
-def log_line(event: DeliveryReport | MoMessage, row: Parked) -> str:
+def log_line(event: DeliveryReport | MoMessage | MoPart, row: Parked) -> str:
     """One line: the error text may span several (PostgreSQL's CONTEXT) and quote values."""
     error = _NUMBER.sub(lambda m: mask(m[0]), " ".join(row.error_text.split()))
     return (

@@ -35,13 +35,14 @@ from hisms.carrier.base import (
     ChannelState,
     DeliveryReport,
     MoMessage,
+    MoPart,
     Outcome,
     SubmitKey,
     SubmitResult,
     utcnow,
 )
 from hisms.carrier.wire.numbers import mask
-from hisms.engine import numbering, parking, process
+from hisms.engine import moparts, numbering, parking, process
 from hisms.engine.billing import quota
 from hisms.engine.billing.accounts import Account, Owners
 from hisms.engine.channels import Channels
@@ -60,6 +61,7 @@ from hisms.engine.store.base import (
     Claimed,
     Lane,
     Mo,
+    MoPartRow,
     Store,
     StoreDataError,
     StoreDeadlock,
@@ -69,7 +71,7 @@ from hisms.engine.store.base import (
 from hisms.monitoring.metrics import Metrics
 
 log = logging.getLogger(__name__)
-E = TypeVar("E", DeliveryReport, MoMessage)
+E = TypeVar("E", DeliveryReport, MoMessage, MoPart)
 # How long the LISTEN thread blocks at a time: bounds how long a stop waits for it.
 LISTEN_SLICE_SECONDS = 1.0
 # How long reports and replies gather after the first arrives before they are written: a
@@ -126,6 +128,11 @@ class Engine:
         self._held: set[int] = set()
         self._reports: list[DeliveryReport] = []
         self._mos: list[MoMessage] = []
+        self._parts: list[MoPart] = []
+        # Set while fewer than event_queue_limit reports and replies wait to be stored;
+        # clear, the carriers stop reading from their gateways (backpressure).
+        self._room = asyncio.Event()
+        self._room.set()
         self._sending: Counter[str] = Counter()  # numbers in batches not yet written back
         self._failing_since: float | None = None  # when writing reports/MO began to fail
         self._refusing: dict[str, str] = {}  # claim, write-back, flush -> the database's error
@@ -143,6 +150,7 @@ class Engine:
         if self.shares is not None:
             await self._guarded(self.shares.start)
         for carrier in self.carriers.values():
+            carrier.hold_events(self._room)
             await carrier.start(self._on_event)
         try:
             await self._sync()  # the database's rules and operators' modes before any claim
@@ -165,6 +173,9 @@ class Engine:
             ),
             asyncio.create_task(self._every(self._sync_seconds, self._sync)),
             asyncio.create_task(self._every(self.billing.rollup_every_seconds, self._roll_up)),
+            asyncio.create_task(
+                self._every(min(30.0, self.cfg.mo_parts_seconds / 2), self._mo_part_sweep)
+            ),
         ]
         if self.shares is not None:
             side.append(
@@ -475,8 +486,24 @@ class Engine:
             log.debug("MO from %s on %s", mask(event.phone), event.channel)
             self._mos.append(event)
             self._arrived.set()
+        elif isinstance(event, MoPart):
+            self._parts.append(event)
+            self._arrived.set()
         else:
             self._channel_state(event)
+            return
+        if self._waiting() >= self.cfg.event_queue_limit and self._room.is_set():
+            self._room.clear()
+            self.counts["held_reading"] += 1
+            log.warning(
+                "%d reports and replies wait to be stored (engine.event_queue_limit): the "
+                "gateway links stop reading until they are",
+                self._waiting(),
+            )
+
+    def _waiting(self) -> int:
+        """Reports and replies received, not yet stored (nor answered)."""
+        return len(self._reports) + len(self._mos) + len(self._parts)
 
     def _channel_state(self, state: ChannelState) -> None:
         before = self.channel_state.get(state.channel)
@@ -499,8 +526,56 @@ class Engine:
         mos, self._mos = self._waiting_for_their_mt(self._mos)
         kept_mos, mo_trouble = await self._saved("mo", mos, self._save_mo)
         self._mos[:0] = kept_mos
-        if reports or mos:
-            self._writes_went(trouble or mo_trouble)
+        parts, self._parts = self._parts, []
+        sets: list[list[MoPartRow]] = []
+
+        def save_parts(some: Sequence[MoPart]) -> None:
+            sets.extend(self.store.save_mo_parts(self.worker, [moparts.row(p) for p in some]))
+
+        kept_parts, part_trouble = await self._saved("mo_parts", parts, save_parts)
+        self._parts[:0] = kept_parts
+        if self._waiting() < self.cfg.event_queue_limit and not self._room.is_set():
+            self._room.set()
+            log.info("reports and replies are stored again: the gateway links read again")
+        if reports or mos or parts:
+            self._writes_went(trouble or mo_trouble or part_trouble)
+        await self._join([s for s in sets if moparts.missing(s) == 0])
+
+    async def _mo_part_sweep(self) -> None:
+        """Join the sets completed by two engines at once (neither saw the other's last
+        part) and store those incomplete for longer than mo_parts_seconds, as they are."""
+        sets = await asyncio.to_thread(self.store.mo_part_sets)
+        now = utcnow()
+        await self._join([s for s in sets if moparts.due(s, now, self.cfg.mo_parts_seconds)])
+
+    async def _join(self, sets: Sequence[Sequence[MoPartRow]]) -> None:
+        """Store each set of parts as one reply and delete its parts, in one transaction; a
+        set another engine stores first is left to it. A joined reply the database refuses
+        is parked. A database error waits for the next sweep: the parts are safe."""
+        window = self.cfg.mo_correlation_hours * 3600
+        for parts in sets:
+            message, gone = moparts.joined(parts), moparts.missing(parts)
+            try:
+                stored = await asyncio.to_thread(
+                    self.store.store_mo_set, self.worker, parts, self._mo(message), window, gone
+                )
+            except StoreDataError as exc:
+                await self._park([(message, exc)])
+                await asyncio.to_thread(
+                    self.store.store_mo_set, self.worker, parts, None, window, gone
+                )
+                continue
+            if stored:
+                self.counts["mo"] += 1
+                self._observe([message])
+                if gone:
+                    log.warning(
+                        "a long reply from %s on %s is stored without %d of its %d parts",
+                        mask(message.phone),
+                        message.channel,
+                        gone,
+                        parts[0].total,
+                    )
 
     def _save_reports(self, reports: Sequence[DeliveryReport]) -> None:
         self.store.save_reports(self.worker, reports, self.resend)
@@ -550,12 +625,12 @@ class Engine:
         _ack(written.stored)
         return kept, trouble
 
-    def _observe(self, stored: Sequence[DeliveryReport | MoMessage]) -> None:
+    def _observe(self, stored: Sequence[DeliveryReport | MoMessage | MoPart]) -> None:
         for event in stored:
             if isinstance(event, DeliveryReport):
                 operator = numbering.lookup(event.phone).operator if event.phone else "unknown"
                 self.metrics.report(event.channel, operator, event.delivered)
-            else:
+            elif isinstance(event, MoMessage):  # a part counts once its reply is joined
                 self.metrics.mo(event.channel)
 
     async def _park(self, refused: Sequence[tuple[E, StoreDataError]]) -> None:
@@ -735,7 +810,7 @@ def _statuses(batch: WriteBack) -> list[str]:
     return ["submitted"] * len(batch.submitted) + finals + tried
 
 
-def _ack(events: Sequence[DeliveryReport | MoMessage]) -> None:
+def _ack(events: Sequence[DeliveryReport | MoMessage | MoPart]) -> None:
     """Stored: now the carrier may answer the gateway for them."""
     for event in events:
         if event.ack is not None:

@@ -165,10 +165,18 @@ class _Session(PduSession[CmppSimulator]):
         )
 
     def send_mo(self, mo: PendingMo) -> None:
-        content = mo.content.encode("utf-16-be")
+        content = mo.udh + mo.content.encode("utf-16-be")
         seq = self.next_seq()
         self.unacked[seq] = mo
-        self.send(pdus.Deliver(seq, self.sim.next_msg_id(), mo.service_number, mo.phone, content))
+        deliver = pdus.Deliver(
+            seq,
+            self.sim.next_msg_id(),
+            mo.service_number,
+            mo.phone,
+            content,
+            tp_udhi=1 if mo.udh else 0,
+        )
+        self.send(deliver)
 
 
 cli = command(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-from hisms.carrier.base import CarrierEvent, DeliveryReport, MoMessage
+from hisms.carrier.base import CarrierEvent, DeliveryReport, MoMessage, MoPart
 
 
 def answer_when_stored(
@@ -31,6 +31,6 @@ def answer_when_stored(
 
     acked: list[CarrierEvent] = []
     for n, event in enumerate(events):
-        assert isinstance(event, DeliveryReport | MoMessage), event
+        assert isinstance(event, DeliveryReport | MoMessage | MoPart), event
         acked.append(dataclasses.replace(event, ack=acker(n)))
     return acked

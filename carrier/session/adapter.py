@@ -16,7 +16,7 @@ in by implementing :class:`ProtocolAdapter` over its sans-IO
 * ``classify(pdu)`` -> one of :class:`SubmitAnswer` (the answer to a submit),
   :class:`Answer` (the answer to a keep-alive or logout) or :class:`PeerRequest`
   (the peer's own request: the reply to send, the events it yields -
-  :class:`~hisms.carrier.base.DeliveryReport` / ``MoMessage`` - and whether it
+  :class:`~hisms.carrier.base.DeliveryReport` / ``MoMessage`` / ``MoPart`` - and whether it
   ends the session).
 
 ``seq`` is a per-link counter the session allocates (1 .. 2**31-1, wrapping);
@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hisms.carrier.base import CarrierEvent, MoMessage, Submission
+from hisms.carrier.base import CarrierEvent, MoMessage, MoPart, Submission
 from hisms.carrier.wire.connection import Connection
 
 
@@ -94,7 +94,9 @@ def with_extensions(events: Sequence[CarrierEvent], src_number: str) -> list[Car
     """``events`` with each MO's extension: what its number adds to ``src_number``."""
     return [
         dataclasses.replace(e, extension=e.service_number.removeprefix(src_number))
-        if isinstance(e, MoMessage) and src_number and e.service_number.startswith(src_number)
+        if isinstance(e, MoMessage | MoPart)
+        and src_number
+        and e.service_number.startswith(src_number)
         else e
         for e in events
     ]

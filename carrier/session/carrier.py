@@ -6,6 +6,7 @@ and whole-message submits by extending it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from hisms.carrier.base import Carrier, EventSink, Submission, SubmitResult
@@ -24,6 +25,9 @@ class SessionCarrier(Carrier):
 
     async def start(self, on_event: EventSink) -> None:
         await self.session.start(on_event)
+
+    def hold_events(self, room: asyncio.Event) -> None:
+        self.session.hold_events(room)
 
     async def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
         return await self.session.submit(batch)

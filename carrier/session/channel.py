@@ -70,6 +70,8 @@ class ChannelSession:
         self._runs: dict[Link, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._on_event: EventSink | None = None
+        self._room = asyncio.Event()
+        self._room.set()
         self._state: tuple[bool, str] | None = None
         self._down_since = time.monotonic()
 
@@ -208,6 +210,13 @@ class ChannelSession:
     def login_failed(self, label: str, reason: str) -> None:
         if not self.up:
             self._report(False, reason)
+
+    @property
+    def room(self) -> asyncio.Event:
+        return self._room
+
+    def hold_events(self, room: asyncio.Event) -> None:
+        self._room = room
 
     def emit(self, event: CarrierEvent) -> None:
         if self._on_event is None:

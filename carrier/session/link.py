@@ -62,6 +62,11 @@ class LinkOwner(Protocol):
 
     def emit(self, event: CarrierEvent) -> None: ...
 
+    @property
+    def room(self) -> asyncio.Event:
+        """Clear while the engine holds more events than it may: links stop reading."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class LinkSetup:
@@ -185,6 +190,9 @@ class Link:
                     return "the gateway ended the session"
             if conn.state is State.CLOSED:
                 return "logged out"
+            # Backpressure: while the engine is full, nothing more is read; the gateway,
+            # whose reports and MO go unanswered, stops sending once its window is full.
+            await self.setup.owner.room.wait()
             data = await reader.read(READ_SIZE)
             if not data:
                 return "connection closed by the gateway"
@@ -271,6 +279,13 @@ class Link:
         return True
 
     def _expired(self, seq: int) -> None:
+        entry = self._inflight.get(seq)
+        if entry is not None and not self.setup.owner.room.is_set():
+            # Its answer may be waiting unread while the engine holds reading: wait again
+            # rather than send the part a second time.
+            timeout = self.setup.settings.response_timeout_seconds
+            entry.timer = asyncio.get_running_loop().call_later(timeout, self._expired, seq)
+            return
         entry = self._inflight.pop(seq, None)
         if entry is not None:
             self._release()
@@ -294,6 +309,8 @@ class Link:
                 async with asyncio.timeout(s.dead_link_seconds):
                     await self._heard.wait()
             except TimeoutError:
+                if not self.setup.owner.room.is_set():
+                    continue  # unread because the engine is full, not a dead link
                 return f"no answer to keep-alive within {s.dead_link_seconds:g}s"
 
     async def _close_idle(self) -> str:

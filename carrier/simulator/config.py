@@ -100,6 +100,7 @@ class PendingMo:
     phone: str
     service_number: str
     content: str
+    udh: bytes = b""  # a part of a long reply: its concatenation header (CMPP simulator)
 
 
 class ReportPlan:

@@ -115,9 +115,32 @@ class GatewaySimulator(ABC):
     def throttle_for(self, seconds: float) -> None:
         self.faults.throttle_until = time.monotonic() + seconds
 
+    def drop_connections(self) -> int:
+        """Close every client connection at once, mid-window, as a gateway restart does;
+        how many. What they left unanswered is lost; unacknowledged reports and MO are
+        sent again once a client logs in."""
+        writers = list(self._writers)
+        for writer in writers:
+            writer.close()
+        return len(writers)
+
     def send_mo(self, phone: str, content: str, service_number: str) -> None:
         """A handset sends ``content`` to ``service_number`` (extension included)."""
         self._dispatch(PendingMo(phone, service_number, content))
+
+    def send_mo_parts(self, phone: str, parts: list[str], service_number: str, ref: int) -> None:
+        """A long reply in ``parts`` (UDH reference ``ref``), part n on the account's
+        connection n (modulo how many are logged in), as a gateway may spread them."""
+        for n, text in enumerate(parts):
+            udh = bytes([5, 0, 3, ref & 0xFF, len(parts), n + 1])
+            self._dispatch(PendingMo(phone, service_number, text, udh), n)
+
+    def flood_mo(self, count: int, rate: float, service_number: str) -> None:
+        """``count`` replies, each from its own handset (139 + 8 digits of n), at ``rate`` a
+        second: a flood for backpressure tests."""
+        for n in range(count):
+            mo = PendingMo(f"139{n:08d}", service_number, f"flood {n}")
+            self._later(n / rate, self._dispatch, mo)
 
     # -- for protocol handlers -----------------------------------------------
 
@@ -197,11 +220,11 @@ class GatewaySimulator(ABC):
             )
             self._later(delay, self._dispatch, unknown)
 
-    def _dispatch(self, item: PendingReport | PendingMo) -> None:
+    def _dispatch(self, item: PendingReport | PendingMo, connection: int = 0) -> None:
         if not self._sessions:
             self._backlog.append(item)
             return
-        session = self._sessions[0]
+        session = self._sessions[connection % len(self._sessions)]
         if isinstance(item, PendingReport):
             self.counters.reports_sent += 1
             session.send_report(item)

@@ -65,18 +65,27 @@ class SmppSimulator(GatewaySimulator):
     def session(self, writer: asyncio.StreamWriter) -> _Session:
         return _Session(self, writer)
 
+    def logged_out(self, session: Any) -> None:
+        """As an SMSC does, what a closed connection never answered is sent again."""
+        super().logged_out(session)
+        if isinstance(session, _Session) and session.unacked:
+            unacked, session.unacked = list(session.unacked.values()), {}
+            self.redeliver(unacked)
+
 
 class _Session(PduSession[SmppSimulator]):
     """One ESME connection, SMSC side."""
 
     def __init__(self, sim: SmppSimulator, writer: asyncio.StreamWriter) -> None:
         super().__init__(sim, SmppConnection(SmppCodec(), Role.SERVER), writer)
+        self.unacked: dict[int, PendingReport | PendingMo] = {}  # deliver_sm sequence -> item
 
     def handle(self, pdu: Any) -> None:
         if isinstance(pdu, pdus.SubmitSm):
             self.on_submit(pdu)
         elif isinstance(pdu, pdus.DeliverSmResp):
             self.sim.counters.report_acks += 1
+            self.unacked.pop(pdu.sequence_number, None)
         elif isinstance(pdu, pdus.Bind):
             self.on_bind(pdu)
         elif isinstance(pdu, pdus.EnquireLink):
@@ -135,16 +144,20 @@ class _Session(PduSession[SmppSimulator]):
             report.submitted_at,
             self.sim.now(),
         )
-        self.send(build_deliver_sm(receipt, self.next_seq(), report.phone, report.service_number))
+        seq = self.next_seq()
+        self.unacked[seq] = report
+        self.send(build_deliver_sm(receipt, seq, report.phone, report.service_number))
 
     def send_mo(self, mo: PendingMo) -> None:
         content = mo.content.encode("utf-16-be")
         short, tlvs = content, {}
         if len(content) > _SHORT:
             short, tlvs = b"", {int(Tag.MESSAGE_PAYLOAD): content}
+        seq = self.next_seq()
+        self.unacked[seq] = mo
         self.send(
             pdus.DeliverSm(
-                sequence_number=self.next_seq(),
+                sequence_number=seq,
                 source_addr=mo.phone,
                 destination_addr=mo.service_number,
                 data_coding=8,

@@ -2,36 +2,32 @@
 
 A protocol subclasses :class:`Inbound` with an ``events(pdu)`` that reads its
 DELIVER (or REPORT) and calls :meth:`~Inbound.report` or :meth:`~Inbound.mo`.
-Long MO messages arrive as parts (UDH or SMPP sar_*); one MoMessage comes out
-once all are in. Incomplete sets are forgotten after ``ttl`` seconds, so a lost
-part never pins memory. A reply's sender is checked as an MT number is: one that
-is not a mainland mobile number is kept as the gateway gave it (and logged), so
-the reply is stored, never dropped.
+Long MO messages arrive as parts (UDH or SMPP sar_*); each comes out as a
+MoPart, which the engine stores and joins with its siblings (they may arrive on
+another link, or at another engine), so nothing waits in memory. A reply's
+sender is checked as an MT number is: one that is not a mainland mobile number
+is kept as the gateway gave it (and logged), so the reply is stored, never
+dropped.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hisms.carrier.base import CarrierEvent, DeliveryReport, MoMessage
+from hisms.carrier.base import CarrierEvent, DeliveryReport, MoMessage, MoPart
 from hisms.carrier.wire import numbers
 from hisms.carrier.wire.times import GATEWAY_TZ
 from hisms.carrier.wire.udh import Concat
 
 log = logging.getLogger("hisms.carrier")
 
-_Key = tuple[str, str, int, int]  # sender, service number, reference, total
-
 
 class Inbound:
-    def __init__(self, channel: str, ttl: float = 600.0, zone: ZoneInfo = GATEWAY_TZ) -> None:
+    def __init__(self, channel: str, zone: ZoneInfo = GATEWAY_TZ) -> None:
         self.channel = channel
-        self.ttl = ttl
         self.zone = zone  # of the gateway's clock: its report times are read in it
-        self._parts: dict[_Key, tuple[float, dict[int, str]]] = {}
 
     def report(
         self,
@@ -52,12 +48,12 @@ class Inbound:
     def mo(
         self, sender: str, service_number: str, concat: Concat | None, text: str
     ) -> list[CarrierEvent]:
-        """The MoMessage once every part is in (at once for a whole message), else nothing."""
+        """A MoMessage for a whole message, a MoPart for one part of a long one."""
         phone = self._sender(sender)
-        whole: str | None = text
         if concat is not None and concat.total > 1:
-            whole = self._collect(phone, service_number, concat, text)
-        return [] if whole is None else [MoMessage(self.channel, phone, service_number, whole)]
+            c = concat
+            return [MoPart(self.channel, phone, service_number, c.ref, c.total, c.seq, text)]
+        return [MoMessage(self.channel, phone, service_number, text)]
 
     def _sender(self, sender: str) -> str:
         phone = numbers.sender(sender)
@@ -68,14 +64,3 @@ class Inbound:
                 numbers.mask(phone),
             )
         return phone
-
-    def _collect(self, phone: str, service_number: str, concat: Concat, text: str) -> str | None:
-        now = time.monotonic()
-        self._parts = {k: v for k, v in self._parts.items() if now - v[0] < self.ttl}
-        key = (phone, service_number, concat.ref, concat.total)
-        parts = self._parts.setdefault(key, (now, {}))[1]
-        parts[concat.seq] = text
-        if len(parts) < concat.total:
-            return None
-        del self._parts[key]
-        return "".join(parts[i] for i in sorted(parts))

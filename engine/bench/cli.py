@@ -267,6 +267,38 @@ def bench_history(obj: _Obj, rows: int, months: int, pending: int, lookups: int)
     )
 
 
+@bench.command("chaos")
+@click.option("--minutes", default=10.0, show_default=True, type=click.FloatRange(0.5))
+@click.option("--rate", default=1000.0, show_default=True, type=click.FloatRange(1), help="Rows/s.")
+@click.option(
+    "--fault-every", default=20.0, show_default=True, type=click.FloatRange(1), help="Seconds."
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Which faults, in what order.")
+@click.option(
+    "--faults",
+    default="all",
+    show_default=True,
+    help="Comma-separated kinds to draw from: kill_engine, restart_database, drop_gateway, "
+    "throttle, lost_answers, duplicate_reports, poisoned_mo.",
+)
+def bench_chaos(minutes: float, rate: float, fault_every: float, seed: int, faults: str) -> None:
+    """Two engines, a CMPP and an SMPP simulator, rows at RATE/s and a random fault every
+    FAULT_EVERY s; then every row must be final and the duplicates of each fault within its
+    bound. Starts its own PostgreSQL (initdb/pg_ctl); needs no configuration. Exits 1 when
+    a check fails."""
+    from hisms.engine.bench import chaos
+
+    kinds = chaos.FAULTS if faults == "all" else tuple(f.strip() for f in faults.split(","))
+    options = chaos.Options(minutes, rate, fault_every, seed, kinds)
+    try:
+        result = chaos.run(options)
+    except chaos.BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _report(result, chaos.table(result))
+    if not result["ok"]:
+        raise SystemExit(1)
+
+
 @bench.command("words")
 @click.option("--words", "word_count", default=10_000, show_default=True, type=click.IntRange(1))
 @click.option("--messages", default=2_000, show_default=True, type=click.IntRange(1))

@@ -160,6 +160,27 @@ class Mo:
 
 
 @dataclass(frozen=True, slots=True)
+class MoPartRow:
+    """One part of a long reply (``sms_mo_part``), waiting for its siblings."""
+
+    channel: str
+    phone: str
+    service_number: str
+    extension: str
+    ref: int
+    total: int
+    seq: int
+    content: str
+    received_at: datetime
+    id: int = 0  # 0 until stored
+
+    @property
+    def key(self) -> tuple[str, str, str, int, int]:
+        """What the parts of one reply share, whichever link or engine received them."""
+        return (self.channel, self.phone, self.service_number, self.ref, self.total)
+
+
+@dataclass(frozen=True, slots=True)
 class Parked:
     """A report or reply the database refused, kept in ``sms_parked`` for a DBA."""
 
@@ -293,6 +314,23 @@ class Store(PolicyStore, AccountStore, ABC):
     @abstractmethod
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
         """Store uplink replies; the correlated outbox id of each (None if none)."""
+
+    @abstractmethod
+    def save_mo_parts(self, worker: str, parts: Sequence[MoPartRow]) -> list[list[MoPartRow]]:
+        """Store parts of long replies; the stored sets (every part kept, in ``seq`` order)
+        that these parts may have completed."""
+
+    @abstractmethod
+    def mo_part_sets(self) -> list[list[MoPartRow]]:
+        """Every set of stored parts, each in ``seq`` order."""
+
+    @abstractmethod
+    def store_mo_set(
+        self, worker: str, parts: Sequence[MoPartRow], mo: Mo | None, window: float, missing: int
+    ) -> bool:
+        """Delete ``parts`` and store ``mo`` (joined from them; ``missing`` parts never came)
+        in one transaction; ``mo`` None only deletes them (the reply was parked). False, and
+        nothing done, when another engine took one of the parts first."""
 
     @abstractmethod
     def set_timezone(self, zone: str) -> None:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Self
 
-from hisms.engine.store.base import Mo, NewMessage, StoreError
+from hisms.engine.store.base import NewMessage, StoreError
 from hisms.engine.store.dbapi import BlockTx, PooledStore, aware_row, statements
 from hisms.engine.store.sqlstore import Row
 
@@ -119,10 +119,8 @@ class MysqlStore(PooledStore[_Tx]):
 
         return self.enqueue_keyed_then_each(messages, actor, insert_one)
 
-    def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
-        return self.save_mo_each(
-            worker, messages, window, lambda tx, row, **p: tx.batch("save_mo", [row], **p)[0]
-        )
+    def insert_mo(self, tx: _Tx, worker: str, rows: Sequence[Row], window: float) -> list[Row]:
+        return [tx.batch("save_mo", [row], worker=worker, window=window)[0] for row in rows]
 
 
 def _code(exc: Exception) -> int | None:

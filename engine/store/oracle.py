@@ -25,7 +25,7 @@ from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Self
 
-from hisms.engine.store.base import Mo, NewMessage, StoreError
+from hisms.engine.store.base import NewMessage, StoreError
 from hisms.engine.store.dbapi import LITERAL, BlockTx, PooledStore, aware_row, statements
 from hisms.engine.store.sqlstore import Row
 
@@ -187,9 +187,7 @@ class OracleStore(PooledStore[OracleTx]):
 
         return self.enqueue_keyed_then_each(messages, actor, insert_one)
 
-    def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
+    def insert_mo(self, tx: OracleTx, worker: str, rows: Sequence[Row], window: float) -> list[Row]:
         """Each reply by itself, with scalar binds: only a single-row INSERT ... VALUES can
         RETURN INTO."""
-        return self.save_mo_each(
-            worker, messages, window, lambda tx, row, **p: tx.run("save_mo", **row, **p)[0]
-        )
+        return [tx.run("save_mo", **row, worker=worker, window=window)[0] for row in rows]

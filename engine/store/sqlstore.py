@@ -27,6 +27,7 @@ from hisms.engine.store.base import (
     Claimed,
     Lane,
     Mo,
+    MoPartRow,
     NewMessage,
     Parked,
     ReportResult,
@@ -289,13 +290,58 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
             return [str(r["name"]) for r in tx.run("create_partitions", ahead=ahead)]
 
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
-        rows = [mo_row(m) for m in messages]
         with self.transaction() as tx:
-            saved = sorted(tx.batch("save_mo", rows, worker=worker, window=window), key=_id)
-            for message, row in zip(messages, saved, strict=True):
-                if message.unsubscribe:
-                    _unsubscribe(tx, worker, int(row["id"]), message)
-        return [r["outbox_id"] for r in saved]
+            saved = self._mo_in(tx, worker, messages, window)
+        return [None if r["outbox_id"] is None else int(r["outbox_id"]) for r in saved]
+
+    def _mo_in(self, tx: TxT, worker: str, messages: Sequence[Mo], window: float) -> list[Row]:
+        saved = self.insert_mo(tx, worker, [mo_row(m) for m in messages], window)
+        for message, row in zip(messages, saved, strict=True):
+            if message.unsubscribe:
+                _unsubscribe(tx, worker, int(row["id"]), message)
+        return saved
+
+    def insert_mo(self, tx: TxT, worker: str, rows: Sequence[Row], window: float) -> list[Row]:
+        """The ``id`` and ``outbox_id`` of each reply stored, in the order of ``rows``. A
+        dialect where one statement cannot answer each reply's row stores them one by one."""
+        return sorted(tx.batch("save_mo", rows, worker=worker, window=window), key=_id)
+
+    def save_mo_parts(self, worker: str, parts: Sequence[MoPartRow]) -> list[list[MoPartRow]]:
+        # One statement per part (parts are few), then each touched set as the database has
+        # it now: a set whose last part another engine stores at the same moment is joined
+        # by the sweep (mo_part_sets), as neither transaction sees the other's part.
+        with self.transaction() as tx:
+            for part in parts:
+                row = dataclasses.asdict(part)
+                del row["id"]
+                tx.changed("save_mo_part", worker=worker, **row)
+            keys = dict.fromkeys(p.key for p in parts)
+            found = [[_part(r) for r in tx.run("mo_part_set", **_key(k))] for k in keys]
+        return [parts for parts in found if parts]
+
+    def mo_part_sets(self) -> list[list[MoPartRow]]:
+        with self.transaction() as tx:
+            rows = [_part(r) for r in tx.run("mo_parts")]
+        sets: dict[tuple[str, str, str, int, int], list[MoPartRow]] = {}
+        for part in rows:
+            sets.setdefault(part.key, []).append(part)
+        return list(sets.values())
+
+    def store_mo_set(
+        self, worker: str, parts: Sequence[MoPartRow], mo: Mo | None, window: float, missing: int
+    ) -> bool:
+        try:
+            with self.transaction() as tx:
+                taken = sum(tx.changed("take_mo_part", id=p.id) for p in parts)
+                if taken != len(parts):
+                    raise _Taken  # by another engine, which stores the reply: roll back
+                if mo is not None:
+                    (saved,) = self._mo_in(tx, worker, [mo], window)
+                    if missing:
+                        tx.changed("mark_mo_partial", id=int(saved["id"]), missing=missing)
+        except _Taken:
+            return False
+        return True
 
     def enqueue_keyed_then_each(
         self, messages: Sequence[NewMessage], actor: str, insert_one: Callable[[TxT, Row], int]
@@ -321,21 +367,6 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
                 else:
                     ids.append(insert_one(tx, r))
         return ids
-
-    def save_mo_each(
-        self, worker: str, messages: Sequence[Mo], window: float, save_one: Callable[..., Row]
-    ) -> list[int | None]:
-        """MO where one statement cannot answer each reply's row: one statement per reply
-        (replies are few); ``save_one(tx, row, worker=, window=)`` answers the saved row."""
-        found: list[int | None] = []
-        with self.transaction() as tx:
-            for m in messages:
-                saved = save_one(tx, mo_row(m), worker=worker, window=window)
-                if m.unsubscribe:
-                    _unsubscribe(tx, worker, int(saved["id"]), m)
-                outbox_id = saved["outbox_id"]
-                found.append(None if outbox_id is None else int(outbox_id))
-        return found
 
     def set_timezone(self, zone: str) -> None:
         # The offset too: databases without a zone database (SQLite, SQL Server, MariaDB
@@ -562,6 +593,38 @@ class PollingSqlStore(SqlStore[TxT]):
 
 def _id(row: Row) -> int:
     return int(row["id"])
+
+
+class _Taken(Exception):
+    """A part of a set was deleted by another engine's transaction."""
+
+
+def _key(key: tuple[str, str, str, int, int]) -> Row:
+    channel, phone, service_number, ref, total = key
+    return {
+        "channel": channel,
+        "phone": phone,
+        "service_number": service_number,
+        "ref": ref,
+        "total": total,
+    }
+
+
+def _part(row: Row) -> MoPartRow:
+    at = row["received_at"]
+    at = datetime.fromisoformat(at) if isinstance(at, str) else at  # SQLite: text
+    return MoPartRow(
+        row["channel"],
+        row["phone"],
+        row["service_number"],
+        row["extension"] or "",
+        int(row["ref"]),
+        int(row["total"]),
+        int(row["seq"]),
+        row["content"],
+        at if at.tzinfo else at.replace(tzinfo=UTC),  # dialects without zones keep UTC
+        int(row["id"]),
+    )
 
 
 def mo_row(m: Mo) -> Row:

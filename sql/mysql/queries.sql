@@ -1306,3 +1306,32 @@ LIMIT %(limit)s
 -- The replies that answer one message.
 SELECT id, phone, service_number, content, received_at, blacklist_id
 FROM sms_inbox WHERE outbox_id = %(id)s ORDER BY id
+
+-- name: save_mo_part
+-- Store one part of a long reply (MO) until its siblings arrive (sms_mo_part).
+INSERT INTO sms_mo_part (channel, phone, service_number, extension, ref, total, seq, content,
+                         received_at, created_by)
+VALUES (%(channel)s, %(phone)s, %(service_number)s, %(extension)s, %(ref)s, %(total)s, %(seq)s,
+        %(content)s, %(received_at)s, %(worker)s)
+
+-- name: mo_part_set
+-- The stored parts of one long reply, whichever link or engine received them.
+SELECT id, channel, phone, service_number, extension, ref, total, seq, content, received_at
+FROM sms_mo_part
+WHERE channel = %(channel)s AND phone = %(phone)s
+  AND service_number = %(service_number)s AND ref = %(ref)s AND total = %(total)s
+ORDER BY seq, id
+
+-- name: mo_parts
+-- Every stored part, for the sweep that joins sets completed by two engines at once and
+-- stores sets left incomplete.
+SELECT id, channel, phone, service_number, extension, ref, total, seq, content, received_at
+FROM sms_mo_part ORDER BY channel, phone, service_number, ref, total, seq, id
+
+-- name: take_mo_part
+-- Delete one part as its set is stored; a part another engine took first deletes nothing.
+DELETE FROM sms_mo_part WHERE id = %(id)s
+
+-- name: mark_mo_partial
+-- A reply stored without some of its parts: how many never arrived.
+UPDATE sms_inbox SET parts_missing = %(missing)s WHERE id = %(id)s

@@ -12,15 +12,8 @@ as a source system in direct-table mode would write them.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +25,8 @@ from hisms.carrier.cmpp import msgid, pdus
 from hisms.carrier.cmpp.simulator import CmppSimulator, _Session
 from hisms.carrier.sgip.simulator import SgipSimulator
 from hisms.carrier.simulator import GatewaySimulator, PendingReport, SimConfig
+from hisms.engine.bench import harness
+from hisms.engine.bench.harness import EngineProcess, toml_value
 
 ACCOUNT, SECRET = "901234", "s3cret-Pa55"
 SRC_NUMBER = "10690123"
@@ -78,9 +73,8 @@ class RecordingSimulator(CmppSimulator):
         super()._schedule_report(report)
 
 
-class SimThread:
-    """A simulator (by default a CMPP :class:`RecordingSimulator`) on its own event loop in
-    a daemon thread; ``channel`` is what the engine's channel needs to reach it."""
+class SimThread(harness.SimThread):
+    """The harness's simulator thread, a recording CMPP simulator unless told otherwise."""
 
     def __init__(
         self,
@@ -88,79 +82,7 @@ class SimThread:
         make: Callable[[SimConfig], GatewaySimulator] = lambda c: RecordingSimulator(c, pdus.V30),
         channel: dict[str, Any] | None = None,
     ) -> None:
-        self.channel = channel or {"protocol": "cmpp"}
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="sim", daemon=True)
-        self.thread.start()
-        self.sim: Any = self.call(lambda: make(config))
-        self._await(self.sim.start())
-
-    @property
-    def port(self) -> int:
-        return self.sim.port
-
-    def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` on the simulator's loop (its state is not thread-safe); its value."""
-        done: Future[T] = Future()
-
-        def run() -> None:
-            try:
-                done.set_result(fn())
-            except BaseException as exc:  # handed to the caller
-                done.set_exception(exc)
-
-        self.loop.call_soon_threadsafe(run)
-        return done.result(timeout=10)
-
-    def _await(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
-
-    def close(self) -> None:
-        self._await(self.sim.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        self.loop.close()
-
-
-class EngineProcess:
-    """``hisms run`` in a subprocess; its log goes to a file (a pipe could fill and stall it)."""
-
-    def __init__(self, config: Path, log: Path) -> None:
-        self.log_path = log
-        self.killed = False
-        self._log = log.open("w", encoding="utf-8")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hisms", "--config", str(config), "run"],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-
-    @property
-    def worker(self) -> str:
-        """Its worker id (``locked_by`` of the rows it holds): the default, host:pid."""
-        return f"{socket.gethostname()}:{self.proc.pid}"
-
-    def log(self) -> str:
-        return self.log_path.read_text("utf-8", errors="replace")
-
-    def kill9(self) -> None:
-        """SIGKILL: no drain, no logout, no flush; what it held waits for its lease."""
-        self.killed = True
-        self.proc.kill()
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
-        self._log.close()
-        return code
+        super().__init__(config, make, channel)
 
 
 class E2E:
@@ -179,7 +101,7 @@ class E2E:
         if faults is not None:
             settings.faults = faults
         if protocol == "sgip":  # the SMG connects to the engine's listener at this port
-            listen = _free_port()
+            listen = harness.free_port()
             sim = SimThread(
                 settings,
                 lambda c: SgipSimulator(c, sp_port=listen),
@@ -223,19 +145,19 @@ class E2E:
         }
         text = [
             "[database]",
-            f"url = {_toml(self.url)}",
+            f"url = {toml_value(self.url)}",
             "pool_size = 6",
             "[engine]",
-            *(f"{k} = {_toml(v)}" for k, v in engine.items()),
+            *(f"{k} = {toml_value(v)}" for k, v in engine.items()),
             "[validation]",
             'default_signature = "测试医院"',
             *(f'[sources.{name}]\next = "{ext}"' for name, ext in SOURCES.items()),
             "[policy]",
-            *(f"{k} = {_toml(v)}" for k, v in policy.items()),
+            *(f"{k} = {toml_value(v)}" for k, v in policy.items()),
             "[[channels]]",
             f'protocol = "{protocol}"',
-            *(f"{k} = {_toml(v)}" for k, v in options.items()),
-            *_intake_toml(intake),
+            *(f"{k} = {toml_value(v)}" for k, v in options.items()),
+            *_intaketoml_value(intake),
         ]
         path = self.tmp_path / f"hisms-{len(self.engines)}.toml"
         path.write_text("\n".join(text) + "\n", "utf-8")
@@ -296,30 +218,15 @@ class E2E:
         assert codes == [0] * len(codes), "hisms run did not stop cleanly on SIGTERM"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _intake_toml(intake: dict[str, dict[str, Any]]) -> list[str]:
+def _intaketoml_value(intake: dict[str, dict[str, Any]]) -> list[str]:
     lines = []
     for name, listener in intake.items():
         lines.append(f"[intake.{name}]")
-        lines += [f"{k} = {_toml(v)}" for k, v in listener.items() if k != "accounts"]
+        lines += [f"{k} = {toml_value(v)}" for k, v in listener.items() if k != "accounts"]
         for login, account in listener.get("accounts", {}).items():
             lines.append(f"[intake.{name}.accounts.{login}]")
-            lines += [f"{k} = {_toml(v)}" for k, v in account.items()]
+            lines += [f"{k} = {toml_value(v)}" for k, v in account.items()]
     return lines
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)
 
 
 @pytest.fixture

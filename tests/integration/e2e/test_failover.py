@@ -14,13 +14,13 @@ from typing import Any
 import psycopg
 import pytest
 
+from hisms.engine.bench.harness import toml_value
 from tests.integration.e2e.conftest import (
     ACCOUNT,
     E2E,
     SECRET,
     SRC_NUMBER,
     EngineProcess,
-    _toml,
 )
 
 pytestmark = pytest.mark.slow
@@ -95,9 +95,9 @@ def config(e2e: E2E, main_port: int, backup_port: int, **engine: Any) -> Path:
     }
     lines = [
         "[database]",
-        f"url = {_toml(e2e.url)}",
+        f"url = {toml_value(e2e.url)}",
         "[engine]",
-        *(f"{k} = {_toml(v)}" for k, v in settings.items()),
+        *(f"{k} = {toml_value(v)}" for k, v in settings.items()),
         "[validation]",
         'default_signature = "测试医院"',
         "[health]",
@@ -107,7 +107,7 @@ def config(e2e: E2E, main_port: int, backup_port: int, **engine: Any) -> Path:
     for name, port, rate in (("main", main_port, 300), ("backup", backup_port, 0)):
         options = {**CHANNEL, "port": port, "rate": rate}
         lines += ["[[channels]]", f'name = "{name}"']
-        lines += [f"{k} = {_toml(v)}" for k, v in options.items()]
+        lines += [f"{k} = {toml_value(v)}" for k, v in options.items()]
     lines += [
         "[[routing.rules]]",
         'name = "default"',

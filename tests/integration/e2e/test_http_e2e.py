@@ -18,8 +18,9 @@ import pytest
 
 from hisms.carrier.aggregator.simulator import HttpGatewaySimulator
 from hisms.carrier.simulator import SimConfig
+from hisms.engine.bench.harness import free_port, toml_value
 from hisms.engine.segment import count
-from tests.integration.e2e.conftest import EngineProcess, SimThread, _free_port, _toml
+from tests.integration.e2e.conftest import EngineProcess, SimThread
 from tests.integration.e2e.test_failover import gateway_process
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ class World:
     def __init__(self, tmp_path: Path, url: str) -> None:
         self.tmp_path = tmp_path
         self.url = url
-        self.callback_port = _free_port()
+        self.callback_port = free_port()
         self.sims: list[SimThread] = []
         self.engines: list[EngineProcess] = []
 
@@ -93,9 +94,9 @@ class World:
         }
         lines = [
             "[database]",
-            f"url = {_toml(self.url)}",
+            f"url = {toml_value(self.url)}",
             "[engine]",
-            *(f"{k} = {_toml(v)}" for k, v in engine.items()),
+            *(f"{k} = {toml_value(v)}" for k, v in engine.items()),
             "[validation]",
             'default_signature = "测试医院"',
             '[sources.HIS]\next = "01"',
@@ -110,10 +111,10 @@ class World:
         for channel in channels:
             lines.append("[[channels]]")
             tables = {k: v for k, v in channel.items() if isinstance(v, dict)}
-            lines += [f"{k} = {_toml(v)}" for k, v in channel.items() if k not in tables]
+            lines += [f"{k} = {toml_value(v)}" for k, v in channel.items() if k not in tables]
             for table, values in tables.items():
                 lines.append(f"[channels.{table}]")
-                lines += [f"{_toml(k)} = {_toml(v)}" for k, v in values.items()]
+                lines += [f"{toml_value(k)} = {toml_value(v)}" for k, v in values.items()]
         path = self.tmp_path / f"hisms-{len(self.engines)}.toml"
         path.write_text("\n".join(lines) + "\n", "utf-8")
         return path
@@ -235,7 +236,7 @@ def test_a_wrong_secret_takes_the_channel_down_without_a_hot_loop(world: World) 
 @pytest.mark.postgres
 def test_http_backup_takes_over_when_the_cmpp_gateway_dies(tmp_path: Path, pg_url: str) -> None:
     world = World(tmp_path, pg_url)
-    cmpp_port = _free_port()
+    cmpp_port = free_port()
     cmpp = gateway_process(cmpp_port)
     try:
         sim = world.simulator()

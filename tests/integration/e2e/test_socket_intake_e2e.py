@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from hisms.carrier.cmpp import pdus
-from tests.integration.e2e.conftest import E2E, _free_port
+from hisms.engine.bench.harness import free_port
+from tests.integration.e2e.conftest import E2E
 from tests.integration.socketintake.conftest import Sp
 
 smpplib_client = pytest.importorskip("smpplib.client", reason="smpplib not installed")
@@ -36,7 +37,7 @@ def _wait_listening(port: int, timeout: float = 30) -> None:
 
 def test_smpp_and_cmpp_clients_through_a_real_engine(e2e: E2E) -> None:
     sim = e2e.simulator(report_delay=0.05, mo_delay=0.1)
-    smpp_port, cmpp_port = _free_port(), _free_port()
+    smpp_port, cmpp_port = free_port(), free_port()
     listener = {"enabled": True, "poll_seconds": 0.1}
     e2e.run(
         sim.port,

@@ -12,20 +12,18 @@ received beyond one per part; every message here has one part).
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from hisms.engine.bench import harness
+from hisms.engine.bench.harness import Cluster, free_port, pg_bindir, private_cluster
 from tests.integration.e2e.conftest import (  # noqa: F401  (e2e: the fixture)
     E2E,
     EngineProcess,
@@ -53,13 +51,9 @@ def rows(count: int, prefix: str = "138") -> list[tuple[str, str, str, str]]:
 
 
 def crash_bound(engine: dict[str, Any] = ENGINE) -> int:
-    """Parts one dead engine can have had accepted without writing the result back.
-
-    Each lane keeps up to ``inflight_batches`` claimed batches with the carriers and
-    writes a batch back when all its parts are answered: after a crash every part of
-    those rows may be submitted again (README, guarantees). One part per message here.
-    """
-    return int(engine["inflight_batches"] * (engine["batch_size"] + engine["urgent_batch_size"]))
+    """Parts one dead engine can have had accepted without writing the result back (one
+    part per message here): harness.crash_bound."""
+    return harness.crash_bound(engine)
 
 
 def summary(sim: SimThread, total: int, bound: int, **more: Any) -> int:
@@ -121,84 +115,14 @@ def wait_moving(
 # -- a private PostgreSQL cluster that a test may restart -------------------------
 
 
-@dataclass
-class Cluster:
-    data: Path
-    port: int
-    as_user: list[str]
-    bindir: Path
-
-    @property
-    def log(self) -> Path:
-        return self.data.parent / "log"
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def ctl(self, *args: str, check: bool = True) -> None:
-        subprocess.run(
-            [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data), *args],
-            check=check,
-            capture_output=True,
-            timeout=120,
-        )
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self.ctl("start", "-w", "-l", str(self.log), "-o", options)
-
-    def stop(self, mode: str = "fast", check: bool = True) -> None:
-        self.ctl("stop", "-m", mode, "-w", check=check)
-
-    def promote(self) -> None:
-        """A standby becomes a primary that takes writes (what a failover tool does)."""
-        self.ctl("promote", "-w")
-
-    def restart(self) -> None:
-        """A fast restart: every session is terminated, new ones are refused until it is up."""
-        self.ctl("restart", "-m", "fast", "-w", "-l", str(self.log))
-
-
-def _pg_bindir() -> Path | None:
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).resolve().parent
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return versions[-1].parent if versions else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def private_pg() -> Iterator[Cluster]:
-    """A throw-away cluster (initdb + pg_ctl, as scripts/ensure-postgres starts one)."""
-    bindir = _pg_bindir()
+    """A throw-away cluster (engine/bench/harness.py, which ``hisms bench chaos`` uses too)."""
+    bindir = pg_bindir()
     if bindir is None:
         pytest.skip("no initdb/pg_ctl here to run a private PostgreSQL that a test may restart")
-    root = Path(tempfile.mkdtemp(prefix="hisms-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses root
-        shutil.chown(root, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    cluster = Cluster(root / "data", _free_port(), as_user, bindir)
-    initdb = [str(bindir / "initdb"), "-D", str(cluster.data), "-U", "postgres", "-A", "trust"]
-    subprocess.run(
-        [*as_user, *initdb, "-E", "UTF8", "--no-sync"],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    cluster.start()
-    try:
+    with private_cluster(bindir) as cluster:
         yield cluster
-    finally:
-        cluster.stop("immediate", check=False)  # a failed test may have left it stopped
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -209,7 +133,7 @@ def standby(private_pg: Cluster) -> Iterator[Cluster]:
     home.mkdir()
     if private_pg.as_user:
         shutil.chown(home, "postgres")
-    replica = Cluster(home / "data", _free_port(), private_pg.as_user, private_pg.bindir)
+    replica = Cluster(home / "data", free_port(), private_pg.as_user, private_pg.bindir)
     backup = [str(replica.bindir / "pg_basebackup"), "-D", str(replica.data), "-R", "-X", "stream"]
     where = ["-h", "127.0.0.1", "-p", str(private_pg.port), "-U", "postgres"]
     subprocess.run(

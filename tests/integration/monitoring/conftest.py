@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from hisms.carrier.cmpp import pdus
 from hisms.carrier.simulator import SimConfig
+from hisms.engine.bench.harness import toml_value
 from tests.integration.e2e.conftest import (  # noqa: F401  (e2e: the fixture)
     ACCOUNT,
     E2E,
@@ -27,7 +28,6 @@ from tests.integration.e2e.conftest import (  # noqa: F401  (e2e: the fixture)
     EngineProcess,
     RecordingSimulator,
     SimThread,
-    _toml,
     e2e,
 )
 
@@ -57,7 +57,7 @@ def monitored_config(
     extra = list(more)
     for name, values in sections.items():
         extra.append(f"[{name}]")
-        extra.extend(f"{k} = {_toml(v)}" for k, v in values.items())
+        extra.extend(f"{k} = {toml_value(v)}" for k, v in values.items())
     path.write_text(path.read_text("utf-8") + "\n".join(extra) + "\n", "utf-8")
     return path
 
@@ -115,7 +115,7 @@ def channel(name: str, port: int, **options: Any) -> str:
         "link_wait_seconds": 2, "reconnect_min_seconds": 0.1, "reconnect_max_seconds": 1,
         "drain_seconds": 1, **options,
     }  # fmt: skip
-    return "[[channels]]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in values.items())
+    return "[[channels]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in values.items())
 
 
 @dataclass

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
+from hisms.carrier.base import DeliveryReport, MoMessage, MoPart, Submission, SubmitKey
 from hisms.carrier.cmpp import auth, pdus
 from hisms.carrier.cmpp.adapter import CmppAdapter
 from hisms.carrier.cmpp.options import CmppOptions
@@ -93,7 +93,7 @@ def test_unreadable_report_is_still_answered_with_an_error() -> None:
 
 
 @pytest.mark.parametrize("udhi", [1, 0x40])
-def test_long_mo_with_16_bit_reference_is_joined(udhi: int) -> None:
+def test_long_mo_parts_with_16_bit_reference_are_passed_on(udhi: int) -> None:
     cmpp = adapter()
     parts = ["我要预约", "明天上午"]
     delivers = [
@@ -107,14 +107,13 @@ def test_long_mo_with_16_bit_reference_is_joined(udhi: int) -> None:
         )
         for i, text in enumerate(parts, start=1)
     ]
+    # Each part goes to the engine, which stores it and joins the set (engine/moparts.py).
     first = cmpp.classify(delivers[1])
-    assert isinstance(first, PeerRequest) and not first.events and first.reply is not None
-    second = cmpp.classify(delivers[0])
-    assert isinstance(second, PeerRequest)
-    (mo,) = second.events
-    assert isinstance(mo, MoMessage)
-    assert (mo.phone, mo.service_number, mo.content) == (
-        "13800138000", "106901238001", "我要预约明天上午",
+    assert isinstance(first, PeerRequest) and first.reply is not None
+    (part,) = first.events
+    assert isinstance(part, MoPart)
+    assert (part.phone, part.ref, part.total, part.seq, part.content, part.extension) == (
+        "13800138000", 0x1234, 2, 2, "明天上午", "8001",
     )  # fmt: skip
 
 

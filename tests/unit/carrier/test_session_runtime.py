@@ -279,3 +279,29 @@ def test_resize_keeps_links_named_by_position_and_reports_the_next_link_anew() -
             assert {r.outcome for r in await busy} == {Outcome.ACCEPTED}
 
     asyncio.run(scenario())
+
+
+def test_a_held_link_reads_nothing_and_sends_nothing_twice_until_the_engine_has_room() -> None:
+    """Backpressure: while the engine's room is clear its links do not read; a submit whose
+    answer waits unread is not taken for lost (it would be sent again)."""
+
+    async def scenario() -> None:
+        room = asyncio.Event()  # clear: the engine holds as many events as it may
+        gateway = FakeGateway()
+        settings = SessionSettings(host="gw", port=1, **{**FAST, "response_timeout_seconds": 0.05})
+        session = ChannelSession("fake", FakeAdapter(), settings, gateway.connect)
+        session.hold_events(room)
+        await session.start(lambda event: None)
+        try:
+            pending = asyncio.create_task(session.submit(parts(3)))
+            await until(lambda: len(gateway.submits) == 3)
+            await asyncio.sleep(0.3)  # six response timeouts
+            assert not pending.done() and len(gateway.submits) == 3
+            room.set()
+            results = await asyncio.wait_for(pending, 3)
+            assert {r.outcome for r in results} == {Outcome.ACCEPTED}
+            assert len(gateway.submits) == 3 and session.stats.resent == 0
+        finally:
+            await session.stop()
+
+    asyncio.run(scenario())

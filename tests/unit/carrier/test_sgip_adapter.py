@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
+from hisms.carrier.base import DeliveryReport, MoPart, Submission, SubmitKey
 from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.adapter import SgipAdapter
@@ -103,7 +103,7 @@ def test_interim_report_is_answered_but_not_passed_on() -> None:
     assert request.events == []
 
 
-def test_long_mo_is_joined_and_unreadable_mo_is_answered_with_an_error() -> None:
+def test_long_mo_parts_are_passed_on_and_unreadable_mo_is_answered_with_an_error() -> None:
     adapter = SgipAdapter("cucc", OPTIONS)
 
     def deliver(counter: int, content: bytes) -> pdus.Deliver:
@@ -112,13 +112,11 @@ def test_long_mo_is_joined_and_unreadable_mo_is_answered_with_an_error() -> None
             sp_number="106550018001", content=content, tp_udhi=0x40,
         )  # fmt: skip
 
-    first = adapter.classify(deliver(1, udh.build(5, 2, 1) + "确认".encode("utf-16-be")))
-    assert isinstance(first, PeerRequest) and not first.events
     second = adapter.classify(deliver(2, udh.build(5, 2, 2) + "复诊".encode("utf-16-be")))
     (event,) = second.events  # type: ignore[union-attr]
-    assert isinstance(event, MoMessage)
-    assert (event.phone, event.service_number, event.content) == (
-        "13012345678", "106550018001", "确认复诊",
+    assert isinstance(event, MoPart)
+    assert (event.phone, event.service_number, event.seq, event.total, event.content) == (
+        "13012345678", "106550018001", 2, 2, "复诊",
     )  # fmt: skip
     bad = adapter.classify(deliver(3, b"\x09\x00"))
     assert isinstance(bad, PeerRequest) and bad.reply.result == 5 and not bad.events

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
+from hisms.carrier.base import DeliveryReport, MoPart, Submission, SubmitKey
 from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.smgp import auth, pdus
 from hisms.carrier.smgp.adapter import SmgpAdapter
@@ -97,15 +97,14 @@ def _mo(seq: int, content: bytes, options: tlv.Tlvs = ()) -> pdus.Deliver:
     )  # fmt: skip
 
 
-def test_long_mo_is_joined_from_its_parts() -> None:
+def test_long_mo_parts_are_passed_on_one_by_one() -> None:
     a = adapter()
-    first = a.classify(_mo(1, udh.build(5, 2, 1) + "确认".encode("utf-16-be"), ((2, b"\x01"),)))
-    assert isinstance(first, PeerRequest) and not first.events and first.reply.status == 0
     second = a.classify(_mo(2, udh.build(5, 2, 2) + "复诊".encode("utf-16-be"), ((2, b"\x01"),)))
-    (event,) = second.events  # type: ignore[union-attr]
-    assert isinstance(event, MoMessage)
-    assert (event.phone, event.service_number, event.content) == (
-        "13300138000", "11890018001", "确认复诊",
+    assert isinstance(second, PeerRequest) and second.reply.status == 0
+    (event,) = second.events
+    assert isinstance(event, MoPart)
+    assert (event.phone, event.service_number, event.ref, event.seq, event.content) == (
+        "13300138000", "11890018001", 5, 2, "复诊",
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hisms.carrier.base import DeliveryReport, MoMessage, Submission, SubmitKey
+from hisms.carrier.base import DeliveryReport, MoPart, Submission, SubmitKey
 from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.adapter import SmppAdapter
@@ -151,7 +151,7 @@ def test_unreadable_receipt_is_answered_with_a_permanent_error() -> None:
     assert got.reply.command_status == 0x65
 
 
-def test_mo_in_two_sar_parts_is_joined() -> None:
+def test_mo_in_sar_parts_is_passed_on_part_by_part() -> None:
     a = adapter()
 
     def part(seq: int, text: str) -> pdus.DeliverSm:
@@ -162,12 +162,10 @@ def test_mo_in_two_sar_parts_is_joined() -> None:
                   Tag.SAR_SEGMENT_SEQNUM: bytes((seq,))},
         )  # fmt: skip
 
-    first = a.classify(part(1, "改到"))
-    assert isinstance(first, PeerRequest) and not first.events and first.reply is not None
     second = a.classify(part(2, "周五"))
-    assert isinstance(second, PeerRequest)
-    assert second.events == [MoMessage("intl", "13900000000", "106901238001", "改到周五",
-                                       second.events[0].received_at, extension="8001")]  # fmt: skip
+    assert isinstance(second, PeerRequest) and second.reply is not None
+    assert second.events == [MoPart("intl", "13900000000", "106901238001", 5, 2, 2, "周五",
+                                    second.events[0].received_at, extension="8001")]  # fmt: skip
 
 
 def test_peer_requests_unbind_enquire_link_and_unknown_commands() -> None:
