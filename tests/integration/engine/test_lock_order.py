@@ -29,7 +29,8 @@ from hisms.engine.store.base import BULK, NewMessage, Store, StoreError, WriteBa
 ROWS, ROUNDS = 300, 12
 # Leases that ran out, the highest id first: the lease index reads them in descending id order.
 _EXPIRE = {
-    "postgresql": "UPDATE sms_outbox SET locked_until = now() - id * interval '1 second' "
+    # A month's ids begin at its number times 10^10 (partitions): the rank within it suffices.
+    "postgresql": "UPDATE sms_outbox SET locked_until = now() - (id % 100000) * interval '1 s' "
     "WHERE status = 1",
     "mysql": "UPDATE sms_outbox SET locked_until = UTC_TIMESTAMP(3) - INTERVAL id SECOND "
     "WHERE status = 1",
