@@ -12,7 +12,7 @@ from typing import Any
 from spyne.server.wsgi import WsgiApplication
 
 from hisms.adapters.nonces import NonceBook
-from hisms.adapters.webservice import service
+from hisms.adapters.webservice import fastbatch, service
 from hisms.adapters.webservice.guard import Guard, Wsgi
 from hisms.adapters.webservice.logs import silence_spyne
 from hisms.adapters.webservice.security import Authenticator
@@ -37,7 +37,8 @@ def wsgi_app(cfg: WebServiceConfig, store: Store) -> Wsgi:
     nonces = NonceBook(store, "ws", 2 * cfg.max_clock_skew_seconds)
     auth = Authenticator(cfg.clients, cfg.max_clock_skew_seconds, nonces)
     batches = (cfg.max_concurrent_batches, cfg.batch_wait_seconds)
-    return Guard(bound, auth, cfg.allow_ips, cfg.max_request_bytes, *batches)
+    fast = fastbatch.reader(store, cfg)
+    return Guard(bound, auth, cfg.allow_ips, cfg.max_request_bytes, *batches, fast=fast)
 
 
 class Server:

@@ -32,6 +32,7 @@ from hisms.adapters.webservice import intake
 from hisms.adapters.webservice.faults import Refused
 from hisms.adapters.webservice.guard import CALLER
 from hisms.adapters.webservice.logs import masked
+from hisms.adapters.webservice.security import Caller
 from hisms.adapters.webservice.types import (
     NS,
     BatchItem,
@@ -43,7 +44,7 @@ from hisms.adapters.webservice.types import (
     Required,
     SendResult,
 )
-from hisms.engine.store.base import NewMessage, StoreError
+from hisms.engine.store.base import NewMessage, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,20 @@ class Answered(Fault):
 
 
 def _call(ctx: Any, operation: Callable[..., Any], *args: Any) -> Any:
+    env = ctx.transport.req_env
+    return call(ctx.method_name, env[STORE], env[CALLER], operation, *args)
+
+
+def call(
+    method: str, store: Store, caller: Caller, operation: Callable[..., Any], *args: Any
+) -> Any:
     """Run an intake operation as the authenticated caller; refusals become Faults.
 
     Each outcome is logged here, masked: spyne's own log is silenced (``logs``).
     """
-    env = ctx.transport.req_env
-    name = f"{ctx.method_name} for {env[CALLER].name}"
+    name = f"{method} for {caller.name}"
     try:
-        return operation(env[STORE], env[CALLER], *args)
+        return operation(store, caller, *args)
     except Refused as refused:
         log.info("%s refused: %s", name, masked(refused.text))
         raise Answered(refused.code, refused.text) from None

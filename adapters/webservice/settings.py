@@ -30,7 +30,7 @@ class WebServiceConfig(_Section):
     tls_certfile: str = ""  # both set = HTTPS
     tls_keyfile: str = ""
     batch_chunk: int = Field(5000, ge=1, le=5000)
-    # SendBatch requests served at once (each holds ~20x its size); one more waits up to
+    # SendBatch requests served at once (600,000 numbers hold ~110 MB); one more waits up to
     # batch_wait_seconds for its turn, then gets Server.Busy
     max_concurrent_batches: int = Field(2, ge=1)
     batch_wait_seconds: float = Field(10.0, ge=0)

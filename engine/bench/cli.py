@@ -59,10 +59,12 @@ def bench_claim(obj: _Obj, rows: int, workers: int, batch_size: int) -> None:
 )
 @click.option(
     "--via",
-    type=click.Choice(["table", "sendbatch", "http", "smpp-server", "cmpp-server"]),
+    type=click.Choice(["table", "sendsms", "sendbatch", "http", "smpp-server", "cmpp-server"]),
     default="table",
     show_default=True,
-    help="table: INSERTs into sms_outbox; sendbatch: SOAP SendBatch over HTTP on 127.0.0.1; "
+    help="table: INSERTs into sms_outbox; sendsms / sendbatch: SOAP SendSms (one number a "
+    "request, --rows requests) / SendBatch over HTTP on 127.0.0.1, the WebService in a child "
+    "process whose CPU and RSS are reported; "
     "http: the JSON API's NDJSON batches (HMAC-SM3 signed) over HTTP on 127.0.0.1; "
     "smpp-server / cmpp-server: submits to the socket intake on 127.0.0.1, one link a writer.",
 )
@@ -88,11 +90,30 @@ def bench_intake(
             f"window {window}, {result['database']})",
         )
         return
+    if via == "sendsms":
+        from hisms.engine.bench import soap
+
+        result = soap.sendsms(_url(obj), rows, writers)
+        _report(
+            result,
+            f"intake via sendsms: {result['requests_per_second']} requests/s ({writers} "
+            f"connections, server {result['server_cpu_ms_per_request']} ms CPU a request, "
+            f"{result['database']})",
+        )
+        return
     if via == "sendbatch":
         from hisms.engine.bench import soap
 
         result = soap.sendbatch(_url(obj), rows, writers, batch_size)
-    elif via == "http":
+        _report(
+            result,
+            f"intake via sendbatch: {result['rows_per_second']} rows/s in {result['seconds']} s "
+            f"({writers} writers, batch {batch_size}; server peak RSS "
+            f"{result['server_peak_rss_mb']} MB, {result['server_rss_after_mb']} MB after, "
+            f"{result['database']})",
+        )
+        return
+    if via == "http":
         from hisms.engine.bench import jsonapi
 
         result = jsonapi.batches(_url(obj), rows, writers, batch_size)

@@ -1,16 +1,21 @@
-"""Intake through the WebService: SendBatch over real HTTP on 127.0.0.1.
+"""Intake through the WebService: SendSms and SendBatch over real HTTP on 127.0.0.1.
 
-The service runs in this process (waitress threads, as ``hisms run`` serves it)
-with a throw-away client account; each writer thread posts raw SOAP envelopes,
-as a .NET or Java client of the integration platform would.
+The service runs in a child process (waitress threads, as ``hisms run`` serves it)
+with a throw-away client account, so its CPU seconds and memory are its own: the
+clients, in this process, post raw SOAP envelopes as a .NET or Java client of the
+integration platform would (SendSms on kept-alive connections).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import http.client
+import multiprocessing
+import resource
 import secrets
 import time
-import urllib.request
+import urllib.parse
+from multiprocessing.connection import Connection
 from typing import Any
 
 from pydantic import SecretStr
@@ -21,54 +26,184 @@ from hisms.engine.store import open_store
 
 CLIENT = "BENCH"
 _TEXT = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText"
+_CONTENT = "体检通知：请于周五上午空腹到体检中心。"
 
 
 def sendbatch(url: str, rows: int, writers: int, batch_size: int) -> dict[str, Any]:
-    """Rows/s accepted by SendBatch: ``writers`` clients, ``batch_size`` numbers a request."""
-    password = secrets.token_urlsafe(16)
-    cfg = WebServiceConfig(clients={CLIENT: ClientConfig(password=SecretStr(password))})
-    store = open_store(url, pool_size=writers + 2)
-    server = Server(wsgi_app(cfg, store), "127.0.0.1", 0, threads=writers).start()
+    """Rows/s accepted by SendBatch: ``writers`` clients, ``batch_size`` numbers a request;
+    the server's CPU seconds, peak RSS and RSS once the last answer is in."""
     requests = [(start, min(batch_size, rows - start)) for start in range(0, rows, batch_size)]
-    try:
+    with _Service(url, writers) as service:
+        before = service.usage()
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(writers) as pool:
-            accepted = sum(pool.map(lambda r: _post(server.url, password, *r), requests))
+            answers = pool.map(lambda r: _batch(service.url, service.password, *r), requests)
+            accepted = sum(answers)
         elapsed = time.perf_counter() - started
-    finally:
-        server.stop()
-        store.close()
+        after = service.usage()
     return {
         "benchmark": "intake",
         "via": "sendbatch",
-        "database": store.dialect,
+        "database": service.dialect,
         "rows": accepted,
         "writers": writers,
         "batch_size": batch_size,
         "requests": len(requests),
         "seconds": round(elapsed, 3),
         "rows_per_second": round(accepted / elapsed, 1),
+        **_server_figures(before, after, len(requests)),
     }
 
 
-def _post(url: str, password: str, start: int, count: int) -> int:
-    items = "".join(
-        f"<h:BatchItem><h:Phone>139{n:08d}</h:Phone></h:BatchItem>"
-        for n in range(start, start + count)
-    )
-    body = f"""<?xml version="1.0" encoding="utf-8"?>
+def sendsms(url: str, requests: int, writers: int) -> dict[str, Any]:
+    """SendSms requests/s: ``writers`` clients, each on one kept-alive connection."""
+    shares = [requests // writers + (i < requests % writers) for i in range(writers)]
+    with _Service(url, writers) as service:
+        before = service.usage()
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(writers) as pool:
+            sent = sum(pool.map(lambda n: _sms(service.url, service.password, n), shares))
+        elapsed = time.perf_counter() - started
+        after = service.usage()
+    return {
+        "benchmark": "intake",
+        "via": "sendsms",
+        "database": service.dialect,
+        "rows": sent,
+        "writers": writers,
+        "requests": requests,
+        "seconds": round(elapsed, 3),
+        "rows_per_second": round(sent / elapsed, 1),
+        "requests_per_second": round(sent / elapsed, 1),
+        **_server_figures(before, after, requests),
+    }
+
+
+def _server_figures(
+    before: dict[str, float], after: dict[str, float], requests: int
+) -> dict[str, Any]:
+    cpu = after["cpu_seconds"] - before["cpu_seconds"]
+    return {
+        "server_cpu_seconds": round(cpu, 3),
+        "server_cpu_ms_per_request": round(1000 * cpu / requests, 3),
+        "server_rss_before_mb": before["rss_mb"],
+        "server_peak_rss_mb": after["peak_rss_mb"],
+        "server_rss_after_mb": after["rss_mb"],
+    }
+
+
+class _Service:
+    """The WebService in a spawned child process, for the duration of a ``with``."""
+
+    def __init__(self, url: str, writers: int) -> None:
+        self.password = secrets.token_urlsafe(16)
+        ctx = multiprocessing.get_context("spawn")
+        self._pipe, child = ctx.Pipe()
+        self._process = ctx.Process(
+            target=_serve, args=(url, self.password, writers, child), name="hisms-bench-soap"
+        )
+
+    def __enter__(self) -> _Service:
+        self._process.start()
+        self.url, self.dialect = self._pipe.recv()
+        return self
+
+    def usage(self) -> dict[str, float]:
+        self._pipe.send("usage")
+        answer: dict[str, float] = self._pipe.recv()
+        return answer
+
+    def __exit__(self, *exc: object) -> None:
+        self._pipe.send("stop")
+        self._process.join(timeout=30)
+
+
+def _serve(url: str, password: str, writers: int, pipe: Connection) -> None:
+    cfg = WebServiceConfig(clients={CLIENT: ClientConfig(password=SecretStr(password))})
+    store = open_store(url, pool_size=writers + 2)
+    server = Server(wsgi_app(cfg, store), "127.0.0.1", 0, threads=writers).start()
+    pipe.send((server.url, store.dialect))
+    try:
+        while pipe.recv() == "usage":
+            pipe.send(_usage())
+    finally:
+        server.stop()
+        store.close()
+
+
+def _usage() -> dict[str, float]:
+    """This process's CPU seconds (all threads), peak and current RSS."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    with open("/proc/self/statm") as statm:  # Linux: the bench's platform
+        resident_pages = int(statm.read().split()[1])
+    return {
+        "cpu_seconds": me.ru_utime + me.ru_stime,
+        "peak_rss_mb": round(me.ru_maxrss / 1024, 1),
+        "rss_mb": round(resident_pages * resource.getpagesize() / 2**20, 1),
+    }
+
+
+def _envelope(password: str, body: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:h="urn:hisms:sms:1">
  <soap:Header><wsse:Security
    xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">
   <wsse:UsernameToken><wsse:Username>{CLIENT}</wsse:Username>
    <wsse:Password Type="{_TEXT}">{password}</wsse:Password></wsse:UsernameToken>
  </wsse:Security></soap:Header>
- <soap:Body><h:SendBatch><h:Items>{items}</h:Items><h:Content>体检通知：请于周五上午空腹到体检中心。</h:Content>
-  <h:BatchRef>BENCH-{start}</h:BatchRef><h:Priority>8</h:Priority></h:SendBatch></soap:Body>
+ <soap:Body>{body}</soap:Body>
 </soap:Envelope>""".encode()
-    request = urllib.request.Request(
-        url, data=body, headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'}
+
+
+_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'}
+
+
+def _batch(url: str, password: str, start: int, count: int) -> int:
+    items = "".join(
+        f"<h:BatchItem><h:Phone>139{n:08d}</h:Phone></h:BatchItem>"
+        for n in range(start, start + count)
     )
-    with urllib.request.urlopen(request, timeout=600) as answer:
-        text = answer.read().decode()
+    body = _envelope(
+        password,
+        f"<h:SendBatch><h:Items>{items}</h:Items><h:Content>{_CONTENT}</h:Content>"
+        f"<h:BatchRef>BENCH-{start}</h:BatchRef><h:Priority>8</h:Priority></h:SendBatch>",
+    )
+    del items
+    connection = _connect(url)
+    try:
+        text = _post(connection, body, 600).decode()
+    finally:
+        connection.close()
     return int(text.split("<tns:Accepted>")[1].split("<")[0])
+
+
+def _sms(url: str, password: str, count: int) -> int:
+    """``count`` SendSms on one connection (no SourceRef: each one a new row)."""
+    body = _envelope(
+        password,
+        f"<h:SendSms><h:Phone>13912345678</h:Phone><h:Content>{_CONTENT}</h:Content>"
+        "<h:Priority>8</h:Priority></h:SendSms>",
+    )
+    connection = _connect(url)
+    try:
+        for _ in range(count):
+            if b"<tns:MsgId>" not in _post(connection, body, 60):
+                raise RuntimeError("SendSms was not answered with a MsgId")
+    finally:
+        connection.close()
+    return count
+
+
+def _connect(url: str) -> http.client.HTTPConnection:
+    parts = urllib.parse.urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=600)
+
+
+def _post(connection: http.client.HTTPConnection, body: bytes, timeout: float) -> bytes:
+    connection.timeout = timeout
+    connection.request("POST", "/", body=body, headers=_HEADERS)
+    answer = connection.getresponse()
+    data = answer.read()
+    if answer.status != 200:
+        raise RuntimeError(f"HTTP {answer.status}: {data[:500]!r}")
+    return data
