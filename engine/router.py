@@ -12,6 +12,7 @@ no other channel of its group does.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -40,6 +41,11 @@ class Router:
         self.table = table
         self.standing = standing
         self._rng = rng or random.Random()
+
+    def for_batch(self) -> Router:
+        """This router with each channel's standing read once: planning a batch asks for it
+        per message, and nothing changes it until the batch's plan is made."""
+        return Router(self.table, functools.cache(self.standing), self._rng)
 
     def number(self, phone: str) -> NumberInfo:
         """Operator and region: the DBA's override (携号转网) if any, else the segment's."""
