@@ -396,6 +396,9 @@ class _Children:
             if not proc.is_alive() or time.monotonic() > deadline:
                 raise BenchError("the engine did not log in to the simulator (see its log above)")
 
+    def processes(self) -> dict[str, BaseProcess]:
+        return dict(self._procs)
+
     def check(self) -> None:
         for name, proc in self._procs.items():
             if not proc.is_alive():

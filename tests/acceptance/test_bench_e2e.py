@@ -51,7 +51,13 @@ def _assert_figures(result: dict[str, Any], rows: int) -> None:
     _assert_ordered(delivered)
     # every row is delivered after it was submitted, so each percentile is too
     assert all(submit[k] <= delivered[k] for k in submit)
-    assert set(result["cpu_seconds"]) == {"engine", "simulator", "inserter"}
+    assert set(result["cpu_seconds"]) == {"engine", "simulator", "inserter", "postgresql"}
+    assert result["cpu_us_per_message"]["engine"] > 0
+    # the engine's statements, counted by the store: batched, so far fewer than one a row
+    statements = result["statements_per_message"]
+    assert 0 < statements["transactions"] <= statements["total"] < 1
+    assert statements["by_query"]["claim"] > 0
+    assert result["sms_outbox_tuples"]["inserted"] == rows
     # counted by the engine, so that a lock-ordering regression shows (issue 12)
     retries = ("deadlocks", "retried_flushes", "retried_write_backs")
     assert all(isinstance(result[k], int) and result[k] >= 0 for k in retries)
