@@ -44,11 +44,17 @@ SELECT floor(extract(epoch FROM created_at - %(start)s) / %(every)s)::int AS n,
 FROM sms_outbox WHERE id BETWEEN %(lo)s AND %(hi)s AND submitted_at IS NOT NULL
 GROUP BY 1 ORDER BY 1
 """
+# Partitions (and their indexes) count in their partitioned table's (index's) figure.
 SIZES = """
-SELECT c.relname, c.relkind::text, pg_relation_size(c.oid)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i') AND pg_relation_size(c.oid) > 0
-ORDER BY pg_relation_size(c.oid) DESC
+SELECT r.relname, CASE WHEN r.relkind IN ('r', 'p') THEN 'r' ELSE 'i' END,
+       sum(pg_relation_size(c.oid))::bigint AS size
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_class r ON r.oid = coalesce(pg_partition_root(c.oid), c.oid)
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i')
+GROUP BY r.relname, r.relkind
+HAVING sum(pg_relation_size(c.oid)) > 0
+ORDER BY size DESC
 """
 LOST = """
 SELECT count(*) FILTER (WHERE status < 3), count(*) FILTER (WHERE status <> 3)
