@@ -75,9 +75,12 @@ BACKENDS = """
 SELECT pid FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
 """
-# Row versions written to sms_outbox so far, and how many of the updates stayed HOT.
+# Row versions written to sms_outbox so far (summed over its partitions, where it has
+# them), and how many of the updates stayed HOT.
 TUPLES = """
-SELECT n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'sms_outbox'
+SELECT sum(s.n_tup_ins), sum(s.n_tup_upd), sum(s.n_tup_hot_upd)
+FROM pg_stat_user_tables s
+WHERE coalesce(pg_partition_root(s.relid), s.relid) = 'sms_outbox'::regclass
 """
 STATUSES = """
 SELECT st.name, count(*) FROM sms_outbox o JOIN sms_status st ON st.code = o.status
