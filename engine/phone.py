@@ -24,6 +24,8 @@ class InvalidPhone(ValueError):
 
 def normalise(raw: str | None) -> str:
     """The 11-digit number, accepting +86/0086/86 prefixes, spaces and dashes."""
+    if raw is not None and MOBILE.fullmatch(raw):  # already normal, as most rows are
+        return raw
     if raw is None or not raw.strip():
         raise InvalidPhone(ErrorCode.PHONE_EMPTY, "phone number is empty")
     number = national(_SEPARATORS.sub("", raw.translate(_FULL_WIDTH)))

@@ -85,6 +85,7 @@ def plan(
     outgoing: list[Outgoing] = []
     done = WriteBack()
     now = utcnow()
+    router = router.for_batch()
     for row in rows:
         if row.expired:
             done.finals.append(

@@ -12,6 +12,7 @@ no other channel of its group does.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -40,6 +41,15 @@ class Router:
         self.table = table
         self.standing = standing
         self._rng = rng or random.Random()
+        # A batch's router (:meth:`for_batch`) keeps the routes that involve no random choice.
+        self._routes: dict[tuple[Rule, frozenset[str], str | None], Route] | None = None
+
+    def for_batch(self) -> Router:
+        """This router with each channel's standing read once: planning a batch asks for it
+        per message, and nothing changes it until the batch's plan is made."""
+        router = Router(self.table, functools.cache(self.standing), self._rng)
+        router._routes = {}
+        return router
 
     def number(self, phone: str) -> NumberInfo:
         """Operator and region: the DBA's override (携号转网) if any, else the segment's."""
@@ -54,6 +64,17 @@ class Router:
         rule = self.table.first_match(facts)
         if rule is None:
             return Route(None, None, "no routing rule matches")
+        if self._routes is None:
+            return self._route(rule, avoid, rather_not)
+        key = (rule, frozenset(avoid), rather_not)
+        known = self._routes.get(key)
+        if known is None:
+            known = self._route(rule, avoid, rather_not)
+            if sum(1 for m in self.table.group(rule.group) if m.weight > 0) <= 1:
+                self._routes[key] = known  # no weighted draw: every message goes the same way
+        return known
+
+    def _route(self, rule: Rule, avoid: Collection[str], rather_not: str | None) -> Route:
         members = self.table.group(rule.group)
         if not members:
             return Route(rule, None, f"rule {rule.name!r}: group {rule.group!r} has no channel")

@@ -7,6 +7,7 @@ The benchmark modules are imported by their command only, so ``hisms`` starts wi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Protocol
 
 import click
@@ -234,6 +235,41 @@ def bench_e2e(obj: _Obj, /, **options: Any) -> None:
         f"{result['deadlocks']}, retried flushes {result['retried_flushes']}, retried "
         f"write-backs {result['retried_write_backs']}",
     )
+
+
+@bench.command("soak")
+@click.option("--rate", default=1000.0, show_default=True, type=click.FloatRange(0.1))
+@click.option("--minutes", default=30.0, show_default=True, type=click.FloatRange(0.1))
+@click.option(
+    "--plot",
+    default="soak.png",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the PNG of the curves goes.",
+)
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 5000))
+@click.pass_obj
+def bench_soak(obj: _Obj, /, **options: Any) -> None:
+    """The e2e setup (CMPP) fed at --rate for --minutes: memory of every process, claim
+    latency and insert->submit p99 sampled each minute, with their slopes; fails when a
+    row is lost. Not part of `make test`. PostgreSQL only, on a scratch database."""
+    from hisms.engine.bench import e2e, soak
+
+    try:
+        result = soak.run(obj.settings, soak.Options(**options))
+    except e2e.BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    slopes = ", ".join(
+        f"{k} {v:+g}" for k, v in result["slopes_per_minute"].items() if v is not None
+    )
+    _report(
+        result,
+        f"soak: {result['rows']} rows at {result['rate']:g}/s for {result['minutes']:g} min, "
+        f"lost {result['lost']}; slopes per minute: {slopes or '(too few samples)'}; "
+        f"plot {result['plot']}",
+    )
+    if result["lost"]:
+        raise click.ClickException(f"{result['lost']} rows lost or unfinished")
 
 
 @bench.command("cloud")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import queue
 import socket
 import time
@@ -68,6 +69,18 @@ FROM sms_outbox,
      LATERAL (SELECT 1000 * extract(epoch FROM submitted_at - created_at)::float8 AS ms) s,
      LATERAL (SELECT 1000 * extract(epoch FROM updated_at - created_at)::float8 AS ms) d
 WHERE id BETWEEN %(lo)s AND %(hi)s AND created_by = %(tag)s
+"""
+# The other backends on the bench's database: the engine's (and the listener's) connections.
+BACKENDS = """
+SELECT pid FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+"""
+# Row versions written to sms_outbox so far (summed over its partitions, where it has
+# them), and how many of the updates stayed HOT.
+TUPLES = """
+SELECT sum(s.n_tup_ins), sum(s.n_tup_upd), sum(s.n_tup_hot_upd)
+FROM pg_stat_user_tables s
+WHERE coalesce(pg_partition_root(s.relid), s.relid) = 'sms_outbox'::regclass
 """
 STATUSES = """
 SELECT st.name, count(*) FROM sms_outbox o JOIN sms_status st ON st.code = o.status
@@ -121,15 +134,19 @@ def _run(base: Settings, opts: Options) -> dict[str, Any]:
             port = kids.start_simulator(opts.protocol, opts.report_delay, _pushes_to(pushes))
             settings = _settings(base, opts, port, pushes)
             kids.start_engine(settings)
+            tuples = _tuples(conn)
+            backends = _backends_cpu(conn)
             cpu = time.process_time()
             lo, hi = _insert(conn, opts, tag)
             _wait(conn, lo, hi, kids)
             inserter_cpu = time.process_time() - cpu
+            postgres_cpu = _backends_cpu(conn, backends)
         finally:
             used = kids.stop()
         if set(used) != {"engine", "simulator"}:
             raise BenchError(f"only {sorted(used) or 'no process'} reported after stopping")
         figures = _figures(conn, lo, hi, tag)
+        tuples = _tuples(conn, tuples)
     engine = settings.engine
     return {
         "benchmark": "e2e",
@@ -146,8 +163,65 @@ def _run(base: Settings, opts: Options) -> dict[str, Any]:
             "engine": round(used["engine"]["cpu_seconds"], 1),
             "simulator": round(used["simulator"]["cpu_seconds"], 1),
             "inserter": round(inserter_cpu, 1),
+            "postgresql": None if postgres_cpu is None else round(postgres_cpu, 1),
         },
+        "cpu_us_per_message": _per_message(
+            figures["rows"],
+            engine=used["engine"]["cpu_seconds"] * 1e6,
+            simulator=used["simulator"]["cpu_seconds"] * 1e6,
+            postgresql=None if postgres_cpu is None else postgres_cpu * 1e6,
+        ),
+        "statements_per_message": _statements(used["engine"].get("statements", {}), figures),
+        "sms_outbox_tuples": tuples,
     }
+
+
+def _per_message(rows: int, **totals: float | None) -> dict[str, float | None]:
+    return {k: None if v is None or not rows else round(v / rows, 1) for k, v in totals.items()}
+
+
+def _statements(counted: dict[str, int], figures: dict[str, Any]) -> dict[str, Any]:
+    """The engine's statements (and transactions) per message, the busiest named ones first."""
+    rows = figures["rows"] or 1
+    total = sum(n for name, n in counted.items() if not name.startswith("("))
+    busiest = sorted(counted.items(), key=lambda kv: -kv[1])[:12]
+    return {
+        "total": round(total / rows, 3),
+        "transactions": round(counted.get("(transactions)", 0) / rows, 3),
+        "by_query": {name: round(n / rows, 4) for name, n in busiest if not name.startswith("(")},
+    }
+
+
+def _backends_cpu(conn: psycopg.Connection[Any], since: dict[int, float] | None = None) -> Any:
+    """CPU seconds of the database's other backends, read from /proc (a server on this
+    machine); with ``since``, the total used since then (None where /proc cannot tell)."""
+    now: dict[int, float] = {}
+    for (pid,) in conn.execute(BACKENDS).fetchall():
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        now[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if since is None:
+        return now
+    if not now:
+        return None
+    return sum(cpu - since.get(pid, 0.0) for pid, cpu in now.items())
+
+
+def _tuples(conn: psycopg.Connection[Any], since: dict[str, int] | None = None) -> dict[str, Any]:
+    """sms_outbox's inserted and updated row versions (since ``since``) and the HOT share."""
+    time.sleep(0.6)  # backends flush their table statistics at most once a second when idle
+    row = _row(conn, TUPLES)
+    now = dict(zip(("inserted", "updated", "hot_updated"), (int(v or 0) for v in row), strict=True))
+    if since is None:
+        return now
+    delta: dict[str, Any] = {k: now[k] - since[k] for k in now}
+    delta["hot_share"] = (
+        round(delta["hot_updated"] / delta["updated"], 3) if delta["updated"] else 0
+    )
+    return delta
 
 
 def _retries(counts: dict[str, int]) -> dict[str, int]:
@@ -324,6 +398,9 @@ class _Children:
         while not ready.wait(0.1):
             if not proc.is_alive() or time.monotonic() > deadline:
                 raise BenchError("the engine did not log in to the simulator (see its log above)")
+
+    def processes(self) -> dict[str, BaseProcess]:
+        return dict(self._procs)
 
     def check(self) -> None:
         for name, proc in self._procs.items():

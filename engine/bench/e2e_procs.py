@@ -74,7 +74,8 @@ def engine(settings: Settings, log_level: int, ready: Event, out: Queue[dict[str
         counts = asyncio.run(_serve(settings, store, ready))
     finally:
         store.close()
-    out.put({"counts": counts, "cpu_seconds": time.process_time()})
+    statements = dict(getattr(store, "statements", {}))  # the PostgreSQL store counts them
+    out.put({"counts": counts, "statements": statements, "cpu_seconds": time.process_time()})
 
 
 async def _serve(settings: Settings, store: Any, ready: Event) -> dict[str, int]:

@@ -114,15 +114,18 @@ class RouteTable:
     _matched: dict[Facts, Rule | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # Each group's members in order, sorted once: routing asks for a group per message.
+    _groups: dict[str, tuple[Member, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.rules, key=lambda r: (r.position, r.name)))
         object.__setattr__(self, "rules", ordered)
+        self._groups.update((name, tuple(ms)) for name, ms in groups_of(self.members).items())
 
     def group(self, name: str) -> list[Member]:
-        return sorted(
-            (m for m in self.members if m.group == name), key=lambda m: (m.position, m.channel)
-        )
+        return list(self._groups.get(name, ()))
 
     def first_match(self, facts: Facts) -> Rule | None:
         if facts in self._matched:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
@@ -25,11 +26,15 @@ CHANNEL = "hisms_outbox"
 
 
 class _Tx:
-    def __init__(self, conn: psycopg.Connection[Row], queries: dict[str, str]) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[Row], queries: dict[str, str], counted: Counter[str]
+    ) -> None:
         self._conn = conn
         self._queries = queries
+        self._counted = counted
 
     def run(self, name: str, /, **params: Any) -> list[Row]:
+        self._counted[name] += 1
         with self._conn.cursor() as cur:
             cur.execute(self._queries[name], params)
             return cur.fetchall() if cur.description else []
@@ -41,6 +46,7 @@ class _Tx:
         return self.run(name, **columns, **params)
 
     def changed(self, name: str, /, **params: Any) -> int:
+        self._counted[name] += 1
         with self._conn.cursor() as cur:
             cur.execute(self._queries[name], params)
             return cur.rowcount
@@ -74,6 +80,8 @@ class PostgresStore(SqlStore[_Tx]):
             self._pool.close()
             raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
         self._listener: psycopg.Connection[Any] | None = None
+        # Statements run, by query name, and transactions: `bench e2e` reports them per message.
+        self.statements: Counter[str] = Counter()
 
     @classmethod
     def from_url(cls, url: URL, pool_size: int) -> Self:
@@ -85,10 +93,11 @@ class PostgresStore(SqlStore[_Tx]):
     @contextlib.contextmanager
     def transaction(self) -> Iterator[_Tx]:
         try:
+            self.statements["(transactions)"] += 1
             with self._pool.connection() as conn:
                 try:
                     with conn.transaction():
-                        yield _Tx(conn, self.queries)
+                        yield _Tx(conn, self.queries, self.statements)
                 except psycopg.errors.ReadOnlySqlTransaction:
                     # A session opened read-only (default_transaction_read_only, a standby a
                     # failover left behind) stays so: closed, the pool opens a new one, which

@@ -51,7 +51,13 @@ def _assert_figures(result: dict[str, Any], rows: int) -> None:
     _assert_ordered(delivered)
     # every row is delivered after it was submitted, so each percentile is too
     assert all(submit[k] <= delivered[k] for k in submit)
-    assert set(result["cpu_seconds"]) == {"engine", "simulator", "inserter"}
+    assert set(result["cpu_seconds"]) == {"engine", "simulator", "inserter", "postgresql"}
+    assert result["cpu_us_per_message"]["engine"] > 0
+    # the engine's statements, counted by the store (a trickle gets small batches)
+    statements = result["statements_per_message"]
+    assert 0 < statements["transactions"] <= statements["total"]
+    assert statements["by_query"]["claim"] > 0
+    assert result["sms_outbox_tuples"]["inserted"] == rows
     # counted by the engine, so that a lock-ordering regression shows (issue 12)
     retries = ("deadlocks", "retried_flushes", "retried_write_backs")
     assert all(isinstance(result[k], int) and result[k] >= 0 for k in retries)
@@ -65,6 +71,7 @@ def test_every_row_inserted_up_front_reaches_delivered(e2e, pg_url: str) -> None
     assert (result["batch_size"], result["inflight_batches"], result["pool_size"]) == (500, 4, 8)
     assert result["report_delay"] == 0.05 and result["writeback_every_seconds"] > 0
     _assert_figures(result, 2000)
+    assert result["statements_per_message"]["total"] < 1  # batched: far fewer than one a row
     assert _counts(pg_url) == {3: 2000}
 
 

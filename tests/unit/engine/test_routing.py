@@ -200,3 +200,21 @@ def test_a_number_s_operator_and_region_are_those_of_its_seven_digit_segment() -
     for _ in range(300):
         number = rng.choice("3456789").join(("1", f"{rng.randrange(10**9):09d}"))
         assert lookup(number) == numbering._parsed(number)  # the library, number by number
+
+
+def test_a_batch_router_reads_each_standing_once_and_still_draws_by_weight() -> None:
+    asked: Counter[str] = Counter()
+
+    def standing(channel: str) -> Standing:
+        asked[channel] += 1
+        return UP
+
+    batch = Router(TABLE, standing, random.Random(7)).for_batch()
+    chosen = Counter(batch.route(facts()).channel for _ in range(1000))
+    assert set(asked.values()) == {1}  # once per channel, not per message
+    assert 600 < chosen["cmcc"] < 800 and 200 < chosen["ctcc"] < 400  # 70/30, not cached
+    lab = [batch.route(facts(source="LIS", account="lab01")) for _ in range(3)]
+    assert {r.channel for r in lab} == {"lab"} and lab[0] is lab[2]  # one way: kept
+    # the standing a batch read is its own: the next batch reads it again
+    Router(TABLE, standing, random.Random(7)).for_batch().route(facts())
+    assert asked["cmcc"] == 2
