@@ -19,7 +19,7 @@ demo: $(STAMP)
 # tests marked xdist_group (one engine and browser per module) on one worker.
 test: lint
 	HISMS_TEST_PG=$$(scripts/ensure-postgres) HISMS_TEST_MYSQL=$$(scripts/ensure-mariadb) \
-		HISMS_TEST_CHROMIUM=$$(scripts/ensure-chromium) $(BIN)/pytest -q -n 3 --dist loadgroup
+		HISMS_TEST_CHROMIUM=$$(scripts/ensure-chromium) $(BIN)/pytest -q -n 3 --dist loadgroup --durations=25
 
 # The repo root is the package hisms (package_dir hisms = .): mypy finds it through a link
 # of that name. Its settings, and which packages it checks, are in setup.cfg [mypy].
