@@ -65,7 +65,9 @@ class Hospital:
         return sorted(got, key=lambda m: m.MsgId)
 
     def texts(self, number: str) -> list[str]:
-        return [s.text for c in self.carriers for s in list(c.submitted) if s.phone == number]
+        """What ``number`` was sent, in the order of the messages (two engines, two carriers)."""
+        sent = [s for c in self.carriers for s in list(c.submitted) if s.phone == number]
+        return [s.text for s in sorted(sent, key=lambda s: (s.key.outbox_id, s.key.seq))]
 
     def in_engines(self, seen: Callable[[Engine], bool], what: str) -> None:
         wait_until(lambda: all(seen(e) for e in self.engines), 20, what)
