@@ -17,9 +17,13 @@ demo: $(STAMP)
 # Three pytest workers: most tests wait on sockets and the database, so on two cores three
 # workers halve the wall time (tests/integration/e2e: 126 s -> 68 s). loadgroup keeps the
 # tests marked xdist_group (one engine and browser per module) on one worker.
+# The servers first, each step stopping the target if it fails (a failure inside a $(...)
+# that sets a variable would be ignored and the tests would run against nothing).
 test: lint
-	HISMS_TEST_PG=$$(scripts/ensure-postgres) HISMS_TEST_MYSQL=$$(scripts/ensure-mariadb) \
-		HISMS_TEST_CHROMIUM=$$(scripts/ensure-chromium) $(BIN)/pytest -q -n 3 --dist loadgroup --durations=25
+	pg=$$(scripts/ensure-postgres) && my=$$(scripts/ensure-mariadb) && \
+		chromium=$$(scripts/ensure-chromium) && \
+		HISMS_TEST_PG=$$pg HISMS_TEST_MYSQL=$$my HISMS_TEST_CHROMIUM=$$chromium \
+		$(BIN)/pytest -q -n 3 --dist loadgroup --durations=25
 
 # The repo root is the package hisms (package_dir hisms = .): mypy finds it through a link
 # of that name. Its settings, and which packages it checks, are in setup.cfg [mypy].
