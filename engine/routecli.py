@@ -91,7 +91,7 @@ def route_explain(obj: Any, /, number: str, **given: Any) -> None:
     router = Router(
         table, lambda c: states.get(c, Standing(State.UP, "no engine reports it", True))
     )
-    info = router.number(normalised)
+    info = router.number(normalised, region=True)
     facts = Facts(info, **given)
     region = " ".join(dict.fromkeys(p for p in (info.province, info.city) if p)) or "no region"
     click.echo(f"number {normalised}: {info.operator}, {region} (from the {info.source})")

@@ -51,9 +51,14 @@ class Router:
         router._routes = {}
         return router
 
-    def number(self, phone: str) -> NumberInfo:
-        """Operator and region: the DBA's override (携号转网) if any, else the segment's."""
-        return self.table.overrides.get(phone) or numbering.lookup(phone)
+    def number(self, phone: str, *, region: bool | None = None) -> NumberInfo:
+        """Operator and region: the DBA's override (携号转网) if any, else the segment's.
+        The region only when asked or a rule matches by region (else left empty)."""
+        if override := self.table.overrides.get(phone):
+            return override
+        if region if region is not None else self.table.by_region:
+            return numbering.lookup(phone)
+        return NumberInfo(numbering.operator_of(phone), "", "")
 
     def route(
         self, facts: Facts, avoid: Collection[str] = (), rather_not: str | None = None

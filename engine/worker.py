@@ -336,7 +336,7 @@ class Engine:
             outgoing = await self._quota(outgoing, written)
             phones = Counter(m.phone for m in outgoing)
             self._sending.update(phones)
-            self.metrics.sending(numbering.lookup(p).operator for p in phones)
+            self.metrics.sending(numbering.operator_of(p) for p in phones)
             try:
                 results = await self._submit(outgoing)
                 await self._fail_over(outgoing, results)
@@ -628,7 +628,7 @@ class Engine:
     def _observe(self, stored: Sequence[DeliveryReport | MoMessage | MoPart]) -> None:
         for event in stored:
             if isinstance(event, DeliveryReport):
-                operator = numbering.lookup(event.phone).operator if event.phone else "unknown"
+                operator = numbering.operator_of(event.phone) if event.phone else "unknown"
                 self.metrics.report(event.channel, operator, event.delivered)
             elif isinstance(event, MoMessage):  # a part counts once its reply is joined
                 self.metrics.mo(event.channel)

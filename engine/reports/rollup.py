@@ -59,7 +59,7 @@ def intake_of(created_by: str | None) -> str:
 
 def operator_of(number: str | None) -> str:
     try:
-        return numbering.lookup(phone.normalise(number)).operator
+        return numbering.operator_of(phone.normalise(number))
     except phone.InvalidPhone:
         return "unknown"
 

@@ -7,6 +7,7 @@ the channel group. A rule without conditions, last, is the default.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -138,6 +139,11 @@ class RouteTable:
 
     def channels(self) -> set[str]:
         return {m.channel for m in self.members}
+
+    @functools.cached_property
+    def by_region(self) -> bool:
+        """Whether a rule matches by province or city (else routing needs no region)."""
+        return any(r.provinces or r.cities for r in self.rules)
 
 
 def groups_of(members: Sequence[Member]) -> dict[str, list[Member]]:

@@ -64,6 +64,8 @@ def test_error_text_never_holds_the_full_number() -> None:
 )
 def test_operator_by_number_segment(number: str, operator: str) -> None:
     assert numbering.lookup(number).operator == operator
+    assert numbering.operator_of(number) == operator  # the same without the region tables
+    assert numbering.operator_of("+1 650 253 0000") == "unknown"
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -200,6 +202,24 @@ def test_a_number_s_operator_and_region_are_those_of_its_seven_digit_segment() -
     for _ in range(300):
         number = rng.choice("3456789").join(("1", f"{rng.randrange(10**9):09d}"))
         assert lookup(number) == numbering._parsed(number)  # the library, number by number
+
+
+def test_the_router_looks_up_a_region_only_when_a_rule_or_the_caller_needs_one() -> None:
+    assert TABLE.by_region
+    assert router().number("18912345678") == NumberInfo("telecom", "江苏省", "常州市")
+    by_operator = RouteTable(tuple(r for r in TABLE.rules if not r.provinces), TABLE.members)
+    assert not by_operator.by_region
+    assert router(table=by_operator).number("18912345678") == NumberInfo("telecom", "", "")
+    explained = router(table=by_operator).number("18912345678", region=True)
+    assert explained == NumberInfo("telecom", "江苏省", "常州市")
+
+
+def test_the_command_line_starts_without_the_region_tables() -> None:
+    # The geocoder holds every country's regions (~110 MB, 0.6 s): no command pays for it
+    # unless it routes by region.
+    code = "import sys, hisms.engine.cli; print('phonenumbers.geocoder' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_a_batch_router_reads_each_standing_once_and_still_draws_by_weight() -> None:
