@@ -416,6 +416,46 @@ def _report(result: dict[str, Any], summary: str) -> None:
     click.echo(summary, err=True)
 
 
+@bench.command("targets")
+@click.option("--runs", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option(
+    "--only",
+    default="e2e,e2e_1m,p99_4000,claim,sendsms,sendbatch",
+    show_default=True,
+    help="Comma-separated figures to measure.",
+)
+@click.option("--quick", is_flag=True, help="Tiny counts: checks the machinery, not the figures.")
+@click.option("--scratch", default="hisms_bench_targets", show_default=True,
+              help="The database made and dropped for each run.")  # fmt: skip
+@click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the table for BENCHMARKS.md here.")  # fmt: skip
+@click.pass_obj
+def bench_targets(
+    obj: _Obj, runs: int, only: str, quick: bool, scratch: str, markdown: Path | None
+) -> None:
+    """The performance issue's table: each figure RUNS times on a fresh scratch database
+    (--scratch, on the configured PostgreSQL server, dropped after each run), its
+    median and range beside its target, with the load average before and after each run."""
+    from hisms.engine.bench import targets
+
+    keys = [k.strip() for k in only.split(",") if k.strip()]
+    unknown = set(keys) - {f.key for f in targets.FIGURES}
+    if unknown:
+        raise click.BadParameter(
+            f"unknown figures: {', '.join(sorted(unknown))}", param_hint="--only"
+        )
+    try:
+        result = targets.run(
+            _url(obj), keys, runs, quick, lambda m: click.echo(m, err=True), scratch
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    table = targets.markdown(result)
+    if markdown is not None:
+        markdown.write_text(table + "\n", "utf-8")
+    _report(result, table)
+
+
 @bench.command("report")
 @click.option("--messages", default=10_000_000, show_default=True, type=click.IntRange(1))
 @click.option("--month", default="2001-01", show_default=True, help="YYYY-MM to generate.")

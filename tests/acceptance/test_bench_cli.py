@@ -88,3 +88,24 @@ def test_bench_console_loads_the_pages_of_logged_in_sessions(bench, pg_url: str)
     assert result["dashboard_ms"]["count"] > 8 and result["search_ms"]["count"] > 0
     assert result["login_ms"]["p50"] > 0
     assert sum(_counts(pg_url).values()) == 100
+
+
+def test_bench_targets_measures_each_figure_on_its_own_scratch_database(
+    cli, pg_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HISMS_DATABASE__URL", pg_url)
+    scratch = f"{pg_url.rsplit('/', 1)[1]}_targets"
+    table = tmp_path / "targets.md"
+    done = cli.run("bench", "targets", "--quick", "--runs", "2", "--only", "claim",
+                   "--scratch", scratch, "--markdown", str(table))  # fmt: skip
+    result = json.loads(done.stdout)
+    claim = result["figures"]["claim"]
+    assert len(claim["values"]) == len(claim["load"]) == 2
+    assert claim["min"] <= claim["median"] <= claim["max"] and claim["target"] == 50_000
+    assert "| claim + ack |" in table.read_text("utf-8") and "| claim + ack |" in done.stderr
+    assert _counts(pg_url) == {}  # the runs went to the scratch database
+    with psycopg.connect(pg_url) as conn:
+        left = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (scratch,)).fetchall()
+    assert left == []  # and it was dropped
+    wrong = cli.run("bench", "targets", "--only", "claim,nonsense", check=False)
+    assert wrong.returncode != 0 and "nonsense" in wrong.stderr
