@@ -73,29 +73,44 @@ class Standing:
 NOT_HERE = Standing(State.DOWN, "not configured on this engine", False)
 
 
-class _Rate:
-    """The share of good outcomes over a sliding time window."""
+class WindowShare:
+    """The share of good outcomes over a sliding time window, counted per second: the
+    memory is the window's seconds, not its events (300 s at 10,000 submits/s would be
+    three million of them)."""
 
     def __init__(self, window: float, clock: Callable[[], float]) -> None:
         self._window = window
         self._clock = clock
-        self._events: deque[tuple[float, bool]] = deque()
+        self._seconds: deque[list[int]] = deque()  # [second, good, all]
         self._good = 0
+        self._all = 0
 
     def add(self, good: bool) -> None:
-        self._events.append((self._clock(), good))
+        second = int(self._clock())
+        if self._seconds and self._seconds[-1][0] == second:
+            counts = self._seconds[-1]
+            counts[1] += good
+            counts[2] += 1
+        else:
+            self._seconds.append([second, int(good), 1])
         self._good += good
+        self._all += 1
         self._prune()
 
     def share(self, min_samples: int) -> float | None:
         self._prune()
-        n = len(self._events)
-        return self._good / n if n >= min_samples else None
+        return self._good / self._all if self._all >= min_samples else None
+
+    def seconds_kept(self) -> int:
+        return len(self._seconds)
 
     def _prune(self) -> None:
+        # A second leaves once all of it is older than the window.
         oldest = self._clock() - self._window
-        while self._events and self._events[0][0] < oldest:
-            self._good -= self._events.popleft()[1]
+        while self._seconds and self._seconds[0][0] + 1 <= oldest:
+            _, good, all_ = self._seconds.popleft()
+            self._good -= good
+            self._all -= all_
 
 
 class ChannelHealth:
@@ -115,8 +130,8 @@ class ChannelHealth:
         self._errors = 0  # submit errors in a row
         self._down: str | None = None  # why it is (or was last) DOWN
         self._fine_since: float | None = None  # when the cause of DOWN went away
-        self._submits = _Rate(config.window_seconds, clock)
-        self._reports = _Rate(config.window_seconds, clock)
+        self._submits = WindowShare(config.window_seconds, clock)
+        self._reports = WindowShare(config.window_seconds, clock)
         self.since = clock()
         self._last = self._compute()
 

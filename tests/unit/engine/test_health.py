@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hisms.engine.health import ChannelHealth, HealthConfig, Mode, State
+from hisms.engine.health import ChannelHealth, HealthConfig, Mode, State, WindowShare
 
 
 class Clock:
@@ -112,3 +112,19 @@ def test_a_disabled_channel_stays_disabled_on_standby() -> None:
     h.set_mode(Mode.DISABLED, "maintenance")
     h.standby(True)
     assert h.standing().state is State.DISABLED
+
+
+def test_the_window_keeps_counts_per_second_not_every_event() -> None:
+    clock = Clock()
+    share = WindowShare(300, clock)
+    for i in range(100_000):  # 10,000 submits a second for ten seconds
+        clock.now = 1000 + i / 10_000
+        share.add(i % 100 != 0)
+    assert share.seconds_kept() == 10
+    assert share.share(10) == 0.99
+    clock.now = 1000 + 300.5  # part of the first second is still in the window
+    assert share.share(10) is not None and share.seconds_kept() == 10
+    clock.now = 1000 + 301  # now all of it is older
+    assert share.share(10) is not None and share.seconds_kept() == 9
+    clock.now = 1000 + 311
+    assert share.share(1) is None and share.seconds_kept() == 0
