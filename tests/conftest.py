@@ -117,6 +117,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "pg_template" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+    # The modules with long tests (slow, or one engine and browser per module) first, each
+    # kept whole for its module fixtures: started last, a two-minute test would be the run's
+    # tail while the other workers idle. The sort is stable and the same on every worker.
+    long_modules = {
+        item.module for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("xdist_group")
+    }  # fmt: skip
+    items.sort(key=lambda item: item.module not in long_modules)
 
 
 @pytest.fixture(params=[pytest.param(db, marks=_DB_MARKS.get(db, [])) for db in _DB_FIXTURES])
