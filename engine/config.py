@@ -44,7 +44,7 @@ from hisms.engine.health import HealthConfig
 from hisms.engine.policy.settings import PolicyConfig
 from hisms.engine.resend import ResendConfig
 from hisms.engine.routing.rules import RouteTable
-from hisms.engine.routing.seed import RoutingConfig, seed_table
+from hisms.engine.routing.seed import RoutingConfig, seed_table, unknown_channels
 from hisms.engine.validate import Rules
 from hisms.monitoring.settings import AlarmConfig, MonitoringConfig
 
@@ -218,12 +218,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _grouped_channels_exist(self) -> Settings:
-        known = {c.name for c in self.channels}
-        for group, members in self.routing.groups.items():
-            unknown = sorted({m.channel for m in members} - known)
-            if unknown:
-                raise ValueError(f"routing group {group!r} names unknown channels {unknown}")
+        unknown = unknown_channels(self.routing, self.channel_names())
+        if unknown:
+            raise ValueError(f"routing groups name unknown channels (by group): {unknown}")
         return self
+
+    def channel_names(self) -> list[str]:
+        return [c.name for c in self.channels]
 
     def profiles(self) -> Profiles:
         return Profiles(self.sources)

@@ -15,14 +15,10 @@ import click
 
 from hisms.carrier.wire.numbers import mask
 from hisms.engine import app, phone
-from hisms.engine.health import Mode, Standing, State
+from hisms.engine.health import Mode
 from hisms.engine.numbering import OPERATORS, NumberInfo
-from hisms.engine.router import Router
-from hisms.engine.routing.rules import Facts, RouteTable
+from hisms.engine.routing.explain import STALE_SECONDS, current, explain
 from hisms.engine.store.base import Store
-
-# An engine's row older than this is shown as stale and ignored by `route explain`.
-STALE_SECONDS = 60.0
 
 
 @contextlib.contextmanager
@@ -38,13 +34,6 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _table(obj: Any, store: Store) -> tuple[RouteTable, str]:
-    table = store.load_routes()
-    if table is None:
-        return obj.settings.seed_routes(), "the configuration (the database holds no rule)"
-    return table, "the database"
-
-
 @click.group()
 def route() -> None:
     """Routing rules: list, explain a number, apply the configuration's, overrides."""
@@ -55,7 +44,7 @@ def route() -> None:
 def route_list(obj: Any) -> None:
     """The rules in the order they are tried, and the channels of each group."""
     with _store(obj) as store:
-        table, where = _table(obj, store)
+        table, where = current(store, obj.settings.seed_routes)
     click.echo(f"rules from {where}:")
     for rule in table.rules:
         off = "" if rule.enabled else " (disabled)"
@@ -81,22 +70,17 @@ def route_list(obj: Any) -> None:
 @click.pass_obj
 def route_explain(obj: Any, /, number: str, **given: Any) -> None:
     """Which rule and channel a message to NUMBER would take now, and why."""
-    try:
-        normalised = phone.normalise(number)
-    except phone.InvalidPhone as exc:
-        raise click.ClickException(exc.text) from None
     with _store(obj) as store:
-        table, where = _table(obj, store)
-        states = _standings(store)
-    router = Router(
-        table, lambda c: states.get(c, Standing(State.UP, "no engine reports it", True))
+        try:
+            said = explain(store, obj.settings.seed_routes, number, **given)
+        except phone.InvalidPhone as exc:
+            raise click.ClickException(exc.text) from None
+    click.echo(
+        f"number {said.number}: {said.info.operator}, {said.region or 'no region'} "
+        f"(from the {said.info.source})"
     )
-    info = router.number(normalised, region=True)
-    facts = Facts(info, **given)
-    region = " ".join(dict.fromkeys(p for p in (info.province, info.city) if p)) or "no region"
-    click.echo(f"number {normalised}: {info.operator}, {region} (from the {info.source})")
-    click.echo(f"rules from {where}")
-    for line in router.explain(facts):
+    click.echo(f"rules from {said.where}")
+    for line in said.lines:
         click.echo(line)
 
 
@@ -140,29 +124,6 @@ def route_history(obj: Any, limit: int) -> None:
     for r in rows:
         click.echo(f"{r['changed_at']} {r['changed_by']} {r['object']} {r['name']}")
         click.echo(f"    before: {r['before_json']}\n    after:  {r['after_json']}")
-
-
-def _standings(store: Store) -> dict[str, Standing]:
-    """The best fresh view of each channel among the engines (one taking traffic before a
-    standby), the operators' modes over it."""
-    rank = {State.UP: 0, State.DEGRADED: 1, State.DOWN: 2, State.DISABLED: 3}
-    best: dict[str, Standing] = {}
-
-    def worse(a: Standing, b: Standing) -> bool:
-        return (not a.takes_new, rank[a.state]) > (not b.takes_new, rank[b.state])
-
-    for r in store.channel_states():
-        if float(r["age_seconds"]) > STALE_SECONDS:
-            continue
-        seen = Standing(State(r["state"]), r["reason"] or "", bool(r["takes_new"]))
-        if r["channel"] not in best or worse(best[r["channel"]], seen):
-            best[r["channel"]] = seen
-    for m in store.channel_modes():
-        seen = best.get(m["channel"], Standing(State.UP, "", True))
-        state = State.DISABLED if m["admin_mode"] == Mode.DISABLED else seen.state
-        said = f"{str(m['admin_mode']).lower()} by {m['changed_by']}: {m['reason'] or ''}"
-        best[m["channel"]] = Standing(state, said, False)
-    return best
 
 
 @click.group()

@@ -15,7 +15,16 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hisms.adapters.console import auth, dashboard, messages, sending, tables, upload
+from hisms.adapters.console import (
+    auth,
+    dashboard,
+    messages,
+    modes,
+    routing,
+    sending,
+    tables,
+    upload,
+)
 from hisms.adapters.console.sampler import Sampler
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import HERE, Console, Forbidden, Handler
@@ -33,7 +42,10 @@ def mount(store: Store, settings: Settings, sampler: Sampler) -> Mount:
 
 def create(store: Store, settings: Settings, sampler: Sampler) -> Starlette:
     cfg = settings.console
-    console = Console.create(store, cfg, ROOT, settings.timezone, sampler, settings.alarms)
+    console = Console.create(
+        store, cfg, ROOT, settings.timezone, sampler, settings.alarms,
+        tuple(settings.channel_names()), settings.seed_routes,
+    )  # fmt: skip
     secret = cfg.secret_key.get_secret_value() or secrets.token_urlsafe(32)
     session = Middleware(
         SessionMiddleware,
@@ -94,6 +106,8 @@ def routes(console: Console) -> list[BaseRoute]:
         ("/messages/{id:int}/cancel", messages.cancel, ["POST"]),
         ("/replies", messages.replies, ["GET"]),
         *tables.ROUTES,
+        *routing.ROUTES,
+        *modes.ROUTES,
     ]
     return [
         Route("/login", opened(auth.login_form), methods=["GET"]),

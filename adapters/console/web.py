@@ -25,6 +25,7 @@ from hisms.adapters.console.sampler import Sampler
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import ROLE_NAMES, Role, User, Users
 from hisms.carrier.wire.numbers import mask
+from hisms.engine.routing.explain import Seed
 from hisms.engine.status import Status
 from hisms.engine.store.base import Store
 from hisms.engine.store.policystore import Who
@@ -38,7 +39,8 @@ T = TypeVar("T")
 PERMISSIONS = {
     "read": {Role.ADMIN, Role.OPERATOR, Role.DEPT, Role.AUDITOR},
     "send": {Role.ADMIN, Role.OPERATOR, Role.DEPT},
-    "edit": {Role.ADMIN, Role.OPERATOR},  # policy tables, channels, alarm rules
+    "edit": {Role.ADMIN, Role.OPERATOR},  # policy tables, channels, alarm rules, routing, modes
+    "ops": {Role.ADMIN, Role.OPERATOR, Role.AUDITOR},  # routing and modes: not a department's
     "audit": {Role.ADMIN, Role.AUDITOR},  # the audit trail
     "users": {Role.ADMIN},
 }
@@ -57,7 +59,8 @@ STATUS_NAMES = {
 
 
 NAV = ["/", "/send", "/send/upload", "/messages", "/replies", "/templates", "/blacklist",
-       "/words", "/profiles", "/channels", "/alarms", "/audit", "/users"]  # fmt: skip
+       "/words", "/profiles", "/channels", "/routes", "/modes", "/alarms", "/audit",
+       "/users"]  # fmt: skip
 
 
 def current_nav(root: str, path: str) -> str:
@@ -86,6 +89,8 @@ class Console:
     env: Environment
     sampler: Sampler
     alarms: AlarmConfig  # the configuration's thresholds, under the rows of sms_alarm_rule
+    channels: tuple[str, ...]  # the configured channels: what routing groups may name
+    seed: Seed  # the configuration's routing, in force while the database holds no rule
     cache: dict[str, Any] = field(default_factory=dict)  # what the pages share for a while
 
     @classmethod
@@ -97,6 +102,8 @@ class Console:
         zone: str,
         sampler: Sampler,
         alarms: AlarmConfig,
+        channels: tuple[str, ...],
+        seed: Seed,
     ) -> Console:
         env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -108,7 +115,8 @@ class Console:
         env.globals["current_nav"] = functools.partial(current_nav, root)
         env.filters["mask"] = mask
         env.filters["when"] = functools.partial(when, ZoneInfo(zone))
-        return cls(store, cfg, root, zone, Users(store, cfg), env, sampler, alarms)
+        users = Users(store, cfg)
+        return cls(store, cfg, root, zone, users, env, sampler, alarms, channels, seed)
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn`` in a worker thread: the store blocks, the event loop must not."""

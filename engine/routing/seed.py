@@ -5,10 +5,11 @@ from the channels stay in each engine (``hisms route apply`` writes them on requ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Collection, Sequence
+from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from hisms.engine.numbering import OPERATORS
 from hisms.engine.routing.rules import Member, RouteTable, Rule
@@ -35,22 +36,79 @@ class RuleConfig(_Strict):
     max_priority: int = Field(9, ge=0, le=9)
     enabled: bool = True
 
+    @field_validator("operators")
+    @classmethod
+    def _known_operators(cls, operators: list[str]) -> list[str]:
+        unknown = [o for o in operators if o not in OPERATORS]
+        if unknown:  # a misspelt operator would match nothing, silently
+            raise PydanticCustomError(
+                "unknown_operator",
+                "unknown operators {unknown}: each one of {known}",
+                {"unknown": unknown, "known": list(OPERATORS)},
+            )
+        return operators
+
+    @model_validator(mode="after")
+    def _priorities_in_order(self) -> RuleConfig:
+        if self.min_priority > self.max_priority:
+            raise PydanticCustomError(
+                "priority_order",
+                "min_priority {low} is above max_priority {high}: the rule matches nothing",
+                {"low": self.min_priority, "high": self.max_priority},
+            )
+        return self
+
 
 class MemberConfig(_Strict):
     channel: str
     weight: int = Field(100, ge=0)  # 0: a backup, used in list order when no weighted one is
 
 
+GroupName = Annotated[str, Field(min_length=1, max_length=32)]
+
+
 class RoutingConfig(_Strict):
     rules: list[RuleConfig] = []
-    groups: dict[str, list[MemberConfig]] = {}
+    groups: dict[GroupName, list[MemberConfig]] = {}
 
     @model_validator(mode="after")
     def _groups_exist(self) -> RoutingConfig:
         missing = sorted({r.group for r in self.rules} - set(self.groups))
         if missing:
-            raise ValueError(f"rules name groups not in [routing.groups]: {missing}")
+            raise PydanticCustomError(
+                "unknown_group",
+                "rules name groups not in [routing.groups]: {missing}",
+                {"missing": missing},
+            )
         return self
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> RoutingConfig:
+        names = [r.name for r in self.rules]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise PydanticCustomError(
+                "duplicate_rule", "rules named twice: {twice}", {"twice": twice}
+            )
+        for group, members in self.groups.items():
+            channels = [m.channel for m in members]
+            again = sorted({c for c in channels if channels.count(c) > 1})
+            if again:
+                raise PydanticCustomError(
+                    "duplicate_channel",
+                    "routing group {group!r} names channels twice: {again}",
+                    {"group": group, "again": again},
+                )
+        return self
+
+
+def unknown_channels(routing: RoutingConfig, known: Collection[str]) -> dict[str, list[str]]:
+    """Each group's channels that are not among ``known`` (the configured channels)."""
+    return {
+        group: unknown
+        for group, members in routing.groups.items()
+        if (unknown := sorted({m.channel for m in members} - set(known)))
+    }
 
 
 class _Channel(Protocol):

@@ -415,6 +415,10 @@ class Store(PolicyStore, AccountStore, ABC):
         """Record (None: forget) the operator and region of a ported number; audited."""
 
     @abstractmethod
+    def overrides(self) -> list[dict[str, Any]]:
+        """Every number override: phone, operator, province, city, note, updated_by/_at."""
+
+    @abstractmethod
     def route_history(self, limit: int) -> list[dict[str, Any]]:
         """The latest audited routing and channel changes, newest first."""
 

@@ -81,6 +81,11 @@ class RouteStore(ABC):
                 tx.changed("insert_override", actor=actor, **after)
             _audit(tx, "override", phone, before, after, actor)
 
+    def overrides(self) -> list[Row]:
+        """Every number override (携号转网), with its note and its last change."""
+        with self.transaction() as tx:
+            return tx.run("number_overrides")
+
     def route_history(self, limit: int) -> list[Row]:
         with self.transaction() as tx:
             return tx.run("route_history", limit=limit)

@@ -618,7 +618,8 @@ ORDER BY group_name, position, channel
 
 -- name: number_overrides
 -- Operator and region of ported numbers (携号转网), over the segment's.
-SELECT phone, operator, province, city FROM sms_number_override
+SELECT phone, operator, province, city, note, updated_by, updated_at
+FROM sms_number_override ORDER BY phone
 
 -- name: insert_rule
 -- Add a routing rule (a change is a delete and an insert, audited by the caller).
