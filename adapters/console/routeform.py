@@ -95,7 +95,9 @@ class Editable:
     def _said(self, error: ErrorDetails) -> str:
         """One refusal in Chinese: where (rule, group, field), then what."""
         template = SAID.get(error["type"])
-        ctx = {k: "、".join(v) if isinstance(v, list) else v for k, v in error.get("ctx", {}).items()}
+        ctx = {
+            k: "、".join(v) if isinstance(v, list) else v for k, v in error.get("ctx", {}).items()
+        }
         what = template.format(**ctx) if template else error["msg"]
         where = self._where(error["loc"])
         return f"{where}：{what}" if where else what

@@ -6,7 +6,9 @@ import random
 import subprocess
 import sys
 from collections import Counter
+from typing import Any
 
+import pydantic
 import pytest
 
 from hisms.engine import numbering
@@ -16,7 +18,13 @@ from hisms.engine.numbering import NumberInfo, lookup, split_region
 from hisms.engine.router import Router
 from hisms.engine.routing.rows import rule_of, rule_row
 from hisms.engine.routing.rules import Facts, Member, RouteTable, Rule
-from hisms.engine.routing.seed import MemberConfig, RoutingConfig, RuleConfig, seed_table
+from hisms.engine.routing.seed import (
+    MemberConfig,
+    RoutingConfig,
+    RuleConfig,
+    seed_table,
+    unknown_channels,
+)
 
 UP = Standing(State.UP, "", True)
 DEGRADED = Standing(State.DEGRADED, "90.0% of submits accepted in the window", True)
@@ -238,3 +246,28 @@ def test_a_batch_router_reads_each_standing_once_and_still_draws_by_weight() -> 
     # the standing a batch read is its own: the next batch reads it again
     Router(TABLE, standing, random.Random(7)).for_batch().route(facts())
     assert asked["cmcc"] == 2
+
+
+@pytest.mark.parametrize(
+    ("routing", "said"),
+    [
+        ({"rules": [{"name": "x", "group": "g", "operators": ["moblie"]}]}, "unknown operators"),
+        (
+            {"rules": [{"name": "x", "group": "g", "min_priority": 5, "max_priority": 2}]},
+            "min_priority 5 is above max_priority 2",
+        ),
+        ({"rules": [{"name": "x", "group": "g"}, {"name": "x", "group": "g"}]}, "named twice"),
+        ({"groups": {"g": [{"channel": "a"}, {"channel": "a", "weight": 0}]}}, "channels twice"),
+        ({"groups": {"": [{"channel": "a"}]}}, "at least 1 character"),
+    ],
+)
+def test_routing_refuses_what_would_match_nothing_or_not_store(
+    routing: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(pydantic.ValidationError, match=said):
+        RoutingConfig.model_validate({"groups": {"g": [{"channel": "a"}]}, **routing})
+
+
+def test_groups_naming_channels_not_configured_are_found() -> None:
+    routing = RoutingConfig.model_validate({"groups": {"g": [{"channel": "a"}, {"channel": "z"}]}})
+    assert unknown_channels(routing, ["a"]) == {"g": ["z"]}
