@@ -164,6 +164,8 @@ async def group_save(console: Console, request: Request, user: User) -> Response
     name, members = str(form.get("name") or "").strip(), members_of_form(form)
 
     def change(edit: Editable) -> None:
+        if form.get("new") == "1" and name in edit.groups:
+            raise RouteError(f"通道组名：已有通道组「{name}」，请在它的行里修改")
         if not members and edit.users_of(name):
             used = "、".join(edit.users_of(name))
             raise RouteError(f"通道组「{name}」：至少要有一个通道（规则 {used} 在用它）")
@@ -261,10 +263,10 @@ def _short(value: Any) -> str:
 ROUTES = [
     ("/routes", rules, ["GET"]),
     ("/routes/rules", rule_save, ["POST"]),
-    ("/routes/rules/{name}/move", rule_move, ["POST"]),
-    ("/routes/rules/{name}/delete", rule_delete, ["POST"]),
+    ("/routes/rules/{name:path}/move", rule_move, ["POST"]),
+    ("/routes/rules/{name:path}/delete", rule_delete, ["POST"]),
     ("/routes/groups", group_save, ["POST"]),
-    ("/routes/groups/{name}/delete", group_delete, ["POST"]),
+    ("/routes/groups/{name:path}/delete", group_delete, ["POST"]),
     ("/routes/overrides", overrides, ["GET"]),
     ("/routes/overrides", override_set, ["POST"]),
     ("/routes/overrides/{phone}/delete", override_delete, ["POST"]),

@@ -20,6 +20,7 @@ from hisms.adapters.console.users import Role, Users
 from hisms.engine.routing.explain import explain as explain_number
 from hisms.engine.routing.rules import Member, RouteTable, Rule
 from hisms.engine.store import open_store
+from hisms.engine.store.base import NewMessage
 from hisms.engine.store.policystore import Who
 from tests.acceptance.conftest import write_config
 
@@ -56,6 +57,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     store.save_routes(TABLE, "test")
     Users(store, ConsoleConfig()).add("admin", PASSWORD, Role.ADMIN, None, Who("test"))
     store.register_sources(["HIS", "LIS"], "platform", "test")
+    for sent in store.enqueue([NewMessage("13800138000", "复诊提醒", source_system="HIS")], "t"):
+        store.cancel(sent, "test", "a result for HIS to push")
+    for _ in range(3):  # the platform fails: what ops sees at 2 a.m.
+        store.push_failed("HIS", "platform answered 503 Service Unavailable", "test")
     store.close()
     port = _free_port()
     server = subprocess.Popen(
@@ -153,14 +158,15 @@ def test_a_rule_changed_in_the_page_changes_route_explain(
 def test_a_source_is_switched_to_table_mode_and_back(page: Page, served: tuple[str, str]) -> None:
     base = served[0]
     page.goto(f"{base}/modes")
-    assert "全部 2 个来源系统为平台推送" in page.inner_text("#mode-banner")
+    banner = page.inner_text("#mode-banner")
+    assert "全部 2 个来源系统为平台推送" in banner and "HIS（连续 3 次）" in banner
     shot(page, "modes")
     his = page.locator("#mode-HIS")
     his.locator("input[name=reason]").fill("集成平台宕机")
     his.locator("button").click()
     page.wait_for_url(f"{base}/modes")
     assert "表模式" in page.inner_text("#mode-banner") and "HIS" in page.inner_text("#mode-banner")
-    assert "切回后将按顺序重放" in his.inner_text()
+    assert "切回后将按顺序重放 1 条未推送的结果" in his.inner_text()
     shot(page, "modes-table")
     his.locator("input[name=reason]").fill("平台已恢复")
     his.locator("button").click()  # not confirmed: the browser asks for the box first

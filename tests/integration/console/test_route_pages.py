@@ -118,6 +118,7 @@ REFUSED = [
     ("/groups", {"name": "main", "channel": ["cmcc", "cmcc"], "weight": ["1", "1"]}, "通道重复"),
     ("/groups", {"name": "main", "channel": [""], "weight": [""]}, "至少要有一个通道"),
     ("/groups/fast/delete", {}, "仍被规则 urgent 使用"),
+    ("/groups", {"new": "1", "name": "main", "channel": ["cmcc"], "weight": ["1"]}, "已有通道组"),
     ("/rules/nope/delete", {}, "没有名为「nope」的规则"),
     ("/rules/urgent/delete", {"version": "stale"}, "已被他人修改"),
 ]  # fmt: skip
@@ -143,6 +144,26 @@ def test_bad_routing_input_is_refused_in_chinese_and_nothing_is_saved(
         TABLE.rules,
         sorted(TABLE.members, key=lambda m: (m.group, m.position)),
     )
+
+
+def test_without_stored_rules_the_configuration_s_are_shown_and_saved_whole(
+    store: Store, browse: Callable[[Scenario], None]
+) -> None:
+    async def scenario(client: Client) -> None:
+        token = await login(client, "admin")
+        page = (await client.get("/console/routes")).text
+        assert "数据库中还没有规则" in page and "mobile" in page
+        rule = {"name": "a/b", "group": "unicom", "sources": "CV", "at": "1", "enabled": "1"}
+        saved = await client.post("/console/routes/rules", data={**rule, "csrf_token": token})
+        assert saved.status_code == 303
+        moved = await client.post(
+            "/console/routes/rules/a/b/move", data={"dir": "down", "csrf_token": token}
+        )
+        assert moved.status_code == 303
+        assert "数据库中还没有规则" not in (await client.get("/console/routes")).text
+
+    browse(scenario)
+    assert [r[0] for r in _rules(store)][:3] == ["mobile", "a/b", "unicom"]
 
 
 def test_the_last_rule_cannot_be_deleted(store: Store, browse: Callable[[Scenario], None]) -> None:
