@@ -110,7 +110,8 @@ def route_override(
         raise click.UsageError("give --operator, or --delete")
     info = None if delete else NumberInfo(operator or "unknown", province, city, "override")
     with _store(obj) as store:
-        store.set_override(normalised, info, note, _actor())
+        if not store.set_override(normalised, info, note, _actor()):
+            raise click.ClickException(f"{mask(normalised)} has no override")
     click.echo(f"{'deleted' if delete else 'set'} override of {mask(normalised)}")
 
 

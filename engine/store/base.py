@@ -411,8 +411,9 @@ class Store(PolicyStore, AccountStore, ABC):
         change audited; what changed ("rule default", "group main", ...)."""
 
     @abstractmethod
-    def set_override(self, phone: str, info: NumberInfo | None, note: str, actor: str) -> None:
-        """Record (None: forget) the operator and region of a ported number; audited."""
+    def set_override(self, phone: str, info: NumberInfo | None, note: str, actor: str) -> bool:
+        """Record (None: forget) the operator and region of a ported number; audited.
+        False when there was nothing to forget."""
 
     @abstractmethod
     def overrides(self) -> list[dict[str, Any]]:

@@ -63,7 +63,7 @@ class RouteStore(ABC):
                     changed.append(f"group {group}")
         return changed
 
-    def set_override(self, phone: str, info: NumberInfo | None, note: str, actor: str) -> None:
+    def set_override(self, phone: str, info: NumberInfo | None, note: str, actor: str) -> bool:
         after = None
         if info is not None:
             after = {
@@ -76,10 +76,13 @@ class RouteStore(ABC):
         with self.transaction() as tx:
             found = tx.run("get_override", phone=phone)
             before = plain(found[0]) if found else None
+            if before is None and after is None:
+                return False  # nothing to forget: no change, no audit row
             tx.changed("delete_override", phone=phone)
             if after is not None:
                 tx.changed("insert_override", actor=actor, **after)
             _audit(tx, "override", phone, before, after, actor)
+        return True
 
     def overrides(self) -> list[Row]:
         """Every number override (携号转网), with its note and its last change."""

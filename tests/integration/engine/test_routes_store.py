@@ -61,10 +61,12 @@ def test_an_override_wins_and_is_audited(store: Store) -> None:
     loaded = store.load_routes()
     assert loaded is not None
     assert loaded.overrides["13800138000"] == NumberInfo("unicom", "广东省", "深圳市", "override")
-    store.set_override("13800138000", None, "", "dba")
+    assert store.set_override("13800138000", None, "", "dba")
     assert "13800138000" not in (store.load_routes() or TABLE).overrides
-    history = store.route_history(2)
-    assert [r["object"] for r in history] == ["override", "override"]
+    assert not store.set_override("13800138000", None, "", "dba")  # nothing left to forget
+    history = store.route_history(3)
+    assert [r["object"] for r in history][:2] == ["override", "override"]
+    assert len([r for r in history if r["object"] == "override"]) == 2
 
 
 def test_channel_modes_and_health_rows(store: Store) -> None:
