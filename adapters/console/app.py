@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hisms.adapters.console import auth, dashboard, messages, sending, tables, upload
+from hisms.adapters.console import auth, book, dashboard, messages, sending, tables, upload
 from hisms.adapters.console.sampler import Sampler
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import HERE, Console, Forbidden, Handler
@@ -93,6 +93,7 @@ def routes(console: Console) -> list[BaseRoute]:
         ("/messages/{id:int}/resend", messages.resend, ["POST"]),
         ("/messages/{id:int}/cancel", messages.cancel, ["POST"]),
         ("/replies", messages.replies, ["GET"]),
+        *book.ROUTES,
         *tables.ROUTES,
     ]
     return [

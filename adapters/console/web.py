@@ -38,6 +38,7 @@ T = TypeVar("T")
 PERMISSIONS = {
     "read": {Role.ADMIN, Role.OPERATOR, Role.DEPT, Role.AUDITOR},
     "send": {Role.ADMIN, Role.OPERATOR, Role.DEPT},
+    "book": {Role.ADMIN, Role.OPERATOR, Role.DEPT},  # the address book (a department's own)
     "edit": {Role.ADMIN, Role.OPERATOR},  # policy tables, channels, alarm rules
     "audit": {Role.ADMIN, Role.AUDITOR},  # the audit trail
     "users": {Role.ADMIN},
@@ -56,7 +57,7 @@ STATUS_NAMES = {
 }
 
 
-NAV = ["/", "/send", "/send/upload", "/messages", "/replies", "/templates", "/blacklist",
+NAV = ["/", "/send", "/send/upload", "/book", "/messages", "/replies", "/templates", "/blacklist",
        "/words", "/profiles", "/channels", "/alarms", "/audit", "/users"]  # fmt: skip
 
 

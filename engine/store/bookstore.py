@@ -128,28 +128,30 @@ class BookStore(ABC):
         """Add (``row["id"]`` None) or change a contact: dept_code, name, phone, note; and,
         unless ``group_ids`` is None, make these its groups. Its id; BookError when the
         number is another contact's in the department or a group is not of it."""
-        values = {k: row.get(k) for k in ("dept_code", "name", "phone", "note")}
+        values: Row = {k: row.get(k) for k in ("dept_code", "name", "phone", "note")}
         values["phone"] = phone.normalise(str(values["phone"] or ""))
-        contact_id = row.get("id")
+        given: int | None = row.get("id")
         with self.transaction() as tx:
-            before = _contact(tx, int(contact_id)) if contact_id is not None else None
+            before = _contact(tx, given) if given is not None else None
+            if given is not None and before is None:
+                raise BookError("联系人已被删除")
             holder = tx.run("contact_with_phone", dept_code=values["dept_code"],
                             phone=values["phone"])  # fmt: skip
-            if holder and int(holder[0]["id"]) != contact_id:
+            if holder and int(holder[0]["id"]) != given:
                 raise BookError(f"号码 {values['phone']} 已在通讯录中（{holder[0]['name']}）")
-            if before is None:
+            if given is None:
                 (got,) = tx.run("insert_contact", actor=who.actor, **values)
-                contact_id = int(got["id"])
             else:
-                tx.changed("update_contact", id=contact_id, actor=who.actor, **values)
-            groups = _set_groups(tx, int(contact_id), values["dept_code"], group_ids, who)
-            after = {**values, "groups": groups}
-            shown = {**before, "groups": sorted(before["group_ids"])} if before else None
-            if shown:
-                del shown["group_ids"]
+                tx.changed("update_contact", id=given, actor=who.actor, **values)
+            contact_id = int(got["id"]) if given is None else given
+            groups = _set_groups(tx, contact_id, str(values["dept_code"]), group_ids, who)
+            shown = None
+            if before is not None:
+                shown = {k: v for k, v in before.items() if k != "group_ids"}
+                shown["groups"] = sorted(before["group_ids"])
             audit(tx, who, "update" if before else "create", "contact", str(contact_id),
-                  shown, after)  # fmt: skip
-        return int(contact_id)
+                  shown, {**values, "groups": groups})  # fmt: skip
+        return contact_id
 
     def delete_contact(self, contact_id: int, who: Who) -> bool:
         with self.transaction() as tx:
