@@ -74,7 +74,7 @@ class BookStore(ABC):
         """A page of contacts by name, each with ``groups`` (its groups' names)."""
         with self.transaction() as tx:
             rows = [plain(r) for r in tx.run("contact_rows", **where.params(), limit=limit,
-                                              offset=offset)]  # fmt: skip
+                                              skip=offset)]  # fmt: skip
             for row in rows:
                 found = tx.run("member_rows", contact_id=row["id"], dept_code=None)
                 row["groups"] = [str(m["name"]) for m in found]
@@ -88,7 +88,7 @@ class BookStore(ABC):
         """Up to ``limit`` contacts for an export, with their groups (one query for all)."""
         with self.transaction() as tx:
             rows = [plain(r) for r in tx.run("contact_rows", **where.params(), limit=limit,
-                                              offset=0)]  # fmt: skip
+                                              skip=0)]  # fmt: skip
             members: dict[int, list[str]] = {}
             for m in tx.run("member_rows", contact_id=None, dept_code=where.dept_code):
                 members.setdefault(int(m["contact_id"]), []).append(str(m["name"]))

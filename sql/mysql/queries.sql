@@ -1338,7 +1338,7 @@ UPDATE sms_inbox SET parts_missing = %(missing)s WHERE id = %(id)s
 
 -- name: contact_rows
 -- The address book page: contacts by name, each filter NULL for any (name and phone are
--- LIKE patterns, ! escaping); a page of limit rows from offset.
+-- LIKE patterns, ! escaping); a page of limit rows after the first skip.
 SELECT c.id, c.dept_code, c.name, c.phone, c.note, c.updated_at, c.updated_by
 FROM sms_contact c
 WHERE (%(dept_code)s IS NULL OR c.dept_code = %(dept_code)s)
@@ -1347,7 +1347,7 @@ WHERE (%(dept_code)s IS NULL OR c.dept_code = %(dept_code)s)
   AND (%(group_id)s IS NULL OR EXISTS (SELECT 1 FROM sms_contact_member m
        WHERE m.contact_id = c.id AND m.group_id = %(group_id)s))
 ORDER BY c.name, c.id
-LIMIT %(limit)s OFFSET %(offset)s
+LIMIT %(limit)s OFFSET %(skip)s
 
 -- name: contact_count
 -- How many contacts the address book page's filters match (as contact_rows).
