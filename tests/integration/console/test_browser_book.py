@@ -5,6 +5,8 @@ the department scope. Screenshots in tests/artifacts/console/ (look at them)."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,11 +14,53 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import Browser, Page
 
-from tests.integration.console.test_browser import browser, console, login, shot
+from hisms.adapters.console.settings import ConsoleConfig
+from hisms.adapters.console.users import Role, Users
+from hisms.engine.store import open_store
+from hisms.engine.store.policystore import Who
+from tests.acceptance.conftest import write_config
+from tests.integration.console.test_browser import (
+    CHROMIUM,
+    PASSWORD,
+    _free_port,
+    _wait_listening,
+    browser,
+    login,
+    shot,
+)
 
-__all__ = ["browser", "console"]  # the module fixtures: one engine, one browser
+__all__ = ["browser"]  # the module's browser fixture
 # Its own worker group: one engine and one browser, apart from test_browser.py's.
 pytestmark = pytest.mark.xdist_group("console-browser-book")
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running ``hisms run`` with the console on and two users (made in process: no CLI
+    start-ups, two password hashes); its base URL."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/ensure-chromium (make test does)")
+    folder = tmp_path_factory.mktemp("book")
+    port, url = _free_port(), f"sqlite:///{folder / 'h.db'}"
+    config = write_config(folder / "hisms.toml", url, report_delay=0.2)
+    console_on = f"[monitoring]\nenabled = true\nport = {port}\n[console]\nenabled = true\n"
+    config.write_text(console_on + config.read_text("utf-8"), "utf-8")
+    store = open_store(url)
+    store.upgrade()
+    people = Users(store, ConsoleConfig())
+    for name, role, dept in (("admin", Role.ADMIN, None), ("ward", Role.DEPT, "ICU")):
+        people.add(name, PASSWORD, role, dept, Who("test", "test"))
+    store.close()
+    engine = subprocess.Popen(
+        [sys.executable, "-m", "hisms", "--config", str(config), "run"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        _wait_listening(port, engine)
+        yield f"http://127.0.0.1:{port}/console"
+    finally:
+        engine.terminate()
+        engine.communicate(timeout=20)
 
 
 @pytest.fixture
