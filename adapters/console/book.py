@@ -4,6 +4,7 @@ department's contacts and groups, whatever the URL says; an auditor reads only."
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import shutil
@@ -25,7 +26,9 @@ from hisms.adapters.console.web import Console, Forbidden, page, who
 from hisms.engine.store.bookstore import HOSPITAL, BookError, ContactFilter, Imported
 from hisms.engine.store.policystore import Who
 
+log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UNREADABLE = "无法读取文件：不是有效的 Excel（.xlsx）文件，或 CSV 既非 UTF-8 也非 GB18030 编码"
 IMPORTS: dict[str, tuple[str, Imported, bookfile.Reading]] = {}  # by id: (owner, counts, rows)
 KEPT_IMPORTS = 50  # the newest imports whose results stay downloadable
 
@@ -256,9 +259,10 @@ async def import_file(console: Console, request: Request, user: User) -> Respons
     dept = _dept(user, _text(form, "dept_code"))
     try:
         done, reading = await console.db(_import, console, upload, dept, who(request, user))
-    except (ValueError, OSError, KeyError) as exc:  # not a workbook, not text
+    except bookfile.Unreadable as exc:
+        log.info("contact import %r unreadable: %s", upload.filename, exc)
         return console.render(request, "book_import.html", 400, user=user, hospital=HOSPITAL,
-                              error=f"无法读取文件：{exc}")  # fmt: skip
+                              error=UNREADABLE)  # fmt: skip
     finally:
         await upload.close()
     job = uuid.uuid4().hex

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from hisms.adapters.console.web import when
 from hisms.engine import phone
@@ -58,8 +60,19 @@ class Reading:
         return sorted(self.refused + self.duplicates)
 
 
+class Unreadable(ValueError):
+    """Not a workbook, or text in neither UTF-8 nor GB18030."""
+
+
 def read(path: Path) -> Reading:
     """Check each row of the file; the first row holding a number wins over later ones."""
+    try:
+        return _read(path)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, UnicodeError) as exc:
+        raise Unreadable(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _read(path: Path) -> Reading:
     done = Reading()
     seen: dict[str, int] = {}
     columns = {"name": 0, "phone": 1, "group": 2}

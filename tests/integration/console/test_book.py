@@ -176,6 +176,10 @@ def test_an_import_de_duplicates_and_names_each_row_it_leaves_out(
         left = (await client.get(link[1])).content.decode("utf-8-sig").splitlines()
         assert left[1:] == ["4,王五,12345,号码不是 11 位", "5,赵六,13900139000,与第 3 行号码重复",
                             "6,,13700137000,姓名为空"]  # fmt: skip
+        broken = {"file": ("通讯录.xlsx", b"not a workbook", "application/octet-stream")}
+        refused = await client.post("/console/book/import", data={"csrf_token": token},
+                                    files=broken)  # fmt: skip
+        assert refused.status_code == 400 and "不是有效的 Excel" in refused.text
         await client.post("/console/logout", data={"csrf_token": token})
         await login(client, "admin")
         assert (await client.get(link[1])).status_code == 403  # another user's import
