@@ -69,7 +69,10 @@ def _filter(request: Request, user: User) -> ContactFilter:
     )
 
 
-def _listing(console: Console, where: ContactFilter, number: int, scope: str | None) -> Any:
+def _listing(
+    console: Console, where: ContactFilter, number: int, scope: str | None
+) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
+    """Page ``number`` of the contacts, how many match, the groups the user may see."""
     rows = console.store.contacts(
         where, console.cfg.page_rows, (number - 1) * console.cfg.page_rows
     )
