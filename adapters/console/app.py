@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from hisms.adapters.console import (
     auth,
+    book,
     dashboard,
     messages,
     modes,
@@ -105,6 +106,7 @@ def routes(console: Console) -> list[BaseRoute]:
         ("/messages/{id:int}/resend", messages.resend, ["POST"]),
         ("/messages/{id:int}/cancel", messages.cancel, ["POST"]),
         ("/replies", messages.replies, ["GET"]),
+        *book.ROUTES,
         *tables.ROUTES,
         *routing.ROUTES,
         *modes.ROUTES,

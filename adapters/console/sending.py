@@ -1,6 +1,6 @@
-"""The send page: one or many numbers, a text or a template with variables, a signature,
-priority and time; a preview with the segment count; enqueued through the same intake
-functions as the SOAP WebService (the same checks, the same rows)."""
+"""The send page: one or many numbers and/or an address-book group, a text or a template
+with variables, a signature, priority and time; a preview with the segment count; enqueued
+through the same intake functions as the SOAP WebService (the same checks, the same rows)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hisms.adapters.console.users import User
-from hisms.adapters.console.web import Console, page, who
+from hisms.adapters.console.web import Console, Forbidden, page, who
 from hisms.adapters.webservice import intake
 from hisms.adapters.webservice.faults import Refused
 from hisms.adapters.webservice.security import Caller
@@ -25,6 +25,7 @@ from hisms.engine import phone, segment
 from hisms.engine.policy.templates import Refused as TemplateRefused
 from hisms.engine.policy.templates import Template, render
 from hisms.engine.store.base import NewMessage
+from hisms.engine.store.bookstore import HOSPITAL
 
 CHUNK = 500  # rows per INSERT of a batch
 MAX_NUMBERS = 10_000  # in the text box; a bigger list is an upload
@@ -34,8 +35,10 @@ MAX_NUMBERS = 10_000  # in the text box; a bigger list is an upload
 class Draft:
     """The form, read and checked: what preview shows and send enqueues."""
 
-    numbers: list[str]
+    numbers: list[str]  # typed, then the group's
     bad: list[str]  # what was typed that is not a mobile number
+    group: str | None  # the address-book group's name
+    from_group: int  # numbers the group added
     message: NewMessage
     text: str | None  # the text to send, template rendered and signed; None: refused
     problem: str | None
@@ -43,7 +46,7 @@ class Draft:
 
 @page("send")
 async def form(console: Console, request: Request, user: User) -> Response:
-    given = await console.db(choices, console)
+    given = await console.db(choices, console, user)
     return console.render(request, "send.html", user=user, **given, values={})
 
 
@@ -66,7 +69,7 @@ async def send(console: Console, request: Request, user: User) -> Response:
             problem = exc.text
         else:
             return console.redirect(done)
-    given = await console.db(choices, console)
+    given = await console.db(choices, console, user)
     return console.render(request, "send.html", 400, user=user, error=problem,
                           values=dict(values), **given)  # fmt: skip
 
@@ -93,6 +96,13 @@ def read_draft(console: Console, values: Mapping[str, Any], user: User) -> Draft
     def get(key: str) -> str | None:
         return str(values.get(key) or "").strip() or None
 
+    group = _group(console, get("group_id"), user)
+    typed = len(numbers)
+    if group is not None:
+        numbers = list(dict.fromkeys([*numbers, *console.store.group_phones(int(group["id"]))]))
+    found = (group["name"], len(numbers) - typed) if group else (None, 0)
+    group_dept = group["dept_code"] if group and group["dept_code"] != HOSPITAL else None
+
     code, content = get("template_code"), get("content")
     params, problem = _params(get("params") or "") if code else (None, None)
     message = NewMessage(
@@ -100,7 +110,7 @@ def read_draft(console: Console, values: Mapping[str, Any], user: User) -> Draft
         content=None if code else content,
         source_system=get("source_system") or "DEFAULT",
         account=get("account"),
-        dept_code=user.scope or get("dept_code"),
+        dept_code=user.scope or get("dept_code") or group_dept,
         signature=get("signature"),
         priority=_priority(get("priority")),
         send_at=_local(get("send_at"), console),
@@ -108,15 +118,29 @@ def read_draft(console: Console, values: Mapping[str, Any], user: User) -> Draft
         params=params,
     )
     if not numbers and not problem:
-        problem = "请填写至少一个手机号码"
+        problem = (
+            "请填写手机号码或选择通讯录分组"
+            if group is None
+            else f"分组“{group['name']}”没有联系人"
+        )
     elif len(numbers) > MAX_NUMBERS:
         problem = f"一次最多 {MAX_NUMBERS} 个号码"
     rendered = None if problem else _text(console, message)
     if isinstance(rendered, TemplateRefused):
-        return Draft(numbers, bad, message, None, rendered.text)
+        return Draft(numbers, bad, found[0], found[1], message, None, rendered.text)
     if rendered is None and not problem:
         problem = "请填写短信内容或选择模板"
-    return Draft(numbers, bad, message, rendered, problem)
+    return Draft(numbers, bad, found[0], found[1], message, rendered, problem)
+
+
+def _group(console: Console, key: str | None, user: User) -> dict[str, Any] | None:
+    """The address-book group chosen, if the user may see it (else 403, as if absent)."""
+    if not key:
+        return None
+    group = console.store.contact_group(int(key)) if key.isdigit() else None
+    if group is None or (user.scope and group["dept_code"] != user.scope):
+        raise Forbidden(f"contact group {key}")
+    return group
 
 
 def _priority(text: str | None) -> int | None:
@@ -176,9 +200,11 @@ def _local(value: str | None, console: Console) -> datetime | None:
     return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(console.zone))
 
 
-def choices(console: Console) -> dict[str, Any]:
+def choices(console: Console, user: User | None = None) -> dict[str, Any]:
+    """The form's choices; with ``user``, the address-book groups it may send to."""
     policy = console.store.load_policy()
     return {
         "sources": sorted({"DEFAULT", *(r["source_system"] for r in policy.profiles)}),
         "templates": [r for r in policy.templates if r["state"] == "APPROVED"],
+        "groups": console.store.contact_groups(user.scope) if user else [],
     }

@@ -39,6 +39,7 @@ T = TypeVar("T")
 PERMISSIONS = {
     "read": {Role.ADMIN, Role.OPERATOR, Role.DEPT, Role.AUDITOR},
     "send": {Role.ADMIN, Role.OPERATOR, Role.DEPT},
+    "book": {Role.ADMIN, Role.OPERATOR, Role.DEPT},  # the address book (a department's own)
     "edit": {Role.ADMIN, Role.OPERATOR},  # policy tables, channels, alarm rules, routing, modes
     "ops": {Role.ADMIN, Role.OPERATOR, Role.AUDITOR},  # routing and modes: not a department's
     "audit": {Role.ADMIN, Role.AUDITOR},  # the audit trail
@@ -58,7 +59,7 @@ STATUS_NAMES = {
 }
 
 
-NAV = ["/", "/send", "/send/upload", "/messages", "/replies", "/templates", "/blacklist",
+NAV = ["/", "/send", "/send/upload", "/book", "/messages", "/replies", "/templates", "/blacklist",
        "/words", "/profiles", "/channels", "/routes", "/modes", "/alarms", "/audit",
        "/users"]  # fmt: skip
 

@@ -18,6 +18,7 @@ from hisms.carrier.base import DeliveryReport
 from hisms.engine.numbering import NumberInfo
 from hisms.engine.routing.rules import RouteTable
 from hisms.engine.store.accountstore import AccountStore
+from hisms.engine.store.bookstore import BookStore
 from hisms.engine.store.policystore import PolicyStore
 
 
@@ -204,9 +205,10 @@ class AlarmEvent:
     notified: str  # each SMS and email sent and its result
 
 
-class Store(PolicyStore, AccountStore, ABC):
+class Store(PolicyStore, AccountStore, BookStore, ABC):
     """The database as the engine sees it; the content-policy operations (audit trail,
-    profiles, templates, words, blacklist) come written once from :class:`PolicyStore`."""
+    profiles, templates, words, blacklist) come written once from :class:`PolicyStore`, the
+    console's address book from :class:`BookStore`."""
 
     dialect: str
 

@@ -43,6 +43,11 @@ GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_rollup TO 'hisms_engine'@'%';
 GRANT SELECT, INSERT, DELETE ON hisms_db.sms_nonce TO 'hisms_engine'@'%';
 -- Console users: the console (in hisms run or hisms console) logs them in and changes them.
 GRANT SELECT, INSERT, UPDATE ON hisms_db.sms_user TO 'hisms_engine'@'%';
+-- The console's address book: its pages and imports add, change and delete contacts, groups
+-- and memberships (each change audited).
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_contact TO 'hisms_engine'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_contact_group TO 'hisms_engine'@'%';
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms_db.sms_contact_member TO 'hisms_engine'@'%';
 -- UPDATE only so that MySQL 8 allows SELECT ... FOR UPDATE on it (the report fence);
 -- the engine never changes sms_status.
 GRANT SELECT, UPDATE ON hisms_db.sms_status TO 'hisms_engine'@'%';

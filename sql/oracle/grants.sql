@@ -42,6 +42,11 @@ GRANT SELECT, INSERT, UPDATE ON hisms.sms_rollup TO hisms_engine;
 GRANT SELECT, INSERT, DELETE ON hisms.sms_nonce TO hisms_engine;
 -- Console users: the console (in hisms run or hisms console) logs them in and changes them.
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_user TO hisms_engine;
+-- The console's address book: its pages and imports add, change and delete contacts, groups
+-- and memberships (each change audited).
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_contact TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_contact_group TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_contact_member TO hisms_engine;
 GRANT SELECT ON hisms.sms_status TO hisms_engine;
 GRANT SELECT ON hisms.sms_schema_version TO hisms_engine;
 GRANT SELECT ON hisms.v_sms_result TO hisms_engine;

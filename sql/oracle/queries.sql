@@ -1375,3 +1375,120 @@ DELETE FROM sms_mo_part WHERE id = :id
 -- name: mark_mo_partial
 -- A reply stored without some of its parts: how many never arrived.
 UPDATE sms_inbox SET parts_missing = :missing WHERE id = :id
+
+-- name: contact_rows
+-- The address book page: contacts by name, each filter NULL for any (name and phone are
+-- LIKE patterns, ! escaping); a page of limit rows after the first skip.
+SELECT c.id, c.dept_code, c.name, c.phone, c.note, c.updated_at, c.updated_by
+FROM sms_contact c
+WHERE (:dept_code IS NULL OR c.dept_code = :dept_code)
+  AND (:name IS NULL OR c.name LIKE :name ESCAPE '!')
+  AND (:phone IS NULL OR c.phone LIKE :phone ESCAPE '!')
+  AND (:group_id IS NULL OR EXISTS (SELECT 1 FROM sms_contact_member m
+       WHERE m.contact_id = c.id AND m.group_id = :group_id))
+ORDER BY c.name, c.id
+OFFSET :skip ROWS FETCH NEXT :limit ROWS ONLY
+
+-- name: contact_count
+-- How many contacts the address book page's filters match (as contact_rows).
+SELECT COUNT(*) AS n
+FROM sms_contact c
+WHERE (:dept_code IS NULL OR c.dept_code = :dept_code)
+  AND (:name IS NULL OR c.name LIKE :name ESCAPE '!')
+  AND (:phone IS NULL OR c.phone LIKE :phone ESCAPE '!')
+  AND (:group_id IS NULL OR EXISTS (SELECT 1 FROM sms_contact_member m
+       WHERE m.contact_id = c.id AND m.group_id = :group_id))
+
+-- name: get_contact
+-- One contact by id.
+SELECT id, dept_code, name, phone, note, updated_at, updated_by FROM sms_contact WHERE id = :id
+
+-- name: contact_phones
+-- A department's contacts (every one when dept_code is NULL), for an import to match numbers.
+SELECT id, dept_code, name, phone, note FROM sms_contact
+WHERE (:dept_code IS NULL OR dept_code = :dept_code)
+
+-- name: contact_with_phone
+-- The contact holding a number in a department, if any.
+SELECT id, name FROM sms_contact WHERE dept_code = :dept_code AND phone = :phone
+
+-- name: insert_contact
+-- Add a contact (audited by the caller); its id.
+INSERT INTO sms_contact (dept_code, name, phone, note, created_by, updated_by)
+VALUES (:dept_code, :name, :phone, :note, :actor, :actor)
+RETURNING id INTO :id
+
+-- name: update_contact
+-- Change a contact's department, name, number and note.
+UPDATE sms_contact SET dept_code = :dept_code, name = :name, phone = :phone,
+    note = :note, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :actor
+WHERE id = :id
+
+-- name: delete_contact
+-- Remove a contact (its memberships first: delete_contact_members).
+DELETE FROM sms_contact WHERE id = :id
+
+-- name: contact_group_rows
+-- A department's groups (every one when dept_code is NULL) with their member counts.
+SELECT g.id, g.dept_code, g.name, g.updated_at, g.updated_by,
+       (SELECT COUNT(*) FROM sms_contact_member m WHERE m.group_id = g.id) AS members
+FROM sms_contact_group g
+WHERE (:dept_code IS NULL OR g.dept_code = :dept_code)
+ORDER BY g.dept_code, g.name
+
+-- name: get_contact_group
+-- One group by id.
+SELECT id, dept_code, name, updated_at, updated_by FROM sms_contact_group WHERE id = :id
+
+-- name: contact_group_named
+-- The group of a department with this name, if any.
+SELECT id, dept_code, name FROM sms_contact_group
+WHERE dept_code = :dept_code AND name = :name
+
+-- name: insert_contact_group
+-- Add a group (audited by the caller); its id.
+INSERT INTO sms_contact_group (dept_code, name, created_by, updated_by)
+VALUES (:dept_code, :name, :actor, :actor)
+RETURNING id INTO :id
+
+-- name: rename_contact_group
+-- Rename a group.
+UPDATE sms_contact_group SET name = :name, updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :actor
+WHERE id = :id
+
+-- name: delete_contact_group
+-- Remove a group (its memberships first: delete_group_members).
+DELETE FROM sms_contact_group WHERE id = :id
+
+-- name: member_rows
+-- Group memberships with the group's name: one contact's, or every one of a department
+-- (NULL: any), for the address book page and its export.
+SELECT m.contact_id, m.group_id, g.name
+FROM sms_contact_member m JOIN sms_contact_group g ON g.id = m.group_id
+WHERE (:contact_id IS NULL OR m.contact_id = :contact_id)
+  AND (:dept_code IS NULL OR g.dept_code = :dept_code)
+ORDER BY g.name
+
+-- name: insert_member
+-- Put a contact in a group (the caller checks it is not there yet).
+INSERT INTO sms_contact_member (group_id, contact_id, created_by)
+VALUES (:group_id, :contact_id, :actor)
+
+-- name: delete_member
+-- Take a contact out of a group.
+DELETE FROM sms_contact_member WHERE group_id = :group_id AND contact_id = :contact_id
+
+-- name: delete_contact_members
+-- Take a contact out of every group (before it is deleted).
+DELETE FROM sms_contact_member WHERE contact_id = :contact_id
+
+-- name: delete_group_members
+-- Empty a group (before it is deleted).
+DELETE FROM sms_contact_member WHERE group_id = :group_id
+
+-- name: group_phones
+-- The numbers of a group's members, to send to.
+SELECT c.phone
+FROM sms_contact_member m JOIN sms_contact c ON c.id = m.contact_id
+WHERE m.group_id = :group_id
+ORDER BY c.id

@@ -37,6 +37,9 @@ GRANT SELECT ON sms_alarm_rule TO hisms_engine;
 GRANT SELECT, INSERT, DELETE ON sms_nonce TO hisms_engine;
 -- Console users: the console (in hisms run or hisms console) logs them in and changes them.
 GRANT SELECT, INSERT, UPDATE ON sms_user TO hisms_engine;
+-- The console's address book: its pages and imports add, change and delete contacts, groups
+-- and memberships (each change audited).
+GRANT SELECT, INSERT, UPDATE, DELETE ON sms_contact, sms_contact_group, sms_contact_member TO hisms_engine;
 
 -- Billing accounts (read), the quota counters (charged) and the report rollup (kept);
 -- accounts and `hisms report rebuild` are the schema owner's.

@@ -41,6 +41,9 @@ GRANT SELECT, INSERT, UPDATE ON dbo.sms_rollup TO hisms_engine;
 GRANT SELECT, INSERT, DELETE ON dbo.sms_nonce TO hisms_engine;
 -- Console users: the console (in hisms run or hisms console) logs them in and changes them.
 GRANT SELECT, INSERT, UPDATE ON dbo.sms_user TO hisms_engine;
+-- The console's address book: its pages and imports add, change and delete contacts, groups
+-- and memberships (each change audited).
+GRANT SELECT, INSERT, UPDATE, DELETE ON dbo.sms_contact, dbo.sms_contact_group, dbo.sms_contact_member TO hisms_engine;
 GRANT SELECT ON dbo.sms_status TO hisms_engine;
 GRANT SELECT ON dbo.sms_schema_version TO hisms_engine;
 GRANT SELECT ON dbo.v_sms_result TO hisms_engine;

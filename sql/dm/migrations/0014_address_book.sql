@@ -1,0 +1,41 @@
+-- hisms schema, version 14: the web console's address book (issue 19). Contacts, contact
+-- groups and who is in which group, each in a department ('*': the whole hospital); changed
+-- by the console's 通讯录 page, every change in sms_audit (objects 'contact' and
+-- 'contact_group').
+
+-- A person to send to. A number is in a department's book once (an import updates it).
+CREATE TABLE sms_contact (
+    id              BIGINT IDENTITY(1, 1) PRIMARY KEY,
+    dept_code       VARCHAR(32)  NOT NULL,       -- sms_user.dept_code of who may see it; '*': the whole hospital
+    name            VARCHAR(64)  NOT NULL,
+    phone           VARCHAR(32)  NOT NULL,       -- 11 digits, as hisms.engine.phone normalises it
+    note            VARCHAR(200),
+    created_at      TIMESTAMP(3)  DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP) NOT NULL,
+    created_by      VARCHAR(64)  DEFAULT USER NOT NULL,
+    updated_at      TIMESTAMP(3)  DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP) NOT NULL,
+    updated_by      VARCHAR(64)  DEFAULT USER NOT NULL,
+    CONSTRAINT uq_sms_contact_phone UNIQUE (dept_code, phone)
+);
+CREATE INDEX ix_sms_contact_name ON sms_contact (dept_code, name);
+
+-- A named list of contacts of one department, to send to at once.
+CREATE TABLE sms_contact_group (
+    id              BIGINT IDENTITY(1, 1) PRIMARY KEY,
+    dept_code       VARCHAR(32)  NOT NULL,       -- as sms_contact.dept_code; its members are of this department
+    name            VARCHAR(64)  NOT NULL,
+    created_at      TIMESTAMP(3)  DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP) NOT NULL,
+    created_by      VARCHAR(64)  DEFAULT USER NOT NULL,
+    updated_at      TIMESTAMP(3)  DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP) NOT NULL,
+    updated_by      VARCHAR(64)  DEFAULT USER NOT NULL,
+    CONSTRAINT uq_sms_contact_group_name UNIQUE (dept_code, name)
+);
+
+-- Who is in which group (deleted with the contact or the group, by the store).
+CREATE TABLE sms_contact_member (
+    group_id        BIGINT       NOT NULL,       -- sms_contact_group.id
+    contact_id      BIGINT       NOT NULL,       -- sms_contact.id
+    created_at      TIMESTAMP(3)  DEFAULT SYS_EXTRACT_UTC(SYSTIMESTAMP) NOT NULL,
+    created_by      VARCHAR(64)  DEFAULT USER NOT NULL,
+    PRIMARY KEY (group_id, contact_id)
+);
+CREATE INDEX ix_sms_contact_member_contact ON sms_contact_member (contact_id);
