@@ -31,7 +31,11 @@ def _part(dialect: str, name: str) -> Traversable:
 def queries(dialect: str) -> dict[str, str]:
     """All named statements of ``dialect`` (``postgresql``, ``sqlite``, ...)."""
     parts = _NAME.split(_part(dialect, "queries.sql").read_text("utf-8"))
-    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+    named = {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+    if len(named) < len(parts) // 2:  # a second statement of a name would hide the first
+        twice = sorted({n for n in parts[1::2] if parts[1::2].count(n) > 1})
+        raise ValueError(f"sql/{dialect}/queries.sql names more than one statement {twice}")
+    return named
 
 
 def schema(dialect: str) -> str:

@@ -223,7 +223,7 @@ class BookStore(ABC):
                 if not found or found[0]["dept_code"] != group["dept_code"]:
                     raise BookError(f"联系人 {contact_id} 不属于分组“{group['name']}”的科室")
                 if add and contact_id not in inside:
-                    tx.changed("insert_member", group_id=group_id, contact_id=contact_id,
+                    tx.changed("insert_contact_member", group_id=group_id, contact_id=contact_id,
                                actor=who.actor)  # fmt: skip
                     changed.append(contact_id)
                 elif not add and contact_id in inside:
@@ -276,7 +276,7 @@ class _Import:
         pair = (self.groups[group], contact_id)
         if pair in self.members:
             return False
-        self.tx.changed("insert_member", group_id=pair[0], contact_id=pair[1],
+        self.tx.changed("insert_contact_member", group_id=pair[0], contact_id=pair[1],
                         actor=self.who.actor)  # fmt: skip
         self.members.add(pair)
         return True
@@ -304,7 +304,9 @@ def _set_groups(
         found = tx.run("get_contact_group", id=group_id)
         if not found or found[0]["dept_code"] != dept_code:
             raise BookError("所选分组不属于该联系人的科室")
-        tx.changed("insert_member", group_id=group_id, contact_id=contact_id, actor=who.actor)
+        tx.changed(
+            "insert_contact_member", group_id=group_id, contact_id=contact_id, actor=who.actor
+        )
     for group_id in sorted(now - wanted):
         tx.changed("delete_member", group_id=group_id, contact_id=contact_id)
     return sorted(wanted)

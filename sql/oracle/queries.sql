@@ -1469,7 +1469,7 @@ WHERE (:contact_id IS NULL OR m.contact_id = :contact_id)
   AND (:dept_code IS NULL OR g.dept_code = :dept_code)
 ORDER BY g.name
 
--- name: insert_member
+-- name: insert_contact_member
 -- Put a contact in a group (the caller checks it is not there yet).
 INSERT INTO sms_contact_member (group_id, contact_id, created_by)
 VALUES (:group_id, :contact_id, :actor)

@@ -1,3 +1,5 @@
+import pytest
+
 from hisms import sql
 
 # Statements a dialect needs beyond PostgreSQL's, because its store works around a gap.
@@ -33,3 +35,17 @@ def test_postgresql_claim_is_fenced_and_skips_locked_rows() -> None:
     assert "AS MATERIALIZED" in claim and "FOR UPDATE SKIP LOCKED" in claim
     assert "ORDER BY priority, id" in claim
     assert "FOR EACH STATEMENT" in sql.schema("postgresql")  # NOTIFY once per INSERT, not per row
+
+
+def test_a_name_given_to_two_statements_is_refused(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for dialect in sql.dialects():
+        sql.queries(dialect)  # every shipped file names each statement once
+    twice = "-- name: a\nSELECT 1\n\n-- name: b\nSELECT 2\n\n-- name: a\nSELECT 3\n"
+    (tmp_path / "queries.sql").write_text(twice, "utf-8")
+    monkeypatch.setattr(sql, "_part", lambda dialect, name: tmp_path / name)
+    sql.queries.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"more than one statement \['a'\]"):
+            sql.queries("twice")
+    finally:
+        sql.queries.cache_clear()
