@@ -55,9 +55,11 @@ class Outgoing:
         every part, split again if that channel sends the text in another data coding."""
         assert self.facts is not None
         self.tried.add(self.channel)
-        route = router.route(self.facts, avoid=self.tried, rather_not=self.row.resend_from)
+        row = self.row
+        route = router.route(self.facts, self.tried, row.resend_from, row.pinned_channel)
         if route.channel is None:
-            self.waits_for = router.route(self.facts).why if route.wait else route.why
+            again = router.route(self.facts, pinned=row.pinned_channel)
+            self.waits_for = again.why if route.wait else route.why
         else:
             self.channel, self.done = route.channel, []
             self._recode(coding)
@@ -97,7 +99,7 @@ def plan(
             done.finals.append(final(row, Status.REJECTED, checked.code, checked.text))
             continue
         facts = _facts(row, checked, router)
-        route = router.route(facts, rather_not=row.resend_from)
+        route = router.route(facts, rather_not=row.resend_from, pinned=row.pinned_channel)
         if route.wait:
             done.waits.append(waiting(row, route.why, policy))
         elif route.channel is None:

@@ -61,11 +61,18 @@ class Router:
         return NumberInfo(numbering.operator_of(phone), "", "")
 
     def route(
-        self, facts: Facts, avoid: Collection[str] = (), rather_not: str | None = None
+        self,
+        facts: Facts,
+        avoid: Collection[str] = (),
+        rather_not: str | None = None,
+        pinned: str | None = None,
     ) -> Route:
         """The channel for a message; ``avoid``: channels it already failed over from;
         ``rather_not``: the channel whose delivery report failed, taken again only when no
-        other channel of the group takes traffic."""
+        other channel of the group takes traffic; ``pinned``: the only channel it may take,
+        whatever the rules say (it waits while that channel takes no traffic)."""
+        if pinned is not None:
+            return self._pinned(pinned, avoid)
         rule = self.table.first_match(facts)
         if rule is None:
             return Route(None, None, "no routing rule matches")
@@ -92,6 +99,12 @@ class Router:
         if member is None:
             return Route(rule, None, f"waiting for a channel of group {rule.group!r}: {how}", True)
         return Route(rule, member.channel, f"rule {rule.name!r} -> group {rule.group!r}: {how}")
+
+    def _pinned(self, channel: str, avoid: Collection[str]) -> Route:
+        standing = self.standing(channel)
+        if channel in avoid or not (standing.takes_new or standing.recovering):
+            return Route(None, None, f"waiting for its pinned channel {channel} {standing}", True)
+        return Route(None, channel, f"pinned to {channel}")
 
     def blocked(self, channel: str) -> str | None:
         """Why ``channel`` takes no new traffic now; None when it does, or when it is only

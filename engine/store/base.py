@@ -91,6 +91,7 @@ class Claimed:
     template_code: str | None = None  # with params (a JSON object) instead of content
     params: str | None = None
     resend_from: str | None = None  # the channel whose failed report sent it again
+    pinned_channel: str | None = None  # the only channel that may send it (schema 18)
 
 
 # Given the ``failed_reports`` rows (messages whose every part has a report, one failed),
@@ -227,6 +228,13 @@ class Store(PolicyStore, AccountStore, BookStore, ABC):
     @abstractmethod
     def enqueue(self, messages: Sequence[NewMessage], actor: str) -> list[int]:
         """Insert idempotently; the outbox id of each message (existing or new)."""
+
+    @abstractmethod
+    def enqueue_pinned(
+        self, message: NewMessage, actor: str, channel: str | None, avoid: str | None
+    ) -> int:
+        """Insert one message (its outbox id) that only ``channel`` sends (None: routing
+        decides), routed preferably through another channel than ``avoid``."""
 
     @abstractmethod
     def claim(self, worker: str, lane: Lane, limit: int, lease: float) -> list[Claimed]: ...

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Self
 
-from hisms.engine.store.base import NewMessage, StoreError
+from hisms.engine.store.base import StoreError
 from hisms.engine.store.dbapi import BlockTx, PooledStore, aware_row, statements
 from hisms.engine.store.sqlstore import Row
 
@@ -109,7 +109,7 @@ class MysqlStore(PooledStore[_Tx]):
         # Bound as `IN (1, 2, 3)`; `IN (NULL)` matches nothing where `IN ()` is a syntax error.
         return tuple(ids) or (None,)
 
-    def enqueue(self, messages: Sequence[NewMessage], actor: str) -> list[int]:
+    def insert_messages(self, tx: _Tx, rows: Sequence[Row], actor: str) -> list[int]:
         """Rows without a reference one at a time, each id from LAST_INSERT_ID() (a
         multi-row insert's ids need not be consecutive under innodb_autoinc_lock_mode = 2)."""
 
@@ -117,7 +117,7 @@ class MysqlStore(PooledStore[_Tx]):
             tx.batch("enqueue", [row], actor=actor)
             return tx.last_insert_id()
 
-        return self.enqueue_keyed_then_each(messages, actor, insert_one)
+        return self.insert_keyed_then_each(tx, rows, actor, insert_one)
 
     def insert_mo(self, tx: _Tx, worker: str, rows: Sequence[Row], window: float) -> list[Row]:
         return [tx.batch("save_mo", [row], worker=worker, window=window)[0] for row in rows]

@@ -25,7 +25,7 @@ from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Self
 
-from hisms.engine.store.base import NewMessage, StoreError
+from hisms.engine.store.base import StoreError
 from hisms.engine.store.dbapi import LITERAL, BlockTx, PooledStore, aware_row, statements
 from hisms.engine.store.sqlstore import Row
 
@@ -178,14 +178,14 @@ class OracleStore(PooledStore[OracleTx]):
     def begin(self, conn: Any) -> OracleTx:
         return OracleTx(conn, self.queries, self._driver)  # a transaction opens with its DML
 
-    def enqueue(self, messages: Sequence[NewMessage], actor: str) -> list[int]:
+    def insert_messages(self, tx: OracleTx, rows: Sequence[Row], actor: str) -> list[int]:
         """A row without a reference is inserted by itself, its id from RETURNING INTO
         (the MERGE of keyed rows cannot return)."""
 
         def insert_one(tx: OracleTx, row: Row) -> int:
             return int(tx.run("enqueue_unkeyed", **row, actor=actor)[0]["id"])
 
-        return self.enqueue_keyed_then_each(messages, actor, insert_one)
+        return self.insert_keyed_then_each(tx, rows, actor, insert_one)
 
     def insert_mo(self, tx: OracleTx, worker: str, rows: Sequence[Row], window: float) -> list[Row]:
         """Each reply by itself, with scalar binds: only a single-row INSERT ... VALUES can

@@ -98,17 +98,29 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
     # -- intake -------------------------------------------------------------
 
     def enqueue(self, messages: Sequence[NewMessage], actor: str) -> list[int]:
-        rows = [message_row(m) for m in messages]
         with self.transaction() as tx:
-            inserted = tx.batch("enqueue", rows, actor=actor)
-            keyed = {(r["source_system"], r["source_ref"]) for r in rows if r["source_ref"]}
-            known = {(r["source_system"], r["source_ref"]): r["id"] for r in inserted}
-            missing = [{"source_system": k[0], "source_ref": k[1]} for k in keyed if k not in known]
-            if missing:
-                known.update(
-                    ((r["source_system"], r["source_ref"]), r["id"])
-                    for r in tx.batch("lookup_refs", missing)
-                )
+            return self.insert_messages(tx, [message_row(m) for m in messages], actor)
+
+    def enqueue_pinned(
+        self, message: NewMessage, actor: str, channel: str | None, avoid: str | None
+    ) -> int:
+        # One transaction: no engine claims the row before its pin is set.
+        with self.transaction() as tx:
+            (outbox_id,) = self.insert_messages(tx, [message_row(message)], actor)
+            tx.run("pin_message", id=outbox_id, pinned_channel=channel, resend_from=avoid)
+        return outbox_id
+
+    def insert_messages(self, tx: TxT, rows: Sequence[Row], actor: str) -> list[int]:
+        """Insert :func:`message_row` rows idempotently in ``tx``; the outbox id of each."""
+        inserted = tx.batch("enqueue", rows, actor=actor)
+        keyed = {(r["source_system"], r["source_ref"]) for r in rows if r["source_ref"]}
+        known = {(r["source_system"], r["source_ref"]): r["id"] for r in inserted}
+        missing = [{"source_system": k[0], "source_ref": k[1]} for k in keyed if k not in known]
+        if missing:
+            known.update(
+                ((r["source_system"], r["source_ref"]), r["id"])
+                for r in tx.batch("lookup_refs", missing)
+            )
         unkeyed = iter(sorted(r["id"] for r in inserted if r["source_ref"] is None))
         return [
             known[(r["source_system"], r["source_ref"])] if r["source_ref"] else next(unkeyed)
@@ -343,29 +355,25 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
             return False
         return True
 
-    def enqueue_keyed_then_each(
-        self, messages: Sequence[NewMessage], actor: str, insert_one: Callable[[TxT, Row], int]
+    def insert_keyed_then_each(
+        self, tx: TxT, rows: Sequence[Row], actor: str, insert_one: Callable[[TxT, Row], int]
     ) -> list[int]:
         """Intake where one statement cannot answer every new id (MySQL, Oracle): keyed
         rows in one statement and their ids by reference, each row without a reference by
         itself (``insert_one`` answers its id)."""
-        rows = [message_row(m) for m in messages]
         ids: list[int] = []
-        with self.transaction() as tx:
-            keyed = [r for r in rows if r["source_ref"]]
-            tx.batch("enqueue", keyed, actor=actor)
-            refs = [
-                {"source_system": r["source_system"], "source_ref": r["source_ref"]} for r in keyed
-            ]
-            known = {
-                (r["source_system"], r["source_ref"]): int(r["id"])
-                for r in tx.batch("lookup_refs", refs)
-            }
-            for r in rows:
-                if r["source_ref"]:
-                    ids.append(known[(r["source_system"], r["source_ref"])])
-                else:
-                    ids.append(insert_one(tx, r))
+        keyed = [r for r in rows if r["source_ref"]]
+        tx.batch("enqueue", keyed, actor=actor)
+        refs = [{"source_system": r["source_system"], "source_ref": r["source_ref"]} for r in keyed]
+        known = {
+            (r["source_system"], r["source_ref"]): int(r["id"])
+            for r in tx.batch("lookup_refs", refs)
+        }
+        for r in rows:
+            if r["source_ref"]:
+                ids.append(known[(r["source_system"], r["source_ref"])])
+            else:
+                ids.append(insert_one(tx, r))
         return ids
 
     def set_timezone(self, zone: str) -> None:

@@ -37,6 +37,12 @@ FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
 ORDER BY u.ord
 ON DUPLICATE KEY UPDATE id = id
 
+-- name: pin_message
+-- A message just enqueued (same transaction, before any engine sees it) pinned to a channel
+-- (NULL: routing decides), preferring another than resend_from (the console's resend).
+UPDATE sms_outbox SET pinned_channel = %(pinned_channel)s, resend_from = %(resend_from)s
+WHERE id = %(id)s
+
 -- name: lookup_refs
 -- Ids of messages by caller reference, to answer a repeated intake with the original id.
 SELECT o.id, o.source_system, o.source_ref
@@ -64,7 +70,8 @@ SET status = 1, attempts = attempts + 1, locked_by = %(worker)s,
 WHERE id IN %(locked)s;
 SELECT id, attempts AS attempt, source_system, account, dept_code, phone, content, signature,
        template_code, params,
-       priority, expire_at, expire_at <= UTC_TIMESTAMP(3) AS expired, resend_from
+       priority, expire_at, expire_at <= UTC_TIMESTAMP(3) AS expired, resend_from,
+       pinned_channel
 FROM sms_outbox WHERE id IN %(locked)s
 
 -- name: extend_lease

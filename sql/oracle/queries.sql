@@ -50,6 +50,12 @@ VALUES (:source_system, :account, :dept_code, :phone, :content, :signature,
         :send_at, :expire_at, :template_code, :params, :actor, :actor)
 RETURNING id INTO :id
 
+-- name: pin_message
+-- A message just enqueued (same transaction, before any engine sees it) pinned to a channel
+-- (NULL: routing decides), preferring another than resend_from (the console's resend).
+UPDATE sms_outbox SET pinned_channel = :pinned_channel, resend_from = :resend_from
+WHERE id = :id
+
 -- name: lookup_refs
 -- Ids of messages by caller reference, to answer a repeated intake with the original id.
 SELECT o.id, o.source_system, o.source_ref
@@ -76,7 +82,7 @@ SELECT id, attempts AS attempt, source_system, account, dept_code, phone, conten
        template_code, params,
        priority, expire_at,
        CASE WHEN expire_at <= SYS_EXTRACT_UTC(SYSTIMESTAMP) THEN 1 ELSE 0 END AS expired,
-       resend_from
+       resend_from, pinned_channel
 FROM sms_outbox
 WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 

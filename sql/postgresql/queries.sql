@@ -27,6 +27,12 @@ ORDER BY u.ord
 ON CONFLICT DO NOTHING  -- sms_outbox_ref skips a repeated (source_system, source_ref)
 RETURNING id, source_system, source_ref
 
+-- name: pin_message
+-- A message just enqueued (same transaction, before any engine sees it) pinned to a channel
+-- (NULL: routing decides), preferring another than resend_from (the console's resend).
+UPDATE sms_outbox SET pinned_channel = %(pinned_channel)s, resend_from = %(resend_from)s
+WHERE id = %(id)s
+
 -- name: lookup_refs
 -- Ids of messages by caller reference, to answer a repeated intake with the original id.
 SELECT o.outbox_id AS id, o.source_system, o.source_ref
@@ -54,7 +60,7 @@ FROM due
 WHERE o.id = due.id
 RETURNING o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, o.phone, o.content,
           o.signature, o.template_code, o.params, o.priority, o.expire_at,
-          o.expire_at <= now() AS expired, o.resend_from
+          o.expire_at <= now() AS expired, o.resend_from, o.pinned_channel
 
 -- name: extend_lease
 -- Heartbeat: keep the lease of rows still in flight with this worker.

@@ -24,6 +24,12 @@ FROM json_each(:rows) WHERE true ORDER BY key
 ON CONFLICT (source_system, source_ref) DO NOTHING
 RETURNING id, source_system, source_ref
 
+-- name: pin_message
+-- A message just enqueued (same transaction, before any engine sees it) pinned to a channel
+-- (NULL: routing decides), preferring another than resend_from (the console's resend).
+UPDATE sms_outbox SET pinned_channel = :pinned_channel, resend_from = :resend_from
+WHERE id = :id
+
 -- name: lookup_refs
 -- Ids of messages by caller reference, to answer a repeated intake with the original id.
 SELECT o.id, o.source_system, o.source_ref
@@ -50,7 +56,8 @@ WHERE id IN (
 )
 RETURNING id, attempts AS attempt, source_system, account, dept_code, phone, content, signature,
           template_code, params, priority,
-          expire_at, expire_at <= strftime('%Y-%m-%d %H:%M:%f', 'now') AS expired, resend_from
+          expire_at, expire_at <= strftime('%Y-%m-%d %H:%M:%f', 'now') AS expired, resend_from,
+          pinned_channel
 
 -- name: extend_lease
 -- Heartbeat: keep the lease of rows still in flight with this worker.

@@ -41,6 +41,12 @@ WHERE u.source_ref IS NULL
 ORDER BY CAST(j.[key] AS int);
 SELECT o.id, o.source_system, o.source_ref FROM @out x JOIN sms_outbox o ON o.id = x.id ORDER BY o.id
 
+-- name: pin_message
+-- A message just enqueued (same transaction, before any engine sees it) pinned to a channel
+-- (NULL: routing decides), preferring another than resend_from (the console's resend).
+UPDATE sms_outbox SET pinned_channel = @pinned_channel, resend_from = @resend_from
+WHERE id = @id
+
 -- name: lookup_refs
 -- Ids of messages by caller reference, to answer a repeated intake with the original id.
 SELECT o.id, o.source_system, o.source_ref
@@ -69,7 +75,8 @@ SET status = 1, attempts = attempts + 1, locked_by = @worker,
 OUTPUT inserted.id INTO @out (id);
 SELECT o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, o.phone, o.content,
        o.signature, o.template_code, o.params, o.priority, o.expire_at,
-       CASE WHEN o.expire_at <= SYSUTCDATETIME() THEN 1 ELSE 0 END AS expired, o.resend_from
+       CASE WHEN o.expire_at <= SYSUTCDATETIME() THEN 1 ELSE 0 END AS expired, o.resend_from,
+       o.pinned_channel
 FROM @out x JOIN sms_outbox o ON o.id = x.id
 
 -- name: extend_lease

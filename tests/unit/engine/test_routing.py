@@ -148,6 +148,20 @@ def test_a_resend_takes_another_channel_of_the_group_else_the_one_whose_report_f
     assert router().route(urgent, avoid={"cmcc"}, rather_not="backup").channel == "backup"
 
 
+def test_a_pinned_message_takes_its_channel_whatever_the_rules_and_waits_while_it_is_shut() -> None:
+    # The rules send this number to group main (cmcc, ctcc, backup); pinned goes to lab.
+    assert router().route(facts(), pinned="lab").channel == "lab"
+    assert router().route(facts(), rather_not="lab", pinned="lab").channel == "lab"
+    no_rule = router(table=RouteTable((), ()))
+    assert no_rule.route(facts(), pinned="lab").channel == "lab"
+    for shut in (DOWN, Standing(State.DISABLED, "maintenance", False), NOT_HERE):
+        route = router({"lab": shut}).route(facts(), pinned="lab")
+        assert route.channel is None and route.wait
+        assert route.why.startswith("waiting for its pinned channel lab")
+    # Handed back by its channel (failover): it waits, never another channel.
+    assert router().route(facts(), avoid={"lab"}, pinned="lab").wait
+
+
 def test_no_rule_and_an_empty_group_are_not_waits() -> None:
     r = router(table=RouteTable((Rule("x", "ghost", operators=("unicom",)),), ()))
     assert not r.route(facts()).wait and r.route(facts()).why == "no routing rule matches"
