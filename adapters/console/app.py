@@ -26,10 +26,12 @@ from hisms.adapters.console import (
     tables,
     upload,
 )
+from hisms.adapters.console.cost import Billing
 from hisms.adapters.console.sampler import Sampler
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import HERE, Console, Forbidden, Handler
 from hisms.engine.config import Settings
+from hisms.engine.policy.sync import PolicySync
 from hisms.engine.store.base import Store
 
 ROOT = "/console"
@@ -43,9 +45,12 @@ def mount(store: Store, settings: Settings, sampler: Sampler) -> Mount:
 
 def create(store: Store, settings: Settings, sampler: Sampler) -> Starlette:
     cfg = settings.console
+    billing = Billing(
+        PolicySync(settings.profiles(), settings.policy), settings.billing.default_account
+    )
     console = Console.create(
         store, cfg, ROOT, settings.timezone, sampler, settings.alarms,
-        tuple(settings.channel_names()), settings.seed_routes,
+        tuple(settings.channel_names()), settings.seed_routes, billing,
     )  # fmt: skip
     secret = cfg.secret_key.get_secret_value() or secrets.token_urlsafe(32)
     session = Middleware(
@@ -90,6 +95,7 @@ def routes(console: Console) -> list[BaseRoute]:
         ("/", dashboard.index, ["GET"]),
         ("/dashboard/live", dashboard.live, ["GET"]),
         ("/dashboard/series", dashboard.series, ["GET"]),
+        ("/dashboard/day", dashboard.day, ["GET"]),
         ("/logout", auth.logout, ["POST"]),
         ("/password", auth.password_form, ["GET"]),
         ("/password", auth.password, ["POST"]),
@@ -98,6 +104,7 @@ def routes(console: Console) -> list[BaseRoute]:
         ("/send", sending.send, ["POST"]),
         ("/send/upload", upload.form, ["GET"]),
         ("/send/upload", upload.start, ["POST"]),
+        ("/send/upload/preview", upload.preview, ["POST"]),
         ("/send/upload/{job}", upload.progress, ["GET"]),
         ("/send/upload/{job}/errors.csv", upload.errors, ["GET"]),
         ("/messages", messages.search, ["GET"]),

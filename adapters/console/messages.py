@@ -16,12 +16,14 @@ from openpyxl import Workbook
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hisms.adapters.console.resending import choices_for
 from hisms.adapters.console.users import User
-from hisms.adapters.console.web import STATUS_NAMES, Console, Forbidden, page, when, who
+from hisms.adapters.console.web import STATUS_NAMES, Console, Forbidden, allowed, page, when, who
 from hisms.engine import phone
 from hisms.engine.status import Status
 from hisms.engine.store.base import NewMessage
 
+AGAIN = (Status.FAILED, Status.EXPIRED, Status.UNKNOWN)  # may be sent again
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = [  # (column, heading) of the export
     ("id", "编号"), ("phone", "手机号码"), ("content", "内容"), ("status", "状态"),
@@ -100,26 +102,46 @@ async def export(console: Console, request: Request, user: User) -> Response:
 @page("read")
 async def detail(console: Console, request: Request, user: User) -> Response:
     outbox_id = int(request.path_params["id"])
+    return await _detail(console, request, user, outbox_id)
+
+
+async def _detail(
+    console: Console, request: Request, user: User, outbox_id: int, error: str | None = None
+) -> Response:
     message, parts, replies = await console.db(_one, console, outbox_id, user)
-    return console.render(request, "message.html", user=user, m=message, parts=parts,
-                          replies=replies)  # fmt: skip
+    choices = []
+    if message["status"] in AGAIN and allowed(user, "send"):
+        choices = await console.db(choices_for, console.store, message["channel"])
+    return console.render(request, "message.html", 400 if error else 200, user=user, m=message,
+                          parts=parts, replies=replies, choices=choices, error=error)  # fmt: skip
 
 
 @page("send")
 async def resend(console: Console, request: Request, user: User) -> Response:
     """A failed, expired or unknown message sent again as a new message (the same number,
-    text and source), audited with the original's id."""
+    text and source) through the chosen channel, pinned to it (none chosen: as routing
+    decides, preferring another channel than the one that failed); audited with the
+    original's id and the channel."""
     outbox_id = int(request.path_params["id"])
+    channel = str((await request.form()).get("channel") or "").strip() or None
     message, _, _ = await console.db(_one, console, outbox_id, user)
-    if message["status"] not in (Status.FAILED, Status.EXPIRED, Status.UNKNOWN):
+    if message["status"] not in AGAIN:
         raise Forbidden(f"message {outbox_id} is not failed")
+    failed = message["channel"]
+    if channel is not None:
+        offered = await console.db(choices_for, console.store, failed)
+        if channel not in {c.channel for c in offered}:
+            problem = f"通道“{channel[:32]}”不可选：已停用、排空、未上报，或正是失败的通道"
+            return await _detail(console, request, user, outbox_id, problem)
     again = NewMessage(
         phone=message["phone"], content=message["content"], source_system=message["source_system"],
         account=message["account"], dept_code=message["dept_code"], priority=message["priority"],
     )  # fmt: skip
-    (new_id,) = await console.db(console.store.enqueue, [again], f"console:{user.username}")
+    actor = f"console:{user.username}"
+    new_id = await console.db(console.store.enqueue_pinned, again, actor, channel, failed)
+    shown = {"new_id": new_id, "channel": channel or "routing", "failed_channel": failed}
     await console.db(console.store.audit, who(request, user), "resend", "message",
-                     str(outbox_id), None, {"new_id": new_id})  # fmt: skip
+                     str(outbox_id), None, shown)  # fmt: skip
     return console.redirect(f"/messages/{new_id}")
 
 

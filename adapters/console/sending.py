@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hisms.adapters.console.cost import Cost
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import Console, Forbidden, page, who
 from hisms.adapters.webservice import intake
@@ -53,8 +54,18 @@ async def form(console: Console, request: Request, user: User) -> Response:
 @page("send")
 async def preview(console: Console, request: Request, user: User) -> Response:
     draft = await console.db(read_draft, console, await request.form(), user)
-    return console.render(request, "send_preview.html", user=user, draft=draft,
-                          parts=segment.count(draft.text) if draft.text else 0)  # fmt: skip
+    parts = segment.count(draft.text) if draft.text else 0
+    cost = None
+    if parts and draft.numbers:
+        cost = await console.db(price, console, draft, parts, draft.numbers)
+    return console.render(request, "send_preview.html", user=user, draft=draft, parts=parts,
+                          cost=cost)  # fmt: skip
+
+
+def price(console: Console, draft: Draft, parts: int, numbers: list[str]) -> Cost:
+    """What sending the draft to ``numbers`` costs, on the hospital's today."""
+    today = datetime.now(ZoneInfo(console.zone)).date()
+    return console.billing.cost(console.store, draft.message, parts, numbers, today)
 
 
 @page("send")

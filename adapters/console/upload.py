@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 import logging
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,13 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hisms.adapters.console.sending import choices, read_draft
+from hisms.adapters.console.cost import Cost
+from hisms.adapters.console.sending import choices, price, read_draft
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import Console, Forbidden, page, who
 from hisms.adapters.webservice import intake
 from hisms.adapters.webservice.faults import Refused
-from hisms.engine import phone
+from hisms.engine import phone, segment
 from hisms.engine.store.base import NewMessage, Store
 from hisms.engine.store.policystore import Who
 
@@ -50,6 +52,7 @@ class Job:
     batch_id: str | None = None
     done: bool = False
     problem: str | None = None  # the whole upload failed
+    cost: Cost | None = None  # of the numbers read, once the file is read
 
     @property
     def percent(self) -> int:
@@ -63,6 +66,17 @@ JOBS: dict[str, Job] = {}  # by id; an upload lives as long as the process
 async def form(console: Console, request: Request, user: User) -> Response:
     given = await console.db(choices, console)
     return console.render(request, "upload.html", user=user, values={}, **given)
+
+
+@page("send")
+async def preview(console: Console, request: Request, user: User) -> Response:
+    """The text and what each number will cost (the numbers are known once uploaded)."""
+    fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    draft = await console.db(read_draft, console, _with_phone(fields), user)
+    parts = segment.count(draft.text) if draft.text else 0
+    cost = await console.db(price, console, draft, parts, []) if parts else None
+    return console.render(request, "upload_preview.html", user=user, draft=draft, parts=parts,
+                          cost=cost)  # fmt: skip
 
 
 @page("send")
@@ -90,8 +104,10 @@ async def start(console: Console, request: Request, user: User) -> Response:
     job = Job(uuid.uuid4().hex, user.username, upload.filename or "")
     JOBS[job.id] = job
     message = replace(draft.message, phone=None)
+    parts = segment.count(draft.text or "")
+    quote = functools.partial(price, console, draft, parts)
     task = asyncio.create_task(
-        asyncio.to_thread(run, console.store, job, path, message, who(request, user))
+        asyncio.to_thread(run, console.store, job, path, message, who(request, user), quote)
     )
     _RUNNING.add(task)
     task.add_done_callback(_RUNNING.discard)
@@ -142,10 +158,20 @@ def _spool(upload: UploadFile) -> Path:
     return Path(f.name)
 
 
-def run(store: Store, job: Job, path: Path, message: NewMessage, actor: Who) -> None:
-    """Read, check and insert (in a worker thread); the job records how far it got."""
+def run(
+    store: Store,
+    job: Job,
+    path: Path,
+    message: NewMessage,
+    actor: Who,
+    quote: Callable[[list[str]], Cost],
+) -> None:
+    """Read, check and insert (in a worker thread); the job records how far it got and,
+    priced by ``quote`` before the first insert, what the numbers cost."""
     try:
         numbers = _read(job, path)
+        if numbers:
+            job.cost = quote(numbers)
         job.total = len(numbers)
         if numbers:
             base = intake.checked(replace(message, phone=numbers[0]))

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from hisms.adapters.console.cost import Billing, yuan
 from hisms.adapters.console.sampler import Sampler
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import ROLE_NAMES, Role, User, Users
@@ -92,6 +93,7 @@ class Console:
     alarms: AlarmConfig  # the configuration's thresholds, under the rows of sms_alarm_rule
     channels: tuple[str, ...]  # the configured channels: what routing groups may name
     seed: Seed  # the configuration's routing, in force while the database holds no rule
+    billing: Billing  # which account a message is charged to
     cache: dict[str, Any] = field(default_factory=dict)  # what the pages share for a while
 
     @classmethod
@@ -105,6 +107,7 @@ class Console:
         alarms: AlarmConfig,
         channels: tuple[str, ...],
         seed: Seed,
+        billing: Billing,
     ) -> Console:
         env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -115,9 +118,10 @@ class Console:
         env.globals.update(root=root, allowed=allowed, roles=ROLE_NAMES, statuses=STATUS_NAMES)
         env.globals["current_nav"] = functools.partial(current_nav, root)
         env.filters["mask"] = mask
+        env.filters["yuan"] = yuan
         env.filters["when"] = functools.partial(when, ZoneInfo(zone))
         users = Users(store, cfg)
-        return cls(store, cfg, root, zone, users, env, sampler, alarms, channels, seed)
+        return cls(store, cfg, root, zone, users, env, sampler, alarms, channels, seed, billing)
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn`` in a worker thread: the store blocks, the event loop must not."""

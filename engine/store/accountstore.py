@@ -108,6 +108,11 @@ class AccountStore(ABC):
         with self.transaction() as tx:
             return tx.run("rollup_check")
 
+    def rollup_hours(self, since: date) -> list[Row]:
+        """Final messages per UTC hour and status, of local days from ``since`` on."""
+        with self.transaction() as tx:
+            return tx.run("rollup_hours", since=since.isoformat())
+
     def report_days(self, since: date, until: date, by: str, account: str | None) -> list[Row]:
         """The rollup per local day in [since, until), ``by`` dimension and status: from the
         daily rollup, or for one account from the hourly one (by its account index)."""

@@ -1165,6 +1165,13 @@ FROM sms_rollup
 WHERE day >= %(since)s AND day < %(until)s AND (%(account)s IS NULL OR account = %(account)s)
 GROUP BY 1, 2, 3
 
+-- name: rollup_hours
+-- The console's day chart: final messages per hour (UTC) and status from local day `since`
+-- on (the primary key's leading day: a range, never the whole rollup).
+SELECT hour, status, SUM(messages) AS messages
+FROM sms_rollup WHERE day >= %(since)s
+GROUP BY hour, status
+
 -- name: rollup_check
 -- The rollup per day and status, to compare with the raw rows.
 SELECT day, status, SUM(messages) AS messages, SUM(segments) AS segments,

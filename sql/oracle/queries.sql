@@ -1139,6 +1139,13 @@ DELETE FROM sms_rollup
 -- ... and mark every message not rolled up.
 UPDATE sms_outbox SET rolled_status = NULL WHERE rolled_status IS NOT NULL
 
+-- name: rollup_hours
+-- The console's day chart: final messages per hour (UTC) and status from local day `since`
+-- on (the primary key's leading day: a range, never the whole rollup).
+SELECT hour, status, SUM(messages) AS messages
+FROM sms_rollup WHERE day >= CAST(:since AS DATE)
+GROUP BY hour, status
+
 -- name: rollup_check
 -- The rollup per day and status, to compare with the raw rows.
 SELECT day, status, SUM(messages) AS messages, SUM(segments) AS segments,

@@ -1104,6 +1104,13 @@ WHERE day >= %(since)s::date AND day < %(until)s::date
   AND (%(account)s::text IS NULL OR account = %(account)s)
 GROUP BY 1, 2, 3
 
+-- name: rollup_hours
+-- The console's day chart: final messages per hour (UTC) and status from local day `since`
+-- on (the primary key's leading day: a range, never the whole rollup).
+SELECT hour, status, sum(messages) AS messages
+FROM sms_rollup WHERE day >= %(since)s::date
+GROUP BY hour, status
+
 -- name: rollup_check
 -- The rollup per day and status, to compare with the raw rows (tests, `hisms report check`).
 SELECT day, status, sum(messages) AS messages, sum(segments) AS segments,

@@ -1069,6 +1069,13 @@ FROM sms_rollup
 WHERE day >= :since AND day < :until AND (:account IS NULL OR account = :account)
 GROUP BY 1, 2, 3
 
+-- name: rollup_hours
+-- The console's day chart: final messages per hour (UTC) and status from local day `since`
+-- on (the primary key's leading day: a range, never the whole rollup).
+SELECT hour, status, sum(messages) AS messages
+FROM sms_rollup WHERE day >= :since
+GROUP BY hour, status
+
 -- name: rollup_check
 -- The rollup per day and status, to compare with the raw rows.
 SELECT day, status, sum(messages) AS messages, sum(segments) AS segments,

@@ -1,32 +1,67 @@
-// The last hour's chart: the console's samples (/dashboard/series) drawn with uPlot.
+// The dashboard's charts, drawn with uPlot: the last hour from the console's samples
+// (/dashboard/series) and the last 24 hours from the engines' rollup (/dashboard/day).
+// Times read as a clock (14:05, 24-hour) in the hospital's zone (data-zone).
 (function () {
-  const box = document.getElementById("chart");
-  if (!box) return;
-  const clock = (t) => new Date(t * 1000).toLocaleTimeString("zh-CN", {hour: "2-digit", minute: "2-digit", hour12: false});
-  const opts = {
-    width: box.clientWidth, height: 220,
-    series: [
-      {label: "时间", value: (u, t) => t == null ? "-" : clock(t)},
-      {label: "发送速率 (条/秒)", stroke: "#1f6fb2", width: 2, scale: "rate"},
-      {label: "成功率 (%)", stroke: "#2e8b57", width: 2, scale: "pct"},
-      {label: "积压 (条)", stroke: "#c0392b", width: 1, scale: "rows"},
-    ],
-    // The hour as a clock reads it (14:05), in the browser's zone: the hospital's.
-    axes: [
-      {values: (u, ticks) => ticks.map(clock), incrs: [60, 120, 300, 600, 900, 1800, 3600], space: 60},
-      {scale: "rate"},
-      {scale: "pct", side: 1, grid: {show: false}},
-    ],
-    scales: {pct: {range: [0, 100]}},
-  };
-  let plot = null;
-  async function draw() {
-    const answer = await fetch(box.dataset.src, {credentials: "same-origin"});
-    if (!answer.ok) return;
-    const data = await answer.json();
-    if (plot === null) plot = new uPlot(opts, data, box); else plot.setData(data);
+  function clockOf(box) {
+    const format = new Intl.DateTimeFormat("zh-CN", {hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: box.dataset.zone || undefined});
+    return (t) => format.format(new Date(t * 1000));
   }
-  draw();
-  setInterval(draw, 1000 * Number(box.dataset.every || 5));
-  window.addEventListener("resize", () => plot && plot.setSize({width: box.clientWidth, height: 220}));
+
+  function chart(box, height, opts) {
+    let plot = null;
+    async function draw() {
+      const answer = await fetch(box.dataset.src, {credentials: "same-origin"});
+      if (!answer.ok) return;
+      const data = await answer.json();
+      if (plot === null) plot = new uPlot({width: box.clientWidth, height: height, ...opts}, data, box); else plot.setData(data);
+      box.dataset.drawn = String(data[0].length);
+    }
+    draw();
+    setInterval(draw, 1000 * Number(box.dataset.every || 5));
+    window.addEventListener("resize", () => plot && plot.setSize({width: box.clientWidth, height: height}));
+  }
+
+  const hour = document.getElementById("chart");
+  if (hour) {
+    const clock = clockOf(hour);
+    chart(hour, 220, {
+      series: [
+        {label: "时间", value: (u, t) => t == null ? "-" : clock(t)},
+        {label: "发送速率 (条/秒)", stroke: "#1f6fb2", width: 2, scale: "rate"},
+        {label: "成功率 (%)", stroke: "#2e8b57", width: 2, scale: "pct"},
+        {label: "积压 (条)", stroke: "#c0392b", width: 1, scale: "rows"},
+      ],
+      axes: [
+        {values: (u, ticks) => ticks.map(clock), incrs: [60, 120, 300, 600, 900, 1800, 3600], space: 60},
+        {scale: "rate"},
+        {scale: "pct", side: 1, grid: {show: false}},
+      ],
+      scales: {pct: {range: [0, 100]}},
+    });
+  }
+
+  const day = document.getElementById("day-chart");
+  if (day) {
+    const clock = clockOf(day);
+    // One bar per hour, under its start (14:00: created from 14:00 to 15:00); the three
+    // kinds nested, widest first, so that a small count stays visible in a big one.
+    const kind = (label, color, size) => ({
+      label: label, stroke: color, fill: color, width: 0, points: {show: false},
+      paths: uPlot.paths.bars({size: [size, 40]}),
+      value: (u, v) => v == null ? "-" : v + " 条",
+    });
+    chart(day, 220, {
+      series: [
+        {label: "时段", value: (u, t) => t == null ? "-" : clock(t) + " 起一小时"},
+        kind("已送达", "#7cc496", 0.8),
+        kind("失败", "#d9534f", 0.5),
+        kind("其他终态（过期、拒绝、作废、未知）", "#8c8c8c", 0.25),
+      ],
+      axes: [
+        {values: (u, ticks) => ticks.map(clock), incrs: [3600, 7200, 10800, 21600], space: 50},
+        {label: "条", size: 60},
+      ],
+      scales: {x: {time: true, range: (u, min, max) => [min - 1800, max + 1800]}, y: {range: (u, min, max) => [0, Math.max(max, 5)]}},
+    });
+  }
 })();
