@@ -101,6 +101,7 @@ async def start(console: Console, request: Request, user: User) -> Response:
                               values=dict(values), **given)  # fmt: skip
     assert isinstance(upload, UploadFile)
     path = await console.db(_spool, upload)
+    await upload.close()  # its spooled copy, now that ours is on disk
     job = Job(uuid.uuid4().hex, user.username, upload.filename or "")
     JOBS[job.id] = job
     message = replace(draft.message, phone=None)
