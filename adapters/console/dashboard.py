@@ -62,7 +62,7 @@ async def day(console: Console, request: Request, user: User) -> Response:
     return JSONResponse(await shared.get(console))
 
 
-DAY_SECONDS = 10.0  # the day chart's figures, read at most this often for every user
+DAY_SECONDS = 5.0  # the day chart's figures, read at most this often for every user
 
 
 def _day(console: Console) -> list[list[int]]:
