@@ -26,7 +26,7 @@ from hisms.adapters.console import (
     tables,
     upload,
 )
-from hisms.adapters.console.cost import Billing
+from hisms.adapters.console.cost import EngineView
 from hisms.adapters.console.sampler import Sampler
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import HERE, Console, Forbidden, Handler
@@ -45,12 +45,11 @@ def mount(store: Store, settings: Settings, sampler: Sampler) -> Mount:
 
 def create(store: Store, settings: Settings, sampler: Sampler) -> Starlette:
     cfg = settings.console
-    billing = Billing(
-        PolicySync(settings.profiles(), settings.policy), settings.billing.default_account
-    )
+    profiles = PolicySync(settings.profiles(), settings.policy)
+    view = EngineView(profiles, settings.validation.rules(), settings.billing.default_account)
     console = Console.create(
         store, cfg, ROOT, settings.timezone, sampler, settings.alarms,
-        tuple(settings.channel_names()), settings.seed_routes, billing,
+        tuple(settings.channel_names()), settings.seed_routes, view,
     )  # fmt: skip
     secret = cfg.secret_key.get_secret_value() or secrets.token_urlsafe(32)
     session = Middleware(

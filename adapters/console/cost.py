@@ -9,18 +9,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from hisms.adapters.his import Profiles
 from hisms.engine.billing.accounts import Account, Owners
 from hisms.engine.billing.quota import limits
 from hisms.engine.billing.statement import accounts_by_name
 from hisms.engine.numbering import OPERATORS
+from hisms.engine.policy.check import Passed, Policy
 from hisms.engine.policy.sync import PolicySync
 from hisms.engine.reports.rollup import operator_of
-from hisms.engine.store.base import NewMessage, Store
+from hisms.engine.store.base import Claimed, NewMessage, Store
+from hisms.engine.validate import Rejection, Rules
 
 OPERATOR_NAMES = {"mobile": "移动", "unicom": "联通", "telecom": "电信", "broadnet": "广电",
                   "unknown": "未知"}  # fmt: skip
@@ -137,13 +138,23 @@ def yuan(value: Decimal) -> str:
     return f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
 
 
-class Billing:
-    """Who a message counts under, as the engine decides it: the source profiles (the
-    database's over the configuration's), the accounts, ``[billing] default_account``."""
+class EngineView:
+    """What the engine will make of a message: the text it sends (the content policy's
+    check: template, signature, masked words) and the account it charges (the source
+    profiles, the database's over the configuration's; the accounts; ``[billing]
+    default_account``)."""
 
-    def __init__(self, profiles: PolicySync, default_account: str) -> None:
+    def __init__(self, profiles: PolicySync, rules: Rules, default_account: str) -> None:
         self._profiles = profiles
+        self._rules = rules
         self._default = default_account
+
+    def check(self, store: Store, message: NewMessage, number: str) -> Passed | Rejection:
+        """The content policy's verdict on ``message`` to ``number``, as the engine's."""
+        row = Claimed(0, 1, message.source_system, message.account, message.dept_code, number,
+                      message.content, message.signature, message.priority or 5, False,
+                      message.template_code, message.params)  # fmt: skip
+        return self._policy(store).check(row, self._rules, datetime.now(UTC))
 
     def cost(
         self, store: Store, message: NewMessage, parts: int, numbers: Sequence[str], today: date
@@ -151,11 +162,11 @@ class Billing:
         """The cost of sending ``message`` in ``parts`` segments to ``numbers`` (reads the
         profiles, the accounts and this month's quota counters)."""
         accounts = accounts_by_name(store.accounts())
-        owners = Owners(self._profiles_of(store), accounts, self._default)
+        owners = Owners(self._policy(store).profiles, accounts, self._default)
         account, _ = owners.of(message.source_system, message.account, message.dept_code)
         settings = accounts.get(account or "")
         usage = store.usage(today.replace(day=1)) if settings and settings.limited else []
         return estimate(numbers, parts, account, settings, usage, today)
 
-    def _profiles_of(self, store: Store) -> Profiles:
-        return self._profiles.policy_of(store.load_policy()).profiles
+    def _policy(self, store: Store) -> Policy:
+        return self._profiles.policy_of(store.load_policy())

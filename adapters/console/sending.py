@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ from hisms.engine.policy.templates import Refused as TemplateRefused
 from hisms.engine.policy.templates import Template, render
 from hisms.engine.store.base import NewMessage
 from hisms.engine.store.bookstore import HOSPITAL
+from hisms.engine.validate import Rejection
 
 CHUNK = 500  # rows per INSERT of a batch
 MAX_NUMBERS = 10_000  # in the text box; a bigger list is an upload
@@ -54,18 +55,34 @@ async def form(console: Console, request: Request, user: User) -> Response:
 @page("send")
 async def preview(console: Console, request: Request, user: User) -> Response:
     draft = await console.db(read_draft, console, await request.form(), user)
-    parts = segment.count(draft.text) if draft.text else 0
-    cost = None
-    if parts and draft.numbers:
-        cost = await console.db(price, console, draft, parts, draft.numbers)
-    return console.render(request, "send_preview.html", user=user, draft=draft, parts=parts,
-                          cost=cost)  # fmt: skip
+    seen = None
+    if draft.text and draft.numbers:
+        seen = await console.db(outlook, console, draft, draft.numbers, draft.numbers[0])
+    return console.render(request, "send_preview.html", user=user, draft=draft, seen=seen)
 
 
-def price(console: Console, draft: Draft, parts: int, numbers: list[str]) -> Cost:
-    """What sending the draft to ``numbers`` costs, on the hospital's today."""
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """What the engine will make of a draft: the text it sends, why it would refuse it,
+    what sending it costs."""
+
+    text: str  # as the handset shows it: the signature the engine adds, words masked
+    refused: str | None
+    cost: Cost
+
+
+def outlook(console: Console, draft: Draft, numbers: Sequence[str], probe: str) -> Outlook:
+    """The draft as the engine's content policy sees it sent to ``probe``, and its cost
+    for ``numbers`` on the hospital's today."""
+    checked = console.engine.check(console.store, draft.message, probe)
+    refused = None
+    if isinstance(checked, Rejection):
+        text, refused = draft.text or "", f"{checked.code}：{checked.text}"
+    else:
+        text = checked.message.text
     today = datetime.now(ZoneInfo(console.zone)).date()
-    return console.billing.cost(console.store, draft.message, parts, numbers, today)
+    cost = console.engine.cost(console.store, draft.message, segment.count(text), numbers, today)
+    return Outlook(text, refused, cost)
 
 
 @page("send")

@@ -23,12 +23,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hisms.adapters.console.cost import Cost
-from hisms.adapters.console.sending import choices, price, read_draft
+from hisms.adapters.console.sending import Draft, choices, outlook, read_draft
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import Console, Forbidden, page, who
 from hisms.adapters.webservice import intake
 from hisms.adapters.webservice.faults import Refused
-from hisms.engine import phone, segment
+from hisms.engine import phone
 from hisms.engine.store.base import NewMessage, Store
 from hisms.engine.store.policystore import Who
 
@@ -73,10 +73,10 @@ async def preview(console: Console, request: Request, user: User) -> Response:
     """The text and what each number will cost (the numbers are known once uploaded)."""
     fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     draft = await console.db(read_draft, console, _with_phone(fields), user)
-    parts = segment.count(draft.text) if draft.text else 0
-    cost = await console.db(price, console, draft, parts, []) if parts else None
-    return console.render(request, "upload_preview.html", user=user, draft=draft, parts=parts,
-                          cost=cost)  # fmt: skip
+    seen = None
+    if draft.text:
+        seen = await console.db(outlook, console, draft, [], draft.numbers[0])
+    return console.render(request, "upload_preview.html", user=user, draft=draft, seen=seen)
 
 
 @page("send")
@@ -105,8 +105,7 @@ async def start(console: Console, request: Request, user: User) -> Response:
     job = Job(uuid.uuid4().hex, user.username, upload.filename or "")
     JOBS[job.id] = job
     message = replace(draft.message, phone=None)
-    parts = segment.count(draft.text or "")
-    quote = functools.partial(price, console, draft, parts)
+    quote = functools.partial(_quote, console, draft)
     task = asyncio.create_task(
         asyncio.to_thread(run, console.store, job, path, message, who(request, user), quote)
     )
@@ -145,6 +144,10 @@ def _job(request: Request, user: User) -> Job:
     if job is None or job.owner != user.username:
         raise Forbidden("not this user's upload")
     return job
+
+
+def _quote(console: Console, draft: Draft, numbers: list[str]) -> Cost:
+    return outlook(console, draft, numbers, numbers[0]).cost
 
 
 def _with_phone(fields: dict[str, str]) -> dict[str, str]:

@@ -21,7 +21,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hisms.adapters.console.cost import Billing, yuan
+from hisms.adapters.console.cost import EngineView, yuan
 from hisms.adapters.console.sampler import Sampler
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import ROLE_NAMES, Role, User, Users
@@ -93,7 +93,7 @@ class Console:
     alarms: AlarmConfig  # the configuration's thresholds, under the rows of sms_alarm_rule
     channels: tuple[str, ...]  # the configured channels: what routing groups may name
     seed: Seed  # the configuration's routing, in force while the database holds no rule
-    billing: Billing  # which account a message is charged to
+    engine: EngineView  # the text the engine will send, the account it charges
     cache: dict[str, Any] = field(default_factory=dict)  # what the pages share for a while
 
     @classmethod
@@ -107,7 +107,7 @@ class Console:
         alarms: AlarmConfig,
         channels: tuple[str, ...],
         seed: Seed,
-        billing: Billing,
+        engine: EngineView,
     ) -> Console:
         env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -121,7 +121,7 @@ class Console:
         env.filters["yuan"] = yuan
         env.filters["when"] = functools.partial(when, ZoneInfo(zone))
         users = Users(store, cfg)
-        return cls(store, cfg, root, zone, users, env, sampler, alarms, channels, seed, billing)
+        return cls(store, cfg, root, zone, users, env, sampler, alarms, channels, seed, engine)
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn`` in a worker thread: the store blocks, the event loop must not."""

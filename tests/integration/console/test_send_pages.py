@@ -67,6 +67,10 @@ def test_the_preview_shows_the_account_segments_cost_and_a_quota_warning(
         assert 'id="cost-segments">2<' in html and 'id="cost-amount">0.09<' in html
         assert "联通" in html and "0.04" in html  # per operator: the account has such prices
         assert "今日配额 3 条" in html and "在配额内" in html
+        assert "【测试医院】复诊提醒" in html and "引擎将拒绝" not in html
+        unsigned = {**form, "signature": "", "csrf_token": token}
+        html = (await client.post("/console/send/preview", data=unsigned)).text
+        assert "引擎将拒绝" in html and "SIGNATURE_MISSING" in html  # no default signature here
         many = {**form, "phones": "13800138000\n13900139000\n13700137000\n13600136000"}
         html = (await client.post("/console/send/preview", data={**many, "csrf_token": token})).text
         assert "超出 1 条" in html and "暂缓发送" in html  # a warning; sending stays possible
