@@ -188,6 +188,8 @@ def _one(
     if message is None or (user.scope and message["dept_code"] != user.scope):
         raise Forbidden(f"message {outbox_id}")  # another department's: as if absent
     replies = _run(console, "message_replies", {"id": outbox_id})
+    (pin,) = _run(console, "message_pin", {"id": outbox_id})
+    message = {**message, "pinned_channel": pin["pinned_channel"]}
     return message, console.store.get_segments(outbox_id), replies
 
 

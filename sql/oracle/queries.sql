@@ -1355,6 +1355,10 @@ WHERE (:phone IS NULL OR i.phone = :phone)
 ORDER BY i.id DESC
 FETCH FIRST :limit ROWS ONLY
 
+-- name: message_pin
+-- The channel a message is pinned to (NULL: routing decides), for its console page.
+SELECT pinned_channel FROM sms_outbox WHERE id = :id
+
 -- name: message_replies
 -- The replies that answer one message.
 SELECT id, phone, service_number, content, received_at, blacklist_id

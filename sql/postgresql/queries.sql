@@ -1253,6 +1253,10 @@ WHERE (%(phone)s::text IS NULL OR i.phone = %(phone)s)
 ORDER BY i.id DESC
 LIMIT %(limit)s
 
+-- name: message_pin
+-- The channel a message is pinned to (NULL: routing decides), for its console page.
+SELECT pinned_channel FROM sms_outbox WHERE id = %(id)s
+
 -- name: message_replies
 -- The replies that answer one message.
 SELECT id, phone, service_number, content, received_at, blacklist_id

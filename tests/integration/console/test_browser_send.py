@@ -157,7 +157,8 @@ def test_a_failed_message_resent_through_the_other_channel_is_delivered(
     page.wait_for_url(re.compile(r"/messages/\d+$"))
     assert page.url != failed
     _until_status(page, "已送达")
-    assert page.inner_text("dl.fields").count("spare") >= 1
+    expect(page.locator("#pinned")).to_have_text("指定通道 spare")
+    assert page.inner_text("dl.fields").count("spare") == 2  # went through it, pinned to it
     shot(page, "message-resent-delivered")
 
 

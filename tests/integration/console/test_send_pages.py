@@ -166,6 +166,8 @@ def test_a_failed_message_is_resent_through_the_chosen_channel_pinned_and_audite
                                                           "csrf_token": token})  # fmt: skip
         assert answer.status_code == 303
         new_ids.append(int(answer.headers["location"].rsplit("/", 1)[1]))
+        assert "指定通道 spare" in (await client.get(answer.headers["location"])).text
+        assert "指定通道" not in (await client.get(page)).text
 
     browse(scenario)
     (claimed,) = store.claim("t", BULK, 10, 30)  # only the new message is PENDING
