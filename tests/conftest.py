@@ -127,6 +127,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.module not in long_modules)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under ``--dist loadgroup`` each xdist_group test must carry its group in its id (that is
+    how the scheduler keeps a group on one worker); a pytest that ignores the suffix would
+    spread a module's one engine and browser over every worker, and its tests would race."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            pytest.exit(f"xdist cannot group {item.nodeid} with this pytest (setup.cfg pins it)")
+
+
 @pytest.fixture(params=[pytest.param(db, marks=_DB_MARKS.get(db, [])) for db in _DB_FIXTURES])
 def db_url(request: pytest.FixtureRequest) -> str:
     """The same test against every live database."""
