@@ -204,6 +204,14 @@ def bench_priority(obj: _Obj, bulk: int, urgent: int, batch_size: int) -> None:
 @click.option(
     "--force", is_flag=True, help="Run although sms_outbox has (finished) rows; they are ignored."
 )
+@click.option(
+    "--engines",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 8),
+    help="Engine processes (worker ids bench-e2e-1...) sharing the channel's --connections "
+    "(CMPP only).",
+)
 @click.pass_obj
 def bench_e2e(obj: _Obj, /, **options: Any) -> None:
     """Messages/s from INSERT to DELIVERED through CMPP (or the generic HTTP gateway) to a
@@ -229,7 +237,8 @@ def bench_e2e(obj: _Obj, /, **options: Any) -> None:
         f"e2e: {result['messages_per_second']} msgs/s INSERT->DELIVERED, {result['rows']} rows "
         f"{offered} ({result['protocol']}, window {result['window']} x "
         f"{result['connections']} connections, batch {result['batch_size']} x "
-        f"{result['inflight_batches']} in flight, postgresql); ms p50/p95/p99: insert->submit "
+        f"{result['inflight_batches']} in flight, {result['engines']} engine process(es), "
+        f"postgresql); ms p50/p95/p99: insert->submit "
         f"{submit['p50']}/{submit['p95']}/{submit['p99']}, insert->delivered "
         f"{delivered['p50']}/{delivered['p95']}/{delivered['p99']}; deadlocks "
         f"{result['deadlocks']}, retried flushes {result['retried_flushes']}, retried "

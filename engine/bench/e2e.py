@@ -4,7 +4,9 @@ HTTP gateway, ``--protocol http``), with latencies.
 Three processes, so none shares a GIL with another: the gateway simulator and the
 engine (as ``hisms run`` builds it) each run in a child process
 (:mod:`hisms.engine.bench.e2e_procs`); this one INSERTs rows at the offered rate,
-as a HIS writing to ``sms_outbox`` would, and waits until every row is final.
+as a HIS writing to ``sms_outbox`` would, and waits until every row is final. With
+``engines`` > 1 there are that many engine processes, each with its own worker id,
+sharing the channel's ``connections`` through the database as engines of one hospital do.
 
 The figures come from the rows' own timestamps, computed by PostgreSQL
 (``percentile_cont``): insert->submit is ``submitted_at - created_at``;
@@ -25,6 +27,7 @@ import queue
 import socket
 import time
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -35,6 +38,7 @@ from sqlalchemy.engine import make_url
 from hisms.carrier.aggregator.simulator import channel_options
 from hisms.engine.bench import e2e_procs as procs
 from hisms.engine.config import ChannelConfig, Settings, ValidationConfig
+from hisms.engine.shares import fair_slots
 from hisms.monitoring.settings import AlarmConfig, MonitoringConfig
 
 CONTENT = "您的检验报告已出，请登录查看。"
@@ -107,6 +111,7 @@ class Options:
     report_delay: float = 0.1
     protocol: str = "cmpp"  # or "http": the generic HTTP gateway and its simulator
     force: bool = False
+    engines: int = 1  # engine processes sharing the channel's connections
 
     def rows_per_insert(self) -> int:
         """As given, else one INSERT every 10 ms at the offered rate, else 10,000 at a time."""
@@ -133,7 +138,7 @@ def _run(base: Settings, opts: Options) -> dict[str, Any]:
             pushes = _free_port()  # the engine's HTTP server, for an HTTP gateway's pushes
             port = kids.start_simulator(opts.protocol, opts.report_delay, _pushes_to(pushes))
             settings = _settings(base, opts, port, pushes)
-            kids.start_engine(settings)
+            kids.start_engines(_engines(settings, opts.engines))
             tuples = _tuples(conn)
             backends = _backends_cpu(conn)
             cpu = time.process_time()
@@ -143,11 +148,13 @@ def _run(base: Settings, opts: Options) -> dict[str, Any]:
             postgres_cpu = _backends_cpu(conn, backends)
         finally:
             used = kids.stop()
-        if set(used) != {"engine", "simulator"}:
+        if set(used) != set(kids.processes()):
             raise BenchError(f"only {sorted(used) or 'no process'} reported after stopping")
         figures = _figures(conn, lo, hi, tag)
         tuples = _tuples(conn, tuples)
     engine = settings.engine
+    engines = [v for k, v in sorted(used.items()) if k.startswith("engine")]
+    used["engine"] = _summed(engines)
     return {
         "benchmark": "e2e",
         "database": "postgresql",
@@ -173,6 +180,47 @@ def _run(base: Settings, opts: Options) -> dict[str, Any]:
         ),
         "statements_per_message": _statements(used["engine"].get("statements", {}), figures),
         "sms_outbox_tuples": tuples,
+        "engine_processes": [_engine_process(e) for e in engines],
+    }
+
+
+def _engines(settings: Settings, count: int) -> list[Settings]:
+    """One engine's settings, or ``count`` engines' with their own worker ids and HTTP ports."""
+    if count == 1:
+        return [settings]
+    if settings.channels[0].protocol != "cmpp":
+        raise BenchError("--engines above 1 needs --protocol cmpp (one engine receives pushes)")
+    return [
+        settings.model_copy(
+            update={
+                "engine": settings.engine.model_copy(update={"worker_id": f"bench-e2e-{n}"}),
+                "monitoring": settings.monitoring.model_copy(update={"port": _free_port()}),
+            }
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def _summed(engines: list[dict[str, Any]]) -> dict[str, Any]:
+    """The engines' reports added up, as if one engine had done all the work."""
+    counts: Counter[str] = Counter()
+    statements: Counter[str] = Counter()
+    for e in engines:
+        counts.update(e["counts"])
+        statements.update(e.get("statements", {}))
+    cpu = sum(e["cpu_seconds"] for e in engines)
+    return {"counts": dict(counts), "statements": dict(statements), "cpu_seconds": cpu}
+
+
+def _engine_process(used: dict[str, Any]) -> dict[str, Any]:
+    """One engine's share of the work and the CPU it used per message it submitted."""
+    submitted = used["counts"].get("submitted", 0)
+    per = round(used["cpu_seconds"] * 1e6 / submitted, 1) if submitted else None
+    return {
+        "worker": used["worker"],
+        "submitted": submitted,
+        "cpu_seconds": round(used["cpu_seconds"], 1),
+        "cpu_us_per_submitted": per,
     }
 
 
@@ -390,14 +438,30 @@ class _Children:
             raise BenchError(f"the {protocol} simulator did not start within 30 s") from None
 
     def start_engine(self, settings: Settings) -> None:
-        ready = self._ctx.Event()
+        self.start_engines([settings])
+
+    def start_engines(self, engines: list[Settings]) -> None:
+        """Start every engine, then wait until each holds its share of the channel's
+        connections logged in (all of them across the engines)."""
         level = logging.getLogger().getEffectiveLevel()
-        proc = self._spawn("engine", procs.engine, settings, level, ready)
-        log.info("engine in process %d", proc.pid)
+        workers = tuple(sorted(s.engine.worker_id for s in engines))
+        started = []
+        for n, settings in enumerate(engines, 1):
+            ready = self._ctx.Event()
+            worker = settings.engine.worker_id
+            connections = int(settings.channels[0].options()["connections"])
+            links = fair_slots(workers, worker, connections)
+            name = "engine" if len(engines) == 1 else f"engine-{n}"
+            proc = self._spawn(name, procs.engine, settings, level, ready, links)
+            log.info("engine %s in process %d", worker, proc.pid)
+            started.append((proc, ready))
         deadline = time.monotonic() + procs.READY_TIMEOUT_SECONDS + 10
-        while not ready.wait(0.1):
-            if not proc.is_alive() or time.monotonic() > deadline:
-                raise BenchError("the engine did not log in to the simulator (see its log above)")
+        for proc, ready in started:
+            while not ready.wait(0.1):
+                if not proc.is_alive() or time.monotonic() > deadline:
+                    raise BenchError(
+                        f"{proc.name} did not log in to the simulator (see its log above)"
+                    )
 
     def processes(self) -> dict[str, BaseProcess]:
         return dict(self._procs)
@@ -408,15 +472,17 @@ class _Children:
                 raise BenchError(f"the {name} process exited with code {proc.exitcode}")
 
     def stop(self) -> dict[str, dict[str, Any]]:
-        """Stop the engine (SIGTERM: it finishes in-flight work), then the simulator."""
+        """Stop the engines together (SIGTERM: each finishes its in-flight work), then
+        the simulator."""
         used: dict[str, dict[str, Any]] = {}
-        for name in ("engine", "simulator"):
+        engines = sorted(name for name in self._procs if name.startswith("engine"))
+        for name in engines:
+            self._procs[name].terminate()
+        for name in (*engines, "simulator"):
             proc = self._procs.get(name)
             if proc is None:
                 continue
-            if name == "engine":
-                proc.terminate()
-            else:
+            if name == "simulator":
                 self._stop.set()
             with contextlib.suppress(queue.Empty):
                 used[name] = self._out[name].get(timeout=60)

@@ -1,5 +1,6 @@
-"""The two child processes of ``hisms bench e2e``: the gateway simulator (CMPP, or the
-generic HTTP gateway's, which pushes reports to the engine's HTTP server) and the engine.
+"""The child processes of ``hisms bench e2e``: the gateway simulator (CMPP, or the
+generic HTTP gateway's, which pushes reports to the engine's HTTP server) and the engine
+(one, or several sharing the channel's connections, each with its own worker id).
 
 Each runs in its own (spawned) process so neither shares a GIL with the other or
 with the inserter. Each reports back through a queue when it stops: its counters
@@ -23,6 +24,7 @@ from hisms.carrier.base import Carrier
 from hisms.carrier.cmpp import pdus
 from hisms.carrier.cmpp.simulator import CmppSimulator
 from hisms.carrier.session.carrier import SessionCarrier
+from hisms.carrier.session.link import Link
 from hisms.carrier.simulator import SimConfig
 from hisms.engine import app
 from hisms.engine.config import Settings
@@ -65,20 +67,25 @@ def simulator(
     out.put({**counters, "cpu_seconds": time.process_time()})
 
 
-def engine(settings: Settings, log_level: int, ready: Event, out: Queue[dict[str, Any]]) -> None:
-    """Run the engine as ``hisms run`` would until SIGTERM; sets ``ready`` once every
-    connection of the channel is logged in, puts its counters when stopped."""
+def engine(
+    settings: Settings, log_level: int, ready: Event, links: int, out: Queue[dict[str, Any]]
+) -> None:
+    """Run the engine as ``hisms run`` would until SIGTERM; sets ``ready`` once it holds
+    ``links`` connections of the channel (its share), all logged in; puts its counters
+    when stopped."""
     logging.basicConfig(level=log_level, format=LOG_FORMAT, stream=sys.stderr)
     store = app.store_for(settings)
     try:
-        counts = asyncio.run(_serve(settings, store, ready))
+        counts = asyncio.run(_serve(settings, store, ready, links))
     finally:
         store.close()
     statements = dict(getattr(store, "statements", {}))  # the PostgreSQL store counts them
-    out.put({"counts": counts, "statements": statements, "cpu_seconds": time.process_time()})
+    worker = settings.engine.worker_id
+    cpu = time.process_time()
+    out.put({"worker": worker, "counts": counts, "statements": statements, "cpu_seconds": cpu})
 
 
-async def _serve(settings: Settings, store: Any, ready: Event) -> dict[str, int]:
+async def _serve(settings: Settings, store: Any, ready: Event, links: int) -> dict[str, int]:
     (channel,) = settings.channels
     carrier = registry.create(channel.protocol, CHANNEL, channel.options())
     worker = Engine(settings, store, {CHANNEL: carrier})
@@ -87,7 +94,7 @@ async def _serve(settings: Settings, store: Any, ready: Event) -> dict[str, int]
         loop.add_signal_handler(sig, worker.stop)
     async with monitored(settings, worker):  # an HTTP carrier's pushes come in there
         task = asyncio.create_task(worker.run())
-        if await _logged_in(carrier, task):
+        if await _logged_in(carrier, task, links):
             ready.set()
         else:
             worker.stop()  # the parent, waiting for ``ready``, says the login failed
@@ -95,13 +102,17 @@ async def _serve(settings: Settings, store: Any, ready: Event) -> dict[str, int]
     return dict(worker.counts)
 
 
-async def _logged_in(carrier: Carrier, task: asyncio.Task[None]) -> bool:
-    """Every link of a session carrier logged in (an HTTP carrier has none to wait for)."""
+async def _logged_in(carrier: Carrier, task: asyncio.Task[None], links: int) -> bool:
+    """A session carrier holds ``links`` links, each logged in (an HTTP carrier has none
+    to wait for). Counting them matters with several engines: the first one takes every
+    connection until the others join, and gives them up only after its own login."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while isinstance(carrier, SessionCarrier) and not all(
-        link.bound for link in carrier.session.links
-    ):
+    while isinstance(carrier, SessionCarrier) and not _holds(carrier.session.links, links):
         if task.done() or time.monotonic() > deadline:
             return False
         await asyncio.sleep(0.02)
     return True
+
+
+def _holds(links: list[Link], count: int) -> bool:
+    return len(links) == count and all(link.bound for link in links)

@@ -58,6 +58,7 @@ def _assert_figures(result: dict[str, Any], rows: int) -> None:
     assert 0 < statements["transactions"] <= statements["total"]
     assert statements["by_query"]["claim"] > 0
     assert result["sms_outbox_tuples"]["inserted"] == rows
+    assert len(result["engine_processes"]) == result["engines"]
     # counted by the engine, so that a lock-ordering regression shows (issue 12)
     retries = ("deadlocks", "retried_flushes", "retried_write_backs")
     assert all(isinstance(result[k], int) and result[k] >= 0 for k in retries)
@@ -107,3 +108,20 @@ def test_the_http_gateway_is_measured_the_same_way(e2e, pg_url: str) -> None:  #
     assert result["statuses"] == {"DELIVERED": 300} and result["rows"] == 300
     assert 3 <= result["simulator_submits"] < 300  # 100 numbers a request
     assert _counts(pg_url) == {3: 300}
+
+
+def test_two_engines_share_the_channel_and_both_send(e2e, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    result = _result(e2e("--count", "3000", "--engines", "2", "--report-delay", "0.05"))
+    assert (result["engines"], result["connections"]) == (2, 2)  # one connection each
+    _assert_figures(result, 3000)
+    engines = result["engine_processes"]
+    assert [e["worker"] for e in engines] == ["bench-e2e-1", "bench-e2e-2"]
+    assert all(e["submitted"] > 0 and e["cpu_seconds"] > 0 for e in engines), engines
+    assert sum(e["submitted"] for e in engines) >= 3000  # a resend would add, never lose
+    assert result["cpu_seconds"]["engine"] >= max(e["cpu_seconds"] for e in engines)
+    assert _counts(pg_url) == {3: 3000}
+
+
+def test_several_engines_need_cmpp(e2e) -> None:  # type: ignore[no-untyped-def]
+    refused = e2e("--protocol", "http", "--engines", "2", "--count", "10", check=False)
+    assert refused.returncode != 0 and "needs --protocol cmpp" in refused.stderr
