@@ -23,7 +23,11 @@ class WebServiceConfig(_Section):
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(8088, ge=0, le=65535)
-    threads: int = Field(8, ge=1, le=256)
+    threads: int = Field(8, ge=1, le=256)  # per worker process
+    # Processes serving the port (SO_REUSEPORT: Linux). Nonces are in the database and the
+    # SendBatch slots are shared, so a client sees one service; each worker has its own
+    # database connections (database.pool_size).
+    workers: int = Field(1, ge=1, le=64)
     allow_ips: list[str] = []  # addresses or networks (10.0.0.0/8); empty = any
     max_request_bytes: int = Field(64 * 1024 * 1024, ge=1024)  # 600,000 numbers: ~35 MB
     max_clock_skew_seconds: float = Field(300.0, gt=0)
