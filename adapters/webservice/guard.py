@@ -13,6 +13,7 @@ parser would refuse is refused here, with our fault and our log line.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import ipaddress
 import logging
@@ -142,6 +143,7 @@ class Guard:
         return f"request of {size} bytes is larger than the limit of {self._max_bytes} bytes"
 
 
+@functools.lru_cache(maxsize=64)  # clients send a handful of Content-Types; parsing one is slow
 def charset(content_type: str) -> str | None:
     """The charset parameter of a Content-Type header, which spyne decodes the body with."""
     header = Message()

@@ -24,7 +24,7 @@ from hisms.monitoring.webservice import Counting
 
 log = logging.getLogger(__name__)
 
-WRITERS = 2  # SendSms transactions at once: more only queue for the two cores
+WRITERS = 1  # SendSms transactions at once per process: the fewer, the more rows each commits
 
 
 def wsgi_app(cfg: WebServiceConfig, store: Store, batch_semaphore: Semaphore | None = None) -> Wsgi:
