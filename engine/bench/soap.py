@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 
 from hisms.adapters.webservice.server import serve
 from hisms.adapters.webservice.settings import ClientConfig, WebServiceConfig
@@ -37,7 +38,7 @@ def sendbatch(
     """Rows/s accepted by SendBatch: ``writers`` clients, ``batch_size`` numbers a request;
     the server's CPU seconds, peak RSS and RSS once the last answer is in."""
     requests = [(start, min(batch_size, rows - start)) for start in range(0, rows, batch_size)]
-    with _Service(url, writers, workers) as service:
+    with _Service(url, writers, workers) as service, _Database(url) as database:
         before = service.usage()
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(writers) as pool:
@@ -45,6 +46,7 @@ def sendbatch(
             accepted = sum(answers)
         elapsed = time.perf_counter() - started
         after = service.usage()
+        database_figures = database.figures(len(requests))
     return {
         "benchmark": "intake",
         "via": "sendbatch",
@@ -57,6 +59,7 @@ def sendbatch(
         "seconds": round(elapsed, 3),
         "rows_per_second": round(accepted / elapsed, 1),
         **_server_figures(before, after, len(requests)),
+        **database_figures,
     }
 
 
@@ -64,13 +67,16 @@ def sendsms(url: str, requests: int, writers: int, workers: int = 1) -> dict[str
     """SendSms requests/s: ``writers`` clients, each on one kept-alive connection, to
     ``workers`` server processes."""
     shares = [requests // writers + (i < requests % writers) for i in range(writers)]
-    with _Service(url, writers, workers) as service:
+    with _Service(url, writers, workers) as service, _Database(url) as database:
         before = service.usage()
+        client = time.process_time()
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(writers) as pool:
             sent = sum(pool.map(lambda n: _sms(service.url, service.password, n), shares))
         elapsed = time.perf_counter() - started
+        client = time.process_time() - client
         after = service.usage()
+        database_figures = database.figures(requests)
     return {
         "benchmark": "intake",
         "via": "sendsms",
@@ -83,6 +89,8 @@ def sendsms(url: str, requests: int, writers: int, workers: int = 1) -> dict[str
         "rows_per_second": round(sent / elapsed, 1),
         "requests_per_second": round(sent / elapsed, 1),
         **_server_figures(before, after, requests),
+        "client_cpu_ms_per_request": round(1000 * client / requests, 3),
+        **database_figures,
     }
 
 
@@ -97,6 +105,42 @@ def _server_figures(
         "server_peak_rss_mb": after["peak_rss_mb"],
         "server_rss_after_mb": after["rss_mb"],
     }
+
+
+class _Database:
+    """CPU seconds of PostgreSQL's backends for the bench's database (a server on this
+    machine; None elsewhere), from the ``with`` to :meth:`figures`."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        self._url = (
+            parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+            if parsed.get_backend_name() == "postgresql"
+            else None
+        )
+
+    def __enter__(self) -> _Database:
+        # Imported here: the server's process imports this module, and its RSS is a figure.
+        import psycopg
+
+        from hisms.engine.bench.e2e import _backends_cpu
+
+        self._cpu = _backends_cpu
+        if self._url is not None:
+            self._conn = psycopg.connect(self._url, autocommit=True)
+            self._since = self._cpu(self._conn)
+        return self
+
+    def figures(self, requests: int) -> dict[str, Any]:
+        cpu = self._cpu(self._conn, self._since) if self._url is not None else None
+        return {
+            "database_cpu_seconds": None if cpu is None else round(cpu, 3),
+            "database_cpu_ms_per_request": None if cpu is None else round(1000 * cpu / requests, 3),
+        }
+
+    def __exit__(self, *exc: object) -> None:
+        if self._url is not None:
+            self._conn.close()
 
 
 class _Service:
