@@ -2,9 +2,11 @@
 
 A request thread calls :meth:`Grouped.enqueue` and answers its client only once that
 returns: its row is committed. At most ``writers`` transactions run at once; requests
-arriving while they run wait, and the next thread to find a writer free writes all that
-are waiting (up to ``batch``) in one transaction, each still getting its own id. An idle
-service writes each request at once, a busy one pays one commit for many requests.
+arriving while they run wait, and when one ends, the oldest waiting request's thread takes
+its turn and writes all that are waiting (up to ``batch``) in one transaction, each still
+getting its own id. An idle service writes each request at once, a busy one pays one
+commit for many requests. Each thread is woken only when its row is written or its turn
+comes, not at every commit.
 """
 
 from __future__ import annotations
@@ -24,45 +26,57 @@ class _Waiting:
     ids: list[int] = field(default_factory=list)
     error: Exception | None = None
     done: bool = False
+    lead: bool = False  # it holds a writer's turn: it writes what is waiting
+    woken: threading.Event = field(default_factory=threading.Event)
 
 
 class Grouped:
-    def __init__(self, store: Store, writers: int = 2, batch: int = 200) -> None:
+    def __init__(self, store: Store, writers: int = 1, batch: int = 200) -> None:
         self._store = store
         self._batch = batch
-        self._free = writers
+        self._free = writers  # writers' turns nobody holds
         self._pending: list[_Waiting] = []
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
 
     def enqueue(self, messages: Sequence[NewMessage], actor: str) -> list[int]:
         """As :meth:`Store.enqueue`: the outbox ids once committed, or the store's error."""
         waiting = _Waiting(actor, messages)
-        with self._changed:
+        with self._lock:
             self._pending.append(waiting)
-            while not waiting.done:
-                if self._free and self._pending:
-                    self._write_some()
-                else:
-                    self._changed.wait()
+            if self._free:
+                self._free -= 1
+                waiting.lead = True
+        while True:
+            if waiting.lead:
+                self._write_some(waiting)
+            if waiting.done:
+                break
+            waiting.woken.wait()  # written by another, or handed a writer's turn
+            waiting.woken.clear()
         if waiting.error is not None:
             raise waiting.error
         return waiting.ids
 
-    def _write_some(self) -> None:
-        """Write what is waiting (holding the condition's lock on entry and exit, not while
-        the transaction runs)."""
-        group = self._pending[: self._batch]
-        del self._pending[: len(group)]
-        self._free -= 1
-        self._changed.release()
+    def _write_some(self, me: _Waiting) -> None:
+        """Write what is waiting (``me`` too, unless another writer took it), then hand the
+        turn to the oldest request still waiting: each thread is woken only for its own."""
+        with self._lock:
+            me.lead = False
+            group = self._pending[: self._batch]
+            del self._pending[: len(group)]
         try:
             self._write(group)
         finally:
-            self._changed.acquire()
-            self._free += 1
             for waiting in group:
                 waiting.done = True
-            self._changed.notify_all()
+                if waiting is not me:
+                    waiting.woken.set()
+            with self._lock:
+                if self._pending:
+                    self._pending[0].lead = True
+                    self._pending[0].woken.set()
+                else:
+                    self._free += 1
 
     def _write(self, group: list[_Waiting]) -> None:
         """One transaction per login; when the database refuses a row's data, that login's
