@@ -70,6 +70,24 @@ def test_a_message_gets_the_same_answer_both_ways(both: Both, store: Store) -> N
     assert count_rows(store) == 1
 
 
+def test_text_is_stored_the_same_both_ways(both: Both, store: Store) -> None:
+    """Whitespace kept, entities and CDATA resolved, as spyne reads them."""
+    fast, spyne_only, taken = both
+    fields = (
+        "<h:Phone>13800138000</h:Phone><h:Content>  a <![CDATA[<b>]]> &amp; c\n </h:Content>"
+        "<h:Account> A </h:Account><h:Dept>心内科</h:Dept><h:Priority>07</h:Priority>"
+    )
+    for ref, app in (("F", fast), ("S", spyne_only)):
+        assert call(app, sms(fields + f"<h:SourceRef>{ref}</h:SourceRef>"))[0] == "200 OK"
+    assert taken == [True]
+    rows = store.find_messages(refs=[("HIS", "F"), ("HIS", "S")])
+    kept = ("phone", "content", "account", "dept_code", "priority", "source_system")
+    assert [{k: r[k] for k in kept} for r in rows] == 2 * [
+        {"phone": "13800138000", "content": "  a <b> & c\n ", "account": " A ",
+         "dept_code": "心内科", "priority": 7, "source_system": "HIS"},
+    ]  # fmt: skip
+
+
 def test_new_messages_get_their_own_ids_in_the_same_answer(both: Both, store: Store) -> None:
     fast, spyne_only, _ = both
     answers = [call(app, sms(PHONE + TEXT)) for app in (fast, spyne_only, fast)]
