@@ -5,7 +5,9 @@ Kept free of spyne/zeep imports so loading the configuration stays cheap.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+import socket
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 
 class _Section(BaseModel):
@@ -41,6 +43,13 @@ class WebServiceConfig(_Section):
     max_query_ids: int = Field(1000, ge=1)  # MsgIds + SourceRefs per QueryStatus
     max_replies: int = Field(1000, ge=1)  # largest QueryReplies page (Limit; default 100)
     clients: dict[str, ClientConfig] = {}
+
+    @field_validator("workers")
+    @classmethod
+    def _one_port(cls, value: int) -> int:
+        if value > 1 and not hasattr(socket, "SO_REUSEPORT"):
+            raise ValueError("workers above 1 share the port with SO_REUSEPORT (Linux): set 1 here")
+        return value
 
 
 class PlatformConfig(_Section):
