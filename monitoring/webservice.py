@@ -11,17 +11,23 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from hisms.adapters.webservice.guard import Wsgi
-from hisms.monitoring.metrics import Metrics
 
 OPERATIONS = frozenset({"SendSms", "SendBatch", "QueryStatus", "QueryReplies", "CancelSms"})
 _FAULT = re.compile(rb"<(?:[\w.-]+:)?faultcode>\s*(?:[\w.-]+:)?([\w.]{1,64})\s*</")
 
 
+class Counting(Protocol):
+    """Where requests are counted: :class:`~hisms.monitoring.metrics.Metrics`, or a worker
+    process's relay to the engine's."""
+
+    def request(self, operation: str, code: str, seconds: float) -> None: ...
+
+
 class Counted:
-    def __init__(self, app: Wsgi, metrics: Metrics) -> None:
+    def __init__(self, app: Wsgi, metrics: Counting) -> None:
         self._app = app
         self._metrics = metrics
 

@@ -13,7 +13,6 @@ the Fault of a refused batch, are the bytes spyne would send (tests compare them
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,15 +20,23 @@ from typing import Any
 from lxml import etree
 
 from hisms.adapters.webservice import intake
-from hisms.adapters.webservice.faults import SOAP_ENV
-from hisms.adapters.webservice.guard import charset
+from hisms.adapters.webservice.fastxml import (
+    TNS,
+    Unusual,
+    checked_root,
+    envelope_parts,
+    fields,
+    only_child,
+    result,
+    spyne_fault,
+    utf8,
+)
 from hisms.adapters.webservice.security import Caller
 from hisms.adapters.webservice.service import Answered, _message, call
 from hisms.adapters.webservice.settings import WebServiceConfig
 from hisms.adapters.webservice.types import NS
 from hisms.engine.store.base import Store
 
-_ENVELOPE, _HEADER, _BODY = (f"{{{SOAP_ENV}}}{n}" for n in ("Envelope", "Header", "Body"))
 _SEND_BATCH, _ITEMS, _ITEM = (f"{{{NS}}}{n}" for n in ("SendBatch", "Items", "BatchItem"))
 # SendBatch's own fields taken here (SendAt and ExpireAt are DateTimes: spyne's)
 _TEXT_FIELDS = {
@@ -40,12 +47,6 @@ _TEXT_FIELDS = {
     )
 }  # fmt: skip
 _ITEM_FIELDS = {f"{{{NS}}}{n}": n for n in ("Phone", "Content", "SourceRef", "Params")}
-_DIGITS = re.compile(r"[0-9]{1,9}")
-_DECLARED = re.compile(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
-
-
-class _Unusual(Exception):
-    """Not the plain shape: the request goes the general way."""
 
 
 @dataclass(slots=True)
@@ -71,7 +72,7 @@ class Batch:
             batch_id, total, accepted = call("SendBatch", store, caller, intake.send_batch, *args)
         except Answered as fault:
             return "500 Internal Server Error", spyne_fault(
-                f"{_TNS}:{fault.faultcode}", fault.faultstring
+                f"{TNS}:{fault.faultcode}", fault.faultstring
             )
         return "200 OK", batch_result(batch_id, total, accepted)
 
@@ -91,6 +92,7 @@ class Bound:
     batch: Batch
     store: Store
     cfg: WebServiceConfig
+    operation = "SendBatch"
 
     @property
     def header(self) -> etree._Element | None:
@@ -102,14 +104,11 @@ class Bound:
 
 def read_batch(body: bytes, content_type: str) -> Batch | None:
     """The request's SendBatch when it has the plain shape, else None."""
-    if b"SendBatch" not in body or (charset(content_type) or "utf-8").lower() != "utf-8":
-        return None
-    declared = _DECLARED.match(body)
-    if declared and declared.group(1).lower() != b"utf-8":
+    if b"SendBatch" not in body or not utf8(body, content_type):
         return None
     try:
         return _read(body)
-    except (_Unusual, etree.XMLSyntaxError):
+    except (Unusual, etree.XMLSyntaxError):
         return None
 
 
@@ -131,30 +130,15 @@ def _read(body: bytes) -> Batch:
         parent = element.getparent()
         if parent is not None and element.getprevious() is not None:
             del parent[0]  # the item before this one, already read and cleared
-    root = events.root
-    if root is None:
-        raise _Unusual
-    docinfo = root.getroottree().docinfo
-    if root.tag != _ENVELOPE or docinfo.doctype or docinfo.internalDTD is not None:
-        raise _Unusual
-    header, body_element = _envelope_parts(root)
-    operation = _only_child(body_element)
+    header, body_element = envelope_parts(checked_root(events.root))
+    operation = only_child(body_element)
     if operation.tag != _SEND_BATCH or operation.attrib or not items:
-        raise _Unusual
-    fields: dict[str, str] = {}
-    seen_items = False
-    for child in operation:
-        if child.tag == _ITEMS and not seen_items and not child.attrib:
-            seen_items = True
-            if any(c.tag != _ITEM for c in child):
-                raise _Unusual
-        elif child.tag in _TEXT_FIELDS and _TEXT_FIELDS[child.tag] not in fields:
-            fields[_TEXT_FIELDS[child.tag]] = _text(child)
-        else:
-            raise _Unusual
-    if "Priority" in fields and not _DIGITS.fullmatch(fields["Priority"]):
-        raise _Unusual
-    return Batch(header, fields, items)
+        raise Unusual
+    lists = [c for c in operation if c.tag == _ITEMS]
+    if len(lists) != 1 or lists[0].attrib or any(c.tag != _ITEM for c in lists[0]):
+        raise Unusual
+    operation.remove(lists[0])
+    return Batch(header, fields(operation, _TEXT_FIELDS), items)
 
 
 def _item(element: etree._Element) -> intake.Item:
@@ -167,68 +151,15 @@ def _item(element: etree._Element) -> intake.Item:
         or operation.tag != _SEND_BATCH
         or element.attrib
     ):
-        raise _Unusual
-    values: dict[str, str] = {}
-    for child in element:
-        name = _ITEM_FIELDS.get(str(child.tag))
-        if name is None or name in values:
-            raise _Unusual
-        values[name] = _text(child)
+        raise Unusual
+    values = fields(element, _ITEM_FIELDS)
     if "Phone" not in values:
-        raise _Unusual
+        raise Unusual
     return intake.Item(
         values["Phone"], values.get("Content"), values.get("SourceRef"), values.get("Params")
     )
 
 
-def _text(element: etree._Element) -> str:
-    """A plain value: text only, no attribute, not empty (spyne's own cases are spyne's)."""
-    if element.attrib or len(element) or not element.text:
-        raise _Unusual
-    return str(element.text)
-
-
-def _envelope_parts(root: etree._Element) -> tuple[etree._Element | None, etree._Element]:
-    header = body = None
-    for child in root:
-        if child.tag == _HEADER and header is None and body is None:
-            header = child
-        elif child.tag == _BODY and body is None:
-            body = child
-        else:
-            raise _Unusual
-    if body is None:
-        raise _Unusual
-    return header, body
-
-
-def _only_child(element: etree._Element) -> etree._Element:
-    if len(element) != 1 or (element.text or "").strip() or element.attrib:
-        raise _Unusual
-    return element[0]
-
-
-_TNS = "soap11env"
-_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
-
-
 def batch_result(batch_id: str, total: int, accepted: int) -> bytes:
     """spyne's SendBatchResponse, byte for byte."""
-    env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={_TNS: SOAP_ENV, "tns": NS})
-    body = etree.SubElement(env, f"{{{SOAP_ENV}}}Body")
-    result = etree.SubElement(
-        etree.SubElement(body, f"{{{NS}}}SendBatchResponse"), f"{{{NS}}}SendBatchResult"
-    )
-    for name, value in (("BatchId", batch_id), ("Total", total), ("Accepted", accepted)):
-        etree.SubElement(result, f"{{{NS}}}{name}").text = str(value)
-    return _DECLARATION + etree.tostring(env)
-
-
-def spyne_fault(code: str, text: str) -> bytes:
-    """spyne's Fault envelope, byte for byte (``code`` as spyne qualifies it)."""
-    env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={_TNS: SOAP_ENV})
-    fault = etree.SubElement(etree.SubElement(env, f"{{{SOAP_ENV}}}Body"), f"{{{SOAP_ENV}}}Fault")
-    etree.SubElement(fault, "faultcode").text = code
-    etree.SubElement(fault, "faultstring").text = text
-    etree.SubElement(fault, "faultactor").text = ""
-    return _DECLARATION + etree.tostring(env)
+    return result("SendBatch", (("BatchId", batch_id), ("Total", total), ("Accepted", accepted)))

@@ -13,6 +13,7 @@ parser would refuse is refused here, with our fault and our log line.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import ipaddress
 import logging
@@ -33,14 +34,17 @@ Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 CALLER = "hisms.caller"
 
 # huge_tree stays off, as in spyne's own parser: both refuse the same documents.
-_PARSER = etree.XMLParser(
+PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
 )
 
 
 class Fast(Protocol):
-    """A request read without spyne (``fastbatch``): its SOAP header, and its answer
-    once the caller is known."""
+    """A request read without spyne (``fastsms``, ``fastbatch``): its operation's name, its
+    SOAP header, and its answer once the caller is known."""
+
+    @property
+    def operation(self) -> str: ...
 
     @property
     def header(self) -> etree._Element | None: ...
@@ -58,13 +62,15 @@ class Guard:
         max_batches: int = 2,
         batch_wait: float = 0.0,
         fast: Callable[[bytes, str], Fast | None] | None = None,
+        batch_semaphore: Semaphore | None = None,
     ) -> None:
+        """``batch_semaphore``: the SendBatch slots when several processes share them."""
         self._app = app
         self._fast = fast
         self._auth = auth
         self._allow = [ipaddress.ip_network(a, strict=False) for a in allow_ips]
         self._max_bytes = max_bytes
-        self._batches = Slots("SendBatch", max_batches, batch_wait)
+        self._batches = Slots("SendBatch", max_batches, batch_wait, batch_semaphore)
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -95,7 +101,8 @@ class Guard:
     def _answer_fast(self, fast: Fast, start_response: Callable[..., Any]) -> Iterable[bytes]:
         """The guard's checks on a request already read by the fast path, then its answer."""
         caller = self._auth.verify(read_token(fast.header))
-        with self._batches.take():
+        batch = fast.operation == "SendBatch"
+        with self._batches.take() if batch else contextlib.nullcontext():
             status, answer = fast.answer(caller)
         start_response(
             status,
@@ -136,6 +143,7 @@ class Guard:
         return f"request of {size} bytes is larger than the limit of {self._max_bytes} bytes"
 
 
+@functools.lru_cache(maxsize=64)  # clients send a handful of Content-Types; parsing one is slow
 def charset(content_type: str) -> str | None:
     """The charset parameter of a Content-Type header, which spyne decodes the body with."""
     header = Message()
@@ -172,7 +180,7 @@ def parse(body: bytes, encoding: str | None = None) -> etree._Element:
 def _parse(body: bytes, encoding: str | None) -> etree._Element:
     """As spyne does: text decoded by the HTTP charset, unless the XML declares its own."""
     if not encoding:
-        return etree.fromstring(body, _PARSER)
+        return etree.fromstring(body, PARSER)
     try:
         text = body.decode(encoding)
     except (LookupError, UnicodeDecodeError) as exc:
@@ -180,24 +188,35 @@ def _parse(body: bytes, encoding: str | None) -> etree._Element:
             "Client.MalformedXml", f"the body is not text in the Content-Type charset {encoding}"
         ) from exc
     try:
-        return etree.fromstring(text, _PARSER)
+        return etree.fromstring(text, PARSER)
     except ValueError:  # lxml takes no declaration of an encoding in a str: bytes then
-        return etree.fromstring(text.encode(encoding), _PARSER)
+        return etree.fromstring(text.encode(encoding), PARSER)
+
+
+class Semaphore(Protocol):
+    """A threading or multiprocessing semaphore."""
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool: ...
+
+    def release(self) -> None: ...
 
 
 class Slots:
     """At most ``limit`` requests of one operation at a time; one more waits up to ``wait``
-    seconds for a slot (holding only its body), then is told to retry."""
+    seconds for a slot (holding only its body), then is told to retry. ``semaphore``, when
+    given, holds the ``limit`` slots (shared by the worker processes)."""
 
-    def __init__(self, operation: str, limit: int, wait: float = 0.0) -> None:
+    def __init__(
+        self, operation: str, limit: int, wait: float = 0.0, semaphore: Semaphore | None = None
+    ) -> None:
         self._operation = operation
         self._limit = limit
         self._wait = wait
-        self._free = threading.BoundedSemaphore(limit)
+        self._free = semaphore or threading.BoundedSemaphore(limit)
 
     def take(self) -> contextlib.ExitStack:
         """A slot, given back when the returned context exits; Refused when none is free."""
-        if not self._free.acquire(timeout=self._wait):
+        if not self._free.acquire(True, self._wait):
             raise Refused(
                 "Server.Busy",
                 f"busy: {self._limit} {self._operation} requests are running; retry shortly",

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import IO, Any, TypeVar
 
 from hisms.adapters.webservice.faults import Refused
+from hisms.adapters.webservice.grouped import Grouped
 from hisms.adapters.webservice.security import Caller
 from hisms.engine import phone
 from hisms.engine.status import Status
@@ -101,9 +102,12 @@ def checked(message: NewMessage) -> NewMessage:
     )
 
 
-def send_one(store: Store, caller: Caller, message: NewMessage) -> int:
+def send_one(
+    store: Store, caller: Caller, message: NewMessage, grouped: Grouped | None = None
+) -> int:
+    """The message's outbox id once committed (``grouped``: with other requests' rows)."""
     message = checked(replace(message, source_system=source_for(caller, message.source_system)))
-    return store.enqueue([message], actor=caller.actor)[0]
+    return (grouped or store).enqueue([message], actor=caller.actor)[0]
 
 
 def send_batch(

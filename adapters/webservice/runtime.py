@@ -35,8 +35,18 @@ def _start_webservice(
 ) -> None:
     from hisms.adapters.webservice.server import serve
 
-    server = serve(settings.webservice, store, metrics)
+    cfg = settings.webservice
+    if cfg.workers == 1:
+        stack.callback(serve(cfg, store, metrics).stop)
+        return
+    from hisms.adapters.webservice.workers import Workers, batch_semaphore
+
+    slots = batch_semaphore(cfg.max_concurrent_batches)
+    server = serve(cfg, store, metrics, slots)
     stack.callback(server.stop)
+    workers = Workers(settings, server.port, cfg.workers - 1, slots, metrics)
+    stack.callback(workers.stop)
+    workers.start()
 
 
 def _start_pusher(

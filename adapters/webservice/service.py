@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 STORE = "hisms.store"
 SETTINGS = "hisms.webservice"  # the WebServiceConfig
+GROUPED = "hisms.grouped"  # the Grouped writer of SendSms rows
 
 
 class Answered(Fault):
@@ -151,7 +152,8 @@ class SmsService(ServiceBase):
             send_at=SendAt, expire_at=ExpireAt, account=Account, dept_code=Dept,
             signature=Signature, template_code=TemplateCode, params=Params,
         )  # fmt: skip
-        return SendResult(MsgId=_call(ctx, intake.send_one, message))
+        grouped = ctx.transport.req_env[GROUPED]
+        return SendResult(MsgId=_call(ctx, intake.send_one, message, grouped))
 
     @rpc(
         Array(BatchItem, min_occurs=1), Unicode, Unicode, Unicode, Integer, DateTime, DateTime,

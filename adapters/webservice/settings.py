@@ -5,7 +5,9 @@ Kept free of spyne/zeep imports so loading the configuration stays cheap.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+import socket
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 
 class _Section(BaseModel):
@@ -23,7 +25,11 @@ class WebServiceConfig(_Section):
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(8088, ge=0, le=65535)
-    threads: int = Field(8, ge=1, le=256)
+    threads: int = Field(8, ge=1, le=256)  # per worker process
+    # Processes serving the port (SO_REUSEPORT: Linux). Nonces are in the database and the
+    # SendBatch slots are shared, so a client sees one service; each worker has its own
+    # database connections (database.pool_size).
+    workers: int = Field(1, ge=1, le=64)
     allow_ips: list[str] = []  # addresses or networks (10.0.0.0/8); empty = any
     max_request_bytes: int = Field(64 * 1024 * 1024, ge=1024)  # 600,000 numbers: ~35 MB
     max_clock_skew_seconds: float = Field(300.0, gt=0)
@@ -37,6 +43,13 @@ class WebServiceConfig(_Section):
     max_query_ids: int = Field(1000, ge=1)  # MsgIds + SourceRefs per QueryStatus
     max_replies: int = Field(1000, ge=1)  # largest QueryReplies page (Limit; default 100)
     clients: dict[str, ClientConfig] = {}
+
+    @field_validator("workers")
+    @classmethod
+    def _one_port(cls, value: int) -> int:
+        if value > 1 and not hasattr(socket, "SO_REUSEPORT"):
+            raise ValueError("workers above 1 share the port with SO_REUSEPORT (Linux): set 1 here")
+        return value
 
 
 class PlatformConfig(_Section):

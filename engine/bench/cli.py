@@ -76,9 +76,16 @@ def bench_claim(obj: _Obj, rows: int, workers: int, batch_size: int) -> None:
     type=click.IntRange(1, 1024),
     help="With --via smpp-server / cmpp-server: unanswered submits per link.",
 )
+@click.option(
+    "--ws-workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="With --via sendsms / sendbatch: WebService processes on the port ([webservice] workers).",
+)
 @click.pass_obj
 def bench_intake(
-    obj: _Obj, rows: int, writers: int, batch_size: int, via: str, window: int
+    obj: _Obj, rows: int, writers: int, batch_size: int, via: str, window: int, ws_workers: int
 ) -> None:
     """Rows/s taken in by concurrent HIS-like writers (scratch database!)."""
     if via.endswith("-server"):
@@ -94,7 +101,7 @@ def bench_intake(
     if via == "sendsms":
         from hisms.engine.bench import soap
 
-        result = soap.sendsms(_url(obj), rows, writers)
+        result = soap.sendsms(_url(obj), rows, writers, ws_workers)
         _report(
             result,
             f"intake via sendsms: {result['requests_per_second']} requests/s ({writers} "
@@ -105,7 +112,7 @@ def bench_intake(
     if via == "sendbatch":
         from hisms.engine.bench import soap
 
-        result = soap.sendbatch(_url(obj), rows, writers, batch_size)
+        result = soap.sendbatch(_url(obj), rows, writers, batch_size, ws_workers)
         _report(
             result,
             f"intake via sendbatch: {result['rows_per_second']} rows/s in {result['seconds']} s "
