@@ -219,6 +219,12 @@ def bench_priority(obj: _Obj, bulk: int, urgent: int, batch_size: int) -> None:
     help="Engine processes (worker ids bench-e2e-1...) sharing the channel's --connections "
     "(CMPP only).",
 )
+@click.option(
+    "--profile",
+    default="",
+    help="Run the engine under cProfile and write its stats to this file (pstats format; "
+    "FILE.N for engine N of several).",
+)
 @click.pass_obj
 def bench_e2e(obj: _Obj, /, **options: Any) -> None:
     """Messages/s from INSERT to DELIVERED through CMPP (or the generic HTTP gateway) to a

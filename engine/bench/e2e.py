@@ -112,6 +112,7 @@ class Options:
     protocol: str = "cmpp"  # or "http": the generic HTTP gateway and its simulator
     force: bool = False
     engines: int = 1  # engine processes sharing the channel's connections
+    profile: str = ""  # where the engine's cProfile stats go; "" = not profiled
 
     def rows_per_insert(self) -> int:
         """As given, else one INSERT every 10 ms at the offered rate, else 10,000 at a time."""
@@ -138,7 +139,7 @@ def _run(base: Settings, opts: Options) -> dict[str, Any]:
             pushes = _free_port()  # the engine's HTTP server, for an HTTP gateway's pushes
             port = kids.start_simulator(opts.protocol, opts.report_delay, _pushes_to(pushes))
             settings = _settings(base, opts, port, pushes)
-            kids.start_engines(_engines(settings, opts.engines))
+            kids.start_engines(_engines(settings, opts.engines), opts.profile)
             tuples = _tuples(conn)
             backends = _backends_cpu(conn)
             cpu = time.process_time()
@@ -158,7 +159,7 @@ def _run(base: Settings, opts: Options) -> dict[str, Any]:
     return {
         "benchmark": "e2e",
         "database": "postgresql",
-        **{k: v for k, v in asdict(opts).items() if k not in ("force", "inflight")},
+        **{k: v for k, v in asdict(opts).items() if k not in ("force", "inflight", "profile")},
         "protocol": PROTOCOLS[opts.protocol],
         "insert_batch": opts.rows_per_insert(),
         "inflight_batches": engine.inflight_batches,
@@ -440,9 +441,10 @@ class _Children:
     def start_engine(self, settings: Settings) -> None:
         self.start_engines([settings])
 
-    def start_engines(self, engines: list[Settings]) -> None:
+    def start_engines(self, engines: list[Settings], profile: str = "") -> None:
         """Start every engine, then wait until each holds its share of the channel's
-        connections logged in (all of them across the engines)."""
+        connections logged in (all of them across the engines). With ``profile``, each
+        runs under cProfile, its stats in that file (``profile.N`` for engine N of several)."""
         level = logging.getLogger().getEffectiveLevel()
         workers = tuple(sorted(s.engine.worker_id for s in engines))
         started = []
@@ -452,7 +454,8 @@ class _Children:
             connections = int(settings.channels[0].options()["connections"])
             links = fair_slots(workers, worker, connections)
             name = "engine" if len(engines) == 1 else f"engine-{n}"
-            proc = self._spawn(name, procs.engine, settings, level, ready, links)
+            stats = profile if len(engines) == 1 or not profile else f"{profile}.{n}"
+            proc = self._spawn(name, procs.engine, settings, level, ready, links, stats)
             log.info("engine %s in process %d", worker, proc.pid)
             started.append((proc, ready))
         deadline = time.monotonic() + procs.READY_TIMEOUT_SECONDS + 10

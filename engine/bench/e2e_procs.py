@@ -10,6 +10,7 @@ and the CPU seconds it used (all threads), so the summary can say who was busy.
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import logging
 import signal
 import sys
@@ -68,16 +69,28 @@ def simulator(
 
 
 def engine(
-    settings: Settings, log_level: int, ready: Event, links: int, out: Queue[dict[str, Any]]
+    settings: Settings,
+    log_level: int,
+    ready: Event,
+    links: int,
+    profile: str,
+    out: Queue[dict[str, Any]],
 ) -> None:
     """Run the engine as ``hisms run`` would until SIGTERM; sets ``ready`` once it holds
     ``links`` connections of the channel (its share), all logged in; puts its counters
-    when stopped."""
+    when stopped. With ``profile``, under cProfile (the event loop's thread only), its
+    stats written there."""
     logging.basicConfig(level=log_level, format=LOG_FORMAT, stream=sys.stderr)
     store = app.store_for(settings)
+    profiler = cProfile.Profile(time.thread_time) if profile else None
     try:
+        if profiler:
+            profiler.enable()
         counts = asyncio.run(_serve(settings, store, ready, links))
     finally:
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
         store.close()
     statements = dict(getattr(store, "statements", {}))  # the PostgreSQL store counts them
     worker = settings.engine.worker_id
