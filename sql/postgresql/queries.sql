@@ -66,13 +66,14 @@ RETURNING o.id, o.attempts AS attempt, o.source_system, o.account, o.dept_code, 
 -- Heartbeat: keep the lease of rows still in flight with this worker.
 WITH locked AS MATERIALIZED (
     SELECT id FROM sms_outbox
-    WHERE id = ANY(%(ids)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
+    WHERE id = ANY(%(ids)s::bigint[]) AND id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+      AND status = 1 AND locked_by = %(worker)s
     ORDER BY id FOR UPDATE
 )
 UPDATE sms_outbox o
 SET locked_until = now() + make_interval(secs => %(lease)s)
 FROM locked l
-WHERE o.id = l.id
+WHERE o.id = l.id AND o.id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
 RETURNING o.id
 
 -- name: reclaim_expired
@@ -112,7 +113,8 @@ RETURNING o.id
 -- 2,000 rows in flight). Now it finds each row of the batch by primary key, or hashes.
 WITH locked AS MATERIALIZED (
     SELECT id FROM sms_outbox
-    WHERE id = ANY(%(id)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
+    WHERE id = ANY(%(id)s::bigint[]) AND id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+      AND status = 1 AND locked_by = %(worker)s
     ORDER BY id FOR UPDATE
 )
 UPDATE sms_outbox o
@@ -123,7 +125,7 @@ FROM locked l,
      unnest(%(id)s::bigint[], %(attempt)s::int[], %(phone)s::text[], %(channel)s::text[],
             %(segments)s::smallint[], %(carrier_msg_id)s::text[], %(submitted_at)s::timestamptz[])
      AS u(id, attempt, phone, channel, segments, carrier_msg_id, submitted_at)
-WHERE o.id = l.id AND u.id = l.id
+WHERE o.id = l.id AND u.id = l.id AND o.id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
   AND (o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt) IS TRUE
 RETURNING o.id
 
@@ -132,7 +134,8 @@ RETURNING o.id
 -- (one condition over both sides: see mark_submitted).
 WITH locked AS MATERIALIZED (
     SELECT id FROM sms_outbox
-    WHERE id = ANY(%(id)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
+    WHERE id = ANY(%(id)s::bigint[]) AND id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+      AND status = 1 AND locked_by = %(worker)s
     ORDER BY id FOR UPDATE
 )
 UPDATE sms_outbox o
@@ -143,7 +146,7 @@ FROM locked l,
      unnest(%(id)s::bigint[], %(attempt)s::int[], %(status)s::smallint[], %(channel)s::text[],
             %(error_code)s::text[], %(error_text)s::text[])
      AS u(id, attempt, status, channel, error_code, error_text)
-WHERE o.id = l.id AND u.id = l.id
+WHERE o.id = l.id AND u.id = l.id AND o.id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
   AND (o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt) IS TRUE
 RETURNING o.id
 
@@ -152,7 +155,8 @@ RETURNING o.id
 -- attempt (one condition over both sides: see mark_submitted).
 WITH locked AS MATERIALIZED (
     SELECT id FROM sms_outbox
-    WHERE id = ANY(%(id)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
+    WHERE id = ANY(%(id)s::bigint[]) AND id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+      AND status = 1 AND locked_by = %(worker)s
     ORDER BY id FOR UPDATE
 )
 UPDATE sms_outbox o
@@ -163,7 +167,7 @@ FROM locked l,
      unnest(%(id)s::bigint[], %(attempt)s::int[], %(next_attempt_at)s::timestamptz[],
             %(channel)s::text[], %(error_code)s::text[], %(error_text)s::text[])
      AS u(id, attempt, next_attempt_at, channel, error_code, error_text)
-WHERE o.id = l.id AND u.id = l.id
+WHERE o.id = l.id AND u.id = l.id AND o.id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
   AND (o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt) IS TRUE
 RETURNING o.id
 
@@ -172,7 +176,8 @@ RETURNING o.id
 -- message's group is down, disabled or draining. Fenced like mark_retry.
 WITH locked AS MATERIALIZED (
     SELECT id FROM sms_outbox
-    WHERE id = ANY(%(id)s::bigint[]) AND status = 1 AND locked_by = %(worker)s
+    WHERE id = ANY(%(id)s::bigint[]) AND id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+      AND status = 1 AND locked_by = %(worker)s
     ORDER BY id FOR UPDATE
 )
 UPDATE sms_outbox o
@@ -183,7 +188,7 @@ FROM locked l,
      unnest(%(id)s::bigint[], %(attempt)s::int[], %(next_attempt_at)s::timestamptz[],
             %(error_code)s::text[], %(error_text)s::text[])
      AS u(id, attempt, next_attempt_at, error_code, error_text)
-WHERE o.id = l.id AND u.id = l.id
+WHERE o.id = l.id AND u.id = l.id AND o.id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
   AND (o.status = 1 AND o.locked_by = %(worker)s AND o.attempts = u.attempt) IS TRUE
 RETURNING o.id
 
@@ -244,14 +249,15 @@ RETURNING id
 -- Apply parked reports to the parts of these messages, now that their submit results exist.
 WITH locked AS MATERIALIZED (
     SELECT id FROM sms_segment
-    WHERE outbox_id = ANY(%(ids)s::bigint[]) AND report_stat IS NULL
+    WHERE outbox_id = ANY(%(ids)s::bigint[]) AND outbox_id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+      AND report_stat IS NULL
     ORDER BY id FOR UPDATE
 )
 UPDATE sms_segment s
 SET report_stat = u.stat, report_err = u.error_code, report_at = coalesce(u.done_at, u.received_at),
     report_received_at = u.received_at, updated_at = now(), updated_by = %(worker)s
 FROM locked l, sms_report_unmatched u
-WHERE s.id = l.id AND u.matched_at IS NULL
+WHERE s.id = l.id AND s.outbox_id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint AND u.matched_at IS NULL
   AND s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel AND s.report_stat IS NULL
 
 -- name: close_unmatched
@@ -259,7 +265,8 @@ WHERE s.id = l.id AND u.matched_at IS NULL
 UPDATE sms_report_unmatched u
 SET matched_at = now(), outbox_id = s.outbox_id, updated_at = now(), updated_by = %(worker)s
 FROM sms_segment s
-WHERE s.outbox_id = ANY(%(ids)s::bigint[]) AND u.matched_at IS NULL
+WHERE s.outbox_id = ANY(%(ids)s::bigint[]) AND s.outbox_id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+  AND u.matched_at IS NULL
   AND s.carrier_msg_id = u.carrier_msg_id AND s.channel = u.channel
 
 -- name: purge_unmatched
@@ -296,8 +303,11 @@ FROM (SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported,
              max(report_at) AS last_report_at, max(report_received_at) AS last_received_at,
              min(report_stat) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_stat,
              min(report_err) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_err
-      FROM sms_segment WHERE outbox_id = ANY(%(ids)s::bigint[]) GROUP BY outbox_id) agg
-WHERE o.id = agg.outbox_id AND o.status = 2 AND agg.reported = agg.parts
+      FROM sms_segment
+      WHERE outbox_id = ANY(%(ids)s::bigint[]) AND outbox_id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+      GROUP BY outbox_id) agg
+WHERE o.id = agg.outbox_id AND o.id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+  AND o.status = 2 AND agg.reported = agg.parts
   AND agg.parts = o.segments
 
 -- name: save_mo
@@ -390,7 +400,7 @@ WHERE r.source_system = %(source_system)s AND r.source_ref = %(source_ref)s
 -- Messages as v_sms_result shows them, with their batch, by outbox id.
 SELECT r.*, o.batch_id
 FROM v_sms_result r JOIN sms_outbox o ON o.id = r.id
-WHERE r.id = ANY(%(ids)s::bigint[])
+WHERE r.id = ANY(%(ids)s::bigint[]) AND r.id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
 ORDER BY r.id
 
 -- name: find_by_refs
@@ -495,7 +505,8 @@ RETURNING push_failures
 -- resend submits only the others.
 SELECT outbox_id, seq, channel, carrier_msg_id
 FROM sms_segment
-WHERE outbox_id = ANY(%(ids)s::bigint[]) AND submit_result = '0'
+WHERE outbox_id = ANY(%(ids)s::bigint[]) AND outbox_id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+  AND submit_result = '0'
   AND (report_stat IS NULL OR upper(report_stat) = 'DELIVRD')
 
 -- name: failed_reports
@@ -506,16 +517,19 @@ FROM sms_outbox o
 JOIN (SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported,
              min(report_stat) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_stat,
              min(channel) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_channel
-      FROM sms_segment WHERE outbox_id = ANY(%(ids)s::bigint[]) GROUP BY outbox_id) agg
+      FROM sms_segment
+      WHERE outbox_id = ANY(%(ids)s::bigint[]) AND outbox_id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+      GROUP BY outbox_id) agg
   ON agg.outbox_id = o.id
-WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
+WHERE o.id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint AND o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
   AND agg.failed_stat IS NOT NULL
 
 -- name: resend_reported
 -- SUBMITTED -> PENDING: a failed delivery report sends the message again (its failed parts),
 -- from next_attempt_at, preferably through another channel than resend_from.
 WITH locked AS MATERIALIZED (
-    SELECT id FROM sms_outbox WHERE id = ANY(%(id)s::bigint[]) AND status = 2
+    SELECT id FROM sms_outbox WHERE id = ANY(%(id)s::bigint[]) AND id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
+      AND status = 2
     ORDER BY id FOR UPDATE
 )
 UPDATE sms_outbox o
@@ -527,6 +541,7 @@ FROM locked l,
             %(error_code)s::text[], %(error_text)s::text[])
      AS u(id, resend_from, next_attempt_at, error_code, error_text)
 WHERE o.id = l.id AND u.id = l.id AND o.status = 2
+  AND o.id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
 RETURNING o.id
 
 -- name: expire_reports
