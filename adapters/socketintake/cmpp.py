@@ -50,9 +50,9 @@ class CmppLink(IntakeLink):
             self.send(pdus.ActiveTestResp(pdu.sequence_id))
         elif isinstance(pdu, pdus.Terminate):
             self.send(pdus.TerminateResp(pdu.sequence_id))
-            self.writer.close()
+            self.close()
         elif isinstance(pdu, pdus.TerminateResp):
-            self.writer.close()
+            self.close()
         elif isinstance(pdu, pdus.Query):
             self.send(pdus.QueryResp(pdu.sequence_id, pdu.time, pdu.query_type, pdu.query_code))
         elif isinstance(pdu, pdus.Cancel):  # the engine may have sent it already
@@ -90,7 +90,7 @@ class CmppLink(IntakeLink):
         self.send(pdus.ConnectResp(pdu.sequence_id, status, reply, self.version))
         if status:
             self.intake.login_failed(pdu.source_addr, self.peer, status)
-            self.writer.close()
+            self.close()
 
     def accept(self, token: Any, msg_id: int) -> None:
         self.send(pdus.SubmitResp(token, msg_id, 0))

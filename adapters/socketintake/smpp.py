@@ -67,9 +67,9 @@ class SmppLink(IntakeLink):
             self.send(pdus.EnquireLinkResp(sequence_number=pdu.sequence_number))
         elif isinstance(pdu, pdus.Unbind):
             self.send(pdus.UnbindResp(sequence_number=pdu.sequence_number))
-            self.writer.close()
+            self.close()
         elif isinstance(pdu, pdus.UnbindResp):
-            self.writer.close()
+            self.close()
         elif isinstance(pdu, Undecodable):
             self.nack(pdu.sequence_number, pdu.status)
         elif not isinstance(pdu, pdus.Response):  # submit_multi, query_sm, data_sm...
@@ -92,7 +92,7 @@ class SmppLink(IntakeLink):
         )
         if status:
             self.intake.login_failed(pdu.system_id, self.peer, status)
-            self.writer.close()
+            self.close()
 
     def on_submit(self, pdu: pdus.SubmitSm) -> None:
         if not self.sending:
@@ -119,7 +119,7 @@ class SmppLink(IntakeLink):
         if self.conn.state is State.BOUND:
             self.send(pdus.GenericNack(sequence_number=seq, command_status=status))
         else:
-            self.writer.close()
+            self.close()
 
     def event_pdus(self, event: Event) -> list[tuple[int, Any]]:
         seq = self.next_seq()

@@ -86,7 +86,7 @@ class _Session(PduSession[CmppSimulator]):
             self.keepalive(pdus.ActiveTestResp(pdu.sequence_id))
         elif isinstance(pdu, pdus.Terminate):
             self.send(pdus.TerminateResp(pdu.sequence_id))
-            self.writer.close()
+            self.close()
         elif isinstance(pdu, pdus.Query):
             c = self.sim.counters
             self.send(
@@ -119,7 +119,7 @@ class _Session(PduSession[CmppSimulator]):
         self.send(pdus.ConnectResp(pdu.sequence_id, status, authenticator, sim.version))
         if status:
             sim.counters.login_failures += 1
-            self.writer.close()
+            self.close()
         else:
             sim.logged_in(self)
 

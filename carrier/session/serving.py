@@ -24,6 +24,7 @@ class ServerLink(ABC):
         self.conn = conn
         self.writer = writer
         self._seq = 0
+        self._out = bytearray()  # what send() gathered in this turn of the event loop
 
     async def run(self, reader: asyncio.StreamReader) -> None:
         """Handle PDUs until the peer logs out or closes, :meth:`handle` closes the
@@ -68,8 +69,25 @@ class ServerLink(ABC):
         return None
 
     def send(self, pdu: Any) -> None:
+        """Queue ``pdu``; the PDUs sent in one turn of the event loop (the answers to one
+        read, the reports due at one time) go out in one write, one system call, by
+        :meth:`flush`."""
         if not self.writer.is_closing() and self.conn.state is not State.CLOSED:
-            self.writer.write(self.conn.send(pdu))
+            if not self._out:
+                asyncio.get_running_loop().call_soon(self.flush)
+            self._out += self.conn.send(pdu)
+
+    def flush(self) -> None:
+        """Write what :meth:`send` queued (the transport keeps what the socket cannot take)."""
+        if self._out:
+            out, self._out = self._out, bytearray()
+            if not self.writer.is_closing():
+                self.writer.write(out)
+
+    def close(self) -> None:
+        """Close the connection after what was sent so far."""
+        self.flush()
+        self.writer.close()
 
     def next_seq(self) -> int:
         self._seq = self._seq % 0x7FFFFFFF + 1

@@ -104,8 +104,9 @@ class _Session(PduSession[SgipSimulator]):
         data = self.conn.send(pdus.UnbindResp(sequence=pdu.sequence))
         padding = self.sim.unbind_resp_padding
         length = (len(data) + padding).to_bytes(4, "big")
+        self.flush()
         self.writer.write(length + data[4:] + bytes(padding))
-        self.writer.close()
+        self.close()
 
     def on_bind(self, pdu: pdus.Bind) -> None:
         sim = self.sim
@@ -116,7 +117,7 @@ class _Session(PduSession[SgipSimulator]):
         self.send(pdus.BindResp(sequence=pdu.sequence, result=0 if ok else ILLEGAL_LOGIN))
         if not ok:
             sim.counters.login_failures += 1
-            self.writer.close()
+            self.close()
 
     def throttled(self, pdu: pdus.Submit) -> pdus.SubmitResp:
         return pdus.SubmitResp(sequence=pdu.sequence, result=NODE_BUSY)

@@ -20,6 +20,7 @@ import logging
 import random
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from hisms.carrier.simulator.session import PduSession
 
 log = logging.getLogger(__name__)
+# A timer may fire this much before its time (the loop's clock resolution): reports due
+# within it go with the batch rather than in a turn of their own.
+DUE_EARLY_SECONDS = 0.001
 
 
 class Decision(enum.Enum):
@@ -70,6 +74,9 @@ class GatewaySimulator(ABC):
         self._sessions: list[SimSession] = []
         self._backlog: list[PendingReport | PendingMo] = []
         self._timers: set[asyncio.TimerHandle] = set()
+        # Reports due in time order, under one timer (see _report_later).
+        self._due: deque[tuple[float, PendingReport]] = deque()
+        self._due_timer: asyncio.TimerHandle | None = None
 
     async def __aenter__(self) -> GatewaySimulator:
         await self.start()
@@ -85,6 +92,8 @@ class GatewaySimulator(ABC):
     async def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
+        if self._due_timer is not None:
+            self._due_timer.cancel()
         if self._server is not None:
             self._server.close()
         for writer in list(self._writers):
@@ -205,10 +214,10 @@ class GatewaySimulator(ABC):
 
     def _schedule_report(self, report: PendingReport) -> None:
         delay = self.plan.jitter(self.config.report_delay)
-        self._later(delay, self._dispatch, report)
+        self._report_later(delay, report)
         if self.plan.chance(self.faults.duplicate_ratio):
             self.counters.duplicate_reports += 1
-            self._later(self.plan.jitter(delay), self._dispatch, report)
+            self._report_later(self.plan.jitter(delay), report)
         if self.plan.chance(self.faults.unknown_report_ratio):
             self.counters.unknown_reports += 1
             unknown = PendingReport(
@@ -218,7 +227,31 @@ class GatewaySimulator(ABC):
                 report.submitted_at,
                 report.service_number,
             )
-            self._later(delay, self._dispatch, unknown)
+            self._report_later(delay, unknown)
+
+    def _report_later(self, delay: float, report: PendingReport) -> None:
+        """Dispatch ``report`` after ``delay``. Every report waits the same delay unless
+        shuffled, so they fall due in the order they come: one queue under one timer, and
+        the reports due at one time go out in one turn of the loop (one write), rather
+        than a timer each. One due before the queue's last (a shuffled or a changed
+        delay) gets a timer of its own."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + delay
+        if self._due and due < self._due[-1][0]:
+            self._later(delay, self._dispatch, report)
+            return
+        self._due.append((due, report))
+        if self._due_timer is None:
+            self._due_timer = loop.call_at(due, self._release_reports)
+
+    def _release_reports(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time() + DUE_EARLY_SECONDS
+        while self._due and self._due[0][0] <= now:
+            self._dispatch(self._due.popleft()[1])
+        self._due_timer = None
+        if self._due:
+            self._due_timer = loop.call_at(self._due[0][0], self._release_reports)
 
     def _dispatch(self, item: PendingReport | PendingMo, connection: int = 0) -> None:
         if not self._sessions:

@@ -36,7 +36,7 @@ class PduSession(ServerLink, ABC, Generic[S]):
     def served(self, pdu: Any) -> None:
         """After each PDU: the ``close_after_login`` fault hangs up once logged in."""
         if self.sim.faults.close_after_login and self.conn.state is State.BOUND:
-            self.writer.close()  # after the login answer: close() flushes first
+            self.close()  # after the login answer: close() flushes first
 
     @abstractmethod
     def throttled(self, pdu: Any) -> Any:
@@ -49,7 +49,7 @@ class PduSession(ServerLink, ABC, Generic[S]):
     def on_submit(self, pdu: Any) -> None:
         decision = self.sim.decide()
         if decision is Decision.DROP:
-            self.writer.close()  # mid-window: everything unanswered is lost
+            self.close()  # mid-window: everything unanswered is lost
         elif decision is Decision.THROTTLE:
             self.answer(self.throttled(pdu))
         elif decision is not Decision.SILENT:

@@ -62,7 +62,7 @@ class _Session(PduSession[SmgpSimulator]):
             self.keepalive(pdus.ActiveTestResp(sequence_id=pdu.sequence_id))
         elif isinstance(pdu, pdus.Exit):
             self.send(pdus.ExitResp(sequence_id=pdu.sequence_id))
-            self.writer.close()
+            self.close()
 
     def on_login(self, pdu: pdus.Login) -> None:
         sim = self.sim
@@ -82,7 +82,7 @@ class _Session(PduSession[SmgpSimulator]):
             sim.logged_in(self)
         else:
             sim.counters.login_failures += 1
-            self.writer.close()
+            self.close()
 
     def throttled(self, pdu: pdus.Submit) -> pdus.SubmitResp:
         return pdus.SubmitResp(sequence_id=pdu.sequence_id, msg_id=bytes(10), status=BUSY)

@@ -92,7 +92,7 @@ class _Session(PduSession[SmppSimulator]):
             self.keepalive(pdus.EnquireLinkResp(sequence_number=pdu.sequence_number))
         elif isinstance(pdu, pdus.Unbind):
             self.send(pdus.UnbindResp(sequence_number=pdu.sequence_number))
-            self.writer.close()
+            self.close()
         elif isinstance(pdu, Undecodable):
             self.nack(pdu.sequence_number, pdu.status)
         elif not isinstance(pdu, pdus.Response):
@@ -113,7 +113,7 @@ class _Session(PduSession[SmppSimulator]):
         )
         if status:
             sim.counters.login_failures += 1
-            self.writer.close()
+            self.close()
         elif not isinstance(pdu, pdus.BindTransmitter):  # receipts need a receiving bind
             sim.logged_in(self)
 
