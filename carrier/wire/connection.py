@@ -82,7 +82,9 @@ class Codec(Protocol[P]):
 
     def encode(self, pdu: P) -> bytes: ...
 
-    def kind(self, pdu: P) -> Kind: ...
+    def kind(self, pdu: P) -> Kind:
+        """A PDU's part in the session; ``Kind.OTHER`` must follow from its type alone."""
+        ...
 
 
 _TRANSITIONS: dict[tuple[State, Kind], State] = {
@@ -104,6 +106,7 @@ class Connection(Generic[P]):
         self.state = State.UNBOUND
         self._frames = FrameBuffer(codec.min_length, codec.max_length)
         self._eof = False
+        self._plain: set[type] = set()  # PDU types of kind OTHER: a bound session keeps them
 
     def receive_data(self, data: bytes) -> None:
         """Bytes from the peer; ``b""`` means the peer closed the stream."""
@@ -141,7 +144,11 @@ class Connection(Generic[P]):
         return self._eof
 
     def _advance(self, pdu: P, error: type[Exception]) -> State:
+        if self.state is State.BOUND and type(pdu) in self._plain:
+            return State.BOUND  # every submit, report and answer: no lookup
         kind = self.codec.kind(pdu)
+        if kind is Kind.OTHER:
+            self._plain.add(type(pdu))
         new_state = _TRANSITIONS.get((self.state, kind))
         if new_state is None:
             raise error(f"{type(pdu).__name__} not allowed in state {self.state.value}")
