@@ -182,7 +182,10 @@ def _bounded(params: dict[str, Any]) -> dict[str, Any]:
     ids = params.get("id", params.get("ids"))
     if not isinstance(ids, list):
         return params
-    return {**params, "id_lo": min(ids, default=None), "id_hi": max(ids, default=None)}
+    try:
+        return {**params, "id_lo": min(ids, default=None), "id_hi": max(ids, default=None)}
+    except TypeError:  # not a list of ids (a None in it): no statement by ids
+        return params
 
 
 def _binary_arrays(conn: psycopg.Connection[Any]) -> None:

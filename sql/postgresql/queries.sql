@@ -1095,7 +1095,7 @@ SET rolled_status = o.status, account = coalesce(o.account, u.account),
     dept_code = coalesce(o.dept_code, u.dept_code)
 FROM unnest(%(id)s::bigint[], %(account)s::text[], %(dept_code)s::text[])
      AS u(id, account, dept_code)
-WHERE o.id = u.id
+WHERE o.id = u.id AND o.id BETWEEN %(id_lo)s::bigint AND %(id_hi)s::bigint
 
 -- name: rollup_clear
 -- `hisms report rebuild`: forget the rollup ...
