@@ -127,8 +127,9 @@ def test_an_account_with_a_quota_then_a_send_a_report_and_its_excel(
         page.click("#report-export")
     path = ARTIFACTS / "report-user.xlsx"
     got.value.save_as(path)
-    sheet = load_workbook(path, read_only=True).active
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(path, read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    book.close()
     assert rows[0][:4] == ("Period 时段", "Account 子账户", "Messages 条数", "Segments 计费条数")
     (mine,) = [r for r in rows if r[1] == "ICU_B"]
     assert mine[2:6] == (1, 1, 1, 1) and mine[-1] == 1  # delivered / submitted = 100 %
