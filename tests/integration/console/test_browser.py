@@ -32,8 +32,9 @@ CHROMIUM = os.environ.get("HISMS_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[2] / "artifacts" / "console"
 PASSWORD = "Console-test-1"
 USERS = {"admin": "admin", "ward": "dept", "lab": "dept", "audit": "auditor", "locked": "operator"}
-PAGES = ["/", "/send", "/send/upload", "/messages", "/replies", "/templates", "/blacklist",
-         "/words", "/profiles", "/channels", "/alarms", "/audit", "/users"]  # fmt: skip
+PAGES = ["/", "/send", "/send/upload", "/messages", "/replies", "/reports", "/bills",
+         "/templates", "/blacklist", "/words", "/profiles", "/accounts", "/channels", "/alarms",
+         "/audit", "/users"]  # fmt: skip
 
 
 def _free_port() -> int:
