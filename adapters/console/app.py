@@ -16,11 +16,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hisms.adapters.console import (
+    accounts,
     auth,
     book,
     dashboard,
     messages,
     modes,
+    reports,
     routing,
     sending,
     tables,
@@ -49,8 +51,9 @@ def create(store: Store, settings: Settings, sampler: Sampler) -> Starlette:
     view = EngineView(profiles, settings.validation.rules(), settings.billing.default_account)
     console = Console.create(
         store, cfg, ROOT, settings.timezone, sampler, settings.alarms,
-        tuple(settings.channel_names()), settings.seed_routes, view,
+        tuple(settings.channel_names()), settings.seed_routes, view, settings,
     )  # fmt: skip
+    console.env.filters.update(zh=reports.zh, cell=reports.cell)
     secret = cfg.secret_key.get_secret_value() or secrets.token_urlsafe(32)
     session = Middleware(
         SessionMiddleware,
@@ -116,6 +119,8 @@ def routes(console: Console) -> list[BaseRoute]:
         *tables.ROUTES,
         *routing.ROUTES,
         *modes.ROUTES,
+        *accounts.ROUTES,
+        *reports.ROUTES,
     ]
     return [
         Route("/login", opened(auth.login_form), methods=["GET"]),

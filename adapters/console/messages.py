@@ -1,6 +1,6 @@
-"""Messages and replies: search (a department user within its department, whatever the
-URL says), one message with its parts, reports and replies, resend or void, and the
-export of a result list to Excel."""
+"""Messages and replies: search (a department user within its department and its accounts,
+whatever the URL says: scope.py), one message with its parts, reports and replies, resend
+or void, and the export of a result list to Excel."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hisms.adapters.console.resending import choices_for
+from hisms.adapters.console.scope import Scope
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import STATUS_NAMES, Console, Forbidden, allowed, page, when, who
 from hisms.engine import phone
@@ -44,6 +45,8 @@ class Search:
     batch_id: str | None = None
     channel: str | None = None
     dept_code: str | None = None
+    account: str | None = None
+    scope: str | None = None  # a department user's: its department's messages and accounts'
     since: datetime | None = None
     until: datetime | None = None
     before_id: int | None = None
@@ -62,7 +65,9 @@ class Search:
             source_system=text["source_system"],
             batch_id=text["batch_id"],
             channel=text["channel"],
-            dept_code=user.scope or text["dept_code"],  # the URL cannot widen a department
+            dept_code=None if user.scope else text["dept_code"],
+            account=text["account"],
+            scope=user.scope,  # whatever the URL says, within the department's
             since=_time(text["since"], zone),
             until=_time(text["until"], zone),
             before_id=_int(text["before_id"]),
@@ -127,6 +132,8 @@ async def resend(console: Console, request: Request, user: User) -> Response:
     message, _, _ = await console.db(_one, console, outbox_id, user)
     if message["status"] not in AGAIN:
         raise Forbidden(f"message {outbox_id} is not failed")
+    if user.scope and message["account"] not in await console.db(_senders, console, user):
+        raise Forbidden(f"message {outbox_id}: not one of {user.username}'s accounts")
     failed = message["channel"]
     if channel is not None:
         offered = await console.db(choices_for, console.store, failed)
@@ -162,7 +169,7 @@ async def replies(console: Console, request: Request, user: User) -> Response:
     number = (q.get("phone") or "").strip() or None
     params = {
         "phone": number,
-        "dept_code": user.scope,
+        "scope": user.scope,
         "since": _time(q.get("since"), console.zone),
         "until": _time(q.get("until"), console.zone),
         "before_id": _int(q.get("before_id")),
@@ -176,6 +183,10 @@ def _rows(console: Console, where: Search, limit: int) -> list[dict[str, Any]]:
     return _run(console, "console_messages", {**where.params(), "limit": limit})
 
 
+def _senders(console: Console, user: User) -> set[str]:
+    return {a.account for a in Scope.of(console.store, user).senders()}
+
+
 def _run(console: Console, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     with console.store.transaction() as tx:
         return tx.run(name, **params)
@@ -185,7 +196,7 @@ def _one(
     console: Console, outbox_id: int, user: User
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     message = console.store.get_message(outbox_id)
-    if message is None or (user.scope and message["dept_code"] != user.scope):
+    if message is None or not Scope.of(console.store, user).sees(message):
         raise Forbidden(f"message {outbox_id}")  # another department's: as if absent
     replies = _run(console, "message_replies", {"id": outbox_id})
     (pin,) = _run(console, "message_pin", {"id": outbox_id})

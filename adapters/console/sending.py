@@ -1,6 +1,7 @@
 """The send page: one or many numbers and/or an address-book group, a text or a template
-with variables, a signature, priority and time; a preview with the segment count; enqueued
-through the same intake functions as the SOAP WebService (the same checks, the same rows)."""
+with variables, a signature, priority and time, the account to bill (a department user: one
+of its department's); a preview with the segment count; enqueued through the same intake
+functions as the SOAP WebService (the same checks, the same rows)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hisms.adapters.console.cost import Cost
+from hisms.adapters.console.scope import Scope
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import Console, Forbidden, page, who
 from hisms.adapters.webservice import intake
@@ -145,6 +147,7 @@ def read_draft(console: Console, values: Mapping[str, Any], user: User) -> Draft
         template_code=code,
         params=params,
     )
+    problem = problem or _account_problem(Scope.of(console.store, user), message.account)
     if not numbers and not problem:
         problem = (
             "请填写手机号码或选择通讯录分组"
@@ -169,6 +172,20 @@ def _group(console: Console, key: str | None, user: User) -> dict[str, Any] | No
     if group is None or (user.scope and group["dept_code"] != user.scope):
         raise Forbidden(f"contact group {key}")
     return group
+
+
+def _account_problem(scope: Scope, account: str | None) -> str | None:
+    """Why this user may not bill this account (None: it may). A department user sends with
+    one of its department's enabled accounts; anyone else with any enabled one, or none (the
+    profile's or the default account)."""
+    senders = {a.account for a in scope.senders()}
+    if scope.dept is not None and not senders:
+        return f"科室 {scope.dept} 没有可用的计费账户，请联系管理员在“账户与配额”中添加"
+    if account is None:
+        return "账户：请选择计费账户" if scope.dept is not None else None
+    if account not in senders:
+        return f"账户：“{account[:32]}”不是可用的计费账户"
+    return None
 
 
 def _priority(text: str | None) -> int | None:
@@ -229,10 +246,12 @@ def _local(value: str | None, console: Console) -> datetime | None:
 
 
 def choices(console: Console, user: User | None = None) -> dict[str, Any]:
-    """The form's choices; with ``user``, the address-book groups it may send to."""
+    """The form's choices; with ``user``, the address-book groups it may send to and the
+    accounts it may send with."""
     policy = console.store.load_policy()
     return {
         "sources": sorted({"DEFAULT", *(r["source_system"] for r in policy.profiles)}),
         "templates": [r for r in policy.templates if r["state"] == "APPROVED"],
         "groups": console.store.contact_groups(user.scope) if user else [],
+        "accounts": Scope.of(console.store, user).senders() if user else [],
     }

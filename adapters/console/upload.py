@@ -64,7 +64,7 @@ JOBS: dict[str, Job] = {}  # by id; an upload lives as long as the process
 
 @page("send")
 async def form(console: Console, request: Request, user: User) -> Response:
-    given = await console.db(choices, console)
+    given = await console.db(choices, console, user)
     return console.render(request, "upload.html", user=user, values={}, **given)
 
 
@@ -96,7 +96,9 @@ async def start(console: Console, request: Request, user: User) -> Response:
         if suffix not in (".xlsx", ".csv"):
             problem = "只支持 .xlsx 与 .csv 文件"
     if problem is not None:
-        given = await console.db(choices, console)
+        if isinstance(upload, UploadFile):
+            await upload.close()  # its spooled file, now rather than at garbage collection
+        given = await console.db(choices, console, user)
         return console.render(request, "upload.html", 400, user=user, error=problem,
                               values=dict(values), **given)  # fmt: skip
     assert isinstance(upload, UploadFile)

@@ -26,6 +26,7 @@ from hisms.adapters.console.sampler import Sampler
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import ROLE_NAMES, Role, User, Users
 from hisms.carrier.wire.numbers import mask
+from hisms.engine.config import Settings
 from hisms.engine.routing.explain import Seed
 from hisms.engine.status import Status
 from hisms.engine.store.base import Store
@@ -36,12 +37,14 @@ HERE = Path(__file__).parent
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# What each role may do; a department user's reads and sends are limited to its department.
+# What each role may do; a department user's reads and sends are limited to its department
+# and its accounts (scope.py).
 PERMISSIONS = {
     "read": {Role.ADMIN, Role.OPERATOR, Role.DEPT, Role.AUDITOR},
     "send": {Role.ADMIN, Role.OPERATOR, Role.DEPT},
     "book": {Role.ADMIN, Role.OPERATOR, Role.DEPT},  # the address book (a department's own)
     "edit": {Role.ADMIN, Role.OPERATOR},  # policy tables, channels, alarm rules, routing, modes
+    "accounts": {Role.ADMIN},  # billing accounts, their prices and quotas
     "ops": {Role.ADMIN, Role.OPERATOR, Role.AUDITOR},  # routing and modes: not a department's
     "audit": {Role.ADMIN, Role.AUDITOR},  # the audit trail
     "users": {Role.ADMIN},
@@ -60,9 +63,9 @@ STATUS_NAMES = {
 }
 
 
-NAV = ["/", "/send", "/send/upload", "/book", "/messages", "/replies", "/templates", "/blacklist",
-       "/words", "/profiles", "/channels", "/routes", "/modes", "/alarms", "/audit",
-       "/users"]  # fmt: skip
+NAV = ["/", "/send", "/send/upload", "/book", "/messages", "/replies", "/reports", "/bills",
+       "/templates", "/blacklist", "/words", "/profiles", "/accounts", "/channels", "/routes",
+       "/modes", "/alarms", "/audit", "/users"]  # fmt: skip
 
 
 def current_nav(root: str, path: str) -> str:
@@ -94,6 +97,7 @@ class Console:
     channels: tuple[str, ...]  # the configured channels: what routing groups may name
     seed: Seed  # the configuration's routing, in force while the database holds no rule
     engine: EngineView  # the text the engine will send, the account it charges
+    settings: Settings  # the whole configuration (reports: whom a message counts under)
     cache: dict[str, Any] = field(default_factory=dict)  # what the pages share for a while
 
     @classmethod
@@ -108,6 +112,7 @@ class Console:
         channels: tuple[str, ...],
         seed: Seed,
         engine: EngineView,
+        settings: Settings,
     ) -> Console:
         env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -121,7 +126,9 @@ class Console:
         env.filters["yuan"] = yuan
         env.filters["when"] = functools.partial(when, ZoneInfo(zone))
         users = Users(store, cfg)
-        return cls(store, cfg, root, zone, users, env, sampler, alarms, channels, seed, engine)
+        return cls(
+            store, cfg, root, zone, users, env, sampler, alarms, channels, seed, engine, settings
+        )
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn`` in a worker thread: the store blocks, the event loop must not."""

@@ -15,22 +15,17 @@ from zoneinfo import ZoneInfo
 import click
 import pydantic
 
-from hisms.engine.billing import statement as billing
 from hisms.engine.billing.accounts import Account, Owners
-from hisms.engine.policy.sync import PolicySync
 from hisms.engine.policycli import opened, operator
-from hisms.engine.reports import export, periods, tables
+from hisms.engine.reports import export, sheets, tables
 from hisms.engine.store.base import Store
 
 DAY = click.DateTime(["%Y-%m-%d"])
 
 
 def owners(obj: Any, store: Store) -> Owners:
-    """Who messages count under: the profiles (database over configuration), the accounts."""
-    settings = obj.settings
-    profiles = PolicySync(settings.profiles(), settings.policy).policy_of(store.load_policy())
-    accounts = billing.accounts_by_name(store.accounts())
-    return Owners(profiles.profiles, accounts, settings.billing.default_account)
+    """Who messages count under (the profiles, the accounts, the default account)."""
+    return sheets.owners(obj.settings, store)
 
 
 def _output(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,21 +71,20 @@ def _kind(kind: str) -> None:
     @click.option("--to", "end", type=DAY, required=True, help="Last local day (inclusive).")
     @click.option("--by", type=click.Choice(tables.BY), help="Group by (default: the kind's).")
     @click.option("--account", help="Only this account's messages.")
+    @click.option("--dept", help="Only this department's (its code or one of its accounts).")
     @_output
     @click.pass_obj
     def command(obj: Any, /, **given: Any) -> None:
         since, until = _days(given["start"], given["end"])
-        ask = tables.Ask(kind, given["period"], since, until, given["by"], given["account"])
+        ask = tables.Ask(kind, given["period"], since, until, given["by"], given["account"],
+                         given["dept"])  # fmt: skip
         zone = ZoneInfo(obj.settings.timezone)
         with opened(obj) as store:
             try:
-                table = tables.build(store, ask, zone, owners(obj, store).of)
+                sheet = sheets.report(store, ask, zone, owners(obj, store).of)
             except ValueError as exc:
                 raise click.BadParameter(str(exc), param_hint="--by") from None
             _audit(store, given, "report", kind)
-        sheet = export.Sheet(
-            table.title, table.columns, table.rows, tables.totals(table), table.chart
-        )
         _write([sheet], given["xlsx_path"], given["csv_path"])
 
 
@@ -137,20 +131,11 @@ def bill() -> None:
 def detail(obj: Any, /, **given: Any) -> None:
     """Segments submitted, delivered, failed, unknown, billed and the amount per account."""
     since, until = _days(given["start"], given["end"])
+    only = [given["account"]] if given["account"] else None
     with opened(obj) as store:
-        known = billing.accounts_by_name(store.accounts())
-        names = [given["account"]] if given["account"] else _accounts_seen(store, since, until)
-        rows = []
-        for name in sorted(set(names) | (set() if given["account"] else set(known))):
-            account = known.get(name) or Account(account=name)
-            days = store.report_days(since, until, "operator", name)
-            rows.extend(billing.detail(account, days, given["period"]))
+        sheet = sheets.detail(store, since, until, given["period"], only)
         _audit(store, given, "bill", "detail")
-    _write([export.Sheet("Consumption 消费明细", billing.DETAIL_COLUMNS, rows)], *_paths(given))
-
-
-def _accounts_seen(store: Store, since: date, until: date) -> list[str]:
-    return sorted({str(r["dim"]) for r in store.report_days(since, until, "account", None)})
+    _write([sheet], *_paths(given))
 
 
 def _paths(given: dict[str, Any]) -> tuple[Path | None, Path | None]:
@@ -165,22 +150,14 @@ def _paths(given: dict[str, Any]) -> tuple[Path | None, Path | None]:
 def statement(obj: Any, /, **given: Any) -> None:
     """The engine's successes beside the carrier's, the billed count (the lower) and every
     message on which they differ."""
-    try:
-        first, after = billing.month_bounds(given["month"])
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--month") from None
-    since, until = periods.utc_bounds(first, after, ZoneInfo(obj.settings.timezone))
+    zone = ZoneInfo(obj.settings.timezone)
     with opened(obj) as store:
-        known = billing.accounts_by_name(store.accounts())
-        account = known.get(given["account"]) or Account(account=given["account"])
-        found = billing.statement(account, store.statement_rows(account.account, since, until))
+        try:
+            found = sheets.statement(store, given["account"], given["month"], zone)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--month") from None
         _audit(store, given, "bill", "statement")
-    title = f"Statement 对账单 {account.account} {given['month']}"
-    sheets = [
-        export.Sheet(title, billing.STATEMENT_COLUMNS, found.rows(), found.totals()),
-        export.Sheet("Differences 差异明细", billing.DIFFERENCE_COLUMNS, found.differences),
-    ]
-    _write(sheets, *_paths(given))
+    _write(found, *_paths(given))
 
 
 # -- accounts -------------------------------------------------------------------

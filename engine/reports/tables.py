@@ -91,6 +91,7 @@ class Ask:
     until: date
     by: str | None = None  # None: the kind's own
     account: str | None = None
+    dept: str | None = None  # one department's: its dept_code or one of its accounts
 
 
 def build(store: AccountStore, ask: Ask, zone: ZoneInfo, owner: Owner) -> Table:
@@ -101,12 +102,15 @@ def build(store: AccountStore, ask: Ask, zone: ZoneInfo, owner: Owner) -> Table:
             raise ValueError(f"replies are counted by {' or '.join(MO_BY)}, not by {by}")
         return _mo_table(store, ask, zone, title, by)
     sums: dict[tuple[date, str], Row] = defaultdict(_zero)
-    for r in store.report_days(ask.since, ask.until, by, ask.account):
+    for r in store.report_days(ask.since, ask.until, by, ask.account, ask.dept):
         _add(sums, ask.period, _day(r["day"]), str(r["dim"]), int(r["status"]), r)
     since, until = periods.utc_bounds(ask.since, ask.until, zone)
     flying = count(store.inflight(since, until), zone, owner).rows
+    theirs = _dept_accounts(store, ask.dept)
     for r in flying:
-        if ask.account is None or r["account"] == ask.account:
+        if ask.account not in (None, r["account"]):
+            continue
+        if theirs is None or r["dept_code"] == ask.dept or r["account"] in theirs:
             dim = r[COLUMN[by]] if by in COLUMN else "-"
             _add(sums, ask.period, date.fromisoformat(r["day"]), dim, int(r["status"]), r)
     header = (Column("period", "Period 时段", "text"), Column("dim", _dim_header(by), "text"))
@@ -117,10 +121,17 @@ def build(store: AccountStore, ask: Ask, zone: ZoneInfo, owner: Owner) -> Table:
     return Table(title, header + MT_COLUMNS, rows, chart=ask.kind == "summary")
 
 
+def _dept_accounts(store: AccountStore, dept: str | None) -> set[str] | None:
+    """The accounts of ``dept`` (None: no department asked)."""
+    if dept is None:
+        return None
+    return {r["account"] for r in store.accounts() if r["dept_code"] == dept}
+
+
 def _mo_table(store: AccountStore, ask: Ask, zone: ZoneInfo, title: str, by: str) -> Table:
     since, until = periods.utc_bounds(ask.since, ask.until, zone)
     sums: dict[tuple[date, str], int] = defaultdict(int)
-    for r in store.mo_hours(since, until):
+    for r in store.mo_hours(since, until, ask.account, ask.dept):
         start = periods.start_of(local_day(r["hour"], zone), ask.period)
         sums[(start, str(r[COLUMN[by]]))] += int(r["messages"])
     header = (Column("period", "Period 时段", "text"), Column("dim", _dim_header(by), "text"))

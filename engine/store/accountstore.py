@@ -113,23 +113,32 @@ class AccountStore(ABC):
         with self.transaction() as tx:
             return tx.run("rollup_hours", since=since.isoformat())
 
-    def report_days(self, since: date, until: date, by: str, account: str | None) -> list[Row]:
+    def report_days(
+        self, since: date, until: date, by: str, account: str | None, dept: str | None = None
+    ) -> list[Row]:
         """The rollup per local day in [since, until), ``by`` dimension and status: from the
-        daily rollup, or for one account from the hourly one (by its account index)."""
+        daily rollup, or for one account (by its account index) or one department (its
+        dept_code or one of its accounts) from the hourly one."""
         params = {"since": since.isoformat(), "until": until.isoformat(), "by": by}
         with self.transaction() as tx:
-            if account is None:
+            if account is None and dept is None:
                 return tx.run("rollup_day_read", **params)
-            return tx.run("rollup_days", account=account, **params)
+            return tx.run("rollup_days", account=account, dept=dept, **params)
 
     def inflight(self, since: datetime, until: datetime) -> list[Row]:
         """Messages created in [since, until) not final yet (not in the rollup)."""
         with self.transaction() as tx:
             return tx.run("inflight", since=since, until=until)
 
-    def mo_hours(self, since: datetime, until: datetime) -> list[Row]:
+    def mo_hours(
+        self, since: datetime, until: datetime, account: str | None = None, dept: str | None = None
+    ) -> list[Row]:
+        """Replies per hour, source system and channel; of one account's or department's
+        messages, the replies that answer one (each joined to its message by its key)."""
         with self.transaction() as tx:
-            return tx.run("mo_hours", since=since, until=until)
+            if account is None and dept is None:
+                return tx.run("mo_hours", since=since, until=until)
+            return tx.run("mo_hours_of", since=since, until=until, account=account, dept=dept)
 
     def statement_rows(self, account: str, since: datetime, until: datetime) -> list[Row]:
         with self.transaction() as tx:

@@ -1154,7 +1154,8 @@ DELETE FROM sms_rollup
 UPDATE sms_outbox SET rolled_status = NULL WHERE rolled_status IS NOT NULL
 
 -- name: rollup_days
--- Report rows: the rollup per local day, one dimension (`by`) and status, days [since, until).
+-- Report rows: the rollup per local day, one dimension (`by`) and status, days [since, until);
+-- one account's, or one department's (its dept_code or one of its accounts), or all.
 SELECT day, CASE %(by)s WHEN 'account' THEN account WHEN 'dept' THEN dept_code
                         WHEN 'source' THEN source_system WHEN 'channel' THEN channel
                         WHEN 'operator' THEN operator WHEN 'template' THEN template_code
@@ -1163,6 +1164,8 @@ SELECT day, CASE %(by)s WHEN 'account' THEN account WHEN 'dept' THEN dept_code
        SUM(submitted) AS submitted, SUM(submitted_segments) AS submitted_segments
 FROM sms_rollup
 WHERE day >= %(since)s AND day < %(until)s AND (%(account)s IS NULL OR account = %(account)s)
+  AND (%(dept)s IS NULL OR dept_code = %(dept)s
+       OR account IN (SELECT a.account FROM sms_account a WHERE a.dept_code = %(dept)s))
 GROUP BY 1, 2, 3
 
 -- name: rollup_hours
@@ -1191,6 +1194,18 @@ SELECT DATE_FORMAT(received_at, '%%Y-%%m-%%d %%H:00:00') AS hour,
        COALESCE(source_system, '-') AS source_system, channel, COUNT(*) AS messages
 FROM sms_inbox
 WHERE received_at >= %(since)s AND received_at < %(until)s
+GROUP BY 1, 2, 3
+
+-- name: mo_hours_of
+-- mo_hours of the replies answering one account's or one department's messages (the
+-- department's dept_code or one of its accounts): each reply's message by its key.
+SELECT DATE_FORMAT(i.received_at, '%%Y-%%m-%%d %%H:00:00') AS hour,
+       COALESCE(i.source_system, '-') AS source_system, i.channel, COUNT(*) AS messages
+FROM sms_inbox i JOIN sms_outbox o ON o.id = i.outbox_id
+WHERE i.received_at >= %(since)s AND i.received_at < %(until)s
+  AND (%(account)s IS NULL OR o.account = %(account)s)
+  AND (%(dept)s IS NULL OR o.dept_code = %(dept)s
+       OR o.account IN (SELECT a.account FROM sms_account a WHERE a.dept_code = %(dept)s))
 GROUP BY 1, 2, 3
 
 -- name: statement_rows
@@ -1299,6 +1314,9 @@ WHERE (%(phone)s IS NULL OR r.phone = %(phone)s)
   AND (%(batch_id)s IS NULL OR o.batch_id = %(batch_id)s)
   AND (%(channel)s IS NULL OR r.channel = %(channel)s)
   AND (%(dept_code)s IS NULL OR r.dept_code = %(dept_code)s)
+  AND (%(account)s IS NULL OR r.account = %(account)s)
+  AND (%(scope)s IS NULL OR r.dept_code = %(scope)s
+       OR r.account IN (SELECT a.account FROM sms_account a WHERE a.dept_code = %(scope)s))
   AND (%(since)s IS NULL OR r.created_at >= %(since)s)
   AND (%(until)s IS NULL OR r.created_at < %(until)s)
   AND (%(before_id)s IS NULL OR r.id < %(before_id)s)
@@ -1308,10 +1326,12 @@ LIMIT %(limit)s
 -- name: console_replies
 -- The replies page: MO newest first, with the MT each answers (NULL filters: any).
 SELECT i.id, i.channel, i.phone, i.service_number, i.content, i.received_at, i.outbox_id,
-       i.source_system, i.status, i.blacklist_id, o.content AS mt_content, o.dept_code
+       i.source_system, i.status, i.blacklist_id, o.content AS mt_content, o.dept_code,
+       o.account
 FROM sms_inbox i LEFT JOIN sms_outbox o ON o.id = i.outbox_id
 WHERE (%(phone)s IS NULL OR i.phone = %(phone)s)
-  AND (%(dept_code)s IS NULL OR o.dept_code = %(dept_code)s)
+  AND (%(scope)s IS NULL OR o.dept_code = %(scope)s
+       OR o.account IN (SELECT a.account FROM sms_account a WHERE a.dept_code = %(scope)s))
   AND (%(since)s IS NULL OR i.received_at >= %(since)s)
   AND (%(until)s IS NULL OR i.received_at < %(until)s)
 ORDER BY i.id DESC

@@ -1058,7 +1058,8 @@ DELETE FROM sms_rollup
 UPDATE sms_outbox SET rolled_status = NULL WHERE rolled_status IS NOT NULL
 
 -- name: rollup_days
--- Report rows: the rollup per local day, one dimension (`by`) and status, days [since, until).
+-- Report rows: the rollup per local day, one dimension (`by`) and status, days [since, until);
+-- one account's, or one department's (its dept_code or one of its accounts), or all.
 SELECT day, CASE :by WHEN 'account' THEN account WHEN 'dept' THEN dept_code
                      WHEN 'source' THEN source_system WHEN 'channel' THEN channel
                      WHEN 'operator' THEN operator WHEN 'template' THEN template_code
@@ -1067,6 +1068,8 @@ SELECT day, CASE :by WHEN 'account' THEN account WHEN 'dept' THEN dept_code
        sum(submitted) AS submitted, sum(submitted_segments) AS submitted_segments
 FROM sms_rollup
 WHERE day >= :since AND day < :until AND (:account IS NULL OR account = :account)
+  AND (:dept IS NULL OR dept_code = :dept
+       OR account IN (SELECT a.account FROM sms_account a WHERE a.dept_code = :dept))
 GROUP BY 1, 2, 3
 
 -- name: rollup_hours
@@ -1095,6 +1098,18 @@ SELECT substr(received_at, 1, 13) || ':00:00' AS hour, coalesce(source_system, '
        channel, count(*) AS messages
 FROM sms_inbox
 WHERE received_at >= :since AND received_at < :until
+GROUP BY 1, 2, 3
+
+-- name: mo_hours_of
+-- mo_hours of the replies answering one account's or one department's messages (the
+-- department's dept_code or one of its accounts): each reply's message by its key.
+SELECT substr(i.received_at, 1, 13) || ':00:00' AS hour, coalesce(i.source_system, '-') AS source_system,
+       i.channel, count(*) AS messages
+FROM sms_inbox i JOIN sms_outbox o ON o.id = i.outbox_id
+WHERE i.received_at >= :since AND i.received_at < :until
+  AND (:account IS NULL OR o.account = :account)
+  AND (:dept IS NULL OR o.dept_code = :dept
+       OR o.account IN (SELECT a.account FROM sms_account a WHERE a.dept_code = :dept))
 GROUP BY 1, 2, 3
 
 -- name: statement_rows
@@ -1197,6 +1212,9 @@ WHERE (:phone IS NULL OR r.phone = :phone)
   AND (:batch_id IS NULL OR o.batch_id = :batch_id)
   AND (:channel IS NULL OR r.channel = :channel)
   AND (:dept_code IS NULL OR r.dept_code = :dept_code)
+  AND (:account IS NULL OR r.account = :account)
+  AND (:scope IS NULL OR r.dept_code = :scope
+       OR r.account IN (SELECT a.account FROM sms_account a WHERE a.dept_code = :scope))
   AND (:since IS NULL OR r.created_at >= :since)
   AND (:until IS NULL OR r.created_at < :until)
   AND (:before_id IS NULL OR r.id < :before_id)
@@ -1206,10 +1224,12 @@ LIMIT :limit
 -- name: console_replies
 -- The replies page: MO newest first, with the MT each answers (NULL filters: any).
 SELECT i.id, i.channel, i.phone, i.service_number, i.content, i.received_at, i.outbox_id,
-       i.source_system, i.status, i.blacklist_id, o.content AS mt_content, o.dept_code
+       i.source_system, i.status, i.blacklist_id, o.content AS mt_content, o.dept_code,
+       o.account
 FROM sms_inbox i LEFT JOIN sms_outbox o ON o.id = i.outbox_id
 WHERE (:phone IS NULL OR i.phone = :phone)
-  AND (:dept_code IS NULL OR o.dept_code = :dept_code)
+  AND (:scope IS NULL OR o.dept_code = :scope
+       OR o.account IN (SELECT a.account FROM sms_account a WHERE a.dept_code = :scope))
   AND (:since IS NULL OR i.received_at >= :since)
   AND (:until IS NULL OR i.received_at < :until)
 ORDER BY i.id DESC

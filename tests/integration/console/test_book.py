@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import Role, Users
+from hisms.engine.billing.accounts import Account
 from hisms.engine.store.base import Store
 from hisms.engine.store.bookstore import ContactFilter, Entry
 from hisms.engine.store.policystore import AuditFilter, Who
@@ -194,13 +195,14 @@ def test_a_group_is_sent_to_as_typed_numbers_are(
     store: Store, browse: Callable[[Scenario], None]
 ) -> None:
     group = store.save_contact_group(None, "ICU", "家属", Who("test"))
+    store.put_policy("account", Account(account="ICU_A", dept_code="ICU").row(), Who("test"))
     for i in range(3):
         _contact(store, "ICU", f"家属{i}", f"1350013500{i}", group)
 
     async def scenario(client: Client) -> None:
         token = await login(client, "ward")
         form = {"group_id": str(group), "phones": "13500135000\n13600136000",
-                "content": "探视时间调整", "csrf_token": token}  # fmt: skip
+                "content": "探视时间调整", "account": "ICU_A", "csrf_token": token}  # fmt: skip
         preview = (await client.post("/console/send/preview", data=form)).text
         assert re.search(r'<b id="numbers">4</b> 个（含分组“家属”的 2 个）', preview), preview
         sent = await client.post("/console/send", data=form)
@@ -213,7 +215,7 @@ def test_a_group_is_sent_to_as_typed_numbers_are(
     browse(scenario)
     with store.transaction() as tx:
         rows = tx.run("console_messages", phone=None, status=None, source_system=None,
-                      batch_id=None, channel=None, dept_code="ICU", since=None, until=None,
-                      before_id=None, limit=10)  # fmt: skip
+                      batch_id=None, channel=None, dept_code="ICU", account=None, scope=None,
+                      since=None, until=None, before_id=None, limit=10)  # fmt: skip
     assert sorted(r["phone"] for r in rows) == ["13500135000", "13500135001", "13500135002",
                                                 "13600136000"]  # fmt: skip

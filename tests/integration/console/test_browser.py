@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import Role, Users
+from hisms.engine.billing.accounts import Account
 from hisms.engine.store import open_store
 from hisms.engine.store.policystore import Who
 from tests.acceptance.conftest import hisms, write_config
@@ -31,8 +32,9 @@ CHROMIUM = os.environ.get("HISMS_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[2] / "artifacts" / "console"
 PASSWORD = "Console-test-1"
 USERS = {"admin": "admin", "ward": "dept", "lab": "dept", "audit": "auditor", "locked": "operator"}
-PAGES = ["/", "/send", "/send/upload", "/messages", "/replies", "/templates", "/blacklist",
-         "/words", "/profiles", "/channels", "/alarms", "/audit", "/users"]  # fmt: skip
+PAGES = ["/", "/send", "/send/upload", "/messages", "/replies", "/reports", "/bills",
+         "/templates", "/blacklist", "/words", "/profiles", "/accounts", "/channels", "/alarms",
+         "/audit", "/users"]  # fmt: skip
 
 
 def _free_port() -> int:
@@ -67,6 +69,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if name != "admin":
             dept = {"ward": "ICU", "lab": "LAB"}.get(name)
             people.add(name, PASSWORD, Role(role), dept, Who("test", "test"))
+    for account, dept in (("ICU_WARD", "ICU"), ("LAB_WARD", "LAB")):  # a department sends with one
+        store.put_policy("account", Account(account=account, dept_code=dept).row(), Who("test"))
     store.close()
     engine = subprocess.Popen(
         [sys.executable, "-m", "hisms", "--config", str(config), "run"],

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page
 
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import Role, Users
+from hisms.engine.billing.accounts import Account
 from hisms.engine.store import open_store
 from hisms.engine.store.policystore import Who
 from tests.acceptance.conftest import write_config
@@ -50,6 +51,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     people = Users(store, ConsoleConfig())
     for name, role, dept in (("admin", Role.ADMIN, None), ("ward", Role.DEPT, "ICU")):
         people.add(name, PASSWORD, role, dept, Who("test", "test"))
+    # a department user sends with one of its department's accounts
+    store.put_policy("account", Account(account="ICU_A", dept_code="ICU").row(), Who("test"))
     store.close()
     engine = subprocess.Popen(
         [sys.executable, "-m", "hisms", "--config", str(config), "run"],

@@ -42,6 +42,11 @@ def test_reports_after_a_rebuild_and_their_exports(hisms, tmp_path: Path) -> Non
     assert out.stat().st_size > 0
     statement = hisms("bill", "statement", "--account", "WARD_A", "--month", "2026-11")
     assert "unicom\t0\t1\t0\t0\t0.04\t0" in statement
+    dept = hisms("report", "user", "--period", "month", "--from", "2026-11-01", "--to",
+                 "2026-12-31", "--dept", "D_A")  # fmt: skip
+    assert "WARD_A" in dept and "WARD_B" not in dept  # D_A's account only
+    replies = hisms("report", "mo", "--from", "2026-11-01", "--to", "2026-12-31", "--dept", "D_B")
+    assert replies.splitlines()[-1].startswith("Total 合计")
 
 
 def test_accounts_are_set_kept_and_refused_with_reasons(hisms) -> None:  # type: ignore[no-untyped-def]
