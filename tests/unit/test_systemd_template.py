@@ -1,5 +1,6 @@
 """The template unit hisms@.service in etc/systemd/: several engines on one host, each with
-its own worker id, otherwise run exactly as hisms.service runs one (docs/ops.md#several-engines-on-one-host)."""
+its own worker id, otherwise run exactly as hisms.service runs one
+(docs/ops.md#several-engines-on-one-host)."""
 
 from __future__ import annotations
 
