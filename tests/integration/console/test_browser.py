@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +21,7 @@ from hisms.engine.billing.accounts import Account
 from hisms.engine.store import open_store
 from hisms.engine.store.policystore import Who
 from tests.acceptance.conftest import hisms, write_config
+from tests.integration.console.served import free_port, serving
 
 # One worker runs the module (make test: --dist loadgroup): one engine and one browser.
 pytestmark = pytest.mark.xdist_group("console-browser")
@@ -37,19 +34,13 @@ PAGES = ["/", "/send", "/send/upload", "/messages", "/replies", "/reports", "/bi
          "/audit", "/users"]  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A running ``hisms run`` with the console on; its base URL."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/ensure-chromium (make test does)")
     folder = tmp_path_factory.mktemp("console")
-    port = _free_port()
+    port = free_port()
     config = write_config(folder / "hisms.toml", f"sqlite:///{folder / 'h.db'}", report_delay=0.2)
     config.write_text(
         config.read_text("utf-8").replace(
@@ -72,29 +63,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for account, dept in (("ICU_WARD", "ICU"), ("LAB_WARD", "LAB")):  # a department sends with one
         store.put_policy("account", Account(account=account, dept_code=dept).row(), Who("test"))
     store.close()
-    engine = subprocess.Popen(
-        [sys.executable, "-m", "hisms", "--config", str(config), "run"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}/console"
-    try:
-        _wait_listening(port, engine)
+    with serving(config, port, "run") as base:
         yield base
-    finally:
-        engine.terminate()
-        engine.communicate(timeout=20)
-
-
-def _wait_listening(port: int, engine: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if engine.poll() is not None:
-            raise AssertionError(f"hisms run stopped: {engine.communicate()[1]}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError("the console did not start listening within 30 s")
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ Screenshots in tests/artifacts/console/ (look at them)."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,12 +20,11 @@ from hisms.engine.billing.accounts import Account
 from hisms.engine.store import open_store
 from hisms.engine.store.policystore import Who
 from tests.acceptance.conftest import hisms, write_config
+from tests.integration.console.served import free_port, serving
 from tests.integration.console.test_browser import (
     ARTIFACTS,
     CHROMIUM,
     PASSWORD,
-    _free_port,
-    _wait_listening,
     browser,
     login,
     page,
@@ -45,7 +42,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/ensure-chromium (make test does)")
     folder = tmp_path_factory.mktemp("console-accounts")
-    port, url = _free_port(), f"sqlite:///{folder / 'h.db'}"
+    port, url = free_port(), f"sqlite:///{folder / 'h.db'}"
     config = write_config(folder / "hisms.toml", url, report_delay=0.1)
     config.write_text(
         config.read_text("utf-8").replace(
@@ -63,16 +60,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for account, dept in (("ICU_A", "ICU"), ("LAB_B", "LAB")):
         store.put_policy("account", Account(account=account, dept_code=dept).row(), Who("test"))
     store.close()
-    engine = subprocess.Popen(
-        [sys.executable, "-m", "hisms", "--config", str(config), "run"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        _wait_listening(port, engine)
-        yield f"http://127.0.0.1:{port}/console"
-    finally:
-        engine.terminate()
-        engine.communicate(timeout=20)
+    with serving(config, port, "run") as base:
+        yield base
 
 
 def test_an_account_with_a_quota_then_a_send_a_report_and_its_excel(

@@ -5,8 +5,6 @@ the department scope. Screenshots in tests/artifacts/console/ (look at them)."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,11 +18,10 @@ from hisms.engine.billing.accounts import Account
 from hisms.engine.store import open_store
 from hisms.engine.store.policystore import Who
 from tests.acceptance.conftest import write_config
+from tests.integration.console.served import free_port, serving
 from tests.integration.console.test_browser import (
     CHROMIUM,
     PASSWORD,
-    _free_port,
-    _wait_listening,
     browser,
     login,
     shot,
@@ -42,7 +39,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/ensure-chromium (make test does)")
     folder = tmp_path_factory.mktemp("book")
-    port, url = _free_port(), f"sqlite:///{folder / 'h.db'}"
+    port, url = free_port(), f"sqlite:///{folder / 'h.db'}"
     config = write_config(folder / "hisms.toml", url, report_delay=0.2)
     console_on = f"[monitoring]\nenabled = true\nport = {port}\n[console]\nenabled = true\n"
     config.write_text(console_on + config.read_text("utf-8"), "utf-8")
@@ -54,16 +51,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # a department user sends with one of its department's accounts
     store.put_policy("account", Account(account="ICU_A", dept_code="ICU").row(), Who("test"))
     store.close()
-    engine = subprocess.Popen(
-        [sys.executable, "-m", "hisms", "--config", str(config), "run"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        _wait_listening(port, engine)
-        yield f"http://127.0.0.1:{port}/console"
-    finally:
-        engine.terminate()
-        engine.communicate(timeout=20)
+    with serving(config, port, "run") as base:
+        yield base
 
 
 @pytest.fixture

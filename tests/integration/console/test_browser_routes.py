@@ -5,10 +5,6 @@ table mode and back. Screenshots in tests/artifacts/console/ (look at them)."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +19,7 @@ from hisms.engine.store import open_store
 from hisms.engine.store.base import NewMessage
 from hisms.engine.store.policystore import Who
 from tests.acceptance.conftest import write_config
+from tests.integration.console.served import free_port, serving
 
 pytestmark = pytest.mark.xdist_group("console-browser-routes")
 CHROMIUM = os.environ.get("HISMS_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -32,12 +29,6 @@ TABLE = RouteTable(
     (Rule("urgent", "main", 10, max_priority=1), Rule("default", "main", 20)),
     (Member("main", "lb", 100, 0), Member("main", "lb2", 0, 1)),
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -62,29 +53,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     for _ in range(3):  # the platform fails: what ops sees at 2 a.m.
         store.push_failed("HIS", "platform answered 503 Service Unavailable", "test")
     store.close()
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "hisms", "--config", str(config), "console", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        _wait_listening(port, server)
-        yield f"http://127.0.0.1:{port}/console", url
-    finally:
-        server.terminate()
-        server.communicate(timeout=20)
-
-
-def _wait_listening(port: int, server: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"hisms console stopped: {server.communicate()[1]}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError("the console did not start listening within 30 s")
+    port = free_port()
+    with serving(config, port, "console", "--port", str(port)) as base:
+        yield base, url
 
 
 @pytest.fixture(scope="module")

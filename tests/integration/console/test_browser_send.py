@@ -6,9 +6,6 @@ Screenshots in tests/artifacts/console/ (look at them)."""
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -23,6 +20,7 @@ from hisms.engine.billing.accounts import Account
 from hisms.engine.store import open_store
 from hisms.engine.store.policystore import Who
 from tests.acceptance.conftest import hisms
+from tests.integration.console.served import free_port, serving
 from tests.integration.console.test_browser import ARTIFACTS, CHROMIUM, PASSWORD, login, shot
 
 pytestmark = pytest.mark.xdist_group("console-browser-send")
@@ -56,17 +54,6 @@ report_delay = 0.05
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``hisms run`` with the console, account ``ward`` (0.05 a segment, unicom 0.04, 100 a
@@ -74,7 +61,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/ensure-chromium (make test does)")
     folder = tmp_path_factory.mktemp("console-send")
-    port, url = _free_port(), f"sqlite:///{folder / 'h.db'}"
+    port, url = free_port(), f"sqlite:///{folder / 'h.db'}"
     config = folder / "hisms.toml"
     config.write_text(CONFIG.format(url=url, port=port), "utf-8")
     hisms("db", "init", config=config)
@@ -84,22 +71,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                    prices={"unicom": Decimal("0.04")}, daily_quota=100)  # fmt: skip
     store.put_policy("account", ward.row(), Who("test"))
     store.close()
-    log = folder / "engine.log"  # a file, not a pipe nobody reads: a full pipe stops the engine
-    with log.open("w") as out:
-        engine = subprocess.Popen(
-            [sys.executable, "-m", "hisms", "--config", str(config), "run"],
-            stdout=subprocess.DEVNULL, stderr=out,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while not _listening(port):
-            assert engine.poll() is None, log.read_text("utf-8")
-            assert time.monotonic() < deadline, "the console did not start listening"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/console"
-    finally:
-        engine.terminate()
-        engine.wait(timeout=20)
+    with serving(config, port, "run") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
