@@ -127,6 +127,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.module not in long_modules)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> Iterator[None]:
+    """Console users hashed in process with argon2's cheapest parameters: the production
+    cost (64 MiB, three passes, 0.1-0.3 s a hash) made hashing most of the console tests'
+    time. The hisms processes that tests start keep the production cost."""
+    from argon2 import PasswordHasher, profiles
+
+    from hisms.adapters.console import users
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Under ``--dist loadgroup`` each xdist_group test must carry its group in its id (that is
     how the scheduler keeps a group on one worker); a pytest that ignores the suffix would
