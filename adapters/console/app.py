@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from hisms.adapters.console import (
     accounts,
@@ -29,7 +31,7 @@ from hisms.adapters.console import (
     upload,
 )
 from hisms.adapters.console.cost import EngineView
-from hisms.adapters.console.sampler import Sampler
+from hisms.adapters.console.sampler import Samples
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import HERE, Console, Forbidden, Handler
 from hisms.engine.config import Settings
@@ -40,12 +42,15 @@ ROOT = "/console"
 Open = Callable[[Console, Request], Awaitable[Response]]
 
 
-def mount(store: Store, settings: Settings, sampler: Sampler) -> Mount:
-    """The console under /console, for the ASGI server of ``hisms run`` or ``hisms console``."""
-    return Mount(ROOT, app=create(store, settings, sampler))
+def mount(store: Store, settings: Settings, sampler: Samples, shared: Path | None = None) -> Mount:
+    """The console under /console, for the ASGI server of ``hisms run`` or ``hisms console``;
+    ``shared``: the directory the workers of ``hisms console --workers`` share."""
+    return Mount(ROOT, app=create(store, settings, sampler, shared))
 
 
-def create(store: Store, settings: Settings, sampler: Sampler) -> Starlette:
+def create(
+    store: Store, settings: Settings, sampler: Samples, shared: Path | None = None
+) -> Starlette:
     cfg = settings.console
     profiles = PolicySync(settings.profiles(), settings.policy)
     view = EngineView(profiles, settings.validation.rules(), settings.billing.default_account)
@@ -54,6 +59,7 @@ def create(store: Store, settings: Settings, sampler: Sampler) -> Starlette:
         tuple(settings.channel_names()), settings.seed_routes, view, settings,
     )  # fmt: skip
     console.env.filters.update(zh=reports.zh, cell=reports.cell)
+    console.shared = shared
     secret = cfg.secret_key.get_secret_value() or secrets.token_urlsafe(32)
     session = Middleware(
         SessionMiddleware,
@@ -92,7 +98,7 @@ def routes(console: Console) -> list[BaseRoute]:
 
         return endpoint
 
-    static = StaticFiles(directory=HERE / "static")
+    static = CachedStatic(directory=HERE / "static")
     guarded_routes = [
         ("/", dashboard.index, ["GET"]),
         ("/dashboard/live", dashboard.live, ["GET"]),
@@ -130,6 +136,18 @@ def routes(console: Console) -> list[BaseRoute]:
     ]
 
 
+class CachedStatic(StaticFiles):
+    """The vendored assets: a URL with its digest (``asset()`` in the templates) is kept by
+    the browser for a year; one without is checked again each time (ETag, a 304)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        versioned = b"v=" in scope.get("query_string", b"")
+        response.headers["Cache-Control"] = IMMUTABLE if versioned else "no-cache"
+        return response
+
+
+IMMUTABLE = "public, max-age=31536000, immutable"
 USER_SECONDS = 5.0  # a disabled user's open sessions end within this
 
 

@@ -3,23 +3,26 @@ each channel's link state and health, the active alarms; refreshed by htmx polli
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
+import json
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hisms.adapters.console import daychart
+from hisms.adapters.console.sampler import Point
+from hisms.adapters.console.shared import Shared
 from hisms.adapters.console.users import User
 from hisms.adapters.console.web import Console, page
 from hisms.engine.store.base import BULK, URGENT, Store
 
 BACKLOG_CAP = 100_000  # counted up to this many rows (an index seek, not a count of all)
 ACTIVE = {"RAISED", "REPEATED"}
-T = TypeVar("T")
+
+
+FRAGMENT_SECONDS = 1.0  # a scope's live part is rendered again after this
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 @page("read")
@@ -31,35 +34,34 @@ async def index(console: Console, request: Request, user: User) -> Response:
 
 @page("read")
 async def live(console: Console, request: Request, user: User) -> Response:
+    """The live part: rendered once a second per department scope and shared by every
+    session of that scope, never by a session of another."""
     console.sampler.start()
-    shared = console.cache.setdefault("figures", _Shared(1.0, lambda c: _figures(c.store)))
-    figures = await shared.get(console)
-    points = console.sampler.points
-    latest = points[-1] if points else None
-    unanswered = console.sampler.last.errors if console.sampler.last else 0
-    return console.render(request, "dashboard_live.html", user=user, latest=latest,
-                          unanswered=unanswered, **figures)  # fmt: skip
+    fragments: Shared[bytes] = console.cache.setdefault("fragments", Shared(FRAGMENT_SECONDS))
+    html = await fragments.get(user.scope, lambda: _fragment(console, user.scope))
+    return Response(html, media_type="text/html; charset=utf-8", headers=NO_STORE)
 
 
 @page("read")
 async def series(console: Console, request: Request, user: User) -> Response:
-    """The last hour for the chart, as uPlot's columns."""
+    """The last hour for the chart, as uPlot's columns (fetched when the page loads; the
+    live part carries each newer point)."""
     points = list(console.sampler.points)
-    return JSONResponse(
-        [
-            [p.at for p in points],
-            [round(p.send_rate, 2) for p in points],
-            [None if p.success is None else round(p.success, 1) for p in points],
-            [p.backlog for p in points],
-        ]
-    )
+    body = [
+        [p.at for p in points],
+        [round(p.send_rate, 2) for p in points],
+        [None if p.success is None else round(p.success, 1) for p in points],
+        [p.backlog for p in points],
+    ]
+    return JSONResponse(body, headers=NO_STORE)
 
 
 @page("read")
 async def day(console: Console, request: Request, user: User) -> Response:
     """The last 24 hours for the day chart, from the rollup, as uPlot's columns."""
-    shared = console.cache.setdefault("day", _Shared(DAY_SECONDS, _day))
-    return JSONResponse(await shared.get(console))
+    shared: Shared[list[list[int]]] = console.cache.setdefault("day", Shared(DAY_SECONDS))
+    return JSONResponse(await shared.get("day", lambda: console.db(_day, console)),
+                        headers=NO_STORE)  # fmt: skip
 
 
 DAY_SECONDS = 5.0  # the day chart's figures, read at most this often for every user
@@ -69,24 +71,25 @@ def _day(console: Console) -> list[list[int]]:
     return daychart.read(console.store, console.zone, datetime.now(UTC))
 
 
-class _Shared(Generic[T]):
-    """Figures the same for every user: read at most once every ``seconds``, however many
-    dashboards are open (2,500 users refreshing every 5 s would be 1,000 reads a second)."""
+async def _fragment(console: Console, scope: str | None) -> bytes:
+    # The database's figures once per refresh interval, whatever the number of scopes
+    every = console.cfg.refresh_seconds
+    shared: Shared[dict[str, Any]] = console.cache.setdefault("figures", Shared(every))
+    figures = await shared.get("figures", lambda: console.db(_figures, console.store))
+    points = console.sampler.points
+    latest = points[-1] if points else None
+    template = console.env.get_template("dashboard_live.html")
+    html = template.render(scope=scope, latest=latest, point=_point(latest),
+                           unanswered=console.sampler.unanswered, **figures)  # fmt: skip
+    return html.encode()
 
-    def __init__(self, seconds: float, read: Callable[[Console], T]) -> None:
-        self._seconds = seconds
-        self._read = read
-        self._at = -seconds
-        self._figures: T | None = None
-        self._lock: asyncio.Lock | None = None
 
-    async def get(self, console: Console) -> T:
-        self._lock = self._lock or asyncio.Lock()
-        async with self._lock:  # the others wait for the one reading
-            if self._figures is None or time.monotonic() - self._at >= self._seconds:
-                self._figures = await console.db(self._read, console)
-                self._at = time.monotonic()
-        return self._figures
+def _point(point: Point | None) -> str:
+    """The newest sample as the chart's columns, for dashboard.js to append."""
+    if point is None:
+        return ""
+    success = None if point.success is None else round(point.success, 1)
+    return json.dumps([point.at, round(point.send_rate, 2), success, point.backlog])
 
 
 def _figures(store: Store) -> dict[str, Any]:

@@ -5,10 +5,13 @@ counters the engines keep, never a scan of the outbox."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import astuple, dataclass
+from pathlib import Path
+from typing import Protocol
 
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -43,9 +46,10 @@ class Point:
 
 def read(pages: Iterable[str], at: float, errors: int = 0) -> Reading:
     """A Reading of ``/metrics`` pages (Prometheus text)."""
-    sums = {"accepted": 0.0, "delivered": 0.0, "undelivered": 0.0, "backlog": 0.0}
-    oldest = 0.0
+    sums = {"accepted": 0.0, "delivered": 0.0, "undelivered": 0.0}
+    oldest = backlog = 0.0
     for page in pages:
+        lanes = 0.0  # every engine counts the same queue: the largest count, not their sum
         for family in text_string_to_metric_families(page):
             for s in family.samples:
                 if s.name == "hisms_parts_total" and s.labels.get("outcome") == "accepted":
@@ -53,10 +57,11 @@ def read(pages: Iterable[str], at: float, errors: int = 0) -> Reading:
                 elif s.name == "hisms_reports_total":
                     sums[s.labels["result"]] += s.value
                 elif s.name == "hisms_backlog_rows":
-                    sums["backlog"] += s.value
+                    lanes += s.value
                 elif s.name == "hisms_oldest_pending_seconds":
                     oldest = max(oldest, s.value)
-    return Reading(at, oldest=oldest, errors=errors, **sums)
+        backlog = max(backlog, lanes)
+    return Reading(at, oldest=oldest, backlog=backlog, errors=errors, **sums)
 
 
 def in_process(metrics: Metrics) -> Callable[[], Reading]:
@@ -79,15 +84,39 @@ def scraped(endpoints: list[str]) -> Callable[[], Reading]:
     return reading
 
 
-class Sampler:
-    """One reading every ``every`` seconds while the console runs; an hour of points."""
+class Samples(Protocol):
+    """What the dashboard reads: a :class:`Sampler` or another process's (:class:`Published`)."""
 
-    def __init__(self, reading: Callable[[], Reading], every: float) -> None:
+    @property
+    def points(self) -> Sequence[Point]: ...
+
+    @property
+    def unanswered(self) -> int: ...
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class Sampler:
+    """One reading every ``every`` seconds while the console runs; an hour of points.
+    With ``publish``, each new hour is also written to that file for the other worker
+    processes of ``hisms console --workers N`` (:class:`Published`)."""
+
+    def __init__(
+        self, reading: Callable[[], Reading], every: float, publish: Path | None = None
+    ) -> None:
         self._reading = reading
         self._every = every
+        self._publish = publish
         self.points: deque[Point] = deque(maxlen=int(HOUR / every) + 1)
         self.last: Reading | None = None
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def unanswered(self) -> int:
+        """Endpoints whose /metrics did not answer at the last reading."""
+        return self.last.errors if self.last else 0
 
     def start(self) -> None:
         """Started by the first dashboard request (the console has no lifespan of its own)."""
@@ -103,6 +132,8 @@ class Sampler:
         while True:
             now = await asyncio.to_thread(self._reading)
             self.add(now, time.time())
+            if self._publish is not None:
+                write(self._publish, self.points, self.unanswered)
             await asyncio.sleep(self._every)
 
     def add(self, now: Reading, wall: float) -> None:
@@ -121,3 +152,52 @@ class Sampler:
                 oldest=now.oldest,
             )
         )
+
+
+class Published:
+    """The hour another process's :class:`Sampler` publishes, read again when the file
+    changes: every worker draws the same chart, however long it has run."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._seen: tuple[int, int] | None = None
+        self._points: list[Point] = []
+        self._unanswered = 0
+
+    @property
+    def points(self) -> list[Point]:
+        self._refresh()
+        return self._points
+
+    @property
+    def unanswered(self) -> int:
+        self._refresh()
+        return self._unanswered
+
+    def start(self) -> None:
+        """Nothing to start: the publishing process samples."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+    def _refresh(self) -> None:
+        try:
+            stat = self._path.stat()
+        except FileNotFoundError:
+            return  # no sample yet
+        if (stat.st_mtime_ns, stat.st_size) != self._seen:
+            self._seen = (stat.st_mtime_ns, stat.st_size)
+            self._points, self._unanswered = load(self._path)
+
+
+def write(path: Path, points: Iterable[Point], unanswered: int) -> None:
+    """The hour as JSON, replaced whole (a reader never sees half a file)."""
+    body = {"unanswered": unanswered, "points": [astuple(p) for p in points]}
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(body))
+    partial.replace(path)
+
+
+def load(path: Path) -> tuple[list[Point], int]:
+    body = json.loads(path.read_text())
+    return [Point(*p) for p in body["points"]], int(body["unanswered"])

@@ -8,12 +8,14 @@ import asyncio
 import csv
 import functools
 import io
+import json
 import logging
+import re
 import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,11 @@ class Job:
     done: bool = False
     problem: str | None = None  # the whole upload failed
     cost: Cost | None = None  # of the numbers read, once the file is read
+    refused: int = 0  # len(errors), also where only a snapshot of the job is at hand
+
+    def refuse(self, row: int, value: str, why: str) -> None:
+        self.errors.append((row, value, why))
+        self.refused += 1
 
     @property
     def percent(self) -> int:
@@ -60,6 +67,7 @@ class Job:
 
 
 JOBS: dict[str, Job] = {}  # by id; an upload lives as long as the process
+SAVE_ROWS = 10_000  # rows read between two snapshots of a job for the other workers
 
 
 @page("send")
@@ -108,8 +116,10 @@ async def start(console: Console, request: Request, user: User) -> Response:
     JOBS[job.id] = job
     message = replace(draft.message, phone=None)
     quote = functools.partial(_quote, console, draft)
+    folder = _folder(console)
+    actor = who(request, user)
     task = asyncio.create_task(
-        asyncio.to_thread(run, console.store, job, path, message, who(request, user), quote)
+        asyncio.to_thread(run, console.store, job, path, message, actor, quote, folder)
     )
     _RUNNING.add(task)
     task.add_done_callback(_RUNNING.discard)
@@ -121,7 +131,7 @@ _RUNNING: set[asyncio.Task[None]] = set()  # keeps the tasks referenced while th
 
 @page("send")
 async def progress(console: Console, request: Request, user: User) -> Response:
-    job = _job(request, user)
+    job = _job(console, request, user)
     if not request.headers.get("hx-request"):
         return console.render(request, "upload_job.html", user=user, job=job)
     stop = 286 if job.done else 200  # htmx stops polling on 286
@@ -130,19 +140,32 @@ async def progress(console: Console, request: Request, user: User) -> Response:
 
 @page("send")
 async def errors(console: Console, request: Request, user: User) -> Response:
-    job = _job(request, user)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["行号", "内容", "原因"])
-    writer.writerows(job.errors)
+    job = _job(console, request, user)
+    folder = _folder(console)
+    if job.id in JOBS or folder is None:
+        body = errors_csv(job.errors)
+    else:  # another worker's upload: the file it wrote once the numbers were read
+        body = (folder / f"{job.id}.errors.csv").read_text("utf-8")
     attachment = f'attachment; filename="errors-{job.id[:8]}.csv"'
-    # With a BOM, so that Excel opens the UTF-8 as such
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": attachment})  # fmt: skip
 
 
-def _job(request: Request, user: User) -> Job:
-    job = JOBS.get(str(request.path_params["job"]))
+def errors_csv(errors: list[tuple[int, str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["行号", "内容", "原因"])
+    writer.writerows(errors)
+    return "\ufeff" + out.getvalue()  # with a BOM, so that Excel opens the UTF-8 as such
+
+
+def _job(console: Console, request: Request, user: User) -> Job:
+    """The user's upload, in this process or (``--workers``) the snapshot another wrote."""
+    key = str(request.path_params["job"])
+    job = JOBS.get(key)
+    folder = _folder(console)
+    if job is None and folder is not None and re.fullmatch(r"[0-9a-f]{32}", key):
+        job = load(folder / f"{key}.json")
     if job is None or job.owner != user.username:
         raise Forbidden("not this user's upload")
     return job
@@ -150,6 +173,33 @@ def _job(request: Request, user: User) -> Job:
 
 def _quote(console: Console, draft: Draft, numbers: list[str]) -> Cost:
     return outlook(console, draft, numbers, numbers[0]).cost
+
+
+def _folder(console: Console) -> Path | None:
+    """Where the workers of ``hisms console --workers`` find each other's uploads."""
+    if console.shared is None:
+        return None
+    folder = console.shared / "uploads"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def save(job: Job, folder: Path | None) -> None:
+    """A snapshot of the job (not its refused rows) for the other workers."""
+    if folder is None:
+        return
+    # neither the refused rows (a file of their own) nor the price (the worker's own page)
+    shown = {f.name: getattr(job, f.name) for f in fields(job) if f.name not in ("errors", "cost")}
+    partial = folder / f"{job.id}.partial"
+    partial.write_text(json.dumps(shown))
+    partial.replace(folder / f"{job.id}.json")
+
+
+def load(path: Path) -> Job | None:
+    try:
+        return Job(**json.loads(path.read_text()))
+    except FileNotFoundError:
+        return None
 
 
 def _with_phone(fields: dict[str, str]) -> dict[str, str]:
@@ -171,14 +221,19 @@ def run(
     message: NewMessage,
     actor: Who,
     quote: Callable[[list[str]], Cost],
+    folder: Path | None,
 ) -> None:
     """Read, check and insert (in a worker thread); the job records how far it got and,
-    priced by ``quote`` before the first insert, what the numbers cost."""
+    priced by ``quote`` before the first insert, what the numbers cost; with ``folder``
+    (several workers) its snapshots go there."""
     try:
-        numbers = _read(job, path)
+        numbers = _read(job, path, lambda: save(job, folder))
         if numbers:
             job.cost = quote(numbers)
         job.total = len(numbers)
+        if folder is not None:
+            (folder / f"{job.id}.errors.csv").write_text(errors_csv(job.errors), "utf-8")
+        save(job, folder)
         if numbers:
             base = intake.checked(replace(message, phone=numbers[0]))
             job.batch_id = uuid.uuid4().hex
@@ -186,6 +241,7 @@ def run(
                 chunk = [replace(base, phone=n) for n in numbers[start : start + CHUNK]]
                 store.enqueue_batch(job.batch_id, chunk, actor.actor)
                 job.inserted += len(chunk)
+                save(job, folder)
             shown = {"numbers": job.total, "refused": len(job.errors), "file": job.name}
             store.audit(actor, "send", "batch", job.batch_id, None, shown)
     except Refused as exc:
@@ -196,27 +252,31 @@ def run(
 
     finally:
         job.done = True
+        save(job, folder)
         path.unlink(missing_ok=True)
 
 
-def _read(job: Job, path: Path) -> list[str]:
-    """The distinct numbers of the first column; each refused row in ``job.errors``."""
+def _read(job: Job, path: Path, saved: Callable[[], None] = lambda: None) -> list[str]:
+    """The distinct numbers of the first column; each refused row in ``job.errors``;
+    ``saved`` called every SAVE_ROWS rows."""
     numbers: dict[str, None] = {}
     for row, value in _cells(path):
         job.read = row
+        if row % SAVE_ROWS == 0:
+            saved()
         text = str(value or "").strip()
         if row == 1 and text.lower() in HEADINGS:
             continue
         if len(numbers) >= MAX_ROWS:
-            job.errors.append((row, text[:20], f"超过 {MAX_ROWS} 个号码"))
+            job.refuse(row, text[:20], f"超过 {MAX_ROWS} 个号码")
             continue
         try:
             number = phone.normalise(text)
         except phone.InvalidPhone as exc:
-            job.errors.append((row, text[:20], exc.text))
+            job.refuse(row, text[:20], exc.text)
             continue
         if number in numbers:
-            job.errors.append((row, text[:20], "重复号码"))
+            job.refuse(row, text[:20], "重复号码")
         numbers[number] = None
     return list(numbers)
 

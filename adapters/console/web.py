@@ -7,6 +7,7 @@ Handlers run in the engine's event loop (``hisms run``): database work goes to a
 from __future__ import annotations
 
 import functools
+import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hisms.adapters.console.cost import EngineView, yuan
-from hisms.adapters.console.sampler import Sampler
+from hisms.adapters.console.sampler import Samples
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import ROLE_NAMES, Role, User, Users
 from hisms.carrier.wire.numbers import mask
@@ -92,13 +93,14 @@ class Console:
     zone: str  # the hospital's time zone: what the pages show and the send times mean
     users: Users
     env: Environment
-    sampler: Sampler
+    sampler: Samples
     alarms: AlarmConfig  # the configuration's thresholds, under the rows of sms_alarm_rule
     channels: tuple[str, ...]  # the configured channels: what routing groups may name
     seed: Seed  # the configuration's routing, in force while the database holds no rule
     engine: EngineView  # the text the engine will send, the account it charges
     settings: Settings  # the whole configuration (reports: whom a message counts under)
     cache: dict[str, Any] = field(default_factory=dict)  # what the pages share for a while
+    shared: Path | None = None  # the directory several worker processes share (upload jobs)
 
     @classmethod
     def create(
@@ -107,7 +109,7 @@ class Console:
         cfg: ConsoleConfig,
         root: str,
         zone: str,
-        sampler: Sampler,
+        sampler: Samples,
         alarms: AlarmConfig,
         channels: tuple[str, ...],
         seed: Seed,
@@ -119,8 +121,10 @@ class Console:
             autoescape=select_autoescape(["html"]),
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # compiled once: no stat of the template file per page
         )
         env.globals.update(root=root, allowed=allowed, roles=ROLE_NAMES, statuses=STATUS_NAMES)
+        env.globals["asset"] = functools.partial(asset, root)
         env.globals["current_nav"] = functools.partial(current_nav, root)
         env.filters["mask"] = mask
         env.filters["yuan"] = yuan
@@ -150,6 +154,17 @@ class Console:
 
     def redirect(self, path: str) -> RedirectResponse:
         return RedirectResponse(self.url(path), status_code=303)
+
+
+def asset(root: str, path: str) -> str:
+    """A static file's URL with its content's digest: the browser keeps it for a year
+    (``immutable``) and asks again only when a new release changes the file."""
+    return f"{root}/static/{path}?v={_digest(path)}"
+
+
+@functools.cache
+def _digest(path: str) -> str:
+    return hashlib.sha256((HERE / "static" / path).read_bytes()).hexdigest()[:12]
 
 
 def who(request: Request, user: User | None, name: str | None = None) -> Who:

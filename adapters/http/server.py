@@ -41,15 +41,35 @@ class HttpServer:
     """``routes`` on ``host:port`` (port 0 picks a free one, see :attr:`port`)."""
 
     def __init__(
-        self, host: str, port: int, routes: Sequence[BaseRoute], tls: Tls | None = None
+        self,
+        host: str,
+        port: int,
+        routes: Sequence[BaseRoute],
+        tls: Tls | None = None,
+        keep_alive: float = 5.0,
     ) -> None:
-        self.app = Starlette(routes=list(routes))
-        self.host = host
-        self.scheme = "https" if tls else "http"
         self._socket = socket.create_server((host, port), reuse_port=False)
-        self.port = int(self._socket.getsockname()[1])
+        self._setup(routes, tls, keep_alive)
+        self.host = host  # as given (a name), not as bound
+
+    @classmethod
+    def on(
+        cls, listening: socket.socket, routes: Sequence[BaseRoute], keep_alive: float = 5.0
+    ) -> HttpServer:
+        """On a socket already listening (``hisms console --workers``: shared by them)."""
+        server = cls.__new__(cls)
+        server._socket = listening
+        server._setup(routes, None, keep_alive)
+        return server
+
+    def _setup(self, routes: Sequence[BaseRoute], tls: Tls | None, keep_alive: float) -> None:
+        self.app = Starlette(routes=list(routes))
+        self.host, port = self._socket.getsockname()[:2]
+        self.port = int(port)
+        self.scheme = "https" if tls else "http"
         config = uvicorn.Config(
             self.app, log_config=None, log_level="warning", access_log=False, lifespan="off",
+            timeout_keep_alive=int(keep_alive),
             ssl_certfile=tls.certfile if tls else None, ssl_keyfile=tls.keyfile if tls else None,
             ssl_ca_certs=tls.client_ca if tls and tls.client_ca else None,
             ssl_cert_reqs=ssl.CERT_REQUIRED if tls and tls.client_ca else ssl.CERT_NONE,

@@ -398,14 +398,24 @@ def bench_words(word_count: int, messages: int, rounds: int) -> None:
 
 @bench.command("console")
 @click.option("--sessions", default=2500, show_default=True, type=click.IntRange(1, 20_000))
-@click.option("--seconds", default=30.0, show_default=True, type=click.FloatRange(1, 3600))
+@click.option("--seconds", default=60.0, show_default=True, type=click.FloatRange(1, 3600),
+              help="The whole run, the ramp included.")  # fmt: skip
+@click.option("--ramp", default=20.0, show_default=True, type=click.FloatRange(0, 3600),
+              help="Sessions start at random within these first seconds.")  # fmt: skip
+@click.option("--refresh", default=5.0, show_default=True, type=click.FloatRange(1, 600),
+              help="The dashboard's refresh ([console] refresh_seconds).")  # fmt: skip
+@click.option("--search-every", default=60.0, show_default=True,
+              type=click.FloatRange(0.1, 3600),
+              help="Mean seconds between a user's searches (exponential think time).")  # fmt: skip
 @click.option(
-    "--think",
-    default=5.0,
+    "--departments",
+    default=4,
     show_default=True,
-    type=click.FloatRange(0, 600),
-    help="Seconds between a user's requests (the dashboard refreshes every 5 s).",
+    type=click.IntRange(0, 100),
+    help="Department users besides the operator; sessions take them in turn.",
 )
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="`hisms console --workers`.")  # fmt: skip
 @click.option(
     "--messages",
     default=0,
@@ -414,18 +424,21 @@ def bench_words(word_count: int, messages: int, rounds: int) -> None:
     help="Rows to add to the outbox first, for the searches to look through.",
 )
 @click.pass_obj
-def bench_console(obj: _Obj, sessions: int, seconds: float, think: float, messages: int) -> None:
+def bench_console(obj: _Obj, /, **options: Any) -> None:
     """Concurrent logged-in users on the web console: dashboard and searches, p50/p95/p99.
 
-    Runs `hisms console` on the configured database (a scratch one: it adds a bench user)."""
+    Runs `hisms console` on the configured database (a scratch one: it adds bench users)."""
     from hisms.engine.bench import console
 
-    result = console.console(_url(obj), sessions, seconds, think, messages)
+    plan = console.Plan(**options)
+    result = console.console(_url(obj), plan)
     dash, search = result.get("dashboard_ms", {}), result.get("search_ms", {})
     _report(
         result,
-        f"console: {sessions} sessions, {result['requests_per_second']} req/s, dashboard p95 "
-        f"{dash.get('p95')} ms, search p95 {search.get('p95')} ms, errors {result['errors']}",
+        f"console: {plan.sessions} sessions, {plan.workers} worker(s), "
+        f"{result['requests_per_second']} req/s, dashboard p95 {dash.get('p95')} ms, search p95 "
+        f"{search.get('p95')} ms, {result['server_cpu_ms_per_request']} CPU ms/request, "
+        f"errors {result['errors']}, load {result['load_average_before'][0]}",
     )
 
 

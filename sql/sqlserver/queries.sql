@@ -1531,3 +1531,7 @@ SELECT c.phone
 FROM sms_contact_member m JOIN sms_contact c ON c.id = m.contact_id
 WHERE m.group_id = @group_id
 ORDER BY c.id
+
+-- name: analyze_outbox
+-- The planner's statistics of the outbox, after a bench inserted many rows at once.
+UPDATE STATISTICS sms_outbox

@@ -82,11 +82,15 @@ def test_bench_words_prints_the_cost_per_message(cli) -> None:  # type: ignore[n
 
 
 def test_bench_console_loads_the_pages_of_logged_in_sessions(bench, pg_url: str) -> None:  # type: ignore[no-untyped-def]
-    result = bench("console", "--sessions", "8", "--seconds", "2", "--think", "0.2",
-                   "--messages", "100")  # fmt: skip
-    assert result["errors"] == {} and result["sessions"] == 8
-    assert result["dashboard_ms"]["count"] > 8 and result["search_ms"]["count"] > 0
-    assert result["login_ms"]["p50"] > 0
+    result = bench("console", "--sessions", "8", "--seconds", "5", "--ramp", "1",
+                   "--refresh", "1", "--search-every", "0.5", "--departments", "2",
+                   "--workers", "2", "--messages", "100")  # fmt: skip
+    assert (result["sessions"], result["workers"], result["departments"]) == (8, 2, 2)
+    assert "refresh" in result["model"] and result["errors"] == {}
+    for kind in ("login", "page", "series", "dashboard", "search"):
+        assert {"p50", "count"} <= set(result[f"{kind}_ms"]), kind
+    assert result["page_ms"]["count"] == 8 and result["login_ms"]["count"] == 3
+    assert result["server_cpu_ms_per_request"] > 0 and len(result["load_average_before"]) == 3
     assert sum(_counts(pg_url).values()) == 100
 
 
