@@ -22,13 +22,14 @@ from hisms.engine.billing.accounts import Account
 from hisms.engine.numbering import OPERATORS
 
 FIELDS = {
-    "account": "账户编号", "name": "名称", "dept_code": "科室", "price": "单价",
-    "prices": "运营商单价", "daily_quota": "日配额", "monthly_quota": "月配额",
+    "account": "账户编号", "name": "名称", "dept_code": "科室", "signature": "签名",
+    "price": "单价", "prices": "运营商单价", "daily_quota": "日配额", "monthly_quota": "月配额",
     "over_quota": "超额处理", "enabled": "状态",
 }  # fmt: skip
 OPERATOR_NAMES = {"mobile": "移动", "unicom": "联通", "telecom": "电信", "broadnet": "广电",
                   "unknown": "未知"}  # fmt: skip
 OVER_QUOTA = {"HOLD": "暂缓发送", "REJECT": "拒发"}
+SIGNATURE_MAX = 16  # characters between 【】: what operators register
 
 
 class Invalid(ValueError):
@@ -41,6 +42,8 @@ async def listing(console: Console, request: Request, user: User) -> Response:
     data = await console.db(_data, console, user)
     chosen = next((a for a in data["accounts"] if a.account == edit), None)
     values = _values(chosen) if chosen else {"over_quota": "HOLD", "enabled": "1"}
+    if chosen:
+        values["signature"] = data["signatures"].get(chosen.account, "")
     return console.render(request, "accounts.html", user=user, values=values, **data)
 
 
@@ -49,11 +52,12 @@ async def save(console: Console, request: Request, user: User) -> Response:
     form = await request.form()
     try:
         account = read(form)
+        signature = read_signature(form)
     except Invalid as exc:
         data = await console.db(_data, console, user)
         return console.render(request, "accounts.html", 400, user=user, error=str(exc),
                               values=dict(form), **data)  # fmt: skip
-    await console.db(_put, console, account, request, user)
+    await console.db(_put, console, account, signature, request, user)
     return console.redirect("/accounts")
 
 
@@ -61,14 +65,31 @@ async def save(console: Console, request: Request, user: User) -> Response:
 async def delete(console: Console, request: Request, user: User) -> Response:
     name = str(request.path_params["key"])
     await console.db(console.store.delete_policy, "account", name, who(request, user))
+    await console.db(console.store.delete_policy, "account_signature", name, who(request, user))
     return console.redirect("/accounts")
 
 
-def _put(console: Console, account: Account, request: Request, user: User) -> None:
-    """As ``hisms account set``: saved (and audited) unless it holds these values already."""
+def _put(console: Console, account: Account, signature: str, request: Request, user: User) -> None:
+    """As ``hisms account set``: saved (and audited) unless it holds these values already;
+    the account's signature (sms_account_signature) beside it, removed when left empty."""
     row = console.store.policy_row("account", account.account)
     if row is None or Account.of_row(row) != account:
         console.store.put_policy("account", account.row(), who(request, user))
+    if signature:
+        signed = {"account": account.account, "signature": signature}
+        console.store.put_policy("account_signature", signed, who(request, user))
+    else:
+        console.store.delete_policy("account_signature", account.account, who(request, user))
+
+
+def read_signature(form: FormData) -> str:
+    """The account's own signature, without 【】 (added to its texts that carry none)."""
+    signature = str(form.get("signature") or "").strip().strip("【】").strip()
+    if len(signature) > SIGNATURE_MAX:
+        raise Invalid(f"{FIELDS['signature']}：最多 {SIGNATURE_MAX} 个字符（不含【】）")
+    if any(c in signature for c in "【】"):
+        raise Invalid(f"{FIELDS['signature']}：不能含【或】")
+    return signature
 
 
 def read(form: FormData) -> Account:
@@ -138,8 +159,10 @@ def _data(console: Console, user: User) -> dict[str, Any]:
     for r in console.store.usage(first):  # today's (D) and this month's (M) counters
         if (r["period"], _day(r["starts"])) in (("D", today), ("M", first)):
             used[(r["account"], r["period"])] = int(r["segments"])
+    signatures = {r["account"]: r["signature"] for r in console.store.load_policy().signatures}
     return {
         "accounts": list(scope.accounts),
+        "signatures": signatures,
         "used": used,
         "operators": OPERATOR_NAMES,
         "over_quota_names": OVER_QUOTA,

@@ -79,7 +79,7 @@ def test_an_administrator_creates_changes_and_deletes_an_account(
     assert store.charge([Charge(sent, "ICU_A", 3, limits)]) == {sent}
     form = {"account": "WARD_3", "name": "心内科病区", "dept_code": "D_CARDIO", "price": "0.05",
             "price_unicom": "0.045", "daily_quota": "2000", "monthly_quota": "40000",
-            "over_quota": "REJECT", "enabled": "1"}  # fmt: skip
+            "over_quota": "REJECT", "enabled": "1", "signature": "【心内科】"}  # fmt: skip
 
     async def scenario(client: Client) -> None:
         token = await login(client, "admin")
@@ -88,12 +88,15 @@ def test_an_administrator_creates_changes_and_deletes_an_account(
         saved = await client.post("/console/accounts", data={**form, "csrf_token": token})
         assert saved.status_code == 303
         edit = (await client.get("/console/accounts?edit=WARD_3")).text
-        assert 'value="0.045"' in edit and 'value="40000"' in edit
-        changed = {**form, "daily_quota": "", "enabled": "0", "csrf_token": token}
+        assert 'value="0.045"' in edit and 'value="40000"' in edit and 'value="心内科"' in edit
+        signed = store.policy_row("account_signature", "WARD_3")
+        assert signed == {"account": "WARD_3", "signature": "心内科"}
+        changed = {**form, "daily_quota": "", "enabled": "0", "signature": "", "csrf_token": token}
         assert (await client.post("/console/accounts", data=changed)).status_code == 303
         stored = Account.of_row(store.policy_row("account", "WARD_3") or {})
         assert (stored.daily_quota, stored.monthly_quota, stored.enabled) == (None, 40000, False)
         assert str(stored.prices["unicom"]) == "0.045" and stored.over_quota == "REJECT"
+        assert store.policy_row("account_signature", "WARD_3") is None  # emptied: removed
         gone = await client.post("/console/accounts/WARD_3/delete", data={"csrf_token": token})
         assert gone.status_code == 303
 
@@ -116,6 +119,7 @@ def test_an_administrator_creates_changes_and_deletes_an_account(
         ("monthly_quota", "1.5", "月配额应为不小于 0 的整数"),
         ("over_quota", "DROP", "超额处理"),
         ("dept_code", "D" * 40, "科室：最多 32 个字符"),
+        ("signature", "医" * 17, "签名：最多 16 个字符"),
     ],
 )
 def test_a_wrong_account_field_is_refused_naming_it(

@@ -260,7 +260,7 @@ def test_a_redelivered_unsubscribe_adds_one_entry_and_one_confirmation(db_url: s
         ("13800138009", None, "notice"),
     ]
     with store.transaction() as tx:
-        every = dict(phone=None, dept_code=None, since=None, until=None, limit=10)
+        every = dict(phone=None, scope=None, since=None, until=None, limit=10)
         shown = [r["blacklist_id"] for r in reversed(tx.run("console_replies", **every))]
     assert shown == [entries[0]["id"], entries[1]["id"], entries[0]["id"]]
     assert len(store.audit_trail(AuditFilter(action="unsubscribe"))) == 2

@@ -61,7 +61,7 @@ class Hospital:
             got[:] = self.soap.QueryStatus(MsgIds={"long": ids})
             return len(got) == len(ids) and all(m.Status >= Status.DELIVERED for m in got)
 
-        wait_until(final, 20, f"messages {ids} final")
+        wait_until(final, 60, f"messages {ids} final")  # two engines in one process, loaded CI
         return sorted(got, key=lambda m: m.MsgId)
 
     def texts(self, number: str) -> list[str]:
