@@ -27,6 +27,7 @@ from tests.integration.faults.conftest import (
     summary,
     wait_moving,
 )
+from tests.waiting import wait_until
 
 ROWS, WINDOW, ANSWER_AFTER = 1500, 16, 0.5
 
@@ -96,6 +97,8 @@ def test_sigterm_hands_back_unsent_rows_at_once_and_exits_0(e2e: E2E) -> None:
 def test_a_second_signal_exits_at_once_with_the_guarantees_of_kill_9(e2e: E2E) -> None:
     engine, _ = _slow_run(e2e, ENGINE["lease_seconds"])
     engine.proc.send_signal(signal.SIGTERM)
+    # Sent together, both would be pending at once and the kernel delivers SIGINT first.
+    wait_until(lambda: "SIGTERM: draining" in engine.log(), 10, "the drain", engine.log)
     engine.proc.send_signal(signal.SIGINT)
     engine.killed = True  # not a clean stop: e2e.close expects no 0 from it
     code = engine.proc.wait(timeout=10)

@@ -61,7 +61,11 @@ class Hospital:
             got[:] = self.soap.QueryStatus(MsgIds={"long": ids})
             return len(got) == len(ids) and all(m.Status >= Status.DELIVERED for m in got)
 
-        wait_until(final, 60, f"messages {ids} final")  # two engines in one process, loaded CI
+        def where() -> str:  # on a timeout: each message's status, and each engine's counts
+            states = [(m.MsgId, m.StatusName, m.ErrorCode) for m in got]
+            return f"{states}; engines {[dict(e.counts) for e in self.engines]}"
+
+        wait_until(final, 60, f"messages {ids} final", where)  # two engines, loaded CI
         return sorted(got, key=lambda m: m.MsgId)
 
     def texts(self, number: str) -> list[str]:
