@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from hisms.adapters.console.web import when
+from hisms.adapters.console.web import sheet, when
 from hisms.engine import phone
 from hisms.engine.errors import ErrorCode
 from hisms.engine.store.bookstore import HOSPITAL, Entry
@@ -152,14 +152,7 @@ def left_out_csv(rows: list[tuple[int, str, str, str]]) -> str:
 
 
 def workbook(rows: list[dict[str, Any]], zone: str) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("通讯录")
-    sheet.append([heading for _, heading in EXPORT])
-    for row in rows:
-        sheet.append([_export_cell(key, row.get(key), zone) for key, _ in EXPORT])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheet("通讯录", EXPORT, rows, lambda key, value: _export_cell(key, value, zone))
 
 
 def _export_cell(key: str, value: Any, zone: str) -> Any:

@@ -5,21 +5,28 @@ or void, and the export of a result list to Excel."""
 from __future__ import annotations
 
 import contextlib
-import io
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from starlette.requests import Request
 from starlette.responses import Response
 
 from hisms.adapters.console.resending import choices_for
 from hisms.adapters.console.scope import Scope
 from hisms.adapters.console.users import User
-from hisms.adapters.console.web import STATUS_NAMES, Console, Forbidden, allowed, page, when, who
+from hisms.adapters.console.web import (
+    STATUS_NAMES,
+    Console,
+    Forbidden,
+    allowed,
+    page,
+    sheet,
+    when,
+    who,
+)
 from hisms.engine import phone
 from hisms.engine.status import Status
 from hisms.engine.store.base import NewMessage
@@ -205,14 +212,7 @@ def _one(
 
 
 def _workbook(rows: list[dict[str, Any]], zone: str) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("短信")
-    sheet.append([heading for _, heading in COLUMNS])
-    for row in rows:
-        sheet.append([_cell(key, row.get(key), zone) for key, _ in COLUMNS])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheet("短信", COLUMNS, rows, lambda key, value: _cell(key, value, zone))
 
 
 def _cell(key: str, value: Any, zone: str) -> Any:

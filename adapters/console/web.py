@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from openpyxl import Workbook
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -210,6 +212,25 @@ def page(action: str) -> Callable[[Handler], Handler]:
         return guarded
 
     return wrap
+
+
+def sheet(
+    title: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Iterable[dict[str, Any]],
+    cell: Callable[[str, Any], Any],
+) -> bytes:
+    """An .xlsx of one sheet: a heading row of ``columns`` (key, heading), then each row's
+    values by key as ``cell(key, value)`` shows them (written as a stream: openpyxl's
+    write-only mode)."""
+    book = Workbook(write_only=True)
+    out = book.create_sheet(title)
+    out.append([heading for _, heading in columns])
+    for row in rows:
+        out.append([cell(key, row.get(key)) for key, _ in columns])
+    body = io.BytesIO()
+    book.save(body)
+    return body.getvalue()
 
 
 def when(zone: ZoneInfo, value: Any) -> str:
