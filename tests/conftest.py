@@ -4,8 +4,9 @@ PostgreSQL comes from $HISMS_TEST_PG (``make test`` sets it with
 scripts/ensure-postgres), else 127.0.0.1:5432. Each test gets a fresh database
 cloned from a template that has the schema, and it is dropped afterwards.
 MariaDB/MySQL comes from $HISMS_TEST_MYSQL (``make test`` sets it with
-scripts/ensure-mariadb), else 127.0.0.1:3306; each test gets a fresh database
-with the schema, dropped afterwards, and the tests skip (saying why) when none answers.
+scripts/ensure-mariadb), else 127.0.0.1:3306; each test gets a database
+as a fresh migration leaves it (tests/mysqlpool.py), and the tests skip (saying why) when
+none answers.
 
 Every test that needs the live PostgreSQL (through ``pg_url``, or the ``postgresql``
 case of ``db_url``) carries the ``postgres`` marker: ``pytest -m "not postgres"``
@@ -24,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from hisms.engine.store import open_store
 from hisms.engine.store.base import Store
+from tests.mysqlpool import MySQLPool
 
 ADMIN_URL = os.environ.get("HISMS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -90,23 +92,27 @@ def _mysql_admin():  # type: ignore[no-untyped-def]
     )
 
 
-@pytest.fixture
-def mysql_url() -> Iterator[str]:
+@pytest.fixture(scope="session")
+def _mysql_pool() -> Iterator[MySQLPool | str]:
+    """The worker's databases, or why there are none."""
     try:
-        admin = _mysql_admin()
+        _mysql_admin().close()
     except Exception as exc:  # driver missing or server down: both mean "cannot test here"
-        pytest.skip(f"no MariaDB/MySQL at {MYSQL_ADMIN_URL} (`make test` starts one): {exc}")
-    name = f"hisms_test_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    url = make_url(MYSQL_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    store = open_store(url)
-    store.upgrade()
-    store.close()
-    yield url
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    admin.close()
+        yield f"no MariaDB/MySQL at {MYSQL_ADMIN_URL} (`make test` starts one): {exc}"
+        return
+    pool = MySQLPool(MYSQL_ADMIN_URL, _mysql_admin)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def mysql_url(_mysql_pool: MySQLPool | str) -> Iterator[str]:
+    """A database as a fresh migration leaves it (reused after a reset: tests/mysqlpool.py)."""
+    if isinstance(_mysql_pool, str):
+        pytest.skip(_mysql_pool)
+    name = _mysql_pool.take()
+    yield _mysql_pool.url(name)
+    _mysql_pool.give_back(name)
 
 
 _DB_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "pg_url", "mysql": "mysql_url"}
