@@ -8,10 +8,12 @@ from __future__ import annotations
 import socket
 import struct
 from collections.abc import Callable
+from datetime import datetime
 
 import pytest
 
-from hisms.carrier.cmpp import pdus
+from hisms.carrier.cmpp import auth, pdus
+from hisms.carrier.cmpp.codec import CmppCodec
 from hisms.carrier.wire import udh
 from tests.integration.socketintake.conftest import PHONE, Db, IntakeThread, Sp, wait
 
@@ -146,3 +148,23 @@ def test_a_long_message_missing_parts_is_refused(
     finally:
         sp.close()
     assert db.query("SELECT count(*) FROM sms_outbox") == [(0,)]
+
+
+def test_over_the_rate_submits_get_result_8_and_a_version_other_than_2_or_3_status_4(
+    serve: Callable[..., IntakeThread], db: Db
+) -> None:
+    accounts = {"lis": {"password": "s3cret", "source_system": "LIS", "rate": 1}}
+    served = serve(cmpp={"accounts": accounts})
+    sp = Sp(served.port("cmpp"))
+    try:
+        results = [sp.submit("复诊提醒")[0].result for _ in range(4)]
+    finally:
+        sp.close()
+    assert results.count(8) >= 2 and set(results) <= {0, 8}  # 8: flow control
+    assert len(db.query("SELECT id FROM sms_outbox")) == results.count(0)
+    with socket.create_connection(("127.0.0.1", served.port("cmpp")), timeout=5) as sock:
+        connect = auth.connect(1, "lis", "s3cret", 0x40, datetime.now())
+        sock.sendall(CmppCodec(pdus.V30).encode(connect))
+        head = _frame(sock)
+        assert struct.unpack(">I", head[4:8])[0] == 0x80000001
+        assert struct.unpack(">I", head[12:16])[0] == 4  # CMPP 3.0 Status: bad version

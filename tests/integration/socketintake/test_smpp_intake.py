@@ -3,6 +3,7 @@ with their ids, receipts and an MO come back as deliver_sm and are recorded as a
 
 from __future__ import annotations
 
+import select
 import socket
 import struct
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from tests.integration.socketintake.conftest import Db, IntakeThread, wait
 smpplib_client = pytest.importorskip("smpplib.client", reason="smpplib not installed")
 import smpplib.consts  # noqa: E402
 import smpplib.gsm  # noqa: E402
+import smpplib.smpp  # noqa: E402
 
 LONG = (
     "您的检验报告已出，请登录医院公众号查看详细结果；如有疑问请于工作日到门诊三楼检验科咨询，谢谢配合。"
@@ -148,3 +150,49 @@ def test_an_unknown_command_gets_generic_nack_and_the_link_stays(
     with socket.create_connection(("127.0.0.1", served.port("smpp")), timeout=5) as sock:
         sock.sendall(struct.pack(">IIII", 16, 0x00000099, 0, 7))  # before any bind
         assert sock.recv(100) == b""  # closed
+
+
+def test_a_transmitter_submits_and_its_receiver_gets_the_receipt_and_mo(
+    serve: Callable[..., IntakeThread], db: Db
+) -> None:
+    """bind_transmitter and bind_receiver of one login, as an ESME with two links does:
+    the submit on the transmitter, the receipt and the MO on the receiver only; a submit
+    on the receiver is refused ESME_RINVBNDSTS and writes nothing."""
+    served = serve(smpp={})
+    tx_sent: list[Any] = []
+    tx_got: list[Any] = []
+    rx_sent: list[Any] = []
+    rx_got: list[Any] = []
+    tx = _client(served.port("smpp"), tx_sent, tx_got)
+    rx = _client(served.port("smpp"), rx_sent, rx_got)
+    rx.set_error_pdu_handler(lambda pdu: None)
+    try:
+        tx.bind_transmitter(system_id="lis", password="s3cret")
+        rx.bind_receiver(system_id="lis", password="s3cret")
+        _send(tx, "请按时服药")
+        while not tx_sent:
+            tx.read_once()
+        msg_id = int(tx_sent[0].message_id)
+        # smpplib itself will not submit on a receiver: the PDU's bytes go out directly
+        refused = smpplib.smpp.make_pdu(
+            "submit_sm", client=rx, destination_addr="13800138001", short_message=b"x"
+        )
+        rx._socket.sendall(refused.generate())
+        while not rx_sent:
+            rx.read_once()
+        assert rx_sent[0].status == smpplib.consts.SMPP_ESME_RINVBNDSTS
+        assert db.query("SELECT id FROM sms_outbox") == [(msg_id,)]
+        db.deliver(msg_id)
+        db.reply("13800138000", "好的")
+        while len(rx_got) < 2:
+            rx.read_once()
+        (receipt,) = [p for p in rx_got if p.esm_class == 4]
+        assert receipt.receipted_message_id.decode() == str(msg_id)
+        wait(lambda: db.acked() == 2, "the receipt and the MO recorded as answered")
+        readable, _, _ = select.select([tx._socket], [], [], 0.5)
+        assert readable == [] and tx_got == []  # nothing for the transmitter
+        tx.unbind()
+        rx.unbind()
+    finally:
+        tx.disconnect()
+        rx.disconnect()
