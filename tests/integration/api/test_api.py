@@ -130,6 +130,11 @@ def test_a_caller_sees_only_its_own_source_systems(api_store: Store, make_client
     response = esb.call("POST", "/messages", {"phone": "13800138000", "content": TEXT,
                                               "source_system": "HIS"})  # fmt: skip
     assert (response.status_code, response.json()["code"]) == (403, "Client.Forbidden")
+    response = esb.call("POST", "/messages/by-ref/HIS/H-1/cancel")
+    assert (response.status_code, response.json()["code"]) == (403, "Client.Forbidden")
+    assert esb.call("GET", f"/messages?id={msg_id}").json() == []  # left out, as unknown
+    response = esb.call("GET", "/replies?source_system=HIS")
+    assert (response.status_code, response.json()["code"]) == (403, "Client.Forbidden")
     assert his.call("GET", f"/messages/{msg_id}").json()["status_name"] == "PENDING"
 
 
