@@ -196,3 +196,19 @@ def test_a_transmitter_submits_and_its_receiver_gets_the_receipt_and_mo(
     finally:
         tx.disconnect()
         rx.disconnect()
+
+
+def test_keepalive_enquire_link_probes_a_silent_esme_and_drops_a_dead_one(
+    serve: Callable[..., IntakeThread],
+) -> None:
+    served = serve(smpp={"keepalive_seconds": 0.3})
+    bind = b"lis\0s3cret\0\0" + bytes((0x34, 0, 0, 0))
+    with socket.create_connection(("127.0.0.1", served.port("smpp")), timeout=3) as sock:
+        sock.sendall(struct.pack(">IIII", 16 + len(bind), 0x00000009, 0, 1) + bind)
+        assert struct.unpack(">IIII", sock.recv(100)[:16])[1:] == (0x80000009, 0, 1)  # bound
+        probe = struct.unpack(">IIII", sock.recv(16))
+        assert probe[:3] == (16, 0x00000015, 0)  # enquire_link
+        sock.sendall(struct.pack(">IIII", 16, 0x80000015, 0, probe[3]))  # alive: kept
+        again = struct.unpack(">IIII", sock.recv(16))
+        assert again[1] == 0x00000015 and again[3] != probe[3]
+        assert sock.recv(16) == b""  # unanswered: dropped
