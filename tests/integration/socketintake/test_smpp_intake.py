@@ -156,8 +156,8 @@ def test_a_transmitter_submits_and_its_receiver_gets_the_receipt_and_mo(
     serve: Callable[..., IntakeThread], db: Db
 ) -> None:
     """bind_transmitter and bind_receiver of one login, as an ESME with two links does:
-    the submit on the transmitter, the receipt and the MO on the receiver only; a submit
-    on the receiver is refused ESME_RINVBNDSTS and writes nothing."""
+    the submit on the transmitter, the receipt and a long MO (in message_payload) on the
+    receiver only; a submit on the receiver is refused ESME_RINVBNDSTS, writing nothing."""
     served = serve(smpp={})
     tx_sent: list[Any] = []
     tx_got: list[Any] = []
@@ -183,11 +183,13 @@ def test_a_transmitter_submits_and_its_receiver_gets_the_receipt_and_mo(
         assert rx_sent[0].status == smpplib.consts.SMPP_ESME_RINVBNDSTS
         assert db.query("SELECT id FROM sms_outbox") == [(msg_id,)]
         db.deliver(msg_id)
-        db.reply("13800138000", "好的")
+        db.reply("13800138000", "好的，明天上午到。" * 20)  # 180 characters: message_payload
         while len(rx_got) < 2:
             rx.read_once()
         (receipt,) = [p for p in rx_got if p.esm_class == 4]
         assert receipt.receipted_message_id.decode() == str(msg_id)
+        (mo,) = [p for p in rx_got if p.esm_class != 4]
+        assert mo.message_payload.decode("utf-16-be") == "好的，明天上午到。" * 20
         wait(lambda: db.acked() == 2, "the receipt and the MO recorded as answered")
         readable, _, _ = select.select([tx._socket], [], [], 0.5)
         assert readable == [] and tx_got == []  # nothing for the transmitter
