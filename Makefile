@@ -21,7 +21,7 @@ demo: $(STAMP)
 # that sets a variable would be ignored and the tests would run against nothing).
 test: lint
 	pg=$$(scripts/ensure-postgres) && my=$$(scripts/ensure-mariadb) && \
-		chromium=$$(scripts/ensure-chromium) && \
+		chromium=$$(scripts/ensure-chromium) && scripts/ensure-node >/dev/null && \
 		HISMS_TEST_PG=$$pg HISMS_TEST_MYSQL=$$my HISMS_TEST_CHROMIUM=$$chromium \
 		$(BIN)/pytest -q -n 3 --dist loadgroup --durations=25
 

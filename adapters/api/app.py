@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Scope
 
 from hisms.adapters.api import batch, models
-from hisms.adapters.api.errors import MALFORMED_JSON, answer
+from hisms.adapters.api.errors import answer, code_of
 from hisms.adapters.api.guard import CALLER, VERIFY, Guard
 from hisms.adapters.api.settings import ApiConfig
 from hisms.adapters.nonces import NonceBook
@@ -98,7 +98,7 @@ def _handlers(api: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"] if p != "body")
-        code = MALFORMED_JSON if problem["type"] == "json_invalid" else "Client.InvalidField"
+        code = code_of(problem["type"])
         return answer(Refused(code, f"{where}: {problem['msg']}"))
 
     async def database(request: Request, exc: Exception) -> Response:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from hisms.adapters.api.errors import MALFORMED_JSON
+from hisms.adapters.api.errors import code_of
 from hisms.adapters.api.models import BatchHeader, BatchItem
 from hisms.adapters.webservice.faults import Refused
 from hisms.adapters.webservice.intake import Item
@@ -65,5 +65,5 @@ def _parsed(model: type[M], number: int, line: bytes) -> M:
     except ValidationError as exc:
         problem = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(p) for p in problem["loc"]) or "line"
-        code = MALFORMED_JSON if problem["type"] == "json_invalid" else "Client.InvalidField"
+        code = code_of(problem["type"])
         raise Refused(code, f"line {number}: {where}: {problem['msg']}") from None

@@ -30,6 +30,20 @@ STATUS = {
 }
 
 
+def code_of(problem: str) -> str:
+    """The code for a body pydantic refused, by its error type: the WebService's for the
+    same cause (a required field absent, a value not of its type), else InvalidField."""
+    if problem == "json_invalid":
+        return MALFORMED_JSON
+    if problem == "missing":
+        return "Client.MissingField"
+    if problem == "dict_type":  # params not an object: the WebService's InvalidField
+        return "Client.InvalidField"
+    if problem.endswith(("_type", "_parsing")) or problem == "int_from_float":
+        return "Client.ValidationError"  # spyne's code: Priority not an integer, ...
+    return "Client.InvalidField"  # an unknown field, a value out of its range
+
+
 def status_of(code: str) -> int:
     """Any other ``Client.*`` code is a 400: the request itself is wrong."""
     return STATUS.get(code, 400)

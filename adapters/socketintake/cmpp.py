@@ -1,10 +1,12 @@
 """The CMPP 2.0/3.0 side of the socket intake: hisms as the ISMG for an SP client.
 
-The version is the one the client's CONNECT asks for (0x20 or 0x30; anything else gets
-status 4). Source_Addr is the login, checked by the spec's authenticator (status 2 for an
-unknown login, 3 for a wrong secret). Each SUBMIT becomes one ``sms_outbox`` row per
-destination, answered with Msg_Id = the row's id (the first row's for several
-destinations); every part of a long message (UDH, TP_udhi) is answered, once the last
+The version is the one the client's CONNECT asks for, by its major number (high four
+bits): 2.x (0x20, or 0x21 as PyPI ``pycmpp`` sends) is served as CMPP 2.0 and 3.x as
+CMPP 3.0, and CONNECT_RESP names the version served (0x20 or 0x30); any other major
+version gets status 4. Source_Addr is the login, checked by the spec's authenticator
+(status 2 for an unknown login, 3 for a wrong secret). Each SUBMIT becomes one
+``sms_outbox`` row per destination, answered with Msg_Id = the row's id (the first row's
+for several destinations); every part of a long message (UDH, TP_udhi) is answered, once the last
 part is in and the row committed, with the same id. Result 8 is flow control (over the
 login's rate), 9 the rest (a bad number, too long, the database). Reports go out as
 DELIVER with Registered_Delivery 1 and the report's Msg_Id = the row's id; MO as
@@ -69,7 +71,8 @@ class CmppLink(IntakeLink):
 
     def on_connect(self, pdu: pdus.Connect) -> None:
         account = self.intake.account(pdu.source_addr)
-        if pdu.version not in (pdus.V20, pdus.V30):
+        version = _served(pdu.version)
+        if version is None:
             status = BAD_VERSION
         elif account is None:
             status = BAD_SOURCE
@@ -77,9 +80,9 @@ class CmppLink(IntakeLink):
             secret = account.password.get_secret_value()
             expected = auth.source(pdu.source_addr, secret, auth.stamp_of(pdu))
             status = 0 if pdu.authenticator == expected else AUTH_ERROR
-        if status == 0:
-            self.version = pdu.version
-            self.conn.codec = CmppCodec(pdu.version)
+        if status == 0 and version is not None:
+            self.version = version
+            self.conn.codec = CmppCodec(version)
             if not self.login_ok(pdu.source_addr, receiving=True):
                 status = OTHER
         reply = b"\x00" * 16
@@ -134,3 +137,8 @@ class CmppLink(IntakeLink):
                 )
             )
         return pairs
+
+
+def _served(asked: int) -> int | None:
+    """The version served for the one a CONNECT asks for: by its major number, else None."""
+    return {pdus.V20 >> 4: pdus.V20, pdus.V30 >> 4: pdus.V30}.get(asked >> 4)

@@ -13,14 +13,18 @@ PEERS = Path(__file__).parent / "peers"
 
 @pytest.fixture(scope="session")
 def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """npm ``smpp`` installed from peers/package.json into a temporary directory."""
+    """npm ``smpp`` installed from peers/package.json and its package-lock.json (the exact
+    versions and hashes of smpp and its two dependencies) into a temporary directory."""
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
-        pytest.skip("npm smpp peer: node/npm are not installed")
+        pytest.skip(
+            "npm smpp peer: node/npm are not installed (scripts/ensure-node; make test runs it)"
+        )
     where = tmp_path_factory.mktemp("npm")
-    shutil.copy(PEERS / "package.json", where)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(PEERS / name, where)
     done = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=where,
         capture_output=True,
         text=True,
@@ -28,5 +32,5 @@ def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     if done.returncode != 0:
-        pytest.skip(f"npm smpp peer: npm install failed (offline?): {done.stderr.strip()[:300]}")
+        pytest.skip(f"npm smpp peer: npm ci failed (offline?): {done.stderr.strip()[:300]}")
     return where / "node_modules"

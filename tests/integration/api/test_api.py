@@ -130,6 +130,11 @@ def test_a_caller_sees_only_its_own_source_systems(api_store: Store, make_client
     response = esb.call("POST", "/messages", {"phone": "13800138000", "content": TEXT,
                                               "source_system": "HIS"})  # fmt: skip
     assert (response.status_code, response.json()["code"]) == (403, "Client.Forbidden")
+    response = esb.call("POST", "/messages/by-ref/HIS/H-1/cancel")
+    assert (response.status_code, response.json()["code"]) == (403, "Client.Forbidden")
+    assert esb.call("GET", f"/messages?id={msg_id}").json() == []  # left out, as unknown
+    response = esb.call("GET", "/replies?source_system=HIS")
+    assert (response.status_code, response.json()["code"]) == (403, "Client.Forbidden")
     assert his.call("GET", f"/messages/{msg_id}").json()["status_name"] == "PENDING"
 
 
@@ -166,12 +171,24 @@ def test_a_bad_number_or_body_is_a_json_error_with_its_code(
     client = make_client(api_store)
     response = client.call("POST", "/messages", {"phone": "12345", "content": TEXT})
     assert (response.status_code, response.json()["code"]) == (400, "Client.InvalidPhone")
+    # the WebService's code for each cause: a required field absent, a value not of its
+    # type (spyne's Client.ValidationError), a field it does not know
     response = client.call("POST", "/messages", {"phone": "13800138000"})
     assert response.json()["code"] == "Client.MissingField"
+    response = client.call("POST", "/messages", {"content": TEXT})
+    assert (response.status_code, response.json()["code"]) == (400, "Client.MissingField")
+    assert "phone" in response.json()["message"]
     response = client.call("POST", "/messages", {"phone": "13800138000", "content": TEXT,
                                                  "priority": "soon"})  # fmt: skip
-    assert response.json()["code"] == "Client.InvalidField"
+    assert (response.status_code, response.json()["code"]) == (400, "Client.ValidationError")
     assert "priority" in response.json()["message"]
+    response = client.call("GET", "/messages/not-a-number")
+    assert response.json()["code"] == "Client.ValidationError"
+    response = client.call("POST", "/messages", {"phone": "13800138000", "colour": "red"})
+    assert response.json()["code"] == "Client.InvalidField"
+    response = client.call("POST", "/messages", {"phone": "13800138000", "template_code": "A",
+                                                 "params": ["张三"]})  # fmt: skip
+    assert response.json()["code"] == "Client.InvalidField"  # as SOAP's Params not an object
 
 
 def test_no_such_operation_or_method_has_the_webservices_codes(

@@ -5,13 +5,16 @@ garbage or comes from an address not allowed."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 from collections.abc import Callable
+from datetime import datetime
 
 import pytest
 
-from hisms.carrier.cmpp import pdus
+from hisms.carrier.cmpp import auth, pdus
+from hisms.carrier.cmpp.codec import CmppCodec
 from hisms.carrier.wire import udh
 from tests.integration.socketintake.conftest import PHONE, Db, IntakeThread, Sp, wait
 
@@ -146,3 +149,64 @@ def test_a_long_message_missing_parts_is_refused(
     finally:
         sp.close()
     assert db.query("SELECT count(*) FROM sms_outbox") == [(0,)]
+
+
+def test_over_the_rate_submits_get_result_8_and_a_version_other_than_2_or_3_status_4(
+    serve: Callable[..., IntakeThread], db: Db
+) -> None:
+    accounts = {"lis": {"password": "s3cret", "source_system": "LIS", "rate": 1}}
+    served = serve(cmpp={"accounts": accounts})
+    sp = Sp(served.port("cmpp"))
+    try:
+        results = [sp.submit("复诊提醒")[0].result for _ in range(4)]
+    finally:
+        sp.close()
+    assert results.count(8) >= 2 and set(results) <= {0, 8}  # 8: flow control
+    assert len(db.query("SELECT id FROM sms_outbox")) == results.count(0)
+    with socket.create_connection(("127.0.0.1", served.port("cmpp")), timeout=5) as sock:
+        connect = auth.connect(1, "lis", "s3cret", 0x40, datetime.now())
+        sock.sendall(CmppCodec(pdus.V30).encode(connect))
+        head = _frame(sock)
+        assert struct.unpack(">I", head[4:8])[0] == 0x80000001
+        assert struct.unpack(">I", head[12:16])[0] == 4  # CMPP 3.0 Status: bad version
+
+
+def test_two_links_share_the_reports_within_their_window_each_once(
+    serve: Callable[..., IntakeThread], db: Db
+) -> None:
+    """Two links of one login, deliver_window 2: at most two unanswered DELIVERs per link,
+    the rest wait; every report goes out on one link, and once answered never again."""
+    served = serve(cmpp={"deliver_window": 2})
+    port = served.port("cmpp")
+    links = [Sp(port), Sp(port)]
+    try:
+        ids = [links[0].submit(f"复诊提醒{n}")[0].msg_id for n in range(5)]
+        for msg_id in ids:
+            db.deliver(msg_id)
+        out = [[sp.read(pdus.Deliver) for _ in range(2)] for sp in links]
+        for sp in links:
+            with pytest.raises(TimeoutError):  # its window is full: nothing more
+                sp.read(pdus.Deliver, timeout=0.5)
+        for sp, delivers in zip(links, out, strict=True):
+            for d in delivers:
+                sp.send(pdus.DeliverResp(d.sequence_id, d.msg_id))
+        wait(lambda: db.acked() == 4, "four answers recorded")
+        last = None
+        for _ in range(25):  # the fifth, on whichever link the feed chose: 10 s at most
+            for n, sp in enumerate(links):
+                if last is None:
+                    with contextlib.suppress(TimeoutError):
+                        last = (n, sp.read(pdus.Deliver, timeout=0.2))
+            if last:
+                break
+        assert last is not None, "the fifth report never came"
+        links[last[0]].send(pdus.DeliverResp(last[1].sequence_id, last[1].msg_id))
+        wait(lambda: db.acked() == 5, "the fifth answer recorded")
+        reports = [d.report.msg_id for d in [*out[0], *out[1], last[1]]]
+        assert sorted(reports) == sorted(ids)  # each report once, over the two links
+        for sp in links:
+            with pytest.raises(TimeoutError):
+                sp.read(pdus.Deliver, timeout=0.5)
+    finally:
+        for sp in links:
+            sp.close()

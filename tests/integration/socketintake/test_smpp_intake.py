@@ -3,6 +3,7 @@ with their ids, receipts and an MO come back as deliver_sm and are recorded as a
 
 from __future__ import annotations
 
+import select
 import socket
 import struct
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from tests.integration.socketintake.conftest import Db, IntakeThread, wait
 smpplib_client = pytest.importorskip("smpplib.client", reason="smpplib not installed")
 import smpplib.consts  # noqa: E402
 import smpplib.gsm  # noqa: E402
+import smpplib.smpp  # noqa: E402
 
 LONG = (
     "您的检验报告已出，请登录医院公众号查看详细结果；如有疑问请于工作日到门诊三楼检验科咨询，谢谢配合。"
@@ -148,3 +150,67 @@ def test_an_unknown_command_gets_generic_nack_and_the_link_stays(
     with socket.create_connection(("127.0.0.1", served.port("smpp")), timeout=5) as sock:
         sock.sendall(struct.pack(">IIII", 16, 0x00000099, 0, 7))  # before any bind
         assert sock.recv(100) == b""  # closed
+
+
+def test_a_transmitter_submits_and_its_receiver_gets_the_receipt_and_mo(
+    serve: Callable[..., IntakeThread], db: Db
+) -> None:
+    """bind_transmitter and bind_receiver of one login, as an ESME with two links does:
+    the submit on the transmitter, the receipt and a long MO (in message_payload) on the
+    receiver only; a submit on the receiver is refused ESME_RINVBNDSTS, writing nothing."""
+    served = serve(smpp={})
+    tx_sent: list[Any] = []
+    tx_got: list[Any] = []
+    rx_sent: list[Any] = []
+    rx_got: list[Any] = []
+    tx = _client(served.port("smpp"), tx_sent, tx_got)
+    rx = _client(served.port("smpp"), rx_sent, rx_got)
+    rx.set_error_pdu_handler(lambda pdu: None)
+    try:
+        tx.bind_transmitter(system_id="lis", password="s3cret")
+        rx.bind_receiver(system_id="lis", password="s3cret")
+        _send(tx, "请按时服药")
+        while not tx_sent:
+            tx.read_once()
+        msg_id = int(tx_sent[0].message_id)
+        # smpplib itself will not submit on a receiver: the PDU's bytes go out directly
+        refused = smpplib.smpp.make_pdu(
+            "submit_sm", client=rx, destination_addr="13800138001", short_message=b"x"
+        )
+        rx._socket.sendall(refused.generate())
+        while not rx_sent:
+            rx.read_once()
+        assert rx_sent[0].status == smpplib.consts.SMPP_ESME_RINVBNDSTS
+        assert db.query("SELECT id FROM sms_outbox") == [(msg_id,)]
+        db.deliver(msg_id)
+        db.reply("13800138000", "好的，明天上午到。" * 20)  # 180 characters: message_payload
+        while len(rx_got) < 2:
+            rx.read_once()
+        (receipt,) = [p for p in rx_got if p.esm_class == 4]
+        assert receipt.receipted_message_id.decode() == str(msg_id)
+        (mo,) = [p for p in rx_got if p.esm_class != 4]
+        assert mo.message_payload.decode("utf-16-be") == "好的，明天上午到。" * 20
+        wait(lambda: db.acked() == 2, "the receipt and the MO recorded as answered")
+        readable, _, _ = select.select([tx._socket], [], [], 0.5)
+        assert readable == [] and tx_got == []  # nothing for the transmitter
+        tx.unbind()
+        rx.unbind()
+    finally:
+        tx.disconnect()
+        rx.disconnect()
+
+
+def test_keepalive_enquire_link_probes_a_silent_esme_and_drops_a_dead_one(
+    serve: Callable[..., IntakeThread],
+) -> None:
+    served = serve(smpp={"keepalive_seconds": 0.3})
+    bind = b"lis\0s3cret\0\0" + bytes((0x34, 0, 0, 0))
+    with socket.create_connection(("127.0.0.1", served.port("smpp")), timeout=3) as sock:
+        sock.sendall(struct.pack(">IIII", 16 + len(bind), 0x00000009, 0, 1) + bind)
+        assert struct.unpack(">IIII", sock.recv(100)[:16])[1:] == (0x80000009, 0, 1)  # bound
+        probe = struct.unpack(">IIII", sock.recv(16))
+        assert probe[:3] == (16, 0x00000015, 0)  # enquire_link
+        sock.sendall(struct.pack(">IIII", 16, 0x80000015, 0, probe[3]))  # alive: kept
+        again = struct.unpack(">IIII", sock.recv(16))
+        assert again[1] == 0x00000015 and again[3] != probe[3]
+        assert sock.recv(16) == b""  # unanswered: dropped

@@ -35,6 +35,8 @@ def test_lines_split_anywhere_give_the_same_batch(size: int) -> None:
         (b"", "Client.MissingField", "empty batch"),
         (b'{"content": "x"}\n{"phone": 1', "Client.MalformedJson", "line 2"),
         (b'{"content": "x"}\n{"phone": "1", "colour": "red"}', "Client.InvalidField", "colour"),
+        (b'{"content": "x"}\n{"source_ref": "A-1"}', "Client.MissingField", "line 2: phone"),
+        (b'{"priority": "soon"}\n{"phone": "1"}', "Client.ValidationError", "line 1: priority"),
         (b'{"content": "x"}\n{"phone": "1' + b"1" * batch.MAX_LINE, "Client.TooLarge", "line 2"),
     ],
 )
