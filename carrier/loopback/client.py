@@ -3,12 +3,18 @@
 It accepts every submission, hands out message ids, and reports each part after
 ``report_delay`` seconds. A deterministic share of numbers fail (by the last two
 digits) so demos and tests see both outcomes; replies can be scripted by rule.
+
+Its ids are unique across instances, as a gateway's are across the connections of one
+account: engines sharing a loopback channel (several in one process, as in the tests)
+never give two parts the same id, which matching reports to parts relies on (a part is
+found by channel and id).
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +49,7 @@ class LoopbackCarrier(Carrier):
         self.submit_delay = submit_delay  # simulates a slow gateway: batches stay in flight
         self.submitted: list[Submission] = []
         self._ids = itertools.count(1)
+        self._prefix = f"LB{secrets.token_hex(4).upper()}"  # this instance's, at random
         self._sink: EventSink | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -55,7 +62,7 @@ class LoopbackCarrier(Carrier):
             await asyncio.sleep(self.submit_delay)
         results = []
         for sub in batch:
-            msg_id = f"LB{next(self._ids):012d}"
+            msg_id = f"{self._prefix}{next(self._ids):010d}"
             self.submitted.append(sub)
             results.append(SubmitResult(sub.key, Outcome.ACCEPTED, carrier_msg_id=msg_id))
             self._later(self._report(sub, msg_id))

@@ -96,17 +96,7 @@ def _database(request: pytest.FixtureRequest, tmp: Any) -> Iterator[str]:
 
 @pytest.fixture(
     scope="module",
-    params=[
-        "sqlite",
-        # Known defect, not fixed yet: in a loaded full run, one message of this module on
-        # PostgreSQL stays SUBMITTED with its report received by the engine and never applied
-        # (seen once in each of three runs, a different test each time). Kept running and
-        # reported (XFAIL/XPASS) until it is found; see the last closing note.
-        pytest.param(
-            "postgresql",
-            marks=[pytest.mark.postgres, pytest.mark.xfail(strict=False, reason="known flake")],
-        ),
-    ],
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
 )
 def hospital(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
