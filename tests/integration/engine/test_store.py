@@ -395,3 +395,55 @@ def test_report_arriving_while_its_parts_are_written_back_is_not_stranded(store:
     reporter.join(10)
     assert blocked, "the report batch must wait for the write-back in flight"
     assert status_of(store, oid) == Status.DELIVERED
+
+
+def test_write_back_of_a_part_whose_report_is_being_parked_matches_it(db_url: str) -> None:
+    """The write-back waits for a report batch in flight, then matches what it parked.
+
+    Two stores, as two engines: the report batch of one, held open just before commit, has
+    looked for the part (none yet) and parked the report. A write-back of the part by the
+    other running now, under READ COMMITTED, would not see the parked report (not committed)
+    and match nothing: the message would stay SUBMITTED for ever (SqlStore.fence_reports).
+    """
+    reporting, writing = open_store(db_url), open_store(db_url)
+    try:
+        (oid,) = writing.enqueue([msg(1)], "t")
+        (claimed,) = writing.claim(W, BULK, 10, 30)
+        about_to_commit, release = threading.Event(), threading.Event()
+        holding: set[int] = set()
+        real_fence, real_transaction = reporting.fence_reports, reporting.transaction  # type: ignore[attr-defined]
+
+        def fence(tx: Any, exclusive: bool) -> None:
+            real_fence(tx, exclusive)
+            if exclusive:
+                holding.add(id(tx))
+
+        @contextlib.contextmanager
+        def transaction() -> Iterator[Any]:
+            with real_transaction() as tx:
+                yield tx
+                if id(tx) in holding:
+                    about_to_commit.set()
+                    release.wait(10)
+
+        reporting.fence_reports, reporting.transaction = fence, transaction  # type: ignore[attr-defined,method-assign]
+        report = DeliveryReport("cm", "M1", "DELIVRD", phone=claimed.phone)
+        parked: list[Any] = []
+        reporter = threading.Thread(
+            target=lambda: parked.append(reporting.save_reports(W, [report]))
+        )
+        reporter.start()
+        assert about_to_commit.wait(10)
+        writer = threading.Thread(target=writing.write_back, args=(W, submitted(claimed, ["M1"])))
+        writer.start()
+        writer.join(0.5)
+        blocked = writer.is_alive()
+        release.set()
+        reporter.join(10)
+        writer.join(10)
+        assert blocked, "the write-back must wait for the report batch in flight"
+        assert parked[0].parked == 1
+        assert status_of(writing, oid) == Status.DELIVERED
+    finally:
+        reporting.close()
+        writing.close()
