@@ -4,7 +4,8 @@ Numbers with the same text share a SendSms (up to 200), each answered with its o
 and SerialNo, the carrier message id, and its billed count (``Fee``). Reports and replies
 come as the provider's callbacks (a JSON array of statuses, one reply object), answered
 ``{"result": 0}``; PullSmsSendStatus brings the reports no callback did (each record is
-handed out once, pushed or not), PullSmsReplyStatus the replies when ``pull_replies``.
+handed out once, pushed or not), PullSmsReplyStatus the replies when ``pull_replies`` (every
+``poll_every_seconds``, whether or not a report is overdue).
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ class TencentProvider(Provider):
             http.certification = False
         credential = Credential(settings.key, settings.secret.get_secret_value())
         self.client = SmsClient(credential, settings.region, ClientProfile(httpProfile=http))
+        # Replies are pulled every poll_every_seconds on their own: a reply must not wait
+        # for some report to be overdue.
+        self.pulls_replies = settings.pull_replies
 
     async def close(self) -> None:
         await self.client.close()
@@ -148,11 +152,18 @@ class TencentProvider(Provider):
             found.extend(self._pulled_report(s) for s in got)
             if len(got) < PULL_LIMIT:
                 break
-        if self.settings.pull_replies:
+        return found
+
+    async def pull_replies(self) -> list[Pushed]:
+        found: list[Pushed] = []
+        for _ in range(PULL_ROUNDS):
             request = models.PullSmsReplyStatusRequest()
             request.Limit, request.SmsSdkAppId = PULL_LIMIT, self.settings.app_id
             answer = await self.client.PullSmsReplyStatus(request)
-            found.extend(self._pulled_reply(r) for r in answer.PullSmsReplyStatusSet or [])
+            got = answer.PullSmsReplyStatusSet or []
+            found.extend(self._pulled_reply(r) for r in got)
+            if len(got) < PULL_LIMIT:
+                break
         return found
 
     def _pulled_report(self, status: Any) -> DeliveryReport:

@@ -121,10 +121,12 @@ async def running(
     *,
     drop_ratio: float = 0.0,
     faults: Faults | None = None,
+    push_replies: bool = True,
     **options: Any,
 ) -> AsyncIterator[Cloud]:
     """The simulator (reports after 50 ms, a reply to 预约 after 200 ms), the carrier
-    (``options`` over the fast defaults), the engine, and the callback server."""
+    (``options`` over the fast defaults), the engine, and the callback server. Without
+    ``push_replies`` no reply callback is registered (replies wait for the pulls)."""
     config = SimConfig(KEY, SECRET, report_delay=0.05, mo_delay=0.2, faults=faults or Faults())
     sim = simulator(provider, config)
     async with sim:
@@ -132,7 +134,8 @@ async def running(
         server = HttpServer("127.0.0.1", 0, cloud.routes())
         await server.start()
         base = f"{server.url}/callbacks/cloud"
-        sim.hooks = Hooks(f"{base}/report", f"{base}/mo", drop_ratio)
+        mo_url = f"{base}/mo" if push_replies else ""
+        sim.hooks = Hooks(f"{base}/report", mo_url, drop_ratio)
         engine = Engine(settings(url), store, {"cloud": cloud})
         task = asyncio.create_task(engine.run())
         try:

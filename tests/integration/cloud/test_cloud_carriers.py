@@ -151,3 +151,29 @@ def test_a_wrong_secret_takes_the_channel_down_without_a_hot_loop(
     assert 1 <= first <= len(ids) and later == first  # one round of requests, then DOWN
     rows = [_row(db, i) for i in ids]
     assert {r["status"] for r in rows} == {0}  # PENDING: waiting for the channel, not failed
+
+
+def test_tencent_replies_pulled_while_reports_are_pushed(db: Store, url: str) -> None:
+    """No reply callback registered (``pull_replies``): PullSmsReplyStatus brings the reply
+    though no report is overdue (every report is pushed), and it is correlated."""
+    (ask,) = db.enqueue([NewMessage("13800138004", ASK)], "t")
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with running("tencent", db, url, push_replies=False, pull_replies=True) as cloud:
+            await until(lambda: _final(db, [ask]), 20, "the row final")
+            replies: list[dict[str, Any]] = []
+            await until(
+                lambda: replies.extend(db.take_replies("DEFAULT", 0, 10, "test")) or replies,
+                10,
+                "the reply pulled and stored",
+                lambda: (cloud.sim.counters, cloud.carrier.stats),
+            )
+            assert cloud.carrier.stats.pushes == 1  # the report; the reply came by a pull
+            assert cloud.carrier.stats.polled == 1
+            return replies
+
+    replies = asyncio.run(scenario())
+    assert (_row(db, ask)["status"], _row(db, ask)["report_stat"]) == (3, "DELIVRD")
+    assert [(r["phone"], r["content"], r["outbox_id"]) for r in replies] == [
+        ("13800138004", "1", ask)
+    ]
