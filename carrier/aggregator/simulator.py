@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hisms.adapters.http.server import HttpServer
+from hisms.adapters.http.server import HttpServer, Tls
 from hisms.carrier.simulator.config import Counters, Faults, ReportPlan, SimConfig
 from hisms.carrier.wire.numbers import MOBILE
 from hisms.carrier.wire.times import GATEWAY_TZ
@@ -94,6 +94,7 @@ class HttpGatewaySimulator:
         report_url: str = "",
         mo_url: str = "",
         drop_push_ratio: float = 0.0,
+        tls: Tls | None = None,
     ) -> None:
         self.config = config
         self.faults = config.faults
@@ -103,7 +104,7 @@ class HttpGatewaySimulator:
         self.report_url = report_url
         self.mo_url = mo_url
         self.drop_push_ratio = drop_push_ratio
-        self.server = HttpServer(host, port, self._routes())
+        self.server = HttpServer(host, port, self._routes(), tls=tls)  # tls: HTTPS
         self.port = self.server.port
         self._ids = itertools.count(int(time.time()) % 100_000 * 100_000)
         self._queues: dict[str, list[dict[str, str]]] = {"report": [], "mo": []}

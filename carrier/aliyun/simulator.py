@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from hisms.adapters.http.server import Tls
 from hisms.carrier.aliyun import errors, signature
 from hisms.carrier.cloudsim import templates
 from hisms.carrier.cloudsim.cli import cloud_command
@@ -48,11 +49,12 @@ class AliyunSimulator(CloudSimulator):
         port: int = 0,
         signs: Sequence[str] = ("hisms",),
         registered: dict[str, str] | None = None,
+        tls: Tls | None = None,
     ) -> None:
         self.signs = set(signs)
         self.templates = dict(registered or DEFAULT_TEMPLATES)
         self._nonces: set[str] = set()
-        super().__init__(config, hooks, host, port)
+        super().__init__(config, hooks, host, port, tls)
 
     def routes(self) -> Sequence[BaseRoute]:
         return [Route("/", self._api, methods=["GET", "POST"])]

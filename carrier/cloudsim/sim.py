@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 from starlette.routing import BaseRoute
 
-from hisms.adapters.http.server import HttpServer
+from hisms.adapters.http.server import HttpServer, Tls
 from hisms.carrier.simulator.config import Counters, ReportPlan, SimConfig
 from hisms.carrier.wire.numbers import MOBILE, national
 
@@ -81,10 +81,16 @@ class Book:
 
 
 class CloudSimulator(ABC):
-    """Serves :meth:`routes` on ``host:port`` (0: a free port, see :attr:`port`)."""
+    """Serves :meth:`routes` on ``host:port`` (0: a free port, see :attr:`port`), over
+    HTTPS with ``tls`` (the tests of certificate checks)."""
 
     def __init__(
-        self, config: SimConfig, hooks: Hooks, host: str = "127.0.0.1", port: int = 0
+        self,
+        config: SimConfig,
+        hooks: Hooks,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: Tls | None = None,
     ) -> None:
         self.config = config
         self.faults = config.faults
@@ -95,7 +101,7 @@ class CloudSimulator(ABC):
         self.pushes_dropped = 0
         self.pushes_failed = 0
         self._ids = itertools.count(1)
-        self._server = HttpServer(host, port, self.routes())
+        self._server = HttpServer(host, port, self.routes(), tls=tls)  # tls: HTTPS
         self.port = self._server.port
         self._client = httpx.AsyncClient(timeout=30.0)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -221,7 +227,11 @@ class CloudSimulator(ABC):
 
     def _later(self, delay: float, coro: Any) -> None:
         async def run() -> None:
-            await asyncio.sleep(delay)
+            try:
+                await asyncio.sleep(delay)
+            except asyncio.CancelledError:
+                coro.close()  # stopped before it was due: never awaited, and no warning
+                raise
             await coro
 
         task = asyncio.get_running_loop().create_task(run())

@@ -30,6 +30,7 @@ from hisms.carrier.cloud.options import CloudSettings, require_credentials
 from hisms.carrier.cloud.templates import UNMAPPED, TemplateMap, Unmapped
 from hisms.carrier.cloud.templates import parse as parse_templates
 from hisms.carrier.httpapi.answers import Answer, Verdict
+from hisms.carrier.httpapi.client import open_client
 from hisms.carrier.httpapi.provider import Provider, Push, Pushed, PushError, Sent, url_address
 from hisms.carrier.session.options import Flag, Text
 from hisms.carrier.tencent import errors
@@ -68,10 +69,12 @@ class TencentProvider(Provider):
             reqTimeout=settings.timeout_seconds,
             keepAlive=True,
         )
-        if not settings.verify_tls:
-            http.certification = False
         credential = Credential(settings.key, settings.secret.get_secret_value())
         self.client = SmsClient(credential, settings.region, ClientProfile(httpProfile=http))
+        # The SDK's own httpx client cannot take a CA bundle (its `certification` string is
+        # sent as a client certificate), reads proxies from the environment, and pools
+        # without limit: ours has the channel's certificate checks, pool and timeouts.
+        self.client.http_client = open_client(settings)
         # Replies are pulled every poll_every_seconds on their own: a reply must not wait
         # for some report to be overdue.
         self.pulls_replies = settings.pull_replies

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from hisms.adapters.http.server import Tls
 from hisms.carrier.cloudsim import templates
 from hisms.carrier.cloudsim.cli import cloud_command
 from hisms.carrier.cloudsim.sim import CloudSimulator, Hooks, Reply, Sent, mobile
@@ -50,11 +51,12 @@ class TencentSimulator(CloudSimulator):
         app_id: str = DEFAULT_APP_ID,
         signs: Sequence[str] = ("hisms",),
         registered: dict[str, str] | None = None,
+        tls: Tls | None = None,
     ) -> None:
         self.app_id = app_id
         self.signs = set(signs)
         self.templates = dict(registered or DEFAULT_TEMPLATES)
-        super().__init__(config, hooks, host, port)
+        super().__init__(config, hooks, host, port, tls)
 
     def routes(self) -> Sequence[BaseRoute]:
         return [Route("/", self._api, methods=["POST"])]

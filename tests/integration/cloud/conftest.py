@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from hisms.adapters.http.server import HttpServer
+from hisms.adapters.http.server import HttpServer, Tls
 from hisms.carrier.aliyun.client import from_config as aliyun_carrier
 from hisms.carrier.aliyun.simulator import AliyunSimulator
 from hisms.carrier.cloudsim.sim import CloudSimulator, Hooks
@@ -74,11 +74,13 @@ class Cloud:
     store: Store
 
 
-def simulator(provider: str, config: SimConfig) -> CloudSimulator:
+def simulator(provider: str, config: SimConfig, tls: Tls | None = None) -> CloudSimulator:
     if provider == "aliyun":
-        return AliyunSimulator(config, Hooks(), signs=[SIGN], registered=REGISTERED[provider])
+        return AliyunSimulator(
+            config, Hooks(), signs=[SIGN], registered=REGISTERED[provider], tls=tls
+        )
     return TencentSimulator(
-        config, Hooks(), app_id=APP_ID, signs=[SIGN], registered=REGISTERED[provider]
+        config, Hooks(), app_id=APP_ID, signs=[SIGN], registered=REGISTERED[provider], tls=tls
     )
 
 
