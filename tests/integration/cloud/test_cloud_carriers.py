@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from hisms.engine.store.base import NewMessage, Store
 from hisms.engine.store.policystore import Who
 from tests.waiting import until
 
-from .conftest import FZ, SIGN, YY, running
+from .conftest import FZ, SECRET, SIGN, YY, running
 
 PROVIDERS = ["aliyun", "tencent"]
 OPS = Who("cli:ops", "hisms-cli")
@@ -177,3 +178,32 @@ def test_tencent_replies_pulled_while_reports_are_pushed(db: Store, url: str) ->
     assert [(r["phone"], r["content"], r["outbox_id"]) for r in replies] == [
         ("13800138004", "1", ask)
     ]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_no_secret_in_the_logs(
+    provider: str,
+    db: Store,
+    url: str,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Everything logged at DEBUG (ours, the SDKs', httpx's) and written to stdout/stderr
+    while a message is delivered and while a wrong secret is refused: neither secret."""
+    wrong = "Wr0ng-S3cret-Zq9"
+    caplog.set_level(logging.DEBUG)
+    ids = db.enqueue([NewMessage("13500000001", "请按时服药")], "t")
+
+    async def scenario() -> None:
+        async with running(provider, db, url):
+            await until(lambda: _final(db, ids), 20, "the row final")
+        db.enqueue([NewMessage("13500000002", "请按时服药")], "t")
+        async with running(provider, db, url, secret=wrong, down_min_seconds=30) as cloud:
+            await until(lambda: cloud.carrier.stats.refused_key >= 1, 10, "the refusal")
+
+    asyncio.run(scenario())
+    assert _row(db, ids[0])["status"] == 3
+    assert "refused our key" in caplog.text  # the refusal was logged, without the secret
+    out, err = capfd.readouterr()
+    for text in (caplog.text, out, err):
+        assert SECRET not in text and wrong not in text
