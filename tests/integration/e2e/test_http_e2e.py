@@ -207,6 +207,22 @@ def test_lost_pushes_are_pulled(world: World) -> None:
     assert dropped == 20 and pulled == 20
 
 
+def test_reports_and_replies_pulled_when_nothing_is_pushed(world: World) -> None:
+    """No callback URL given to the aggregator: reports come by ``report_pull_url`` and the
+    reply by ``mo_pull_url`` (signed pulls), and the reply is correlated to its message."""
+    sim = world.simulator(pushes=False)
+    gateway = f"http://127.0.0.1:{sim.port}"
+    world.run([world.channel(sim.port, mo_pull_url=f"{gateway}/sms/mo", report_wait_seconds=0.5)])
+    _, ask = world.insert([("13800138000", "复诊提醒"), ("13700137000", ASK)])
+    world.wait(world.delivered(2), 30, "two DELIVERED by pulls")
+    world.wait(lambda: bool(world.query("SELECT 1 FROM sms_inbox")), 15, "the pulled reply")
+    assert world.query("SELECT phone, content, outbox_id, source_system FROM sms_inbox") == [
+        ("13700137000", "1", ask, "HIS")
+    ]
+    pushes, pulled = sim.call(lambda: (sim.sim.push.pushes, sim.sim.push.pulled))
+    assert pushes == 0 and pulled == 3, (pushes, pulled)
+
+
 def test_throttled_answers_are_sent_again(world: World) -> None:
     sim = world.simulator()
     world.run([world.channel(sim.port)])
