@@ -1,17 +1,22 @@
 """Alibaba Cloud SMS through the official SDK (``alibabacloud-dysmsapi20170525``).
 
-One SendSms per number, so that its BizId names that message alone (a BizId shared by a
-batch would not tell the numbers' reports apart); the SDK's async calls, so no thread is
-held. Reports and replies come as the provider's HTTP batch pushes (SmsReport, SmsUp: JSON
-arrays, answered ``{"code": 0}``), and QuerySendDetails polls the parts no push reported.
+With ``numbers_per_request = 1`` (the default) one SendSms per number, its BizId the
+carrier message id; with more, the numbers of one text share a SendBatchSms (up to 100),
+whose one BizId names them all: the carrier message id is then ``<BizId>:<number>``, as
+the reports name a message by BizId and number. A batch the provider refuses for one
+message's fault (an ``isv.*`` code) is sent again number by number, so that only that
+message fails. The SDK's async calls, so no thread is held. Reports and replies come as
+the provider's HTTP batch pushes (SmsReport, SmsUp: JSON arrays, answered
+``{"code": 0}``), and QuerySendDetails polls the parts no push reported.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -30,13 +35,14 @@ from hisms.carrier.cloud.templates import UNMAPPED, Call, TemplateMap, Unmapped
 from hisms.carrier.cloud.templates import parse as parse_templates
 from hisms.carrier.httpapi.answers import Answer, Verdict
 from hisms.carrier.httpapi.provider import Provider, Push, Pushed, PushError, Sent, url_address
-from hisms.carrier.session.options import Text
+from hisms.carrier.session.options import Integer, Text
 from hisms.carrier.wire.numbers import sender
 from hisms.carrier.wire.times import GATEWAY_TZ
 from hisms.engine.errors import ErrorCode
 
 log = logging.getLogger(__name__)
 DELIVERED = "DELIVERED"  # Aliyun's err_code of a delivered message
+MAX_BATCH = 100  # numbers of one SendBatchSms
 
 
 class AliyunSettings(CloudSettings):
@@ -44,6 +50,11 @@ class AliyunSettings(CloudSettings):
         "dysmsapi.aliyuncs.com", description="the API host (host:port for a simulator)"
     )
     region: Annotated[str, Text(64)] = Field("cn-hangzhou", description="the region id")
+    numbers_per_request: Annotated[int, Integer(1, MAX_BATCH)] = Field(
+        1,
+        description="1: a SendSms per number; more: the numbers of one text share a "
+        "SendBatchSms (carrier_msg_id <BizId>:<number>; change it only with no report pending)",
+    )
 
 
 class AliyunProvider(Provider):
@@ -69,20 +80,47 @@ class AliyunProvider(Provider):
             )
         )
         self.runtime = RuntimeOptions(ignore_ssl=not settings.verify_tls)
+        self.max_numbers = settings.numbers_per_request
+        self.batches = settings.numbers_per_request > 1
+
+    def _id(self, biz_id: str, phone: str) -> str:
+        return f"{biz_id}:{phone}" if self.batches else biz_id
 
     def address(self) -> tuple[str, int]:
         return url_address(f"{self.settings.scheme}://{self.settings.endpoint}")
 
     async def send(self, parts: Sequence[Submission]) -> list[Answer]:
-        return [await self._send_one(part) for part in parts]
+        if not self.batches:
+            return [await self._send_one(part) for part in parts]
+        first = parts[0]  # the parts share their text: one template and its params
+        call = self.templates.call(first.template, first.params, first.text)
+        if isinstance(call, Unmapped):
+            return [Answer(Verdict.REJECTED, code=UNMAPPED, text=call.text) for _ in parts]
+        answer = await self._call(
+            self.client.send_batch_sms_with_options_async(_batch(parts, call), self.runtime)
+        )
+        if answer.verdict is Verdict.ACCEPTED:
+            biz_id = str(answer.carrier_msg_id)
+            return [
+                dataclasses.replace(answer, carrier_msg_id=self._id(biz_id, p.phone)) for p in parts
+            ]
+        if answer.verdict is Verdict.REJECTED and len(parts) > 1:
+            # One message's fault refuses the whole batch: each number alone, so that only
+            # the faulty one fails (rare: the engine checked the numbers before).
+            return [(await self.send([part]))[0] for part in parts]
+        return [answer for _ in parts]
 
     async def _send_one(self, part: Submission) -> Answer:
         call = self.templates.call(part.template, part.params, part.text)
         if isinstance(call, Unmapped):
             return Answer(Verdict.REJECTED, code=UNMAPPED, text=call.text)
         request = _request(part, call)
+        return await self._call(self.client.send_sms_with_options_async(request, self.runtime))
+
+    async def _call(self, sending: Awaitable[Any]) -> Answer:
+        """SendSms' or SendBatchSms' answer: ACCEPTED with the BizId, else the refusal."""
         try:
-            answer = await self.client.send_sms_with_options_async(request, self.runtime)
+            answer = await sending
         except AlibabaCloudException as exc:
             return _refusal(str(exc.code), str(exc.message))
         except Exception as exc:  # the SDK wraps transport trouble its own way
@@ -109,11 +147,12 @@ class AliyunProvider(Provider):
     def _report(self, item: dict[str, Any]) -> DeliveryReport:
         code = str(item.get("err_code") or "")
         delivered = item["success"] is True or code == DELIVERED
+        phone = sender(str(item.get("phone_number", "")))
         return DeliveryReport(
             self.name,
-            str(item["biz_id"]),
+            self._id(str(item["biz_id"]), phone),
             "DELIVRD" if delivered else (code or "UNDELIV"),
-            phone=sender(str(item.get("phone_number", ""))),
+            phone=phone,
             error_code=None if delivered else code,
             done_at=_when(item.get("report_time")),
         )
@@ -154,7 +193,7 @@ class AliyunProvider(Provider):
     async def _query(self, sent: Sent) -> DeliveryReport | None:
         request = models.QuerySendDetailsRequest(
             phone_number=sent.phone,
-            biz_id=sent.carrier_msg_id,
+            biz_id=sent.carrier_msg_id.partition(":")[0],
             send_date=sent.at.astimezone(GATEWAY_TZ).strftime("%Y%m%d"),
             page_size=10,
             current_page=1,
@@ -184,6 +223,21 @@ def _request(part: Submission, call: Call) -> models.SendSmsRequest:
         template_param=json.dumps(call.named, ensure_ascii=False) if call.named else None,
         sms_up_extend_code=part.src_ext or None,
         out_id=f"{part.key.outbox_id}-{part.key.seq}",
+    )
+
+
+def _batch(parts: Sequence[Submission], call: Call) -> models.SendBatchSmsRequest:
+    """One SendBatchSms for parts of one text: the same sign, template and params each."""
+    n = len(parts)
+    params = json.dumps([call.named or {}] * n, ensure_ascii=False)
+    first = parts[0]
+    return models.SendBatchSmsRequest(
+        phone_number_json=json.dumps([p.phone for p in parts]),
+        sign_name_json=json.dumps([call.sign] * n, ensure_ascii=False),
+        template_code=call.template,
+        template_param_json=params if call.named else None,
+        sms_up_extend_code_json=json.dumps([first.src_ext] * n) if first.src_ext else None,
+        out_id=f"{first.key.outbox_id}-{first.key.seq}",
     )
 
 

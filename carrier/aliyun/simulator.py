@@ -137,29 +137,31 @@ class AliyunSimulator(CloudSimulator):
         values = _json(params.get("TemplateParam") or "{}", dict)
         if len(phones) > MAX_NUMBERS:
             raise Refusal(errors.MOBILE_COUNT, f"at most {MAX_NUMBERS} numbers")
-        return self._accept([(p, sign, values) for p in phones], code, params)
+        extend = params.get("SmsUpExtendCode", "")
+        return self._accept([(p, sign, values, extend) for p in phones], code, params)
 
     def _send_batch(self, params: dict[str, str]) -> dict[str, Any]:
         phones = _json(_need(params, "PhoneNumberJson"), list)
         signs = _json(_need(params, "SignNameJson"), list)
         values = _json(params.get("TemplateParamJson") or "[]", list) or [{}] * len(phones)
+        given = params.get("SmsUpExtendCodeJson")
+        extends = _json(given, list) if given else [""] * len(phones)
         if len(phones) > MAX_BATCH:
             raise Refusal(errors.MOBILE_COUNT, f"at most {MAX_BATCH} numbers")
-        if not len(phones) == len(signs) == len(values):
+        if not len(phones) == len(signs) == len(values) == len(extends):
             raise Refusal(errors.INVALID_PARAMETERS, "the JSON arrays differ in length")
-        return self._accept(
-            list(zip(phones, signs, values, strict=True)), _need(params, "TemplateCode"), params
-        )
+        items = list(zip(phones, signs, values, extends, strict=True))
+        return self._accept(items, _need(params, "TemplateCode"), params)
 
     def _accept(
-        self, items: list[tuple[str, str, Any]], code: str, params: dict[str, str]
+        self, items: list[tuple[str, str, Any, str]], code: str, params: dict[str, str]
     ) -> dict[str, Any]:
         self._throttle()
         body = self.templates.get(code)
         if body is None:
             raise Refusal(errors.TEMPLATE_ILLEGAL, f"模板不合法(不存在或被拉黑): {code}")
         checked = []
-        for phone, sign, values in items:
+        for phone, sign, values, extend in items:
             number = mobile(str(phone))
             if number is None:
                 raise Refusal(errors.MOBILE_ILLEGAL, f"非法手机号: {phone}")
@@ -168,9 +170,9 @@ class AliyunSimulator(CloudSimulator):
             text = templates.aliyun_render(body, {str(k): str(v) for k, v in dict(values).items()})
             if isinstance(text, list):
                 raise Refusal(errors.MISSING_PARAMS, f"模板缺少变量: {', '.join(text)}")
-            checked.append((number, sign, text))
+            checked.append((number, sign, text, str(extend)))
         biz_id = f"{self.next_id():018d}^0"
-        for number, sign, text in checked:
+        for number, sign, text, extend in checked:
             self.accepted(
                 Sent(
                     biz_id,
@@ -179,7 +181,7 @@ class AliyunSimulator(CloudSimulator):
                     code,
                     sign,
                     templates.billed(sign, text),
-                    params.get("SmsUpExtendCode", ""),
+                    extend,
                     params.get("OutId", ""),
                     self.now(),
                 )

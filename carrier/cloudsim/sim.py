@@ -75,7 +75,7 @@ class Book:
     """What the provider remembers: every message by id, and reports and replies not yet
     pulled (Tencent's pull APIs hand each record out once)."""
 
-    sent: dict[str, Sent] = field(default_factory=dict)
+    sent: dict[str, Sent] = field(default_factory=dict)  # by "<id>:<number>"
     unpulled_reports: list[Sent] = field(default_factory=list)
     unpulled_replies: list[Reply] = field(default_factory=list)
 
@@ -173,7 +173,7 @@ class CloudSimulator(ABC):
         self.counters.submits += 1
         self.counters.accepted += 1
         self.counters.per_phone[sent.phone] += 1
-        self.book.sent[sent.msg_id] = sent
+        self.book.sent[f"{sent.msg_id}:{sent.phone}"] = sent  # a batch's numbers share an id
         self._later(self.config.report_delay, self._report(sent))
         for rule in self.config.mo_rules:
             if rule.keyword in sent.text:

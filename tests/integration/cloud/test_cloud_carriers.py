@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from tests.waiting import until
 from .conftest import FZ, SECRET, SIGN, YY, running
 
 PROVIDERS = ["aliyun", "tencent"]
+SENDERS = ["aliyun", "aliyun-batch", "tencent"]  # aliyun-batch: SendBatchSms
 OPS = Who("cli:ops", "hisms-cli")
 LONG = (
     "尊敬的患者：您的心内科门诊改到周五上午九点，请携带身份证和医保卡提前三十分钟到二楼取号。" * 2
@@ -28,6 +30,7 @@ LONG = (
 ASK = "明天上午9点预约复诊，确认请回复1"  # the simulator's reply rule answers "1"
 REFUSED_PARAMS = {
     "aliyun": "isv.TEMPLATE_MISSING_PARAMETERS",
+    "aliyun-batch": "isv.TEMPLATE_MISSING_PARAMETERS",
     "tencent": "FailedOperation.TemplateParamSetNotMatchApprovedTemplate",
 }
 
@@ -56,7 +59,7 @@ def _row(store: Store, outbox_id: int) -> dict[str, Any]:
     return row
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", SENDERS)
 def test_short_long_and_template_delivered_by_push_and_a_reply_correlated(
     provider: str, db: Store, url: str
 ) -> None:
@@ -107,7 +110,7 @@ def test_short_long_and_template_delivered_by_push_and_a_reply_correlated(
     ]
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", SENDERS)
 def test_lost_pushes_are_made_up_by_polling(provider: str, db: Store, url: str) -> None:
     ids = db.enqueue([NewMessage(f"1390000000{i}", "请按时服药") for i in range(4)], "t")
 
@@ -116,17 +119,26 @@ def test_lost_pushes_are_made_up_by_polling(provider: str, db: Store, url: str) 
             await until(lambda: _final(db, ids), 20, "every row final")
             assert cloud.sim.pushes_dropped >= 4 and cloud.carrier.stats.pushes == 0
             assert cloud.carrier.stats.polled >= 4
+            if provider != "aliyun":  # one text: the numbers share requests
+                assert cloud.carrier.stats.requests < len(ids), cloud.carrier.stats
 
     asyncio.run(scenario())
     assert {(_row(db, i)["status"], _row(db, i)["report_stat"]) for i in ids} == {(3, "DELIVRD")}
+    if provider == "aliyun-batch":  # <BizId>:<number>, polled by BizId and number
+        assert all(_row(db, i)["carrier_msg_id"].endswith(f":{_row(db, i)['phone']}") for i in ids)
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", SENDERS)
 def test_a_throttled_answer_is_sent_again(provider: str, db: Store, url: str) -> None:
     ids = db.enqueue([NewMessage(f"1370000000{i}", "请按时服药") for i in range(3)], "t")
 
     async def scenario() -> None:
-        async with running(provider, db, url, faults=Faults(throttle_ratio=0.5)) as cloud:
+        # Throttled from the start until a request was (one batch may be the only
+        # request), then now and then.
+        faults = Faults(throttle_ratio=0.5, throttle_until=time.monotonic() + 3600)
+        async with running(provider, db, url, faults=faults) as cloud:
+            await until(lambda: cloud.sim.counters.throttled >= 1, 20, "a throttled answer")
+            cloud.sim.throttle_for(0)
             await until(lambda: _final(db, ids), 20, "every row final")
             assert cloud.sim.counters.throttled >= 1 and cloud.carrier.stats.throttled >= 1
 
@@ -207,3 +219,40 @@ def test_no_secret_in_the_logs(
     out, err = capfd.readouterr()
     for text in (caplog.text, out, err):
         assert SECRET not in text and wrong not in text
+
+
+def test_aliyun_batch_refused_for_one_number_is_sent_number_by_number() -> None:
+    """SendBatchSms answers one code for the batch: a refusal that is one message's fault
+    (here a number the provider calls illegal) is sent again number by number, so that
+    only that message fails and the others are accepted, each named <BizId>:<number>."""
+    from hisms.carrier.base import Outcome, Submission, SubmitKey
+    from hisms.carrier.simulator.config import SimConfig
+
+    from .conftest import KEY, carrier, simulator
+
+    text = f"【{SIGN}】请按时服药"
+    phones = ["13800138001", "1380013", "13800138003"]
+    parts = [
+        Submission(SubmitKey(n, 1, 1), phone, text, text.encode("utf-16-be"))
+        for n, phone in enumerate(phones, 1)
+    ]
+
+    async def scenario() -> list[Any]:
+        async with simulator("aliyun-batch", SimConfig(KEY, SECRET, report_delay=60)) as sim:
+            made = carrier("aliyun-batch", sim.port, poll_reports=False)
+            await made.start(lambda event: None)
+            try:
+                return await made.submit(parts)
+            finally:
+                await made.stop()
+
+    ok, bad, also = asyncio.run(scenario())
+    assert (ok.outcome, also.outcome, bad.outcome) == (
+        Outcome.ACCEPTED,
+        Outcome.ACCEPTED,
+        Outcome.FAILED,
+    )
+    assert bad.error_code == "isv.MOBILE_NUMBER_ILLEGAL"
+    assert ok.carrier_msg_id.endswith(":13800138001") and also.carrier_msg_id.endswith(
+        ":13800138003"
+    )

@@ -96,6 +96,16 @@ def test_aliyun_pushes() -> None:
     assert provider.push_reply(False).status_code == 500
 
 
+def test_aliyun_batch_ids_are_biz_id_and_number() -> None:
+    provider = AliyunProvider("a", AliyunSettings(key="k", secret="s", numbers_per_request=100))
+    (report,) = provider.read_push(
+        _push("report", [{"phone_number": "8613800138000", "success": True, "biz_id": "9^0"}])
+    )
+    assert isinstance(report, DeliveryReport)
+    assert (report.carrier_msg_id, report.phone) == ("9^0:13800138000", "13800138000")
+    assert provider.max_numbers == 100
+
+
 def test_tencent_pushes() -> None:
     provider = TencentProvider("t", TencentSettings(key="k", secret="s"))
     (report,) = provider.read_push(
