@@ -299,22 +299,37 @@ def bench_soak(obj: _Obj, /, **options: Any) -> None:
 @click.option("--count", default=5_000, show_default=True, type=click.IntRange(1))
 @click.option("--connections", default=16, show_default=True, type=click.IntRange(1, 256))
 @click.option("--report-delay", default=0.1, show_default=True, type=click.FloatRange(0))
+@click.option(
+    "--numbers-per-request",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Aliyun: above 1, SendBatchSms with this many numbers",
+)
 @click.pass_obj
 def bench_cloud(
-    obj: _Obj, provider: str, count: int, connections: int, report_delay: float
+    obj: _Obj,
+    provider: str,
+    count: int,
+    connections: int,
+    report_delay: float,
+    numbers_per_request: int,
 ) -> None:
     """Messages/s from enqueue to DELIVERED through a cloud SMS carrier (the official SDK)
     and its simulator, reports pushed back; on the configured database (a scratch one)."""
     from hisms.engine.bench import cloud
 
     try:
-        result = cloud.run(obj.settings, provider, count, connections, report_delay)
+        result = cloud.run(
+            obj.settings, provider, count, connections, report_delay, numbers_per_request
+        )
     except cloud.BenchError as exc:
         raise click.ClickException(str(exc)) from exc
     _report(
         result,
         f"cloud {provider}: {result['messages_per_second']} msgs/s enqueue->final, "
-        f"{count} rows, {connections} requests in flight, {result['database']}",
+        f"{count} rows, {connections} requests in flight, "
+        f"{result['numbers_per_request']} numbers a request at most, {result['database']}",
     )
 
 
