@@ -5,7 +5,7 @@
 #   ./install.sh [--prefix /opt/hisms] [--with mysql,oracle,sqlserver]
 #
 # Needs CPython 3.11 with venv ($PYTHON, default python3.11, else python3). Afterwards:
-# docs/install.md, "First start" (user, /etc/hisms, the systemd unit, hisms doctor).
+# docs/install.md, "The service" (user, /etc/hisms, the systemd unit, hisms doctor).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 prefix=/opt/hisms

@@ -25,17 +25,28 @@ ENV_FILE = Path("/etc/hisms/hisms.env")  # where the systemd unit reads the secr
 @click.option(
     "--env-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help=f"The service's secrets file (default: {ENV_FILE} when it exists).",
+    help=f"The service's secrets file, read as systemd reads it (default: {ENV_FILE} "
+    "when it exists).",
 )
 @click.option("--timeout", default=5.0, show_default=True, help="Seconds per network check.")
+@click.option(
+    "--console",
+    is_flag=True,
+    help="This host also runs `hisms console` (hisms-console.service): check [console] port.",
+)
 @click.pass_context
 def doctor(
-    ctx: click.Context, as_json: bool, no_login: bool, env_file: Path | None, timeout: float
+    ctx: click.Context,
+    as_json: bool,
+    no_login: bool,
+    env_file: Path | None,
+    timeout: float,
+    console: bool,
 ) -> None:
     """Check this deployment: configuration, database, grants, clocks, ports and gateways."""
     config_path = ctx.obj.config_path or os.environ.get("HISMS_CONFIG")
     findings = []
-    for finding in _run(config_path, env_file, timeout, not no_login):
+    for finding in _run(config_path, env_file, timeout, not no_login, console):
         findings.append(finding)
         if not as_json:
             click.echo(finding.line())
@@ -46,22 +57,25 @@ def doctor(
 
 
 def _run(
-    config_path: str | None, env_file: Path | None, timeout: float, login: bool
+    config_path: str | None, env_file: Path | None, timeout: float, login: bool, console: bool
 ) -> Iterator[Finding]:
     if config_path:
         yield files.secrets_file("config file", Path(config_path))
     else:
         yield Finding("config file", Verdict.SKIP, "none given: built-in defaults")
     if env_file or ENV_FILE.exists():
-        yield files.secrets_file("secrets file", env_file or ENV_FILE)
+        env_file = env_file or ENV_FILE
+        yield files.secrets_file("secrets file", env_file)
+        # The service's environment: its database password, gateway secrets, overrides.
+        os.environ.update(files.environment(env_file))
     try:
         settings = load(config_path)
     except ConfigError as exc:
         yield failed("configuration", str(exc), "correct it (etc/hisms.toml explains each key)")
         return
     yield from _database(settings)
-    for what, host, port in ports.listeners(settings):
-        yield ports.port_free(what, host, port)
+    for section, host, port in ports.listeners(settings, console):
+        yield ports.port_free(section, host, port)
     for channel in settings.channels:
         if channel.enabled:
             yield from asyncio.run(gateways.channel(channel, timeout, login))

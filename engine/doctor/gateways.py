@@ -22,9 +22,8 @@ _OPTIONS_FIX = "fix the channel's options (docs/carrier-options.md)"
 
 async def channel(config: ChannelConfig, timeout: float, login: bool) -> list[Finding]:
     check = f"channel {config.name}"
-    probe = {**config.options(), **_PROBE, **_PROBE_BY_PROTOCOL.get(config.protocol.lower(), {})}
-    try:
-        carrier = registry.create(config.protocol, config.name, probe)
+    try:  # the options as the engine reads them (a loopback or HTTP carrier has no links)
+        carrier = registry.create(config.protocol, config.name, config.options())
     except CarrierError as exc:
         return [failed(check, str(exc), _OPTIONS_FIX)]
     address = carrier.address()
@@ -34,7 +33,11 @@ async def channel(config: ChannelConfig, timeout: float, login: bool) -> list[Fi
     # An HTTP API has no login to try without sending: its key is checked by the first request.
     if reach.verdict is not Verdict.PASS or not login or not isinstance(carrier, SessionCarrier):
         return [reach]
-    return [reach, await _login(config, carrier, timeout)]
+    probe = {**config.options(), **_PROBE, **_PROBE_BY_PROTOCOL.get(config.protocol.lower(), {})}
+    return [
+        reach,
+        await _login(config, registry.create(config.protocol, config.name, probe), timeout),
+    ]
 
 
 async def _connect(check: str, host: str, port: int, timeout: float) -> Finding:

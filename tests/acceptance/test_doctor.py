@@ -13,8 +13,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.acceptance.conftest import hisms
+from tests.acceptance.conftest import hisms, spawn
 from tests.integration.e2e.conftest import E2E
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -134,6 +135,12 @@ def test_upgrade_dry_run_lists_the_migrations_and_applies_none(tmp_path: Path) -
     assert "nothing to do" in hisms("db", "upgrade", "--dry-run", config=config).stdout
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_a_taken_listening_port_is_reported(tmp_path: Path, sqlite_url: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -141,12 +148,72 @@ def test_a_taken_listening_port_is_reported(tmp_path: Path, sqlite_url: str) -> 
         port = taken.getsockname()[1]
         config = tmp_path / "hisms.toml"
         config.write_text(
-            f'[database]\nurl = "{sqlite_url}"\n[intake.smpp]\nenabled = true\nport = {port}\n',
+            f'[database]\nurl = "{sqlite_url}"\n[intake.smpp]\nenabled = true\nport = {port}\n'
+            # the console mounted in `hisms run` listens on [monitoring] port, enabled or not
+            f"[console]\nenabled = true\nport = {port}\n[monitoring]\nport = {port}\n",
             "utf-8",
         )
         code, found = doctor(secured(config))
+        assert "port console" not in found  # `hisms console`'s own port: only with --console
+        _, with_console = doctor(config, "--console")
     assert code == 1 and found["port intake.smpp"]["verdict"] == "fail"
     assert f"sport = :{port}" in found["port intake.smpp"]["fix"]
+    assert "another program" in found["port intake.smpp"]["detail"]
+    assert found["port monitoring"]["verdict"] == "fail"
+    assert "[monitoring] port" in found["port monitoring"]["fix"]
+    assert with_console["port console"]["verdict"] == "fail"
+
+
+def test_a_port_held_by_the_running_engine_is_a_warning_not_a_failure(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Doctor run for monitoring beside the live service: its own ports are taken by it."""
+    port = free_port()
+    config = tmp_path / "hisms.toml"
+    config.write_text(
+        f'[database]\nurl = "{sqlite_url}"\n[monitoring]\nenabled = true\nport = {port}\n'
+        '[[channels]]\nname = "lb"\nprotocol = "loopback"\n',
+        "utf-8",
+    )
+    engine = spawn("run", config=secured(config))
+    try:
+
+        def listening() -> bool:
+            with socket.socket() as probe:
+                return probe.connect_ex(("127.0.0.1", port)) == 0
+
+        wait_until(listening, 30, "the engine's metrics port")
+        code, found = doctor(config)
+    finally:
+        engine.terminate()
+        engine.communicate(timeout=30)
+    held = found["port monitoring"]
+    assert held["verdict"] == "warn", held
+    assert f"pid {engine.pid}" in held["detail"] and "running service" in held["detail"]
+    failures = [f for f in found.values() if f["verdict"] == "fail" and f["check"] != "disk"]
+    assert not failures and code == (1 if found["disk"]["verdict"] == "fail" else 0)
+
+
+def test_the_secrets_file_is_read_as_the_service_reads_it_and_must_be_private(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    config = tmp_path / "hisms.toml"  # no reachable database in it: the service's is in env
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/no/such/dir.db"\n', "utf-8")
+    env = tmp_path / "hisms.env"
+    env.write_text(
+        f"# as etc/systemd/hisms.env.example\nHISMS_DATABASE__URL={sqlite_url}\n"
+        'HISMS_CONSOLE__SECRET_KEY="s3cret-key"\n',
+        "utf-8",
+    )
+    env.chmod(0o644)
+    code, found = doctor(secured(config), "--env-file", str(env), "--no-login")
+    assert code == 1 and found["secrets file"]["verdict"] == "fail"
+    assert f"chmod 600 {env}" in found["secrets file"]["fix"]
+    assert "s3cret" not in json.dumps(found)
+    assert found["database"]["verdict"] == "pass"  # the URL came from the secrets file
+    env.chmod(0o600)
+    _, found = doctor(config, "--env-file", str(env), "--no-login")
+    assert found["secrets file"]["verdict"] == "pass"
 
 
 def test_an_http_gateway_is_reached_at_its_url_and_not_logged_in(

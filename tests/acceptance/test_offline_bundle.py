@@ -18,14 +18,16 @@ NO_NETWORK = {
     "https_proxy": "http://127.0.0.1:9",
     "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
     "PIP_FIND_LINKS": "",
+    "PIP_CONFIG_FILE": os.devnull,  # no wheelhouse of this machine's pip configuration
 }
+ARCHES = ("x86_64", "aarch64")
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundle for this machine's platform with one driver extra, unpacked."""
+    """The bundle as shipped (x86_64 and aarch64) with one driver extra, unpacked."""
     out = tmp_path_factory.mktemp("dist")
-    env = {**os.environ, "PLATFORMS": "native", "EXTRAS": "mysql", "OUT": str(out)}
+    env = {**os.environ, "PLATFORMS": "x86_64 aarch64", "EXTRAS": "mysql", "OUT": str(out)}
     subprocess.run([ROOT / "scripts" / "build-bundle"], env=env, check=True, timeout=600)
     (tarball,) = out.glob("hisms-*-offline.tar.gz")
     with tarfile.open(tarball) as tar:
@@ -41,6 +43,14 @@ def test_the_bundle_installs_with_no_network_and_runs_the_demo(
 ) -> None:
     assert (bundle / "etc" / "systemd" / "hisms.service").is_file()
     assert any(bundle.glob("wheels/PyMySQL-*.whl")) or any(bundle.glob("wheels/pymysql-*.whl"))
+    assert any(bundle.glob("wheels/hisms-*.whl")) and (bundle / "SHA256SUMS").is_file()
+    # Every compiled dependency for CPython 3.11 on both platforms, as manylinux wheels.
+    compiled = [w.name for w in bundle.glob("wheels/*.whl") if not w.name.endswith("-any.whl")]
+    assert compiled
+    for name in compiled:
+        assert "manylinux" in name and ("cp311" in name or "abi3" in name), name
+    by_arch = {arch: {n.split("-")[0].lower() for n in compiled if arch in n} for arch in ARCHES}
+    assert by_arch["x86_64"] == by_arch["aarch64"], by_arch
     prefix = tmp_path / "opt-hisms"
     env = {**os.environ, **NO_NETWORK}
     subprocess.run(
