@@ -1,5 +1,5 @@
 """Operators manage the content policy with the real command line on SQLite: the blacklist
-(CSV in and out), templates, the word list and source profiles, each change audited."""
+(Excel and CSV in and out), templates, the word list and source profiles, each change audited."""
 
 from __future__ import annotations
 
@@ -58,6 +58,28 @@ def test_blacklist_add_list_export_import_remove(
     actions = [a for a, _ in audited(sqlite_url, "blacklist")]
     assert actions.count("export") == 1 and actions.count("import") == 1
     assert actions.count("create") == 4 and actions.count("delete") == 1
+
+
+def test_blacklist_export_and_import_excel(
+    cli, config: Path, sqlite_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    run = lambda *a, **k: cli.run(*a, config=config, **k)  # noqa: E731
+    hard = run("blacklist", "add", "13800138000", "--reason", "投诉").stdout.strip()
+    run("blacklist", "add", "1700", "--prefix", "--category", "marketing", "--expire-at",
+        "2030-06-01 08:00:00")  # fmt: skip
+    book = tmp_path / "黑名单.xlsx"
+    assert "exported 2 entries" in run("blacklist", "export", str(book)).stdout
+    run("blacklist", "remove", hard)
+    assert "imported 2 entries" in run("blacklist", "import", str(book)).stdout
+    again = run("blacklist", "list").stdout
+    assert again.count("138****8000 all traffic 投诉") == 1  # removed, then imported
+    assert again.count("1700* categories=marketing expire_at=2030-06-01") == 2  # kept + imported
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("phone\n13800138001\n")
+    refused = run("blacklist", "import", str(fake), check=False)
+    assert refused.returncode != 0 and "not an Excel workbook" in refused.stderr
+    actions = [(a, n) for a, n in audited(sqlite_url, "blacklist")]
+    assert ("export", str(book)) in actions and ("import", str(book)) in actions
 
 
 def test_template_add_approve_list(cli, config: Path, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
