@@ -50,7 +50,7 @@ class Entry:
             row["source_system"] or None,
             frozenset(scope.split(",")) if scope else None,
             row["reason"] or "",
-            row["expire_at"],
+            utc_time(row["expire_at"]),
         )
 
     def blocks(self, source_system: str, category: str, now: datetime) -> bool:
@@ -65,6 +65,15 @@ class Entry:
         scope = [f"source {self.source_system}"] if self.source_system else []
         scope += [f"categories {','.join(sorted(self.categories))}"] if self.categories else []
         return f"blacklist entry {self.id} ({'; '.join(scope) or 'all traffic'}): {self.reason}"
+
+
+def utc_time(value: str | datetime | None) -> datetime | None:
+    """A stored time as an aware datetime: SQLite answers UTC as text, MySQL a datetime
+    without a zone (UTC too), PostgreSQL an aware one."""
+    if value is None or value == "":
+        return None
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 class Blacklist:
@@ -216,8 +225,5 @@ def _shown(key: str, value: Any, aware: bool) -> Any:
         return ""
     if key not in _TIMES:
         return value
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    when = when.astimezone()
+    when = utc_time(value).astimezone()  # type: ignore[union-attr]
     return when.isoformat(sep=" ", timespec="seconds") if aware else when.replace(tzinfo=None)

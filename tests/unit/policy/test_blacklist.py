@@ -141,3 +141,14 @@ def test_an_excel_export_holds_local_times_without_a_zone(tmp_path: Path) -> Non
     expire = rows[2][6]
     assert isinstance(expire, datetime) and expire.tzinfo is None
     assert expire == datetime(2030, 5, 31, 16, tzinfo=UTC).astimezone().replace(tzinfo=None)
+
+
+@pytest.mark.parametrize(
+    "stored", ["2030-06-01 00:00:00.000", datetime(2030, 6, 1), datetime(2030, 6, 1, tzinfo=UTC)]
+)
+def test_an_entry_reads_its_expiry_as_each_database_answers_it(stored: object) -> None:
+    row = {"id": 3, "phone": "13800138000", "prefix": 0, "source_system": None,
+           "categories": None, "reason": None, "expire_at": stored}  # fmt: skip
+    entry = Entry.of_row(row)
+    assert entry.expire_at == datetime(2030, 6, 1, tzinfo=UTC)
+    assert Blacklist([entry]).hit("13800138000", "HIS", "notice", NOW) == entry
