@@ -132,6 +132,26 @@ def test_source_set_and_list(cli, config: Path, sqlite_url: str) -> None:  # typ
     assert audited(sqlite_url, "profile") == [("update", "HIS"), ("create", "HIS")]
 
 
+def test_profiles_are_seeded_from_the_configuration_and_the_database_wins(
+    cli, config: Path, sqlite_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    run = lambda *a, **k: cli.run(*a, config=config, **k)  # noqa: E731
+    base = config.read_text("utf-8")
+    config.write_text(base + '[sources.LIS]\next = "05"\nsignature = "市一院检验科"\n', "utf-8")
+    assert "source LIS" in run("db", "upgrade").stdout
+    run("source", "set", "LIS", "--signature", "市第一人民医院")
+    config.write_text(base + '[sources.LIS]\next = "05"\nsignature = "旧签名"\n', "utf-8")
+    assert "source LIS" not in run("db", "upgrade").stdout  # the database's profile stays
+    line = run("source", "list").stdout
+    assert "LIS (database):" in line and "signature=市第一人民医院" in line and "ext=05" in line
+    store = open_store(sqlite_url)
+    try:
+        trail = store.audit_trail(AuditFilter(object="profile", name="LIS"))
+    finally:
+        store.close()
+    assert [(r["action"], r["actor"]) for r in trail][-1] == ("create", "hisms db init")
+
+
 def test_send_a_template_missing_a_variable_is_rejected_naming_it(
     cli, config: Path, sqlite_url: str
 ) -> None:  # type: ignore[no-untyped-def]
