@@ -112,17 +112,18 @@ async def blacklist(console: Console, request: Request, user: User) -> Response:
 @page("edit")
 async def blacklist_add(console: Console, request: Request, user: User) -> Response:
     form = await request.form()
-    prefix = form.get("prefix") == "1"
-    number = _text(form, "phone")
-    try:
-        number = number if prefix and number.isdigit() else phone.normalise(number)
+    try:  # checked as `hisms blacklist add` checks it: the number or prefix, the categories
+        entry = blackfile.entry_row(
+            _text(form, "phone"),
+            prefix=form.get("prefix") == "1",
+            source_system=_text(form, "source_system"),
+            categories=_text(form, "categories").replace("，", ","),
+            reason=_text(form, "reason")[:200],
+        )
     except phone.InvalidPhone as exc:
         return await _listing(console, request, user, "blacklist", f"号码有误：{exc.text}")
-    entry = {"phone": number, "prefix": int(prefix),
-             "source_system": _text(form, "source_system") or None, "service_number": None,
-             "categories": _text(form, "categories") or None,
-             "reason": _text(form, "reason")[:200] or None, "inbox_id": None,
-             "expire_at": None}  # fmt: skip
+    except ValueError as exc:
+        return await _listing(console, request, user, "blacklist", f"有误：{exc}")
     await console.db(console.store.add_blacklist, [entry], who(request, user))
     return console.redirect("/blacklist")
 

@@ -79,3 +79,25 @@ def test_an_excel_import_and_both_exports(store: Store, browse: Callable[[Scenar
 
     browse(ward)
     assert len(store.load_policy().blacklist) == 2
+
+
+def test_an_entry_added_in_the_form_is_checked_as_the_cli_checks_it(
+    store: Store, browse: Callable[[Scenario], None]
+) -> None:
+    async def scenario(client: Client) -> None:
+        token = await login(client, "admin")
+        post = lambda **form: client.post(  # noqa: E731
+            "/console/blacklist", data={"csrf_token": token, **form}
+        )
+        assert (
+            await post(phone="+86 138 0013 8000", categories="notice， marketing")
+        ).status_code == 303
+        assert (await post(phone="1700", prefix="1")).status_code == 303
+        spam = await post(phone="13900139000", categories="spam")
+        assert spam.status_code == 400 and "unknown categories" in spam.text
+        assert (await post(phone="12345")).status_code == 400
+        assert (await post(phone="17", prefix="1")).status_code == 400
+
+    browse(scenario)
+    got = [(e["phone"], e["prefix"], e["categories"]) for e in store.load_policy().blacklist]
+    assert got == [("13800138000", 0, "marketing,notice"), ("1700", 1, None)]
