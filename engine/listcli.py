@@ -15,7 +15,7 @@ import click
 
 from hisms.carrier.wire.numbers import mask
 from hisms.engine.phone import InvalidPhone
-from hisms.engine.policy.blacklist import entry_row, read_file, write_file
+from hisms.engine.policy.blacklist import entry_row, read_file, utc_time, write_file
 from hisms.engine.policy.wordfile import load_file
 from hisms.engine.policycli import CATEGORIES, opened, operator
 
@@ -68,13 +68,15 @@ def blacklist_remove(obj: Any, entry_id: int) -> None:
 @blacklist.command("list")
 @click.pass_obj
 def blacklist_list(obj: Any) -> None:
-    """Every entry, expired ones too; numbers masked."""
+    """Every entry, expired ones too; numbers masked, times local."""
     with opened(obj) as store:
         rows = store.load_policy().blacklist
     for r in rows:
         number = f"{r['phone']}*" if r["prefix"] else mask(r["phone"])
+        expire = utc_time(r["expire_at"])
+        shown = {**r, "expire_at": f"{expire.astimezone():%Y-%m-%d %H:%M:%S}" if expire else None}
         scope = " ".join(
-            f"{k}={r[k]}" for k in ("source_system", "categories", "expire_at") if r[k]
+            f"{k}={shown[k]}" for k in ("source_system", "categories", "expire_at") if shown[k]
         )
         click.echo(f"{r['id']} {number} {scope or 'all traffic'} {r['reason'] or ''}".rstrip())
 
