@@ -15,14 +15,14 @@ import click
 
 from hisms.carrier.wire.numbers import mask
 from hisms.engine.phone import InvalidPhone
-from hisms.engine.policy.blacklist import entry_row, read_csv, write_csv
+from hisms.engine.policy.blacklist import entry_row, read_file, utc_time, write_file
 from hisms.engine.policy.wordfile import load_file
 from hisms.engine.policycli import CATEGORIES, opened, operator
 
 
 @click.group()
 def blacklist() -> None:
-    """Blocked numbers: add, remove, list, import and export CSV."""
+    """Blocked numbers: add, remove, list, import and export Excel or CSV."""
 
 
 @blacklist.command("add")
@@ -68,13 +68,15 @@ def blacklist_remove(obj: Any, entry_id: int) -> None:
 @blacklist.command("list")
 @click.pass_obj
 def blacklist_list(obj: Any) -> None:
-    """Every entry, expired ones too; numbers masked."""
+    """Every entry, expired ones too; numbers masked, times local."""
     with opened(obj) as store:
         rows = store.load_policy().blacklist
     for r in rows:
         number = f"{r['phone']}*" if r["prefix"] else mask(r["phone"])
+        expire = utc_time(r["expire_at"])
+        shown = {**r, "expire_at": f"{expire.astimezone():%Y-%m-%d %H:%M:%S}" if expire else None}
         scope = " ".join(
-            f"{k}={r[k]}" for k in ("source_system", "categories", "expire_at") if r[k]
+            f"{k}={shown[k]}" for k in ("source_system", "categories", "expire_at") if shown[k]
         )
         click.echo(f"{r['id']} {number} {scope or 'all traffic'} {r['reason'] or ''}".rstrip())
 
@@ -83,12 +85,12 @@ def blacklist_list(obj: Any) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
 def blacklist_import(obj: Any, path: Path) -> None:
-    """Add the entries of a CSV file (header: phone, prefix, source_system, categories,
-    reason, expire_at; phone required). A wrong line adds nothing and is named."""
+    """Add the entries of an Excel (.xlsx) or CSV file (first row: phone, prefix,
+    source_system, categories, reason, expire_at; phone required). A wrong line adds
+    nothing and is named."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as lines:
-            rows = read_csv(lines)
-    except (ValueError, InvalidPhone) as exc:
+        rows = read_file(path)
+    except (ValueError, InvalidPhone, UnicodeError) as exc:
         raise click.ClickException(f"{path}: {exc}") from None
     with opened(obj) as store:
         ids = store.add_blacklist(rows, operator())
@@ -100,11 +102,11 @@ def blacklist_import(obj: Any, path: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.pass_obj
 def blacklist_export(obj: Any, path: Path) -> None:
-    """Write every entry to a CSV file (numbers in full: the export is audited)."""
+    """Write every entry to an Excel file (PATH ending .xlsx) or else a CSV file (numbers
+    in full: the export is audited)."""
     with opened(obj) as store:
         rows = store.load_policy().blacklist
-        with path.open("w", encoding="utf-8-sig", newline="") as out:
-            write_csv(rows, out)
+        write_file(rows, path)
         store.audit(operator(), "export", "blacklist", str(path), None, {"entries": len(rows)})
     click.echo(f"exported {len(rows)} entries to {path}")
 

@@ -190,6 +190,7 @@ async def checked_form(request: Request) -> FormData:
     given = str(form.get("csrf_token") or request.headers.get("x-csrf-token") or "")
     expected = request.session.get("csrf")
     if not expected or not secrets.compare_digest(given, str(expected)):
+        await form.close()  # an uploaded file's spooled copy, which no handler will close
         raise Forbidden("CSRF token missing or wrong")
     return form
 

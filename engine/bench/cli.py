@@ -399,7 +399,8 @@ def bench_chaos(minutes: float, rate: float, fault_every: float, seed: int, faul
 @click.option("--rounds", default=5, show_default=True, type=click.IntRange(1))
 def bench_words(word_count: int, messages: int, rounds: int) -> None:
     """Microseconds per message of the sensitive-word check with WORDS generated words
-    (no database: the check alone, best of ROUNDS passes over MESSAGES texts)."""
+    (no database: the check alone, best of ROUNDS passes over MESSAGES texts), in
+    wall-clock and in CPU time, with the load average."""
     from hisms.engine.bench import words
 
     result = words.run(word_count, messages, rounds)
@@ -407,7 +408,11 @@ def bench_words(word_count: int, messages: int, rounds: int) -> None:
         result,
         f"words: {result['us_per_message']} us per message without a hit, "
         f"{result['us_per_message_with_a_hit']} us with one, "
-        f"{result['us_per_message_with_a_spaced_hit']} us with one spaced out ({word_count} words)",
+        f"{result['us_per_message_with_a_spaced_hit']} us with one spaced out "
+        f"({word_count} words); "
+        f"CPU {result['cpu_us_per_message']} / {result['cpu_us_per_message_with_a_hit']} / "
+        f"{result['cpu_us_per_message_with_a_spaced_hit']} us; "
+        f"load average {' '.join(map(str, result['load_average']))}",
     )
 
 

@@ -8,6 +8,7 @@ issue's target being under 20 us per message with 10,000 words.
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import time
@@ -58,6 +59,8 @@ def run(word_count: int, message_count: int, rounds: int) -> dict[str, Any]:
     hit = [f"{t}{listed[i % len(listed)]}" for i, t in enumerate(texts)]
     # the word written with a space between its characters, as a sender hiding it would
     spaced = [f"{t}{' '.join(listed[i % len(listed)])}" for i, t in enumerate(texts)]
+    costs = {name: _per_message(check, given, rounds) for name, given in
+             (("", clean), ("_with_a_hit", hit), ("_with_a_spaced_hit", spaced))}  # fmt: skip
     return {
         "benchmark": "words",
         "words": word_count,
@@ -65,19 +68,24 @@ def run(word_count: int, message_count: int, rounds: int) -> dict[str, Any]:
         "rounds": rounds,
         "clean_messages": len(clean),
         "build_seconds": round(build, 3),
-        "us_per_message": _per_message(check, clean, rounds),
-        "us_per_message_with_a_hit": _per_message(check, hit, rounds),
-        "us_per_message_with_a_spaced_hit": _per_message(check, spaced, rounds),
+        **{f"us_per_message{name}": wall for name, (wall, _) in costs.items()},
+        # the same passes in this thread's CPU time: what the check costs when other work
+        # shares the cores (the wall-clock figure then counts their time slices too)
+        **{f"cpu_us_per_message{name}": cpu for name, (_, cpu) in costs.items()},
         "mean_chars": round(statistics.fmean(len(t) for t in texts), 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def _per_message(check: WordFilter, texts: list[str], rounds: int) -> float:
-    """The best round's mean (the least disturbed by other processes on the machine)."""
-    best = float("inf")
+def _per_message(check: WordFilter, texts: list[str], rounds: int) -> tuple[float, float]:
+    """The best round's mean in wall-clock and in CPU time, microseconds per message (the
+    best: the least disturbed by other processes on the machine)."""
+    wall = cpu = float("inf")
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         for text in texts:
             check.hits(text)
-        best = min(best, time.perf_counter() - started)
-    return round(best / max(len(texts), 1) * 1e6, 2)
+        wall = min(wall, time.perf_counter() - started)
+        cpu = min(cpu, time.thread_time() - cpu_started)
+    n = max(len(texts), 1)
+    return round(wall / n * 1e6, 2), round(cpu / n * 1e6, 2)

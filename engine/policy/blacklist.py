@@ -1,4 +1,5 @@
-"""Blacklist entries and whether one blocks a message; unsubscribe replies; CSV files.
+"""Blacklist entries and whether one blocks a message; unsubscribe replies; the CSV and
+Excel files operators import and export.
 
 An entry blocks a message to its number (or to any number its prefix begins) when each
 scope it gives matches: the source system, the category. An entry without scope is hard:
@@ -9,15 +10,23 @@ non-transactional categories, so critical values and verification codes still ar
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping, Sequence
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from hisms.engine import phone as phones
 from hisms.engine.policy.text import folded
 
 CSV_COLUMNS = ("phone", "prefix", "source_system", "categories", "reason", "expire_at")
+EXPORT_COLUMNS = ("id", *CSV_COLUMNS, "created_at", "created_by")
+_TIMES = ("expire_at", "created_at")
 CATEGORIES = frozenset({"transactional", "notice", "marketing"})
 
 
@@ -41,7 +50,7 @@ class Entry:
             row["source_system"] or None,
             frozenset(scope.split(",")) if scope else None,
             row["reason"] or "",
-            row["expire_at"],
+            utc_time(row["expire_at"]),
         )
 
     def blocks(self, source_system: str, category: str, now: datetime) -> bool:
@@ -56,6 +65,15 @@ class Entry:
         scope = [f"source {self.source_system}"] if self.source_system else []
         scope += [f"categories {','.join(sorted(self.categories))}"] if self.categories else []
         return f"blacklist entry {self.id} ({'; '.join(scope) or 'all traffic'}): {self.reason}"
+
+
+def utc_time(value: str | datetime | None) -> datetime | None:
+    """A stored time as an aware datetime: SQLite answers UTC as text, MySQL a datetime
+    without a zone (UTC too), PostgreSQL an aware one."""
+    if value is None or value == "":
+        return None
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 class Blacklist:
@@ -89,10 +107,57 @@ def keywords(words: Iterable[str]) -> frozenset[str]:
 def read_csv(lines: IO[str]) -> list[dict[str, Any]]:
     """Entries from a CSV file with a header naming :data:`CSV_COLUMNS` (phone required);
     a wrong line raises ValueError naming it."""
-    rows = []
-    for n, raw in enumerate(csv.DictReader(lines), start=2):
+    return _entries(enumerate(csv.DictReader(lines), start=2))
+
+
+def read_file(path: Path) -> list[dict[str, Any]]:
+    """Entries from an Excel workbook (``.xlsx``: its first sheet) or a CSV file (UTF-8,
+    else GB18030 as Excel saves "CSV" on a Chinese Windows), either with a first row naming
+    :data:`CSV_COLUMNS` (phone required); a wrong line raises ValueError naming it."""
+    if path.suffix.lower() != ".xlsx":
+        data = path.read_bytes()
         try:
-            rows.append(entry_row(**{k: (raw.get(k) or "").strip() for k in CSV_COLUMNS}))
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("gb18030")
+        return read_csv(io.StringIO(text, newline=""))
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError) as exc:
+        raise ValueError(f"not an Excel workbook: {exc}") from None
+    try:
+        return _entries(_sheet_rows(book.worksheets[0].iter_rows(values_only=True)))
+    finally:
+        book.close()
+
+
+def _sheet_rows(cells: Iterable[Sequence[Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A sheet's rows after its heading row, as (line, {column: text}), empty rows skipped."""
+    rows = iter(cells)
+    heading = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+    for n, row in enumerate(rows, start=2):
+        values = dict(zip(heading, (_cell(c) for c in row), strict=False))
+        if any(values.values()):
+            yield n, values
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():  # a number typed into Excel
+        value = int(value)
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, datetime):  # Excel keeps local times, without a zone
+        return value
+    return "" if value is None else str(value)
+
+
+def _entries(lines: Iterable[tuple[int, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    rows = []
+    for n, raw in lines:
+        given = {k: raw.get(k) or "" for k in CSV_COLUMNS}
+        given = {k: v.strip() if isinstance(v, str) else v for k, v in given.items()}
+        try:
+            rows.append(entry_row(**given))
         except ValueError as exc:
             raise ValueError(f"line {n}: {exc}") from None
     return rows
@@ -115,7 +180,9 @@ def entry_row(
     if set(scope) - CATEGORIES:
         raise ValueError(f"unknown categories {sorted(set(scope) - CATEGORIES)}")
     if isinstance(expire_at, str):
-        expire_at = datetime.fromisoformat(expire_at).astimezone() if expire_at else None
+        expire_at = datetime.fromisoformat(expire_at) if expire_at else None
+    if expire_at is not None:
+        expire_at = expire_at.astimezone()  # a time without a zone is local
     return {
         "phone": number,
         "prefix": int(is_prefix),
@@ -129,7 +196,34 @@ def entry_row(
 
 
 def write_csv(rows: Sequence[Mapping[str, Any]], out: IO[str]) -> None:
-    writer = csv.DictWriter(out, ["id", *CSV_COLUMNS, "created_at", "created_by"])
+    """Every entry, its times in local time with their offset (read back the same)."""
+    writer = csv.DictWriter(out, EXPORT_COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row[k] for k in writer.fieldnames})
+        writer.writerow({k: _shown(k, row.get(k), aware=True) for k in EXPORT_COLUMNS})
+
+
+def write_file(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
+    """Every entry to an Excel workbook (``.xlsx``: times in local time, as Excel keeps
+    them) or else a CSV file Excel opens as UTF-8; both read back by :func:`read_file`."""
+    if path.suffix.lower() != ".xlsx":
+        with path.open("w", encoding="utf-8-sig", newline="") as out:
+            write_csv(rows, out)
+        return
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("blacklist")
+    sheet.append(list(EXPORT_COLUMNS))
+    for row in rows:
+        sheet.append([_shown(k, row.get(k), aware=False) for k in EXPORT_COLUMNS])
+    book.save(path)
+
+
+def _shown(key: str, value: Any, aware: bool) -> Any:
+    """A stored value as a file holds it: a time in local time (stored as UTC, as text in
+    SQLite and without a zone in MySQL), with its offset in CSV, without one in Excel."""
+    if value is None or value == "":
+        return ""
+    if key not in _TIMES:
+        return value
+    when = utc_time(value).astimezone()  # type: ignore[union-attr]
+    return when.isoformat(sep=" ", timespec="seconds") if aware else when.replace(tzinfo=None)

@@ -35,7 +35,7 @@ class Facts:
     account: str = ""
     dept: str = ""
     signature: str = ""
-    template: str = ""  # no column carries one yet: rules naming templates match nothing
+    template: str = ""  # the template_code of a message rendered from a template
     priority: int = 5
 
     @property

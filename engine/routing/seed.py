@@ -31,7 +31,7 @@ class RuleConfig(_Strict):
     accounts: list[str] = []
     depts: list[str] = []  # dept_code
     signatures: list[str] = []  # without 【】
-    templates: list[str] = []  # ready for template ids; no message carries one yet
+    templates: list[str] = []  # template codes (sms_template.code)
     min_priority: int = Field(0, ge=0, le=9)
     max_priority: int = Field(9, ge=0, le=9)
     enabled: bool = True

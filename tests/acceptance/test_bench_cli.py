@@ -78,7 +78,9 @@ def test_bench_words_prints_the_cost_per_message(cli) -> None:  # type: ignore[n
     result = json.loads(done.stdout)
     assert (result["benchmark"], result["words"], result["messages"]) == ("words", 300, 50)
     assert result["us_per_message"] > 0 and result["us_per_message_with_a_hit"] > 0
-    assert "us per message" in done.stderr
+    assert result["cpu_us_per_message"] > 0 and result["cpu_us_per_message_with_a_spaced_hit"] > 0
+    assert len(result["load_average"]) == 3
+    assert "us per message" in done.stderr and "load average" in done.stderr
 
 
 def test_bench_console_loads_the_pages_of_logged_in_sessions(bench, pg_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,5 @@
 """Operators manage the content policy with the real command line on SQLite: the blacklist
-(CSV in and out), templates, the word list and source profiles, each change audited."""
+(Excel and CSV in and out), templates, the word list and source profiles, each change audited."""
 
 from __future__ import annotations
 
@@ -60,6 +60,29 @@ def test_blacklist_add_list_export_import_remove(
     assert actions.count("create") == 4 and actions.count("delete") == 1
 
 
+def test_blacklist_export_and_import_excel(
+    cli, config: Path, sqlite_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    run = lambda *a, **k: cli.run(*a, config=config, **k)  # noqa: E731
+    hard = run("blacklist", "add", "13800138000", "--reason", "投诉").stdout.strip()
+    run("blacklist", "add", "1700", "--prefix", "--category", "marketing", "--expire-at",
+        "2030-06-01 08:00:00")  # fmt: skip
+    book = tmp_path / "黑名单.xlsx"
+    assert "exported 2 entries" in run("blacklist", "export", str(book)).stdout
+    run("blacklist", "remove", hard)
+    assert "imported 2 entries" in run("blacklist", "import", str(book)).stdout
+    again = run("blacklist", "list").stdout
+    assert again.count("138****8000 all traffic 投诉") == 1  # removed, then imported
+    kept_and_imported = "1700* categories=marketing expire_at=2030-06-01 08:00:00\n"
+    assert again.count(kept_and_imported) == 2
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("phone\n13800138001\n")
+    refused = run("blacklist", "import", str(fake), check=False)
+    assert refused.returncode != 0 and "not an Excel workbook" in refused.stderr
+    actions = [(a, n) for a, n in audited(sqlite_url, "blacklist")]
+    assert ("export", str(book)) in actions and ("import", str(book)) in actions
+
+
 def test_template_add_approve_list(cli, config: Path, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
     run = lambda *a, **k: cli.run(*a, config=config, **k)  # noqa: E731
     added = run("template", "add", "T1", "{patient}您好，请于{time}到{dept}复诊", "--note", "复诊")
@@ -108,6 +131,26 @@ def test_source_set_and_list(cli, config: Path, sqlite_url: str) -> None:  # typ
     refused = run("source", "set", "HIS", "--ext", "123456789", check=False)
     assert refused.returncode != 0 and "ext" in refused.stderr
     assert audited(sqlite_url, "profile") == [("update", "HIS"), ("create", "HIS")]
+
+
+def test_profiles_are_seeded_from_the_configuration_and_the_database_wins(
+    cli, config: Path, sqlite_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    run = lambda *a, **k: cli.run(*a, config=config, **k)  # noqa: E731
+    base = config.read_text("utf-8")
+    config.write_text(base + '[sources.LIS]\next = "05"\nsignature = "市一院检验科"\n', "utf-8")
+    assert "source LIS" in run("db", "upgrade").stdout
+    run("source", "set", "LIS", "--signature", "市第一人民医院")
+    config.write_text(base + '[sources.LIS]\next = "05"\nsignature = "旧签名"\n', "utf-8")
+    assert "source LIS" not in run("db", "upgrade").stdout  # the database's profile stays
+    line = run("source", "list").stdout
+    assert "LIS (database):" in line and "signature=市第一人民医院" in line and "ext=05" in line
+    store = open_store(sqlite_url)
+    try:
+        trail = store.audit_trail(AuditFilter(object="profile", name="LIS"))
+    finally:
+        store.close()
+    assert [(r["action"], r["actor"]) for r in trail][-1] == ("create", "hisms db init")
 
 
 def test_send_a_template_missing_a_variable_is_rejected_naming_it(

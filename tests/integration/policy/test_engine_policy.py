@@ -270,3 +270,40 @@ def test_a_redelivered_unsubscribe_adds_one_entry_and_one_confirmation(db_url: s
     assert confirmation["phone"] == PATIENT and confirmation["status"] == Status.PENDING
     assert store.status_counts()["PENDING"] == 1  # none for the reply that asked for none
     store.close()
+
+
+def test_a_blacklist_entry_blocks_until_its_expiry(db_url: str) -> None:
+    """Every database answers expire_at its own way (SQLite as text, MySQL without a zone):
+    an entry that expired lets the message through, one that has not blocks it."""
+    from datetime import timedelta
+
+    from hisms.engine.policy.blacklist import entry_row
+
+    store = open_store(db_url)
+    now = utcnow()
+    expired, live = (
+        entry_row(number, reason=why, expire_at=now + delta)
+        for number, why, delta in (
+            ("13800138010", "until yesterday", timedelta(days=-1)),
+            ("13800138011", "until tomorrow", timedelta(days=1)),
+        )
+    )
+    (_, live_id) = store.add_blacklist([expired, live], OPS)
+    ids = store.enqueue(
+        [
+            NewMessage("13800138010", "复诊提醒", "HIS"),
+            NewMessage("13800138011", "复诊提醒", "HIS"),
+        ],
+        "t",
+    )
+    engine = Engine(settings(db_url), store, {"lb": LoopbackCarrier("lb", report_delay=0.01)})
+
+    async def step() -> None:
+        await until(lambda: asyncio.to_thread(final(store, ids)), 20, "both messages final")
+
+    asyncio.run(running([engine], step))
+    sent, blocked = (store.get_message(i) for i in ids)
+    assert sent["status"] == Status.DELIVERED  # type: ignore[index]
+    assert (blocked["status"], blocked["error_code"]) == (Status.REJECTED, "BLACKLISTED")  # type: ignore[index]
+    assert blocked["error_text"] == f"blacklist entry {live_id} (all traffic): until tomorrow"  # type: ignore[index]
+    store.close()
