@@ -423,16 +423,7 @@ def _result(world: _Run, settled: bool) -> dict[str, Any]:
     for n, fault in enumerate(world.faults):
         still = sum(limits[f.kind] for f in world.faults[:n] if f.open_at(fault.at))
         faults.append(fault.row(limits[fault.kind], limits[fault.kind] + still))
-    kinds: dict[str, dict[str, Any]] = {}
-    for f in faults:
-        k = kinds.setdefault(
-            f["fault"],
-            {"injected": 0, "duplicates": 0, "bound_each": f["bound"], "recover_s_max": 0.0},
-        )
-        k["injected"] += 1
-        k["duplicates"] += f["duplicates"]
-        recover = f["recover_s"]
-        k["recover_s_max"] = None if recover is None else max(k["recover_s_max"] or 0.0, recover)
+    kinds = by_kind(faults)
     within = all(f["duplicates"] <= f["bound_with_open_faults"] for f in faults)
     exits = [e.proc.returncode for e in world.engines if not e.killed and e.proc.poll()]
     if exits:
@@ -466,6 +457,31 @@ def _result(world: _Run, settled: bool) -> dict[str, Any]:
     }
 
 
+def by_kind(faults: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The table's lines from the windows (:meth:`Fault.row`): per kind of fault, how many
+    were injected, the duplicates of their windows, the bound of one such fault alone, the
+    sum of their windows' bounds (each with the faults still open when it began: what the
+    duplicates are checked against), and the longest recovery (None if one never did)."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for f in faults:
+        k = kinds.setdefault(
+            f["fault"],
+            {
+                "injected": 0,
+                "duplicates": 0,
+                "bound_each": f["bound"],
+                "bound_windows": 0,
+                "recover_s_max": 0.0,
+            },
+        )
+        k["injected"] += 1
+        k["duplicates"] += f["duplicates"]
+        k["bound_windows"] += f["bound_with_open_faults"]
+        recover, worst = f["recover_s"], k["recover_s_max"]
+        k["recover_s_max"] = None if recover is None or worst is None else max(worst, recover)
+    return kinds
+
+
 def _tails(world: _Run) -> str:
     """The end of each engine's log that exited by itself."""
     dead = [e for e in world.engines if not e.killed and e.proc.poll() is not None]
@@ -481,13 +497,14 @@ def _one(conn: psycopg.Connection[Any], sql: str) -> int:
 
 def table(result: dict[str, Any]) -> str:
     """The summary: one line per kind of fault, then the totals."""
-    head = ("fault", "injected", "duplicates", "bound each", "recover s (max)")
-    lines = ["{:<18} {:>8} {:>10} {:>10} {:>15}".format(*head)]
+    head = ("fault", "injected", "duplicates", "bound each", "bound windows", "recover s (max)")
+    lines = ["{:<18} {:>8} {:>10} {:>10} {:>13} {:>15}".format(*head)]
     for kind, k in sorted(result["by_fault"].items()):
         recover = "-" if k["recover_s_max"] is None else f"{k['recover_s_max']:.1f}"
+        windows = k.get("bound_windows", "-")  # results saved before the column lack it
         lines.append(
             f"{kind:<18} {k['injected']:>8} {k['duplicates']:>10} {k['bound_each']:>10} "
-            f"{recover:>15}"
+            f"{windows:>13} {recover:>15}"
         )
     lines.append(
         f"rows {result['rows']} final {result['final']} (delivered {result['delivered']}, "
