@@ -21,6 +21,7 @@ final, never after.
 from __future__ import annotations
 
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -150,22 +151,38 @@ def run(options: Options) -> dict[str, Any]:
     bindir = harness.pg_bindir()
     if bindir is None:
         raise BenchError("no initdb/pg_ctl: the chaos run needs a PostgreSQL it can restart")
-    with (
-        harness.private_cluster(bindir) as cluster,
-        tempfile.TemporaryDirectory(prefix="hisms-chaos-") as logs,
-    ):
-        store = open_store(cluster.url)
-        store.upgrade()
-        store.close()
-        world = _Run(options, cluster, Path(logs))
-        try:
-            return _run(world)
-        finally:
-            world.stop.set()
-            for engine in world.engines:
-                engine.stop()
-            for sim in world.sims.values():
-                sim.close()
+    logs = Path(tempfile.mkdtemp(prefix="hisms-chaos-"))
+    result: dict[str, Any] | None = None
+    try:
+        with harness.private_cluster(bindir) as cluster:
+            store = open_store(cluster.url)
+            store.upgrade()
+            store.close()
+            world = _Run(options, cluster, logs)
+            try:
+                result = _run(world)
+            finally:
+                world.stop.set()
+                for engine in world.engines:
+                    engine.stop()
+                for sim in world.sims.values():
+                    sim.close()
+    finally:
+        kept = keep_logs(logs, result)
+    assert result is not None  # _run returned, or its error went up
+    result["logs"] = kept
+    return result
+
+
+def keep_logs(logs: Path, result: dict[str, Any] | None) -> str | None:
+    """The engines' logs and configuration are deleted after a run whose every check held;
+    kept, and their directory returned (and printed), after one that failed or broke off,
+    so that what happened can be read."""
+    if result is not None and result["ok"]:
+        shutil.rmtree(logs, ignore_errors=True)
+        return None
+    print(f"chaos: the engines' logs are kept in {logs}", file=sys.stderr)
+    return str(logs)
 
 
 def _run(world: _Run) -> dict[str, Any]:

@@ -1,10 +1,14 @@
-"""The chaos run's summary (engine/bench/chaos.py): per kind of fault, the duplicates of
-its windows beside the bound they were checked against, and a recovery that never came
-shown as such whatever the other faults of its kind did."""
+"""The chaos run (engine/bench/chaos.py) without running it: its summary (per kind of
+fault, the duplicates of its windows beside the bound they were checked against, and a
+recovery that never came shown as such whatever the other faults of its kind did), and
+the engines' logs kept when a check failed."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from hisms.engine.bench import chaos
 
@@ -65,3 +69,21 @@ def test_the_table_prints_both_bounds() -> None:
     head, line, _ = chaos.table(result).splitlines()
     assert head.split()[-7:] == ["bound", "each", "bound", "windows", "recover", "s", "(max)"]
     assert line.split() == ["duplicate_reports", "1", "100", "0", "880", "8.0"]
+
+
+@pytest.mark.parametrize("result", [None, {"ok": False}])
+def test_the_logs_of_a_run_that_failed_or_broke_off_are_kept(
+    tmp_path: Path, result: dict[str, Any] | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "engine-0.log").write_text("what happened")
+    assert chaos.keep_logs(tmp_path, result) == str(tmp_path)
+    assert (tmp_path / "engine-0.log").read_text() == "what happened"
+    assert str(tmp_path) in capsys.readouterr().err
+
+
+def test_the_logs_of_a_run_that_held_are_deleted(tmp_path: Path) -> None:
+    logs = tmp_path / "run"
+    logs.mkdir()
+    (logs / "engine-0.log").write_text("fine")
+    assert chaos.keep_logs(logs, {"ok": True}) is None
+    assert not logs.exists()
