@@ -151,6 +151,17 @@ class GatewaySimulator(ABC):
             mo = PendingMo(f"139{n:08d}", service_number, f"flood {n}")
             self._later(n / rate, self._dispatch, mo)
 
+    def flood_reports(self, count: int, rate: float, service_number: str) -> None:
+        """``count`` delivery reports for ids this gateway never issued, each to its own
+        handset (137 + 8 digits of n), at ``rate`` a second: a flood for backpressure tests
+        (the engine keeps each in ``sms_report_unmatched``)."""
+        for n in range(count):
+            report = PendingReport(
+                self.unknown_id(), f"137{n:08d}", "DELIVRD", self.now(), service_number
+            )
+            self.counters.unknown_reports += 1
+            self._later(n / rate, self._dispatch, report)
+
     # -- for protocol handlers -----------------------------------------------
 
     def logged_in(self, session: SimSession) -> None:

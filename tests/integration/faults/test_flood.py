@@ -1,6 +1,7 @@
-"""A flood of MO, ten times the submit rate, while the database cannot store them: the
-engine holds at most engine.event_queue_limit events, then stops reading its links (the
-gateway, unanswered, keeps the rest); its memory stays bounded and nothing is lost."""
+"""A flood of MO and delivery reports, ten times the submit rate, while the database cannot
+store them: the engine holds at most engine.event_queue_limit events, then stops reading
+its links (the gateway, unanswered, keeps the rest); its memory stays bounded and nothing
+is lost."""
 
 from __future__ import annotations
 
@@ -20,9 +21,13 @@ from tests.integration.faults.conftest import (
 )
 
 MT, MT_RATE = 600, 100  # submits a second
-FLOOD, FLOOD_RATE = 12000, 1000  # MO a second: ten times the submit rate
+# Replies and reports (for ids the gateway never issued, so each is a row of its own in
+# sms_report_unmatched) a second: together ten times the submit rate.
+FLOOD, FLOOD_RATE = 6000, 500
+# The flood's reports (an early report of an MT is parked there too, with a 138 number).
+FLOODED_REPORTS = "SELECT {} FROM sms_report_unmatched WHERE phone LIKE '137%'"
 LIMIT = 300  # engine.event_queue_limit
-LOCKED_SECONDS = 8  # sms_inbox locked: no reply can be stored
+LOCKED_SECONDS = 8  # sms_inbox and sms_report_unmatched locked: neither can be stored
 # The engine's resident memory may grow by this much over its size once traffic runs:
 # measured, 3 MB with the limit; 21 MB without it (the 8,000 replies of the lock held in
 # memory with their PDUs and acks), and more the longer the database is away.
@@ -50,7 +55,7 @@ def test_a_flood_of_mo_keeps_memory_bounded_and_loses_nothing(e2e: E2E) -> None:
 
     def hold_inbox() -> None:
         with psycopg.connect(e2e.url) as conn:
-            conn.execute("LOCK TABLE sms_inbox IN EXCLUSIVE MODE")
+            conn.execute("LOCK TABLE sms_inbox, sms_report_unmatched IN EXCLUSIVE MODE")
             locked.set()
             release.wait(60)
 
@@ -58,6 +63,7 @@ def test_a_flood_of_mo_keeps_memory_bounded_and_loses_nothing(e2e: E2E) -> None:
     holder.start()
     assert locked.wait(10)
     sim.call(lambda: sim.sim.flood_mo(FLOOD, FLOOD_RATE, e2e.src_number))
+    sim.call(lambda: sim.sim.flood_reports(FLOOD, FLOOD_RATE, e2e.src_number))
     deadline = time.monotonic() + LOCKED_SECONDS
     while time.monotonic() < deadline:
         peak = max(peak, rss_mb(pid))
@@ -66,18 +72,24 @@ def test_a_flood_of_mo_keeps_memory_bounded_and_loses_nothing(e2e: E2E) -> None:
     release.set()
     holder.join(10)
 
-    def stored() -> int:
+    def stored() -> tuple[int, int]:
         nonlocal peak
         peak = max(peak, rss_mb(pid))
-        return int(e2e.query("SELECT count(*) FROM sms_inbox")[0][0])
+        replies = e2e.query("SELECT count(*) FROM sms_inbox")[0][0]
+        reports = e2e.query(FLOODED_REPORTS.format("count(*)"))[0][0]
+        return int(replies), int(reports)
 
-    wait_moving(e2e, lambda: stored() == FLOOD, "every reply stored", stored)
+    wait_moving(e2e, lambda: stored() == (FLOOD, FLOOD), "every reply and report stored", stored)
     wait_moving(e2e, e2e.all_final(MT), "every row final", e2e.counts)
     c = simulator_counters(sim)
-    print(f"\nrss baseline={baseline:.1f}MB peak={peak:.1f}MB mo={FLOOD} acked={c.report_acks}")
+    print(
+        f"\nrss baseline={baseline:.1f}MB peak={peak:.1f}MB mo={FLOOD} reports={FLOOD} "
+        f"acked={c.report_acks}"
+    )
     assert held, "the engine never held reading back"
     assert peak - baseline < GROWTH_BOUND_MB
     # Nothing lost, nothing twice: one row per handset, every report and reply answered.
     assert e2e.query("SELECT count(DISTINCT phone) FROM sms_inbox")[0][0] == FLOOD
+    assert e2e.query(FLOODED_REPORTS.format("count(DISTINCT phone)"))[0][0] == FLOOD
     assert check_statuses(e2e, sim) == {3: MT}
-    assert c.report_acks >= MT + FLOOD
+    assert c.report_acks >= MT + 2 * FLOOD
