@@ -99,6 +99,10 @@ class DeliveryReport:
     done_at: datetime | None = None
     received_at: datetime = field(default_factory=utcnow)
     ack: Ack | None = field(default=None, compare=False, repr=False)
+    # The parts the provider billed for the message, when the report says (HTTP carriers
+    # whose provider splits long text itself and bills only in its reports: Aliyun's
+    # ``sms_size``); stored in the part's ``sms_segment.total``. None: keep what is there.
+    billed: int | None = None
 
     @property
     def delivered(self) -> bool:

@@ -13,7 +13,7 @@ import jmespath
 
 from hisms.carrier.aggregator.options import GatewayOptions
 from hisms.carrier.base import DeliveryReport, MoMessage, Submission
-from hisms.carrier.httpapi.answers import Answer, Verdict, classify
+from hisms.carrier.httpapi.answers import Answer, Verdict, billed_count, classify
 from hisms.carrier.wire.numbers import national, sender
 
 STAT_WIDTH = 16  # sms_segment.report_stat
@@ -94,7 +94,7 @@ def _accepted(opts: GatewayOptions, data: Any, code: str, phone: str = "") -> An
         Verdict.ACCEPTED,
         carrier_id(msg_id, phone, opts.numbers_per_request),
         code=code,
-        billed=_count(jmespath.search(opts.billed_path, data)) if opts.billed_path else None,
+        billed=billed_count(jmespath.search(opts.billed_path, data)) if opts.billed_path else None,
     )
 
 
@@ -115,7 +115,7 @@ def _text_answer(opts: GatewayOptions, body: str) -> Answer:
         return Answer(verdict, code=code, text=body[:200])
     if not groups.get("id"):
         return Answer(Verdict.RETRY, code="NO_ID", text=body[:200])
-    return Answer(verdict, groups["id"], code=code, billed=_count(groups.get("billed")))
+    return Answer(verdict, groups["id"], code=code, billed=billed_count(groups.get("billed")))
 
 
 def reports(opts: GatewayOptions, channel: str, data: Any) -> list[DeliveryReport]:
@@ -184,14 +184,6 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
-
-
-def _count(value: Any) -> int | None:
-    try:
-        count = int(str(value))
-    except ValueError:
-        return None
-    return count if 0 < count < 32768 else None
 
 
 def _clip(body: bytes) -> str:

@@ -8,6 +8,12 @@ message's fault (an ``isv.*`` code) is sent again number by number, so that only
 message fails. The SDK's async calls, so no thread is held. Reports and replies come as
 the provider's HTTP batch pushes (SmsReport, SmsUp: JSON arrays, answered
 ``{"code": 0}``), and QuerySendDetails polls the parts no push reported.
+
+The provider splits long text itself and bills it by parts (70 characters with the sign, 67
+a part beyond), but SendSms and SendBatchSms do not say how many: a report does. The
+SmsReport push gives the count (``sms_size``); QuerySendDetails gives none, only the text
+sent (``Content``, with the sign), which is counted by that rule. Either becomes the
+report's ``billed``, which the engine stores in the part's ``sms_segment.total``.
 """
 
 from __future__ import annotations
@@ -33,11 +39,12 @@ from hisms.carrier.base import DeliveryReport, MoMessage, Submission
 from hisms.carrier.cloud.options import CloudSettings, require_credentials
 from hisms.carrier.cloud.templates import UNMAPPED, Call, TemplateMap, Unmapped
 from hisms.carrier.cloud.templates import parse as parse_templates
-from hisms.carrier.httpapi.answers import Answer, Verdict
+from hisms.carrier.httpapi.answers import Answer, Verdict, billed_count
 from hisms.carrier.httpapi.provider import Provider, Push, Pushed, PushError, Sent, url_address
 from hisms.carrier.session.options import Integer, Text
 from hisms.carrier.wire.numbers import sender
 from hisms.carrier.wire.times import GATEWAY_TZ
+from hisms.engine import segment
 from hisms.engine.errors import ErrorCode
 
 log = logging.getLogger(__name__)
@@ -155,6 +162,7 @@ class AliyunProvider(Provider):
             phone=phone,
             error_code=None if delivered else code,
             done_at=_when(item.get("report_time")),
+            billed=billed_count(item.get("sms_size")),
         )
 
     def _reply(self, item: dict[str, Any]) -> MoMessage:
@@ -211,6 +219,7 @@ class AliyunProvider(Provider):
                     phone=sent.phone,
                     error_code=None if delivered else code,
                     done_at=_when(detail.receive_date),
+                    billed=_parts(detail.content),
                 )
         return None
 
@@ -239,6 +248,12 @@ def _batch(parts: Sequence[Submission], call: Call) -> models.SendBatchSmsReques
         sms_up_extend_code_json=json.dumps([first.src_ext] * n) if first.src_ext else None,
         out_id=f"{first.key.outbox_id}-{first.key.seq}",
     )
+
+
+def _parts(content: Any) -> int | None:
+    """The parts the provider bills for the text it sent (QuerySendDetails' ``Content``, the
+    sign included): 70 characters in one, else 67 a part. None without the text."""
+    return segment.count(content) if isinstance(content, str) and content else None
 
 
 def _refusal(code: str, text: str) -> Answer:

@@ -3,7 +3,10 @@
 SendSms, SendBatchSms and QuerySendDetails, with the V3 signature the official SDK sends
 checked as the provider does (:mod:`.signature`), refusals in the provider's shape
 (``{"RequestId", "HostId", "Code", "Message"}``, 4xx), BizIds, and reports (SmsReport)
-and replies (SmsUp) pushed as JSON arrays to the URLs the operator registers.
+and replies (SmsUp) pushed as JSON arrays to the URLs the operator registers. A report's
+``sms_size`` is the parts the text is billed as, the sign included: 70 characters in one,
+else 67 a part; QuerySendDetails gives the text sent (``Content``) and no count, as the
+provider's does.
 """
 
 from __future__ import annotations

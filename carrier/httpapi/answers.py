@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from hisms.carrier.base import Outcome, SubmitKey, SubmitResult
 
@@ -35,6 +36,18 @@ class Answer:
     @property
     def error_code(self) -> str | None:
         return self.code[:32] if self.code else None
+
+
+def billed_count(value: Any) -> int | None:
+    """A provider's count of billed parts (a number or its text), None unless it is one that
+    ``sms_segment.total`` (smallint) can hold."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        return None
+    return count if 0 < count < 32768 else None
 
 
 def result(key: SubmitKey, answer: Answer) -> SubmitResult:

@@ -697,4 +697,5 @@ def _report_row(r: DeliveryReport) -> Row:
         "phone": r.phone,
         "done_at": r.done_at,
         "received_at": r.received_at,
+        "billed": r.billed,
     }

@@ -222,7 +222,9 @@ SELECT code FROM sms_status WHERE code = 0 LOCK IN SHARE MODE
 
 -- name: apply_reports
 -- Put delivery reports on their parts; the first final report of a part wins. The parts are
--- found, then locked in id order; report_at is the carrier's time, report_received_at ours.
+-- found, then locked in id order; report_at is the carrier's time, report_received_at ours;
+-- total becomes the parts the provider billed when the report says (billed, else NULL:
+-- total is kept).
 SELECT DISTINCT s.id  -- a part reported twice in one batch counts once
 FROM JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
          channel VARCHAR(32) PATH '$.channel',
@@ -236,11 +238,13 @@ ORDER BY id FOR UPDATE;
 UPDATE JSON_TABLE(%(rows)s, '$[*]' COLUMNS (
            channel VARCHAR(32) PATH '$.channel', carrier_msg_id VARCHAR(64) PATH '$.carrier_msg_id',
            stat VARCHAR(16) PATH '$.stat', error_code VARCHAR(32) PATH '$.error_code',
-           done_at DATETIME(3) PATH '$.done_at', received_at DATETIME(3) PATH '$.received_at')) AS r
+           done_at DATETIME(3) PATH '$.done_at', received_at DATETIME(3) PATH '$.received_at',
+           billed SMALLINT PATH '$.billed')) AS r
 STRAIGHT_JOIN sms_segment s FORCE INDEX (ix_sms_segment_msg)
   ON s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
 SET s.report_stat = r.stat, s.report_err = r.error_code,
     s.report_at = COALESCE(r.done_at, r.received_at), s.report_received_at = r.received_at,
+    s.total = COALESCE(r.billed, s.total),
     s.updated_at = UTC_TIMESTAMP(3), s.updated_by = %(worker)s
 WHERE s.id IN %(locked)s AND s.report_stat IS NULL
 

@@ -230,7 +230,8 @@ LOCK TABLE sms_status IN EXCLUSIVE MODE
 LOCK TABLE sms_status IN SHARE MODE
 
 -- name: apply_reports
--- Put delivery reports on their parts; the first final report of a part wins.
+-- Put delivery reports on their parts; the first final report of a part wins. total becomes
+-- the parts the provider billed when the report says (billed, else NULL: total is kept).
 SELECT s.id, s.outbox_id FROM sms_segment s
 WHERE s.report_stat IS NULL
   AND (s.carrier_msg_id, s.channel) IN (
@@ -240,17 +241,18 @@ WHERE s.report_stat IS NULL
 ORDER BY s.id FOR UPDATE;
 MERGE INTO sms_segment s
 USING (SELECT carrier_msg_id, channel, MIN(stat) AS stat, MIN(error_code) AS error_code,
-              MIN(COALESCE(done_at, received_at)) AS report_at, MIN(received_at) AS received_at
+              MIN(COALESCE(done_at, received_at)) AS report_at, MIN(received_at) AS received_at,
+              MAX(billed) AS billed
        FROM JSON_TABLE(:rows, '$[*]' COLUMNS (
                 channel VARCHAR2(32) PATH '$.channel',
                 carrier_msg_id VARCHAR2(64) PATH '$.carrier_msg_id', stat VARCHAR2(16) PATH '$.stat',
                 error_code VARCHAR2(32) PATH '$.error_code', done_at TIMESTAMP PATH '$.done_at',
-                received_at TIMESTAMP PATH '$.received_at'))
+                received_at TIMESTAMP PATH '$.received_at', billed NUMBER(5) PATH '$.billed'))
        GROUP BY carrier_msg_id, channel) r
 ON (s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel)
 WHEN MATCHED THEN UPDATE
 SET s.report_stat = r.stat, s.report_err = r.error_code, s.report_at = r.report_at,
-    s.report_received_at = r.received_at, s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), s.updated_by = :worker
+    s.report_received_at = r.received_at, s.total = COALESCE(r.billed, s.total), s.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), s.updated_by = :worker
 WHERE s.id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 
 -- name: park_unmatched

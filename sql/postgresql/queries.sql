@@ -220,14 +220,18 @@ SELECT pg_advisory_xact_lock_shared(448445771123)
 
 -- name: apply_reports
 -- Put delivery reports on their parts; the first final report of a part wins. report_at is
--- the carrier's time (done_at), report_received_at the engine's. No lock-order step: report
--- batches hold the exclusive report fence, so no other writer touches these parts now.
+-- the carrier's time (done_at), report_received_at the engine's; total becomes the parts the
+-- provider billed when the report says (billed, else NULL: total is kept). No lock-order
+-- step: report batches hold the exclusive report fence, so no other writer touches these
+-- parts now.
 UPDATE sms_segment s
 SET report_stat = r.stat, report_err = r.error_code, report_at = coalesce(r.done_at, r.received_at),
-    report_received_at = r.received_at, updated_at = now(), updated_by = %(worker)s
+    report_received_at = r.received_at, total = coalesce(r.billed, s.total),
+    updated_at = now(), updated_by = %(worker)s
 FROM unnest(%(channel)s::text[], %(carrier_msg_id)s::text[], %(stat)s::text[],
-            %(error_code)s::text[], %(done_at)s::timestamptz[], %(received_at)s::timestamptz[])
-     AS r(channel, carrier_msg_id, stat, error_code, done_at, received_at)
+            %(error_code)s::text[], %(done_at)s::timestamptz[], %(received_at)s::timestamptz[],
+            %(billed)s::smallint[])
+     AS r(channel, carrier_msg_id, stat, error_code, done_at, received_at, billed)
 WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel AND s.report_stat IS NULL
 RETURNING s.outbox_id
 

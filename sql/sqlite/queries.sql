@@ -177,18 +177,20 @@ SELECT 1
 
 -- name: apply_reports
 -- Put delivery reports on their parts; the first final report of a part wins. report_at is
--- the carrier's time (done_at), report_received_at the engine's.
+-- the carrier's time (done_at), report_received_at the engine's; total becomes the parts the
+-- provider billed when the report says (billed, else NULL: total is kept).
 WITH r AS (SELECT json_extract(value, '$.channel') AS channel,
                   json_extract(value, '$.carrier_msg_id') AS carrier_msg_id,
                   json_extract(value, '$.stat') AS stat,
                   json_extract(value, '$.error_code') AS error_code,
                   coalesce(json_extract(value, '$.done_at'),
                            json_extract(value, '$.received_at')) AS report_at,
-                  json_extract(value, '$.received_at') AS received_at
+                  json_extract(value, '$.received_at') AS received_at,
+                  json_extract(value, '$.billed') AS billed
            FROM json_each(:rows))
 UPDATE sms_segment AS s
 SET report_stat = r.stat, report_err = r.error_code, report_at = r.report_at,
-    report_received_at = r.received_at,
+    report_received_at = r.received_at, total = coalesce(r.billed, s.total),
     updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
 FROM r
 WHERE s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel AND s.report_stat IS NULL

@@ -253,7 +253,8 @@ SELECT code FROM sms_status WITH (ROWLOCK, HOLDLOCK) WHERE code = 0
 
 -- name: apply_reports
 -- Put delivery reports on their parts; the first final report of a part wins. report_at is
--- the carrier's time (done_at), report_received_at the engine's.
+-- the carrier's time (done_at), report_received_at the engine's; total becomes the parts the
+-- provider billed when the report says (billed, else NULL: total is kept).
 SET NOCOUNT ON;
 DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
 DECLARE @n INT;
@@ -266,13 +267,15 @@ SELECT @n = COUNT(*) FROM @lock l
 INNER LOOP JOIN sms_segment t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORCE ORDER);
 UPDATE s
 SET report_stat = r.stat, report_err = r.error_code, report_at = COALESCE(r.done_at, r.received_at),
-    report_received_at = r.received_at, updated_at = SYSUTCDATETIME(), updated_by = @worker
+    report_received_at = r.received_at, total = COALESCE(r.billed, s.total),
+    updated_at = SYSUTCDATETIME(), updated_by = @worker
 OUTPUT inserted.outbox_id
 FROM sms_segment s
 JOIN OPENJSON(@rows) WITH (
          channel NVARCHAR(32) '$.channel', carrier_msg_id NVARCHAR(64) '$.carrier_msg_id',
          stat NVARCHAR(16) '$.stat', error_code NVARCHAR(32) '$.error_code',
-         done_at DATETIME2(3) '$.done_at', received_at DATETIME2(3) '$.received_at') AS r
+         done_at DATETIME2(3) '$.done_at', received_at DATETIME2(3) '$.received_at',
+         billed SMALLINT '$.billed') AS r
   ON s.carrier_msg_id = r.carrier_msg_id AND s.channel = r.channel
 WHERE s.report_stat IS NULL AND s.id IN (SELECT id FROM @lock);
 

@@ -135,12 +135,15 @@ async def running(
     drop_ratio: float = 0.0,
     faults: Faults | None = None,
     push_replies: bool = True,
+    report_delay: float = 0.05,
     **options: Any,
 ) -> AsyncIterator[Cloud]:
-    """The simulator (reports after 50 ms, a reply to 预约 after 200 ms), the carrier
-    (``options`` over the fast defaults), the engine, and the callback server. Without
-    ``push_replies`` no reply callback is registered (replies wait for the pulls)."""
-    config = SimConfig(KEY, SECRET, report_delay=0.05, mo_delay=0.2, faults=faults or Faults())
+    """The simulator (reports after ``report_delay``, a reply to 预约 after 200 ms), the
+    carrier (``options`` over the fast defaults), the engine, and the callback server.
+    Without ``push_replies`` no reply callback is registered (replies wait for the pulls)."""
+    config = SimConfig(
+        KEY, SECRET, report_delay=report_delay, mo_delay=0.2, faults=faults or Faults()
+    )
     sim = simulator(provider, config)
     async with sim:
         cloud = carrier(provider, sim.port, **options)

@@ -75,9 +75,12 @@ def test_short_long_and_template_delivered_by_push_and_a_reply_correlated(
         "t",
     )
     short, long_, templated, ask, refused = ids
+    billed: dict[str, int] = {}
 
     async def scenario() -> list[dict[str, Any]]:
-        async with running(provider, db, url) as cloud:
+        # Reports after 0.5 s: the parts are written back by then, so the long message's
+        # report is applied to its part (a report parked before its part keeps no count).
+        async with running(provider, db, url, report_delay=0.5) as cloud:
             await until(lambda: _final(db, ids), 20, "every row final")
             replies: list[dict[str, Any]] = []
             await until(
@@ -90,6 +93,7 @@ def test_short_long_and_template_delivered_by_push_and_a_reply_correlated(
             assert texts["13800138003"] == f"【{SIGN}】张三您好，请于周五上午复诊"
             assert texts["13800138001"] == f"【{SIGN}】您的检验报告已出，请登录查看"
             assert cloud.carrier.stats.pushes >= 4 and cloud.carrier.stats.polled == 0
+            billed.update({s.phone: s.parts for s in cloud.sim.book.sent.values()})
             return replies
 
     replies = asyncio.run(scenario())
@@ -97,10 +101,12 @@ def test_short_long_and_template_delivered_by_push_and_a_reply_correlated(
         row = _row(db, outbox_id)
         assert (row["status"], row["report_stat"]) == (3, "DELIVRD"), row
         assert row["carrier_msg_id"]
+        assert [s["total"] for s in db.get_segments(outbox_id)] == [billed[row["phone"]]]
     segments = db.get_segments(long_)
     assert len(segments) == 1 and segments[0]["report_stat"] == "DELIVRD"
-    if provider == "tencent":  # its answer bills the parts: over 70 characters with the sign
-        assert segments[0]["total"] == 2
+    # The provider bills the parts: over 70 characters with the sign. Tencent's send answer
+    # says so (Fee), Aliyun's report (sms_size).
+    assert billed["13800138002"] == 2 and segments[0]["total"] == 2
     failed = _row(db, refused)
     code = REFUSED_PARAMS[provider]
     assert (failed["status"], failed["error_code"]) == (4, code[:32])  # the column's width
@@ -113,17 +119,23 @@ def test_short_long_and_template_delivered_by_push_and_a_reply_correlated(
 @pytest.mark.parametrize("provider", SENDERS)
 def test_lost_pushes_are_made_up_by_polling(provider: str, db: Store, url: str) -> None:
     ids = db.enqueue([NewMessage(f"1390000000{i}", "请按时服药") for i in range(4)], "t")
+    (long_,) = db.enqueue([NewMessage("13900000009", LONG)], "t")
 
     async def scenario() -> None:
-        async with running(provider, db, url, drop_ratio=1.0, report_wait_seconds=0.3) as cloud:
-            await until(lambda: _final(db, ids), 20, "every row final")
-            assert cloud.sim.pushes_dropped >= 4 and cloud.carrier.stats.pushes == 0
-            assert cloud.carrier.stats.polled >= 4
+        async with running(provider, db, url, drop_ratio=1.0, report_wait_seconds=0.5) as cloud:
+            await until(lambda: _final(db, [*ids, long_]), 20, "every row final")
+            assert cloud.sim.pushes_dropped >= 5 and cloud.carrier.stats.pushes == 0
+            assert cloud.carrier.stats.polled >= 5
             if provider != "aliyun":  # one text: the numbers share requests
                 assert cloud.carrier.stats.requests < len(ids), cloud.carrier.stats
 
     asyncio.run(scenario())
     assert {(_row(db, i)["status"], _row(db, i)["report_stat"]) for i in ids} == {(3, "DELIVRD")}
+    # The long message's parts billed: Aliyun's QuerySendDetails gives the text it sent
+    # (counted 70/67 a part), Tencent's send answer the count.
+    assert _row(db, long_)["status"] == 3
+    assert [s["total"] for s in db.get_segments(long_)] == [2]
+    assert {s["total"] for i in ids for s in db.get_segments(i)} == {1}
     if provider == "aliyun-batch":  # <BizId>:<number>, polled by BizId and number
         assert all(_row(db, i)["carrier_msg_id"].endswith(f":{_row(db, i)['phone']}") for i in ids)
 

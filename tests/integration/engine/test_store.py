@@ -282,6 +282,29 @@ def test_long_message_rolls_up_when_every_part_is_reported(store: Store) -> None
     assert [p["report_stat"] for p in store.get_segments(ok)] == ["DELIVRD"] * 3
 
 
+def test_a_report_s_billed_count_is_stored_in_its_part(store: Store) -> None:
+    """A report that says how many parts the provider billed (Aliyun's sms_size) sets its
+    part's total; one that does not keeps the total written back, and so does a second
+    report of a part already reported."""
+    ids = store.enqueue([msg(1), msg(2), msg(3)], "t")
+    for claimed, msg_id in zip(store.claim(W, BULK, 10, 30), ("B1", "N1", "M1"), strict=True):
+        store.write_back(W, submitted(claimed, [msg_id]))
+    applied = store.save_reports(
+        W,
+        [
+            DeliveryReport("cm", "B1", "DELIVRD", billed=3),
+            DeliveryReport("cm", "N1", "DELIVRD"),
+            DeliveryReport("cm", "M1", "UNDELIV", error_code="MK:0001", billed=2),
+        ],
+    ).applied
+    again = store.save_reports(W, [DeliveryReport("cm", "B1", "DELIVRD", billed=5)])
+    none = store.save_reports(W, [DeliveryReport("cm", "NOPE", "DELIVRD")])  # every billed None
+    assert (applied, again.duplicates, none.parked) == (3, 1, 1)
+    totals = [[s["total"] for s in store.get_segments(i)] for i in ids]
+    assert totals == [[3], [1], [2]]
+    assert [status_of(store, i) for i in ids] == [Status.DELIVERED] * 2 + [Status.FAILED]
+
+
 def test_a_message_waiting_for_a_channel_keeps_the_parts_accepted_before(store: Store) -> None:
     store.enqueue([msg(1)], "t")
     (claimed,) = store.claim(W, BULK, 10, 30)

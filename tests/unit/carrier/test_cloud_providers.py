@@ -96,6 +96,20 @@ def test_aliyun_pushes() -> None:
     assert provider.push_reply(False).status_code == 500
 
 
+@pytest.mark.parametrize(
+    ("given", "billed"),
+    [("3", 3), (2, 2), (" 1 ", 1), (None, None), ("", None), ("0", None), ("x", None),
+     (True, None), ("40000", None)],
+)  # fmt: skip
+def test_aliyun_report_push_gives_the_parts_billed(given: object, billed: int | None) -> None:
+    """SmsReport's sms_size (a string in the provider's samples) is the report's billed count;
+    anything else that is not a count sms_segment.total can hold is no count."""
+    provider = AliyunProvider("a", AliyunSettings(key="k", secret="s"))
+    item = {"phone_number": "13800138000", "success": True, "biz_id": "9^0", "sms_size": given}
+    (report,) = provider.read_push(_push("report", [item]))
+    assert isinstance(report, DeliveryReport) and report.billed == billed
+
+
 def test_aliyun_batch_ids_are_biz_id_and_number() -> None:
     provider = AliyunProvider("a", AliyunSettings(key="k", secret="s", numbers_per_request=100))
     (report,) = provider.read_push(
