@@ -98,3 +98,27 @@ def test_a_long_sheet_is_written_as_it_is_read_in_flat_memory(tmp_path: Path) ->
     assert large < small * 1.5 + 256 * 1024, (small, large)
     ws = openpyxl.load_workbook(tmp_path / "20000.xlsx", read_only=True)["Long"]
     assert ws.max_row == 20_001
+
+
+def test_rows_past_excels_limit_continue_on_the_next_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xlsxwriter drops rows past 1,048,576 without an error: they go to ``NAME (2)``..."""
+    monkeypatch.setattr(export, "EXCEL_ROWS", 4)  # a header and three rows a sheet
+    rows = [[f"2026-11-0{n}", "-", n, n, n, n, 0, 0, 0, 0, 0, 0, Decimal(1)] for n in range(1, 8)]
+    table = Table("Summary 汇总", COLUMNS, rows, chart=True)
+    path = tmp_path / "long.xlsx"
+    export.to_xlsx(path, [export.Sheet(table.title, COLUMNS, iter(rows), totals(table), True)])
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Summary 汇总", "Summary 汇总 (2)", "Summary 汇总 (3)"]
+    values = [[[c.value for c in r][:3] for r in ws.iter_rows()] for ws in book.worksheets]
+    head = ["Period 时段", "All 全部", "Messages 条数"]
+    assert values == [
+        [head, ["2026-11-01", "-", 1], ["2026-11-02", "-", 2], ["2026-11-03", "-", 3]],
+        [head, ["2026-11-04", "-", 4], ["2026-11-05", "-", 5], ["2026-11-06", "-", 6]],
+        [head, ["2026-11-07", "-", 7], ["Total 合计", "", 28]],
+    ]
+    assert {ws.freeze_panes for ws in book.worksheets} == {"A2"}
+    (chart,) = book.worksheets[0]._charts  # the first sheet's rows
+    assert chart.series[0].val.numRef.f == "'Summary 汇总'!$C$2:$C$4"
+    assert not book.worksheets[1]._charts and not book.worksheets[2]._charts
