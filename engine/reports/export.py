@@ -15,6 +15,7 @@ import xlsxwriter
 from hisms.engine.reports.tables import Column
 
 FORMATS = {"int": "#,##0", "percent": "0.00%", "money": "#,##0.00", "text": "@"}
+EXCEL_ROWS = 1_048_576  # rows of one worksheet, its header included
 
 
 class Sheet:
@@ -47,19 +48,34 @@ def to_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
 def _sheet(
     book: Any, name: str, sheet: Sheet, head: Any, formats: dict[str, Any], bold: dict[str, Any]
 ) -> None:
-    ws = book.add_worksheet(name)
-    ws.freeze_panes(1, 0)
-    for col, column in enumerate(sheet.columns):
-        ws.write_string(0, col, column.header, head)
-        ws.set_column(col, col, max(12, len(column.header) + 2))
-    last = 0
-    for last, row in enumerate(sheet.rows, start=1):
+    """The sheet's rows, continued on ``NAME (2)``, ``NAME (3)``... past Excel's rows per
+    worksheet (xlsxwriter drops a row beyond it without a word)."""
+    ws, part, last, charted = _worksheet(book, name, sheet.columns, head), 1, 0, 0
+    first = ws
+    for row in sheet.rows:
+        if last == EXCEL_ROWS - 1:
+            part += 1
+            ws, last = _worksheet(book, f"{name[:26]} ({part})", sheet.columns, head), 0
+        last += 1
+        charted = charted if part > 1 else last
         _row(ws, last, row, sheet.columns, formats)
     if sheet.totals is not None:
+        if last == EXCEL_ROWS - 1:
+            part += 1
+            ws, last = _worksheet(book, f"{name[:26]} ({part})", sheet.columns, head), 0
         last += 1
         _row(ws, last, sheet.totals, sheet.columns, bold)
-    if sheet.chart and last > 0:
-        _chart(book, ws, name, sheet.columns, rows=last - (sheet.totals is not None))
+    if sheet.chart and charted > 0:
+        _chart(book, first, name, sheet.columns, rows=charted)
+
+
+def _worksheet(book: Any, name: str, columns: Sequence[Column], head: Any) -> Any:
+    ws = book.add_worksheet(name)
+    ws.freeze_panes(1, 0)
+    for col, column in enumerate(columns):
+        ws.write_string(0, col, column.header, head)
+        ws.set_column(col, col, max(12, len(column.header) + 2))
+    return ws
 
 
 def _row(

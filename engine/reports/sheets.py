@@ -3,8 +3,9 @@ console shows them: one code path, so the page, the CLI and their workbooks agre
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import date
+from collections.abc import Collection, Iterator
+from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hisms.engine.billing import statement as billing
@@ -15,6 +16,8 @@ from hisms.engine.reports import export, periods, tables
 from hisms.engine.reports.periods import Period
 from hisms.engine.reports.rollup import Owner
 from hisms.engine.store.base import Store
+
+Row = dict[str, Any]
 
 
 def owners(settings: Settings, store: Store) -> Owners:
@@ -51,12 +54,24 @@ def statement(store: Store, name: str, month: str, zone: ZoneInfo) -> list[expor
     """The statement (对账单) of account ``name`` for ``month`` (YYYY-MM; ValueError if it is
     not one) and the messages on which the engine and the carrier differ."""
     first, after = billing.month_bounds(month)
-    since, until = periods.utc_bounds(first, after, zone)
     known = billing.accounts_by_name(store.accounts())
     account = known.get(name) or Account(account=name)
-    found = billing.statement(account, store.statement_rows(account.account, since, until))
+    found = billing.statement(account, statement_rows(store, account.account, first, after, zone))
     title = f"Statement 对账单 {account.account} {month}"
     return [
         export.Sheet(title, billing.STATEMENT_COLUMNS, found.rows(), found.totals()),
         export.Sheet("Differences 差异明细", billing.DIFFERENCE_COLUMNS, found.differences),
     ]
+
+
+def statement_rows(
+    store: Store, account: str, first: date, after: date, zone: ZoneInfo
+) -> Iterator[Row]:
+    """An account's submitted messages of local days [first, after), read one local day at
+    a time (by the account and time index): a month of millions of messages is never held
+    whole, only a day of it and the messages that differ."""
+    day = first
+    while day < after:
+        since, until = periods.utc_bounds(day, day + timedelta(days=1), zone)
+        yield from store.statement_rows(account, since, until)
+        day += timedelta(days=1)

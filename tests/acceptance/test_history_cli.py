@@ -8,6 +8,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
+
 from hisms.engine.history.months import add_months, label
 
 
@@ -63,3 +65,26 @@ def test_bench_history_runs_on_a_tiny_history(cli, tmp_path: Path, pg_url: str) 
     assert [s["history_rows"] for s in result["claim_by_history"]] == [0, *range(200, 1401, 200)]
     assert result["archive"]["rows"] == 200 and len(result["archive"]["archived_months"]) == 1
     assert result["phone_lookup"]["lookups"] == 5
+
+
+def test_db_partitions_creates_the_coming_month_and_lists_sizes_on_postgresql(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, pg_url: str
+) -> None:
+    config = cli.write_config(tmp_path / "hisms.toml", pg_url)
+    this = label(datetime.now(UTC))
+    coming = label(add_months(datetime.now(UTC), 1))
+    tables = ("sms_outbox", "sms_segment", "sms_inbox", "sms_event")
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # as if the engine never ran
+        for table in tables:
+            conn.execute(f"DROP TABLE {table}_y{coming.replace('-', 'm')}")
+
+    done = cli.run("db", "partitions", "--json", config=config)
+    created = {line.removeprefix("created ") for line in done.stderr.splitlines()}
+    assert created == {f"{t}_y{coming.replace('-', 'm')}" for t in tables}
+    listed = {(p["table"], p["month"]): p for p in map(json.loads, done.stdout.splitlines())}
+    for table in tables:
+        for month in (this, coming, "default"):
+            assert isinstance(listed[(table, month)]["bytes"], int)
+    assert listed[("sms_outbox", this)]["name"] == f"sms_outbox_y{this.replace('-', 'm')}"
+    again = cli.run("db", "partitions", config=config)
+    assert "created" not in again.stderr and f"sms_outbox   {this}" in again.stdout

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
+from hisms.engine.errors import ErrorCode
+from hisms.engine.status import Status
 from hisms.engine.store import open_store
 from hisms.engine.store.base import NewMessage
 from tests.waiting import wait_until
@@ -45,7 +47,7 @@ def test_quota_reports_and_bills_through_the_cli(cli, tmp_path: Path, sqlite_url
                "--over-quota", "REJECT")  # fmt: skip
     assert "account WARD saved" in made.stdout
     store = open_store(sqlite_url)  # the HIS inserts its rows
-    store.enqueue(
+    ids = store.enqueue(
         [NewMessage(f"1380013800{n}", f"复诊提醒 {n}", account="WARD") for n in range(4)], "his"
     )
     store.close()
@@ -60,6 +62,15 @@ def test_quota_reports_and_bills_through_the_cli(cli, tmp_path: Path, sqlite_url
         engine.wait(60)
         assert engine.stdout is not None
         engine.stdout.close()
+
+    store = open_store(sqlite_url)
+    try:
+        refused = [r for r in store.find_messages(ids=ids) if r["status"] == Status.REJECTED]
+    finally:
+        store.close()
+    assert [(r["error_code"], r["error_text"]) for r in refused] == [
+        (ErrorCode.QUOTA_EXCEEDED, "account WARD: 1 segments over its quota")
+    ]
 
     xlsx = tmp_path / "summary.xlsx"
     run("report", "summary", "--period", "month", "--from", today(), "--to", today(),

@@ -1,9 +1,10 @@
 """History on every live database: a month archived then loaded back with equal row
 counts, the retention respected, pushed events trimmed, and (PostgreSQL) partitions
-created across a month boundary with rows landing in theirs."""
+created across a month boundary with rows landing in theirs, by a running engine too."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,11 +13,16 @@ import sqlalchemy
 from sqlalchemy import text
 
 from hisms.adapters.dbtable.poller import sqlalchemy_url
+from hisms.carrier.loopback.client import LoopbackCarrier
+from hisms.engine.config import ChannelConfig, DatabaseConfig, EngineConfig, Settings
 from hisms.engine.history import archive as steps
 from hisms.engine.history import files, open_history
 from hisms.engine.history.base import HistoryError
 from hisms.engine.history.months import add_months, label, month_start
+from hisms.engine.store import open_store
 from hisms.engine.store.base import Store
+from hisms.engine.worker import Engine
+from tests.waiting import until
 
 NOW = datetime.now(UTC)
 OLD = month_start(add_months(NOW, -8)) + timedelta(days=9, hours=5)  # archived
@@ -199,8 +205,6 @@ def test_partitions_are_created_across_a_month_boundary(pg_url: str) -> None:
 
 @pytest.mark.postgres
 def test_the_engine_store_creates_the_coming_months(pg_url: str) -> None:
-    from hisms.engine.store import open_store
-
     next_month = "sms_outbox_y" + add_months(month_start(NOW), 1).strftime("%Ym%m")
     _sql(pg_url, f"DROP TABLE {next_month}")
     store = open_store(pg_url)
@@ -209,3 +213,40 @@ def test_the_engine_store_creates_the_coming_months(pg_url: str) -> None:
     finally:
         store.close()
     assert made == [next_month]
+
+
+@pytest.mark.postgres
+def test_a_running_engine_creates_the_coming_month_and_trims_pushed_events(pg_url: str) -> None:
+    """The engine's own housekeeping, at its start: no `hisms db partitions` needed."""
+    next_month = "sms_outbox_y" + add_months(month_start(NOW), 1).strftime("%Ym%m")
+    _sql(pg_url, f"DROP TABLE {next_month}")
+    old = _at(pg_url, NOW - timedelta(days=40))
+    _sql(
+        pg_url,
+        "INSERT INTO sms_event (id, source_system, kind, event_at, pushed_at)"
+        " VALUES (:id, 'HIS', 'MO', :at, :at)",
+        id=_first_id(NOW) + 1,
+        at=old,
+    )
+    settings = Settings(
+        database=DatabaseConfig(url=pg_url),
+        engine=EngineConfig(worker_id="e1", purge_every_seconds=3600),
+        channels=[ChannelConfig(name="lb", protocol="loopback")],
+    )
+
+    def done() -> bool:
+        made = _sql(pg_url, "SELECT to_regclass(:t) IS NOT NULL", t=next_month) == [(True,)]
+        return made and _count(pg_url, "sms_event") == 0
+
+    async def run() -> None:
+        store = open_store(pg_url)
+        engine = Engine(settings, store, {"lb": LoopbackCarrier("lb")})
+        task = asyncio.create_task(engine.run())
+        try:
+            await until(lambda: asyncio.to_thread(done), 30, "partition made, event trimmed")
+        finally:
+            engine.stop()
+            await task
+            store.close()
+
+    asyncio.run(run())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -52,6 +52,7 @@ MESSAGES = (
     Msg("a3", "WARD_A", "HIS", "http:APP", "13800000006", "DELIVRD", at("2026-12-01 08:00"), 2),
 )
 REPLIES = (at("2026-11-02 10:00"), at("2026-11-30 23:59"))
+TEMPLATES = {"a1": "T_LAB", "b1": "T_LAB", "a3": "T_VISIT"}  # template_code: --by template
 
 
 def accounts(store: Store) -> None:
@@ -75,10 +76,10 @@ def owners() -> Owners:
 def load(store: Store, url: str) -> dict[str, int]:
     """Write the history; the ids of the messages by key."""
     accounts(store)
-    ids = {
-        m.key: store.enqueue([NewMessage(m.phone, m.key, m.source, account=m.account)], m.actor)[0]
-        for m in MESSAGES
-    }
+    ids = {}
+    for m in MESSAGES:
+        row = NewMessage(m.phone, m.key, m.source, account=m.account)
+        ids[m.key] = store.enqueue([replace(row, template_code=TEMPLATES.get(m.key))], m.actor)[0]
     claimed = {c.id: c for c in store.claim("t", BULK, 100, 60)}
     batch, reports, now = WriteBack(), [], datetime.now(UTC)
     for m in MESSAGES:

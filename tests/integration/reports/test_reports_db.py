@@ -180,3 +180,54 @@ def test_the_statement_bills_the_lower_count_and_lists_where_the_carrier_differs
     ]
     assert found.totals()[:5] == ["Total 合计", 1, 2, 2, 1]
     assert found.differences == [[loaded["a2"], "130****0002", "lb", "FAILED", 1, 0, 1, 1]]
+
+
+def test_the_carrier_counting_fewer_bills_the_carriers_count(
+    store: Store, db_url: str, loaded: dict[str, int]
+) -> None:
+    # a1's report never came back from the carrier, though the engine wrote it DELIVERED
+    # (by hand, as a status fixed in SQL would be): the carrier's count is the lower.
+    history.execute(
+        db_url, "UPDATE sms_segment SET report_stat = NULL WHERE carrier_msg_id = 'a1-1'"
+    )
+    account = Account.of_row(store.policy_row("account", "WARD_A") or {})
+    since, until = history.at("2026-11-01 00:00"), history.at("2026-12-01 00:00")
+    found = billing.statement(account, store.statement_rows("WARD_A", since, until))
+    assert found.rows() == [
+        ["mobile", 1, 1, 0, 0, Decimal("0.05"), Decimal("0")],
+        ["unicom", 0, 1, 0, 0, Decimal("0.04"), Decimal("0")],
+    ]
+    assert found.totals() == ["Total 合计", 1, 2, 0, 0, None, Decimal("0")]
+    assert found.differences == [[loaded["a1"], "138****0001", "lb", "DELIVERED", 1, 1, 1, 0]]
+
+
+def test_each_by_dimension_against_the_hand_count(store: Store, loaded: dict[str, int]) -> None:
+    # Departments: WARD_A's messages count under D_A; owners() gives WARD_B none.
+    assert pick(report(store, "user", "month", by="dept"), "messages", "delivered") == [
+        ("2026-11", "-", 3, 1),  # b1 delivered, b2 rejected, n1 in flight
+        ("2026-11", "D_A", 2, 1),  # a1 delivered, a2 failed
+        ("2026-12", "D_A", 1, 1),
+    ]
+    assert pick(report(store, "user", "month", by="template"), "messages", "delivered") == [
+        ("2026-11", "-", 3, 0),  # a2, b2, n1
+        ("2026-11", "T_LAB", 2, 2),  # a1, b1
+        ("2026-12", "T_VISIT", 1, 1),
+    ]
+    assert pick(report(store, "business", "month", by="channel"), "messages", "rejected") == [
+        ("2026-11", "-", 1, 1),  # b2, rejected before any channel
+        ("2026-11", "lb", 4, 0),
+        ("2026-12", "lb", 1, 0),
+    ]
+    assert pick(report(store, "interface", "month", by="account"), "messages", "segments") == [
+        ("2026-11", "-", 1, 2),  # n1, two parts
+        ("2026-11", "WARD_A", 2, 2),
+        ("2026-11", "WARD_B", 2, 1),  # b2 rejected: no segments counted
+        ("2026-12", "WARD_A", 1, 2),
+    ]
+    assert pick(report(store, "summary", "month", by="source"), "messages") == [
+        ("2026-11", "DEFAULT", 1),
+        ("2026-11", "HIS", 2),
+        ("2026-11", "LIS", 2),
+        ("2026-12", "HIS", 1),
+    ]
+    assert report(store, "mo", "month") == [["2026-11", "-", 2]]  # by source: a reply has none
