@@ -120,6 +120,10 @@ class MoMessage:
     received_at: datetime = field(default_factory=utcnow)
     extension: str = ""  # what follows the channel's own service number: routes the reply
     ack: Ack | None = field(default=None, compare=False, repr=False)
+    # The gateway's own id of this MO (CMPP Msg_Id, SGIP sequence, SMGP MsgID), kept when
+    # the gateway sends it again: the engine stores a reply once per (channel, id). None
+    # where the protocol gives none (SMPP deliver_sm, HTTP providers): stored as received.
+    gateway_msg_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,7 @@ class MoPart:
     received_at: datetime = field(default_factory=utcnow)
     extension: str = ""
     ack: Ack | None = field(default=None, compare=False, repr=False)
+    gateway_msg_id: str | None = None  # this part's own id, as MoMessage's
 
 
 @dataclass(frozen=True, slots=True)

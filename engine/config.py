@@ -91,6 +91,9 @@ class EngineConfig(_Section):
     parked_days: float = Field(30.0, gt=0)
     # Alarm events (sms_alarm) are deleted after this long.
     alarm_days: float = Field(180.0, gt=0)
+    # The gateway ids of stored replies (sms_mo_id) are kept this long: a reply the gateway
+    # sends again within it (its answer was lost) is answered and not stored twice.
+    mo_id_days: float = Field(7.0, gt=0)
     purge_every_seconds: float = Field(3600.0, gt=0)
     # A message whose every channel is down waits this long before it is looked at again
     # (priority 0-1: a second); waiting is not an attempt.

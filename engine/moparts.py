@@ -3,7 +3,9 @@
 Each part of a long reply is stored as it arrives, on whichever link or engine, before the
 gateway is answered; a set is joined once every ``seq`` is in, or, incomplete, once its
 first part is ``engine.mo_parts_seconds`` old. A part the gateway sent again (its answer
-was lost) is stored again: the first copy of each ``seq`` counts.
+was lost) under the id it had (CMPP, SGIP, SMGP) is not stored again, even after its set
+was joined (``sms_mo_id``); one without an id (SMPP) is, and the first copy of each ``seq``
+counts.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def row(part: MoPart) -> MoPartRow:
         part.seq,
         part.content,
         part.received_at,
+        gateway_msg_id=part.gateway_msg_id,
     )
 
 

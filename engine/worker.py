@@ -675,6 +675,7 @@ class Engine:
             policy.profiles.owner(message.extension),
             self.policies.categories if stops else None,
             confirm=stops and self.policies.confirms,
+            gateway_msg_id=message.gateway_msg_id,
         )
 
     # -- side tasks -----------------------------------------------------------
@@ -743,6 +744,10 @@ class Engine:
         if gone:
             log.info("deleted %d refused reports/replies received before %s", gone, before)
         await asyncio.to_thread(self.store.purge_duplicates, now)
+        before = now - timedelta(days=self.cfg.mo_id_days)
+        gone = await asyncio.to_thread(self.store.purge_mo_ids, before)
+        if gone:
+            log.info("forgot the gateway ids of %d replies received before %s", gone, before)
         before = now - timedelta(days=self.cfg.alarm_days)
         gone = await asyncio.to_thread(self.store.purge_alarms, before)
         if gone:

@@ -19,6 +19,12 @@ class Inbound(inbound.Inbound):
         """Raises RemoteProtocolError for an unreadable report or UDH."""
         report = deliver.report
         if report is None:
-            return self.mo(deliver.src_terminal_id, deliver.dest_id, deliver.concat, deliver.text)
+            return self.mo(
+                deliver.src_terminal_id,
+                deliver.dest_id,
+                deliver.concat,
+                deliver.text,
+                msgid.to_str(deliver.msg_id),  # the ISMG's Msg_Id of the MO, kept on resends
+            )
         msg_id, done_at = msgid.to_str(report.msg_id), gateway_time(report.done_time, self.zone)
         return self.report(msg_id, report.stat, report.dest_terminal_id, done_at=done_at)

@@ -6,13 +6,15 @@ answers every SUBMIT with a Msg_Id (ISMG layout, hex string form as in
 :mod:`.msgid`), and sends one status report per part and MO replies through the
 shared machinery in :mod:`hisms.carrier.simulator`. A DELIVER (report or MO)
 still unanswered when its connection closes is sent again on another logged-in
-connection of the account, or after the next login, as an ISMG does.
+connection of the account, or after the next login, as an ISMG does (an MO under
+the Msg_Id it had).
 ``hisms simulate cmpp`` runs :func:`cli`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import click
@@ -165,12 +167,14 @@ class _Session(PduSession[CmppSimulator]):
         )
 
     def send_mo(self, mo: PendingMo) -> None:
+        if mo.msg_id is None:  # first sent: its Msg_Id, kept when sent again (redeliver)
+            mo = dataclasses.replace(mo, msg_id=self.sim.next_msg_id())
         content = mo.udh + mo.content.encode("utf-16-be")
         seq = self.next_seq()
         self.unacked[seq] = mo
         deliver = pdus.Deliver(
             seq,
-            self.sim.next_msg_id(),
+            mo.msg_id,
             mo.service_number,
             mo.phone,
             content,

@@ -18,7 +18,8 @@ class Inbound(inbound.Inbound):
     def events(self, pdu: Deliver | Report) -> list[CarrierEvent]:
         """Raises RemoteProtocolError for an unreadable UDH."""
         if isinstance(pdu, Deliver):
-            return self.mo(pdu.user_number, pdu.sp_number, pdu.concat, pdu.text)
+            # SGIP has no message id: the DELIVER's sequence (node, time, counter) is its key
+            return self.mo(pdu.user_number, pdu.sp_number, pdu.concat, pdu.text, str(pdu.sequence))
         if not pdu.final:
             return []
         return self.report(str(pdu.submit_sequence), pdu.stat, pdu.user_number)

@@ -101,6 +101,9 @@ class PendingMo:
     service_number: str
     content: str
     udh: bytes = b""  # a part of a long reply: its concatenation header (CMPP simulator)
+    # The protocol's id of this DELIVER, given when first sent and kept when sent again, as
+    # a gateway does (CMPP simulator); None until first sent.
+    msg_id: Any = None
 
 
 class ReportPlan:

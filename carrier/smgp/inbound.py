@@ -9,6 +9,7 @@ Otherwise an MO, possibly one part of a long message (TP_udhi TLV + UDH).
 from __future__ import annotations
 
 from hisms.carrier.base import CarrierEvent
+from hisms.carrier.smgp import msgid
 from hisms.carrier.smgp.pdus import Deliver
 from hisms.carrier.wire import inbound
 from hisms.carrier.wire.times import gateway_time
@@ -19,7 +20,13 @@ class Inbound(inbound.Inbound):
         """Raises RemoteProtocolError for an unreadable report or UDH."""
         report = deliver.report
         if report is None:
-            return self.mo(deliver.src_term_id, deliver.dest_term_id, deliver.concat, deliver.text)
+            return self.mo(
+                deliver.src_term_id,
+                deliver.dest_term_id,
+                deliver.concat,
+                deliver.text,
+                msgid.to_str(deliver.msg_id),  # the SMGW's MsgID of the MO, kept on resends
+            )
         err = report.err.strip()
         return self.report(
             report.msg_id_str,

@@ -30,6 +30,9 @@ class Inbound(inbound.Inbound):
     def events(self, pdu: DeliverSm) -> list[CarrierEvent]:
         """Raises RemoteProtocolError for a receipt without an id or an unreadable UDH."""
         if not is_receipt(pdu):
+            # SMPP 3.4 gives an MO deliver_sm no message id (its deliver_sm_resp's message_id
+            # is unused, receipted_message_id is for receipts, sequence_number is per
+            # session): a reply sent again after a reconnect is stored again.
             concat, content = read_text(pdu)
             return self.mo(pdu.source_addr, pdu.destination_addr, concat, content)
         receipt = from_deliver_sm(pdu, self.zone)

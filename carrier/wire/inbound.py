@@ -46,14 +46,32 @@ class Inbound:
         ]
 
     def mo(
-        self, sender: str, service_number: str, concat: Concat | None, text: str
+        self,
+        sender: str,
+        service_number: str,
+        concat: Concat | None,
+        text: str,
+        msg_id: str | None = None,
     ) -> list[CarrierEvent]:
-        """A MoMessage for a whole message, a MoPart for one part of a long one."""
+        """A MoMessage for a whole message, a MoPart for one part of a long one; ``msg_id``
+        is the gateway's id of this DELIVER (None where the protocol has none): the engine
+        stores what the gateway sends again under the same id only once."""
         phone = self._sender(sender)
         if concat is not None and concat.total > 1:
             c = concat
-            return [MoPart(self.channel, phone, service_number, c.ref, c.total, c.seq, text)]
-        return [MoMessage(self.channel, phone, service_number, text)]
+            return [
+                MoPart(
+                    self.channel,
+                    phone,
+                    service_number,
+                    c.ref,
+                    c.total,
+                    c.seq,
+                    text,
+                    gateway_msg_id=msg_id,
+                )
+            ]
+        return [MoMessage(self.channel, phone, service_number, text, gateway_msg_id=msg_id)]
 
     def _sender(self, sender: str) -> str:
         phone = numbers.sender(sender)

@@ -159,6 +159,9 @@ class Mo:
     unsubscribe: str | None = None
     # Answer an unsubscribe with the confirmation ([policy] unsubscribe_reply), once.
     confirm: bool = False
+    # The gateway's id of the MO: one already stored under it on the channel is skipped
+    # (sms_mo_id). None: no id (SMPP, a reply joined from parts), always stored.
+    gateway_msg_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +178,7 @@ class MoPartRow:
     content: str
     received_at: datetime
     id: int = 0  # 0 until stored
+    gateway_msg_id: str | None = None  # the part's own id: stored once (sms_mo_id), not kept here
 
     @property
     def key(self) -> tuple[str, str, str, int, int]:
@@ -259,6 +263,11 @@ class Store(PolicyStore, AccountStore, BookStore, ABC):
         """Delete parked events received before ``before``; how many went."""
 
     @abstractmethod
+    def purge_mo_ids(self, before: datetime) -> int:
+        """Forget the gateway ids of replies received before ``before`` (``sms_mo_id``); how
+        many went."""
+
+    @abstractmethod
     def purge_alarms(self, before: datetime) -> int:
         """Delete alarm events that happened before ``before``; how many went."""
 
@@ -323,12 +332,15 @@ class Store(PolicyStore, AccountStore, BookStore, ABC):
 
     @abstractmethod
     def save_mo(self, worker: str, messages: Sequence[Mo], window: float) -> list[int | None]:
-        """Store uplink replies; the correlated outbox id of each (None if none)."""
+        """Store uplink replies; the correlated outbox id of each stored (None if none). A
+        reply whose ``gateway_msg_id`` the channel already has (the gateway sent it again) is
+        skipped: no second row, event or unsubscribe; the caller answers it all the same."""
 
     @abstractmethod
     def save_mo_parts(self, worker: str, parts: Sequence[MoPartRow]) -> list[list[MoPartRow]]:
         """Store parts of long replies; the stored sets (every part kept, in ``seq`` order)
-        that these parts may have completed."""
+        that these parts may have completed. A part whose ``gateway_msg_id`` the channel
+        already has is skipped, even after its set was joined."""
 
     @abstractmethod
     def mo_part_sets(self) -> list[list[MoPartRow]]:

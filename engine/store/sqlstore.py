@@ -284,6 +284,10 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
         with self.transaction() as tx:
             return tx.changed("purge_parked", before=before)
 
+    def purge_mo_ids(self, before: datetime) -> int:
+        with self.transaction() as tx:
+            return tx.changed("purge_mo_ids", before=before)
+
     def purge_alarms(self, before: datetime) -> int:
         with self.transaction() as tx:
             return tx.changed("purge_alarms", before=before)
@@ -307,8 +311,12 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
         return [None if r["outbox_id"] is None else int(r["outbox_id"]) for r in saved]
 
     def _mo_in(self, tx: TxT, worker: str, messages: Sequence[Mo], window: float) -> list[Row]:
-        saved = self.insert_mo(tx, worker, [mo_row(m) for m in messages], window)
-        for message, row in zip(messages, saved, strict=True):
+        """Store the replies not stored before; the ``id`` and ``outbox_id`` of each stored."""
+        new = [m for m in messages if _first_copy(tx, m.channel, m.gateway_msg_id, m.received_at)]
+        if not new:
+            return []
+        saved = self.insert_mo(tx, worker, [mo_row(m) for m in new], window)
+        for message, row in zip(new, saved, strict=True):
             if message.unsubscribe:
                 _unsubscribe(tx, worker, int(row["id"]), message)
         return saved
@@ -326,7 +334,8 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
             for part in parts:
                 row = dataclasses.asdict(part)
                 del row["id"]
-                tx.changed("save_mo_part", worker=worker, **row)
+                if _first_copy(tx, part.channel, row.pop("gateway_msg_id"), part.received_at):
+                    tx.changed("save_mo_part", worker=worker, **row)
             keys = dict.fromkeys(p.key for p in parts)
             found = [[_part(r) for r in tx.run("mo_part_set", **_key(k))] for k in keys]
         return [parts for parts in found if parts]
@@ -644,6 +653,19 @@ def mo_row(m: Mo) -> Row:
         "received_at": m.received_at,
         "ext_source": m.ext_source,
     }
+
+
+def _first_copy(tx: Any, channel: str, gateway_msg_id: str | None, received_at: datetime) -> bool:
+    """Whether this is the first copy of a reply (or part) the channel's gateway sent: its id
+    is remembered (sms_mo_id) in the transaction that stores it, so a copy sent again after
+    a lost answer, in the same batch or years of batches later, is skipped. Without an id
+    (SMPP), every copy is the first. Two engines storing one id at the same instant: on
+    PostgreSQL, SQLite and MySQL the second waits and skips; Oracle, DM and SQL Server may
+    refuse it with a unique-key error, and the copy is parked (answered, not stored)."""
+    if gateway_msg_id is None:
+        return True
+    row = {"channel": channel, "gateway_msg_id": gateway_msg_id, "received_at": received_at}
+    return bool(tx.changed("claim_mo_id", **row) == 1)
 
 
 def _unsubscribe(tx: Any, worker: str, inbox_id: int, mo: Mo) -> None:

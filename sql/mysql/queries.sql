@@ -1265,6 +1265,18 @@ ON DUPLICATE KEY UPDATE nonce_key = nonce_key
 -- Forget nonces whose request could no longer pass the clock-skew check.
 DELETE FROM sms_nonce WHERE expires_at < %(before)s
 
+-- name: claim_mo_id
+-- Remember the gateway id of a reply (or part) being stored, unless the channel already has
+-- it: no row changed = a copy the gateway sent again, skipped (sms_mo_id; the no-op update
+-- changes nothing, and INSERT IGNORE would hide other errors).
+INSERT INTO sms_mo_id (channel, gateway_msg_id, received_at)
+VALUES (%(channel)s, %(gateway_msg_id)s, %(received_at)s)
+ON DUPLICATE KEY UPDATE channel = channel
+
+-- name: purge_mo_ids
+-- Forget the gateway ids of replies received before a time (engine.mo_id_days).
+DELETE FROM sms_mo_id WHERE received_at < %(before)s
+
 -- name: trim_events
 -- Forget up to `batch` pushed events older than a time (history.event_retention_days).
 DELETE FROM sms_event WHERE pushed_at IS NOT NULL AND event_at < %(before)s

@@ -1302,6 +1302,21 @@ WHEN NOT MATCHED THEN INSERT (nonce_key, expires_at) VALUES (v.nonce_key, v.expi
 -- Forget nonces whose request could no longer pass the clock-skew check.
 DELETE FROM sms_nonce WHERE expires_at < :before
 
+-- name: claim_mo_id
+-- Remember the gateway id of a reply (or part) being stored, unless the channel already has
+-- it: no row changed = a copy the gateway sent again, skipped (sms_mo_id; two engines racing
+-- on one id: the loser's unique-key error parks its copy, see the store).
+MERGE INTO sms_mo_id m
+USING (SELECT :channel AS channel, :gateway_msg_id AS gateway_msg_id,
+              :received_at AS received_at FROM dual) v
+ON (m.channel = v.channel AND m.gateway_msg_id = v.gateway_msg_id)
+WHEN NOT MATCHED THEN INSERT (channel, gateway_msg_id, received_at)
+    VALUES (v.channel, v.gateway_msg_id, v.received_at)
+
+-- name: purge_mo_ids
+-- Forget the gateway ids of replies received before a time (engine.mo_id_days).
+DELETE FROM sms_mo_id WHERE received_at < :before
+
 -- name: trim_events
 -- Forget up to `batch` pushed events older than a time (history.event_retention_days).
 DELETE FROM sms_event WHERE pushed_at IS NOT NULL AND event_at < :before AND ROWNUM <= :batch

@@ -1217,6 +1217,17 @@ ON CONFLICT (nonce_key) DO NOTHING
 -- Forget nonces whose request could no longer pass the clock-skew check.
 DELETE FROM sms_nonce WHERE expires_at < %(before)s
 
+-- name: claim_mo_id
+-- Remember the gateway id of a reply (or part) being stored, unless the channel already has
+-- it: no row changed = a copy the gateway sent again, skipped (sms_mo_id).
+INSERT INTO sms_mo_id (channel, gateway_msg_id, received_at)
+VALUES (%(channel)s, %(gateway_msg_id)s, %(received_at)s)
+ON CONFLICT (channel, gateway_msg_id) DO NOTHING
+
+-- name: purge_mo_ids
+-- Forget the gateway ids of replies received before a time (engine.mo_id_days).
+DELETE FROM sms_mo_id WHERE received_at < %(before)s
+
 -- name: trim_events
 -- Forget up to `batch` pushed events older than a time (history.event_retention_days).
 DELETE FROM sms_event WHERE id IN (

@@ -1307,6 +1307,19 @@ WHERE NOT EXISTS (SELECT 1 FROM sms_nonce WITH (UPDLOCK, HOLDLOCK) WHERE nonce_k
 -- Forget nonces whose request could no longer pass the clock-skew check.
 DELETE FROM sms_nonce WHERE expires_at < @before
 
+-- name: claim_mo_id
+-- Remember the gateway id of a reply (or part) being stored, unless the channel already has
+-- it: no row changed = a copy the gateway sent again, skipped (sms_mo_id; two engines racing
+-- on one id: the loser's unique-key error parks its copy, see the store).
+INSERT INTO sms_mo_id (channel, gateway_msg_id, received_at)
+SELECT @channel, @gateway_msg_id, @received_at
+WHERE NOT EXISTS (SELECT 1 FROM sms_mo_id WITH (UPDLOCK, HOLDLOCK)
+                  WHERE channel = @channel AND gateway_msg_id = @gateway_msg_id)
+
+-- name: purge_mo_ids
+-- Forget the gateway ids of replies received before a time (engine.mo_id_days).
+DELETE FROM sms_mo_id WHERE received_at < @before
+
 -- name: trim_events
 -- Forget up to `batch` pushed events older than a time (history.event_retention_days).
 DELETE TOP (@batch) FROM sms_event WHERE pushed_at IS NOT NULL AND event_at < @before

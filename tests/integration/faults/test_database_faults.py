@@ -189,14 +189,16 @@ def test_a_database_refusing_writes_stops_claims_raises_the_alarm_and_loses_noth
     c = simulator_counters(sim)
     settled = lambda: c.report_acks + c.redelivered == c.reports_sent + c.mo_sent  # noqa: E731
     wait_moving(e2e, settled, "every report and reply answered", lambda: c.report_acks)
-    # Every reply held through the refusal is stored; one whose link closed before its
-    # answer is sent again by the gateway and stored again (docs/ops.md: at most once per
-    # time the gateway sends it).
+    # Every reply held through the refusal is stored, once: one whose link closed before
+    # its answer is sent again by the gateway under the Msg_Id it had, answered and skipped
+    # (sms_mo_id, schema 22).
     inbox = "SELECT count(*), count(DISTINCT phone) FROM sms_inbox"
     wait_moving(e2e, lambda: e2e.query(inbox)[0][1] == REPLIES, "the replies stored", e2e.counts)
     stored, distinct = e2e.query(inbox)[0]
-    print(f"replies stored {stored} ({distinct} distinct), sent {c.mo_sent}")
-    assert distinct == REPLIES and stored <= c.mo_sent
+    ids = e2e.query("SELECT count(*) FROM sms_mo_id")[0][0]
+    print(f"replies stored {stored} ({distinct} distinct, {ids} ids), sent {c.mo_sent}")
+    assert stored == distinct == ids == REPLIES
+    assert c.mo_sent > REPLIES, "no reply was sent again: the test shows no duplicate skipped"
 
 
 def test_a_listen_server_that_never_answers_costs_one_bounded_wait(pg_url: str) -> None:

@@ -166,3 +166,15 @@ def test_wrong_server_authenticator_is_only_a_warning(caplog: pytest.LogCaptureF
         assert not caplog.records
         cmpp.check_login(pdus.ConnectResp(1, 0, b"\x00" * 16, pdus.V30))
     assert "AuthenticatorISMG does not match" in caplog.text
+
+
+def test_a_reply_and_a_part_carry_the_deliver_msg_id() -> None:
+    """The engine stores a reply once per (channel, Msg_Id): the ISMG sends an unanswered
+    DELIVER again under the Msg_Id it had."""
+    whole = pdus.Deliver(1, 0x0123456789ABCDEF, "10690123", "13800138000", "好".encode("utf-16-be"))
+    (event,) = adapter().classify(whole).events  # type: ignore[union-attr]
+    assert isinstance(event, MoMessage) and event.gateway_msg_id == "0123456789abcdef"
+    content = udh.build(5, 2, 1) + "改到".encode("utf-16-be")
+    part = pdus.Deliver(2, 0xFEDC, "10690123", "13800138000", content, tp_udhi=1)
+    (event,) = adapter().classify(part).events  # type: ignore[union-attr]
+    assert isinstance(event, MoPart) and event.gateway_msg_id == "000000000000fedc"

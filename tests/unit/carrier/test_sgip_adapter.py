@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hisms.carrier.base import DeliveryReport, MoPart, Submission, SubmitKey
+from hisms.carrier.base import DeliveryReport, MoMessage, MoPart, Submission, SubmitKey
 from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.adapter import SgipAdapter
@@ -135,3 +135,12 @@ def test_login_unbind_and_no_keepalive() -> None:
         reply=pdus.UnbindResp(sequence=unbind.sequence), closes=True
     )
     assert isinstance(adapter.classify(pdus.UnbindResp(sequence=unbind.sequence)), Answer)
+
+
+def test_a_reply_carries_its_deliver_sequence_as_its_id() -> None:
+    deliver = pdus.Deliver(
+        sequence=Sequence(3000012345, 1125103000, 17), user_number="8613012345678",
+        sp_number="106550018001", content="好".encode("utf-16-be"),
+    )  # fmt: skip
+    (event,) = SgipAdapter("cucc", OPTIONS).classify(deliver).events  # type: ignore[union-attr]
+    assert isinstance(event, MoMessage) and event.gateway_msg_id == "3000012345-1125103000-17"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hisms.carrier.base import DeliveryReport, MoPart, Submission, SubmitKey
+from hisms.carrier.base import DeliveryReport, MoMessage, MoPart, Submission, SubmitKey
 from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.smgp import auth, pdus
 from hisms.carrier.smgp.adapter import SmgpAdapter
@@ -138,3 +138,8 @@ def test_login_and_its_answers() -> None:
         a.check_login(pdus.LoginResp(sequence_id=1, status=21))
     with pytest.raises(LoginRefused, match="expected LOGIN_RESP"):
         a.check_login(pdus.ActiveTest(sequence_id=1))
+
+
+def test_a_reply_carries_the_deliver_msg_id() -> None:
+    (event,) = adapter().classify(_mo(3, "好".encode("utf-16-be"))).events  # type: ignore[union-attr]
+    assert isinstance(event, MoMessage) and event.gateway_msg_id == "01006101161700012345"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hisms.carrier.base import DeliveryReport, MoPart, Submission, SubmitKey
+from hisms.carrier.base import DeliveryReport, MoMessage, MoPart, Submission, SubmitKey
 from hisms.carrier.session.adapter import Answer, LoginRefused, PeerRequest, SubmitAnswer, Verdict
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.adapter import SmppAdapter
@@ -187,3 +187,14 @@ def test_connection_turns_an_unknown_command_into_undecodable() -> None:
     assert isinstance(conn.next_event(), pdus.BindTransceiverResp)
     conn.receive_data(b"\x00\x00\x00\x10\x00\x00\x01\x03\x00\x00\x00\x00\x00\x00\x00\x07")
     assert conn.next_event() == Undecodable(7, 3, "unknown command_id 0x00000103")
+
+
+def test_a_reply_carries_no_id_smpp_gives_an_mo_none() -> None:
+    """deliver_sm has no message id for an MO (deliver_sm_resp's is unused): a reply sent
+    again after a reconnect is stored again."""
+    deliver = pdus.DeliverSm(
+        sequence_number=9, source_addr="13900000000", destination_addr="106901238001",
+        data_coding=8, short_message="好".encode("utf-16-be"),
+    )  # fmt: skip
+    (event,) = adapter().classify(deliver).events  # type: ignore[union-attr]
+    assert isinstance(event, MoMessage) and event.gateway_msg_id is None
