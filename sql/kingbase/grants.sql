@@ -37,6 +37,8 @@ GRANT SELECT ON sms_alarm_rule TO hisms_engine;
 GRANT SELECT, INSERT, DELETE ON sms_nonce TO hisms_engine;
 -- The gateway ids of stored replies: claimed as each is stored, purged after engine.mo_id_days.
 GRANT SELECT, INSERT, DELETE ON sms_mo_id TO hisms_engine;
+-- The parts of long replies waiting for their siblings (any engine joins them).
+GRANT SELECT, INSERT, DELETE ON sms_mo_part TO hisms_engine;
 -- Console users: the console (in hisms run or hisms console) logs them in and changes them.
 GRANT SELECT, INSERT, UPDATE ON sms_user TO hisms_engine;
 -- The console's address book: its pages and imports add, change and delete contacts, groups
@@ -46,7 +48,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON sms_contact, sms_contact_group, sms_cont
 -- Billing accounts (read), the quota counters (charged) and the report rollup (kept);
 -- accounts and `hisms report rebuild` are the schema owner's.
 GRANT SELECT ON sms_account TO hisms_engine;
-GRANT SELECT, INSERT, UPDATE ON sms_account_usage, sms_rollup TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE ON sms_account_usage, sms_rollup, sms_rollup_day TO hisms_engine;
 
 -- Content policy: the engine reads profiles, signatures, templates and words, adds the
 -- blacklist entries of unsubscribe replies, keeps the duplicate window, and appends to the

@@ -37,12 +37,15 @@ GRANT SELECT ON hisms.sms_alarm_rule TO hisms_engine;
 GRANT SELECT ON hisms.sms_account TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_account_usage TO hisms_engine;
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_rollup TO hisms_engine;
+GRANT SELECT, INSERT, UPDATE ON hisms.sms_rollup_day TO hisms_engine;
 
 -- Request nonces of the JSON API and the WebService: taken once, purged once expired.
 GRANT SELECT, INSERT, DELETE ON hisms.sms_nonce TO hisms_engine;
 -- The gateway ids of stored replies: claimed as each is stored (UPDATE: the claim is a
 -- MERGE), purged after engine.mo_id_days.
 GRANT SELECT, INSERT, UPDATE, DELETE ON hisms.sms_mo_id TO hisms_engine;
+-- The parts of long replies waiting for their siblings (any engine joins them).
+GRANT SELECT, INSERT, DELETE ON hisms.sms_mo_part TO hisms_engine;
 -- Console users: the console (in hisms run or hisms console) logs them in and changes them.
 GRANT SELECT, INSERT, UPDATE ON hisms.sms_user TO hisms_engine;
 -- The console's address book: its pages and imports add, change and delete contacts, groups

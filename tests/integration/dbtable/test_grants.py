@@ -13,14 +13,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from hisms.adapters.his.profiles import Profiles
+from hisms.adapters.nonces import NonceBook
 from hisms.carrier.base import DeliveryReport, utcnow
+from hisms.engine.billing.accounts import Owners
 from hisms.engine.store import open_store
-from hisms.engine.store.base import BULK, Mo, NewMessage, WriteBack
+from hisms.engine.store.base import BULK, Mo, MoPartRow, NewMessage, WriteBack
 
 SQL = Path(__file__).parents[3] / "sql"
 PHONE = "13800138000"
@@ -270,10 +274,17 @@ def _run_the_engine_as(url: str) -> None:
         )
         old = DeliveryReport("cm", "GONE", "DELIVRD", received_at=now - timedelta(days=8))
         store.save_reports("w", [DeliveryReport("cm", "M1", "DELIVRD"), old])
-        store.save_mo("w", [Mo("cm", PHONE, "106", "1", now, None)], 3600)
+        reply = Mo("cm", PHONE, "106", "1", now, None, gateway_msg_id="0123456789abcdef")
+        assert len(store.save_mo("w", [reply, reply], 3600)) == 1  # sms_mo_id
+        parts = [MoPartRow("cm", PHONE, "106", "", 9, 2, seq, "几点", now) for seq in (1, 2)]
+        (joined,) = store.save_mo_parts("w", parts)  # sms_mo_part
+        assert len(joined) == 2
         assert store.purge_unmatched(now - timedelta(days=7)) == 1
         assert store.reclaim("w", 5) == (0, 0)
         assert store.get_message(oid)["status_name"] == "DELIVERED"  # type: ignore[index]
+        owners = Owners(Profiles({}), {})
+        assert store.roll_up_step(10, ZoneInfo("Asia/Shanghai"), owners.of) == 1  # the rollups
+        assert NonceBook(store, "api", 60).fresh("ESB", b"n1")  # sms_nonce
     finally:
         store.close()
 
