@@ -56,6 +56,12 @@ class Policy:
         except phone.InvalidPhone as exc:
             return validate.Rejection(exc.code, exc.text)
         content, category = row.content, str(source.category)
+        if row.template_code and not source.allows(row.template_code):
+            text = (
+                f"template {row.template_code!r} is not one source {row.source_system} may use"
+                f" ({', '.join(source.templates)})"
+            )
+            return validate.Rejection(ErrorCode.TEMPLATE_NOT_ALLOWED, text)
         if row.template_code:
             rendered = templates.render(self.templates, row.template_code, row.params)
             if isinstance(rendered, templates.Refused):

@@ -204,6 +204,35 @@ def test_a_template_with_a_missing_variable_is_rejected_naming_it(db_url: str) -
     store.close()
 
 
+def test_a_template_not_in_its_source_profile_is_rejected(db_url: str) -> None:
+    store = open_store(db_url)
+    for code in ("FZ", "JC"):
+        store.put_policy("template", {**FZ, "code": code, "state": "APPROVED", "note": None}, OPS)
+    store.put_policy("profile", SourceProfile(templates=("FZ",)).row("LAB"), OPS)
+    params = json.dumps({"patient": "张三", "time": "明天上午"})
+    ids = store.enqueue(
+        [
+            NewMessage(PATIENT, None, "LAB", template_code="FZ", params=params),
+            NewMessage(PATIENT, None, "LAB", template_code="JC", params=params),
+            NewMessage(PATIENT, None, "HIS", template_code="JC", params=params),  # any
+        ],
+        "t",
+    )
+    engine = Engine(settings(db_url), store, {"lb": LoopbackCarrier("lb", report_delay=0.01)})
+
+    async def step() -> None:
+        await until(lambda: asyncio.to_thread(final(store, ids)), 20, "every message final")
+
+    asyncio.run(running([engine], step))
+    listed, other, anyone = (store.get_message(i) for i in ids)
+    assert listed["status"] == anyone["status"] == Status.DELIVERED  # type: ignore[index]
+    assert (other["status"], other["error_code"]) == (Status.REJECTED, "TEMPLATE_NOT_ALLOWED")  # type: ignore[index]
+    assert other["error_text"] == "template 'JC' is not one source LAB may use (FZ)"  # type: ignore[index]
+    (stored,) = (r for r in store.load_policy().profiles if r["source_system"] == "LAB")
+    assert stored["templates"] == "FZ"
+    store.close()
+
+
 def test_a_source_default_priority_applies_when_a_message_gives_none(db_url: str) -> None:
     store = open_store(db_url)
     store.put_policy("profile", SourceProfile(priority=2).row("CV"), OPS)
