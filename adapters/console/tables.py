@@ -117,6 +117,7 @@ async def blacklist_add(console: Console, request: Request, user: User) -> Respo
             _text(form, "phone"),
             prefix=form.get("prefix") == "1",
             source_system=_text(form, "source_system"),
+            service_number=_text(form, "service_number"),
             categories=_text(form, "categories").replace("，", ","),
             reason=_text(form, "reason")[:200],
         )

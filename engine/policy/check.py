@@ -92,6 +92,16 @@ class Policy:
             return replace(passed, digest=digest, window=source.duplicate_seconds)
         return passed
 
+    def barred(self, passed: Passed, source_system: str, sender: str, now: datetime) -> str | None:
+        """Once routed: the ``error_text`` of the blacklist entry scoped by service number
+        that blocks a message sent as ``sender`` (its channel's service number and its
+        source's extension), if any. Entries without that scope were asked in :meth:`check`."""
+        if not sender or not passed.source.blacklist or not self.blacklist.by_sender:
+            return None
+        category = passed.category
+        entry = self.blacklist.hit(passed.message.phone, source_system, category, now, sender)
+        return entry.describe() if entry is not None else None
+
     def _signatures(self, row: Claimed, source: SourceProfile, rules: validate.Rules) -> list[str]:
         """The signatures this row may carry, the one to add first: the row's, its account's,
         its source's, the configuration's default."""

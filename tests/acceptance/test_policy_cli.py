@@ -33,21 +33,27 @@ def test_blacklist_add_list_export_import_remove(
     run = lambda *a, **k: cli.run(*a, config=config, **k)  # noqa: E731
     hard = run("blacklist", "add", "13800138000", "--reason", "complaint").stdout.strip()
     scoped = run(
-        "blacklist", "add", "1390013", "--prefix", "--source", "HIS", "--category", "notice"
-    ).stdout.strip()
+        "blacklist", "add", "1390013", "--prefix", "--source", "HIS", "--category", "notice",
+        "--service-number", "106901230101",
+    ).stdout.strip()  # fmt: skip
     listed = run("blacklist", "list").stdout
     assert f"{hard} 138****8000 all traffic complaint" in listed
-    assert f"{scoped} 1390013* source_system=HIS categories=notice" in listed
+    assert (
+        f"{scoped} 1390013* source_system=HIS service_number=106901230101 categories=notice"
+        in listed
+    )
     bad = run("blacklist", "add", "12345", check=False)
     assert bad.returncode != 0 and "5 digits" in bad.stderr
 
     exported = tmp_path / "out.csv"
     assert "exported 2 entries" in run("blacklist", "export", str(exported)).stdout
     assert "13800138000" in exported.read_text("utf-8-sig")  # in full: the export is audited
+    assert "service_number" in exported.read_text("utf-8-sig").splitlines()[0]
     assert f"removed blacklist entry {hard}" in run("blacklist", "remove", hard).stdout
     assert run("blacklist", "remove", hard, check=False).returncode != 0
     assert "imported 2 entries" in run("blacklist", "import", str(exported)).stdout
     assert run("blacklist", "list").stdout.count("138****8000") == 1
+    assert run("blacklist", "list").stdout.count("service_number=106901230101") == 2
 
     broken = tmp_path / "broken.csv"
     broken.write_text("phone,categories\n13800138001,notice\n13800138002,nonsense\n", "utf-8")

@@ -101,3 +101,26 @@ def test_an_entry_added_in_the_form_is_checked_as_the_cli_checks_it(
     browse(scenario)
     got = [(e["phone"], e["prefix"], e["categories"]) for e in store.load_policy().blacklist]
     assert got == [("13800138000", 0, "marketing,notice"), ("1700", 1, None)]
+
+
+def test_an_entry_scoped_by_service_number_is_added_listed_and_exported(
+    store: Store, browse: Callable[[Scenario], None]
+) -> None:
+    async def scenario(client: Client) -> None:
+        token = await login(client, "admin")
+        post = lambda **form: client.post(  # noqa: E731
+            "/console/blacklist", data={"csrf_token": token, **form}
+        )
+        added = await post(phone="13800138000", service_number="106901230104", reason="投诉")
+        assert added.status_code == 303
+        wrong = await post(phone="13800138001", service_number="1069-01")
+        assert wrong.status_code == 400 and "service number" in wrong.text
+        page = await client.get("/console/blacklist")
+        assert "服务号码" in page.text and "106901230104" in page.text
+        exported = await client.get("/console/blacklist/export?format=csv")
+        (row,) = csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")))
+        assert row["service_number"] == "106901230104"
+
+    browse(scenario)
+    (entry,) = store.load_policy().blacklist
+    assert (entry["phone"], entry["service_number"]) == ("13800138000", "106901230104")
