@@ -249,12 +249,15 @@ async def profile_save(console: Console, request: Request, user: User) -> Respon
              "category", "words", "signature_at")}  # fmt: skip
     row = await console.db(console.store.policy_row, "profile", name)
     current = SourceProfile.of_row(row) if row else NO_PROFILE
-    try:
+    try:  # the fields the form leaves empty (and templates, which it has not) stay as they are
         profile = SourceProfile(
-            **{**current.model_dump(), **{k: v for k, v in given.items() if v}},
-            priority=int(_text(form, "priority")) if _text(form, "priority") else None,
-            duplicate_seconds=int(_text(form, "duplicate_seconds") or 0),
-            blacklist=form.get("blacklist") == "1",
+            **{
+                **current.model_dump(),
+                **{k: v for k, v in given.items() if v},
+                "priority": int(_text(form, "priority")) if _text(form, "priority") else None,
+                "duplicate_seconds": int(_text(form, "duplicate_seconds") or 0),
+                "blacklist": form.get("blacklist") == "1",
+            }
         )
     except (pydantic.ValidationError, ValueError) as exc:
         return await _listing(console, request, user, "profiles", f"来源配置有误：{exc}")
