@@ -168,6 +168,10 @@ class Carrier(ABC):
     ``submit`` from several tasks at once; each call returns one result per
     submission, in the same order."""
 
+    # The service number it sends from (a message's sender is this followed by its source's
+    # extension); "" for a channel without one (a cloud API sends under a sign name).
+    src_number: str = ""
+
     def __init__(self, name: str) -> None:
         self.name = name
 

@@ -40,6 +40,10 @@ class ErrorCode(enum.StrEnum):
         "no 【signature】 in the content, the row, the source system or the configuration",
     )
     # Refused by the content policy (REJECTED), in the order of the checks (docs/policy.md).
+    TEMPLATE_NOT_ALLOWED = (
+        "TEMPLATE_NOT_ALLOWED",
+        "template_code is not one of the templates its source's profile lists (both named)",
+    )
     TEMPLATE_UNKNOWN = (
         "TEMPLATE_UNKNOWN",
         "template_code names no template, or one that is not APPROVED",

@@ -30,6 +30,11 @@ def blacklist() -> None:
 @click.option("--prefix", is_flag=True, help="PHONE is the leading digits of the numbers.")
 @click.option("--source", "source_system", default="", help="Only this source system's.")
 @click.option(
+    "--service-number",
+    default="",
+    help="Only messages sent from this number: a channel's src_number and the source's ext.",
+)
+@click.option(
     "--category",
     "categories",
     type=CATEGORIES,
@@ -76,7 +81,9 @@ def blacklist_list(obj: Any) -> None:
         expire = utc_time(r["expire_at"])
         shown = {**r, "expire_at": f"{expire.astimezone():%Y-%m-%d %H:%M:%S}" if expire else None}
         scope = " ".join(
-            f"{k}={shown[k]}" for k in ("source_system", "categories", "expire_at") if shown[k]
+            f"{k}={shown[k]}"
+            for k in ("source_system", "service_number", "categories", "expire_at")
+            if shown[k]
         )
         click.echo(f"{r['id']} {number} {scope or 'all traffic'} {r['reason'] or ''}".rstrip())
 
@@ -86,8 +93,8 @@ def blacklist_list(obj: Any) -> None:
 @click.pass_obj
 def blacklist_import(obj: Any, path: Path) -> None:
     """Add the entries of an Excel (.xlsx) or CSV file (first row: phone, prefix,
-    source_system, categories, reason, expire_at; phone required). A wrong line adds
-    nothing and is named."""
+    source_system, service_number, categories, reason, expire_at; phone required). A wrong
+    line adds nothing and is named."""
     try:
         rows = read_file(path)
     except (ValueError, InvalidPhone, UnicodeError) as exc:

@@ -86,8 +86,13 @@ def source_list(obj: Any) -> None:
     profiles = {**obj.settings.sources, **stored}
     for name in sorted(profiles):
         where = "database" if name in stored else "configuration"
-        fields = " ".join(f"{k}={v}" for k, v in profiles[name].model_dump().items())
+        fields = " ".join(f"{k}={_shown(v)}" for k, v in profiles[name].model_dump().items())
         click.echo(f"{name} ({where}): {fields}")
+
+
+def _shown(value: Any) -> Any:
+    """A field as ``source list`` prints it: a template list comma-separated, ``*`` for any."""
+    return ",".join(value) or "*" if isinstance(value, tuple | list) else value
 
 
 @source.command("set")
@@ -102,6 +107,10 @@ def source_list(obj: Any) -> None:
 @click.option("--blacklist/--no-blacklist", default=None, help="Whether the blacklist applies.")
 @click.option("--words", type=click.Choice(["reject", "mask", "off"]))
 @click.option("--duplicate-seconds", type=click.IntRange(0))
+@click.option(
+    "--templates",
+    help="Template codes its messages may use, comma-separated; an empty text: any.",
+)
 @click.pass_obj
 def source_set(obj: Any, /, name: str, **given: Any) -> None:
     """Change the given fields of a source's profile (the others stay as they are)."""

@@ -26,6 +26,8 @@ from hisms.engine.store.base import Accepted, Claimed, WriteBack
 
 # (channel, text) -> the data coding the channel sends the whole text in (Carrier.coding)
 Coding = Callable[[str, str], int]
+# channel -> its service number (Carrier.src_number; "" when it has none)
+Senders = Callable[[str], str]
 
 
 @dataclass(slots=True)
@@ -43,6 +45,9 @@ class Outgoing:
     tried: set[str] = field(default_factory=set)  # channels it was handed to
     waits_for: str | None = None  # why no channel of its group is left, once failing over
     split: Callable[[int], list[Submission]] | None = None  # the parts in a data coding
+    # channel -> why a blacklist entry scoped by service number blocks it as sent from there
+    barred: Callable[[str], str | None] | None = None
+    refused: str | None = None  # that reason, once a fail-over chose such a channel
 
     @property
     def parts(self) -> list[Submission]:
@@ -60,6 +65,9 @@ class Outgoing:
         if route.channel is None:
             again = router.route(self.facts, pinned=row.pinned_channel)
             self.waits_for = again.why if route.wait else route.why
+        elif self.barred is not None and (why := self.barred(route.channel)) is not None:
+            self.refused = why  # settled REJECTED: not sent from that service number either
+            return Route(route.rule, None, why)
         else:
             self.channel, self.done = route.channel, []
             self._recode(coding)
@@ -80,10 +88,12 @@ def plan(
     policy: RetryPolicy,
     coding: Coding = lambda channel, text: UCS2,
     accepted: Mapping[int, Sequence[Accepted]] | None = None,
+    senders: Senders = lambda channel: "",
 ) -> tuple[list[Outgoing], WriteBack]:
     """``content``: the content policy's rules; the duplicate check comes after, with the
     database (:func:`drop_duplicates`). ``accepted``: parts of the rows accepted before;
-    those of the channel the row is routed to now are not submitted again."""
+    those of the channel the row is routed to now are not submitted again. ``senders``:
+    each channel's service number, for blacklist entries scoped by service number."""
     outgoing: list[Outgoing] = []
     done = WriteBack()
     now = utcnow()
@@ -99,11 +109,14 @@ def plan(
             done.finals.append(final(row, Status.REJECTED, checked.code, checked.text))
             continue
         facts = _facts(row, checked, router)
+        barred = partial(_barred, content, row, checked, senders, now)
         route = router.route(facts, rather_not=row.resend_from, pinned=row.pinned_channel)
         if route.wait:
             done.waits.append(waiting(row, route.why, policy))
         elif route.channel is None:
             done.finals.append(final(row, Status.FAILED, ErrorCode.NO_CHANNEL, route.why))
+        elif (why := barred(route.channel)) is not None:
+            done.finals.append(final(row, Status.REJECTED, ErrorCode.BLACKLISTED, why))
         else:
             split = partial(_parts, row, checked)
             parts = split(coding(route.channel, checked.message.text))
@@ -113,9 +126,31 @@ def plan(
                 before = []  # another sender now: the handset could not join old and new parts
             window = checked.digest, checked.window
             outgoing.append(
-                Outgoing(row, route.channel, phone, parts, facts, *window, before, split=split)
+                Outgoing(
+                    row,
+                    route.channel,
+                    phone,
+                    parts,
+                    facts,
+                    *window,
+                    before,
+                    split=split,
+                    barred=barred,
+                )
             )
     return outgoing, done
+
+
+def _barred(
+    content: Policy, row: Claimed, checked: Passed, senders: Senders, now: datetime, channel: str
+) -> str | None:
+    """Why a blacklist entry scoped by service number blocks ``row`` sent through
+    ``channel``: as its service number followed by the source's extension (what the
+    patient's phone shows), if one does."""
+    service = senders(channel)
+    if not service:
+        return None  # a channel without a service number (a cloud API): nothing to match
+    return content.barred(checked, row.source_system, service + checked.source.ext, now)
 
 
 def drop_duplicates(
@@ -199,6 +234,10 @@ def settle(
         got = [results.get(p.key) or _missing(p.key) for p in message.parts]
         accepted = [r for r in got if r.outcome is Outcome.ACCEPTED]
         into.segments.extend(_segment(message, r) for r in accepted)
+        if message.refused is not None:  # failed over to a service number it is barred from
+            barred = final(message.row, Status.REJECTED, ErrorCode.BLACKLISTED, message.refused)
+            into.finals.append(barred)
+            continue
         failed = next((r for r in got if r.outcome is Outcome.FAILED), None)
         retry = next((r for r in got if r.outcome is Outcome.RETRY), None)
         row = message.row

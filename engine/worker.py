@@ -330,7 +330,14 @@ class Engine:
             router = self.channels.router
             content = self.policies.current
             outgoing, written = process.plan(
-                rows, self.rules, router, content, self.policy, self._coding, accepted
+                rows,
+                self.rules,
+                router,
+                content,
+                self.policy,
+                self._coding,
+                accepted,
+                self._sender,
             )
             outgoing = await self._unique(outgoing, written)
             outgoing = await self._quota(outgoing, written)
@@ -388,6 +395,9 @@ class Engine:
 
     def _coding(self, channel: str, text: str) -> int:
         return self.carriers[channel].coding(text)
+
+    def _sender(self, channel: str) -> str:
+        return self.carriers[channel].src_number
 
     async def _submit(self, outgoing: Sequence[process.Outgoing]) -> dict[SubmitKey, SubmitResult]:
         by_channel: dict[str, list[process.Outgoing]] = defaultdict(list)

@@ -112,13 +112,19 @@ async def blacklist(console: Console, request: Request, user: User) -> Response:
 @page("edit")
 async def blacklist_add(console: Console, request: Request, user: User) -> Response:
     form = await request.form()
+    try:
+        expire_at = _expiry(_text(form, "expire_at"), console.zone)
+    except ValueError as exc:
+        return await _listing(console, request, user, "blacklist", f"到期时间有误：{exc}")
     try:  # checked as `hisms blacklist add` checks it: the number or prefix, the categories
         entry = blackfile.entry_row(
             _text(form, "phone"),
             prefix=form.get("prefix") == "1",
             source_system=_text(form, "source_system"),
+            service_number=_text(form, "service_number"),
             categories=_text(form, "categories").replace("，", ","),
             reason=_text(form, "reason")[:200],
+            expire_at=expire_at,
         )
     except phone.InvalidPhone as exc:
         return await _listing(console, request, user, "blacklist", f"号码有误：{exc.text}")
@@ -126,6 +132,23 @@ async def blacklist_add(console: Console, request: Request, user: User) -> Respo
         return await _listing(console, request, user, "blacklist", f"有误：{exc}")
     await console.db(console.store.add_blacklist, [entry], who(request, user))
     return console.redirect("/blacklist")
+
+
+def _expiry(text: str, zone: str) -> datetime | None:
+    """The form's 到期时间 (a datetime-local field: the hospital's time zone) as an aware
+    time, which ``entry_row`` stores as ``hisms blacklist add --expire-at`` does; it must
+    be later than now (an entry that expired already would block nothing)."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text[:40]!r} 不是日期时间（如 2026-12-31T18:00）") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(zone))
+    if when <= datetime.now(UTC):
+        raise ValueError(f"{when:%Y-%m-%d %H:%M} 已经过去")
+    return when
 
 
 @page("edit")
@@ -226,12 +249,15 @@ async def profile_save(console: Console, request: Request, user: User) -> Respon
              "category", "words", "signature_at")}  # fmt: skip
     row = await console.db(console.store.policy_row, "profile", name)
     current = SourceProfile.of_row(row) if row else NO_PROFILE
-    try:
+    try:  # the fields the form leaves empty (and templates, which it has not) stay as they are
         profile = SourceProfile(
-            **{**current.model_dump(), **{k: v for k, v in given.items() if v}},
-            priority=int(_text(form, "priority")) if _text(form, "priority") else None,
-            duplicate_seconds=int(_text(form, "duplicate_seconds") or 0),
-            blacklist=form.get("blacklist") == "1",
+            **{
+                **current.model_dump(),
+                **{k: v for k, v in given.items() if v},
+                "priority": int(_text(form, "priority")) if _text(form, "priority") else None,
+                "duplicate_seconds": int(_text(form, "duplicate_seconds") or 0),
+                "blacklist": form.get("blacklist") == "1",
+            }
         )
     except (pydantic.ValidationError, ValueError) as exc:
         return await _listing(console, request, user, "profiles", f"来源配置有误：{exc}")

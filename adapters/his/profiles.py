@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Category = Literal["transactional", "notice", "marketing"]
 # The columns of sms_source_profile a NULL stands for "" in.
@@ -39,17 +39,37 @@ class SourceProfile(BaseModel):
     blacklist: bool = True  # the blacklist applies
     words: Literal["reject", "mask", "off"] = "reject"  # on a sensitive word
     duplicate_seconds: int = Field(0, ge=0)  # same number and text within: DUPLICATE (0: off)
+    # The template codes its messages may use; empty: any (a text without one is not limited).
+    templates: tuple[str, ...] = ()
+
+    @field_validator("templates", mode="before")
+    @classmethod
+    def _codes(cls, value: Any) -> tuple[str, ...]:
+        """A list, or a comma-separated text (``hisms source set --templates FZ,JC``)."""
+        if value is None:
+            return ()
+        given = value.split(",") if isinstance(value, str) else list(value)
+        codes = [str(c).strip() for c in given]
+        if any(len(c) > 64 for c in codes):
+            raise ValueError("a template code is at most 64 characters")
+        return tuple(dict.fromkeys(c for c in codes if c))
+
+    def allows(self, template_code: str) -> bool:
+        """Whether this source's messages may use the template ``template_code``."""
+        return not self.templates or template_code in self.templates
 
     def row(self, source_system: str) -> dict[str, Any]:
         """As a ``sms_source_profile`` row."""
         row = self.model_dump()
         row.update({k: row[k] or None for k in _TEXT}, blacklist=int(self.blacklist))
+        row["templates"] = ",".join(self.templates) or None
         return {"source_system": source_system, **row}
 
     @classmethod
     def of_row(cls, row: Mapping[str, Any]) -> SourceProfile:
         values = {k: v for k, v in row.items() if k != "source_system"}
         values.update({k: values[k] or "" for k in _TEXT}, blacklist=bool(values["blacklist"]))
+        values["templates"] = values.get("templates") or ()  # NULL: any
         return cls(**values)
 
 

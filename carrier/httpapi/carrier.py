@@ -76,6 +76,9 @@ class HttpCarrier(Carrier):
         self.settings = settings
         self.provider = provider
         self.client = client  # closed with the carrier (a provider on an SDK may have none)
+        # An aggregator's gateway sends from src_number + ext (when configured); the cloud
+        # APIs send under a sign name, from no number of ours.
+        self.src_number = str(getattr(getattr(provider, "opts", None), "src_number", "") or "")
         self.stats = HttpStats()
         self.rate = AdaptiveRate(settings.rate)
         self.gate = Gate(settings.connections)

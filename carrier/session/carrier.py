@@ -18,6 +18,8 @@ class SessionCarrier(Carrier):
     def __init__(self, name: str, session: ChannelSession) -> None:
         super().__init__(name)
         self.session = session
+        options = getattr(session.adapter, "options", None)  # every protocol's has src_number
+        self.src_number = str(getattr(options, "src_number", "") or "")
 
     @property
     def stats(self) -> SessionStats:

@@ -2,9 +2,16 @@
 Excel files operators import and export.
 
 An entry blocks a message to its number (or to any number its prefix begins) when each
-scope it gives matches: the source system, the category. An entry without scope is hard:
-it blocks everything, critical values too. Unsubscribing adds one scoped to the
-non-transactional categories, so critical values and verification codes still arrive.
+scope it gives matches: the source system, the service number, the category. An entry
+without scope is hard: it blocks everything, critical values too. Unsubscribing adds one
+scoped to the non-transactional categories, so critical values and verification codes
+still arrive.
+
+A message's service number is what the patient's phone shows as its sender: the service
+number (``src_number``) of the channel it is routed to followed by its source's extension
+(``ext``), as every protocol adapter submits it. It is known once the message is routed,
+so an entry scoped by service number is checked then (:func:`hisms.engine.process.plan`,
+again on a fail-over to another channel); before routing it blocks nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +31,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 from hisms.engine import phone as phones
 from hisms.engine.policy.text import folded
 
-CSV_COLUMNS = ("phone", "prefix", "source_system", "categories", "reason", "expire_at")
+CSV_COLUMNS = (
+    "phone",
+    "prefix",
+    "source_system",
+    "service_number",
+    "categories",
+    "reason",
+    "expire_at",
+)
 EXPORT_COLUMNS = ("id", *CSV_COLUMNS, "created_at", "created_by")
 _TIMES = ("expire_at", "created_at")
 CATEGORIES = frozenset({"transactional", "notice", "marketing"})
@@ -39,6 +54,7 @@ class Entry:
     categories: frozenset[str] | None  # None: every category
     reason: str
     expire_at: datetime | None
+    service_number: str | None = None  # None: any; else the sender the message goes out as
 
     @classmethod
     def of_row(cls, row: Mapping[str, Any]) -> Entry:
@@ -51,18 +67,25 @@ class Entry:
             frozenset(scope.split(",")) if scope else None,
             row["reason"] or "",
             utc_time(row["expire_at"]),
+            row.get("service_number") or None,
         )
 
-    def blocks(self, source_system: str, category: str, now: datetime) -> bool:
+    def blocks(
+        self, source_system: str, category: str, now: datetime, sender: str | None = None
+    ) -> bool:
+        """``sender``: the message's service number; None before it is routed (an entry
+        scoped by service number blocks nothing then)."""
         return (
             (self.expire_at is None or self.expire_at > now)
             and self.source_system in (None, source_system)
+            and self.service_number in (None, sender)
             and (self.categories is None or category in self.categories)
         )
 
     def describe(self) -> str:
         """For ``error_text``: the entry's id first, as the docs promise."""
         scope = [f"source {self.source_system}"] if self.source_system else []
+        scope += [f"service number {self.service_number}"] if self.service_number else []
         scope += [f"categories {','.join(sorted(self.categories))}"] if self.categories else []
         return f"blacklist entry {self.id} ({'; '.join(scope) or 'all traffic'}): {self.reason}"
 
@@ -84,15 +107,28 @@ class Blacklist:
             into = self._prefixes if entry.prefix else self._exact
             into.setdefault(entry.phone, []).append(entry)
         self._lengths = sorted({len(p) for p in self._prefixes})
+        self.by_sender = any(e.service_number for es in self._every() for e in es)
 
-    def hit(self, phone: str, source_system: str, category: str, now: datetime) -> Entry | None:
-        """The first entry that blocks this message, if any."""
+    def _every(self) -> Iterator[list[Entry]]:
+        yield from self._exact.values()
+        yield from self._prefixes.values()
+
+    def hit(
+        self,
+        phone: str,
+        source_system: str,
+        category: str,
+        now: datetime,
+        sender: str | None = None,
+    ) -> Entry | None:
+        """The first entry that blocks this message, if any; ``sender``: its service number
+        once routed (None: entries scoped by service number are not asked)."""
         if not self._exact and not self._lengths:
             return None  # the usual case, checked for every message
         found = list(self._exact.get(phone, ()))
         for n in self._lengths:
             found.extend(self._prefixes.get(phone[:n], ()))
-        return next((e for e in found if e.blocks(source_system, category, now)), None)
+        return next((e for e in found if e.blocks(source_system, category, now, sender)), None)
 
 
 def is_unsubscribe(content: str, keywords: frozenset[str]) -> bool:
@@ -170,11 +206,15 @@ def entry_row(
     categories: str = "",
     reason: str = "",
     expire_at: str | datetime | None = "",
+    service_number: str = "",
 ) -> dict[str, Any]:
     """A checked ``sms_blacklist`` row to insert."""
     is_prefix = str(prefix).strip().lower() in ("1", "true", "yes", "y")
     if is_prefix and not (phone.isdigit() and 3 <= len(phone) <= 11):
         raise ValueError(f"prefix {phone!r} is not 3 to 11 digits")
+    service_number = str(service_number).strip()
+    if service_number and not (service_number.isdigit() and len(service_number) <= 21):
+        raise ValueError(f"service number {service_number!r} is not up to 21 digits")
     number = phone if is_prefix else phones.normalise(phone)
     scope = sorted({c.strip() for c in categories.split(",") if c.strip()})
     if set(scope) - CATEGORIES:
@@ -187,7 +227,7 @@ def entry_row(
         "phone": number,
         "prefix": int(is_prefix),
         "source_system": source_system or None,
-        "service_number": None,
+        "service_number": service_number or None,
         "categories": ",".join(scope) or None,
         "reason": reason or None,
         "inbox_id": None,

@@ -56,6 +56,12 @@ class Policy:
         except phone.InvalidPhone as exc:
             return validate.Rejection(exc.code, exc.text)
         content, category = row.content, str(source.category)
+        if row.template_code and not source.allows(row.template_code):
+            text = (
+                f"template {row.template_code!r} is not one source {row.source_system} may use"
+                f" ({', '.join(source.templates)})"
+            )
+            return validate.Rejection(ErrorCode.TEMPLATE_NOT_ALLOWED, text)
         if row.template_code:
             rendered = templates.render(self.templates, row.template_code, row.params)
             if isinstance(rendered, templates.Refused):
@@ -85,6 +91,16 @@ class Policy:
             digest = hashlib.sha256(key).hexdigest()
             return replace(passed, digest=digest, window=source.duplicate_seconds)
         return passed
+
+    def barred(self, passed: Passed, source_system: str, sender: str, now: datetime) -> str | None:
+        """Once routed: the ``error_text`` of the blacklist entry scoped by service number
+        that blocks a message sent as ``sender`` (its channel's service number and its
+        source's extension), if any. Entries without that scope were asked in :meth:`check`."""
+        if not sender or not passed.source.blacklist or not self.blacklist.by_sender:
+            return None
+        category = passed.category
+        entry = self.blacklist.hit(passed.message.phone, source_system, category, now, sender)
+        return entry.describe() if entry is not None else None
 
     def _signatures(self, row: Claimed, source: SourceProfile, rules: validate.Rules) -> list[str]:
         """The signatures this row may carry, the one to add first: the row's, its account's,

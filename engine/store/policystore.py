@@ -225,7 +225,9 @@ def unsubscribed(tx: _Tx, worker: str, inbox_id: int, categories: str) -> tuple[
         entry = {
             **scope,
             "prefix": 0,
-            "service_number": reply["service_number"],
+            # Not scoped by the number replied to: notices of that source sent through
+            # another channel (routing, a fail-over) come from another number (policy.md).
+            "service_number": None,
             "reason": "unsubscribed by reply",
             "inbox_id": inbox_id,
             "expire_at": None,

@@ -861,13 +861,13 @@ SELECT (SELECT count(*) FROM sms_source_profile) AS profiles,
 -- name: profile_rows
 -- Every source profile.
 SELECT source_system, ext, signature, signature_at, priority, account, dept_code, category,
-       blacklist, words, duplicate_seconds
+       blacklist, words, duplicate_seconds, templates
 FROM sms_source_profile ORDER BY source_system
 
 -- name: get_profile
 -- One source profile, if there is one.
 SELECT source_system, ext, signature, signature_at, priority, account, dept_code, category,
-       blacklist, words, duplicate_seconds
+       blacklist, words, duplicate_seconds, templates
 FROM sms_source_profile WHERE source_system = :source_system
 
 -- name: delete_profile
@@ -877,9 +877,9 @@ DELETE FROM sms_source_profile WHERE source_system = :source_system
 -- name: insert_profile
 -- Add a source profile.
 INSERT INTO sms_source_profile (source_system, ext, signature, signature_at, priority, account,
-    dept_code, category, blacklist, words, duplicate_seconds, created_by, updated_by)
+    dept_code, category, blacklist, words, duplicate_seconds, templates, created_by, updated_by)
 VALUES (:source_system, :ext, :signature, :signature_at, :priority, :account, :dept_code,
-        :category, :blacklist, :words, :duplicate_seconds, :actor, :actor)
+        :category, :blacklist, :words, :duplicate_seconds, :templates, :actor, :actor)
 
 -- name: account_signature_rows
 -- Every signature of an account.

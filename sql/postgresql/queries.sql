@@ -803,13 +803,13 @@ SELECT (SELECT count(*) FROM sms_source_profile) AS profiles,
 -- name: profile_rows
 -- Every source profile.
 SELECT source_system, ext, signature, signature_at, priority, account, dept_code, category,
-       blacklist, words, duplicate_seconds
+       blacklist, words, duplicate_seconds, templates
 FROM sms_source_profile ORDER BY source_system
 
 -- name: get_profile
 -- One source profile, if there is one.
 SELECT source_system, ext, signature, signature_at, priority, account, dept_code, category,
-       blacklist, words, duplicate_seconds
+       blacklist, words, duplicate_seconds, templates
 FROM sms_source_profile WHERE source_system = %(source_system)s
 
 -- name: delete_profile
@@ -819,10 +819,10 @@ DELETE FROM sms_source_profile WHERE source_system = %(source_system)s
 -- name: insert_profile
 -- Add a source profile.
 INSERT INTO sms_source_profile (source_system, ext, signature, signature_at, priority, account,
-    dept_code, category, blacklist, words, duplicate_seconds, created_by, updated_by)
+    dept_code, category, blacklist, words, duplicate_seconds, templates, created_by, updated_by)
 VALUES (%(source_system)s, %(ext)s, %(signature)s, %(signature_at)s, %(priority)s,
         %(account)s, %(dept_code)s, %(category)s, %(blacklist)s, %(words)s,
-        %(duplicate_seconds)s, %(actor)s, %(actor)s)
+        %(duplicate_seconds)s, %(templates)s, %(actor)s, %(actor)s)
 
 -- name: account_signature_rows
 -- Every signature of an account.

@@ -33,21 +33,27 @@ def test_blacklist_add_list_export_import_remove(
     run = lambda *a, **k: cli.run(*a, config=config, **k)  # noqa: E731
     hard = run("blacklist", "add", "13800138000", "--reason", "complaint").stdout.strip()
     scoped = run(
-        "blacklist", "add", "1390013", "--prefix", "--source", "HIS", "--category", "notice"
-    ).stdout.strip()
+        "blacklist", "add", "1390013", "--prefix", "--source", "HIS", "--category", "notice",
+        "--service-number", "106901230101",
+    ).stdout.strip()  # fmt: skip
     listed = run("blacklist", "list").stdout
     assert f"{hard} 138****8000 all traffic complaint" in listed
-    assert f"{scoped} 1390013* source_system=HIS categories=notice" in listed
+    assert (
+        f"{scoped} 1390013* source_system=HIS service_number=106901230101 categories=notice"
+        in listed
+    )
     bad = run("blacklist", "add", "12345", check=False)
     assert bad.returncode != 0 and "5 digits" in bad.stderr
 
     exported = tmp_path / "out.csv"
     assert "exported 2 entries" in run("blacklist", "export", str(exported)).stdout
     assert "13800138000" in exported.read_text("utf-8-sig")  # in full: the export is audited
+    assert "service_number" in exported.read_text("utf-8-sig").splitlines()[0]
     assert f"removed blacklist entry {hard}" in run("blacklist", "remove", hard).stdout
     assert run("blacklist", "remove", hard, check=False).returncode != 0
     assert "imported 2 entries" in run("blacklist", "import", str(exported)).stdout
     assert run("blacklist", "list").stdout.count("138****8000") == 1
+    assert run("blacklist", "list").stdout.count("service_number=106901230101") == 2
 
     broken = tmp_path / "broken.csv"
     broken.write_text("phone,categories\n13800138001,notice\n13800138002,nonsense\n", "utf-8")
@@ -126,11 +132,13 @@ def test_source_set_and_list(cli, config: Path, sqlite_url: str) -> None:  # typ
     assert "HIS: changed" in run("source", "set", "HIS", "--words", "mask").stdout
     line = run("source", "list").stdout
     assert "HIS (database):" in line and "signature=协和医院" in line and "priority=3" in line
-    assert "words=mask" in line
+    assert "words=mask" in line and "templates=*" in line  # any template
+    assert "HIS: changed" in run("source", "set", "HIS", "--templates", "FZ, YY").stdout
+    assert "templates=FZ,YY" in run("source", "list").stdout
     assert "unchanged" in run("source", "set", "HIS", "--priority", "3").stdout
     refused = run("source", "set", "HIS", "--ext", "123456789", check=False)
     assert refused.returncode != 0 and "ext" in refused.stderr
-    assert audited(sqlite_url, "profile") == [("update", "HIS"), ("create", "HIS")]
+    assert audited(sqlite_url, "profile") == [("update", "HIS")] * 2 + [("create", "HIS")]
 
 
 def test_profiles_are_seeded_from_the_configuration_and_the_database_wins(
@@ -138,13 +146,15 @@ def test_profiles_are_seeded_from_the_configuration_and_the_database_wins(
 ) -> None:  # type: ignore[no-untyped-def]
     run = lambda *a, **k: cli.run(*a, config=config, **k)  # noqa: E731
     base = config.read_text("utf-8")
-    config.write_text(base + '[sources.LIS]\next = "05"\nsignature = "市一院检验科"\n', "utf-8")
+    seeded = '[sources.LIS]\next = "05"\nsignature = "市一院检验科"\ntemplates = ["JY"]\n'
+    config.write_text(base + seeded, "utf-8")
     assert "source LIS" in run("db", "upgrade").stdout
     run("source", "set", "LIS", "--signature", "市第一人民医院")
     config.write_text(base + '[sources.LIS]\next = "05"\nsignature = "旧签名"\n', "utf-8")
     assert "source LIS" not in run("db", "upgrade").stdout  # the database's profile stays
     line = run("source", "list").stdout
     assert "LIS (database):" in line and "signature=市第一人民医院" in line and "ext=05" in line
+    assert "templates=JY" in line
     store = open_store(sqlite_url)
     try:
         trail = store.audit_trail(AuditFilter(object="profile", name="LIS"))

@@ -191,3 +191,22 @@ def test_the_session_cookie_is_http_only_and_same_site(browse: Callable[[Scenari
         assert (anonymous.status_code, anonymous.headers["location"]) == (303, "/console/login")
 
     browse(scenario)
+
+
+def test_the_profiles_page_shows_the_templates_a_source_may_use_and_keeps_them(
+    store: Store, browse: Callable[[Scenario], None]
+) -> None:
+    from hisms.adapters.his import SourceProfile
+
+    store.put_policy("profile", SourceProfile(templates=("FZ", "YY")).row("APPT"), Who("test"))
+
+    async def scenario(client: Client) -> None:
+        token = await login(client, "admin")
+        page = (await client.get("/console/profiles")).text
+        assert "可用模板" in page and "<td>FZ,YY</td>" in page
+        form = {"csrf_token": token, "source_system": "APPT", "signature": "市一院"}
+        assert (await client.post("/console/profiles", data=form)).status_code == 303
+
+    browse(scenario)
+    row = store.policy_row("profile", "APPT")
+    assert row is not None and (row["signature"], row["templates"]) == ("市一院", "FZ,YY")

@@ -91,6 +91,7 @@ def test_td_reply_blocks_notices_but_not_critical_values(db_url: str) -> None:
         (entry,) = store.load_policy().blacklist
         assert f"blacklist entry {entry['id']} " in notice["error_text"]  # type: ignore[index]
         assert (entry["source_system"], entry["categories"]) == ("APPT", "marketing,notice")
+        assert entry["service_number"] is None  # scoped by source, not by the number replied to
         with store.transaction() as tx:
             (reply,) = tx.run("inbox_reply", id=entry["inbox_id"])
         assert reply["blacklist_id"] == entry["id"]  # shown on the MO row
@@ -204,6 +205,35 @@ def test_a_template_with_a_missing_variable_is_rejected_naming_it(db_url: str) -
     store.close()
 
 
+def test_a_template_not_in_its_source_profile_is_rejected(db_url: str) -> None:
+    store = open_store(db_url)
+    for code in ("FZ", "JC"):
+        store.put_policy("template", {**FZ, "code": code, "state": "APPROVED", "note": None}, OPS)
+    store.put_policy("profile", SourceProfile(templates=("FZ",)).row("LAB"), OPS)
+    params = json.dumps({"patient": "张三", "time": "明天上午"})
+    ids = store.enqueue(
+        [
+            NewMessage(PATIENT, None, "LAB", template_code="FZ", params=params),
+            NewMessage(PATIENT, None, "LAB", template_code="JC", params=params),
+            NewMessage(PATIENT, None, "HIS", template_code="JC", params=params),  # any
+        ],
+        "t",
+    )
+    engine = Engine(settings(db_url), store, {"lb": LoopbackCarrier("lb", report_delay=0.01)})
+
+    async def step() -> None:
+        await until(lambda: asyncio.to_thread(final(store, ids)), 20, "every message final")
+
+    asyncio.run(running([engine], step))
+    listed, other, anyone = (store.get_message(i) for i in ids)
+    assert listed["status"] == anyone["status"] == Status.DELIVERED  # type: ignore[index]
+    assert (other["status"], other["error_code"]) == (Status.REJECTED, "TEMPLATE_NOT_ALLOWED")  # type: ignore[index]
+    assert other["error_text"] == "template 'JC' is not one source LAB may use (FZ)"  # type: ignore[index]
+    (stored,) = (r for r in store.load_policy().profiles if r["source_system"] == "LAB")
+    assert stored["templates"] == "FZ"
+    store.close()
+
+
 def test_a_source_default_priority_applies_when_a_message_gives_none(db_url: str) -> None:
     store = open_store(db_url)
     store.put_policy("profile", SourceProfile(priority=2).row("CV"), OPS)
@@ -306,4 +336,45 @@ def test_a_blacklist_entry_blocks_until_its_expiry(db_url: str) -> None:
     assert sent["status"] == Status.DELIVERED  # type: ignore[index]
     assert (blocked["status"], blocked["error_code"]) == (Status.REJECTED, "BLACKLISTED")  # type: ignore[index]
     assert blocked["error_text"] == f"blacklist entry {live_id} (all traffic): until tomorrow"  # type: ignore[index]
+    store.close()
+
+
+def test_an_entry_scoped_by_service_number_blocks_only_messages_sent_from_it(
+    db_url: str,
+) -> None:
+    """The sender is the channel's service number followed by the source's extension, as
+    the patient's phone shows it: 1069012 + 04 for APPT, 1069012 alone for HIS."""
+    from hisms.engine.policy.blacklist import entry_row
+
+    store = open_store(db_url)
+    store.put_policy("profile", SourceProfile(ext="04").row("APPT"), OPS)
+    (barred, _) = store.add_blacklist(
+        [
+            entry_row("13800138020", service_number="106901204", reason="投诉"),
+            entry_row("13800138021", service_number="106901299", reason="另一个号码"),
+        ],
+        OPS,
+    )
+    ids = store.enqueue(
+        [
+            NewMessage("13800138020", "复诊提醒", "APPT"),
+            NewMessage("13800138020", "复诊提醒", "HIS"),
+            NewMessage("13800138021", "复诊提醒", "APPT"),
+        ],
+        "t",
+    )
+    carrier = LoopbackCarrier("lb", report_delay=0.01, src_number="1069012")
+    engine = Engine(settings(db_url), store, {"lb": carrier})
+
+    async def step() -> None:
+        await until(lambda: asyncio.to_thread(final(store, ids)), 20, "every message final")
+
+    asyncio.run(running([engine], step))
+    blocked, other_sender, other_entry = (store.get_message(i) for i in ids)
+    assert (blocked["status"], blocked["error_code"]) == (Status.REJECTED, "BLACKLISTED")  # type: ignore[index]
+    assert blocked["error_text"] == f"blacklist entry {barred} (service number 106901204): 投诉"  # type: ignore[index]
+    assert other_sender["status"] == other_entry["status"] == Status.DELIVERED  # type: ignore[index]
+    assert [s.phone for s in carrier.submitted] == ["13800138020", "13800138021"]
+    stored = [r["service_number"] for r in store.load_policy().blacklist]
+    assert stored == ["106901204", "106901299"]
     store.close()

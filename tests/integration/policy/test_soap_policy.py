@@ -37,7 +37,7 @@ from tests.integration.policy.test_engine_policy import settings
 from tests.waiting import wait_until
 
 OPS = Who("cli:ops", "hisms-cli")
-SOURCES = ["APPT", "CV", "WORDS", "MASK", "DUP", "SIGN", "TPL", "CANCEL"]
+SOURCES = ["APPT", "CV", "WORDS", "MASK", "DUP", "SIGN", "TPL", "CANCEL", "LAB"]
 PASSWORD = "hosp-secret"
 FZ = {"code": "FZ", "body": "{patient}您好，请于{time}到{dept}复诊", "category": "notice"}
 
@@ -266,6 +266,28 @@ def test_a_batch_of_numbers_with_one_template_and_params_per_number(hospital: Ho
     assert hospital.texts("13800000006") == ["【测试医院】张三您好，请于明天上午到心内科复诊"]
     assert hospital.texts("13800000007") == ["【测试医院】李四您好，请于后天到心内科复诊"]
     assert hospital.texts("13800000009") == ["【测试医院】请到儿科复诊"]
+
+
+def test_a_template_not_in_its_source_profile_is_rejected_naming_both(
+    hospital: Hospital,
+) -> None:
+    _profile(hospital, "LAB", SourceProfile(templates=("FZ",)))
+    params = json.dumps({"patient": "张三", "time": "明天", "dept": "检验科"})
+    hospital.store.put_policy(
+        "template", {**FZ, "code": "JC", "state": "APPROVED", "note": None}, OPS
+    )
+    ids = [
+        hospital.send(Phone="13800000013", TemplateCode=code, Params=params, SourceSystem="LAB")
+        for code in ("FZ", "JC")
+    ]
+    ids.append(hospital.send(Phone="13800000013", Content="检验报告已出", SourceSystem="LAB"))
+    listed, other, text = hospital.status(ids)
+    assert listed.StatusName == "DELIVERED" and text.StatusName == "DELIVERED"
+    assert (other.StatusName, other.ErrorCode, other.ErrorText) == (
+        "REJECTED",
+        "TEMPLATE_NOT_ALLOWED",
+        "template 'JC' is not one source LAB may use (FZ)",
+    )
 
 
 @pytest.mark.parametrize(

@@ -81,3 +81,25 @@ def test_submit_before_start_is_retry() -> None:
     part = Submission(SubmitKey(1, 1, 1), "13800138000", "x", b"\x00x")
     (result,) = asyncio.run(carrier.submit([part]))
     assert result.outcome is Outcome.RETRY
+
+
+def test_a_channel_knows_the_service_number_it_sends_from() -> None:
+    """What a blacklist entry scoped by service number is matched against (with the
+    source's ext): a session protocol's src_number, an aggregator's, none for a cloud API."""
+    import asyncio as aio
+
+    from hisms.carrier.aggregator.client import from_config as aggregator
+    from hisms.carrier.loopback.client import LoopbackCarrier
+    from tests.unit.carrier.test_aggregator import sample
+
+    assert from_config("intl", GOOD).src_number == "10690123"
+    assert LoopbackCarrier("lb", src_number="1069012").src_number == "1069012"
+    http = aggregator("agg", sample(src_number="10690999"))
+    assert http.src_number == "10690999"
+    without = sample()
+    without.pop("src_number", None)
+    bare = aggregator("agg", without)
+    assert bare.src_number == ""
+    for carrier in (http, bare):
+        if carrier.client is not None:
+            aio.run(carrier.client.aclose())

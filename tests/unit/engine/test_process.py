@@ -7,6 +7,7 @@ from hisms.carrier.base import Outcome, SubmitResult
 from hisms.engine import process
 from hisms.engine.config import ChannelConfig
 from hisms.engine.health import NOT_HERE, Standing, State
+from hisms.engine.policy.blacklist import Blacklist, Entry
 from hisms.engine.policy.check import Policy
 from hisms.engine.retry import RetryPolicy
 from hisms.engine.router import Router
@@ -236,3 +237,36 @@ def test_a_message_failing_over_to_a_channel_of_another_coding_is_split_again() 
     assert [p.coding for p in message.parts] == [8, 8, 8]
     assert "".join(p.text for p in message.parts) == text
     assert message.parts[0].body == message.parts[0].text.encode("utf-16-be")
+
+
+def test_an_entry_scoped_by_service_number_blocks_the_message_sent_from_it() -> None:
+    """The sender is the routed channel's service number followed by the source's ext;
+    a fail-over to a channel sending from a barred number settles the message REJECTED."""
+    barred = Entry(4, "13800138000", False, None, None, "complaint", None, "106901230104")
+    content = Policy(Profiles({"APPT": SourceProfile(ext="04")}), blacklist=Blacklist([barred]))
+    numbers = {"cm": "1069012301", "backup": "1069012300"}
+    states = {"cm": UP, "backup": UP}
+    router = two_channels(states)
+    senders = numbers.__getitem__
+    rows = [row(1, source="APPT"), row(2, source="HIS"), row(3, "13900139000", source="APPT")]
+    outgoing, into = process.plan(rows, RULES, router, content, POLICY, senders=senders)
+    assert [m.row.id for m in outgoing] == [2, 3]  # HIS sends from 1069012301, no ext
+    (refused,) = into.finals
+    assert (refused["id"], refused["status"], refused["error_code"]) == (
+        1,
+        Status.REJECTED,
+        "BLACKLISTED",
+    )
+    assert refused["error_text"] == "blacklist entry 4 (service number 106901230104): complaint"
+    # Sent from another number (backup: 106901230004), then failing over to cm's.
+    numbers.update(cm="1069012300", backup="1069012301")
+    (message,), into = process.plan([rows[0]], RULES, router, content, POLICY, senders=senders)
+    assert message.channel == "cm"
+    states["cm"] = Standing(State.DOWN, "link down", False)
+    assert message.fail_over(router).channel is None
+    results = {p.key: SubmitResult(p.key, Outcome.RETRY) for p in message.parts}
+    process.settle([message], results, POLICY, into, lambda c: "cm DOWN")
+    assert [(f["error_code"], f["status"]) for f in into.finals] == [
+        ("BLACKLISTED", Status.REJECTED)
+    ]
+    assert into.waits == [] and into.retries == []

@@ -58,3 +58,13 @@ def test_a_wrong_profile_is_a_config_error(tmp_path: Path, toml: str, problem: s
     path.write_text(toml, "utf-8")
     with pytest.raises(ConfigError, match=problem):
         load(path)
+
+
+def test_templates_are_a_list_stored_comma_separated_and_none_means_any() -> None:
+    limited = SourceProfile(templates=["FZ", " YY ", "FZ", ""])
+    assert limited.templates == ("FZ", "YY") and limited.row("APPT")["templates"] == "FZ,YY"
+    assert SourceProfile.of_row(limited.row("APPT")) == limited
+    assert SourceProfile(templates="FZ, YY") == limited  # as hisms source set --templates gives
+    assert SourceProfile().row("APPT")["templates"] is None
+    assert SourceProfile.of_row(SourceProfile().row("APPT")).allows("ANY")
+    assert limited.allows("YY") and not limited.allows("JC")

@@ -39,6 +39,24 @@ def test_an_unsubscribed_number_still_gets_transactional_messages_a_hard_entry_d
     assert "blacklist entry 7 " in UNSUBSCRIBED.describe()
 
 
+def test_a_service_number_entry_blocks_only_messages_sent_from_that_number() -> None:
+    entry = Entry(5, "13800138000", False, None, None, "complaint", None, "106901230104")
+    blacklist = Blacklist([entry])
+    assert blacklist.by_sender and not Blacklist([HARD]).by_sender
+    assert blacklist.hit("13800138000", "APPT", "notice", NOW) is None  # not routed yet
+    assert blacklist.hit("13800138000", "APPT", "notice", NOW, "106901230104") == entry
+    assert blacklist.hit("13800138000", "APPT", "notice", NOW, "106901230101") is None
+    assert blacklist.hit("13800138000", "APPT", "notice", NOW, "1069012301") is None
+    assert Blacklist([HARD]).hit("13900139000", "CV", "notice", NOW, "1069012301") == HARD
+    assert entry.describe() == "blacklist entry 5 (service number 106901230104): complaint"
+    assert entry_row("13800138000", service_number=" 106901230104 ")["service_number"] == (
+        "106901230104"
+    )
+    assert entry_row("13800138000")["service_number"] is None
+    with pytest.raises(ValueError, match="service number"):
+        entry_row("13800138000", service_number="1069-0123")
+
+
 def test_a_prefix_entry_blocks_the_numbers_it_begins() -> None:
     entry = Entry(1, "1700", True, None, None, "", None)
     assert Blacklist([entry]).hit("17001234567", "HIS", "notice", NOW) == entry
@@ -80,7 +98,8 @@ STORED = [  # as load_policy answers them: SQLite keeps UTC times as text withou
      "categories": "marketing,notice", "reason": "TD", "expire_at": None,
      "created_at": "2024-05-01 02:00:00", "created_by": "cli:ops"},
     {"id": 2, "phone": "1700", "prefix": 1, "source_system": None, "categories": None,
-     "reason": "virtual operator", "expire_at": datetime(2030, 5, 31, 16, tzinfo=UTC),
+     "service_number": "106901230104", "reason": "virtual operator",
+     "expire_at": datetime(2030, 5, 31, 16, tzinfo=UTC),
      "created_at": datetime(2024, 5, 1, 2, tzinfo=UTC), "created_by": "cli:ops"},
 ]  # fmt: skip
 
@@ -94,6 +113,7 @@ def test_an_export_to_excel_or_csv_imports_back_the_same_entries(tmp_path: Path,
         ("13800138000", 0, "APPT", "marketing,notice"),
         ("1700", 1, None, None),
     ]
+    assert [r["service_number"] for r in rows] == [None, "106901230104"]
     assert rows[0]["expire_at"] is None
     assert rows[1]["expire_at"] == datetime(2030, 5, 31, 16, tzinfo=UTC)  # the same instant
 
@@ -138,7 +158,7 @@ def test_an_excel_export_holds_local_times_without_a_zone(tmp_path: Path) -> Non
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     book.close()
     assert rows[0][:3] == ("id", "phone", "prefix")
-    expire = rows[2][6]
+    expire = rows[2][rows[0].index("expire_at")]
     assert isinstance(expire, datetime) and expire.tzinfo is None
     assert expire == datetime(2030, 5, 31, 16, tzinfo=UTC).astimezone().replace(tzinfo=None)
 

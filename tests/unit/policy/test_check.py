@@ -22,6 +22,7 @@ POLICY = Policy(
             "APPT": SourceProfile(signature="市一院", duplicate_seconds=300),
             "CV": SourceProfile(category="transactional", duplicate_seconds=300),
             "ADS": SourceProfile(words="mask", signature="市一院", signature_at="end"),
+            "LAB": SourceProfile(templates=("CODE", "FZ")),
         }
     ),
     signatures={"ward9": "市一院九病区"},
@@ -57,6 +58,8 @@ def code(got: Passed | Rejection) -> str:
 
 def test_each_check_in_order() -> None:
     assert code(POLICY.check(row(phone="123", template_code="NOPE"), RULES, NOW)) == "PHONE_LENGTH"
+    not_its = row(None, "LAB", template_code="NOPE")
+    assert code(POLICY.check(not_its, RULES, NOW)) == ErrorCode.TEMPLATE_NOT_ALLOWED
     assert code(POLICY.check(row(None, template_code="NOPE"), RULES, NOW)) == "TEMPLATE_UNKNOWN"
     assert code(POLICY.check(row("【别家医院】复诊"), RULES, NOW)) == ErrorCode.SIGNATURE_FOREIGN
     assert code(POLICY.check(row("【危急值】血钾6.8"), RULES, NOW)) == "passed"  # a tag
@@ -86,3 +89,15 @@ def test_duplicates_are_keyed_by_source_number_and_text_and_transactional_is_exe
     assert first.digest == again.digest != other.digest and first.window == 300
     cv = POLICY.check(row(source="CV"), RULES, NOW)
     assert isinstance(cv, Passed) and cv.digest is None
+
+
+def test_a_source_limited_to_some_templates_may_use_only_those() -> None:
+    params = json.dumps({"code": "123456"})
+    listed = POLICY.check(row(None, "LAB", template_code="CODE", params=params), RULES, NOW)
+    assert isinstance(listed, Passed) and listed.template == "CODE"
+    other = POLICY.check(row(None, "LAB", template_code="JC", params=params), RULES, NOW)
+    assert isinstance(other, Rejection) and other.code == ErrorCode.TEMPLATE_NOT_ALLOWED
+    assert other.text == "template 'JC' is not one source LAB may use (CODE, FZ)"
+    assert code(POLICY.check(row("复诊提醒", "LAB"), RULES, NOW)) == "passed"  # no template
+    anyone = POLICY.check(row(None, "APPT", template_code="CODE", params=params), RULES, NOW)
+    assert isinstance(anyone, Passed)  # a profile listing none: any template
