@@ -301,7 +301,8 @@ def _submitted(message: Outgoing, accepted: list[SubmitResult]) -> dict[str, Any
 def _billed(message: Outgoing, result: SubmitResult) -> int:
     """The message's parts: those the provider billed when it split the text itself (one
     part submitted: PROVIDER_SPLITS) and said so, else the parts submitted. Roll-up counts
-    the segment rows against ``sms_outbox.segments``, never this."""
+    the segment rows against ``sms_outbox.segments`` (the parts submitted), then writes the
+    largest total into it when the message is final, for the rollup and billing."""
     return result.billed if result.billed is not None else len(message.whole)
 
 

@@ -5,6 +5,12 @@ Billed segments are the lower of two counts: the engine's written-back successes
 segments of messages it wrote DELIVERED) and the carrier's (parts its delivery reports
 said DELIVRD). The detail bills the rollup's delivered segments; the statement puts both
 counts side by side per operator and lists every message on which they differ.
+
+Where the provider splits the text itself (HTTP carriers: Aliyun, Tencent, the gateway), a
+message is one part row whose ``total`` is the parts the provider billed, and the engine
+writes that count into ``sms_outbox.segments`` when the message is final (``roll_up``,
+``expire_reports``): the rollup and both counts here bill it. On CMPP, SGIP, SMGP and SMPP
+each part is a row, counted one by one.
 """
 
 from __future__ import annotations
@@ -114,7 +120,8 @@ def statement(account: Account, rows: Iterable[Row]) -> Statement:
     for r in rows:
         segments = int(r["segments"] or 0)
         engine = segments if int(r["status"]) == Status.DELIVERED else 0
-        accepted, carrier = int(r["accepted"] or 0), int(r["delivered"] or 0)
+        each = parts_of_a_row(r)
+        accepted, carrier = int(r["accepted"] or 0) * each, int(r["delivered"] or 0) * each
         t = out.by_operator.setdefault(
             operator_of(r["phone"]), {"engine": 0, "accepted": 0, "carrier": 0}
         )
@@ -128,6 +135,14 @@ def statement(account: Account, rows: Iterable[Row]) -> Statement:
                 [int(r["id"]), phone, r["channel"], status, segments, engine, accepted, carrier]
             )
     return out
+
+
+def parts_of_a_row(row: Row) -> int:
+    """The parts each of a message's part rows stands for: a message submitted as one row
+    (``parts``) counts its ``total``, what the provider billed where it split the text
+    itself (1 for a one-part CMPP message); several rows, one part each."""
+    parts, billed = int(row.get("parts") or 0), int(row.get("billed") or 0)
+    return billed if parts == 1 and billed > 1 else 1
 
 
 def month_bounds(month: str) -> tuple[date, date]:

@@ -305,12 +305,14 @@ DELETE FROM sms_parked WHERE received_at < %(before)s
 
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+-- segments becomes the parts the provider billed where it split the text itself (its one
+-- part's total), as on PostgreSQL.
 -- The messages are locked in id order first.
 SELECT id FROM sms_outbox FORCE INDEX (PRIMARY)
 WHERE id IN %(ids)s AND status = 2
 ORDER BY id FOR UPDATE;
 UPDATE sms_outbox o
-JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
+JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported, MAX(total) AS billed,
              MAX(report_at) AS last_report_at, MAX(report_received_at) AS last_received_at,
              MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
              MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
@@ -323,6 +325,7 @@ SET o.status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
     o.error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
                         ELSE CONCAT('delivery report ', agg.failed_stat,
                                     COALESCE(CONCAT(' err ', agg.failed_err), '')) END,
+    o.segments = CASE WHEN agg.billed > o.segments THEN agg.billed ELSE o.segments END,
     o.updated_at = UTC_TIMESTAMP(3), o.updated_by = %(worker)s
 WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
 
@@ -574,6 +577,7 @@ WHERE o.status = 2
 -- name: expire_reports
 -- SUBMITTED -> UNKNOWN: no delivery report came within the timeout (engine.report_timeout_hours),
 -- found by ix_sms_outbox_submitted, locked in id order.
+-- segments becomes the parts the provider billed at submit, as in roll_up.
 SELECT id FROM sms_outbox FORCE INDEX (ix_sms_outbox_submitted)
 WHERE status = 2 AND submitted_at < UTC_TIMESTAMP(3) - INTERVAL %(timeout)s SECOND;
 SELECT id FROM sms_outbox FORCE INDEX (PRIMARY)
@@ -582,6 +586,9 @@ ORDER BY id FOR UPDATE;
 UPDATE sms_outbox FORCE INDEX (PRIMARY)
 SET status = 8, error_code = 'NO_REPORT',
     error_text = CONCAT('no delivery report within ', %(hours)s, ' hours of submission'),
+    segments = COALESCE((SELECT MAX(s.total) FROM sms_segment s
+                         WHERE s.outbox_id = sms_outbox.id AND s.total > sms_outbox.segments),
+                        segments),
     updated_at = UTC_TIMESTAMP(3), updated_by = %(worker)s
 WHERE id IN %(locked)s AND status = 2
 
@@ -1213,10 +1220,12 @@ WHERE i.received_at >= %(since)s AND i.received_at < %(until)s
 GROUP BY 1, 2, 3
 
 -- name: statement_rows
--- The reconciliation of one account's submitted messages created in [since, until).
+-- The reconciliation of one account's submitted messages created in [since, until), with the
+-- part rows and the largest total (as on PostgreSQL).
 SELECT o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at,
        SUM(s.submit_result = '0') AS accepted,
-       SUM(UPPER(s.report_stat) = 'DELIVRD') AS delivered
+       SUM(UPPER(s.report_stat) = 'DELIVRD') AS delivered,
+       COUNT(s.id) AS parts, MAX(s.total) AS billed
 FROM sms_outbox o LEFT JOIN sms_segment s ON s.outbox_id = o.id
 WHERE o.account = %(account)s AND o.created_at >= %(since)s AND o.created_at < %(until)s
   AND o.submitted_at IS NOT NULL

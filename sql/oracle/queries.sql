@@ -319,11 +319,13 @@ DELETE FROM sms_parked WHERE received_at < :before
 
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+-- segments becomes the parts the provider billed where it split the text itself (its one
+-- part's total), as on PostgreSQL.
 -- The messages are locked in id order first.
 SELECT id FROM sms_outbox WHERE id IN (SELECT j.id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id NUMBER PATH '$')) j) AND status = 2
 ORDER BY id FOR UPDATE;
 MERGE INTO sms_outbox o
-USING (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
+USING (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported, MAX(total) AS billed,
               MAX(report_at) AS last_report_at, MAX(report_received_at) AS last_received_at,
               MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
               MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
@@ -338,6 +340,7 @@ SET o.status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
     o.error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
                         ELSE 'delivery report ' || agg.failed_stat
                              || NVL2(agg.failed_err, ' err ' || agg.failed_err, '') END,
+    o.segments = CASE WHEN agg.billed > o.segments THEN agg.billed ELSE o.segments END,
     o.updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), o.updated_by = :worker
 WHERE o.status = 2 AND agg.reported = agg.parts AND agg.parts = o.segments
 
@@ -603,6 +606,7 @@ WHERE o.id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PA
 
 -- name: expire_reports
 -- SUBMITTED -> UNKNOWN: no delivery report came within the timeout (engine.report_timeout_hours).
+-- segments becomes the parts the provider billed at submit, as in roll_up.
 SELECT id FROM sms_outbox
 WHERE status = 2
   AND submitted_at < SYS_EXTRACT_UTC(SYSTIMESTAMP) - NUMTODSINTERVAL(:timeout, 'SECOND')
@@ -610,6 +614,9 @@ ORDER BY id FOR UPDATE;
 UPDATE sms_outbox
 SET status = 8, error_code = 'NO_REPORT',
     error_text = 'no delivery report within ' || :hours || ' hours of submission',
+    segments = NVL((SELECT MAX(s.total) FROM sms_segment s
+                    WHERE s.outbox_id = sms_outbox.id AND s.total > sms_outbox.segments),
+                   segments),
     updated_at = SYS_EXTRACT_UTC(SYSTIMESTAMP), updated_by = :worker
 WHERE id IN (SELECT j.id FROM JSON_TABLE(:locked, '$[*]' COLUMNS (id NUMBER PATH '$')) j)
 
@@ -1162,10 +1169,12 @@ FROM sms_outbox
 WHERE status IN (0, 1, 2) AND created_at >= :since AND created_at < :until
 
 -- name: statement_rows
--- The reconciliation of one account's submitted messages created in [since, until).
+-- The reconciliation of one account's submitted messages created in [since, until), with the
+-- part rows and the largest total (as on PostgreSQL).
 SELECT o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at,
        SUM(CASE WHEN s.submit_result = '0' THEN 1 ELSE 0 END) AS accepted,
-       SUM(CASE WHEN UPPER(s.report_stat) = 'DELIVRD' THEN 1 ELSE 0 END) AS delivered
+       SUM(CASE WHEN UPPER(s.report_stat) = 'DELIVRD' THEN 1 ELSE 0 END) AS delivered,
+       COUNT(s.id) AS parts, MAX(s.total) AS billed
 FROM sms_outbox o LEFT JOIN sms_segment s ON s.outbox_id = o.id
 WHERE o.account = :account AND o.created_at >= :since AND o.created_at < :until
   AND o.submitted_at IS NOT NULL

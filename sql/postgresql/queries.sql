@@ -291,6 +291,9 @@ DELETE FROM sms_parked WHERE received_at < %(before)s
 
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+-- segments becomes the parts the provider billed where it split the text itself (its one
+-- part's total: Tencent's Fee, the gateway's count, Aliyun's sms_size), so the rollup and
+-- billing count them; elsewhere every part's total is the parts submitted (= segments).
 -- No lock-order step: it runs under the report fence, exclusive in a report batch and shared
 -- in a write-back, where it touches only that write-back's own messages; no two roll-ups
 -- share a row. (The ORDER BY ... FOR UPDATE step here halved bench e2e.)
@@ -302,8 +305,9 @@ SET status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
     error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
                       ELSE 'delivery report ' || agg.failed_stat
                            || coalesce(' err ' || agg.failed_err, '') END,
+    segments = greatest(o.segments, agg.billed),
     updated_at = now(), updated_by = %(worker)s
-FROM (SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported,
+FROM (SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported, max(total) AS billed,
              max(report_at) AS last_report_at, max(report_received_at) AS last_received_at,
              min(report_stat) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_stat,
              min(report_err) FILTER (WHERE upper(report_stat) <> 'DELIVRD') AS failed_err
@@ -550,6 +554,7 @@ RETURNING o.id
 
 -- name: expire_reports
 -- SUBMITTED -> UNKNOWN: no delivery report came within the timeout (engine.report_timeout_hours).
+-- segments becomes the parts the provider billed at submit, as in roll_up.
 WITH locked AS MATERIALIZED (
     SELECT id FROM sms_outbox
     WHERE status = 2 AND submitted_at < now() - make_interval(secs => %(timeout)s)
@@ -558,6 +563,8 @@ WITH locked AS MATERIALIZED (
 UPDATE sms_outbox o
 SET status = 8, error_code = 'NO_REPORT',
     error_text = 'no delivery report within ' || %(hours)s || ' hours of submission',
+    segments = greatest(o.segments,
+                        (SELECT max(s.total) FROM sms_segment s WHERE s.outbox_id = o.id)),
     updated_at = now(), updated_by = %(worker)s
 FROM locked l
 WHERE o.id = l.id AND o.status = 2
@@ -1172,10 +1179,12 @@ GROUP BY 1, 2, 3
 -- name: statement_rows
 -- The reconciliation of one account's submitted messages created in [since, until): the
 -- engine's written-back status and segments beside the carrier's parts (accepted by the
--- submit answers, DELIVRD by the reports).
+-- submit answers, DELIVRD by the reports), the part rows and the largest total (a provider
+-- that split the text itself: one row, billed as its total).
 SELECT o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at,
        count(s.id) FILTER (WHERE s.submit_result = '0') AS accepted,
-       count(s.id) FILTER (WHERE upper(s.report_stat) = 'DELIVRD') AS delivered
+       count(s.id) FILTER (WHERE upper(s.report_stat) = 'DELIVRD') AS delivered,
+       count(s.id) AS parts, max(s.total) AS billed
 FROM sms_outbox o LEFT JOIN sms_segment s ON s.outbox_id = o.id
 WHERE o.account = %(account)s AND o.created_at >= %(since)s AND o.created_at < %(until)s
   AND o.submitted_at IS NOT NULL

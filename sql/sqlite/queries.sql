@@ -247,8 +247,10 @@ DELETE FROM sms_parked WHERE received_at < :before
 
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+-- segments becomes the parts the provider billed where it split the text itself (its one
+-- part's total), as on PostgreSQL.
 WITH agg AS (
-    SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported,
+    SELECT outbox_id, count(*) AS parts, count(report_stat) AS reported, max(total) AS billed,
            max(report_at) AS last_report_at, max(report_received_at) AS last_received_at,
            min(CASE WHEN upper(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
            min(CASE WHEN upper(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
@@ -261,6 +263,7 @@ SET status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
     error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
                       ELSE 'delivery report ' || agg.failed_stat
                            || coalesce(' err ' || agg.failed_err, '') END,
+    segments = CASE WHEN agg.billed > o.segments THEN agg.billed ELSE o.segments END,
     updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
 FROM agg
 WHERE o.id = agg.outbox_id AND o.status = 2 AND agg.reported = agg.parts
@@ -504,9 +507,13 @@ RETURNING id
 
 -- name: expire_reports
 -- SUBMITTED -> UNKNOWN: no delivery report came within the timeout (engine.report_timeout_hours).
+-- segments becomes the parts the provider billed at submit, as in roll_up.
 UPDATE sms_outbox
 SET status = 8, error_code = 'NO_REPORT',
     error_text = 'no delivery report within ' || :hours || ' hours of submission',
+    segments = coalesce((SELECT max(s.total) FROM sms_segment s
+                         WHERE s.outbox_id = sms_outbox.id AND s.total > sms_outbox.segments),
+                        segments),
     updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now'), updated_by = :worker
 WHERE status = 2
   AND submitted_at < strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || :timeout || ' seconds')
@@ -1115,10 +1122,12 @@ WHERE i.received_at >= :since AND i.received_at < :until
 GROUP BY 1, 2, 3
 
 -- name: statement_rows
--- The reconciliation of one account's submitted messages created in [since, until).
+-- The reconciliation of one account's submitted messages created in [since, until), with the
+-- part rows and the largest total (as on PostgreSQL).
 SELECT o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at,
        count(s.id) FILTER (WHERE s.submit_result = '0') AS accepted,
-       count(s.id) FILTER (WHERE upper(s.report_stat) = 'DELIVRD') AS delivered
+       count(s.id) FILTER (WHERE upper(s.report_stat) = 'DELIVRD') AS delivered,
+       count(s.id) AS parts, max(s.total) AS billed
 FROM sms_outbox o LEFT JOIN sms_segment s ON s.outbox_id = o.id
 WHERE o.account = :account AND o.created_at >= :since AND o.created_at < :until
   AND o.submitted_at IS NOT NULL

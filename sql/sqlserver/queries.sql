@@ -340,6 +340,8 @@ DELETE FROM sms_parked WHERE received_at < @before
 
 -- name: roll_up
 -- SUBMITTED -> DELIVERED when every part is DELIVRD, -> FAILED with the first failed stat otherwise.
+-- segments becomes the parts the provider billed where it split the text itself (its one
+-- part's total), as on PostgreSQL.
 SET NOCOUNT ON;
 DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
 DECLARE @n INT;
@@ -353,9 +355,10 @@ SET status = CASE WHEN agg.failed_stat IS NULL THEN 3 ELSE 4 END,
     error_text = CASE WHEN agg.failed_stat IS NULL THEN NULL
                       ELSE CONCAT('delivery report ', agg.failed_stat,
                                   ' err ' + agg.failed_err) END,
+    segments = CASE WHEN agg.billed > o.segments THEN agg.billed ELSE o.segments END,
     updated_at = SYSUTCDATETIME(), updated_by = @worker
 FROM sms_outbox o
-JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported,
+JOIN (SELECT outbox_id, COUNT(*) AS parts, COUNT(report_stat) AS reported, MAX(total) AS billed,
              MAX(report_at) AS last_report_at, MAX(report_received_at) AS last_received_at,
              MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_stat END) AS failed_stat,
              MIN(CASE WHEN UPPER(report_stat) <> 'DELIVRD' THEN report_err END) AS failed_err
@@ -619,6 +622,7 @@ SELECT id FROM @out
 
 -- name: expire_reports
 -- SUBMITTED -> UNKNOWN: no delivery report came within the timeout (engine.report_timeout_hours).
+-- segments becomes the parts the provider billed at submit, as in roll_up.
 SET NOCOUNT ON;
 DECLARE @out TABLE (id BIGINT);
 DECLARE @lock TABLE (id BIGINT PRIMARY KEY);
@@ -631,6 +635,9 @@ INNER LOOP JOIN sms_outbox t WITH (UPDLOCK, ROWLOCK) ON t.id = l.id OPTION (FORC
 UPDATE sms_outbox
 SET status = 8, error_code = 'NO_REPORT',
     error_text = CONCAT('no delivery report within ', @hours, ' hours of submission'),
+    segments = COALESCE((SELECT MAX(s.total) FROM sms_segment s
+                         WHERE s.outbox_id = sms_outbox.id AND s.total > sms_outbox.segments),
+                        segments),
     updated_at = SYSUTCDATETIME(), updated_by = @worker
 OUTPUT inserted.id INTO @out (id)
 WHERE id IN (SELECT id FROM @lock) AND status = 2;
@@ -1173,10 +1180,12 @@ FROM sms_outbox
 WHERE status IN (0, 1, 2) AND created_at >= @since AND created_at < @until
 
 -- name: statement_rows
--- The reconciliation of one account's submitted messages created in [since, until).
+-- The reconciliation of one account's submitted messages created in [since, until), with the
+-- part rows and the largest total (as on PostgreSQL).
 SELECT o.id, o.status, o.segments, o.channel, o.phone, o.submitted_at,
        SUM(CASE WHEN s.submit_result = '0' THEN 1 ELSE 0 END) AS accepted,
-       SUM(CASE WHEN UPPER(s.report_stat) = 'DELIVRD' THEN 1 ELSE 0 END) AS delivered
+       SUM(CASE WHEN UPPER(s.report_stat) = 'DELIVRD' THEN 1 ELSE 0 END) AS delivered,
+       COUNT(s.id) AS parts, MAX(s.total) AS billed
 FROM sms_outbox o LEFT JOIN sms_segment s ON s.outbox_id = o.id
 WHERE o.account = @account AND o.created_at >= @since AND o.created_at < @until
   AND o.submitted_at IS NOT NULL

@@ -9,11 +9,19 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from hisms.carrier.simulator.config import Faults
+from hisms.engine.billing import statement as billing
+from hisms.engine.billing.accounts import Account
+from hisms.engine.reports import sheets
+from hisms.engine.reports.rollup import local_day
 from hisms.engine.store import open_store
 from hisms.engine.store.base import NewMessage, Store
 from hisms.engine.store.policystore import Who
@@ -24,6 +32,8 @@ from .conftest import FZ, SECRET, SIGN, YY, running
 PROVIDERS = ["aliyun", "tencent"]
 SENDERS = ["aliyun", "aliyun-batch", "tencent"]  # aliyun-batch: SendBatchSms
 OPS = Who("cli:ops", "hisms-cli")
+ZONE = ZoneInfo("Asia/Shanghai")
+CLOUD = Account(account="CLOUD", price=Decimal("0.05"))
 LONG = (
     "尊敬的患者：您的心内科门诊改到周五上午九点，请携带身份证和医保卡提前三十分钟到二楼取号。" * 2
 )
@@ -64,13 +74,17 @@ def test_short_long_and_template_delivered_by_push_and_a_reply_correlated(
     provider: str, db: Store, url: str
 ) -> None:
     params = json.dumps({"patient": "张三", "time": "周五上午"})
+    db.put_policy("account", CLOUD.row(), OPS)
     ids = db.enqueue(
         [
-            NewMessage("13800138001", "您的检验报告已出，请登录查看"),
-            NewMessage("13800138002", LONG),
-            NewMessage("13800138003", None, template_code="FZ", params=params),
-            NewMessage("13800138004", ASK),
-            NewMessage("13800138005", None, template_code="YY", params='{"patient": "李四"}'),
+            replace(m, account=CLOUD.account)
+            for m in (
+                NewMessage("13800138001", "您的检验报告已出，请登录查看"),
+                NewMessage("13800138002", LONG),
+                NewMessage("13800138003", None, template_code="FZ", params=params),
+                NewMessage("13800138004", ASK),
+                NewMessage("13800138005", None, template_code="YY", params='{"patient": "李四"}'),
+            )
         ],
         "t",
     )
@@ -107,6 +121,7 @@ def test_short_long_and_template_delivered_by_push_and_a_reply_correlated(
     # The provider bills the parts: over 70 characters with the sign. Tencent's send answer
     # says so (Fee), Aliyun's report (sms_size).
     assert billed["13800138002"] == 2 and segments[0]["total"] == 2
+    _billed_as_the_provider_billed(db, [short, long_, templated, ask], billed)
     failed = _row(db, refused)
     code = REFUSED_PARAMS[provider]
     assert (failed["status"], failed["error_code"]) == (4, code[:32])  # the column's width
@@ -114,6 +129,24 @@ def test_short_long_and_template_delivered_by_push_and_a_reply_correlated(
     assert [(r["phone"], r["content"], r["outbox_id"]) for r in replies] == [
         ("13800138004", "1", ask)
     ]
+
+
+def _billed_as_the_provider_billed(db: Store, ids: list[int], billed: dict[str, int]) -> None:
+    """The delivered messages ``ids`` (account CLOUD) billed at the parts the provider
+    billed (``billed`` by phone) in the rollup's consumption detail and the statement."""
+    while db.roll_up_step(100, ZONE, lambda source, account, dept: (account, dept)):
+        pass  # what the engine's own step has not rolled up yet
+    rows = [_row(db, i) for i in ids]
+    parts = sum(billed[r["phone"]] for r in rows)
+    assert [r["segments"] for r in rows] == [billed[r["phone"]] for r in rows]
+    day = local_day(rows[0]["created_at"], ZONE)
+    after = day + timedelta(days=1)
+    detail = billing.detail(CLOUD, db.report_days(day, after, "operator", "CLOUD"), "day")
+    # The refused template message was never submitted: it counts 0 segments.
+    assert [r[3:9] for r in detail] == [[parts, parts, 0, 0, parts, parts * CLOUD.price]]
+    found = billing.statement(CLOUD, sheets.statement_rows(db, "CLOUD", day, after, ZONE))
+    assert found.totals()[1:5] == [parts, parts, parts, parts]
+    assert found.differences == []
 
 
 @pytest.mark.parametrize("provider", SENDERS)
@@ -136,6 +169,7 @@ def test_lost_pushes_are_made_up_by_polling(provider: str, db: Store, url: str) 
     assert _row(db, long_)["status"] == 3
     assert [s["total"] for s in db.get_segments(long_)] == [2]
     assert {s["total"] for i in ids for s in db.get_segments(i)} == {1}
+    assert _row(db, long_)["segments"] == 2  # the provider's count, once final
     if provider == "aliyun-batch":  # <BizId>:<number>, polled by BizId and number
         assert all(_row(db, i)["carrier_msg_id"].endswith(f":{_row(db, i)['phone']}") for i in ids)
 

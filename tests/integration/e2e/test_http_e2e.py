@@ -189,7 +189,14 @@ def test_short_and_long_delivered_by_push_and_a_reply_correlated(world: World) -
     billed = {r[0]: r[1] for r in rows}
     assert billed[short] == 1 and billed[long] == count("【测试医院】" + LONG) == 3
     assert rows[1][2].endswith(":13900139000")  # the gateway's id, told apart by number
-    assert world.query("SELECT segments FROM sms_outbox WHERE id = %s", long) == [(1,)]
+    # The message's segments become the gateway's count when it is final, and the engine's
+    # rollup (consumption detail, reports) bills them: 1 + 3 + 1 delivered.
+    assert world.query("SELECT segments FROM sms_outbox WHERE id = %s", long) == [(3,)]
+    world.wait(
+        lambda: world.query("SELECT sum(segments) FROM sms_rollup WHERE status = 3") == [(5,)],
+        15,
+        "the rollup's delivered segments at the gateway's count",
+    )
     world.wait(lambda: bool(world.query("SELECT 1 FROM sms_inbox")), 10, "the reply")
     assert world.query("SELECT phone, content, outbox_id, source_system FROM sms_inbox") == [
         ("13700137000", "1", ask, "HIS")
