@@ -52,6 +52,9 @@ class Feed:
         self.worker = worker
         self._links: dict[str, list[Receiver]] = defaultdict(list)
         self._out: dict[int, _Out] = {}  # event id -> where it is
+        # Event id -> when its answer was recorded: a read that began before then may still
+        # return it, and must not hand it out again.
+        self._answered: dict[int, float] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -84,6 +87,7 @@ class Feed:
             log.warning("intake: could not record the answer to event %s: %s", event["id"], exc)
             return
         self._out.pop(event["id"], None)
+        self._answered[event["id"]] = time.monotonic()
         self._wake.set()
 
     async def _run(self) -> None:
@@ -110,12 +114,16 @@ class Feed:
             return
         out_here = sum(1 for out in self._out.values() if out.source == source)
         since = datetime.now(UTC) - timedelta(hours=self.cfg.replay_hours)
+        read_at = time.monotonic()
         events = await asyncio.to_thread(self.store.socket_events, source, since, room + out_here)
+        answered = self._answered
         for event in events:
-            if event["id"] in self._out:
+            if event["id"] in self._out or event["id"] in answered:
                 continue
             link = max(links, key=lambda candidate: candidate.deliver_room())
             if link.deliver_room() <= 0:
                 break
             self._out[event["id"]] = _Out(source, link, time.monotonic())
             link.deliver(event)
+        # Answers recorded before this read began are in what it saw: no longer needed.
+        self._answered = {i: at for i, at in answered.items() if at >= read_at}

@@ -105,7 +105,9 @@ def test_three_engines_share_two_connections_and_the_rate_of_one_channel(e2e: E2
     time.sleep(10)
     rate = (submits() - before) / (time.monotonic() - started)
     print(f"three engines, 2 connections, rate 500: measured {rate:.1f} submits/s")
-    assert abs(rate - 500) <= 25, f"measured {rate:.0f} submits/s, expected 500 +/- 5%"
+    # Never above the channel's rate; below it only as far as a loaded machine slows three
+    # engines (431/s seen at load 9), never near half of it (one holder left idle: 250/s).
+    assert 350 <= rate <= 525, f"measured {rate:.0f} submits/s, expected 350 to 500 + 5%"
     assert peak() <= 2
 
     # A holder dies: the standby takes its slot once the lease lapses; never a third login.
