@@ -117,6 +117,9 @@ async def start(console: Console, request: Request, user: User) -> Response:
     message = replace(draft.message, phone=None)
     quote = functools.partial(_quote, console, draft)
     folder = _folder(console)
+    # Known to every worker before the redirect: the progress page may be asked of another
+    # worker before this job's first snapshot would be due (it answered 403 then).
+    await console.db(save, job, folder)
     actor = who(request, user)
     task = asyncio.create_task(
         asyncio.to_thread(run, console.store, job, path, message, actor, quote, folder)

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from hisms.adapters.console import upload
 from hisms.adapters.console.app import mount
 from hisms.adapters.console.sampler import Reading, Sampler
 from hisms.adapters.console.users import Role, Users
@@ -63,6 +65,41 @@ def test_each_scope_gets_its_own_live_part_however_many_sessions_share_it(store:
         assert set(await live("admin")) == {"范围：全部科室"}
 
     asyncio.run(scenario())
+
+
+def test_an_uploads_progress_is_known_to_every_worker_before_its_redirect(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job's first snapshot is written before the redirect, not by the reading thread:
+    another worker asked for the progress before that thread's first save answered 403."""
+    held = threading.Event()
+    monkeypatch.setattr(upload, "run", lambda *args: held.wait(10))
+    settings = Settings()
+    Users(store, settings.console).add("clerk", PASSWORD, Role.OPERATOR, None, Who("test"))
+    app = Starlette(routes=[mount(store, settings, Sampler(lambda: Reading(0.0), 60), tmp_path)])
+
+    async def scenario() -> upload.Job | None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+            form = {"username": "clerk", "password": PASSWORD,
+                    "csrf_token": _token((await c.get("/console/login")).text)}  # fmt: skip
+            assert (await c.post("/console/login", data=form)).status_code == 303
+            token = _token((await c.get("/console/send/upload")).text)
+            started = await c.post(
+                "/console/send/upload",
+                data={"csrf_token": token, "content": "体检通知", "priority": "5"},
+                files={"file": ("numbers.csv", b"13900000001\n", "text/csv")},
+            )
+            assert started.status_code == 303, started.text[:300]
+            job = started.headers["location"].rsplit("/", 1)[1]
+        snapshot = upload.load(tmp_path / "uploads" / f"{job}.json")  # another worker's view
+        held.set()  # the reading thread may go now
+        return snapshot
+
+    try:
+        assert asyncio.run(scenario()) is not None
+    finally:
+        held.set()
 
 
 @pytest.fixture
