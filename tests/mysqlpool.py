@@ -51,6 +51,7 @@ class MySQLPool:
         self._admin_url = admin_url
         self._connect = connect  # () -> a pymysql connection in autocommit
         self._free: list[str] = []
+        self._made: set[str] = set()  # every database this pool created and has not dropped
         self._template: str | None = None
         self._schema = ""
         self._state: dict[str, tuple[Any, Any]] = {}
@@ -76,7 +77,8 @@ class MySQLPool:
             self._drop(name)
 
     def close(self) -> None:
-        for name in [*self._free, *([self._template] if self._template else [])]:
+        """Drops every database the pool made, given back or not."""
+        for name in sorted(self._made):
             self._drop(name)
         self._free.clear()
 
@@ -84,6 +86,7 @@ class MySQLPool:
         name = f"hisms_test_{uuid.uuid4().hex[:12]}"
         with self._connect() as admin, admin.cursor() as cur:
             cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        self._made.add(name)
         store = open_store(self.url(name))
         store.upgrade()
         store.close()
@@ -93,6 +96,7 @@ class MySQLPool:
         with self._connect() as admin, admin.cursor() as cur:
             self._kill_sessions(cur, name)
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        self._made.discard(name)
 
     @staticmethod
     def _kill_sessions(cur: Any, name: str) -> None:

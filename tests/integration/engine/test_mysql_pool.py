@@ -64,3 +64,16 @@ def test_a_database_whose_schema_changed_is_replaced(pool: MySQLPool) -> None:
             "SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s", (name,)
         )
         assert cur.fetchone() == (0,)
+
+
+def test_closing_drops_every_database_it_made_even_one_never_given_back() -> None:
+    try:
+        _mysql_admin().close()
+    except pymysql.err.OperationalError as exc:
+        pytest.skip(f"no MariaDB/MySQL at {MYSQL_ADMIN_URL}: {exc}")
+    pool = MySQLPool(MYSQL_ADMIN_URL, _mysql_admin)
+    kept = pool.take()  # a test that never gives its database back
+    pool.close()
+    with _mysql_admin() as admin, admin.cursor() as cur:
+        cur.execute("SHOW DATABASES LIKE %s", (kept,))
+        assert cur.fetchall() == ()
