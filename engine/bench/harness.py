@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -197,7 +198,15 @@ class EngineProcess:
         self.proc.kill()
         self.proc.wait(timeout=30)
 
+    def started(self) -> bool:
+        return "started with channels" in self.log()
+
     def stop(self) -> int:
+        """SIGTERM once it has started: one sent while Python is still importing ends it
+        by the signal's default action (-15) before its drain handler is installed."""
+        deadline = time.monotonic() + 30
+        while self.proc.poll() is None and not self.started() and time.monotonic() < deadline:
+            time.sleep(0.05)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:

@@ -233,7 +233,7 @@ def test_reports_and_replies_pulled_when_nothing_is_pushed(world: World) -> None
 def test_throttled_answers_are_sent_again(world: World) -> None:
     sim = world.simulator()
     world.run([world.channel(sim.port)])
-    world.wait(lambda: "started with channels" in world.engines[-1].log(), 30, "the engine")
+    world.wait(world.engines[-1].started, 30, "the engine")
     sim.call(lambda: sim.sim.throttle_for(1.0))
     world.insert([(f"1390013{i:04d}", "复诊提醒") for i in range(10)])
     world.wait(world.delivered(10), 30, "10 DELIVERED after throttling")
