@@ -25,9 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from hisms.engine import phone as phones
 from hisms.engine.policy.text import folded
 
@@ -157,6 +154,9 @@ def read_file(path: Path) -> list[dict[str, Any]]:
         except UnicodeDecodeError:
             text = data.decode("gb18030")
         return read_csv(io.StringIO(text, newline=""))
+    from openpyxl import load_workbook  # only for Excel files: it takes 0.3 s to import
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError) as exc:
@@ -250,6 +250,8 @@ def write_file(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
         with path.open("w", encoding="utf-8-sig", newline="") as out:
             write_csv(rows, out)
         return
+    from openpyxl import Workbook  # only for Excel files: it takes 0.3 s to import
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("blacklist")
     sheet.append(list(EXPORT_COLUMNS))

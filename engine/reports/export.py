@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import xlsxwriter
 
 from hisms.engine.reports.tables import Column
 
@@ -34,6 +33,8 @@ class Sheet:
 
 
 def to_xlsx(path: Path, sheets: Sequence[Sheet]) -> None:
+    import xlsxwriter  # only when a workbook is written
+
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "in_memory": False})
     try:
         head = book.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
