@@ -166,7 +166,9 @@ def test_search_and_export_to_excel(console: str, page: Page) -> None:
         page.click("#export")
     path = ARTIFACTS / "export.xlsx"
     got.value.save_as(path)
-    rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    book = load_workbook(path, read_only=True)  # keeps the file open until closed
+    rows = list(book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    book.close()
     assert rows[0][:3] == ("编号", "手机号码", "内容")
     assert [r[1:3] for r in rows[1:]] == [("13900139002", "批量复诊提醒")]
     shot(page, "messages-search")
