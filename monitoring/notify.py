@@ -60,9 +60,9 @@ class SmsNotifier:
         for channel in order:
             parts = _parts(phone, self.cfg.sms_signature + text)
             try:
-                results = await asyncio.wait_for(
-                    self._carriers[channel].submit(parts), self._timeout
-                )
+                # asyncio.timeout: Python 3.11's wait_for can swallow the caller's cancel.
+                async with asyncio.timeout(self._timeout):
+                    results = await self._carriers[channel].submit(parts)
             except Exception as exc:  # the next channel may do
                 why = f"{channel}: {type(exc).__name__} {exc}"
                 continue

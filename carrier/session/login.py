@@ -87,13 +87,16 @@ async def open_with_backoff(
 async def open_once(
     settings: SessionSettings, adapter: ProtocolAdapter, connect: Connect = asyncio.open_connection
 ) -> Opened:
-    reader, writer = await asyncio.wait_for(
-        connect(settings.host, settings.port), settings.connect_timeout_seconds
-    )
+    # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+    # arrives as the connect fails, and the retry loop would then log in forever, holding
+    # up the engine's stop.
+    async with asyncio.timeout(settings.connect_timeout_seconds):
+        reader, writer = await connect(settings.host, settings.port)
     try:
         conn = adapter.new_connection()
         writer.write(conn.send(adapter.login(LOGIN_SEQ)))
-        answer = await asyncio.wait_for(read_one(reader, conn), settings.connect_timeout_seconds)
+        async with asyncio.timeout(settings.connect_timeout_seconds):
+            answer = await read_one(reader, conn)
         adapter.check_login(answer)
     except BaseException:
         writer.close()
@@ -113,4 +116,5 @@ async def read_one(reader: asyncio.StreamReader, conn: Connection[Any]) -> Any:
 
 async def closed(writer: asyncio.StreamWriter) -> None:
     with contextlib.suppress(OSError, TimeoutError):
-        await asyncio.wait_for(writer.wait_closed(), 2.0)
+        async with asyncio.timeout(2.0):
+            await writer.wait_closed()

@@ -11,7 +11,8 @@ from typing import Any
 
 from hisms.carrier.base import CarrierEvent, ChannelState, Outcome, Submission, SubmitKey
 from hisms.carrier.session.channel import ChannelSession
-from hisms.carrier.session.settings import SessionSettings
+from hisms.carrier.session.login import Backoff, open_with_backoff
+from hisms.carrier.session.settings import SessionSettings, SessionStats
 
 from .fake_gateway import FakeAdapter, FakeGateway
 
@@ -201,6 +202,36 @@ def test_an_unreachable_gateway_hands_parts_back_after_the_link_wait() -> None:
             assert "channel down" in str(results[0].error_text)
             assert isinstance(ev[0], ChannelState) and "ConnectionRefusedError" in ev[0].detail
             assert session.stats.login_failures >= 1 and not session.up
+
+    asyncio.run(scenario())
+
+
+def test_a_login_cancelled_as_its_connect_fails_ends_and_is_not_retried() -> None:
+    """A stop that arrives as the gateway refuses the connection ends the retry loop (on
+    Python 3.11, asyncio.wait_for around the connect swallowed it: the link logged in
+    forever and the engine's stop hung)."""
+
+    async def scenario() -> None:
+        tries: list[int] = []
+
+        async def refuse_and_cancel(host: str, port: int) -> Any:
+            tries.append(port)
+            login.cancel()  # the stop, at the moment the connect fails
+            raise ConnectionRefusedError(f"nothing listens on {host}:{port}")
+
+        options = SessionSettings(host="gw", port=1, **FAST)
+        login = asyncio.create_task(
+            open_with_backoff(
+                options,
+                FakeAdapter(),
+                SessionStats(),
+                lambda reason, delay: None,
+                Backoff(options),
+                refuse_and_cancel,
+            )
+        )
+        await asyncio.wait([login], timeout=1.0)
+        assert login.cancelled() and tries == [1]
 
     asyncio.run(scenario())
 
