@@ -164,6 +164,11 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
     ) -> WriteBackResult:
         written = 0
         with self.transaction() as tx:
+            if batch.segments:
+                # The fence before any row, as a report batch takes it: a write-back that
+                # waited for it holding its rows closed a cycle with the heartbeat (waiting
+                # for those rows) and a report batch (waiting for the heartbeat's).
+                self.fence_reports(tx, exclusive=False)
             submitted = tx.batch("mark_submitted", batch.submitted, worker=worker)
             for name, rows in (
                 ("mark_final", batch.finals),
@@ -179,7 +184,6 @@ class SqlStore(RouteStore, Store, Generic[TxT]):
             kept |= {f["id"] for f in batch.finals if f["status"] == Status.FAILED}
             segments = [s for s in batch.segments if s["outbox_id"] in kept]
             if segments:
-                self.fence_reports(tx, exclusive=False)
                 tx.batch("save_segments", segments, worker=worker)
                 ids = self.id_list(sorted({s["outbox_id"] for s in segments}))
                 # Only a report that came before its part can complete a message here: the
