@@ -258,9 +258,18 @@ class Engine:
         """SIGHUP: read routing, channel modes, the content policy and the billing accounts
         from the database now rather than at the next ``health.poll_seconds``; links stay up."""
         log.info("reloading routing, channel modes and the content policy (and accounts)")
-        task = asyncio.get_running_loop().create_task(self._sync())
+        task = asyncio.get_running_loop().create_task(self._reload())
         self._reloads.add(task)  # held until done: the loop keeps only weak references
         task.add_done_callback(self._reloads.discard)
+
+    async def _reload(self) -> None:
+        # Said when done: messages claimed from now on are planned with what was read.
+        try:
+            await self._sync()
+        except StoreError as exc:
+            log.error("reload failed, the rules in force are kept: %s", exc)
+        else:
+            log.info("reloaded: routing, channel modes, content policy and accounts in force")
 
     # -- claiming -------------------------------------------------------------
 

@@ -57,6 +57,7 @@ def test_sighup_applies_a_new_blacklist_entry_without_waiting_for_the_poll(
         out, _ = engine.communicate(timeout=30)
     assert engine.returncode == 0, out
     assert "reloading routing, channel modes and the content policy" in out
+    assert "reloaded: routing, channel modes, content policy and accounts in force" in out
 
 
 @pytest.mark.postgres
@@ -77,7 +78,7 @@ def test_sighup_keeps_the_gateway_links_up(tmp_path: Path, pg_url: str) -> None:
         assert logins() == 1
         hisms("blacklist", "add", PHONE, "--reason", "家属要求", config=config)
         engine.proc.send_signal(signal.SIGHUP)
-        e2e.wait(lambda: "reloading routing" in engine.log(), 10, "the reload logged")
+        e2e.wait(lambda: "reloaded: routing" in engine.log(), 10, "the reload done")
         (second,) = e2e.insert([("LIS", "R-2", PHONE, "复诊提醒")])
         e2e.wait(
             lambda: status_of(pg_url, second)[0] not in ("PENDING", "SENDING"), 30, "the second"
