@@ -843,7 +843,8 @@ def _ack(events: Sequence[DeliveryReport | MoMessage | MoPart]) -> None:
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await event.wait()
 
 
 async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:

@@ -76,7 +76,8 @@ class Health:
         if self._probing is None or self._probing.done():
             self._probing = asyncio.ensure_future(asyncio.to_thread(self.store.schema_version))
         try:
-            await asyncio.wait_for(asyncio.shield(self._probing), self.cfg.probe_timeout_seconds)
+            async with asyncio.timeout(self.cfg.probe_timeout_seconds):
+                await asyncio.shield(self._probing)
         except TimeoutError:
             self._database(False, f"no answer within {self.cfg.probe_timeout_seconds:g}s")
         except StoreError as exc:

@@ -107,7 +107,8 @@ async def _supervise(
                               process.pid, process.exitcode)  # fmt: skip
                     running[i] = again()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), RESTART_SECONDS)
+                async with asyncio.timeout(RESTART_SECONDS):
+                    await stop.wait()
     finally:
         await sampler.stop()
         for process in running:

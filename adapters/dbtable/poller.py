@@ -174,7 +174,8 @@ class TablePoller:
                 taken = 0
             if taken < self.mapping.batch_size:  # a full batch means more wait: go on at once
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.mapping.poll_seconds)
+                    async with asyncio.timeout(self.mapping.poll_seconds):
+                        await stop.wait()
 
     def close(self) -> None:
         self.db.dispose()

@@ -101,7 +101,8 @@ class ChannelSession:
         links = [link for link in self.links if link.bound]
         await asyncio.gather(*(link.shutdown() for link in self.links))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_until_unbound(links), 2.0)
+            async with asyncio.timeout(2.0):
+                await _until_unbound(links)
         tasks = [*self._tasks, *self._runs.values()]
         for task in tasks:
             task.cancel()
@@ -129,7 +130,8 @@ class ChannelSession:
         await asyncio.gather(*(link.shutdown() for link in extra))
         closing = [self._runs.pop(link) for link in extra if link in self._runs]
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_until_unbound(extra), self.settings.drain_seconds + 2)
+            async with asyncio.timeout(self.settings.drain_seconds + 2):
+                await _until_unbound(extra)
         for task in closing:
             task.cancel()
         await asyncio.gather(*closing, return_exceptions=True)

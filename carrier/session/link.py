@@ -149,7 +149,8 @@ class Link:
         if not self.bound or self._conn is None:
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), self.setup.settings.drain_seconds)
+            async with asyncio.timeout(self.setup.settings.drain_seconds):
+                await self._idle.wait()
         if self.bound and self._conn.state is State.BOUND:
             self._write(self.setup.adapter.logout(self._next_seq()))
 

@@ -42,7 +42,8 @@ async def channel(config: ChannelConfig, timeout: float, login: bool) -> list[Fi
 
 async def _connect(check: str, host: str, port: int, timeout: float) -> Finding:
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        async with asyncio.timeout(timeout):
+            _, writer = await asyncio.open_connection(host, port)
     except (OSError, TimeoutError) as exc:
         why = "no answer" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
         return failed(
@@ -67,7 +68,8 @@ async def _login(config: ChannelConfig, carrier: Carrier, timeout: float) -> Fin
 
     try:
         await carrier.start(on_event)
-        state = await asyncio.wait_for(states.get(), timeout)
+        async with asyncio.timeout(timeout):
+            state = await states.get()
     except TimeoutError:
         return failed(check, f"no answer to the login in {timeout:g} s", "check the account")
     except CarrierError as exc:
