@@ -18,6 +18,7 @@ from hisms.adapters.socketintake.enqueue import Enqueuer
 from hisms.adapters.socketintake.link import IntakeLink
 from hisms.adapters.socketintake.service import Intake
 from hisms.adapters.socketintake.smpp import SmppLink
+from hisms.carrier.session.listener import Listener
 from hisms.carrier.wire.errors import ProtocolError
 from hisms.engine.config import Settings
 from hisms.engine.store.base import Store
@@ -34,42 +35,31 @@ class IntakeServer:
         self.intake = intake
         self.make = make
         self.port = intake.cfg.port
-        self._server: asyncio.Server | None = None
+        self._listener = Listener(self._accept, intake.cfg.host, intake.cfg.port)
         self._links: set[IntakeLink] = set()
-        self._handlers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        cfg = self.intake.cfg
-        self._server = await asyncio.start_server(self._accept, cfg.host, cfg.port)
-        self.port = self._server.sockets[0].getsockname()[1]
+        await self._listener.start()
+        self.port = self._listener.port
         self.intake.feed.start()
-        log.info("intake %s: listening on %s:%s", self.intake.protocol, cfg.host, self.port)
+        log.info(
+            "intake %s: listening on %s:%s", self.intake.protocol, self._listener.host, self.port
+        )
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
         for link in list(self._links):
             link.cancel()
-            link.writer.close()
-        for task in list(self._handlers):
-            task.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
+        await self._listener.stop()
         await self.intake.feed.stop()
-        if self._server is not None:
-            await self._server.wait_closed()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
         peer = str(writer.get_extra_info("peername")[0])
         if not self.intake.allowed(peer):
             log.warning(
                 "intake %s: connection from %s refused (allow_ips)", self.intake.protocol, peer
             )
-            writer.close()
             return
         link = self.make(self.intake, writer, peer)
-        self._handlers.add(task)
         self._links.add(link)
         try:
             await link.run(reader)
@@ -83,10 +73,6 @@ class IntakeServer:
         finally:
             link.closed()
             self._links.discard(link)
-            self._handlers.discard(task)
-            writer.close()
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                await writer.wait_closed()
 
 
 @contextlib.asynccontextmanager

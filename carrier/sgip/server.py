@@ -13,7 +13,6 @@ so the listener and the submitting link treat a REPORT or DELIVER the same way.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from hisms.carrier.base import CarrierEvent
 from hisms.carrier.session.acks import answer_when_stored
 from hisms.carrier.session.adapter import PeerRequest
+from hisms.carrier.session.listener import Listener
 from hisms.carrier.session.login import READ_SIZE
 from hisms.carrier.sgip import pdus
 from hisms.carrier.sgip.adapter import SgipAdapter
@@ -41,48 +41,30 @@ class SgipServer:
         self.idle_seconds = idle_seconds
         self.port = adapter.options.listen_port  # the bound port once started (0 -> ephemeral)
         self.binds = 0  # accepted SMG logins
-        self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
-        self._stopping = False
+        self._listener: Listener | None = None
 
     async def start(self) -> None:
         o = self.adapter.options
-        self._stopping = False
-        self._server = await asyncio.start_server(self._accept, o.listen_host, o.listen_port)
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._listener = Listener(self._accept, o.listen_host, o.listen_port)
+        await self._listener.start()
+        self.port = self._listener.port
         log.info(
             "%s: listening for the SMG on %s:%d", self.adapter.channel, o.listen_host, self.port
         )
 
     async def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.close()
-        self._stopping = True
-        while self._handlers:  # a connection accepted just before close() starts late
-            for task in list(self._handlers):
-                task.cancel()
-            await asyncio.gather(*self._handlers, return_exceptions=True)
-        await self._server.wait_closed()
-        self._server = None
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await listener.stop()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
         peer = writer.get_extra_info("peername")
         try:
-            if not self._stopping:
-                await self._serve(reader, writer)
+            await self._serve(reader, writer)
         except (ConnectionError, TimeoutError, asyncio.CancelledError):
             pass
         except ProtocolError as exc:
             log.warning("%s: dropping SMG connection %s: %s", self.adapter.channel, peer, exc)
-        finally:
-            self._handlers.discard(task)
-            writer.close()
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                await writer.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn: Connection[Any] = Connection(SgipCodec(), Role.SERVER)

@@ -14,7 +14,6 @@ context manager that listens on 127.0.0.1, port 0 by default;
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 import random
@@ -24,6 +23,7 @@ from collections import deque
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from hisms.carrier.session.listener import Listener
 from hisms.carrier.simulator.config import (
     Counters,
     PendingMo,
@@ -68,9 +68,7 @@ class GatewaySimulator(ABC):
         self.plan = ReportPlan(config)
         self.host = host
         self.port = port
-        self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._listener = Listener(self._accept, host, port)
         self._sessions: list[SimSession] = []
         self._backlog: list[PendingReport | PendingMo] = []
         self._timers: set[asyncio.TimerHandle] = set()
@@ -86,23 +84,15 @@ class GatewaySimulator(ABC):
         await self.stop()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
+        await self._listener.start()
+        self.port = self._listener.port
 
     async def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
         if self._due_timer is not None:
             self._due_timer.cancel()
-        if self._server is not None:
-            self._server.close()
-        for writer in list(self._writers):
-            writer.close()
-        for task in list(self._handlers):
-            task.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
+        await self._listener.stop()
 
     @abstractmethod
     def session(self, writer: asyncio.StreamWriter) -> PduSession[Any]:
@@ -128,10 +118,7 @@ class GatewaySimulator(ABC):
         """Close every client connection at once, mid-window, as a gateway restart does;
         how many. What they left unanswered is lost; unacknowledged reports and MO are
         sent again once a client logs in."""
-        writers = list(self._writers)
-        for writer in writers:
-            writer.close()
-        return len(writers)
+        return self._listener.close_connections()
 
     def send_mo(self, phone: str, content: str, service_number: str) -> None:
         """A handset sends ``content`` to ``service_number`` (extension included)."""
@@ -287,10 +274,6 @@ class GatewaySimulator(ABC):
         self._timers.add(handle)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
-        self._writers.add(writer)
         self.counters.connections += 1
         try:
             await self.serve(reader, writer)
@@ -298,9 +281,3 @@ class GatewaySimulator(ABC):
             pass
         except ProtocolError as exc:
             log.warning("simulator: dropping a client that broke the protocol: %s", exc)
-        finally:
-            self._writers.discard(writer)
-            self._handlers.discard(task)
-            writer.close()
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                await writer.wait_closed()

@@ -9,6 +9,7 @@ from datetime import datetime
 from hisms.carrier.base import ChannelState, DeliveryReport, Outcome
 from hisms.carrier.cmpp import auth, pdus
 from hisms.carrier.cmpp.codec import CmppCodec
+from hisms.carrier.session.listener import Listener
 from hisms.carrier.simulator import Faults, SimConfig
 from hisms.carrier.wire.connection import NEED_DATA, Connection, Role
 
@@ -92,24 +93,22 @@ async def _silent_gateway(
             if isinstance(pdu, pdus.Connect):
                 logins.append(1)
                 writer.write(conn.send(pdus.ConnectResp(pdu.sequence_id, 0, b"", pdus.V30)))
-    writer.close()
 
 
 def test_keepalive_without_answer_drops_and_reconnects() -> None:
     async def scenario() -> None:
         logins: list[int] = []
-        server = await asyncio.start_server(
-            lambda r, w: _silent_gateway(r, w, logins), "127.0.0.1", 0
-        )
-        port = server.sockets[0].getsockname()[1]
-        async with carrier(
-            port, heartbeat_seconds=0.1, dead_link_seconds=0.1, drain_seconds=0.1
-        ) as (_channel, events):
-            await wait_for(lambda: len(logins) >= 2, timeout=3)
-            downs = [e.detail for e in events.of(ChannelState) if not e.up]
-            assert any("keep-alive" in d for d in downs)
-        server.close()
-        await server.wait_closed()
+        gateway = Listener(lambda r, w: _silent_gateway(r, w, logins), "127.0.0.1", 0)
+        await gateway.start()
+        try:
+            async with carrier(
+                gateway.port, heartbeat_seconds=0.1, dead_link_seconds=0.1, drain_seconds=0.1
+            ) as (_channel, events):
+                await wait_for(lambda: len(logins) >= 2, timeout=3)
+                downs = [e.detail for e in events.of(ChannelState) if not e.up]
+                assert any("keep-alive" in d for d in downs)
+        finally:
+            await gateway.stop()
 
     asyncio.run(scenario())
 

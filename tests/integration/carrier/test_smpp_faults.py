@@ -6,6 +6,7 @@ import asyncio
 import struct
 
 from hisms.carrier.base import Outcome
+from hisms.carrier.session.listener import Listener
 from hisms.carrier.simulator import Faults, SimConfig
 from hisms.carrier.smpp import pdus
 from hisms.carrier.smpp.codec import SmppCodec, decode, encode
@@ -54,27 +55,27 @@ async def _odd_smsc(
                 ok = pdus.SubmitSmResp(sequence_number=pdu.sequence_number, message_id="A1")
                 writer.write(conn.send(ok))
             elif isinstance(pdu, pdus.Unbind):
-                writer.close()  # like smpp34: no unbind_resp
-                return
-    writer.close()
+                return  # the listener closes: like smpp34, no unbind_resp
 
 
 def test_unknown_command_nacked_enquire_link_answered_generic_nack_throttles() -> None:
     async def scenario() -> None:
         seen: list[object] = []
-        server = await asyncio.start_server(lambda r, w: _odd_smsc(r, w, seen), "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        async with smpp_carrier(port) as (channel, _):
-            results = await channel.submit(parts(1))
-            assert results[0].outcome is Outcome.ACCEPTED and results[0].carrier_msg_id == "A1"
-            await wait_for(lambda: len(seen) >= 5)
-            nack = next(p for p in seen if isinstance(p, pdus.GenericNack))
-            assert (nack.sequence_number, nack.command_status) == (77, pdus.Status.RINVCMDID)
-            assert pdus.EnquireLinkResp(sequence_number=78) in seen
-            assert channel.stats.throttled == 1 and channel.stats.drops == 0
-        assert channel.stats.drops == 0  # EOF after our unbind is a clean close
-        server.close()
-        await server.wait_closed()
+        server = Listener(lambda r, w: _odd_smsc(r, w, seen), "127.0.0.1", 0)
+        await server.start()
+        try:
+            async with smpp_carrier(server.port) as (channel, _):
+                results = await channel.submit(parts(1))
+                assert results[0].outcome is Outcome.ACCEPTED
+                assert results[0].carrier_msg_id == "A1"
+                await wait_for(lambda: len(seen) >= 5)
+                nack = next(p for p in seen if isinstance(p, pdus.GenericNack))
+                assert (nack.sequence_number, nack.command_status) == (77, pdus.Status.RINVCMDID)
+                assert pdus.EnquireLinkResp(sequence_number=78) in seen
+                assert channel.stats.throttled == 1 and channel.stats.drops == 0
+            assert channel.stats.drops == 0  # EOF after our unbind is a clean close
+        finally:
+            await server.stop()
 
     asyncio.run(scenario())
 
