@@ -3,7 +3,9 @@
 ``channel`` (ChannelSession: queue, links, outcomes, channel state), ``link`` (one
 TCP link: login, window, keep-alive), ``login``, ``queue``, ``ratelimit``, ``acks``,
 ``adapter`` (what a protocol supplies), ``settings`` and ``options`` (the shared
-options and their checks), ``carrier`` (the Carrier facade).
+options and their checks), ``carrier`` (the Carrier facade). The server side, for the
+simulators, the SGIP listener and the socket intake: ``listener`` (accepting, and closing
+every connection at stop) and ``serving`` (one accepted connection).
 """
 
 from hisms.carrier.session.adapter import (
