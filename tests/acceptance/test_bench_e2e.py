@@ -111,7 +111,11 @@ def test_the_http_gateway_is_measured_the_same_way(e2e, pg_url: str) -> None:  #
 
 
 def test_two_engines_share_the_channel_and_both_send(e2e, pg_url: str) -> None:  # type: ignore[no-untyped-def]
-    result = _result(e2e("--count", "3000", "--engines", "2", "--report-delay", "0.05"))
+    # Small batches, few in flight: one engine holds at most 200 rows at a time, so the
+    # other cannot miss the run by waking late (with 4 x 500 in flight the first engine
+    # claimed all 3,000 rows before the second woke, on a loaded machine).
+    small = ("--batch-size", "100", "--inflight", "2")
+    result = _result(e2e("--count", "3000", "--engines", "2", "--report-delay", "0.05", *small))
     assert (result["engines"], result["connections"]) == (2, 2)  # one connection each
     _assert_figures(result, 3000)
     engines = result["engine_processes"]
