@@ -248,4 +248,5 @@ def test_an_upload_of_10000_numbers_shows_its_progress_to_the_end(
     refused = got.value.path().read_text("utf-8-sig").splitlines()
     assert len(refused) == 3 and "重复号码" in refused[2]
     page.click("#batch-link")
+    page.wait_for_url(re.compile(r"/messages\?batch_id="))  # loaded, not just committed
     assert page.locator("#results tr").count() == 51  # a page of the batch, and more

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import Workbook
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from hisms.adapters.console.settings import ConsoleConfig
 from hisms.adapters.console.users import Role, Users
@@ -90,8 +91,10 @@ def test_import_make_a_group_and_send_to_it(console: str, page: Page, tmp_path: 
     page.goto(f"{console}/book")
     page.fill("#group-name", "夜班通知")
     page.click("#group-form button")
+    expect(page.locator("#groups")).to_contain_text("夜班通知")  # the page after the POST
     page.fill("#search input[name=name]", "家属000")
     page.click("#search button")
+    page.wait_for_url(lambda url: "家属000" in unquote(url))
     assert page.locator("#contacts tr").count() == 11
     page.check("#tick-all")
     page.select_option("#bulk-group", label="夜班通知")
@@ -121,8 +124,10 @@ def test_a_department_user_cannot_see_another_departments_contacts(
     page.fill("#c-phone", "13300133000")
     page.fill("#c-dept", "LAB")
     page.click("#contact-form button")
+    expect(page.locator("#c-name")).to_have_value("")  # the page after the POST
     page.fill("#search input[name=name]", "检验科主任")
     page.click("#search button")
+    page.wait_for_url(lambda url: "检验科主任" in unquote(url))
     link = page.get_attribute("#contacts a", "href")
     assert link is not None
     shot(page, "book-admin")
